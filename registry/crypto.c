@@ -1,0 +1,173 @@
+/* crypto.c - digests and randomness over OpenSSL's EVP interface. */
+#include "crypto.h"
+
+#include <stdlib.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+struct crypto_hash {
+	EVP_MD_CTX *ctx;
+	const EVP_MD *md;
+};
+
+static const EVP_MD *
+alg_md(enum crypto_alg alg)
+{
+	switch (alg) {
+	case CRYPTO_MD5:
+		return EVP_md5();
+	case CRYPTO_SHA1:
+		return EVP_sha1();
+	case CRYPTO_SHA256:
+		return EVP_sha256();
+	default:
+		return NULL;
+	}
+}
+
+size_t
+crypto_hash_len(enum crypto_alg alg)
+{
+	switch (alg) {
+	case CRYPTO_MD5:
+		return CRYPTO_MD5_LEN;
+	case CRYPTO_SHA1:
+		return CRYPTO_SHA1_LEN;
+	case CRYPTO_SHA256:
+		return CRYPTO_SHA256_LEN;
+	default:
+		return 0;
+	}
+}
+
+int
+crypto_hash(enum crypto_alg alg, const void *p, size_t len, uint8_t *out)
+{
+	const EVP_MD *md = alg_md(alg);
+	unsigned int n = 0;
+
+	if (md == NULL) {
+		return IDR_EINVAL;
+	}
+	if (EVP_Digest(p, len, out, &n, md, NULL) != 1) {
+		return IDR_ECRYPTO;
+	}
+	return IDR_OK;
+}
+
+void
+crypto_sha256(const void *p, size_t len, uint8_t out[CRYPTO_SHA256_LEN])
+{
+	/* SHA256() is the low-level one-shot: no EVP context allocation on this hot path */
+	SHA256(p, len, out);
+}
+
+int
+crypto_hash_new(struct crypto_hash **out, enum crypto_alg alg)
+{
+	struct crypto_hash *h;
+
+	*out = NULL;
+	if (alg_md(alg) == NULL) {
+		return IDR_EINVAL;
+	}
+	h = calloc(1, sizeof(*h));
+	if (h == NULL) {
+		return IDR_ENOMEM;
+	}
+	h->md = alg_md(alg);
+	h->ctx = EVP_MD_CTX_new();
+	if (h->ctx == NULL || EVP_DigestInit_ex(h->ctx, h->md, NULL) != 1) {
+		crypto_hash_free(h);
+		return IDR_ECRYPTO;
+	}
+	*out = h;
+	return IDR_OK;
+}
+
+void
+crypto_hash_update(struct crypto_hash *h, const void *p, size_t len)
+{
+	if (len > 0 && EVP_DigestUpdate(h->ctx, p, len) != 1) {
+		abort(); /* only fails on programmer error (finalised context) */
+	}
+}
+
+void
+crypto_hash_final(struct crypto_hash *h, uint8_t *out)
+{
+	unsigned int n = 0;
+
+	if (EVP_DigestFinal_ex(h->ctx, out, &n) != 1 ||
+	    EVP_DigestInit_ex(h->ctx, h->md, NULL) != 1) {
+		abort();
+	}
+}
+
+void
+crypto_hash_free(struct crypto_hash *h)
+{
+	if (h == NULL) {
+		return;
+	}
+	EVP_MD_CTX_free(h->ctx);
+	free(h);
+}
+
+int
+crypto_random(void *p, size_t len)
+{
+	if (len > (size_t)INT32_MAX || RAND_bytes(p, (int)len) != 1) {
+		return IDR_ECRYPTO;
+	}
+	return IDR_OK;
+}
+
+void
+crypto_hex(const uint8_t *p, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9') {
+		return c - '0';
+	}
+	if (c >= 'a' && c <= 'f') {
+		return c - 'a' + 10;
+	}
+	if (c >= 'A' && c <= 'F') {
+		return c - 'A' + 10;
+	}
+	return -1;
+}
+
+int
+crypto_unhex(const char *hex, size_t hexlen, uint8_t *out, size_t outlen)
+{
+	size_t i;
+
+	if (hexlen != 2 * outlen) {
+		return IDR_EINVAL;
+	}
+	for (i = 0; i < outlen; i++) {
+		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0) {
+			return IDR_EINVAL;
+		}
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return IDR_OK;
+}

@@ -1,0 +1,279 @@
+/*
+ * reg.h - the identifier registry: records, prefixes, journal and statistics over the store.
+ *
+ * One registry = one data directory = one LMDB environment (or the in-memory backend for
+ * tests). Every write happens in a write transaction that also appends a hash-chained journal
+ * entry per change (identity, operation, identifier, SHA-256 of the change, hash of the
+ * previous entry) and updates the per-prefix/per-kind counters; the change is durable when
+ * reg_write_commit returns. One writer at a time (LMDB); any number of readers, also from
+ * other processes. A struct reg may be shared by threads; transactions may not.
+ *
+ * Rules enforced on writes (each failure names the rule, see err.h):
+ *  - identifiers parse (ident.h) within the configured character limit;
+ *  - a record may be created only under a prefix this node hosts (the node prefix or an
+ *    enterprise prefix beneath it) whose state is 1 (启用, enabled);
+ *  - lifecycle items carry a kind; values have unique positive indexes, non-empty types;
+ *  - create of an existing identifier with identical content (timestamps aside) is an
+ *    idempotent success that writes nothing; with different content it is IDR_ECONFLICT.
+ */
+#ifndef IDR_REGISTRY_REG_H
+#define IDR_REGISTRY_REG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "rec.h"
+#include "slice.h"
+#include "value.h"
+
+#define REG_SCHEMA_VERSION  1
+#define REG_DEFAULT_MAPSIZE (16ULL << 30) /* 16 GiB of address space, grows the file lazily */
+#define REG_IDENTITY_LOCAL  "local"
+
+struct reg;
+struct reg_wtxn;
+struct reg_rtxn;
+
+struct reg_opts {
+	const char *data_dir; /* directory holding the LMDB environment; ignored if memory */
+	bool memory;          /* in-memory backend (tests) */
+	bool read_only;       /* open without write access (e.g. a resolver) */
+	bool no_sync;         /* skip fsync per commit; reg_sync() makes everything durable */
+	uint64_t map_size;    /* 0 = REG_DEFAULT_MAPSIZE */
+	unsigned max_readers; /* 0 = 126 (LMDB default) */
+	size_t max_id_chars;  /* 0 = IDENT_DEFAULT_MAX_CHARS */
+};
+
+/**
+ * Open a registry. The data directory must have been initialised with reg_init (else
+ * IDR_ENOTINIT); its schema version must equal REG_SCHEMA_VERSION (else IDR_ESCHEMA). Stale
+ * LMDB readers are cleared.
+ * @return IDR_OK, IDR_ENOTINIT, IDR_ESCHEMA, IDR_ESTORE, IDR_ENOMEM or a system error.
+ */
+int reg_open(struct reg **out, const struct reg_opts *o) IDR_MUSTCHECK;
+
+/**
+ * Initialise a data directory (created if missing) for a node with the given prefix, e.g.
+ * "88.118": records the schema version and node prefix in `meta`, hosts the node prefix
+ * (state 1) and writes the first journal entries. Opening an already initialised directory
+ * with the same node prefix is an idempotent success; a different prefix is
+ * IDR_EPFX_DIFFNODE. On success *out is the open registry.
+ */
+int reg_init(struct reg **out, const struct reg_opts *o, const char *node_prefix,
+             const char *owner) IDR_MUSTCHECK;
+
+/** Close (accepts NULL). All transactions must be finished. */
+void reg_close(struct reg *r);
+
+/** The node prefix as registered (valid while r is open). */
+const char *reg_node_prefix(const struct reg *r);
+
+/** Flush everything to disk (useful with no_sync). */
+int reg_sync(struct reg *r);
+
+/* ---------------------------------------------------------------- writes */
+
+enum reg_outcome {
+	REG_CREATED = 1,  /* new record / prefix */
+	REG_UPDATED = 2,  /* existing one changed */
+	REG_UNCHANGED = 3 /* identical content already there: nothing written */
+};
+
+/** flags for reg_create */
+#define REG_KEEP_TIMESTAMPS 0x1 /* keep value timestamps (restore/import of an export) */
+
+/**
+ * Begin a write transaction; identity is recorded in every journal entry ("local" for the
+ * command-line tool). Blocks while another writer (in any process) is active.
+ */
+int reg_write_begin(struct reg *r, const char *identity, struct reg_wtxn **out) IDR_MUSTCHECK;
+
+/** Commit: journal, counters and records become durable together. Frees w. */
+int reg_write_commit(struct reg_wtxn *w) IDR_MUSTCHECK;
+
+/** Abort and free (accepts NULL). */
+void reg_write_abort(struct reg_wtxn *w);
+
+/** Number of changes (journal entries) made in this transaction so far. */
+size_t reg_write_changes(const struct reg_wtxn *w);
+
+/**
+ * Create a record. values need not be sorted; timestamps are set to now unless
+ * REG_KEEP_TIMESTAMPS. For kind != REC_KIND_NONE the kind value (REC_KIND_INDEX) is added
+ * if absent, and must match if present. Items (kind != NONE) must not use `0.NA/` handles.
+ * @param outcome  REG_CREATED or REG_UNCHANGED on success (may be NULL).
+ * @return IDR_OK, IDR_ECONFLICT, IDR_EID_*, IDR_EPFX_*, IDR_EREC_*, IDR_ENOSPC (map full), ...
+ *         On error the transaction is still usable (the failed create changed nothing).
+ */
+int reg_create(struct reg_wtxn *w, struct slice id, enum rec_kind kind, const struct value *values,
+               size_t n, unsigned flags, enum reg_outcome *outcome) IDR_MUSTCHECK;
+
+/** Add values; any index already present is IDR_EEXIST (nothing is added). */
+int reg_add_values(struct reg_wtxn *w, struct slice id, const struct value *values,
+                   size_t n) IDR_MUSTCHECK;
+
+/** Replace values by index; an index not present is IDR_EREC_NOVALUE. */
+int reg_modify_values(struct reg_wtxn *w, struct slice id, const struct value *values,
+                      size_t n) IDR_MUSTCHECK;
+
+/** Remove values by index; an absent index is IDR_EREC_NOVALUE; removing all is refused. */
+int reg_remove_values(struct reg_wtxn *w, struct slice id, const uint32_t *indexes,
+                      size_t n) IDR_MUSTCHECK;
+
+/** Delete a record. @return IDR_OK or IDR_ENOENT. */
+int reg_delete(struct reg_wtxn *w, struct slice id) IDR_MUSTCHECK;
+
+/* ---------------------------------------------------------------- prefixes */
+
+enum reg_pfx_state {
+	REG_PFX_DISABLED = 0, /* 停用 */
+	REG_PFX_ENABLED = 1,  /* 启用 */
+	REG_PFX_DELETING = 2, /* 待删除 */
+	REG_PFX_REJECTED = 3, /* 被驳回 */
+	REG_PFX_PENDING = 4,  /* 待审核 */
+	REG_PFX_REVIEWING = 5 /* 审核中 */
+};
+
+/** "disabled", "enabled", ... and the Chinese label; NULL when out of range. */
+const char *reg_pfx_state_name(int state);
+const char *reg_pfx_state_label(int state);
+/** Parse a state given as 0..5 or by name. @return IDR_OK or IDR_EPFX_STATE. */
+int reg_pfx_state_parse(const char *s, int *state);
+
+struct reg_prefix {
+	struct slice name;  /* spelling as added */
+	struct slice owner; /* enterprise / owner name (UTF-8) */
+	int state;
+	bool node;        /* the node prefix itself */
+	uint64_t created; /* unix seconds */
+	uint64_t changed; /* unix seconds of the last state change */
+};
+
+/**
+ * Host an enterprise prefix beneath the node prefix (e.g. 88.118.8 under 88.118), with an
+ * owner name and initial state; also creates its prefix handle 0.NA/<prefix> (HS_ADMIN).
+ * Same prefix, owner and state again: REG_UNCHANGED; a different owner: IDR_ECONFLICT.
+ */
+int reg_prefix_add(struct reg_wtxn *w, struct slice prefix, struct slice owner, int state,
+                   enum reg_outcome *outcome) IDR_MUSTCHECK;
+
+/** Change a hosted prefix's state (the node prefix's state cannot change: IDR_EPFX_NODE). */
+int reg_prefix_set_state(struct reg_wtxn *w, struct slice prefix, int state) IDR_MUSTCHECK;
+
+/* ---------------------------------------------------------------- reads */
+
+/**
+ * Begin a read transaction (a consistent snapshot). Cheap; for a long-lived worker, keep one
+ * and use reg_read_reset/reg_read_renew around each request.
+ */
+int reg_read_begin(struct reg *r, struct reg_rtxn **out) IDR_MUSTCHECK;
+void reg_read_end(struct reg_rtxn *t); /* accepts NULL */
+void reg_read_reset(struct reg_rtxn *t);
+int reg_read_renew(struct reg_rtxn *t) IDR_MUSTCHECK;
+
+/**
+ * Look up a record by identifier (ASCII case-insensitive). The view borrows store memory valid
+ * until the transaction ends or is reset. id is parsed with the registry's limits.
+ * @return IDR_OK, IDR_ENOENT or an IDR_EID_* syntax error.
+ */
+int reg_get(struct reg_rtxn *t, struct slice id, struct rec_view *out) IDR_MUSTCHECK;
+
+/**
+ * Same as reg_get with an already folded key (ident_fold of a parsed identifier): the hot
+ * path of the resolver, which validates and folds once itself.
+ */
+int reg_get_folded(struct reg_rtxn *t, struct slice key, struct rec_view *out) IDR_MUSTCHECK;
+
+/** Look up a hosted prefix. @return IDR_OK or IDR_ENOENT. */
+int reg_prefix_get(struct reg_rtxn *t, struct slice prefix, struct reg_prefix *out) IDR_MUSTCHECK;
+
+/**
+ * Which hosted prefix serves an identifier's prefix: IDR_OK (hosted and enabled),
+ * IDR_EPFX_UNKNOWN (not hosted here) or IDR_EPFX_DISABLED.
+ */
+int reg_prefix_check(struct reg_rtxn *t, struct slice prefix) IDR_MUSTCHECK;
+
+/** Visit hosted prefixes in key order. cb returns non-zero to stop (that value is returned). */
+typedef int (*reg_prefix_fn)(void *arg, const struct reg_prefix *p);
+int reg_prefix_list(struct reg_rtxn *t, reg_prefix_fn cb, void *arg);
+
+/**
+ * List records under a prefix (all of them with an empty prefix) in key order, paged.
+ * @param after  resume after this folded key (empty: from the start); the key of the last
+ *               record visited is what to pass next time (struct reg_list_page.next).
+ * @param kind   REC_KIND_NONE for all kinds, else only that kind.
+ * @param limit  at most this many records (0 = no limit).
+ * cb returns non-zero to stop early (then that value is returned).
+ */
+typedef int (*reg_record_fn)(void *arg, struct slice key, const struct rec_view *rec);
+int reg_list(struct reg_rtxn *t, struct slice prefix, struct slice after, enum rec_kind kind,
+             size_t limit, reg_record_fn cb, void *arg);
+
+/** Count of records under a prefix (exact prefix, all kinds) from the counters. */
+int reg_count(struct reg_rtxn *t, struct slice prefix, uint64_t *out);
+
+/** Counters: (prefix, kind, count) for every prefix with records, in key order. */
+typedef int (*reg_stat_fn)(void *arg, struct slice prefix, enum rec_kind kind, uint64_t count);
+int reg_stats(struct reg_rtxn *t, reg_stat_fn cb, void *arg);
+
+struct reg_store_info {
+	uint64_t map_size;   /* configured address space */
+	uint64_t used_bytes; /* pages in use x page size */
+	uint64_t file_bytes; /* size of the data file */
+	uint64_t records;
+	uint64_t prefixes;
+	uint64_t journal_entries;
+	unsigned readers; /* reader slots in use */
+	unsigned max_readers;
+};
+int reg_store_info(struct reg *r, struct reg_store_info *out);
+
+/* ---------------------------------------------------------------- journal */
+
+enum reg_jop {
+	REG_JOP_INIT = 1,
+	REG_JOP_PREFIX = 2, /* prefix added or state changed */
+	REG_JOP_CREATE = 3,
+	REG_JOP_ADD_VALUES = 4,
+	REG_JOP_MODIFY_VALUES = 5,
+	REG_JOP_REMOVE_VALUES = 6,
+	REG_JOP_DELETE = 7
+};
+const char *reg_jop_name(int op);
+
+/** A decoded journal entry (slices borrow store memory). */
+struct reg_journal_entry {
+	uint64_t seq;
+	uint64_t time_ms;
+	int op;
+	struct slice identity;
+	struct slice identifier;
+	struct slice
+	        payload; /* the stored record / prefix record after the change; empty for delete */
+	uint8_t change_hash[32];
+	uint8_t prev_hash[32];
+};
+
+/** Visit journal entries with seq >= from in order; cb returns non-zero to stop. */
+typedef int (*reg_journal_fn)(void *arg, const struct reg_journal_entry *e);
+int reg_journal_walk(struct reg_rtxn *t, uint64_t from, reg_journal_fn cb, void *arg);
+
+struct reg_audit {
+	uint64_t entries; /* journal entries checked */
+	uint64_t records; /* records cross-checked against the journal */
+	uint64_t bad_seq; /* first broken entry (0 when the chain verifies) */
+	char reason[256]; /* what is wrong with it */
+	uint8_t head[32]; /* hash of the last entry */
+};
+
+/**
+ * Verify the journal: recompute every change hash and the chain of entry hashes, check the
+ * sequence has no gap and ends at the recorded head, then cross-check every stored record
+ * against the journal entry that last wrote it and the live-record count against the journal.
+ * @return IDR_OK (intact) or IDR_EJOURNAL with out->bad_seq/reason set; other codes for I/O.
+ */
+int reg_audit_verify(struct reg *r, struct reg_audit *out);
+
+#endif /* IDR_REGISTRY_REG_H */

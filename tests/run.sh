@@ -1,0 +1,39 @@
+#!/bin/sh
+# tests/run.sh - install what is missing, check formatting, build with clang + ASan/UBSan and
+# -Werror, and run every test through ctest. Exit status non-zero on any failure; the last
+# lines printed are ctest's summary.
+#   env: BUILD_DIR (default build-test), JOBS (default: number of cores)
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+build=${BUILD_DIR:-build-test}
+jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+
+./deploy/deps.sh test
+
+echo "== clang-format check"
+if [ -d .git ]; then
+	files=$(git ls-files '*.c' '*.h')
+else
+	files=$(find registry resolver tools tests -name '*.[ch]' -not -path '*/node_modules/*')
+fi
+# shellcheck disable=SC2086
+clang-format --dry-run --Werror $files
+
+if [ -f tests/oracles/package.json ]; then
+	echo "== npm oracles"
+	(cd tests/oracles && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+
+echo "== build (clang, address,undefined, -Werror)"
+cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
+	-DIDR_SANITIZE=address,undefined -DIDR_WERROR=ON >/dev/null
+if ! cmake --build "$build" -j "$jobs" >"$build/build.log" 2>&1; then
+	grep -E -B2 -A8 'error|Error' "$build/build.log" | head -200
+	echo "tests/run.sh: build failed (full log: $build/build.log)" >&2
+	exit 1
+fi
+
+echo "== ctest"
+cd "$build"
+exec ctest --output-on-failure -j "$jobs"
