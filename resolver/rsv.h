@@ -1,0 +1,116 @@
+/*
+ * rsv.h - request dispatch: the resolution logic shared by every front end (Handle over UDP
+ * and TCP, the HTTP JSON API and proxy pages), with no sockets and no event loop.
+ *
+ * struct rsv is shared by all workers: the registry, the configuration snapshot (limits, the
+ * encoded HS_SITE of this node) and the metrics. struct rsv_worker is per thread: a reusable
+ * read transaction and scratch buffers. A request runs in one read transaction (renewed at
+ * the start, reset at the end), so answers are consistent snapshots and LMDB reader slots are
+ * never held between requests.
+ *
+ * Response codes follow ref/handle.md §2.4/§6.8: a handle whose prefix this node does not
+ * host (or hosts but has not enabled) -> 301 RC_SERVER_NOT_RESP; syntax error -> 102
+ * RC_INVALID_HANDLE; absent -> 100; present but no value left after filtering -> 200;
+ * unknown opcodes -> 5 RC_OPERATION_NOT_SUPPORTED; malformed -> 4 RC_PROTOCOL_ERROR. Admin
+ * operations answer 5 until the write-path milestone. A slash-less handle `X` means `0.NA/X`.
+ */
+#ifndef IDR_RESOLVER_RSV_H
+#define IDR_RESOLVER_RSV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "hdl.h"
+#include "metrics.h"
+#include "reg.h"
+#include "slice.h"
+#include "wbuf.h"
+
+struct rsv;
+struct rsv_worker;
+
+enum rsv_proto { RSV_PROTO_UDP = 0, RSV_PROTO_TCP = 1, RSV_PROTO_HTTP = 2, RSV_PROTO_COUNT };
+
+/** Bound ports of the listeners, for HS_SITE interfaces (port 0 in the configuration replaced). */
+struct rsv_ports {
+	uint16_t udp, tcp, http, https; /* 0 = no such listener */
+};
+
+/**
+ * Create the dispatcher. Borrows reg and m (they must outlive it); copies what it needs from
+ * conf and builds this node's HS_SITE (servers = site_address or the first UDP/TCP listen
+ * address; interfaces from the listeners; serial, description, primary flag; public key from
+ * server_key).
+ * @return IDR_OK, IDR_ECONFIG (bad site_address / server_key, logged), IDR_ENOMEM.
+ */
+int rsv_new(struct rsv **out, struct reg *reg, const struct conf *conf,
+            const struct rsv_ports *ports, struct metrics *m) IDR_MUSTCHECK;
+void rsv_free(struct rsv *r);
+
+/**
+ * Apply a reloaded configuration (reloadable options only: limits, HS_SITE fields). Workers
+ * pick the new snapshot up at their next request. Call from the main thread.
+ */
+int rsv_reload(struct rsv *r, const struct conf *conf) IDR_MUSTCHECK;
+
+/** The encoded HS_SITE data of this node (valid until the next reload). */
+struct slice rsv_site(struct rsv *r);
+
+int rsv_worker_new(struct rsv *r, unsigned id, struct rsv_worker **out) IDR_MUSTCHECK;
+void rsv_worker_free(struct rsv_worker *w);
+
+/** What a front end should do after rsv_handle. */
+enum rsv_action {
+	RSV_REPLY = 0, /* send the bytes in out (one envelope+message unit) */
+	RSV_DROP = 1,  /* send nothing (unparseable, a response, or error replies rate-limited) */
+	RSV_CLOSE = 2  /* send out if not empty, then close the stream (protocol error on TCP) */
+};
+
+/**
+ * Handle one request unit (envelope + message, reassembled if it came in fragments). The
+ * answer (one unit; UDP front ends fragment it with hdl_udp_fragment) is appended to out.
+ * @param now  unix seconds (for response expiration) — the caller's cached clock.
+ * @return an enum rsv_action.
+ */
+enum rsv_action rsv_handle(struct rsv_worker *w, const uint8_t *unit, size_t len,
+                           enum rsv_proto proto, uint32_t now, struct wbuf *out);
+
+/** Same for an already parsed message (the UDP reassembler's output). */
+enum rsv_action rsv_handle_msg(struct rsv_worker *w, const struct hdl_msg *req,
+                               enum rsv_proto proto, uint32_t now, struct wbuf *out);
+
+/* ---- shared by the HTTP front end ---- */
+
+/** Index/type/public-only filter (ref/handle.md §3.1): empty lists match every value. */
+struct rsv_filter {
+	const uint32_t *indexes;
+	size_t nindexes;
+	const struct slice *types;
+	size_t ntypes;
+	bool public_only;
+};
+
+/** True if v passes the filter (index listed OR type matches; PUBLIC_READ when public_only). */
+bool rsv_filter_match(const struct rsv_filter *f, const struct value *v);
+
+/** Begin a request on this worker's read transaction (renew); pair with rsv_read_end. */
+int rsv_read_begin(struct rsv_worker *w, struct reg_rtxn **txn) IDR_MUSTCHECK;
+void rsv_read_end(struct rsv_worker *w);
+
+/**
+ * Resolve a handle inside rsv_read_begin/end: syntax (102), hosting (301), lookup (100).
+ * @param rec  filled on HDL_RC_SUCCESS; borrows the transaction.
+ * @return a Handle response code: HDL_RC_SUCCESS, HDL_RC_INVALID_HANDLE,
+ *         HDL_RC_SERVER_NOT_RESP, HDL_RC_HANDLE_NOT_FOUND or HDL_RC_ERROR (store failure).
+ */
+uint32_t rsv_lookup(struct rsv_worker *w, struct slice handle, struct rec_view *rec);
+
+/** The worker's metrics shard (for front ends counting connections, drops, HTTP statuses). */
+struct metrics_shard *rsv_worker_metrics(struct rsv_worker *w);
+
+/** The current configuration snapshot (valid during one request). */
+const struct conf *rsv_worker_conf(struct rsv_worker *w);
+
+#endif /* IDR_RESOLVER_RSV_H */
