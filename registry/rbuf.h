@@ -112,8 +112,13 @@ rbuf_u32(struct rbuf *r)
 static inline uint64_t
 rbuf_u64(struct rbuf *r)
 {
-	uint64_t hi = rbuf_u32(r);
+	uint64_t hi;
 
+	/* all 8 bytes up front, so a short read returns 0 and not half a value */
+	if (!rbuf_need(r, 8)) {
+		return 0;
+	}
+	hi = rbuf_u32(r);
 	return hi << 32 | rbuf_u32(r);
 }
 

@@ -57,6 +57,9 @@ wbuf_reserve(struct wbuf *w, size_t n)
 	}
 	want = w->len + n;
 	ncap = w->cap < 256 ? 256 : w->cap;
+	if (ncap > w->max) {
+		ncap = w->max; /* a max below the first allocation size is still the limit */
+	}
 	while (ncap < want) {
 		ncap = ncap > w->max / 2 ? w->max : ncap * 2;
 	}
@@ -86,32 +89,52 @@ void
 wbuf_vprintf(struct wbuf *w, const char *fmt, va_list ap)
 {
 	va_list aq;
+	size_t room, want;
+	char *dst, *tmp;
 	int n;
 
 	if (w->err != IDR_OK) {
 		return;
 	}
+	room = w->cap - w->len;
+	dst = room > 0 ? (char *)w->p + w->len : NULL;
 	va_copy(aq, ap);
-	n = vsnprintf(w->p != NULL ? (char *)w->p + w->len : NULL, w->cap - w->len, fmt, aq);
+	/* clang-tidy 14 reports aq as uninitialised when it analyses several files in one run */
+	n = vsnprintf(dst, room, fmt, aq); // NOLINT(clang-analyzer-valist.Uninitialized)
 	va_end(aq);
 	if (n < 0) {
 		w->err = IDR_EINVAL;
 		return;
 	}
-	if ((size_t)n < w->cap - w->len) {
+	if ((size_t)n < room || n == 0) {
 		w->len += (size_t)n;
 		return;
 	}
-	/* +1: vsnprintf needs room for its NUL even though we do not count it */
-	if (!wbuf_reserve(w, (size_t)n + 1)) {
+	want = (size_t)n;
+	if (!wbuf_reserve(w, want)) {
 		return;
 	}
-	n = vsnprintf((char *)w->p + w->len, w->cap - w->len, fmt, ap);
-	if (n < 0) {
+	if (w->cap - w->len > want) {
+		n = vsnprintf((char *)w->p + w->len, want + 1, fmt, ap);
+	} else {
+		/* the text fills the buffer exactly and vsnprintf always writes a NUL after it:
+		 * format elsewhere rather than refuse text that fits */
+		tmp = malloc(want + 1);
+		if (tmp == NULL) {
+			w->err = IDR_ENOMEM;
+			return;
+		}
+		n = vsnprintf(tmp, want + 1, fmt, ap);
+		if (n >= 0 && (size_t)n == want) {
+			memcpy(w->p + w->len, tmp, want);
+		}
+		free(tmp);
+	}
+	if (n < 0 || (size_t)n != want) {
 		w->err = IDR_EINVAL;
 		return;
 	}
-	w->len += (size_t)n;
+	w->len += want;
 }
 
 void

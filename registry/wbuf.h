@@ -113,20 +113,26 @@ wbuf_u32(struct wbuf *w, uint32_t v)
 static inline void
 wbuf_u64(struct wbuf *w, uint64_t v)
 {
-	wbuf_u32(w, (uint32_t)(v >> 32));
-	wbuf_u32(w, (uint32_t)v);
+	/* reserve all 8 bytes first: a value that does not fit is not half written */
+	if (wbuf_reserve(w, 8)) {
+		wbuf_u32(w, (uint32_t)(v >> 32));
+		wbuf_u32(w, (uint32_t)v);
+	}
 }
 
 /** Handle UTF8-String / byte array: int4 length + bytes. */
 static inline void
 wbuf_str(struct wbuf *w, const void *p, size_t n)
 {
-	if (n > UINT32_MAX) {
+	if (n > UINT32_MAX || n > SIZE_MAX - 4) {
 		w->err = w->err != IDR_OK ? w->err : IDR_ETOOBIG;
 		return;
 	}
-	wbuf_u32(w, (uint32_t)n);
-	wbuf_bytes(w, p, n);
+	/* length and bytes together: no length without its bytes */
+	if (wbuf_reserve(w, 4 + n)) {
+		wbuf_u32(w, (uint32_t)n);
+		wbuf_bytes(w, p, n);
+	}
 }
 
 static inline void
