@@ -1,9 +1,14 @@
-/* crypto.c - digests and randomness over OpenSSL's EVP interface. */
+/* crypto.c - digests, randomness and HS_PUBKEY export over OpenSSL's EVP interface. */
 #include "crypto.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -170,4 +175,118 @@ crypto_unhex(const char *hex, size_t hexlen, uint8_t *out, size_t outlen)
 		out[i] = (uint8_t)(hi << 4 | lo);
 	}
 	return IDR_OK;
+}
+
+/* Never prompt for a passphrase: an encrypted key fails to load instead. */
+static int
+no_passphrase(char *buf, int size, int rwflag, void *arg)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)arg;
+	return -1;
+}
+
+/* A private key, else a public key, from a PEM file. */
+static int
+pem_load(const char *path, EVP_PKEY **out)
+{
+	FILE *f = fopen(path, "r");
+	int err;
+
+	if (f == NULL) {
+		err = errno;
+		return err != 0 ? -err : IDR_EIO;
+	}
+	*out = PEM_read_PrivateKey(f, NULL, no_passphrase, NULL);
+	if (*out == NULL) {
+		rewind(f);
+		*out = PEM_read_PUBKEY(f, NULL, no_passphrase, NULL);
+	}
+	fclose(f);
+	ERR_clear_error(); /* the failed first attempt leaves entries behind */
+	return *out != NULL ? IDR_OK : IDR_EPROTO;
+}
+
+/* Java BigInteger.toByteArray() of a non-negative number, as a UTF8-String byte array. */
+static int
+put_bn(struct wbuf *w, const EVP_PKEY *k, const char *param)
+{
+	uint8_t *buf;
+	BIGNUM *bn = NULL;
+	int n, skip;
+
+	if (EVP_PKEY_get_bn_param(k, param, &bn) != 1) {
+		return IDR_ECRYPTO;
+	}
+	n = BN_num_bytes(bn);
+	buf = malloc((size_t)n + 1);
+	if (buf == NULL) {
+		BN_free(bn);
+		return IDR_ENOMEM;
+	}
+	buf[0] = 0;
+	BN_bn2bin(bn, buf + 1);
+	/* keep the 0x00 when the top bit is set (or the number is 0): a positive two's complement
+	 */
+	skip = n > 0 && (buf[1] & 0x80) == 0;
+	wbuf_str(w, buf + skip, (size_t)(n + 1 - skip));
+	free(buf);
+	BN_free(bn);
+	return IDR_OK;
+}
+
+static int
+put_key(struct wbuf *w, const EVP_PKEY *k)
+{
+	static const char *const rsa[] = {OSSL_PKEY_PARAM_RSA_E, OSSL_PKEY_PARAM_RSA_N};
+	static const char *const dsa[] = {OSSL_PKEY_PARAM_FFC_Q, OSSL_PKEY_PARAM_FFC_P,
+	                                  OSSL_PKEY_PARAM_FFC_G, OSSL_PKEY_PARAM_PUB_KEY};
+	const char *const *fields;
+	size_t i, n;
+	int rc;
+
+	switch (EVP_PKEY_get_base_id(k)) {
+	case EVP_PKEY_RSA:
+		wbuf_str(w, "RSA_PUB_KEY", 11);
+		fields = rsa;
+		n = sizeof(rsa) / sizeof(rsa[0]);
+		break;
+	case EVP_PKEY_DSA:
+		wbuf_str(w, "DSA_PUB_KEY", 11);
+		fields = dsa;
+		n = sizeof(dsa) / sizeof(dsa[0]);
+		break;
+	default:
+		return IDR_EINVAL;
+	}
+	wbuf_u16(w, 0); /* flags, reserved */
+	for (i = 0; i < n; i++) {
+		rc = put_bn(w, k, fields[i]);
+		if (rc != IDR_OK) {
+			return rc;
+		}
+	}
+	return wbuf_error(w);
+}
+
+int
+crypto_hs_pubkey_file(const char *path, struct wbuf *out)
+{
+	size_t mark = out->len;
+	EVP_PKEY *k = NULL;
+	int rc;
+
+	rc = pem_load(path, &k);
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	rc = wbuf_error(out) != IDR_OK ? wbuf_error(out) : put_key(out, k);
+	EVP_PKEY_free(k);
+	ERR_clear_error();
+	if (rc != IDR_OK) {
+		out->len = mark; /* a half-written key is never left behind */
+	}
+	return rc;
 }

@@ -1,5 +1,6 @@
 /*
- * crypto.h - hashes and randomness over OpenSSL 3 (the only OpenSSL user outside resolver/tls.c).
+ * crypto.h - hashes, randomness and public-key export over OpenSSL 3 (the only OpenSSL user
+ * outside resolver/tls.c).
  * Thread-safe. Incremental contexts are heap objects owned by the caller.
  */
 #ifndef IDR_REGISTRY_CRYPTO_H
@@ -9,6 +10,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "wbuf.h"
 
 #define CRYPTO_MD5_LEN    16
 #define CRYPTO_SHA1_LEN   20
@@ -53,5 +55,20 @@ void crypto_hex(const uint8_t *p, size_t len, char *out);
  * @return IDR_OK or IDR_EINVAL.
  */
 int crypto_unhex(const char *hex, size_t hexlen, uint8_t *out, size_t outlen);
+
+/**
+ * Read a PEM key file (a private key, PKCS#1 or PKCS#8 unencrypted, or a SubjectPublicKeyInfo
+ * public key) and append the HS_PUBKEY encoding of its public part (ref/handle.md §4.4, Java
+ * Util.getBytesFromPublicKey): UTF8 key type, int2 flags 0, then the key fields as UTF8 byte
+ * arrays holding minimal two's-complement big-endian integers (a leading 0x00 when the top bit
+ * is set, as Java's BigInteger.toByteArray()). Supported types: RSA ("RSA_PUB_KEY": exponent,
+ * modulus) and DSA ("DSA_PUB_KEY": q, p, g, y). Encrypted keys are not supported (no prompt).
+ * @param path  file name.
+ * @param out   receives the encoding; on error its length is unchanged.
+ * @return IDR_OK; a negated errno when the file cannot be opened (IDR_ENOENT, IDR_EACCES, ...);
+ *         IDR_EPROTO (no PEM key in the file, or an encrypted one); IDR_EINVAL (a key type
+ *         other than RSA or DSA, e.g. EC); IDR_ETOOBIG (out is full); IDR_ECRYPTO.
+ */
+int crypto_hs_pubkey_file(const char *path, struct wbuf *out);
 
 #endif /* IDR_REGISTRY_CRYPTO_H */

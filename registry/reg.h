@@ -31,10 +31,13 @@
 #define REG_SCHEMA_VERSION  1
 #define REG_DEFAULT_MAPSIZE (16ULL << 30) /* 16 GiB of address space, grows the file lazily */
 #define REG_IDENTITY_LOCAL  "local"
+/* longest hosted prefix in bytes: keeps every store key within STORE_KEY_MAX (store.h) */
+#define REG_MAX_PREFIX_LEN 255
 
 struct reg;
 struct reg_wtxn;
 struct reg_rtxn;
+struct store;
 
 struct reg_opts {
 	const char *data_dir; /* directory holding the LMDB environment; ignored if memory */
@@ -64,8 +67,22 @@ int reg_open(struct reg **out, const struct reg_opts *o) IDR_MUSTCHECK;
 int reg_init(struct reg **out, const struct reg_opts *o, const char *node_prefix,
              const char *owner) IDR_MUSTCHECK;
 
+/**
+ * Open a registry over a store the caller already opened (e.g. a second registry on an
+ * in-memory store, or a tool that repairs a store). The store is borrowed: it must outlive
+ * the registry and reg_close does not close it. Same checks and errors as reg_open; only
+ * o->read_only and o->max_id_chars are used.
+ */
+int reg_open_store(struct reg **out, struct store *s, const struct reg_opts *o) IDR_MUSTCHECK;
+
 /** Close (accepts NULL). All transactions must be finished. */
 void reg_close(struct reg *r);
+
+/**
+ * The store underneath (borrowed, valid while r is open). Writing through it bypasses the
+ * journal and the counters: for repair tools and tests only.
+ */
+struct store *reg_store(struct reg *r);
 
 /** The node prefix as registered (valid while r is open). */
 const char *reg_node_prefix(const struct reg *r);
@@ -90,7 +107,11 @@ enum reg_outcome {
  */
 int reg_write_begin(struct reg *r, const char *identity, struct reg_wtxn **out) IDR_MUSTCHECK;
 
-/** Commit: journal, counters and records become durable together. Frees w. */
+/**
+ * Commit: journal, counters and records become durable together. Frees w (also on error).
+ * A transaction in which a store write failed (IDR_ENOSPC when the map is full, I/O errors) is
+ * abort-only: every later write call returns that error and commit rolls it back and returns it.
+ */
 int reg_write_commit(struct reg_wtxn *w) IDR_MUSTCHECK;
 
 /** Abort and free (accepts NULL). */
@@ -105,7 +126,8 @@ size_t reg_write_changes(const struct reg_wtxn *w);
  * if absent, and must match if present. Items (kind != NONE) must not use `0.NA/` handles.
  * @param outcome  REG_CREATED or REG_UNCHANGED on success (may be NULL).
  * @return IDR_OK, IDR_ECONFLICT, IDR_EID_*, IDR_EPFX_*, IDR_EREC_*, IDR_ENOSPC (map full), ...
- *         On error the transaction is still usable (the failed create changed nothing).
+ *         On a rule violation the transaction is still usable (the failed create changed
+ *         nothing); after a store failure it is abort-only (see reg_write_commit).
  */
 int reg_create(struct reg_wtxn *w, struct slice id, enum rec_kind kind, const struct value *values,
                size_t n, unsigned flags, enum reg_outcome *outcome) IDR_MUSTCHECK;
@@ -154,7 +176,8 @@ struct reg_prefix {
 /**
  * Host an enterprise prefix beneath the node prefix (e.g. 88.118.8 under 88.118), with an
  * owner name and initial state; also creates its prefix handle 0.NA/<prefix> (HS_ADMIN).
- * Same prefix, owner and state again: REG_UNCHANGED; a different owner: IDR_ECONFLICT.
+ * Same prefix, owner and state again: REG_UNCHANGED; a different owner or state:
+ * IDR_ECONFLICT (states change with reg_prefix_set_state). At most REG_MAX_PREFIX_LEN bytes.
  */
 int reg_prefix_add(struct reg_wtxn *w, struct slice prefix, struct slice owner, int state,
                    enum reg_outcome *outcome) IDR_MUSTCHECK;
@@ -241,6 +264,7 @@ enum reg_jop {
 	REG_JOP_REMOVE_VALUES = 6,
 	REG_JOP_DELETE = 7
 };
+/** "init", "prefix", "create", "add_values", ...; NULL when out of range. */
 const char *reg_jop_name(int op);
 
 /** A decoded journal entry (slices borrow store memory). */

@@ -1,0 +1,88 @@
+/*
+ * jrn.h - the registry journal: entry format, hashes and the codec (the journal itself is
+ * written, walked and audited through reg.h).
+ *
+ * Database `journal`: key = u64 big-endian seq (1, 2, 3 ... without gaps, appended); value
+ * (integers big-endian, UTF8 = int4 length + bytes as in the Handle protocol):
+ *
+ *   u8   format       JRN_FORMAT (1)
+ *   u8   op           enum reg_jop
+ *   u16  0            reserved
+ *   u64  time_ms      unix milliseconds of the change
+ *   UTF8 identity     who made the change ("local" for the command-line tool)
+ *   UTF8 identifier   the record's identifier, or the prefix for REG_JOP_INIT/PREFIX
+ *   UTF8 payload      the full stored record after the change (the prefix record for
+ *                     INIT/PREFIX, empty for DELETE): the journal can be replayed
+ *   32   change_hash  SHA-256(u8 op | UTF8 identifier | UTF8 payload)
+ *   32   prev_hash    hash of the previous entry (all zero for entry 1)
+ *
+ * Entry hash = SHA-256(u64 seq | the whole value); it is the next entry's prev_hash, and
+ * the last one is kept with its seq in meta "jrn_head", so truncating the tail, removing or
+ * editing an entry, or editing a record breaks a check of reg_audit_verify.
+ *
+ * The "change" bytes (op | UTF8 identifier | UTF8 payload) are built first, with the payload
+ * encoded in place (jrn_change_begin / jrn_change_end), so that the change hash is one
+ * SHA-256 over contiguous memory and the record bytes are copied once, into the entry.
+ *
+ * Pure functions; thread-safe; decoded entries borrow the input bytes.
+ */
+#ifndef IDR_REGISTRY_JRN_H
+#define IDR_REGISTRY_JRN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "reg.h"
+#include "slice.h"
+#include "wbuf.h"
+
+#define JRN_FORMAT       1
+#define JRN_HASH_LEN     32
+#define JRN_KEY_LEN      8
+#define JRN_FIXED_LEN    (1 + 1 + 2 + 8 + 3 * 4 + 2 * JRN_HASH_LEN) /* entry without strings */
+#define JRN_MAX_IDENTITY 4096                                       /* bytes */
+#define JRN_MAX_PAYLOAD  (64u << 20) /* bytes: the largest record the registry writes */
+
+/** Journal key of seq: 8 bytes big-endian. */
+void jrn_key(uint64_t seq, uint8_t out[JRN_KEY_LEN]);
+
+/**
+ * Start the change bytes in w (reset first): u8 op | UTF8 identifier | int4 placeholder.
+ * Append the payload to w, then call jrn_change_end with the returned mark.
+ */
+size_t jrn_change_begin(struct wbuf *w, int op, struct slice identifier);
+
+/**
+ * Finish the change bytes: patch the payload length. @return the payload (borrows w), empty
+ * if w is in error (check wbuf_error(w)).
+ */
+struct slice jrn_change_end(struct wbuf *w, size_t mark);
+
+/**
+ * change_hash = SHA-256(u8 op | UTF8 identifier | UTF8 payload), built in scratch (a heap
+ * wbuf the caller reuses; its contents are replaced). @return IDR_OK, IDR_ENOMEM or
+ * IDR_ETOOBIG (scratch's limit).
+ */
+int jrn_change_hash(struct wbuf *scratch, int op, struct slice identifier, struct slice payload,
+                    uint8_t out[JRN_HASH_LEN]);
+
+/**
+ * Entry hash = SHA-256(u64 seq | value) built in scratch as above.
+ * @return IDR_OK, IDR_ENOMEM or IDR_ETOOBIG.
+ */
+int jrn_entry_hash(struct wbuf *scratch, uint64_t seq, struct slice value,
+                   uint8_t out[JRN_HASH_LEN]);
+
+/** Encode the value of an entry (not its key; e->seq is not part of the value). */
+void jrn_entry_encode(struct wbuf *w, const struct reg_journal_entry *e);
+
+/**
+ * Decode an entry. key must be JRN_KEY_LEN bytes; checks the format, the op, the reserved
+ * field, every string length against its limit (identity JRN_MAX_IDENTITY, identifier
+ * IDENT_HARD_MAX, payload JRN_MAX_PAYLOAD) and the bytes left, and that nothing trails.
+ * @return IDR_OK, IDR_EPROTO (malformed or truncated), IDR_ELIMIT (a length over its limit)
+ *         or IDR_ESCHEMA (unknown format); *out is filled only on success.
+ */
+int jrn_entry_decode(struct slice key, struct slice value, struct reg_journal_entry *out);
+
+#endif /* IDR_REGISTRY_JRN_H */
