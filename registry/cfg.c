@@ -313,13 +313,26 @@ parse_line(struct parse_ctx *c, unsigned lineno, char *line)
 		return;
 	}
 	idx = (size_t)(o - c->table);
-	if (o->type == CFG_LIST && !c->seen[idx]) {
-		list_clear(field(c->dst, o)); /* the file replaces the default list */
-	} else if (o->type != CFG_LIST && c->seen[idx]) {
+	if (o->type == CFG_LIST) {
+		bool none = strcmp(value, "none") == 0;
+
+		if (c->seen[idx] != 0 && (none || c->seen[idx] == 2)) {
+			report(c, lineno, "%s: none cannot be combined with other values", name);
+			return;
+		}
+		if (c->seen[idx] == 0) {
+			list_clear(field(c->dst, o)); /* the file replaces the default list */
+		}
+		c->seen[idx] = none ? 2 : 1;
+		if (none) {
+			return; /* an empty list, e.g. no UDP listener */
+		}
+	} else if (c->seen[idx] != 0) {
 		report(c, lineno, "%s: given more than once", name);
 		return;
+	} else {
+		c->seen[idx] = 1;
 	}
-	c->seen[idx] = 1;
 	msg[0] = '\0';
 	rc = set_value(o, c->dst, value, msg, sizeof(msg));
 	if (rc != IDR_OK) {
@@ -504,7 +517,7 @@ type_desc(const struct cfg_opt *o, char *buf, size_t cap)
 	case CFG_ENUM:
 		return o->choices;
 	case CFG_LIST:
-		return "repeatable";
+		return "repeatable; none = empty";
 	case CFG_STRING:
 	default:
 		return "text";

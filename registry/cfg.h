@@ -12,8 +12,9 @@
  *
  * File syntax: one option per line, `name value`; value runs to the end of the line with
  * surrounding blanks removed; it may be double-quoted to keep blanks or '#' ("\"" and "\\"
- * escapes). '#' starts a comment outside quotes. Blank lines are ignored. Lines are at most
- * CFG_LINE_MAX bytes; the file at most CFG_FILE_MAX bytes.
+ * escapes). '#' starts a comment outside quotes. Blank lines are ignored. A list option
+ * given the single value `none` becomes empty (other values for it then are an error). Lines are at
+ * most CFG_LINE_MAX bytes; the file at most CFG_FILE_MAX bytes.
  *
  * Strings and lists in the target struct are heap copies owned by the struct: release them
  * with cfg_free_values(table, struct). Thread-safety: none needed (parsing happens at start

@@ -141,6 +141,18 @@ test_cfg_errors_name_line(void **state)
 }
 
 static void
+test_cfg_list_none(void **state)
+{
+	struct conf c;
+	struct errs e;
+
+	(void)state;
+	assert_int_equal(parse("listen none\n", &c, &e), IDR_OK);
+	assert_int_equal(c.listen.n, 0);
+	cfg_free_values(table, NOPT, &c);
+}
+
+static void
 test_cfg_all_errors_reported(void **state)
 {
 	struct conf c;
@@ -248,6 +260,7 @@ main(void)
 	        cmocka_unit_test(test_cfg_defaults),
 	        cmocka_unit_test(test_cfg_values),
 	        cmocka_unit_test(test_cfg_errors_name_line),
+	        cmocka_unit_test(test_cfg_list_none),
 	        cmocka_unit_test(test_cfg_all_errors_reported),
 	        cmocka_unit_test(test_cfg_limits),
 	        cmocka_unit_test(test_cfg_sample_parses_to_defaults),
