@@ -47,7 +47,11 @@ struct metrics_shard *metrics_shard(struct metrics *m, unsigned i);
 void metrics_request(struct metrics_shard *s, enum metrics_proto p, uint32_t opcode, uint32_t rc,
                      uint64_t latency_ns);
 
-/** An HTTP request answered with status on a route ("api", "proxy", "list", "ops", ...). */
+/**
+ * An HTTP request answered with status on a route: "api", "list", "proxy", "ops" or "native"
+ * (Handle messages over HTTP); any other route, or NULL, is counted as "other". Statuses
+ * outside a fixed list of common ones are counted by class ("4xx").
+ */
 void metrics_http(struct metrics_shard *s, enum metrics_proto p, const char *route, int status,
                   uint64_t latency_ns);
 

@@ -42,24 +42,50 @@ struct rsv_ports {
  * Create the dispatcher. Borrows reg and m (they must outlive it); copies what it needs from
  * conf and builds this node's HS_SITE (servers = site_address or the first UDP/TCP listen
  * address; interfaces from the listeners; serial, description, primary flag; public key from
- * server_key).
+ * server_key). ports may be NULL (the ports of the configured listen addresses are used); m may
+ * be NULL (nothing is counted).
  * @return IDR_OK, IDR_ECONFIG (bad site_address / server_key, logged), IDR_ENOMEM.
  */
 int rsv_new(struct rsv **out, struct reg *reg, const struct conf *conf,
             const struct rsv_ports *ports, struct metrics *m) IDR_MUSTCHECK;
+
+/** Free the dispatcher and every configuration snapshot (accepts NULL); free the workers first. */
 void rsv_free(struct rsv *r);
 
 /**
  * Apply a reloaded configuration (reloadable options only: limits, HS_SITE fields). Workers
- * pick the new snapshot up at their next request. Call from the main thread.
+ * pick the new snapshot up at their next request. Call from the main thread; safe while workers
+ * run. conf is copied. The retired snapshot is freed once every worker has started a request
+ * with a newer one (or when its worker is freed).
+ * @return IDR_OK, IDR_ECONFIG (bad site_address / server_key, logged) or IDR_ENOMEM; on error
+ *         the current snapshot stays.
  */
 int rsv_reload(struct rsv *r, const struct conf *conf) IDR_MUSTCHECK;
 
 /** The encoded HS_SITE data of this node (valid until the next reload). */
 struct slice rsv_site(struct rsv *r);
 
+/**
+ * A worker (one per thread): a read transaction (begun here, reset between requests), scratch
+ * space and metrics shard id. Use each worker from one thread at a time. (The in-memory store
+ * is single-threaded: with it, create and free workers from one thread.)
+ * @return IDR_OK, IDR_EINVAL (id has no metrics shard), IDR_ENOMEM or a reg_read_begin error.
+ */
 int rsv_worker_new(struct rsv *r, unsigned id, struct rsv_worker **out) IDR_MUSTCHECK;
+/** Free a worker (accepts NULL). */
 void rsv_worker_free(struct rsv_worker *w);
+
+/**
+ * Receipt time (CLOCK_MONOTONIC, nanoseconds) of the requests the front end passes next, e.g.
+ * read once per recvmmsg batch: their latency is then measured from it, which includes their
+ * wait in the batch, and rsv_handle reads the clock once (at the end) instead of twice. It
+ * holds for the following rsv_handle / rsv_handle_msg calls until set again; 0 (the initial
+ * value) makes each call measure from its own start. (Extension of the lead's contract.)
+ */
+void rsv_worker_rx_time(struct rsv_worker *w, uint64_t mono_ns);
+
+/** CLOCK_MONOTONIC in nanoseconds (the clock rsv_worker_rx_time expects). */
+uint64_t rsv_mono_ns(void);
 
 /** What a front end should do after rsv_handle. */
 enum rsv_action {
@@ -92,7 +118,11 @@ struct rsv_filter {
 	bool public_only;
 };
 
-/** True if v passes the filter (index listed OR type matches; PUBLIC_READ when public_only). */
+/**
+ * True if v passes the filter (index listed OR type matches; PUBLIC_READ when public_only).
+ * This node has no authentication yet: front ends set public_only (the Handle path serves only
+ * PUBLIC_READ values whatever the PO flag says, see rsv.c).
+ */
 bool rsv_filter_match(const struct rsv_filter *f, const struct value *v);
 
 /** Begin a request on this worker's read transaction (renew); pair with rsv_read_end. */
@@ -106,6 +136,13 @@ void rsv_read_end(struct rsv_worker *w);
  *         HDL_RC_SERVER_NOT_RESP, HDL_RC_HANDLE_NOT_FOUND or HDL_RC_ERROR (store failure).
  */
 uint32_t rsv_lookup(struct rsv_worker *w, struct slice handle, struct rec_view *rec);
+
+/**
+ * Text explaining the code of the last rsv_lookup on this worker: the identifier rule broken
+ * (102), "prefix P is not served here" (301), "internal error" (2); "" for 1 and 100. Owned by
+ * the worker, valid until its next request. (Extension of the lead's contract.)
+ */
+const char *rsv_worker_message(struct rsv_worker *w);
 
 /** The worker's metrics shard (for front ends counting connections, drops, HTTP statuses). */
 struct metrics_shard *rsv_worker_metrics(struct rsv_worker *w);
