@@ -1,0 +1,269 @@
+#!/usr/bin/env bash
+# cli.sh - the idr command-line tool end to end: init, prefixes, register, get, every
+# rejection rule with its exit status, import (bad rows, dry run, strict, re-run), export ->
+# import -> export round trip, audit verify, stats.
+. "$(dirname "$0")/lib.sh"
+
+D=$T/data
+OWNER8="某某制造有限公司"
+
+note "usage and help"
+expect_exit 64 idr
+ok idr help
+expect_out "exit status"
+for c in init prefix register get import export audit stats; do
+	ok idr help "$c"
+	expect_out "usage: idr $c"
+	ok idr "$c" --help
+	expect_out "usage: idr $c"
+done
+expect_exit 64 idr frobnicate
+expect_err "unknown command"
+expect_exit 64 idr help frobnicate
+expect_exit 64 idr get --bogus x
+expect_err "unknown option '--bogus'"
+expect_exit 64 idr get
+expect_exit 64 idr import
+expect_exit 64 idr init
+expect_err "--node-prefix is required"
+expect_exit 64 idr get x --data
+expect_err "needs a value"
+expect_exit 64 idr prefix frob
+expect_exit 64 idr audit check
+
+note "not initialised"
+expect_exit 1 idr get 88.118.8/P-1
+expect_err "not initialised"
+
+note "init"
+ok idr init --node-prefix 88.118 --owner "测试二级节点"
+expect_out "initialised"
+ok idr init --node-prefix 88.118
+expect_out "already initialised"
+expect_exit 1 idr init --node-prefix 88.119
+expect_err "different node prefix"
+# --data wins over $IDR_DATA
+ok idr init --data "$T/other" --node-prefix 88.200
+[ -d "$T/other" ] || fail "--data was not used"
+
+note "prefix add / list / set-state"
+ok idr prefix add 88.118.8 --owner "$OWNER8"
+expect_out "added 88.118.8"
+ok idr prefix add 88.118.8 --owner "$OWNER8"
+expect_out "unchanged 88.118.8"
+expect_exit 1 idr prefix add 88.118.8 --owner "别的公司"
+expect_err "different content"
+expect_exit 1 idr prefix add 88.119.1 --owner x
+expect_err "not beneath"
+ok idr prefix add 88.118.9 --owner "另一家公司" --state 0
+expect_exit 64 idr prefix add 88.118.7 --owner x --state 9
+expect_exit 64 idr prefix add 88.118.7
+ok idr prefix list
+expect_out "88.118.8"
+expect_out "$OWNER8"
+expect_out "停用"
+ok idr prefix list --json
+cp "$OUT" "$T/prefixes.json"
+json_valid "$T/prefixes.json"
+assert_eq "$(json_get "$T/prefixes.json" '[p["state"] for p in d if p["prefix"]=="88.118.9"][0]')" 0 "88.118.9 state"
+assert_eq "$(json_get "$T/prefixes.json" '[p["node"] for p in d if p["prefix"]=="88.118"][0]')" True "node flag"
+
+note "register: created, unchanged, conflict"
+ok idr register 88.118.8/P-000001 --kind part --url https://example.com/p/1 model=X1 batch=B7 "材料=铝合金"
+expect_out "created 88.118.8/P-000001"
+ok idr register 88.118.8/P-000001 --kind part --url https://example.com/p/1 model=X1 batch=B7 "材料=铝合金"
+expect_out "unchanged 88.118.8/P-000001"
+expect_exit 1 idr register 88.118.8/P-000001 --kind part model=X2
+expect_err "already exists with different content"
+expect_exit 1 idr register 88.118.8/p-000001 --kind wip
+expect_err "different content"
+
+note "get: table and JSON"
+ok idr get 88.118.8/p-000001
+expect_out "88.118.8/P-000001"
+expect_out "kind: part"
+expect_out "铝合金"
+expect_out "https://example.com/p/1"
+ok idr get 88.118.8/P-000001 --json
+cp "$OUT" "$T/get.json"
+json_valid "$T/get.json"
+assert_eq "$(json_get "$T/get.json" 'd["handle"]')" "88.118.8/P-000001" "JSON handle"
+assert_eq "$(json_get "$T/get.json" '[v["data"]["value"] for v in d["values"] if v["index"]==2002][0]')" "铝合金" "attribute 2002"
+assert_eq "$(json_get "$T/get.json" '[v["type"] for v in d["values"] if v["index"]==2000][0]')" "model" "attribute 2000 type"
+assert_eq "$(json_get "$T/get.json" '[v["data"]["value"] for v in d["values"] if v["index"]==10][0]')" "part" "kind value"
+expect_exit 3 idr get 88.118.8/NOPE
+expect_err "not found: 88.118.8/NOPE"
+
+note "rejections, each with its rule"
+expect_exit 1 idr register 88.120.1/X-1 --kind part
+expect_err "not hosted by this node"
+expect_exit 1 idr register 88.118.9/X-1 --kind part
+expect_err "not enabled"
+id255="88.118.8/$(head -c 246 /dev/zero | tr '\0' 'a')"
+id256="${id255}b"
+assert_eq "${#id255}" 255 "255-character identifier"
+ok idr register "$id255" --kind part
+expect_exit 1 idr register "$id256" --kind part
+expect_err "longer than the configured limit"
+ok idr register "$id256" --kind part --max-id-chars 256
+expect_exit 1 idr register "88.118.8/$(printf 'bad\377utf8')" --kind part
+expect_err "not valid UTF-8"
+expect_exit 1 idr register "88.118.8/$(printf 'ctl\001x')" --kind part
+expect_err "control character"
+expect_exit 1 idr register 88.118.8/K-1 --kind gizmo
+expect_err "unknown item kind"
+expect_exit 1 idr register 88.118.8/K-1 --kind part HS_ADMIN=x
+expect_err "'HS_ADMIN' is reserved"
+expect_exit 1 idr register 88.118.8/K-1 --kind part URL=x
+expect_err "'URL' is reserved"
+expect_exit 1 idr register 88.118.8/K-1 --kind part item_kind=x
+expect_err "reserved"
+expect_exit 64 idr register 88.118.8/K-1 --kind part novalue
+expect_exit 1 idr register 88.118.8/K-1 --kind part "=v"
+expect_err "attribute key is empty"
+expect_exit 1 idr register 88.118.8/K-1 --kind part a=1 A=2
+expect_err "given twice"
+expect_exit 1 idr register 88.118.8/ --kind part
+expect_err "empty suffix"
+expect_exit 1 idr register 0.NA/88.118.8 --kind part
+expect_exit 3 idr get 88.118.8/K-1
+
+note "set-state"
+ok idr prefix set-state 88.118.9 enabled
+expect_out "启用"
+ok idr register 88.118.9/L-1 --kind lot qty=100
+ok idr prefix set-state 88.118.9 0
+expect_exit 1 idr register 88.118.9/L-2 --kind lot
+expect_err "not enabled"
+expect_exit 64 idr prefix set-state 88.118.9 sleeping
+expect_exit 1 idr prefix set-state 88.118.5 1
+expect_exit 1 idr prefix set-state 88.118 0
+
+note "import: bad rows reported and skipped, dry run, strict, re-run"
+cat >"$T/items.csv" <<'CSV'
+id,kind,url,model,batch,note
+88.118.8/C-1,part,https://example.com/c/1,M1,B1,"hello, ""world"""
+88.118.8/C-2,wip,,M2,,"two
+lines"
+88.118.8/C-3,gizmo,,M3,B3,x
+88.118.8/C-4,product,,M4,B4
+88.120.1/C-5,part,,M5,B5,x
+88.118.8/C-6,process,,M6,B6,x
+CSV
+ok idr stats --json
+cp "$OUT" "$T/s0.json"
+before=$(json_get "$T/s0.json" 'd["records"]')
+expect_exit 2 idr import "$T/items.csv" --dry-run
+expect_out "dry run: 3 to create"
+expect_err "items.csv:5: 88.118.8/C-3: kind 'gizmo'"
+expect_err "items.csv:6: record has 5 fields, the header has 6"
+expect_err "items.csv:7: 88.120.1/C-5: prefix is not hosted"
+ok idr stats --json
+cp "$OUT" "$T/s1.json"
+assert_eq "$(json_get "$T/s1.json" 'd["records"]')" "$before" "records after a dry run"
+expect_exit 2 idr import --strict "$T/items.csv"
+expect_out "nothing was written"
+ok idr stats --json
+cp "$OUT" "$T/s1.json"
+assert_eq "$(json_get "$T/s1.json" 'd["records"]')" "$before" "records after a failed strict import"
+expect_exit 2 idr import "$T/items.csv" --batch 2
+expect_out "3 created, 0 unchanged, 3 bad rows (skipped)"
+expect_exit 2 idr import "$T/items.csv"
+expect_out "0 created, 3 unchanged, 3 bad rows"
+ok idr get 88.118.8/C-1 --json
+cp "$OUT" "$T/c1.json"
+assert_eq "$(json_get "$T/c1.json" '[v["data"]["value"] for v in d["values"] if v["index"]==2002][0]')" 'hello, "world"' "quoted CSV field"
+ok idr get 88.118.8/C-2 --json
+cp "$OUT" "$T/c2.json"
+assert_eq "$(json_get "$T/c2.json" '[v["data"]["value"] for v in d["values"] if v["index"]==2002][0]')" "$(printf 'two\nlines')" "multi-line CSV field"
+assert_eq "$(json_get "$T/c2.json" 'len([v for v in d["values"] if v["index"]==2001])')" 0 "empty cell means no attribute"
+# a clean file, twice: the second run has nothing to do
+printf 'handle,kind,batch\n88.118.8/D-1,lot,B1\n88.118.8/D-2,package,B1\n' >"$T/clean.csv"
+ok idr import "$T/clean.csv"
+expect_out "2 created"
+ok idr import - <"$T/clean.csv"
+expect_out "nothing to do: all 2 records already registered"
+# strict with a conflict inside the file: nothing written
+printf 'id,kind,m\n88.118.8/S-1,part,a\n88.118.8/S-1,part,b\n' >"$T/dup.csv"
+expect_exit 2 idr import --strict "$T/dup.csv"
+expect_err "dup.csv:3: 88.118.8/S-1: already exists with different content"
+expect_exit 3 idr get 88.118.8/S-1
+# a bad header stops the import
+printf 'id,model\nx,y\n' >"$T/nokind.csv"
+expect_exit 1 idr import "$T/nokind.csv"
+expect_err "no kind column"
+expect_exit 1 idr import "$T/missing.csv"
+# JSON lines
+printf '%s\n' '{"id":"88.118.8/J-1","kind":"product","url":"https://example.com/j/1","attrs":{"model":"J","产地":"苏州"}}' \
+	'{"id":"88.118.8/J-2","kind":"product","attrs":{"HS_SECKEY":"x"}}' >"$T/items.jsonl"
+expect_exit 2 idr import "$T/items.jsonl"
+expect_out "1 created"
+expect_err "items.jsonl:2: 88.118.8/J-2: field 'attrs': attribute key 'HS_SECKEY' is reserved"
+
+# a malformed prefix line is a bad row, not a failure
+printf '%s\n' '{"prefix":"88.118.8/x","owner":"y"}' '{"id":"88.118.8/J-3","kind":"lot"}' >"$T/pfx.jsonl"
+expect_exit 2 idr import "$T/pfx.jsonl"
+expect_out "1 created"
+expect_err "pfx.jsonl:1: 88.118.8/x:"
+# a full store stops the import with what to do about it
+ok idr init --data "$T/small" --node-prefix 88.118 --map-size 1M
+ok idr prefix add --data "$T/small" 88.118.8 --owner x
+awk 'BEGIN { print "id,kind,a,b"; for (i = 0; i < 20000; i++) printf "88.118.8/F-%06d,part,%0200d,%0200d\n", i, i, i }' >"$T/full.csv"
+expect_exit 1 idr import --data "$T/small" --map-size 1M --batch 100 "$T/full.csv"
+expect_err "larger --map-size"
+expect_err "run the import again to resume"
+ok idr audit verify --data "$T/small"
+
+note "export -> import into a fresh directory -> export: identical"
+ok idr export -o "$T/e1.jsonl"
+head -1 "$T/e1.jsonl" | grep -q '"node":true' || fail "export does not start with the node prefix"
+while IFS= read -r line; do
+	printf '%s\n' "$line" >"$T/line.json"
+	json_valid "$T/line.json"
+done <"$T/e1.jsonl"
+ok idr export --prefix 88.118.8 -o "$T/e8.jsonl"
+grep -q '"88.118.9' "$T/e8.jsonl" && fail "export --prefix 88.118.8 wrote 88.118.9"
+grep -q '88.118.8/C-1' "$T/e8.jsonl" || fail "export --prefix 88.118.8 lacks C-1"
+ok idr init --data "$T/copy" --node-prefix 88.118 --owner "测试二级节点"
+# the 256-character identifier was registered with --max-id-chars 256
+expect_exit 2 idr import --data "$T/copy" "$T/e1.jsonl" --dry-run
+expect_err "longer than the configured limit"
+ok idr import --data "$T/copy" "$T/e1.jsonl" --max-id-chars 256
+ok idr export --data "$T/copy" -o "$T/e2.jsonl"
+cmp "$T/e1.jsonl" "$T/e2.jsonl" || fail "export of the re-imported store differs"
+ok idr import --data "$T/copy" "$T/e8.jsonl" --max-id-chars 256
+expect_out "nothing to do"
+# the registry checks the prefix state before noticing identical content, so a record under
+# a disabled prefix is a bad row when the export is imported again (nothing is written)
+expect_exit 2 idr import --data "$T/copy" "$T/e1.jsonl" --max-id-chars 256
+expect_out "0 created, 10 unchanged, 1 bad rows"
+expect_err "88.118.9/L-1: prefix is hosted by this node but not enabled"
+ok idr prefix list --data "$T/copy" --json
+cp "$OUT" "$T/p2.json"
+assert_eq "$(json_get "$T/p2.json" '[p["state"] for p in d if p["prefix"]=="88.118.9"][0]')" 0 "restored prefix state"
+# a different node refuses the export's node line
+ok idr init --data "$T/node2" --node-prefix 88.200
+expect_exit 2 idr import --data "$T/node2" "$T/e1.jsonl"
+expect_err "exported by node 88.118"
+
+note "audit verify"
+ok idr audit verify
+expect_out "journal OK"
+expect_out "head "
+ok idr audit verify --data "$T/copy"
+
+note "stats"
+ok idr stats
+expect_out "records:"
+ok idr stats --json
+cp "$OUT" "$T/stats.json"
+json_valid "$T/stats.json"
+# items: P-000001, id255, id256, L-1, C-1 C-2 C-6, D-1 D-2, J-1 J-3 = 11, plus three prefix
+# handles
+assert_eq "$(json_get "$T/stats.json" 'sum(v for k, v in d["by_kind"].items() if k != "-")')" 11 "items by kind"
+assert_eq "$(json_get "$T/stats.json" 'd["by_kind"]["part"]')" 4 "parts"
+assert_eq "$(json_get "$T/stats.json" 'd["by_kind"]["lot"]')" 3 "lots"
+assert_eq "$(json_get "$T/stats.json" 'sum(p["records"] for p in d["by_prefix"] if p["prefix"]=="88.118.9")')" 1 "records under 88.118.9"
+assert_eq "$(json_get "$T/stats.json" 'd["records"]')" 14 "records in total"
+[ "$(json_get "$T/stats.json" 'd["store"]["file_bytes"] > 0')" = True ] || fail "store size"
+echo "PASS: $TEST_NAME"

@@ -1,0 +1,631 @@
+/* imp.c - the import engine: block reads, row decoding, batched registry writes. */
+#include "imp.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "rec.h"
+#include "text.h"
+
+#define PROGRESS_EVERY 256  /* rows between progress callbacks */
+#define MAX_PENDING    1024 /* prefixes whose exported state is set at the end */
+
+struct pending_state {
+	char *prefix;
+	int state;
+};
+
+struct imp {
+	struct reg *r;
+	const struct imp_opts *o;
+	struct imp_stats *st;
+	size_t batch;
+	bool one_txn; /* strict or dry run: everything in one transaction */
+	struct reg_wtxn *w;
+	size_t rows_in_txn;
+	/* input buffer: buf[off..have) is unconsumed */
+	uint8_t *buf;
+	size_t cap, have, off;
+	bool eof;
+	int fd;
+	struct row_csv csv;
+	struct row_json json;
+	bool header_done;
+	struct value *values; /* VALUE_MAX_VALUES */
+	struct pending_state pending[MAX_PENDING];
+	size_t npending;
+};
+
+static int fatal(struct imp *im, int rc, const char *fmt, ...) IDR_PRINTF(3, 4);
+
+static int
+fatal(struct imp *im, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	/* the analyzer misses va_start above (clang-tidy 14) */
+	// NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized)
+	vsnprintf(im->st->fatal, sizeof(im->st->fatal), fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* Report a bad row: "<id>: <reason>" when the identifier is printable, else the reason. */
+static void
+bad_row(struct imp *im, uint64_t line, struct slice id, const char *reason)
+{
+	char msg[IMP_MSG_LEN];
+
+	im->st->bad++;
+	if (im->o->report == NULL) {
+		return;
+	}
+	if (id.len > 0 && id.len <= 512 && text_is_clean(id.p, id.len)) {
+		snprintf(msg, sizeof(msg), "%.*s: %s", (int)id.len, (const char *)id.p, reason);
+	} else {
+		snprintf(msg, sizeof(msg), "%s", reason);
+	}
+	im->o->report(im->o->arg, line, msg);
+}
+
+/* The message for an error that stops the import (with what to do about a full map). */
+static const char *
+stop_reason(int rc)
+{
+	if (rc == IDR_ENOSPC) {
+		return "the store reached its map size (run again with a larger --map-size)";
+	}
+	return idr_strerror(rc);
+}
+
+/* Errors that reject one row; anything else (storage, memory, I/O) stops the import. */
+static bool
+is_row_error(int rc)
+{
+	if (rc <= IDR_EID_EMPTY && rc > IDR_EREC_LASTVALUE - 100) {
+		return true; /* identifier, prefix and record rules */
+	}
+	switch (rc) {
+	case IDR_ECONFLICT:
+	case IDR_EUTF8:
+	case IDR_ECTRL:
+	case IDR_EPROTO:
+	case IDR_ELIMIT:
+	case IDR_EINVAL:
+	case IDR_EEXIST:
+	case IDR_ETOOBIG:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* ---------------------------------------------------------------- transactions */
+
+static int
+txn_open(struct imp *im)
+{
+	int rc;
+
+	if (im->w != NULL) {
+		return IDR_OK;
+	}
+	rc = reg_write_begin(im->r, REG_IDENTITY_LOCAL, &im->w);
+	if (rc != IDR_OK) {
+		return fatal(im, rc, "cannot start a write transaction: %s", idr_strerror(rc));
+	}
+	im->rows_in_txn = 0;
+	return IDR_OK;
+}
+
+static int
+txn_commit(struct imp *im)
+{
+	int rc;
+
+	size_t changes;
+
+	if (im->w == NULL) {
+		return IDR_OK;
+	}
+	changes = reg_write_changes(im->w);
+	rc = reg_write_commit(im->w);
+	im->w = NULL;
+	if (rc != IDR_OK) {
+		return fatal(im, rc, "commit failed: %s", stop_reason(rc));
+	}
+	im->st->commits++;
+	im->st->written = im->st->written || changes > 0;
+	return IDR_OK;
+}
+
+/* After each row: commit when the batch is full (never in one-transaction mode). */
+static int
+txn_row_done(struct imp *im)
+{
+	im->rows_in_txn++;
+	if (im->one_txn || im->rows_in_txn < im->batch) {
+		return IDR_OK;
+	}
+	return txn_commit(im);
+}
+
+/* ---------------------------------------------------------------- rows */
+
+static int
+kind_of(struct slice name, bool required, enum rec_kind *kind, char *err, size_t cap)
+{
+	char kb[64];
+	int rc;
+
+	*kind = REC_KIND_NONE;
+	if (name.len == 0) {
+		if (!required) {
+			return IDR_OK;
+		}
+		snprintf(err, cap, "%s", idr_strerror(IDR_EREC_NOKIND));
+		return IDR_EREC_NOKIND;
+	}
+	rc = rec_kind_parse(name, kind);
+	if (rc != IDR_OK) {
+		if (!text_is_clean(name.p, name.len) ||
+		    slice_to_cstr(name, kb, sizeof(kb)) != IDR_OK) {
+			snprintf(kb, sizeof(kb), "(%zu bytes)", name.len);
+		}
+		snprintf(err, cap, "kind '%s': %s", kb, idr_strerror(rc));
+	}
+	return rc;
+}
+
+static int
+create(struct imp *im, uint64_t line, const struct row *row, enum rec_kind kind,
+       const struct value *values, size_t n, unsigned flags)
+{
+	enum reg_outcome oc = REG_UNCHANGED;
+	int rc = reg_create(im->w, row->id, kind, values, n, flags, &oc);
+
+	if (rc == IDR_OK) {
+		if (oc == REG_CREATED) {
+			im->st->created++;
+		} else {
+			im->st->unchanged++;
+		}
+		return IDR_OK;
+	}
+	if (!is_row_error(rc)) {
+		return fatal(im, rc, "line %llu: %s", (unsigned long long)line, stop_reason(rc));
+	}
+	bad_row(im, line, row->id, idr_strerror(rc));
+	return IDR_OK;
+}
+
+static int
+do_item(struct imp *im, uint64_t line, const struct row *row)
+{
+	char err[ROW_ERR_LEN];
+	enum rec_kind kind;
+	size_t n = 0;
+
+	if (kind_of(row->kind, true, &kind, err, sizeof(err)) != IDR_OK ||
+	    row_item_values(row, im->values, VALUE_MAX_VALUES, &n, err, sizeof(err)) != IDR_OK) {
+		bad_row(im, line, row->id, err);
+		return IDR_OK;
+	}
+	return create(im, line, row, kind, im->values, n, 0);
+}
+
+static int
+do_record(struct imp *im, uint64_t line, const struct row *row)
+{
+	char err[ROW_ERR_LEN];
+	enum rec_kind kind;
+
+	if (kind_of(row->kind, false, &kind, err, sizeof(err)) != IDR_OK) {
+		bad_row(im, line, row->id, err);
+		return IDR_OK;
+	}
+	if (row->nvalues > VALUE_MAX_VALUES) {
+		bad_row(im, line, row->id, idr_strerror(IDR_EREC_TOOMANY));
+		return IDR_OK;
+	}
+	/* reg_create does not modify values, but takes them sorted or not */
+	return create(im, line, row, kind, row->values, row->nvalues, REG_KEEP_TIMESTAMPS);
+}
+
+/*
+ * Current state of a hosted prefix from the last committed snapshot (-1: not hosted).
+ * @return IDR_OK, a row error (the prefix is malformed) or a fatal error (already recorded).
+ */
+static int
+prefix_state(struct imp *im, struct slice prefix, int *state)
+{
+	struct reg_rtxn *t;
+	struct reg_prefix p;
+	int rc;
+
+	*state = -1;
+	rc = reg_read_begin(im->r, &t);
+	if (rc != IDR_OK) {
+		return fatal(im, rc, "cannot read prefixes: %s", idr_strerror(rc));
+	}
+	rc = reg_prefix_get(t, prefix, &p);
+	if (rc == IDR_OK) {
+		*state = p.state;
+	}
+	reg_read_end(t);
+	if (rc == IDR_ENOENT) {
+		return IDR_OK;
+	}
+	if (rc != IDR_OK && !is_row_error(rc)) {
+		return fatal(im, rc, "cannot read prefixes: %s", stop_reason(rc));
+	}
+	return rc;
+}
+
+static int
+pending_add(struct imp *im, uint64_t line, struct slice prefix, int state)
+{
+	if (im->npending == MAX_PENDING) {
+		bad_row(im, line, prefix, "too many prefixes in one import to restore their state");
+		return IDR_OK;
+	}
+	im->pending[im->npending].prefix = slice_strdup(prefix);
+	if (im->pending[im->npending].prefix == NULL) {
+		return fatal(im, IDR_ENOMEM, "out of memory");
+	}
+	im->pending[im->npending++].state = state;
+	return IDR_OK;
+}
+
+static int
+do_node_prefix(struct imp *im, uint64_t line, const struct row *row)
+{
+	const char *node = reg_node_prefix(im->r);
+	char msg[ROW_ERR_LEN];
+
+	if (slice_caseeq_cstr(row->id, node)) {
+		im->st->prefixes_unchanged++;
+		return IDR_OK;
+	}
+	snprintf(msg, sizeof(msg),
+	         "the input was exported by node %.*s but this node's prefix is %s (%s)",
+	         (int)(row->id.len > 64 ? 64 : row->id.len), (const char *)row->id.p, node,
+	         idr_strerror(IDR_EPFX_DIFFNODE));
+	bad_row(im, line, slice_make(NULL, 0), msg);
+	return IDR_OK;
+}
+
+static int
+do_prefix(struct imp *im, uint64_t line, const struct row *row)
+{
+	enum reg_outcome oc = REG_UNCHANGED;
+	int state, rc;
+
+	if (row->node) {
+		return do_node_prefix(im, line, row);
+	}
+	rc = prefix_state(im, row->id, &state);
+	if (rc != IDR_OK && is_row_error(rc)) {
+		bad_row(im, line, row->id, idr_strerror(rc));
+		return IDR_OK;
+	}
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	/* hosted already: keep its state (reg_prefix_add then only checks the owner); new:
+	 * enabled while records are imported, the exported state is set at the end */
+	rc = reg_prefix_add(im->w, row->id, row->owner, state >= 0 ? state : REG_PFX_ENABLED, &oc);
+	if (rc != IDR_OK) {
+		if (!is_row_error(rc)) {
+			return fatal(im, rc, "line %llu: %s", (unsigned long long)line,
+			             stop_reason(rc));
+		}
+		bad_row(im, line, row->id, idr_strerror(rc));
+		return IDR_OK;
+	}
+	if (oc == REG_CREATED) {
+		im->st->prefixes_created++;
+		if (state < 0 && row->state != REG_PFX_ENABLED) {
+			return pending_add(im, line, row->id, row->state);
+		}
+	} else {
+		im->st->prefixes_unchanged++;
+	}
+	return IDR_OK;
+}
+
+static int
+do_row(struct imp *im, uint64_t line, const struct row *row)
+{
+	int rc = txn_open(im);
+
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	im->st->rows++;
+	switch (row->form) {
+	case ROW_ITEM:
+		rc = do_item(im, line, row);
+		break;
+	case ROW_RECORD:
+		rc = do_record(im, line, row);
+		break;
+	case ROW_PREFIX:
+		rc = do_prefix(im, line, row);
+		break;
+	default:
+		rc = fatal(im, IDR_EINVAL, "line %llu: unknown row form", (unsigned long long)line);
+		break;
+	}
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	if (im->o->progress != NULL && im->st->rows % PROGRESS_EVERY == 0) {
+		im->o->progress(im->o->arg, im->st->bytes, im->st->rows);
+	}
+	return txn_row_done(im);
+}
+
+/* ---------------------------------------------------------------- input */
+
+/* Move the unconsumed bytes to the front and read more; sets eof at the end of input. */
+static int
+refill(struct imp *im)
+{
+	ssize_t n;
+
+	if (im->off > 0) {
+		memmove(im->buf, im->buf + im->off, im->have - im->off);
+		im->have -= im->off;
+		im->off = 0;
+	}
+	while (im->have < im->cap) {
+		n = read(im->fd, im->buf + im->have, im->cap - im->have);
+		if (n < 0 && errno == EINTR) {
+			continue;
+		}
+		if (n < 0) {
+			return fatal(im, -errno, "read error: %s", idr_strerror(-errno));
+		}
+		if (n == 0) {
+			im->eof = true;
+			break;
+		}
+		im->have += (size_t)n;
+		if (im->have - im->off >= IMP_READ_BLOCK) {
+			break;
+		}
+	}
+	return IDR_OK;
+}
+
+/* The next CSV record as a row; IDR_ENOENT at the end; IDR_EAGAIN after a bad record. */
+static int
+next_csv(struct imp *im, struct row *row, uint64_t *line)
+{
+	size_t used;
+	int rc;
+
+	for (;;) {
+		rc = row_csv_next(&im->csv, im->buf + im->off, im->have - im->off, im->eof, &used);
+		im->off += used;
+		im->st->bytes += used;
+		if (rc != IDR_EAGAIN || im->eof) {
+			break;
+		}
+		if ((rc = refill(im)) != IDR_OK) {
+			return rc;
+		}
+	}
+	*line = im->csv.rec_line;
+	if (rc == IDR_ENOENT) {
+		return rc;
+	}
+	if (rc == IDR_OK && !im->header_done) {
+		rc = row_csv_header(&im->csv);
+		if (rc != IDR_OK) {
+			return fatal(im, rc, "line %llu: %s", (unsigned long long)*line,
+			             im->csv.err);
+		}
+		im->header_done = true;
+		return IDR_EAGAIN;
+	}
+	if (rc == IDR_OK) {
+		rc = row_csv_row(&im->csv, row);
+	}
+	if (rc != IDR_OK) {
+		if (!im->header_done) {
+			return fatal(im, rc, "line %llu: header: %s", (unsigned long long)*line,
+			             im->csv.err);
+		}
+		im->st->rows++;
+		bad_row(im, *line, slice_make(NULL, 0), im->csv.err);
+		return IDR_EAGAIN;
+	}
+	return IDR_OK;
+}
+
+/* The next JSON line as a row; IDR_ENOENT at the end; IDR_EAGAIN after a bad line. */
+static int
+next_json(struct imp *im, struct row *row, uint64_t *line)
+{
+	struct slice l;
+	size_t used;
+	int rc;
+
+	for (;;) {
+		rc = row_json_next(&im->json, im->buf + im->off, im->have - im->off, im->eof, &l,
+		                   &used);
+		im->off += used;
+		im->st->bytes += used;
+		if (rc != IDR_EAGAIN || im->eof) {
+			break;
+		}
+		if ((rc = refill(im)) != IDR_OK) {
+			return rc;
+		}
+	}
+	*line = im->json.rec_line;
+	if (rc == IDR_ENOENT) {
+		return rc;
+	}
+	if (rc == IDR_OK) {
+		rc = row_json_decode(&im->json, l.p, l.len, row);
+		if (rc == IDR_ENOMEM) {
+			return fatal(im, rc, "out of memory");
+		}
+	}
+	if (rc != IDR_OK) {
+		im->st->rows++;
+		bad_row(im, *line, row->id, im->json.err);
+		return IDR_EAGAIN;
+	}
+	return IDR_OK;
+}
+
+static int
+run_rows(struct imp *im)
+{
+	struct row row;
+	uint64_t line = 0;
+	int rc;
+
+	for (;;) {
+		memset(&row, 0, sizeof(row));
+		rc = im->st->json ? next_json(im, &row, &line) : next_csv(im, &row, &line);
+		if (rc == IDR_ENOENT) {
+			return IDR_OK;
+		}
+		if (rc == IDR_EAGAIN) {
+			if (im->st->bad > 0 && im->o->progress != NULL &&
+			    im->st->rows % PROGRESS_EVERY == 0) {
+				im->o->progress(im->o->arg, im->st->bytes, im->st->rows);
+			}
+			continue;
+		}
+		if (rc != IDR_OK) {
+			return rc;
+		}
+		rc = do_row(im, line, &row);
+		if (rc != IDR_OK) {
+			return rc;
+		}
+	}
+}
+
+/* Set the exported states of prefixes created by this import (in the open transaction). */
+static int
+apply_pending(struct imp *im)
+{
+	size_t i;
+	int rc;
+
+	if (im->npending == 0) {
+		return IDR_OK;
+	}
+	if ((rc = txn_open(im)) != IDR_OK) {
+		return rc;
+	}
+	for (i = 0; i < im->npending; i++) {
+		rc = reg_prefix_set_state(im->w, slice_cstr(im->pending[i].prefix),
+		                          im->pending[i].state);
+		if (rc != IDR_OK) {
+			return fatal(im, rc, "prefix %s: cannot set state %d: %s",
+			             im->pending[i].prefix, im->pending[i].state, idr_strerror(rc));
+		}
+	}
+	return IDR_OK;
+}
+
+static int
+finish(struct imp *im)
+{
+	int rc = apply_pending(im);
+
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	if (im->o->dry_run || (im->o->strict && im->st->bad > 0)) {
+		reg_write_abort(im->w);
+		im->w = NULL;
+		return IDR_OK;
+	}
+	return txn_commit(im);
+}
+
+static int
+imp_setup(struct imp *im, struct reg *r, int fd, const struct imp_opts *o, struct imp_stats *st)
+{
+	memset(im, 0, sizeof(*im));
+	memset(st, 0, sizeof(*st));
+	im->r = r;
+	im->o = o;
+	im->st = st;
+	im->fd = fd;
+	im->batch = o->batch != 0 ? o->batch : IMP_DEFAULT_BATCH;
+	im->one_txn = o->strict || o->dry_run;
+	if (row_csv_init(&im->csv, &o->lim) != IDR_OK ||
+	    row_json_init(&im->json, &o->lim) != IDR_OK) {
+		return fatal(im, IDR_ENOMEM, "out of memory");
+	}
+	/* room for one whole record plus a read block, so a record never needs a bigger buffer */
+	im->cap = im->csv.lim.max_line + IMP_READ_BLOCK + 16;
+	im->buf = malloc(im->cap);
+	im->values = calloc(VALUE_MAX_VALUES, sizeof(*im->values));
+	if (im->buf == NULL || im->values == NULL) {
+		return fatal(im, IDR_ENOMEM, "out of memory");
+	}
+	return IDR_OK;
+}
+
+static void
+imp_teardown(struct imp *im)
+{
+	size_t i;
+
+	reg_write_abort(im->w);
+	im->w = NULL;
+	row_csv_deinit(&im->csv);
+	row_json_deinit(&im->json);
+	free(im->buf);
+	free(im->values);
+	for (i = 0; i < im->npending; i++) {
+		free(im->pending[i].prefix);
+	}
+}
+
+int
+imp_run(struct reg *r, int fd, const struct imp_opts *o, struct imp_stats *st)
+{
+	struct imp *im = malloc(sizeof(*im));
+	int rc;
+
+	if (im == NULL) {
+		memset(st, 0, sizeof(*st));
+		snprintf(st->fatal, sizeof(st->fatal), "out of memory");
+		return IDR_ENOMEM;
+	}
+	rc = imp_setup(im, r, fd, o, st);
+	if (rc == IDR_OK) {
+		rc = refill(im);
+	}
+	if (rc == IDR_OK) {
+		st->json = row_input_is_json(im->buf, im->have);
+		rc = run_rows(im);
+	}
+	if (rc == IDR_OK) {
+		rc = finish(im);
+	}
+	if (rc == IDR_OK && o->progress != NULL) {
+		o->progress(o->arg, st->bytes, st->rows);
+	}
+	imp_teardown(im);
+	free(im);
+	return rc;
+}

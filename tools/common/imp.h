@@ -1,0 +1,74 @@
+/*
+ * imp.h - the import engine behind `idr import`: reads CSV or JSON lines from a file
+ * descriptor in large blocks, decodes rows with row.h and writes them through the registry in
+ * big transactions.
+ *
+ * Semantics:
+ *  - each row is created with reg_create: identical content already present is "unchanged"
+ *    (nothing written), so re-running a file, or resuming after a crash, writes only what is
+ *    missing; every --batch rows are one transaction (durable at commit);
+ *  - a bad row (syntax, identifier, prefix, kind, conflict, ...) is reported through
+ *    opts.report with its line number and skipped; storage failures stop the import;
+ *  - strict: the whole input is one transaction, committed only if no row is bad;
+ *  - dry_run: the whole input is one transaction that is always rolled back, so the counts
+ *    say exactly what an import would do (including duplicates inside the file);
+ *  - prefix lines ({"prefix":...}, written first by `idr export`): the node prefix must be
+ *    this node's; an enterprise prefix not hosted yet is added (enabled while the import runs,
+ *    its exported state set at the end, so records under a disabled prefix can be restored);
+ *    one already hosted is left as it is (a different owner is a bad row).
+ * Not thread-safe; one import at a time per process.
+ */
+#ifndef IDR_TOOLS_IMP_H
+#define IDR_TOOLS_IMP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "reg.h"
+#include "row.h"
+
+#define IMP_DEFAULT_BATCH 10000
+#define IMP_READ_BLOCK    (1u << 20) /* bytes per read(2) */
+#define IMP_MSG_LEN       (ROW_ERR_LEN + 320)
+
+/** Called for each bad row: line number (1-based) and the reason (NUL-terminated). */
+typedef void (*imp_report_fn)(void *arg, uint64_t line, const char *msg);
+
+/** Called every few hundred rows and at the end with bytes consumed and rows seen. */
+typedef void (*imp_progress_fn)(void *arg, uint64_t bytes, uint64_t rows);
+
+struct imp_opts {
+	size_t batch; /* rows per transaction; 0 = IMP_DEFAULT_BATCH */
+	bool strict;
+	bool dry_run;
+	struct row_limits lim;    /* zeroes: defaults */
+	imp_report_fn report;     /* may be NULL */
+	imp_progress_fn progress; /* may be NULL */
+	void *arg;                /* for report and progress */
+};
+
+struct imp_stats {
+	uint64_t rows; /* data rows seen (not the CSV header, not blank lines) */
+	uint64_t created;
+	uint64_t unchanged;
+	uint64_t bad;
+	uint64_t prefixes_created;
+	uint64_t prefixes_unchanged;
+	uint64_t bytes;          /* input bytes consumed */
+	uint64_t commits;        /* transactions committed */
+	bool json;               /* the input was JSON lines */
+	bool written;            /* something was committed */
+	char fatal[IMP_MSG_LEN]; /* why the import stopped (when imp_run fails) */
+};
+
+/**
+ * Import everything readable from fd into r (identity "local").
+ * @return IDR_OK when the input was read to its end (bad rows are counted in st->bad, and
+ *         with strict or dry_run nothing was written); otherwise the import stopped:
+ *         st->fatal says why (an unreadable header, a read error, a storage error such as
+ *         IDR_ENOSPC); batches committed before stay committed.
+ */
+int imp_run(struct reg *r, int fd, const struct imp_opts *o, struct imp_stats *st) IDR_MUSTCHECK;
+
+#endif /* IDR_TOOLS_IMP_H */

@@ -1,0 +1,22 @@
+/*
+ * cmd.h - the subcommands of `idr`, one per file (tools/idr/cmd_<name>.c), dispatched by
+ * main.c. Each definition's run() parses its own options (cli_getopt_reset first) and returns
+ * an exit code (cli.h CLI_EXIT_*).
+ */
+#ifndef IDR_TOOLS_IDR_CMD_H
+#define IDR_TOOLS_IDR_CMD_H
+
+#include "cli.h"
+
+extern const struct cli_cmd cmd_init;
+extern const struct cli_cmd cmd_prefix;
+extern const struct cli_cmd cmd_register;
+extern const struct cli_cmd cmd_get;
+extern const struct cli_cmd cmd_import;
+extern const struct cli_cmd cmd_export;
+extern const struct cli_cmd cmd_audit;
+extern const struct cli_cmd cmd_stats;
+extern const struct cli_cmd cmd_resolve;
+extern const struct cli_cmd cmd_bench;
+
+#endif /* IDR_TOOLS_IDR_CMD_H */

@@ -1,0 +1,231 @@
+/* cmd_register.c - `idr register`: create one item record from the command line. */
+#include <assert.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmd.h"
+#include "rec.h"
+#include "reg.h"
+#include "row.h"
+
+struct register_args {
+	const char *data;
+	const char *kind;
+	const char *url;
+	uint64_t max_id_chars;
+	int nargs;
+	char **args; /* ID KEY=VALUE... */
+};
+
+static int
+parse(const struct cli_cmd *self, int argc, char **argv, struct register_args *a)
+{
+	static const struct option longopts[] = {
+	        {"data", required_argument, NULL, 'd'},
+	        {"kind", required_argument, NULL, 'k'},
+	        {"url", required_argument, NULL, 'u'},
+	        {"help", no_argument, NULL, 'h'},
+	        {"max-id-chars", required_argument, NULL, 'm'},
+	        {NULL, 0, NULL, 0},
+	};
+	int c, rc;
+
+	cli_getopt_reset();
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			a->data = optarg;
+			break;
+		case 'k':
+			a->kind = optarg;
+			break;
+		case 'u':
+			a->url = optarg;
+			break;
+		case 'm':
+			rc = cli_parse_u64(self, "--max-id-chars", optarg, 1, 2048,
+			                   &a->max_id_chars);
+			if (rc != CLI_EXIT_OK) {
+				return rc;
+			}
+			break;
+		case 'h':
+			return -1;
+		default:
+			return cli_bad_option(self, c, argv);
+		}
+	}
+	a->nargs = argc - optind;
+	a->args = argv + optind;
+	if (a->nargs < 1) {
+		return cli_usage_errorf(self, "missing the identifier (e.g. 88.118.8/P-000001)");
+	}
+	if (a->kind == NULL) {
+		return cli_usage_errorf(self, "--kind is required (part wip process product lot "
+		                              "package)");
+	}
+	return CLI_EXIT_OK;
+}
+
+/* KEY=VALUE arguments into attributes at 2000, 2001, ... (checked like CSV columns). */
+static int
+attrs_build(const struct cli_cmd *self, const struct register_args *a, struct row_attr *attrs,
+            size_t *n)
+{
+	char err[ROW_ERR_LEN];
+	int i, j;
+
+	*n = 0;
+	for (i = 1; i < a->nargs; i++) {
+		const char *arg = a->args[i], *eq = strchr(arg, '=');
+		struct slice key;
+
+		if (eq == NULL || eq[1] == '\0') {
+			return cli_usage_errorf(self,
+			                        "'%s': attributes are KEY=VALUE with a non-empty "
+			                        "value",
+			                        cli_safe(arg, err, sizeof(err)));
+		}
+		key = slice_make(arg, (size_t)(eq - arg));
+		if (row_attr_key_check(key, err, sizeof(err)) != IDR_OK) {
+			cli_errorf(self->name, "%s", err);
+			return CLI_EXIT_FAIL;
+		}
+		for (j = 0; j < (int)*n; j++) {
+			if (slice_caseeq(attrs[j].key, key)) {
+				char kb[96];
+
+				snprintf(kb, sizeof(kb), "%.*s", (int)(key.len < 95 ? key.len : 95),
+				         (const char *)key.p);
+				cli_errorf(self->name, "attribute key '%s' is given twice",
+				           cli_safe(kb, err, sizeof(err)));
+				return CLI_EXIT_FAIL;
+			}
+		}
+		attrs[*n].key = key;
+		attrs[*n].val = slice_cstr(eq + 1);
+		attrs[*n].index = ROW_ATTR_INDEX + (uint32_t)*n;
+		(*n)++;
+	}
+	return CLI_EXIT_OK;
+}
+
+static int
+create(const struct cli_cmd *self, const struct register_args *a, const struct row *row,
+       enum rec_kind kind)
+{
+	struct value *values = calloc(ROW_MAX_COLS + 1, sizeof(*values));
+	struct reg_opts o;
+	enum reg_outcome oc = REG_UNCHANGED;
+	struct reg_wtxn *w = NULL;
+	struct reg *r = NULL;
+	char err[ROW_ERR_LEN];
+	char idb[300];
+	size_t n = 0;
+	int rc;
+
+	if (values == NULL) {
+		cli_errorf(self->name, "out of memory");
+		return CLI_EXIT_FAIL;
+	}
+	if (row_item_values(row, values, ROW_MAX_COLS + 1, &n, err, sizeof(err)) != IDR_OK) {
+		cli_errorf(self->name, "%s", err);
+		free(values);
+		return CLI_EXIT_FAIL;
+	}
+	memset(&o, 0, sizeof(o));
+	o.max_id_chars = (size_t)a->max_id_chars;
+	if ((rc = cli_open(self->name, cli_data_dir(a->data), false, &o, &r)) != CLI_EXIT_OK) {
+		free(values);
+		return rc;
+	}
+	rc = reg_write_begin(r, REG_IDENTITY_LOCAL, &w);
+	if (rc == IDR_OK) {
+		rc = cli_write_end(w, reg_create(w, row->id, kind, values, n, 0, &oc));
+	}
+	reg_close(r);
+	free(values);
+	if (rc != IDR_OK) {
+		cli_errorf(self->name, "%s: %s", cli_safe(a->args[0], idb, sizeof(idb)),
+		           idr_strerror(rc));
+		return CLI_EXIT_FAIL;
+	}
+	if (oc == REG_CREATED) {
+		printf("created %s\n", a->args[0]);
+	} else {
+		printf("unchanged %s (already registered with the same content)\n", a->args[0]);
+	}
+	return CLI_EXIT_OK;
+}
+
+static int
+run(const struct cli_cmd *self, int argc, char **argv)
+{
+	struct register_args a;
+	struct row_attr *attrs;
+	struct row row;
+	enum rec_kind kind;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	rc = parse(self, argc, argv, &a);
+	if (rc != CLI_EXIT_OK) {
+		return rc < 0 ? cli_help(self) : rc;
+	}
+	if (a.nargs - 1 > ROW_MAX_COLS) {
+		return cli_usage_errorf(self, "more than %d attributes", ROW_MAX_COLS);
+	}
+	rc = rec_kind_parse(slice_cstr(a.kind), &kind);
+	if (rc != IDR_OK) {
+		char kb[80];
+
+		cli_errorf(self->name, "kind '%s': %s", cli_safe(a.kind, kb, sizeof(kb)),
+		           idr_strerror(rc));
+		return CLI_EXIT_FAIL;
+	}
+	attrs = calloc((size_t)a.nargs + 1, sizeof(*attrs));
+	if (attrs == NULL) {
+		cli_errorf(self->name, "out of memory");
+		return CLI_EXIT_FAIL;
+	}
+	assert(a.nargs >= 1); /* parse() succeeds only with an identifier */
+	memset(&row, 0, sizeof(row));
+	row.form = ROW_ITEM;
+	row.id = slice_cstr(a.args[0]);
+	row.kind = slice_cstr(a.kind);
+	row.url = slice_cstr(a.url);
+	row.attrs = attrs;
+	rc = attrs_build(self, &a, attrs, &row.nattrs);
+	if (rc == CLI_EXIT_OK) {
+		rc = create(self, &a, &row, kind);
+	}
+	free(attrs);
+	return rc;
+}
+
+const struct cli_cmd cmd_register = {
+        "register",
+        "register one item (part, wip, process, product, lot, package)",
+        "usage: idr register ID --kind KIND [--url URL] [KEY=VALUE ...] [--data DIR]\n"
+        "                   [--max-id-chars N]\n"
+        "\n"
+        "Create the record of item ID (e.g. 88.118.8/P-000001) under an enabled prefix hosted\n"
+        "by this node. Values: the kind at index 10 (type ITEM_KIND), the URL at index 1\n"
+        "(type URL), each KEY=VALUE at index 2000, 2001, ... in the order given, with type\n"
+        "KEY. Registering the same content again changes nothing ('unchanged'); different\n"
+        "content for an existing identifier is a conflict (exit status 1).\n"
+        "\n"
+        "kinds: part 零部件, wip 在制品, process 工序, product 产品, lot 批次, package 包装\n"
+        "keys:  non-empty UTF-8 text without '=' or control characters; URL, ITEM_KIND and\n"
+        "       HS_* are reserved\n"
+        "\n"
+        "options:\n"
+        "  --kind KIND        item kind (required)\n"
+        "  --url URL          the item's URL (a scanner or browser is redirected there)\n"
+        "  --max-id-chars N   identifier length limit in characters (default 255)\n"
+        "  --data DIR         data directory (default: $IDR_DATA, then ./idr-data)\n",
+        run,
+};

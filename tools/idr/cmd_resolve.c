@@ -1,0 +1,759 @@
+/* cmd_resolve.c - `idr resolve`: ask a Handle server (UDP, TCP or the HTTP JSON API). */
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "cmd.h"
+#include "crypto.h"
+#include "hdl.h"
+#include "hdlc.h"
+#include "net.h"
+#include "rec.h"
+#include "text.h"
+#include "vjson.h"
+#include "wbuf.h"
+
+#define RESOLVE_MAX_FILTERS 64
+#define DEFAULT_HDL_PORT    2641
+#define DEFAULT_HTTP_PORT   8000
+#define DATA_SHOW_MAX       64 /* bytes of binary data shown as hex */
+#define TYPE_COL_MAX        24
+#define MSG_SHOW_MAX        512
+#define VLIST_SHOW_MAX      16
+
+struct resolve_args {
+	const char *id;
+	const char *server;
+	enum hdlc_proto proto;
+	bool http;
+	uint32_t indexes[RESOLVE_MAX_FILTERS];
+	size_t nindexes;
+	struct slice types[RESOLVE_MAX_FILTERS];
+	size_t ntypes;
+	bool json;
+	bool auth;
+	bool public_only;
+	bool digest;
+	uint64_t timeout_s;
+	const char *dump;
+};
+
+/* A transport-neutral answer: the response code and either the values or a message. */
+struct answer {
+	uint32_t rc;
+	struct slice handle;  /* the record's spelling (success) or the identifier asked for */
+	struct slice message; /* error message, may be empty */
+	struct value *values; /* decoded values (owned array; slices borrow the reply) */
+	size_t n;
+	char via[NET_ADDRSTRLEN + 16];
+	double ms;
+};
+
+enum { OPT_UDP = 256, OPT_TCP, OPT_HTTP, OPT_AUTH, OPT_PO, OPT_NO_PO, OPT_DIGEST, OPT_DUMP };
+
+static int
+add_filter(const struct cli_cmd *self, int c, const char *arg, struct resolve_args *a)
+{
+	uint64_t v;
+	int rc;
+
+	if ((c == 'T' ? a->ntypes : a->nindexes) >= RESOLVE_MAX_FILTERS) {
+		return cli_usage_errorf(self, "at most %d --%s options", RESOLVE_MAX_FILTERS,
+		                        c == 'T' ? "type" : "index");
+	}
+	if (c == 'T') {
+		if (arg[0] == '\0' || strlen(arg) > HDL_MAX_TYPE_LEN ||
+		    !text_is_clean((const uint8_t *)arg, strlen(arg))) {
+			return cli_usage_errorf(self, "--type: not a type name");
+		}
+		a->types[a->ntypes++] = slice_cstr(arg);
+		return CLI_EXIT_OK;
+	}
+	rc = cli_parse_u64(self, "--index", arg, 1, INT32_MAX, &v);
+	if (rc == CLI_EXIT_OK) {
+		a->indexes[a->nindexes++] = (uint32_t)v;
+	}
+	return rc;
+}
+
+static int
+parse_opt(const struct cli_cmd *self, int c, struct resolve_args *a)
+{
+	switch (c) {
+	case 's':
+		a->server = optarg;
+		return CLI_EXIT_OK;
+	case OPT_UDP:
+	case OPT_TCP:
+	case OPT_HTTP:
+		if (a->http || a->proto != HDLC_PROTO_AUTO) {
+			return cli_usage_errorf(self, "give at most one of --udp, --tcp, --http");
+		}
+		a->http = c == OPT_HTTP;
+		a->proto = c == OPT_UDP ? HDLC_PROTO_UDP : c == OPT_TCP ? HDLC_PROTO_TCP : a->proto;
+		return CLI_EXIT_OK;
+	case 'T':
+	case 'i':
+		return add_filter(self, c, optarg, a);
+	case 'j':
+		a->json = true;
+		return CLI_EXIT_OK;
+	case 'o':
+		return cli_parse_u64(self, "--timeout", optarg, 1, 3600, &a->timeout_s);
+	case OPT_AUTH:
+		a->auth = true;
+		return CLI_EXIT_OK;
+	case OPT_PO:
+	case OPT_NO_PO:
+		a->public_only = c == OPT_PO;
+		return CLI_EXIT_OK;
+	case OPT_DIGEST:
+		a->digest = true;
+		return CLI_EXIT_OK;
+	case OPT_DUMP:
+		a->dump = optarg;
+		return CLI_EXIT_OK;
+	default:
+		return -1;
+	}
+}
+
+static int
+parse(const struct cli_cmd *self, int argc, char **argv, struct resolve_args *a)
+{
+	static const struct option longopts[] = {
+	        {"server", required_argument, NULL, 's'},
+	        {"udp", no_argument, NULL, OPT_UDP},
+	        {"tcp", no_argument, NULL, OPT_TCP},
+	        {"http", no_argument, NULL, OPT_HTTP},
+	        {"type", required_argument, NULL, 'T'},
+	        {"index", required_argument, NULL, 'i'},
+	        {"json", no_argument, NULL, 'j'},
+	        {"timeout", required_argument, NULL, 'o'},
+	        {"auth", no_argument, NULL, OPT_AUTH},
+	        {"public-only", no_argument, NULL, OPT_PO},
+	        {"no-public-only", no_argument, NULL, OPT_NO_PO},
+	        {"digest", no_argument, NULL, OPT_DIGEST},
+	        {"dump-request", required_argument, NULL, OPT_DUMP},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
+	};
+	int c, rc;
+
+	cli_getopt_reset();
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			return -1;
+		}
+		if (c == '?' || c == ':') {
+			return cli_bad_option(self, c, argv);
+		}
+		rc = parse_opt(self, c, a);
+		if (rc != CLI_EXIT_OK) {
+			return rc;
+		}
+	}
+	if (argc - optind != 1) {
+		return cli_usage_errorf(self, argc - optind == 0 ? "missing the identifier"
+		                                                 : "give exactly one identifier");
+	}
+	a->id = argv[optind];
+	if (a->id[0] == '\0' || strlen(a->id) > HDL_MAX_HANDLE_LEN ||
+	    !text_is_clean((const uint8_t *)a->id, strlen(a->id))) {
+		return cli_usage_errorf(self, "the identifier must be 1-%d bytes of UTF-8 text",
+		                        HDL_MAX_HANDLE_LEN);
+	}
+	return CLI_EXIT_OK;
+}
+
+/* "HOST:PORT", or "HOST" / "[v6]" with the default port. */
+static int
+server_parse(const struct cli_cmd *self, const char *text, unsigned port, struct net_addr *out)
+{
+	char buf[NET_ADDR_TEXT_MAX + 8];
+	const char *why = "bad address";
+	const char *colon = strrchr(text, ':');
+	int n;
+
+	if (colon == NULL || (text[0] == '[' && text[strlen(text) - 1] == ']')) {
+		n = snprintf(buf, sizeof(buf), "%s:%u", text, port);
+		if (n < 0 || (size_t)n >= sizeof(buf)) {
+			return cli_usage_errorf(self, "--server: address too long");
+		}
+		text = buf;
+	}
+	if (net_addr_parse(text, out, &why) != IDR_OK) {
+		return cli_usage_errorf(self, "--server: %s: %s", text, why);
+	}
+	return CLI_EXIT_OK;
+}
+
+static void
+query_init(const struct resolve_args *a, struct hdlc_query *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->handle = slice_cstr(a->id);
+	q->indexes = a->indexes;
+	q->nindexes = a->nindexes;
+	q->types = a->types;
+	q->ntypes = a->ntypes;
+	q->auth = a->auth;
+	q->public_only = a->public_only;
+	q->digest = a->digest;
+}
+
+/* --dump-request: write one encoded request to a file (e.g. a load generator's payload). */
+static int
+dump_request(const struct cli_cmd *self, const struct resolve_args *a)
+{
+	struct hdlc_query q;
+	struct wbuf w;
+	uint32_t id;
+	FILE *f = NULL;
+	int rc;
+
+	query_init(a, &q);
+	wbuf_init_heap(&w, HDL_MAX_UNIT_LEN);
+	rc = hdlc_request_id(&id);
+	if (rc == IDR_OK) {
+		rc = hdlc_resolution_encode(&w, &q, id, (uint32_t)time(NULL));
+	}
+	if (rc == IDR_OK) {
+		f = fopen(a->dump, "wb");
+		rc = f == NULL ? IDR_EIO : IDR_OK;
+	}
+	if (rc == IDR_OK && fwrite(wbuf_data(&w), 1, wbuf_len(&w), f) != wbuf_len(&w)) {
+		rc = IDR_EIO;
+	}
+	if (f != NULL && fclose(f) != 0) {
+		rc = IDR_EIO;
+	}
+	wbuf_deinit(&w);
+	if (rc != IDR_OK) {
+		cli_errorf(self->name, "%s: %s", a->dump, idr_strerror(rc));
+		return CLI_EXIT_FAIL;
+	}
+	return CLI_EXIT_OK;
+}
+
+static double
+elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static int
+exit_for_rc(uint32_t rc)
+{
+	if (rc == HDL_RC_SUCCESS) {
+		return CLI_EXIT_OK;
+	}
+	return rc == HDL_RC_HANDLE_NOT_FOUND ? CLI_EXIT_NOTFOUND : CLI_EXIT_FAIL;
+}
+
+/* ---- table output ---- */
+
+static void
+perms_render(uint8_t p, char out[5])
+{
+	out[0] = (p & VALUE_PERM_ADMIN_READ) ? 'r' : '-';
+	out[1] = (p & VALUE_PERM_ADMIN_WRITE) ? 'w' : '-';
+	out[2] = (p & VALUE_PERM_PUBLIC_READ) ? 'r' : '-';
+	out[3] = (p & VALUE_PERM_PUBLIC_WRITE) ? 'w' : '-';
+	out[4] = '\0';
+}
+
+/* UTF-8 text with C0 controls and DEL written as \n, \t, \r or \xNN. */
+static void
+text_escaped(struct wbuf *w, struct slice t)
+{
+	size_t i;
+
+	for (i = 0; i < t.len; i++) {
+		uint8_t c = t.p[i];
+
+		if (c == '\n') {
+			wbuf_cstr(w, "\\n");
+		} else if (c == '\t') {
+			wbuf_cstr(w, "\\t");
+		} else if (c == '\r') {
+			wbuf_cstr(w, "\\r");
+		} else if (c < 0x20 || c == 0x7F) {
+			wbuf_printf(w, "\\x%02x", c);
+		} else {
+			wbuf_u8(w, c);
+		}
+	}
+}
+
+static bool
+vlist_render(struct wbuf *w, const struct value *v)
+{
+	struct value_ref refs[VLIST_SHOW_MAX];
+	size_t n, i;
+
+	if (!slice_caseeq_cstr(v->type, "HS_VLIST") ||
+	    value_vlist_decode(v->data, refs, VLIST_SHOW_MAX, &n) != IDR_OK) {
+		return false;
+	}
+	wbuf_cstr(w, "vlist");
+	for (i = 0; i < n; i++) {
+		wbuf_cstr(w, i == 0 ? " " : ", ");
+		text_escaped(w, refs[i].handle);
+		wbuf_printf(w, ":%" PRIu32, refs[i].index);
+	}
+	return true;
+}
+
+/* Data as text when it is UTF-8, HS_ADMIN and HS_VLIST decoded, else hex. */
+static void
+data_render(struct wbuf *w, const struct value *v)
+{
+	struct value_admin adm;
+	char hex[DATA_SHOW_MAX * 2 + 1];
+	size_t n;
+
+	if (slice_caseeq_cstr(v->type, "HS_ADMIN") && value_admin_decode(v->data, &adm) == IDR_OK) {
+		wbuf_cstr(w, "admin ");
+		text_escaped(w, adm.handle);
+		wbuf_printf(w, ":%" PRIu32 " perms=%03x", adm.index, adm.perms);
+		return;
+	}
+	if (vlist_render(w, v)) {
+		return;
+	}
+	if (text_utf8_check(v->data.p, v->data.len, NULL, NULL) == IDR_OK) {
+		text_escaped(w, v->data);
+		return;
+	}
+	n = v->data.len < DATA_SHOW_MAX ? v->data.len : DATA_SHOW_MAX;
+	crypto_hex(v->data.p, n, hex);
+	wbuf_printf(w, "<hex %s%s, %zu bytes>", hex, n < v->data.len ? "..." : "", v->data.len);
+}
+
+static void
+print_value(const struct value *v, size_t tw, struct wbuf *data)
+{
+	char ttl[40], perms[5], when[32];
+
+	if (v->ttl_type == VALUE_TTL_ABSOLUTE) {
+		char t[32];
+
+		cli_format_time((uint32_t)v->ttl, t, sizeof(t));
+		snprintf(ttl, sizeof(ttl), "until %s", t);
+	} else {
+		snprintf(ttl, sizeof(ttl), "%" PRId32, v->ttl);
+	}
+	perms_render(v->perms, perms);
+	cli_format_time(v->timestamp, when, sizeof(when));
+	wbuf_reset(data);
+	data_render(data, v);
+	printf("%6" PRIu32 "  ", v->index);
+	cli_put_padded(stdout, v->type, tw + 2);
+	printf("%-7s %-5s %-20s ", ttl, perms, when);
+	cli_put_text(stdout, wbuf_slice(data));
+	putchar('\n');
+}
+
+/* The item kind carried as value REC_KIND_INDEX of type REC_KIND_TYPE, if any. */
+static void
+print_kind(const struct answer *ans)
+{
+	enum rec_kind k;
+	size_t i;
+
+	for (i = 0; i < ans->n; i++) {
+		const struct value *v = &ans->values[i];
+
+		if (v->index == REC_KIND_INDEX && slice_caseeq_cstr(v->type, REC_KIND_TYPE) &&
+		    rec_kind_parse(v->data, &k) == IDR_OK && k != REC_KIND_NONE) {
+			printf("  kind: %s (%s)\n", rec_kind_name(k), rec_kind_label(k));
+			return;
+		}
+	}
+}
+
+static void
+print_table(const struct answer *ans)
+{
+	struct wbuf data;
+	size_t i, tw = 4, t;
+
+	for (i = 0; i < ans->n; i++) {
+		t = cli_text_width(ans->values[i].type.p, ans->values[i].type.len);
+		tw = t > tw ? t : tw;
+	}
+	tw = tw > TYPE_COL_MAX ? TYPE_COL_MAX : tw;
+	cli_put_text(stdout, ans->handle);
+	putchar('\n');
+	print_kind(ans);
+	printf("  %zu value%s, via %s in %.2f ms\n\n", ans->n, ans->n == 1 ? "" : "s", ans->via,
+	       ans->ms);
+	printf("%6s  ", "INDEX");
+	cli_put_padded(stdout, SLICE_LIT("TYPE"), tw + 2);
+	printf("%-7s %-5s %-20s %s\n", "TTL", "PERMS", "TIMESTAMP (UTC)", "DATA");
+	wbuf_init_heap(&data, VALUE_MAX_ARRAY * 4 + 256);
+	for (i = 0; i < ans->n; i++) {
+		print_value(&ans->values[i], tw, &data);
+	}
+	wbuf_deinit(&data);
+}
+
+/* "idr resolve: ID: HANDLE_NOT_FOUND (100): message" */
+static void
+print_error(const struct cli_cmd *self, const struct resolve_args *a, const struct answer *ans)
+{
+	char idb[300], msgb[MSG_SHOW_MAX], *msg = slice_strdup(ans->message);
+	const char *name = hdl_rc_name(ans->rc);
+
+	cli_errorf(self->name, "%s: %s (%" PRIu32 ")%s%s", cli_safe(a->id, idb, sizeof(idb)),
+	           name != NULL ? name : "unknown response code", ans->rc,
+	           msg != NULL && msg[0] != '\0' ? ": " : "",
+	           msg != NULL ? cli_safe(msg, msgb, sizeof(msgb)) : "");
+	free(msg);
+}
+
+static int
+write_out(struct wbuf *w)
+{
+	wbuf_cstr(w, "\n");
+	if (wbuf_error(w) != IDR_OK) {
+		return wbuf_error(w);
+	}
+	fwrite(wbuf_data(w), 1, wbuf_len(w), stdout);
+	return IDR_OK;
+}
+
+/* JSON of an answer without values, as the HTTP API writes it. */
+static int
+print_json_error(const struct answer *ans)
+{
+	struct wbuf w;
+	int rc;
+
+	wbuf_init_heap(&w, SIZE_MAX);
+	wbuf_printf(&w, "{\"responseCode\":%" PRIu32 ",\"handle\":", ans->rc);
+	vjson_write_str(&w, ans->handle);
+	if (ans->rc == HDL_RC_VALUES_NOT_FOUND) {
+		wbuf_cstr(&w, ",\"values\":[]");
+	} else if (ans->message.len > 0) {
+		wbuf_cstr(&w, ",\"message\":");
+		vjson_write_str(&w, ans->message);
+	}
+	wbuf_cstr(&w, "}");
+	rc = write_out(&w);
+	wbuf_deinit(&w);
+	return rc;
+}
+
+/* Show an answer; the exit code follows its response code. */
+static int
+show(const struct cli_cmd *self, const struct resolve_args *a, const struct answer *ans)
+{
+	if (ans->rc == HDL_RC_SUCCESS) {
+		print_table(ans);
+		return CLI_EXIT_OK;
+	}
+	if (a->json && print_json_error(ans) != IDR_OK) {
+		cli_errorf(self->name, "out of memory");
+	}
+	print_error(self, a, ans);
+	return exit_for_rc(ans->rc);
+}
+
+/* ---- Handle protocol ---- */
+
+static int
+values_decode(struct slice clumps, uint32_t count, struct answer *ans)
+{
+	struct slice clump;
+	struct rbuf r;
+	size_t i;
+
+	ans->values = calloc(count > 0 ? count : 1, sizeof(*ans->values));
+	if (ans->values == NULL) {
+		return IDR_ENOMEM;
+	}
+	rbuf_init(&r, clumps.p, clumps.len);
+	for (i = 0; i < count; i++) {
+		if (hdl_clump_next(&r, &ans->values[i], &clump) != IDR_OK) {
+			return IDR_EPROTO;
+		}
+	}
+	ans->n = count;
+	return IDR_OK;
+}
+
+/* Read the body of a checked answer into ans (and print JSON of a success). */
+static int
+hdl_body(const struct resolve_args *a, const struct hdl_msg *m, struct rbuf *rest,
+         struct answer *ans)
+{
+	struct hdl_value_list list;
+	struct rec_view view;
+	struct wbuf w;
+	int rc;
+
+	ans->rc = m->hdr.rc;
+	if (ans->rc == HDL_RC_SUCCESS) {
+		rc = hdl_res_resp_parse(rest, &list);
+		if (rc != IDR_OK) {
+			return rc;
+		}
+		ans->handle = list.handle;
+		if (!a->json) {
+			return values_decode(list.clumps, list.count, ans);
+		}
+		memset(&view, 0, sizeof(view));
+		view.handle = list.handle;
+		view.nvalues = list.count;
+		view.values = list.clumps;
+		wbuf_init_heap(&w, SIZE_MAX);
+		rc = vjson_write_record(&w, &view, NULL, NULL);
+		rc = rc < 0 ? rc : write_out(&w);
+		wbuf_deinit(&w);
+		return rc;
+	}
+	if (hdl_rc_is_error(ans->rc)) {
+		return hdl_error_resp_parse(rest, m->env.ver, &ans->message);
+	}
+	if (ans->rc == HDL_RC_SERVICE_REFERRAL || ans->rc == HDL_RC_PREFIX_REFERRAL) {
+		rc = hdl_referral_resp_parse(rest, &list);
+		ans->message = list.handle;
+		return rc;
+	}
+	return IDR_OK;
+}
+
+static int
+resolve_hdl(const struct cli_cmd *self, const struct resolve_args *a, const struct net_addr *srv)
+{
+	char where[NET_ADDRSTRLEN], idb[300];
+	struct hdlc_reply reply;
+	struct hdlc_query q;
+	struct timespec t0;
+	struct answer ans;
+	enum hdlc_proto used = a->proto;
+	struct rbuf rest;
+	int rc;
+
+	if (net_addr_format((const struct sockaddr *)&srv->ss, where, sizeof(where)) != IDR_OK) {
+		snprintf(where, sizeof(where), "?");
+	}
+	memset(&ans, 0, sizeof(ans));
+	ans.handle = slice_cstr(a->id);
+	query_init(a, &q);
+	hdlc_reply_init(&reply);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = hdlc_resolve(srv, a->proto, &q, (unsigned)a->timeout_s * 1000u, &reply, &used, &rest);
+	ans.ms = elapsed_ms(&t0);
+	if (rc == IDR_OK) {
+		snprintf(ans.via, sizeof(ans.via), "%s %s", hdlc_proto_name(used), where);
+		rc = hdl_body(a, &reply.msg, &rest, &ans);
+	}
+	if (rc != IDR_OK) {
+		cli_errorf(self->name, "%s: %s (%s): %s", cli_safe(a->id, idb, sizeof(idb)), where,
+		           hdlc_proto_name(a->proto), idr_strerror(rc));
+		rc = CLI_EXIT_FAIL;
+	} else if (!(a->json && ans.rc == HDL_RC_SUCCESS)) {
+		rc = show(self, a, &ans);
+	}
+	free(ans.values);
+	hdlc_reply_deinit(&reply);
+	return rc;
+}
+
+/* ---- HTTP ---- */
+
+/* Fill ans from a parsed API answer; values (success, table output) into vals. */
+static int
+http_answer(json_t *root, bool want_values, struct vjson_values *vals, struct answer *ans)
+{
+	json_t *rcj = json_object_get(root, "responseCode");
+	json_t *h = json_object_get(root, "handle");
+	json_t *m = json_object_get(root, "message");
+	char err[VJSON_ERR_LEN];
+
+	if (!json_is_integer(rcj) || json_integer_value(rcj) < 0 ||
+	    json_integer_value(rcj) > UINT32_MAX) {
+		return IDR_EPROTO;
+	}
+	ans->rc = (uint32_t)json_integer_value(rcj);
+	if (json_is_string(h)) {
+		ans->handle = slice_make(json_string_value(h), json_string_length(h));
+	}
+	if (json_is_string(m)) {
+		ans->message = slice_make(json_string_value(m), json_string_length(m));
+	}
+	if (ans->rc != HDL_RC_SUCCESS || !want_values) {
+		return IDR_OK;
+	}
+	if (vjson_parse_values(root, vals, err, sizeof(err)) != IDR_OK) {
+		fprintf(stderr, "idr resolve: HTTP answer: %s\n", err);
+		return IDR_EPROTO;
+	}
+	ans->values = vals->v;
+	ans->n = vals->n;
+	return IDR_OK;
+}
+
+/* Print the API's JSON as received (trailing white space dropped). */
+static void
+print_body(struct slice b)
+{
+	while (b.len > 0 && (b.p[b.len - 1] == '\n' || b.p[b.len - 1] == '\r' ||
+	                     b.p[b.len - 1] == ' ' || b.p[b.len - 1] == '\t')) {
+		b.len--;
+	}
+	fwrite(b.p, 1, b.len, stdout);
+	putchar('\n');
+}
+
+static int
+http_show(const struct cli_cmd *self, const struct resolve_args *a, struct slice body,
+          struct answer *ans)
+{
+	struct vjson_values vals;
+	json_error_t jerr;
+	json_t *root;
+	int rc;
+
+	memset(&vals, 0, sizeof(vals));
+	root = json_loadb((const char *)body.p, body.len, 0, &jerr);
+	if (root == NULL || !json_is_object(root)) {
+		json_decref(root);
+		return IDR_EPROTO;
+	}
+	rc = http_answer(root, !a->json, &vals, ans);
+	if (rc == IDR_OK && a->json) {
+		print_body(body);
+		if (ans->rc != HDL_RC_SUCCESS) {
+			print_error(self, a, ans);
+		}
+		rc = exit_for_rc(ans->rc);
+	} else if (rc == IDR_OK) {
+		rc = show(self, a, ans);
+	} else {
+		rc = IDR_EPROTO;
+	}
+	ans->values = NULL;
+	vjson_values_free(&vals);
+	json_decref(root);
+	return rc;
+}
+
+static int
+resolve_http(const struct cli_cmd *self, const struct resolve_args *a, const struct net_addr *srv)
+{
+	char where[NET_ADDRSTRLEN], idb[300];
+	struct hdlc_query q;
+	struct timespec t0;
+	struct answer ans;
+	struct wbuf path, body;
+	int rc, status = 0;
+
+	if (net_addr_format((const struct sockaddr *)&srv->ss, where, sizeof(where)) != IDR_OK) {
+		snprintf(where, sizeof(where), "?");
+	}
+	memset(&ans, 0, sizeof(ans));
+	ans.handle = slice_cstr(a->id);
+	snprintf(ans.via, sizeof(ans.via), "HTTP %s", where);
+	query_init(a, &q);
+	wbuf_init_heap(&path, (size_t)64 * 1024);
+	wbuf_init_heap(&body, HDLC_HTTP_BODY_MAX);
+	rc = hdlc_http_resolve_path(&path, &q);
+	wbuf_terminate(&path);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (rc == IDR_OK && wbuf_error(&path) == IDR_OK) {
+		rc = hdlc_http_get(srv, (const char *)wbuf_data(&path),
+		                   (unsigned)a->timeout_s * 1000u, 0, &status, &body);
+	}
+	ans.ms = elapsed_ms(&t0);
+	if (rc == IDR_OK) {
+		rc = http_show(self, a, wbuf_slice(&body), &ans);
+		if (rc == IDR_EPROTO) {
+			cli_errorf(self->name, "%s: HTTP %s: status %d without a JSON answer",
+			           cli_safe(a->id, idb, sizeof(idb)), where, status);
+			rc = CLI_EXIT_FAIL;
+		}
+	} else {
+		cli_errorf(self->name, "%s: HTTP %s: %s", cli_safe(a->id, idb, sizeof(idb)), where,
+		           idr_strerror(rc));
+		rc = CLI_EXIT_FAIL;
+	}
+	wbuf_deinit(&path);
+	wbuf_deinit(&body);
+	return rc;
+}
+
+static int
+run(const struct cli_cmd *self, int argc, char **argv)
+{
+	struct resolve_args a;
+	struct net_addr srv;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	a.public_only = true;
+	a.timeout_s = 10;
+	rc = parse(self, argc, argv, &a);
+	if (rc != CLI_EXIT_OK) {
+		return rc < 0 ? cli_help(self) : rc;
+	}
+	if (a.dump != NULL) {
+		return dump_request(self, &a);
+	}
+	rc = server_parse(self, a.server != NULL ? a.server : "127.0.0.1",
+	                  a.http ? DEFAULT_HTTP_PORT : DEFAULT_HDL_PORT, &srv);
+	if (rc != CLI_EXIT_OK) {
+		return rc;
+	}
+	return a.http ? resolve_http(self, &a, &srv) : resolve_hdl(self, &a, &srv);
+}
+
+const struct cli_cmd cmd_resolve = {
+        "resolve",
+        "ask a Handle server for a record (UDP, TCP or the HTTP JSON API)",
+        "usage: idr resolve ID [--server HOST[:PORT]] [--udp|--tcp|--http] [--type T]...\n"
+        "                      [--index N]... [--json] [--timeout S] [--auth]\n"
+        "                      [--public-only|--no-public-only] [--digest]\n"
+        "       idr resolve ID [--type T]... [--index N]... ... --dump-request FILE\n"
+        "\n"
+        "Resolve identifier ID at a Handle server (idrd or any Handle.Net server) and show its\n"
+        "values: index, type, TTL, permissions (admin read/write, public read/write as in\n"
+        "Handle.Net: rwr-), timestamp (UTC) and data (text; HS_ADMIN and HS_VLIST decoded;\n"
+        "other binary data as <hex ...>); the item kind first when the record carries one.\n"
+        "Like the Java resolver it asks over UDP (re-sending after 0.5, 1 and 1.5 s, answers\n"
+        "in several datagrams reassembled) and falls back to TCP when UDP gets no answer;\n"
+        "--udp or --tcp use one transport only, --http the REST API (GET /api/handles/ID).\n"
+        "--json prints the record as the REST API does ({\"responseCode\":1,\"handle\":..,\n"
+        "\"values\":[..]}), the same for every transport.\n"
+        "\n"
+        "Exit status: 0 resolved, 3 no such identifier (HANDLE_NOT_FOUND, 100), 1 any other\n"
+        "response code (its name and the server's message are printed) or no answer.\n"
+        "\n"
+        "options:\n"
+        "  --server HOST[:PORT]  server address (default 127.0.0.1, port 2641; 8000 with\n"
+        "                        --http); IPv6 as [ADDR]:PORT\n"
+        "  --udp, --tcp, --http  use only this transport\n"
+        "  --type T              only values of type T (repeatable; 'T.' includes sub-types)\n"
+        "  --index N             only the value with index N (repeatable; with --type: either)\n"
+        "  --json                JSON output\n"
+        "  --timeout S           give up after S seconds (default 10)\n"
+        "  --auth                ask for an authoritative answer (AT flag; auth=true)\n"
+        "  --public-only         public values only (PO flag; the default)\n"
+        "  --no-public-only      ask for every value (non-public ones need authentication)\n"
+        "  --digest              ask for a digest of the request in the answer (RD) and\n"
+        "                        check it\n"
+        "  --dump-request FILE   write the encoded request (envelope + message) to FILE and\n"
+        "                        exit without sending it (a load generator's payload)\n",
+        run,
+};
