@@ -68,7 +68,7 @@ check_clumps(struct rbuf *r, uint32_t n)
 }
 
 int
-rec_view_parse(struct slice stored, struct rec_view *out)
+rec_view_open(struct slice stored, struct rec_view *out)
 {
 	struct rec_view view;
 	struct rbuf r, body;
@@ -96,8 +96,23 @@ rec_view_parse(struct slice stored, struct rec_view *out)
 	if (rbuf_error(&body) != IDR_OK) {
 		return IDR_EPROTO;
 	}
-	rbuf_init(&body, view.values.p, view.values.len);
-	if (check_clumps(&body, view.nvalues) != IDR_OK) {
+	*out = view;
+	return IDR_OK;
+}
+
+int
+rec_view_parse(struct slice stored, struct rec_view *out)
+{
+	struct rec_view view;
+	struct rbuf r;
+	int rc;
+
+	rc = rec_view_open(stored, &view);
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	rbuf_init(&r, view.values.p, view.values.len);
+	if (check_clumps(&r, view.nvalues) != IDR_OK) {
 		return IDR_EPROTO;
 	}
 	*out = view;

@@ -69,10 +69,20 @@ struct rec_view {
 };
 
 /**
- * Parse the header and body framing of a stored record (value clumps are walked with
- * rec_value_next). @return IDR_OK or IDR_EPROTO / IDR_ESCHEMA (unknown format).
+ * Parse a stored record completely: header, body framing and every value clump (the count
+ * must match the clumps exactly, nothing may trail). For audits and anything that must know
+ * the record is whole. @return IDR_OK or IDR_EPROTO / IDR_ESCHEMA (unknown format).
  */
 int rec_view_parse(struct slice stored, struct rec_view *out);
+
+/**
+ * The read hot path: parse the header, the handle and the value count only (count <= 2048 and
+ * plausible for the bytes present); the clumps are not walked. Records are validated when
+ * written (rec_encode) and audited with rec_view_parse; readers of the clumps go through the
+ * bounded rbuf/value_decode anyway, so a damaged record can only end a walk early, never make
+ * a read go out of bounds. @return as rec_view_parse.
+ */
+int rec_view_open(struct slice stored, struct rec_view *out);
 
 /** Iterate values: rbuf_init(&r, view.values.p, view.values.len) then call until it fails. */
 static inline int

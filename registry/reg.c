@@ -52,8 +52,10 @@
 #include "reg.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "ident.h"
@@ -306,6 +308,17 @@ stats_flush(struct reg_wtxn *w)
 
 /* ---------------------------------------------------------------- open, init, close */
 
+/* True if dir already holds an LMDB environment (its map size is then recorded in it). */
+static bool
+store_exists(const char *dir)
+{
+	char path[4096];
+	struct stat st;
+	int n = snprintf(path, sizeof(path), "%s/data.mdb", dir);
+
+	return n > 0 && (size_t)n < sizeof(path) && stat(path, &st) == 0;
+}
+
 static int
 open_store(const struct reg_opts *o, bool create, struct store **out)
 {
@@ -317,7 +330,10 @@ open_store(const struct reg_opts *o, bool create, struct store **out)
 	memset(&so, 0, sizeof(so));
 	so.backend = o->memory ? STORE_BACKEND_MEMORY : STORE_BACKEND_LMDB;
 	so.path = o->data_dir;
-	so.map_size = o->map_size != 0 ? o->map_size : REG_DEFAULT_MAPSIZE;
+	so.map_size = o->map_size;
+	if (so.map_size == 0 && create && !o->memory && !store_exists(o->data_dir)) {
+		so.map_size = REG_DEFAULT_MAPSIZE; /* a new store; an existing one keeps its own */
+	}
 	so.max_readers = o->max_readers;
 	so.read_only = o->read_only && !create;
 	so.create = create;
@@ -896,6 +912,29 @@ create_existing(struct slice existing, struct slice payload, enum reg_outcome *o
 	return IDR_OK;
 }
 
+/*
+ * A create under a prefix that is not (or no longer) open for registration: an identical
+ * record already there is still an idempotent success (re-running an import, restoring an
+ * export); anything else fails with the prefix rule prc.
+ */
+static int
+create_unchanged(struct reg_wtxn *w, struct slice handle, struct slice key, enum rec_kind kind,
+                 size_t nv, int prc, enum reg_outcome *outcome)
+{
+	struct slice payload, existing;
+	int rc;
+
+	rc = store_get(w->txn, STORE_DB_HANDLES, key, &existing);
+	if (rc != IDR_OK) {
+		return rc == IDR_ENOENT ? prc : rc;
+	}
+	rc = change_record(w, REG_JOP_CREATE, handle, kind, nv, &payload);
+	if (rc == IDR_OK) {
+		rc = create_existing(existing, payload, outcome);
+	}
+	return rc == IDR_ECONFLICT ? prc : rc;
+}
+
 /* Store a new record from w->vals[0..nv): one put with STORE_NOOVERWRITE. */
 static int
 create_put(struct reg_wtxn *w, struct slice handle, struct slice key, size_t prefix_len,
@@ -1008,8 +1047,9 @@ reg_create(struct reg_wtxn *w, struct slice id, enum rec_kind kind, const struct
 {
 	uint8_t key[IDENT_HARD_MAX];
 	struct ident ident;
+	struct slice skey;
 	size_t nv;
-	int rc;
+	int rc, prc;
 
 	rc = wtxn_usable(w);
 	if (rc != IDR_OK) {
@@ -1025,17 +1065,17 @@ reg_create(struct reg_wtxn *w, struct slice id, enum rec_kind kind, const struct
 	if (ident.zero_na && kind != REC_KIND_NONE) {
 		return IDR_EREC_RESERVED;
 	}
-	rc = pfx_served(w, ident.zero_na ? ident.suffix : ident.prefix);
-	if (rc != IDR_OK) {
-		return rc;
-	}
+	prc = pfx_served(w, ident.zero_na ? ident.suffix : ident.prefix);
 	rc = create_values(w, &ident, &kind, values, n, flags, &nv);
 	if (rc != IDR_OK) {
-		return rc;
+		return prc != IDR_OK ? prc : rc;
 	}
 	ident_fold(ident.full.p, ident.full.len, key);
-	return create_put(w, ident.full, reg_key(slice_make(key, ident.full.len), key),
-	                  ident.prefix.len, kind, nv, outcome);
+	skey = reg_key(slice_make(key, ident.full.len), key);
+	if (prc != IDR_OK) {
+		return create_unchanged(w, ident.full, skey, kind, nv, prc, outcome);
+	}
+	return create_put(w, ident.full, skey, ident.prefix.len, kind, nv, outcome);
 }
 
 int
@@ -1335,7 +1375,7 @@ reg_get_folded(struct reg_rtxn *t, struct slice key, struct rec_view *out)
 	if (rc != IDR_OK) {
 		return rc;
 	}
-	return rec_view_parse(stored, out);
+	return rec_view_open(stored, out);
 }
 
 int
@@ -1412,7 +1452,7 @@ list_walk(struct store_cursor *c, const struct list_ctx *l)
 		if (l->kind != REC_KIND_NONE && (v.len < 2 || v.p[1] != (uint8_t)l->kind)) {
 			continue;
 		}
-		rc = rec_view_parse(v, &view);
+		rc = rec_view_open(v, &view);
 		if (rc != IDR_OK) {
 			return rc;
 		}

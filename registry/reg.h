@@ -11,7 +11,8 @@
  * Rules enforced on writes (each failure names the rule, see err.h):
  *  - identifiers parse (ident.h) within the configured character limit;
  *  - a record may be created only under a prefix this node hosts (the node prefix or an
- *    enterprise prefix beneath it) whose state is 1 (启用, enabled);
+ *    enterprise prefix beneath it) whose state is 1 (启用, enabled) — except that creating
+ *    a record identical to one already there is REG_UNCHANGED whatever the prefix state;
  *  - lifecycle items carry a kind; values have unique positive indexes, non-empty types;
  *  - create of an existing identifier with identical content (timestamps aside) is an
  *    idempotent success that writes nothing; with different content it is IDR_ECONFLICT.
@@ -44,7 +45,8 @@ struct reg_opts {
 	bool memory;          /* in-memory backend (tests) */
 	bool read_only;       /* open without write access (e.g. a resolver) */
 	bool no_sync;         /* skip fsync per commit; reg_sync() makes everything durable */
-	uint64_t map_size;    /* 0 = REG_DEFAULT_MAPSIZE */
+	uint64_t map_size;    /* 0 = the size recorded in the store (REG_DEFAULT_MAPSIZE when
+	                         creating one); larger values grow it */
 	unsigned max_readers; /* 0 = 126 (LMDB default) */
 	size_t max_id_chars;  /* 0 = IDENT_DEFAULT_MAX_CHARS */
 };

@@ -12,8 +12,8 @@
 static const struct cfg_opt table[] = {
         OPT(data_dir, CFG_STRING, 0, 0, "./idr-data", NULL, false,
             "data directory (LMDB environment made by `idr init`)"),
-        OPT(map_size, CFG_SIZE, 1ULL << 20, 1ULL << 42, "16G", NULL, false,
-            "LMDB map size: the most the store may grow to"),
+        OPT(map_size, CFG_SIZE, 0, 1ULL << 42, "0", NULL, false,
+            "LMDB map size, the most the store may grow to (0 = as recorded by `idr init`)"),
         OPT(max_readers, CFG_UINT, 8, 4096, "256", NULL, false,
             "LMDB reader slots shared by idrd workers and local `idr` commands"),
         OPT(max_id_chars, CFG_UINT, 1, 2048, "255", NULL, true,

@@ -139,11 +139,23 @@ fuzz_rec(const uint8_t *data, size_t size)
 	size_t n = 0;
 	int rc;
 
+	struct rec_view opened;
+	struct rbuf r;
+	struct value v;
+	int orc = rec_view_open(slice_make(data, size), &opened);
+
+	if (orc == IDR_OK) { /* whatever the fast path admits must be walkable within bounds */
+		rbuf_init(&r, opened.values.p, opened.values.len);
+		while (rec_value_next(&r, &v) == IDR_OK) {
+			check(v.type.p >= data && v.type.p + v.type.len <= data + size);
+		}
+	}
 	rc = rec_view_parse(slice_make(data, size), &view);
 	if (rc != IDR_OK) {
 		check(rc == IDR_EPROTO || rc == IDR_ESCHEMA);
 		return;
 	}
+	check(orc == IDR_OK && opened.nvalues == view.nvalues && opened.values.p == view.values.p);
 	check(rec_values(&view, values, VALUE_MAX_VALUES, &n) == IDR_OK && n == view.nvalues);
 	check(rec_same_content(&view, &view));
 	/* the parser accepts what rec_encode may refuse (index policy); compare when it agrees */

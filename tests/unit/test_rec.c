@@ -75,7 +75,7 @@ encode_vector(struct wbuf *w, enum rec_kind kind)
 
 /* Parse in exactly-sized heap memory so ASan sees any read past the end. */
 static int
-parse_copy(const uint8_t *p, size_t len)
+parse_copy_with(int (*parse)(struct slice, struct rec_view *), const uint8_t *p, size_t len)
 {
 	uint8_t *copy = malloc(len > 0 ? len : 1);
 	struct rec_view view;
@@ -85,9 +85,15 @@ parse_copy(const uint8_t *p, size_t len)
 	if (len > 0) {
 		memcpy(copy, p, len);
 	}
-	rc = rec_view_parse(slice_make(copy, len), &view);
+	rc = parse(slice_make(copy, len), &view);
 	free(copy);
 	return rc;
+}
+
+static int
+parse_copy(const uint8_t *p, size_t len)
+{
+	return parse_copy_with(rec_view_parse, p, len);
 }
 
 static void
@@ -226,7 +232,8 @@ struct frame_case {
 	size_t off;   /* byte offset in the record */
 	size_t width; /* 1 or 4 */
 	uint32_t val;
-	int rc;
+	int rc;      /* rec_view_parse: everything */
+	int open_rc; /* rec_view_open: header, handle and count only */
 };
 
 static void
@@ -234,20 +241,21 @@ test_rec_framing(void **state)
 {
 	/* record offsets: 0 format, 1 kind, 12 handle length, 28 count, 32 first clump */
 	static const struct frame_case cases[] = {
-	        {0, 1, 0, IDR_ESCHEMA},
-	        {0, 1, 2, IDR_ESCHEMA},
-	        {0, 1, 0xFF, IDR_ESCHEMA},
-	        {1, 1, REC_KIND_COUNT, IDR_EPROTO},
-	        {1, 1, REC_KIND_PACKAGE, IDR_OK},
-	        {2, 1, 0x80, IDR_OK}, /* reserved flags are not interpreted */
-	        {12, 4, 13, IDR_EPROTO},
-	        {12, 4, 11, IDR_EPROTO},
-	        {12, 4, 2049, IDR_EPROTO},
-	        {28, 4, 3, IDR_EPROTO}, /* count larger than the clumps present */
-	        {28, 4, 1, IDR_EPROTO}, /* trailing bytes after the last clump */
-	        {28, 4, 0, IDR_EPROTO},
-	        {28, 4, 2049, IDR_EPROTO},
-	        {32 + 14, 4, 1025, IDR_EPROTO}, /* a clump's type over its limit */
+	        {0, 1, 0, IDR_ESCHEMA, IDR_ESCHEMA},
+	        {0, 1, 2, IDR_ESCHEMA, IDR_ESCHEMA},
+	        {0, 1, 0xFF, IDR_ESCHEMA, IDR_ESCHEMA},
+	        {1, 1, REC_KIND_COUNT, IDR_EPROTO, IDR_EPROTO},
+	        {1, 1, REC_KIND_PACKAGE, IDR_OK, IDR_OK},
+	        {2, 1, 0x80, IDR_OK, IDR_OK}, /* reserved flags are not interpreted */
+	        {12, 4, 13, IDR_EPROTO, IDR_EPROTO},
+	        {12, 4, 11, IDR_EPROTO, IDR_EPROTO},
+	        {12, 4, 2049, IDR_EPROTO, IDR_EPROTO},
+	        {28, 4, 3, IDR_EPROTO, IDR_OK}, /* count larger than the clumps present */
+	        {28, 4, 1, IDR_EPROTO, IDR_OK}, /* trailing bytes after the last clump */
+	        {28, 4, 0, IDR_EPROTO, IDR_OK},
+	        {28, 4, 6, IDR_EPROTO, IDR_EPROTO}, /* more clumps than could fit */
+	        {28, 4, 2049, IDR_EPROTO, IDR_EPROTO},
+	        {32 + 14, 4, 1025, IDR_EPROTO, IDR_OK}, /* a clump's type over its limit */
 	};
 	struct wbuf w;
 	size_t i;
@@ -270,11 +278,16 @@ test_rec_framing(void **state)
 			p[off + 3] = (uint8_t)cases[i].val;
 		}
 		rc = parse_copy(p, wbuf_len(&w));
-		free(p);
 		if (rc != cases[i].rc) {
 			print_error("case %zu: got %d want %d\n", i, rc, cases[i].rc);
 		}
 		assert_int_equal(rc, cases[i].rc);
+		rc = parse_copy_with(rec_view_open, p, wbuf_len(&w));
+		free(p);
+		if (rc != cases[i].open_rc) {
+			print_error("case %zu (open): got %d want %d\n", i, rc, cases[i].open_rc);
+		}
+		assert_int_equal(rc, cases[i].open_rc);
 	}
 	wbuf_deinit(&w);
 }

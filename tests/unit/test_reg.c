@@ -671,6 +671,7 @@ test_reg_prefix_state(void **state)
 	struct reg_wtxn *w;
 	struct reg_rtxn *t;
 	struct reg_prefix p;
+	enum reg_outcome oc;
 	uint64_t before;
 	int st = -1;
 
@@ -681,6 +682,17 @@ test_reg_prefix_state(void **state)
 	assert_int_equal(create1(f, ENT "/P-1", REC_KIND_PART, &v, 1, NULL), IDR_EPFX_DISABLED);
 	set_state(f, ENT, REG_PFX_ENABLED);
 	assert_int_equal(create1(f, ENT "/P-1", REC_KIND_PART, &v, 1, NULL), IDR_OK);
+	/* once the prefix is closed, an identical create is still an idempotent success (an
+	 * import re-run), a different one names the prefix rule, and nothing is written */
+	set_state(f, ENT, REG_PFX_DISABLED);
+	before = jcount(f);
+	oc = 0;
+	assert_int_equal(create1(f, ENT "/P-1", REC_KIND_PART, &v, 1, &oc), IDR_OK);
+	assert_int_equal(oc, REG_UNCHANGED);
+	assert_int_equal(create1(f, ENT "/P-1", REC_KIND_WIP, &v, 1, &oc), IDR_EPFX_DISABLED);
+	assert_int_equal(create1(f, ENT "/P-9", REC_KIND_PART, &v, 1, &oc), IDR_EPFX_DISABLED);
+	assert_int_equal(jcount(f), before);
+	set_state(f, ENT, REG_PFX_ENABLED);
 
 	assert_int_equal(reg_read_begin(f->r, &t), IDR_OK);
 	assert_int_equal(reg_prefix_get(t, SLICE_LIT(ENT), &p), IDR_OK);
