@@ -8,6 +8,7 @@
 #include "crypto.h"
 #include "hdl.h"
 #include "log.h"
+#include "net.h"
 #include "num.h"
 #include "value.h"
 
@@ -130,6 +131,25 @@ site_ports_from_conf(const struct conf *c, struct site_ports *out)
 	out->https = first_port(&c->https_listen);
 }
 
+/* The address of a listen option in HS_SITE form (IPv4 as 12 zero bytes + 4), parsed exactly
+ * as the listeners parse it (so `*:2641` and `localhost:2641` work too). */
+static int
+listen_addr(const char *text, uint8_t addr[16])
+{
+	struct net_addr a;
+
+	if (net_addr_parse(text, &a, NULL) != IDR_OK) {
+		return IDR_EINVAL;
+	}
+	memset(addr, 0, 16);
+	if (a.ss.ss_family == AF_INET) {
+		memcpy(addr + 12, &((const struct sockaddr_in *)&a.ss)->sin_addr, 4);
+	} else {
+		memcpy(addr, &((const struct sockaddr_in6 *)&a.ss)->sin6_addr, 16);
+	}
+	return IDR_OK;
+}
+
 int
 site_address(const struct conf *c, uint8_t addr[16], bool *wildcard)
 {
@@ -153,7 +173,7 @@ site_address(const struct conf *c, uint8_t addr[16], bool *wildcard)
 			i++;
 		}
 		if (i < sizeof(lists) / sizeof(lists[0]) &&
-		    site_addr_parse(lists[i]->v[0], addr, NULL, NULL) != IDR_OK) {
+		    listen_addr(lists[i]->v[0], addr) != IDR_OK) {
 			log_err("%s %s: expected address:port with an IP address", names[i],
 			        lists[i]->v[0]);
 			return IDR_ECONFIG;

@@ -252,14 +252,39 @@ test_site_wildcard_published(void **state)
 	assert_true(site_addr_is_wildcard(decoded(f)->servers[0].addr));
 }
 
+/* listen addresses are read exactly as the listeners read them: `*` and localhost too */
+static void
+test_site_listen_forms(void **state)
+{
+	static const uint8_t lo[16] = {[12] = 127, [15] = 1};
+	static const uint8_t any[16] = {0};
+	struct fix *f = *state;
+	uint8_t addr[16];
+	bool wild = false;
+
+	load(f, "udp_listen localhost:2641\n");
+	assert_int_equal(site_address(&f->c, addr, &wild), IDR_OK);
+	assert_memory_equal(addr, lo, 16);
+	assert_false(wild);
+	load(f, "udp_listen *:2641\n");
+	assert_int_equal(site_address(&f->c, addr, &wild), IDR_OK);
+	assert_memory_equal(addr, any, 16);
+	assert_true(wild);
+	load(f, "udp_listen *:2641\nsite_address 192.0.2.7\n");
+	assert_int_equal(site_address(&f->c, addr, &wild), IDR_OK);
+	assert_int_equal(addr[12], 192);
+	assert_int_equal(addr[15], 7);
+	assert_false(wild);
+}
+
 static void
 test_site_bad_addresses(void **state)
 {
 	static const char *const bad[] = {
 	        "site_address 127.0.0.1:2641\n", /* a port in site_address */
 	        "site_address node.example\n",   /* names are not published */
-	        "site_address 300.1.1.1\n",      "site_address [::1\n",
-	        "udp_listen localhost:2641\n",   "udp_listen 127.0.0.1:65536\n",
+	        "site_address 300.1.1.1\n",       "site_address [::1\n",
+	        "udp_listen host.example:2641\n", "udp_listen 127.0.0.1:65536\n",
 	};
 	struct fix *f = *state;
 	uint8_t addr[16];
@@ -426,6 +451,7 @@ main(void)
 	        T(test_site_no_description),
 	        T(test_site_address_choice),
 	        T(test_site_wildcard_published),
+	        T(test_site_listen_forms),
 	        T(test_site_bad_addresses),
 	        T(test_site_addr_parse_table),
 	        T(test_site_ports_from_conf),
