@@ -12,6 +12,9 @@
  * struct rsv_worker (one read transaction per request). With a struct tls_ctx every
  * connection is wrapped in TLS (bufferevent_openssl). Caps from the configuration: header and
  * body sizes, idle time-out, connections in total and per client address.
+ *
+ * Thread-safety: a worker is used only by the thread running its event base; the JSON
+ * helpers below are pure and thread-safe.
  */
 #ifndef IDR_RESOLVER_HTTP_H
 #define IDR_RESOLVER_HTTP_H
