@@ -1,35 +1,69 @@
 #!/bin/sh
 # run.sh - install what is missing, build a release, create a demo node's data directory
-# (node prefix 88.118, two enterprise prefixes, a few thousand items of every kind) and show
-# some of it. Idempotent: running it again rebuilds incrementally and changes no data.
-#   env: IDR_DATA (default ./idr-data), BUILD_DIR (default build), JOBS (default: cores)
+# (node prefix 88.118, two enterprise prefixes, a few thousand items of every kind), make a
+# self-signed certificate for HTTPS, and run the resolver daemon idrd on localhost in the
+# foreground (Ctrl-C stops it). Idempotent: running it again rebuilds incrementally and
+# changes no data.
+#   env: IDR_DATA (default ./idr-data), BUILD_DIR (default build), JOBS (default: cores),
+#        HANDLE_PORT (2641, UDP and TCP), HTTP_PORT (8000), HTTPS_PORT (8443)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 build=${BUILD_DIR:-build}
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 data=${IDR_DATA:-./idr-data}
+hport=${HANDLE_PORT:-2641}
+wport=${HTTP_PORT:-8000}
+sport=${HTTPS_PORT:-8443}
 
 ./deploy/deps.sh build
 
 echo "== release build in $build"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" -j "$jobs" --target idr >/dev/null
+if ! cmake --build "$build" -j "$jobs" --target idr idrd >"$build/build.log" 2>&1; then
+	tail -40 "$build/build.log"
+	echo "run.sh: build failed (full log: $build/build.log)" >&2
+	exit 1
+fi
 idr=$build/tools/idr
+idrd=$build/resolver/idrd
 
 echo "== demo data in $data"
 ./deploy/demo-data.sh "$idr" "$data"
-
-echo
-echo "== idr prefix list"
-"$idr" prefix list --data "$data"
-for id in 88.118.8/P-000001 88.118.8/M-00001 88.118.9/K-00005; do
-	echo
-	echo "== idr get $id"
-	"$idr" get "$id" --data "$data"
-done
-echo
-echo "== idr stats"
 "$idr" stats --data "$data"
-echo
-echo "The data directory is $data; try: $idr help"
+
+# A self-signed certificate for the demo HTTPS listener (a real node uses its own).
+demo=$build/demo
+mkdir -p "$demo"
+if [ ! -s "$demo/tls.key" ] || [ ! -s "$demo/tls.crt" ]; then
+	openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj "/CN=localhost" \
+		-addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+		-keyout "$demo/tls.key" -out "$demo/tls.crt" 2>/dev/null
+	chmod 600 "$demo/tls.key"
+fi
+
+# The configuration: every other option keeps the default of deploy/idrd.conf.sample.
+cat >"$demo/idrd.conf" <<CONF
+# demo node made by deploy/run.sh; every option is described in deploy/idrd.conf.sample
+data_dir $(cd "$data" && pwd)
+udp_listen 127.0.0.1:$hport
+tcp_listen 127.0.0.1:$hport
+http_listen 127.0.0.1:$wport
+https_listen 127.0.0.1:$sport
+tls_cert $(cd "$demo" && pwd)/tls.crt
+tls_key $(cd "$demo" && pwd)/tls.key
+site_description "idr demo secondary node 88.118"
+CONF
+"$idrd" -n -c "$demo/idrd.conf"
+
+cat <<MSG
+
+== idrd serves 88.118 on 127.0.0.1: Handle protocol UDP+TCP $hport, HTTP $wport, HTTPS $sport
+Try, in another terminal:
+  $idr resolve 88.118.8/P-000001 --server 127.0.0.1:$hport
+  curl -s http://127.0.0.1:$wport/api/handles/88.118.8/P-000001?pretty
+  curl -sk "https://127.0.0.1:$sport/88.118.8/P-000001?noredirect"    (the page a phone opens)
+Ctrl-C stops the node.
+
+MSG
+exec "$idrd" -c "$demo/idrd.conf"
