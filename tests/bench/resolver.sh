@@ -211,10 +211,15 @@ ms() { jget "$OUT/$1.json" "'%.3f' % (d['latency_us']['$2'] / 1000)"; }
 	for proto in udp tcp; do
 		printf '  %-44s %12s\n' "idr bench $proto peak answers/s (1M ids, c64)" \
 			"$(jget "$OUT/${proto}_peak.json" 'int(d["throughput"])')"
+		h=$OUT/${proto}_half.json
 		printf '  %-44s %12s   p50 %s ms, p99.9 %s ms, %s timeouts\n' \
-			"idr bench $proto p99 ms at $(jget "$OUT/${proto}_half.json" 'd["rate"]')/s" \
+			"idr bench $proto p99 ms at $(jget "$h" 'd["rate"]')/s" \
 			"$(ms "${proto}_half" p99)" "$(ms "${proto}_half" p50)" "$(ms "${proto}_half" p999)" \
-			"$(jget "$OUT/${proto}_half.json" 'd["timeouts"]')"
+			"$(jget "$h" 'd["timeouts"]')"
+		printf '  %-44s %12s   generator: max send lag %s ms, %s sends > 1 ms late\n' \
+			"  the same from the send time: p99 ms" \
+			"$(jget "$h" "'%.3f' % (d['sent_latency_us']['p99'] / 1000)")" \
+			"$(jget "$h" "'%.3f' % (d['send_lag_max_us'] / 1000)")" "$(jget "$h" 'd["late_sends"]')"
 	done
 	awk '$2 == "start" || $2 == "before" || $2 == "after" || $2 == "t+30s" {
 		printf "  memory %-10s %s %s %s %s %s %s\n", $2, $3, $4, $5, $6, $7, $8 }' "$OUT/mem.txt"

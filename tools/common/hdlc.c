@@ -23,7 +23,7 @@ hdlc_proto_name(enum hdlc_proto p)
 {
 	switch (p) {
 	case HDLC_PROTO_AUTO:
-		return "auto";
+		return "UDP, then TCP";
 	case HDLC_PROTO_UDP:
 		return "UDP";
 	case HDLC_PROTO_TCP:

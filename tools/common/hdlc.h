@@ -53,7 +53,7 @@ enum hdlc_proto {
 	HDLC_PROTO_TCP
 };
 
-/** Name of a transport: "auto", "UDP", "TCP". Static string. */
+/** Name of a transport: "UDP, then TCP" (auto), "UDP", "TCP". Static string. */
 const char *hdlc_proto_name(enum hdlc_proto p);
 
 /**

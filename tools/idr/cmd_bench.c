@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,7 +48,8 @@
 #define NS             1000000000ull
 #define RC_SLOTS       16
 #define SOCKBUF        (4 << 20)
-#define ID_MAX         512 /* longest identifier accepted (one request per datagram) */
+#define LATE_NS        1000000ull /* a send this late shows the generator falling behind */
+#define ID_MAX         512        /* longest identifier accepted (one request per datagram) */
 
 #define HIST_SUB_BITS 7
 #define HIST_SUB      (1u << HIST_SUB_BITS)
@@ -94,10 +96,13 @@ struct stats {
 	uint64_t answered;  /* of those, answered */
 	uint64_t in_window; /* answers received inside the window (throughput) */
 	uint64_t timeouts, stale, malformed, send_errors, reconnects;
+	uint64_t max_lag;    /* open loop: longest delay of a send after its due time, ns */
+	uint64_t late_sends; /* sends more than LATE_NS after their due time */
 	struct rc_count rcs[RC_SLOTS];
 	size_t nrcs;
 	uint64_t rc_other;
-	struct hist lat;
+	struct hist lat; /* from the due time (closed loop: the send time) */
+	struct hist svc; /* from the send time: without the generator's own delays */
 };
 
 /* State shared by both engines. */
@@ -224,8 +229,9 @@ count_rc(struct stats *st, uint32_t rc)
 	st->rc_other++;
 }
 
+/* An answer at t_done to a request due at t_sched and sent at t_sent. */
 static void
-record_answer(struct run *b, uint64_t t_sched, uint64_t t_done, uint32_t rc)
+record_answer(struct run *b, uint64_t t_sched, uint64_t t_sent, uint64_t t_done, uint32_t rc)
 {
 	if (t_done >= b->t_measure && t_done < b->t_end) {
 		b->st.in_window++;
@@ -236,14 +242,21 @@ record_answer(struct run *b, uint64_t t_sched, uint64_t t_done, uint32_t rc)
 	b->st.answered++;
 	count_rc(&b->st, rc);
 	hist_add(&b->st.lat, t_done > t_sched ? t_done - t_sched : 0);
+	hist_add(&b->st.svc, t_done > t_sent ? t_done - t_sent : 0);
 }
 
+/* A request went out at now (open loop: it was due at t_sched; the lag is the generator's). */
 static void
-record_sent(struct run *b, uint64_t t_sched)
+record_sent(struct run *b, uint64_t t_sched, uint64_t now)
 {
-	if (measured(b, t_sched)) {
-		b->st.sent++;
+	uint64_t lag = now > t_sched ? now - t_sched : 0;
+
+	if (!measured(b, t_sched)) {
+		return;
 	}
+	b->st.sent++;
+	b->st.max_lag = lag > b->st.max_lag ? lag : b->st.max_lag;
+	b->st.late_sends += lag > LATE_NS ? 1 : 0;
 }
 
 static void
@@ -549,6 +562,7 @@ reqset_generate(const struct cli_cmd *self, struct reqset *rs, const struct benc
 
 struct uslot {
 	uint64_t t_sched;
+	uint64_t t_sent;
 	uint64_t seen; /* fragments 0..63 received */
 	uint32_t id;
 	uint32_t rc;
@@ -652,6 +666,7 @@ udp_send_batch(struct udp *u, uint64_t now)
 		s->gen = (uint16_t)((s->gen + 1) & 0x7fff);
 		s->id = ((uint32_t)s->gen << 16) | slot[k];
 		s->t_sched = t_sched;
+		s->t_sent = now;
 		s->busy = true;
 		s->need = s->got = 0;
 		s->seen = 0;
@@ -666,7 +681,7 @@ udp_send_batch(struct udp *u, uint64_t now)
 	sent = sent < 0 ? 0 : sent;
 	for (i = 0; i < k; i++) {
 		if (i < (unsigned)sent) {
-			record_sent(b, u->slots[slot[i]].t_sched);
+			record_sent(b, u->slots[slot[i]].t_sched, now);
 		} else {
 			b->st.send_errors++;
 			udp_release(u, slot[i]);
@@ -710,7 +725,7 @@ udp_take(struct udp *u, const uint8_t *p, size_t len, uint64_t now)
 	if (++s->got < s->need) {
 		return;
 	}
-	record_answer(b, s->t_sched, now, s->rc);
+	record_answer(b, s->t_sched, s->t_sent, now, s->rc);
 	udp_release(u, slot);
 }
 
@@ -817,6 +832,7 @@ struct tconn {
 	struct wbuf in;
 	uint32_t id;
 	uint64_t t_sched;
+	uint64_t t_sent;
 	uint64_t retry_at; /* T_DOWN: when to connect again */
 };
 
@@ -908,8 +924,9 @@ tcp_send(struct tcp *t, struct tconn *c, uint64_t t_sched, uint64_t now)
 	c->reqlen = request_copy(t->b->rs, next_request(t->b), c->id, c->req);
 	c->reqoff = 0;
 	c->t_sched = t_sched;
+	c->t_sent = now;
 	c->st = T_BUSY;
-	record_sent(t->b, t_sched);
+	record_sent(t->b, t_sched, now);
 	tcp_flush(t, c, now);
 }
 
@@ -941,7 +958,7 @@ tcp_answer(struct tcp *t, struct tconn *c, uint64_t now)
 	}
 	rbuf_skip(&r, 4);
 	rc = rbuf_u32(&r);
-	record_answer(t->b, c->t_sched, now, rc);
+	record_answer(t->b, c->t_sched, c->t_sent, now, rc);
 	wbuf_reset(&c->in);
 	c->st = T_IDLE;
 	return 1;
@@ -1158,6 +1175,16 @@ print_text(const struct run *b, const char *where)
 	       (double)hist_quantile(h, 0.5) / 1e6, (double)hist_quantile(h, 0.99) / 1e6,
 	       (double)hist_quantile(h, 0.999) / 1e6, (double)h->max / 1e6,
 	       h->n > 0 ? (double)h->sum / (double)h->n / 1e6 : 0.0);
+	if (a->rate != 0) {
+		printf("  from send   p50 %.3f ms  p99 %.3f ms  p99.9 %.3f ms  max %.3f ms\n",
+		       (double)hist_quantile(&st->svc, 0.5) / 1e6,
+		       (double)hist_quantile(&st->svc, 0.99) / 1e6,
+		       (double)hist_quantile(&st->svc, 0.999) / 1e6, (double)st->svc.max / 1e6);
+		printf("  send lag    max %.3f ms, %" PRIu64
+		       " requests sent over %.0f ms after their"
+		       " due time\n",
+		       (double)st->max_lag / 1e6, st->late_sends, (double)LATE_NS / 1e6);
+	}
 	if (a->tcp) {
 		printf("  connections %" PRIu64 " closed and reopened\n", st->reconnects);
 	}
@@ -1189,14 +1216,20 @@ print_json(const struct run *b, const char *where)
 	       b->rs->n, a->duration_s, a->warmup_s);
 	printf("\"sent\":%" PRIu64 ",\"answered\":%" PRIu64 ",\"timeouts\":%" PRIu64
 	       ",\"stale\":%" PRIu64 ",\"malformed\":%" PRIu64 ",\"send_errors\":%" PRIu64
-	       ",\"reconnects\":%" PRIu64 ",\"throughput\":%.1f,",
+	       ",\"reconnects\":%" PRIu64 ",\"send_lag_max_us\":%.1f,\"late_sends\":%" PRIu64
+	       ",\"throughput\":%.1f,",
 	       st->sent, st->answered, st->timeouts, st->stale, st->malformed, st->send_errors,
-	       st->reconnects, (double)st->in_window / (double)a->duration_s);
+	       st->reconnects, (double)st->max_lag / 1e3, st->late_sends,
+	       (double)st->in_window / (double)a->duration_s);
 	printf("\"latency_us\":{\"p50\":%.1f,\"p99\":%.1f,\"p999\":%.1f,\"max\":%.1f,\"mean\":%.1f}"
 	       ",",
 	       (double)hist_quantile(h, 0.5) / 1e3, (double)hist_quantile(h, 0.99) / 1e3,
 	       (double)hist_quantile(h, 0.999) / 1e3, (double)h->max / 1e3,
 	       h->n > 0 ? (double)h->sum / (double)h->n / 1e3 : 0.0);
+	printf("\"sent_latency_us\":{\"p50\":%.1f,\"p99\":%.1f,\"p999\":%.1f,\"max\":%.1f},",
+	       (double)hist_quantile(&st->svc, 0.5) / 1e3,
+	       (double)hist_quantile(&st->svc, 0.99) / 1e3,
+	       (double)hist_quantile(&st->svc, 0.999) / 1e3, (double)st->svc.max / 1e3);
 	printf("\"responses\":{");
 	for (i = 0; i < st->nrcs; i++) {
 		printf("%s\"%" PRIu32 "\":%" PRIu64, i > 0 ? "," : "", st->rcs[i].rc, st->rcs[i].n);
@@ -1249,6 +1282,8 @@ bench_run(const struct cli_cmd *self, const struct bench_args *a, const struct r
 	b->t_end = b->t_measure + a->duration_s * NS;
 	b->interval = a->rate != 0 ? NS / a->rate : 0;
 	b->next_due = b->t_start;
+	/* 1 ns timer slack: waits for the next due time end on time (default slack: 50 us) */
+	(void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 	rc = a->tcp ? bench_tcp(b) : bench_udp(b);
 	if (net_addr_format((const struct sockaddr *)&a->srv.ss, where, sizeof(where)) != IDR_OK) {
 		snprintf(where, sizeof(where), "?");
@@ -1315,9 +1350,11 @@ const struct cli_cmd cmd_bench = {
         "when their last fragment arrives.\n"
         "\n"
         "Closed loop (default): C requests in flight, each answer starts the next request.\n"
-        "Open loop (--rate R): request i is due R*i seconds after the start and its latency\n"
+        "Open loop (--rate R): request i is due i/R seconds after the start and its latency\n"
         "is measured from that due time, also when the generator had to hold it back\n"
-        "because C requests were in flight (no coordinated omission).\n"
+        "because C requests were in flight (no coordinated omission); it also reports the\n"
+        "latency from the actual send time and how late the generator sent (on a busy\n"
+        "client core, to tell the generator's delays from the server's).\n"
         "\n"
         "Only requests due after the warm-up and before the end are counted; requests still\n"
         "in flight at the end are waited for up to the time-out. Exit status 1 when nothing\n"
