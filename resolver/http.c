@@ -251,7 +251,7 @@ list_check(struct wbuf *w, struct reg_rtxn *t, struct slice prefix, struct slice
 	}
 	rc = reg_prefix_check(t, name);
 	if (rc == IDR_EPFX_UNKNOWN || rc == IDR_EPFX_DISABLED) {
-		snprintf(msg, sizeof(msg), "prefix %.*s is not served by this node",
+		snprintf(msg, sizeof(msg), "prefix %.*s is not served here",
 		         (int)(name.len < HTTP_PFX_SHOW ? name.len : HTTP_PFX_SHOW),
 		         (const char *)name.p);
 		rc = http_json_error(w, HDL_RC_SERVER_NOT_RESP, "prefix", prefix, slice_cstr(msg));
@@ -573,31 +573,12 @@ api_filter(struct hreq *q, struct vjson_filter *f)
 	return NULL;
 }
 
-/* The message of a failed lookup (none for 100, as Handle.Net). */
+/* The message of a failed lookup: the dispatcher's own text, so that UDP, TCP and HTTP say the
+ * same (none for 100, as Handle.Net). */
 static struct slice
-lookup_message(struct hreq *q, uint32_t code, struct slice handle)
+lookup_message(struct hreq *q)
 {
-	struct ident_opts o = {(size_t)q->conf->max_id_chars, true};
-	struct http_worker *h = q->h;
-	struct slice served;
-	struct ident id;
-	int rc;
-
-	h->msg[0] = '\0';
-	if (code == HDL_RC_INVALID_HANDLE) {
-		rc = ident_parse(&id, handle.p, handle.len, &o);
-		snprintf(h->msg, sizeof(h->msg), "invalid handle: %s",
-		         rc != IDR_OK ? idr_strerror(rc) : "rejected");
-	} else if (code == HDL_RC_SERVER_NOT_RESP &&
-	           ident_parse(&id, handle.p, handle.len, &o) == 0) {
-		served = id.zero_na ? id.suffix : id.prefix;
-		snprintf(h->msg, sizeof(h->msg), "prefix %.*s is not served by this node",
-		         (int)(served.len < HTTP_PFX_SHOW ? served.len : HTTP_PFX_SHOW),
-		         (const char *)served.p);
-	} else if (code == HDL_RC_ERROR) {
-		snprintf(h->msg, sizeof(h->msg), "internal error");
-	}
-	return slice_cstr(h->msg);
+	return slice_cstr(rsv_worker_message(q->h->rw));
 }
 
 static struct log_ratelimit decode_rl;
@@ -651,8 +632,7 @@ api_handle(struct hreq *q)
 		rc = http_json_record(&h->out, handle, &rec, &f);
 		code = rc < 0 ? write_failed(q, "handle", handle, rc) : (uint32_t)rc;
 	} else {
-		(void)http_json_error(&h->out, code, "handle", handle,
-		                      lookup_message(q, code, handle));
+		(void)http_json_error(&h->out, code, "handle", handle, lookup_message(q));
 	}
 	rsv_read_end(h->rw);
 	send_json(q, http_status_of(code, true));
@@ -848,7 +828,7 @@ proxy(struct hreq *q)
 	} else {
 		status = http_status_of(code, true);
 		(void)html_error_page(&h->out, status, status_title(code), handle,
-		                      lookup_message(q, code, handle));
+		                      lookup_message(q));
 	}
 	rsv_read_end(h->rw);
 	if (status == 500 && code == HDL_RC_SUCCESS) {

@@ -50,7 +50,7 @@ overview(FILE *f)
 	      "      initialised, invalid identifier, ...)\n"
 	      "  2   import: bad input rows were skipped (with --strict or --dry-run: found,\n"
 	      "      nothing written)\n"
-	      "  3   get: identifier not found\n"
+	      "  3   get, resolve: identifier not found\n"
 	      "  4   audit verify: the journal does not verify\n"
 	      "  64  usage error (unknown command or option, missing argument)\n",
 	      f);
