@@ -13,7 +13,7 @@
 #
 # usage: tests/bench/resolver.sh     (root: peer-bench installs its peers with apt, INSTALL=1
 #                                     the first time)
-# env:   N=1000000 WORK=/tmp/idr-bench BUILD=<repo>/build-h8-bench INSTALL=0 REPEAT=3 DUR=5
+# env:   N=1000000 WORK=/tmp/idr-bench BUILD=<repo>/build-bench INSTALL=0 REPEAT=3 DUR=5
 #        BENCH_SECS=10 LOAD_SECS=60 SKIP_BUILD=0 SKIP_PEERS=0
 #        PEER_BENCH=<repo>/../shared/bench/peer-bench.sh
 # The data directory is the one tests/bench/import.sh makes ($WORK/idr-data, ids
@@ -22,7 +22,7 @@ set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 N=${N:-1000000}
 WORK=${WORK:-/tmp/idr-bench}
-BUILD=${BUILD:-$top/build-h8-bench}
+BUILD=${BUILD:-$top/build-bench}
 INSTALL=${INSTALL:-0}
 REPEAT=${REPEAT:-3}
 DUR=${DUR:-5}
