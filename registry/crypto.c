@@ -12,6 +12,8 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 
+#include "text.h"
+
 struct crypto_hash {
 	EVP_MD_CTX *ctx;
 	const EVP_MD *md;
@@ -181,21 +183,6 @@ crypto_hex(const uint8_t *p, size_t len, char *out)
 	out[2 * len] = '\0';
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9') {
-		return c - '0';
-	}
-	if (c >= 'a' && c <= 'f') {
-		return c - 'a' + 10;
-	}
-	if (c >= 'A' && c <= 'F') {
-		return c - 'A' + 10;
-	}
-	return -1;
-}
-
 int
 crypto_unhex(const char *hex, size_t hexlen, uint8_t *out, size_t outlen)
 {
@@ -205,7 +192,7 @@ crypto_unhex(const char *hex, size_t hexlen, uint8_t *out, size_t outlen)
 		return IDR_EINVAL;
 	}
 	for (i = 0; i < outlen; i++) {
-		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+		int hi = text_hex_digit(hex[2 * i]), lo = text_hex_digit(hex[2 * i + 1]);
 
 		if (hi < 0 || lo < 0) {
 			return IDR_EINVAL;

@@ -3,9 +3,8 @@
 
 #include "err.h"
 
-/* Length of the sequence starting at p[i], or 0 if invalid. Sets *cp to the code point. */
-static size_t
-utf8_seq(const uint8_t *p, size_t left, uint32_t *cp)
+size_t
+text_utf8_next(const uint8_t *p, size_t left, uint32_t *cp)
 {
 	uint8_t c = p[0];
 	size_t n, k;
@@ -61,7 +60,7 @@ text_utf8_check(const uint8_t *p, size_t len, size_t *nchars, bool *ctrl)
 			count++;
 			continue;
 		}
-		n = utf8_seq(p + i, len - i, &cp);
+		n = text_utf8_next(p + i, len - i, &cp);
 		if (n == 0) {
 			return IDR_EUTF8;
 		}
@@ -86,4 +85,19 @@ text_is_clean(const uint8_t *p, size_t len)
 	bool ctrl = false;
 
 	return text_utf8_check(p, len, NULL, &ctrl) == IDR_OK && !ctrl;
+}
+
+int
+text_hex_digit(int c)
+{
+	if (c >= '0' && c <= '9') {
+		return c - '0';
+	}
+	if (c >= 'a' && c <= 'f') {
+		return c - 'a' + 10;
+	}
+	if (c >= 'A' && c <= 'F') {
+		return c - 'A' + 10;
+	}
+	return -1;
 }

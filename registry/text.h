@@ -18,6 +18,16 @@
  */
 int text_utf8_check(const uint8_t *p, size_t len, size_t *nchars, bool *ctrl);
 
+/**
+ * Decode the UTF-8 sequence at p (strict as above).
+ * @param left  bytes available at p (>= 1).
+ * @return its length (1..4) with *cp its code point, or 0 if p does not start a valid one.
+ */
+size_t text_utf8_next(const uint8_t *p, size_t left, uint32_t *cp);
+
+/** Value of an ASCII hex digit (either case), or -1. */
+int text_hex_digit(int c);
+
 /** True if p[0..len) is valid UTF-8 without control characters. */
 bool text_is_clean(const uint8_t *p, size_t len);
 

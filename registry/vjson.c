@@ -47,38 +47,13 @@ static const uint8_t str_class[256] = {
         2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xF0 */
 };
 
-/*
- * Length of the valid UTF-8 sequence at s.p[i] (a lead byte >= 0x80), or 0 if it is invalid
- * (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
- */
+/* Length of the valid UTF-8 sequence at s.p[i] (a lead byte >= 0x80), or 0 if invalid. */
 static size_t
 utf8_seq_len(struct slice s, size_t i)
 {
-	uint8_t c = s.p[i], lo = 0x80, hi = 0xBF;
-	size_t n, k;
+	uint32_t cp;
 
-	if (c >= 0xC2 && c <= 0xDF) {
-		n = 2;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		n = 3;
-		lo = c == 0xE0 ? 0xA0 : 0x80;
-		hi = c == 0xED ? 0x9F : 0xBF;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		n = 4;
-		lo = c == 0xF0 ? 0x90 : 0x80;
-		hi = c == 0xF4 ? 0x8F : 0xBF;
-	} else {
-		return 0;
-	}
-	if (s.len - i < n || s.p[i + 1] < lo || s.p[i + 1] > hi) {
-		return 0;
-	}
-	for (k = 2; k < n; k++) {
-		if (s.p[i + k] < 0x80 || s.p[i + k] > 0xBF) {
-			return 0;
-		}
-	}
-	return n;
+	return text_utf8_next(s.p + i, s.len - i, &cp);
 }
 
 /*

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "rbuf.h"
+#include "text.h"
 #include "uri.h"
 #include "value.h"
 #include "vjson.h"
@@ -39,46 +40,6 @@ static const char style[] =
         "td:before{content:attr(data-l);display:inline-block;min-width:6em;color:#666}}"
         "</style>";
 
-/* Length of the valid UTF-8 sequence at s.p[i] (strict, RFC 3629), 0 if none; *cp its value. */
-static size_t
-utf8_seq(struct slice s, size_t i, uint32_t *cp)
-{
-	uint8_t c = s.p[i], lo = 0x80, hi = 0xBF;
-	size_t n, k;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xC2 && c <= 0xDF) {
-		n = 2;
-		*cp = c & 0x1Fu;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		n = 3;
-		*cp = c & 0x0Fu;
-		lo = c == 0xE0 ? 0xA0 : 0x80;
-		hi = c == 0xED ? 0x9F : 0xBF;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		n = 4;
-		*cp = c & 0x07u;
-		lo = c == 0xF0 ? 0x90 : 0x80;
-		hi = c == 0xF4 ? 0x8F : 0xBF;
-	} else {
-		return 0;
-	}
-	if (s.len - i < n) {
-		return 0;
-	}
-	for (k = 1; k < n; k++) {
-		c = s.p[i + k];
-		if (c < (k == 1 ? lo : 0x80) || c > (k == 1 ? hi : 0xBF)) {
-			return 0;
-		}
-		*cp = *cp << 6 | (c & 0x3Fu);
-	}
-	return n;
-}
-
 static bool
 is_control(uint32_t cp)
 {
@@ -92,7 +53,7 @@ html_escape(struct wbuf *w, struct slice s)
 	uint32_t cp;
 
 	while (i < s.len) {
-		n = utf8_seq(s, i, &cp);
+		n = text_utf8_next(s.p + i, s.len - i, &cp);
 		if (n == 0 || is_control(cp)) {
 			PUT(w, replacement);
 			i += n == 0 ? 1 : n;
@@ -130,7 +91,7 @@ html_is_text(struct slice data)
 	uint32_t cp;
 
 	while (i < data.len) {
-		n = utf8_seq(data, i, &cp);
+		n = text_utf8_next(data.p + i, data.len - i, &cp);
 		if (n == 0 || is_control(cp)) {
 			return false;
 		}

@@ -15,21 +15,6 @@
 
 static const char true_str[] = "true";
 
-static int
-hex_value(uint8_t c)
-{
-	if (c >= '0' && c <= '9') {
-		return c - '0';
-	}
-	if (c >= 'a' && c <= 'f') {
-		return c - 'a' + 10;
-	}
-	if (c >= 'A' && c <= 'F') {
-		return c - 'A' + 10;
-	}
-	return -1;
-}
-
 /* Index of the first c in s, or s.len. */
 static size_t
 find_byte(struct slice s, uint8_t c)
@@ -70,8 +55,8 @@ decode(struct slice raw, bool plus_space, struct wbuf *w, struct slice *out, con
 				*why = "truncated percent escape";
 				return IDR_EPROTO;
 			}
-			hi = hex_value(rbuf_u8(&r));
-			lo = hex_value(rbuf_u8(&r));
+			hi = text_hex_digit(rbuf_u8(&r));
+			lo = text_hex_digit(rbuf_u8(&r));
 			if (hi < 0 || lo < 0) {
 				*why = "invalid percent escape";
 				return IDR_EPROTO;

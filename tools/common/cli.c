@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "num.h"
+#include "text.h"
 
 const char *
 cli_data_dir(const char *opt)
@@ -130,47 +131,6 @@ cli_parse_u64(const struct cli_cmd *cmd, const char *name, const char *s, uint64
 	return CLI_EXIT_OK;
 }
 
-/* Decode one UTF-8 sequence; returns its length, or 0 if p does not start a valid one. */
-static size_t
-utf8_decode(const uint8_t *p, size_t left, uint32_t *cp)
-{
-	uint8_t c = p[0];
-	size_t n, k;
-	uint32_t v, lo = 0x80, hi = 0xBF;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xC2 && c <= 0xDF) {
-		n = 2;
-		v = c & 0x1Fu;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		n = 3;
-		v = c & 0x0Fu;
-		lo = c == 0xE0 ? 0xA0 : 0x80;
-		hi = c == 0xED ? 0x9F : 0xBF;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		n = 4;
-		v = c & 0x07u;
-		lo = c == 0xF0 ? 0x90 : 0x80;
-		hi = c == 0xF4 ? 0x8F : 0xBF;
-	} else {
-		return 0;
-	}
-	if (left < n) {
-		return 0;
-	}
-	for (k = 1; k < n; k++) {
-		if (p[k] < (k == 1 ? lo : 0x80) || p[k] > (k == 1 ? hi : 0xBF)) {
-			return 0;
-		}
-		v = v << 6 | (p[k] & 0x3Fu);
-	}
-	*cp = v;
-	return n;
-}
-
 struct cp_range {
 	uint32_t lo, hi;
 };
@@ -212,7 +172,7 @@ cli_text_width(const uint8_t *p, size_t len)
 	uint32_t cp;
 
 	while (i < len) {
-		n = utf8_decode(p + i, len - i, &cp);
+		n = text_utf8_next(p + i, len - i, &cp);
 		if (n == 0) {
 			w++;
 			i++;
@@ -231,7 +191,7 @@ cli_put_text(FILE *f, struct slice s)
 	uint32_t cp;
 
 	while (i < s.len) {
-		n = utf8_decode(s.p + i, s.len - i, &cp);
+		n = text_utf8_next(s.p + i, s.len - i, &cp);
 		if (n == 0 || cp_is_ctrl(cp)) {
 			fputc('?', f);
 			i += n == 0 ? 1 : n;
@@ -256,7 +216,7 @@ cli_safe(const char *s, char *buf, size_t cap)
 	while (i < len) {
 		bool bad;
 
-		n = utf8_decode(p + i, len - i, &cp);
+		n = text_utf8_next(p + i, len - i, &cp);
 		bad = n == 0 || cp_is_ctrl(cp);
 		if (o + (bad ? 1 : n) + 4 > cap) {
 			memcpy(buf + o, "...", 3);

@@ -2,20 +2,16 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "cmd.h"
-#include "crypto.h"
-#include "rbuf.h"
 #include "rec.h"
 #include "reg.h"
-#include "text.h"
 #include "vjson.h"
+#include "vtab.h"
 #include "wbuf.h"
-
-#define DATA_SHOW_MAX 64 /* bytes of binary data shown as hex */
-#define TYPE_COL_MAX  24
 
 struct get_args {
 	const char *data;
@@ -66,127 +62,18 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct get_args *a)
 	return CLI_EXIT_OK;
 }
 
-/* UTF-8 text with C0 controls and DEL written as \n, \t, \r or \xNN. */
-static void
-text_escaped(struct wbuf *w, struct slice t)
-{
-	size_t i;
-
-	for (i = 0; i < t.len; i++) {
-		uint8_t c = t.p[i];
-
-		if (c == '\n') {
-			wbuf_cstr(w, "\\n");
-		} else if (c == '\t') {
-			wbuf_cstr(w, "\\t");
-		} else if (c == '\r') {
-			wbuf_cstr(w, "\\r");
-		} else if (c < 0x20 || c == 0x7F) {
-			wbuf_printf(w, "\\x%02x", c);
-		} else {
-			wbuf_u8(w, c);
-		}
-	}
-}
-
-/* Data as text when it is UTF-8, HS_ADMIN decoded, else a hex marker. */
-static void
-data_render(struct wbuf *w, const struct value *v)
-{
-	struct value_admin adm;
-	char hex[DATA_SHOW_MAX * 2 + 1];
-	size_t n;
-
-	if (slice_caseeq_cstr(v->type, "HS_ADMIN") && value_admin_decode(v->data, &adm) == IDR_OK) {
-		wbuf_printf(w, "admin %.*s:%" PRIu32 " perms=%03x", (int)adm.handle.len,
-		            (const char *)adm.handle.p, adm.index, adm.perms);
-		return;
-	}
-	if (text_utf8_check(v->data.p, v->data.len, NULL, NULL) == IDR_OK) {
-		text_escaped(w, v->data);
-		return;
-	}
-	n = v->data.len < DATA_SHOW_MAX ? v->data.len : DATA_SHOW_MAX;
-	crypto_hex(v->data.p, n, hex);
-	wbuf_printf(w, "<hex %s%s, %zu bytes>", hex, n < v->data.len ? "..." : "", v->data.len);
-}
-
-static void
-perms_render(uint8_t p, char out[6])
-{
-	out[0] = (p & VALUE_PERM_ADMIN_READ) ? 'r' : '-';
-	out[1] = (p & VALUE_PERM_ADMIN_WRITE) ? 'w' : '-';
-	out[2] = '/';
-	out[3] = (p & VALUE_PERM_PUBLIC_READ) ? 'r' : '-';
-	out[4] = (p & VALUE_PERM_PUBLIC_WRITE) ? 'w' : '-';
-	out[5] = '\0';
-}
-
-static size_t
-type_width(const struct rec_view *view)
-{
-	struct rbuf r;
-	struct value v;
-	size_t w = 4, t;
-
-	rbuf_init(&r, view->values.p, view->values.len);
-	while (rec_value_next(&r, &v) == IDR_OK) {
-		t = cli_text_width(v.type.p, v.type.len);
-		w = t > w ? t : w;
-	}
-	return w > TYPE_COL_MAX ? TYPE_COL_MAX : w;
-}
-
-static void
-print_value(const struct value *v, size_t tw, struct wbuf *data)
-{
-	char ttl[40], perms[6], when[32];
-
-	if (v->ttl_type == VALUE_TTL_ABSOLUTE) {
-		char t[32];
-
-		cli_format_time((uint32_t)v->ttl, t, sizeof(t));
-		snprintf(ttl, sizeof(ttl), "until %s", t);
-	} else {
-		snprintf(ttl, sizeof(ttl), "%" PRId32, v->ttl);
-	}
-	perms_render(v->perms, perms);
-	cli_format_time(v->timestamp, when, sizeof(when));
-	wbuf_reset(data);
-	data_render(data, v);
-	printf("%6" PRIu32 "  ", v->index);
-	cli_put_padded(stdout, v->type, tw + 2);
-	printf("%-7s %-6s %-20s ", ttl, perms, when);
-	cli_put_text(stdout, wbuf_slice(data));
-	putchar('\n');
-}
-
 static int
 print_table(const struct rec_view *view)
 {
-	const char *kname = rec_kind_name((enum rec_kind)view->kind);
-	const char *klabel = rec_kind_label((enum rec_kind)view->kind);
-	size_t tw = type_width(view);
-	struct wbuf data;
-	struct rbuf r;
-	struct value v;
-	int rc;
+	struct value *values = calloc(VALUE_MAX_VALUES, sizeof(*values));
+	size_t n = 0;
+	int rc = values == NULL ? IDR_ENOMEM : rec_values(view, values, VALUE_MAX_VALUES, &n);
 
-	cli_put_text(stdout, view->handle);
-	if (view->kind != REC_KIND_NONE && kname != NULL) {
-		printf("\n  kind: %s (%s)", kname, klabel != NULL ? klabel : "");
+	if (rc == IDR_OK) {
+		rc = vtab_print(stdout, view->handle, values, n, NULL);
 	}
-	printf("\n  %" PRIu32 " values\n\n", view->nvalues);
-	printf("%6s  ", "INDEX");
-	cli_put_padded(stdout, SLICE_LIT("TYPE"), tw + 2);
-	printf("%-7s %-6s %-20s %s\n", "TTL", "PERMS", "TIMESTAMP (UTC)", "DATA");
-	wbuf_init_heap(&data, VALUE_MAX_ARRAY + 256);
-	rbuf_init(&r, view->values.p, view->values.len);
-	while ((rc = rec_value_next(&r, &v)) == IDR_OK) {
-		print_value(&v, tw, &data);
-	}
-	wbuf_deinit(&data);
-	return rc == IDR_ENOENT ? IDR_OK : rc;
+	free(values);
+	return rc;
 }
 
 static int
@@ -265,9 +152,10 @@ const struct cli_cmd cmd_get = {
         "usage: idr get ID [--json] [--data DIR] [--max-id-chars N]\n"
         "\n"
         "Show the record of identifier ID (ASCII case-insensitive). The table lists each value:\n"
-        "index, type, TTL (seconds, or 'until' a time), permissions (admin/public read and\n"
-        "write), timestamp (UTC) and data (text; HS_ADMIN decoded; other binary data as\n"
-        "<hex ...>). --json prints {\"responseCode\":1,\"handle\":..,\"values\":[..]} as the\n"
+        "index, type, TTL (seconds, or 'until' a time), permissions (admin read/write,\n"
+        "public read/write as in Handle.Net: rwr-), timestamp (UTC) and data (text; HS_ADMIN\n"
+        "and HS_VLIST decoded; other binary data as <hex ...>). --json prints "
+        "{\"responseCode\":1,\"handle\":..,\"values\":[..]} as the\n"
         "Handle.Net REST API does. Exit status 3 when there is no such record.\n"
         "\n"
         "options:\n"

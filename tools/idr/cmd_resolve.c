@@ -16,15 +16,13 @@
 #include "rec.h"
 #include "text.h"
 #include "vjson.h"
+#include "vtab.h"
 #include "wbuf.h"
 
 #define RESOLVE_MAX_FILTERS 64
 #define DEFAULT_HDL_PORT    2641
 #define DEFAULT_HTTP_PORT   8000
-#define DATA_SHOW_MAX       64 /* bytes of binary data shown as hex */
-#define TYPE_COL_MAX        24
 #define MSG_SHOW_MAX        512
-#define VLIST_SHOW_MAX      16
 
 struct resolve_args {
 	const char *id;
@@ -259,152 +257,15 @@ exit_for_rc(uint32_t rc)
 	return rc == HDL_RC_HANDLE_NOT_FOUND ? CLI_EXIT_NOTFOUND : CLI_EXIT_FAIL;
 }
 
-/* ---- table output ---- */
-
-static void
-perms_render(uint8_t p, char out[5])
-{
-	out[0] = (p & VALUE_PERM_ADMIN_READ) ? 'r' : '-';
-	out[1] = (p & VALUE_PERM_ADMIN_WRITE) ? 'w' : '-';
-	out[2] = (p & VALUE_PERM_PUBLIC_READ) ? 'r' : '-';
-	out[3] = (p & VALUE_PERM_PUBLIC_WRITE) ? 'w' : '-';
-	out[4] = '\0';
-}
-
-/* UTF-8 text with C0 controls and DEL written as \n, \t, \r or \xNN. */
-static void
-text_escaped(struct wbuf *w, struct slice t)
-{
-	size_t i;
-
-	for (i = 0; i < t.len; i++) {
-		uint8_t c = t.p[i];
-
-		if (c == '\n') {
-			wbuf_cstr(w, "\\n");
-		} else if (c == '\t') {
-			wbuf_cstr(w, "\\t");
-		} else if (c == '\r') {
-			wbuf_cstr(w, "\\r");
-		} else if (c < 0x20 || c == 0x7F) {
-			wbuf_printf(w, "\\x%02x", c);
-		} else {
-			wbuf_u8(w, c);
-		}
-	}
-}
-
-static bool
-vlist_render(struct wbuf *w, const struct value *v)
-{
-	struct value_ref refs[VLIST_SHOW_MAX];
-	size_t n, i;
-
-	if (!slice_caseeq_cstr(v->type, "HS_VLIST") ||
-	    value_vlist_decode(v->data, refs, VLIST_SHOW_MAX, &n) != IDR_OK) {
-		return false;
-	}
-	wbuf_cstr(w, "vlist");
-	for (i = 0; i < n; i++) {
-		wbuf_cstr(w, i == 0 ? " " : ", ");
-		text_escaped(w, refs[i].handle);
-		wbuf_printf(w, ":%" PRIu32, refs[i].index);
-	}
-	return true;
-}
-
-/* Data as text when it is UTF-8, HS_ADMIN and HS_VLIST decoded, else hex. */
-static void
-data_render(struct wbuf *w, const struct value *v)
-{
-	struct value_admin adm;
-	char hex[DATA_SHOW_MAX * 2 + 1];
-	size_t n;
-
-	if (slice_caseeq_cstr(v->type, "HS_ADMIN") && value_admin_decode(v->data, &adm) == IDR_OK) {
-		wbuf_cstr(w, "admin ");
-		text_escaped(w, adm.handle);
-		wbuf_printf(w, ":%" PRIu32 " perms=%03x", adm.index, adm.perms);
-		return;
-	}
-	if (vlist_render(w, v)) {
-		return;
-	}
-	if (text_utf8_check(v->data.p, v->data.len, NULL, NULL) == IDR_OK) {
-		text_escaped(w, v->data);
-		return;
-	}
-	n = v->data.len < DATA_SHOW_MAX ? v->data.len : DATA_SHOW_MAX;
-	crypto_hex(v->data.p, n, hex);
-	wbuf_printf(w, "<hex %s%s, %zu bytes>", hex, n < v->data.len ? "..." : "", v->data.len);
-}
-
-static void
-print_value(const struct value *v, size_t tw, struct wbuf *data)
-{
-	char ttl[40], perms[5], when[32];
-
-	if (v->ttl_type == VALUE_TTL_ABSOLUTE) {
-		char t[32];
-
-		cli_format_time((uint32_t)v->ttl, t, sizeof(t));
-		snprintf(ttl, sizeof(ttl), "until %s", t);
-	} else {
-		snprintf(ttl, sizeof(ttl), "%" PRId32, v->ttl);
-	}
-	perms_render(v->perms, perms);
-	cli_format_time(v->timestamp, when, sizeof(when));
-	wbuf_reset(data);
-	data_render(data, v);
-	printf("%6" PRIu32 "  ", v->index);
-	cli_put_padded(stdout, v->type, tw + 2);
-	printf("%-7s %-5s %-20s ", ttl, perms, when);
-	cli_put_text(stdout, wbuf_slice(data));
-	putchar('\n');
-}
-
-/* The item kind carried as value REC_KIND_INDEX of type REC_KIND_TYPE, if any. */
-static void
-print_kind(const struct answer *ans)
-{
-	enum rec_kind k;
-	size_t i;
-
-	for (i = 0; i < ans->n; i++) {
-		const struct value *v = &ans->values[i];
-
-		if (v->index == REC_KIND_INDEX && slice_caseeq_cstr(v->type, REC_KIND_TYPE) &&
-		    rec_kind_parse(v->data, &k) == IDR_OK && k != REC_KIND_NONE) {
-			printf("  kind: %s (%s)\n", rec_kind_name(k), rec_kind_label(k));
-			return;
-		}
-	}
-}
-
 static void
 print_table(const struct answer *ans)
 {
-	struct wbuf data;
-	size_t i, tw = 4, t;
+	char note[sizeof(ans->via) + 32];
 
-	for (i = 0; i < ans->n; i++) {
-		t = cli_text_width(ans->values[i].type.p, ans->values[i].type.len);
-		tw = t > tw ? t : tw;
+	snprintf(note, sizeof(note), "via %s in %.2f ms", ans->via, ans->ms);
+	if (vtab_print(stdout, ans->handle, ans->values, ans->n, note) != IDR_OK) {
+		fputs("idr resolve: out of memory\n", stderr);
 	}
-	tw = tw > TYPE_COL_MAX ? TYPE_COL_MAX : tw;
-	cli_put_text(stdout, ans->handle);
-	putchar('\n');
-	print_kind(ans);
-	printf("  %zu value%s, via %s in %.2f ms\n\n", ans->n, ans->n == 1 ? "" : "s", ans->via,
-	       ans->ms);
-	printf("%6s  ", "INDEX");
-	cli_put_padded(stdout, SLICE_LIT("TYPE"), tw + 2);
-	printf("%-7s %-5s %-20s %s\n", "TTL", "PERMS", "TIMESTAMP (UTC)", "DATA");
-	wbuf_init_heap(&data, VALUE_MAX_ARRAY * 4 + 256);
-	for (i = 0; i < ans->n; i++) {
-		print_value(&ans->values[i], tw, &data);
-	}
-	wbuf_deinit(&data);
 }
 
 /* "idr resolve: ID: HANDLE_NOT_FOUND (100): message" */
