@@ -136,17 +136,9 @@ value_list_decode(struct rbuf *r, struct value *out, size_t cap, size_t *n)
 	return IDR_OK;
 }
 
-static inline uint8_t
-ascii_upper(uint8_t c)
-{
-	return (c >= 'a' && c <= 'z') ? (uint8_t)(c - 'a' + 'A') : c;
-}
-
 bool
 value_type_match(struct slice type, struct slice want)
 {
-	size_t i;
-
 	if (slice_caseeq(type, want)) {
 		return true;
 	}
@@ -157,15 +149,7 @@ value_type_match(struct slice type, struct slice want)
 	if (slice_caseeq(type, slice_make(want.p, want.len - 1))) {
 		return true;
 	}
-	if (type.len < want.len) {
-		return false;
-	}
-	for (i = 0; i < want.len; i++) {
-		if (ascii_upper(type.p[i]) != ascii_upper(want.p[i])) {
-			return false;
-		}
-	}
-	return true;
+	return type.len >= want.len && slice_caseeq(slice_make(type.p, want.len), want);
 }
 
 bool
