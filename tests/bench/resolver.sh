@@ -126,6 +126,18 @@ mem_line start >"$OUT/mem.txt"
 
 # ---- idr bench resolve: peak (closed loop) and half the peak (open loop) ----
 
+# Server-side latency percentile (ms, bucket upper bound) of PROTO requests between two
+# scrapes of /metrics: idrd's own histogram of the time from receipt to answer.
+srv_pct() { # BEFORE AFTER PROTO FRACTION
+	awk -v proto="$3" -v q="$4" '
+	match($0, /^idr_request_duration_seconds_bucket\{proto="[a-z]+",le="[^"]+"\} [0-9]+$/) {
+		split($0, a, "\""); if (a[2] != proto) next
+		if (FILENAME == ARGV[1]) { b[a[4]] = $2 } else { le[++n] = a[4]; c[a[4]] = $2 - b[a[4]] }
+	}
+	END { tot = c["+Inf"]; if (tot == 0) { print "NA"; exit }
+	      for (i = 1; i <= n; i++) if (c[le[i]] >= q * tot) { printf "%.3f\n", le[i] * 1000; exit } }' "$1" "$2"
+}
+
 bench() { # NAME ARGS...: one run on core 1, JSON kept in $OUT/NAME.json
 	name=$1
 	shift
@@ -141,8 +153,10 @@ for proto in udp tcp; do
 	bench "${proto}_peak" --server "$srv" --"$proto" --concurrency 64 \
 		--duration "$BENCH_SECS" --warmup 2
 	peak=$(jget "$OUT/${proto}_peak.json" 'int(d["throughput"])')
+	curl -s "http://$HTTP/metrics" >"$OUT/${proto}_half.metrics0"
 	bench "${proto}_half" --server "$srv" --"$proto" --rate $((peak / 2)) \
 		--duration "$BENCH_SECS" --warmup 2
+	curl -s "http://$HTTP/metrics" >"$OUT/${proto}_half.metrics1"
 done
 mem_line after-bench >>"$OUT/mem.txt"
 
@@ -216,6 +230,10 @@ ms() { jget "$OUT/$1.json" "'%.3f' % (d['latency_us']['$2'] / 1000)"; }
 			"idr bench $proto p99 ms at $(jget "$h" 'd["rate"]')/s" \
 			"$(ms "${proto}_half" p99)" "$(ms "${proto}_half" p50)" "$(ms "${proto}_half" p999)" \
 			"$(jget "$h" 'd["timeouts"]')"
+		printf '  %-44s %12s   p99.9 <= %s ms (histogram bucket bounds)\n' \
+			"  server-side (idrd /metrics) p99 <= ms" \
+			"$(srv_pct "$OUT/${proto}_half.metrics0" "$OUT/${proto}_half.metrics1" "$proto" 0.99)" \
+			"$(srv_pct "$OUT/${proto}_half.metrics0" "$OUT/${proto}_half.metrics1" "$proto" 0.999)"
 		printf '  %-44s %12s   generator: max send lag %s ms, %s sends > 1 ms late\n' \
 			"  the same from the send time: p99 ms" \
 			"$(jget "$h" "'%.3f' % (d['sent_latency_us']['p99'] / 1000)")" \
