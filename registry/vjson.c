@@ -1117,7 +1117,6 @@ str_member(struct pctx *c, const json_t *obj, const char *key, bool required, co
 		if (required) {
 			return fail_at(c, key, IDR_EPROTO, "missing (a string)");
 		}
-		*out = slice_cstr(def);
 		return IDR_OK;
 	}
 	if (!json_is_string(m)) {
@@ -1137,7 +1136,6 @@ bool_member(struct pctx *c, const json_t *obj, const char *key, bool required, b
 		if (required) {
 			return fail_at(c, key, IDR_EPROTO, "missing (true or false)");
 		}
-		*out = false;
 		return IDR_OK;
 	}
 	if (!json_is_boolean(m)) {

@@ -12,42 +12,15 @@
 #include <string.h>
 
 #include "connlim.h"
-
-static struct sockaddr_storage
-v4(const char *text, uint16_t port)
-{
-	struct sockaddr_storage ss;
-	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-	memset(&ss, 0, sizeof(ss));
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons(port);
-	assert_int_equal(inet_pton(AF_INET, text, &sin->sin_addr), 1);
-	return ss;
-}
-
-static struct sockaddr_storage
-v6(const char *text, uint16_t port)
-{
-	struct sockaddr_storage ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-	memset(&ss, 0, sizeof(ss));
-	sin6->sin6_family = AF_INET6;
-	sin6->sin6_port = htons(port);
-	assert_int_equal(inet_pton(AF_INET6, text, &sin6->sin6_addr), 1);
-	return ss;
-}
-
-#define SA(ss) ((const struct sockaddr *)&(ss))
+#include "sockaddr_util.h"
 
 static void
 test_connlim_per_address(void **state)
 {
 	struct connlim *c;
-	struct sockaddr_storage a = v4("10.0.0.1", 1000);
-	struct sockaddr_storage a2 = v4("10.0.0.1", 2000); /* same address, other port */
-	struct sockaddr_storage b = v4("10.0.0.2", 1000);
+	struct sockaddr_storage a = addr4("10.0.0.1", 1000);
+	struct sockaddr_storage a2 = addr4("10.0.0.1", 2000); /* same address, other port */
+	struct sockaddr_storage b = addr4("10.0.0.2", 1000);
 
 	(void)state;
 	assert_int_equal(connlim_new(&c, 100, 2), IDR_OK);
@@ -67,9 +40,9 @@ static void
 test_connlim_total(void **state)
 {
 	struct connlim *c;
-	struct sockaddr_storage a = v4("10.0.0.1", 1);
-	struct sockaddr_storage b = v4("10.0.0.2", 1);
-	struct sockaddr_storage d = v4("10.0.0.3", 1);
+	struct sockaddr_storage a = addr4("10.0.0.1", 1);
+	struct sockaddr_storage b = addr4("10.0.0.2", 1);
+	struct sockaddr_storage d = addr4("10.0.0.3", 1);
 
 	(void)state;
 	assert_int_equal(connlim_new(&c, 2, 10), IDR_OK);
@@ -88,11 +61,11 @@ static void
 test_connlim_ipv6_groups(void **state)
 {
 	struct connlim *c;
-	struct sockaddr_storage a = v6("2001:db8:1:2::1", 1);
-	struct sockaddr_storage same64 = v6("2001:db8:1:2:ffff:ffff:ffff:ffff", 2);
-	struct sockaddr_storage other64 = v6("2001:db8:1:3::1", 1);
-	struct sockaddr_storage mapped = v6("::ffff:10.0.0.1", 1);
-	struct sockaddr_storage plain = v4("10.0.0.1", 1);
+	struct sockaddr_storage a = addr6("2001:db8:1:2::1", 1);
+	struct sockaddr_storage same64 = addr6("2001:db8:1:2:ffff:ffff:ffff:ffff", 2);
+	struct sockaddr_storage other64 = addr6("2001:db8:1:3::1", 1);
+	struct sockaddr_storage mapped = addr6("::ffff:10.0.0.1", 1);
+	struct sockaddr_storage plain = addr4("10.0.0.1", 1);
 
 	(void)state;
 	assert_int_equal(connlim_new(&c, 100, 1), IDR_OK);
@@ -114,7 +87,7 @@ static void
 test_connlim_set_caps(void **state)
 {
 	struct connlim *c;
-	struct sockaddr_storage a = v4("192.0.2.1", 1);
+	struct sockaddr_storage a = addr4("192.0.2.1", 1);
 
 	(void)state;
 	assert_int_equal(connlim_new(&c, 10, 3), IDR_OK);
@@ -143,25 +116,25 @@ static void
 test_connlim_many_and_release(void **state)
 {
 	struct connlim *c;
-	struct sockaddr_storage stray = v4("203.0.113.9", 1);
+	struct sockaddr_storage stray = addr4("203.0.113.9", 1);
 
 	(void)state;
 	assert_int_equal(connlim_new(&c, 100000, 1), IDR_OK);
 	for (uint32_t i = 0; i < 5000; i++) {
-		struct sockaddr_storage ss = v4("10.0.0.0", 1);
+		struct sockaddr_storage ss = addr4("10.0.0.0", 1);
 
 		((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(0x0a000000u + i * 7919u);
 		assert_true(connlim_acquire(c, SA(ss)));
 	}
 	assert_int_equal(connlim_total(c), 5000);
 	for (uint32_t i = 0; i < 5000; i++) {
-		struct sockaddr_storage ss = v4("10.0.0.0", 1);
+		struct sockaddr_storage ss = addr4("10.0.0.0", 1);
 
 		((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(0x0a000000u + i * 7919u);
 		assert_false(connlim_acquire(c, SA(ss))); /* each address is at its cap */
 	}
 	for (uint32_t i = 0; i < 5000; i += 2) {
-		struct sockaddr_storage ss = v4("10.0.0.0", 1);
+		struct sockaddr_storage ss = addr4("10.0.0.0", 1);
 
 		((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(0x0a000000u + i * 7919u);
 		connlim_release(c, SA(ss));
@@ -169,7 +142,7 @@ test_connlim_many_and_release(void **state)
 	assert_int_equal(connlim_total(c), 2500);
 	/* deletions kept every remaining entry reachable */
 	for (uint32_t i = 1; i < 5000; i += 2) {
-		struct sockaddr_storage ss = v4("10.0.0.0", 1);
+		struct sockaddr_storage ss = addr4("10.0.0.0", 1);
 
 		((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(0x0a000000u + i * 7919u);
 		assert_false(connlim_acquire(c, SA(ss)));

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "hdl.h"
+#include "sockaddr_util.h"
 #include "udp.h"
 
 #define MAXFRAGS 8
@@ -56,34 +57,6 @@ make_frags(struct frags *f, uint32_t request_id, size_t handle_len)
 		                 HDL_UDP_FRAGMENT);
 	}
 }
-
-static struct sockaddr_storage
-addr4(const char *text, uint16_t port)
-{
-	struct sockaddr_storage ss;
-	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-	memset(&ss, 0, sizeof(ss));
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons(port);
-	assert_int_equal(inet_pton(AF_INET, text, &sin->sin_addr), 1);
-	return ss;
-}
-
-static struct sockaddr_storage
-addr6(const char *text, uint16_t port)
-{
-	struct sockaddr_storage ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-	memset(&ss, 0, sizeof(ss));
-	sin6->sin6_family = AF_INET6;
-	sin6->sin6_port = htons(port);
-	assert_int_equal(inet_pton(AF_INET6, text, &sin6->sin6_addr), 1);
-	return ss;
-}
-
-#define SA(ss) ((const struct sockaddr *)&(ss))
 
 static int
 feed(struct udp_reasm_table *t, const struct sockaddr_storage *src, const struct frags *f, size_t i,
