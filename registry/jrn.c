@@ -21,13 +21,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "crypto.h"
-#include "ident.h"
-#include "log.h"
-#include "rbuf.h"
-#include "rec.h"
+#include "base/crypto.h"
+#include "base/log.h"
+#include "base/rbuf.h"
+#include "model/ident.h"
+#include "model/rec.h"
 #include "reg_int.h"
-#include "store.h"
+#include "store/store.h"
 
 #define SCRATCH_MAX                                                                                \
 	((size_t)JRN_KEY_LEN + JRN_FIXED_LEN + JRN_MAX_IDENTITY + IDENT_HARD_MAX + JRN_MAX_PAYLOAD)

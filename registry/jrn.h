@@ -32,9 +32,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/slice.h"
+#include "base/wbuf.h"
 #include "reg.h"
-#include "slice.h"
-#include "wbuf.h"
 
 #define JRN_FORMAT       1
 #define JRN_HASH_LEN     32

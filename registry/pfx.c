@@ -16,13 +16,13 @@
 
 #include <string.h>
 
-#include "ident.h"
+#include "base/num.h"
+#include "base/rbuf.h"
+#include "base/text.h"
 #include "jrn.h"
-#include "num.h"
-#include "rbuf.h"
+#include "model/ident.h"
 #include "reg_int.h"
-#include "store.h"
-#include "text.h"
+#include "store/store.h"
 
 static const char *const state_names[] = {"disabled", "enabled", "deleting",
                                           "rejected", "pending", "reviewing"};

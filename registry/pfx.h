@@ -26,9 +26,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/slice.h"
+#include "base/wbuf.h"
 #include "reg.h"
-#include "slice.h"
-#include "wbuf.h"
 
 #define PFX_FORMAT    1
 #define PFX_FLAG_NODE 0x01

@@ -58,15 +58,15 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "ident.h"
+#include "base/log.h"
+#include "base/rbuf.h"
+#include "base/text.h"
 #include "jrn.h"
-#include "log.h"
+#include "model/ident.h"
+#include "model/rec.h"
 #include "pfx.h"
-#include "rbuf.h"
-#include "rec.h"
 #include "reg_int.h"
-#include "store.h"
-#include "text.h"
+#include "store/store.h"
 
 /* HS_ADMIN of an item: everything except creating/deleting prefixes (0x0FF3) */
 #define ITEM_ADMIN_PERMS (VALUE_ADMIN_ALL & ~(VALUE_ADMIN_ADD_NA | VALUE_ADMIN_DELETE_NA))

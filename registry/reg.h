@@ -24,10 +24,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
-#include "rec.h"
-#include "slice.h"
-#include "value.h"
+#include "base/err.h"
+#include "base/slice.h"
+#include "model/rec.h"
+#include "model/value.h"
 
 #define REG_SCHEMA_VERSION  1
 #define REG_DEFAULT_MAPSIZE (16ULL << 30) /* 16 GiB of address space, grows the file lazily */

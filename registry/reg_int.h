@@ -20,13 +20,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "crypto.h"
-#include "ident.h"
+#include "base/crypto.h"
+#include "base/slice.h"
+#include "base/wbuf.h"
+#include "model/ident.h"
+#include "model/value.h"
 #include "reg.h"
-#include "slice.h"
-#include "store.h"
-#include "value.h"
-#include "wbuf.h"
+#include "store/store.h"
 
 /* meta database keys (ASCII) */
 #define REG_META_SCHEMA      "schema"      /* u32 REG_SCHEMA_VERSION */

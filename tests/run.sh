@@ -40,7 +40,8 @@ echo "== libFuzzer targets (clang -fsanitize=fuzzer): build, then ${FUZZ_SECONDS
 fbuild=${FUZZ_BUILD_DIR:-build-fuzz}
 cmake -S . -B "$fbuild" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	-DIDR_FUZZ=ON -DIDR_SANITIZE=address,undefined -DIDR_WERROR=ON >/dev/null
-fuzzers=$(cd tests/fuzz && ls fuzz_*.c | sed 's/\.c$//')
+# tests/fuzz/<folder>/fuzz_<name>.c with its seeds in fuzz_<name>.in/ beside it
+fuzzers=$(find tests/fuzz -name 'fuzz_*.c' | sed 's|.*/||; s/\.c$//' | sort)
 # shellcheck disable=SC2086
 if ! cmake --build "$fbuild" -j "$jobs" --target $fuzzers >"$fbuild/build.log" 2>&1; then
 	grep -E -B2 -A8 'error|Error' "$fbuild/build.log" | head -100
@@ -49,7 +50,7 @@ if ! cmake --build "$fbuild" -j "$jobs" --target $fuzzers >"$fbuild/build.log" 2
 fi
 for f in $fuzzers; do
 	corpus=$(mktemp -d)
-	cp tests/fuzz/"$f".in/* "$corpus"/
+	cp "$(find tests/fuzz -type d -name "$f.in")"/* "$corpus"/
 	if ! "$fbuild/tests/$f" -max_total_time="${FUZZ_SECONDS:-3}" "$corpus" \
 		>"$fbuild/$f.log" 2>&1; then
 		tail -40 "$fbuild/$f.log"

@@ -25,10 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "err.h"
-#include "rec.h"
+#include "base/err.h"
+#include "model/rec.h"
 #include "reg.h"
-#include "store.h"
+#include "store/store.h"
 
 #define MAX_ROUNDS 15
 #define CHUNK      4096

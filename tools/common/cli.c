@@ -1,5 +1,5 @@
 /* cli.c - exit codes, data directory, option errors, help and table text for `idr`. */
-#include "cli.h"
+#include "common/cli.h"
 
 #include <getopt.h>
 #include <inttypes.h>
@@ -8,8 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "num.h"
-#include "text.h"
+#include "base/num.h"
+#include "base/text.h"
 
 const char *
 cli_data_dir(const char *opt)

@@ -6,17 +6,17 @@
  * Messages go to stderr as "idr <command>: <message>". Functions returning an exit code print
  * their own message. Not thread-safe where noted (getopt state); the text helpers are pure.
  */
-#ifndef IDR_TOOLS_CLI_H
-#define IDR_TOOLS_CLI_H
+#ifndef IDR_TOOLS_COMMON_CLI_H
+#define IDR_TOOLS_COMMON_CLI_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#include "err.h"
+#include "base/err.h"
+#include "base/slice.h"
 #include "reg.h"
-#include "slice.h"
 
 /* exit codes of every idr command (documented in `idr help` and README.md) */
 #define CLI_EXIT_OK       0  /* success */
@@ -115,4 +115,4 @@ void cli_format_size(uint64_t bytes, char *out, size_t cap);
 /** Format unix seconds as "YYYY-MM-DD HH:MM:SS" (UTC) into out ("-" for 0). */
 void cli_format_time(uint64_t secs, char *out, size_t cap);
 
-#endif /* IDR_TOOLS_CLI_H */
+#endif /* IDR_TOOLS_COMMON_CLI_H */

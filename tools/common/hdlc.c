@@ -1,6 +1,6 @@
 /* hdlc.c - blocking Handle-protocol (UDP, TCP) and HTTP GET client with deadlines. */
 #define _GNU_SOURCE /* SOCK_NONBLOCK, SOCK_CLOEXEC */
-#include "hdlc.h"
+#include "common/hdlc.h"
 
 #include <poll.h>
 #include <stdlib.h>
@@ -9,8 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "crypto.h"
-#include "num.h"
+#include "base/crypto.h"
+#include "base/num.h"
 
 #define UDP_RECV_BUF  2048 /* a Handle datagram is at most 512 bytes */
 #define HTTP_READ     16384

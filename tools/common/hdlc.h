@@ -22,20 +22,20 @@
  * (an answer over a size limit), IDR_ENOMEM, IDR_ECRYPTO (digest or random bytes). Reentrant:
  * no global state; objects are used by one thread at a time.
  */
-#ifndef IDR_TOOLS_HDLC_H
-#define IDR_TOOLS_HDLC_H
+#ifndef IDR_TOOLS_COMMON_HDLC_H
+#define IDR_TOOLS_COMMON_HDLC_H
 
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
-#include "hdl.h"
-#include "net.h"
-#include "rbuf.h"
-#include "slice.h"
-#include "wbuf.h"
+#include "base/err.h"
+#include "base/rbuf.h"
+#include "base/slice.h"
+#include "base/wbuf.h"
+#include "hdl/hdl.h"
+#include "net/net.h"
 
 #define HDLC_ETIMEDOUT      (-ETIMEDOUT)
 #define HDLC_UDP_TRIES      3           /* sends of one UDP request (Java HandleResolver) */
@@ -215,4 +215,4 @@ int hdlc_http_resolve_path(struct wbuf *w, const struct hdlc_query *q) IDR_MUSTC
 int hdlc_http_get(const struct net_addr *srv, const char *path, unsigned timeout_ms,
                   size_t max_body, int *status, struct wbuf *body) IDR_MUSTCHECK;
 
-#endif /* IDR_TOOLS_HDLC_H */
+#endif /* IDR_TOOLS_COMMON_HDLC_H */

@@ -1,5 +1,5 @@
 /* imp.c - the import engine: block reads, row decoding, batched registry writes. */
-#include "imp.h"
+#include "common/imp.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "err.h"
-#include "rec.h"
-#include "text.h"
+#include "base/err.h"
+#include "base/text.h"
+#include "model/rec.h"
 
 #define PROGRESS_EVERY 256  /* rows between progress callbacks */
 #define MAX_PENDING    1024 /* prefixes whose exported state is set at the end */

@@ -18,15 +18,15 @@
  *    one already hosted is left as it is (a different owner is a bad row).
  * Not thread-safe; one import at a time per process.
  */
-#ifndef IDR_TOOLS_IMP_H
-#define IDR_TOOLS_IMP_H
+#ifndef IDR_TOOLS_COMMON_IMP_H
+#define IDR_TOOLS_COMMON_IMP_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/row.h"
 #include "reg.h"
-#include "row.h"
 
 #define IMP_DEFAULT_BATCH 10000
 #define IMP_READ_BLOCK    (1u << 20) /* bytes per read(2) */
@@ -71,4 +71,4 @@ struct imp_stats {
  */
 int imp_run(struct reg *r, int fd, const struct imp_opts *o, struct imp_stats *st) IDR_MUSTCHECK;
 
-#endif /* IDR_TOOLS_IMP_H */
+#endif /* IDR_TOOLS_COMMON_IMP_H */

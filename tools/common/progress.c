@@ -1,5 +1,5 @@
 /* progress.c - terminal progress bar for long imports. */
-#include "progress.h"
+#include "common/progress.h"
 
 #include <inttypes.h>
 #include <stdio.h>

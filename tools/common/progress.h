@@ -4,8 +4,8 @@
  * output is not a terminal, so logs and pipes get only the caller's plain summary.
  * Not thread-safe: one bar per process.
  */
-#ifndef IDR_TOOLS_PROGRESS_H
-#define IDR_TOOLS_PROGRESS_H
+#ifndef IDR_TOOLS_COMMON_PROGRESS_H
+#define IDR_TOOLS_COMMON_PROGRESS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -51,4 +51,4 @@ void progress_finish(struct progress *p);
 int progress_format(char *out, size_t cap, uint64_t bytes, uint64_t total, uint64_t rows,
                     double elapsed);
 
-#endif /* IDR_TOOLS_PROGRESS_H */
+#endif /* IDR_TOOLS_COMMON_PROGRESS_H */

@@ -1,5 +1,5 @@
 /* row.c - CSV record splitter, JSON-line decoder and item-row values for `idr import`. */
-#include "row.h"
+#include "common/row.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
+#include "base/err.h"
+#include "base/text.h"
 #include "reg.h"
-#include "text.h"
 
 static void
 limits_fill(struct row_limits *dst, const struct row_limits *src)

@@ -21,16 +21,16 @@
  * 2000, 2001, ... in column order (a column keeps its index when a cell is empty), type = the
  * key; the kind value (index 10) is added by the registry. One parser object per thread.
  */
-#ifndef IDR_TOOLS_ROW_H
-#define IDR_TOOLS_ROW_H
+#ifndef IDR_TOOLS_COMMON_ROW_H
+#define IDR_TOOLS_COMMON_ROW_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "slice.h"
-#include "value.h"
-#include "vjson.h"
+#include "base/slice.h"
+#include "model/value.h"
+#include "model/vjson.h"
 
 #define ROW_MAX_LINE     (1u << 20) /* bytes in one CSV record or JSON line */
 #define ROW_MAX_COLS     2048       /* CSV columns / JSON attributes */
@@ -198,4 +198,4 @@ int row_attr_key_check(struct slice key, char *err, size_t errlen);
 int row_item_values(const struct row *r, struct value *out, size_t cap, size_t *n, char *err,
                     size_t errlen);
 
-#endif /* IDR_TOOLS_ROW_H */
+#endif /* IDR_TOOLS_COMMON_ROW_H */

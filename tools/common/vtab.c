@@ -1,13 +1,13 @@
 /* vtab.c - the value table of `idr get` and `idr resolve`. */
-#include "vtab.h"
+#include "common/vtab.h"
 
 #include <inttypes.h>
 
-#include "cli.h"
-#include "crypto.h"
-#include "rec.h"
-#include "text.h"
-#include "wbuf.h"
+#include "base/crypto.h"
+#include "base/text.h"
+#include "base/wbuf.h"
+#include "common/cli.h"
+#include "model/rec.h"
 
 #define DATA_SHOW_MAX  64 /* bytes of binary data shown as hex */
 #define TYPE_COL_MAX   24

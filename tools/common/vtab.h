@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "slice.h"
-#include "value.h"
+#include "base/slice.h"
+#include "model/value.h"
 
 /**
  * Print the table of values[0..n) of handle.

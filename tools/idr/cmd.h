@@ -6,7 +6,7 @@
 #ifndef IDR_TOOLS_IDR_CMD_H
 #define IDR_TOOLS_IDR_CMD_H
 
-#include "cli.h"
+#include "common/cli.h"
 
 extern const struct cli_cmd cmd_init;
 extern const struct cli_cmd cmd_prefix;

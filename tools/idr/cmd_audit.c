@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
-#include "cmd.h"
-#include "crypto.h"
+#include "base/crypto.h"
+#include "common/cli.h"
+#include "idr/cmd.h"
 #include "reg.h"
 
 static int

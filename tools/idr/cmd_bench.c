@@ -28,15 +28,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "cmd.h"
-#include "crypto.h"
-#include "hdl.h"
-#include "hdlc.h"
-#include "net.h"
-#include "rbuf.h"
-#include "text.h"
-#include "wbuf.h"
+#include "base/crypto.h"
+#include "base/rbuf.h"
+#include "base/text.h"
+#include "base/wbuf.h"
+#include "common/cli.h"
+#include "common/hdlc.h"
+#include "hdl/hdl.h"
+#include "idr/cmd.h"
+#include "net/net.h"
 
 #define BATCH          64    /* datagrams per sendmmsg / recvmmsg */
 #define DGRAM_MAX      2048  /* receive buffer per datagram (Handle datagrams are <= 512) */

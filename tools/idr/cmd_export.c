@@ -6,13 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "cmd.h"
-#include "ident.h"
-#include "rec.h"
+#include "base/wbuf.h"
+#include "common/cli.h"
+#include "idr/cmd.h"
+#include "model/ident.h"
+#include "model/rec.h"
+#include "model/vjson.h"
 #include "reg.h"
-#include "vjson.h"
-#include "wbuf.h"
 
 #define OUT_BUF (1u << 20)
 

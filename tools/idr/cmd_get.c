@@ -5,13 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "cmd.h"
-#include "rec.h"
+#include "base/wbuf.h"
+#include "common/cli.h"
+#include "common/vtab.h"
+#include "idr/cmd.h"
+#include "model/rec.h"
+#include "model/vjson.h"
 #include "reg.h"
-#include "vjson.h"
-#include "vtab.h"
-#include "wbuf.h"
 
 struct get_args {
 	const char *data;

@@ -9,11 +9,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "cmd.h"
-#include "imp.h"
-#include "num.h"
-#include "progress.h"
+#include "base/num.h"
+#include "common/cli.h"
+#include "common/imp.h"
+#include "common/progress.h"
+#include "idr/cmd.h"
 #include "reg.h"
 
 #define MAP_MIN (1ULL << 20)

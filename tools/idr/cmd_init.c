@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
-#include "cmd.h"
-#include "num.h"
+#include "base/num.h"
+#include "common/cli.h"
+#include "idr/cmd.h"
 #include "reg.h"
 
 #define MAP_MIN (1ULL << 20)

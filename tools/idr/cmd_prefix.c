@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "cmd.h"
+#include "base/wbuf.h"
+#include "common/cli.h"
+#include "idr/cmd.h"
+#include "model/vjson.h"
 #include "reg.h"
-#include "vjson.h"
-#include "wbuf.h"
 
 struct prefix_args {
 	const char *data;

@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "cmd.h"
-#include "rec.h"
+#include "common/cli.h"
+#include "common/row.h"
+#include "idr/cmd.h"
+#include "model/rec.h"
 #include "reg.h"
-#include "row.h"
 
 struct register_args {
 	const char *data;

@@ -7,17 +7,17 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
-#include "cmd.h"
-#include "crypto.h"
-#include "hdl.h"
-#include "hdlc.h"
-#include "net.h"
-#include "rec.h"
-#include "text.h"
-#include "vjson.h"
-#include "vtab.h"
-#include "wbuf.h"
+#include "base/crypto.h"
+#include "base/text.h"
+#include "base/wbuf.h"
+#include "common/cli.h"
+#include "common/hdlc.h"
+#include "common/vtab.h"
+#include "hdl/hdl.h"
+#include "idr/cmd.h"
+#include "model/rec.h"
+#include "model/vjson.h"
+#include "net/net.h"
 
 #define RESOLVE_MAX_FILTERS 64
 #define DEFAULT_HDL_PORT    2641

@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "cmd.h"
-#include "rec.h"
+#include "base/wbuf.h"
+#include "common/cli.h"
+#include "idr/cmd.h"
+#include "model/rec.h"
+#include "model/vjson.h"
 #include "reg.h"
-#include "vjson.h"
-#include "wbuf.h"
 
 struct stat_row {
 	char *prefix;

@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
-#include "cmd.h"
+#include "common/cli.h"
+#include "idr/cmd.h"
 
 static const struct cli_cmd *const cmds[] = {
         &cmd_init,   &cmd_prefix, &cmd_register, &cmd_get,     &cmd_import,

@@ -1,0 +1,72 @@
+/* err.c - messages for enum idr_err. */
+#include "base/err.h"
+
+#include <string.h>
+
+struct errmsg {
+	int code;
+	const char *msg;
+};
+
+static const struct errmsg errmsgs[] = {
+        {IDR_OK, "success"},
+        {IDR_EPROTO, "malformed input"},
+        {IDR_ETOOBIG, "output does not fit in the available space"},
+        {IDR_ELIMIT, "a size or count limit was exceeded"},
+        {IDR_ESTORE, "storage engine failure"},
+        {IDR_ETLS, "TLS failure"},
+        {IDR_ECONFIG, "invalid configuration"},
+        {IDR_ECRYPTO, "cryptographic library failure"},
+        {IDR_ESCHEMA, "data directory has a schema version this build does not support"},
+        {IDR_ECONFLICT, "already exists with different content"},
+        {IDR_EREADERS, "too many concurrent store readers"},
+        {IDR_ENOTINIT, "data directory is not initialised (run 'idr init')"},
+        {IDR_EJOURNAL, "journal hash chain is broken"},
+        {IDR_EUTF8, "text is not valid UTF-8"},
+        {IDR_ECTRL, "text contains a control character"},
+        {IDR_ESTATE, "operation not allowed in the current state"},
+
+        {IDR_EID_EMPTY, "identifier is empty"},
+        {IDR_EID_NOPREFIX, "identifier has an empty prefix (nothing before the first '/')"},
+        {IDR_EID_NOSUFFIX, "identifier has an empty suffix (nothing after the first '/')"},
+        {IDR_EID_SEGMENT, "prefix has an empty segment (leading, trailing or doubled '.')"},
+        {IDR_EID_PREFIXCHAR, "prefix may contain only ASCII letters, digits, '-', '_' and '.'"},
+        {IDR_EID_UTF8, "identifier is not valid UTF-8"},
+        {IDR_EID_CTRL, "identifier contains a control character"},
+        {IDR_EID_TOOLONG,
+         "identifier is longer than the configured limit (default 255 characters)"},
+        {IDR_EID_HARDLIMIT, "identifier is longer than 2048 bytes (protocol limit)"},
+        {IDR_EID_NOTPREFIX, "expected a prefix, found an identifier with a '/'"},
+
+        {IDR_EPFX_UNKNOWN, "prefix is not hosted by this node"},
+        {IDR_EPFX_DISABLED, "prefix is hosted by this node but not enabled (state is not 1 启用)"},
+        {IDR_EPFX_NOTBELOW, "enterprise prefix is not beneath this node's prefix"},
+        {IDR_EPFX_STATE, "prefix state must be 0..5 (停用 启用 待删除 被驳回 待审核 审核中)"},
+        {IDR_EPFX_NODE, "the node prefix cannot be changed or disabled this way"},
+        {IDR_EPFX_DIFFNODE, "data belongs to a different node prefix"},
+
+        {IDR_EREC_KIND, "unknown item kind (part wip process product lot package)"},
+        {IDR_EREC_NOKIND, "lifecycle item needs a kind (part wip process product lot package)"},
+        {IDR_EREC_INDEX, "value index is zero, negative or used twice"},
+        {IDR_EREC_TYPE, "value type is empty or not valid UTF-8 text"},
+        {IDR_EREC_RESERVED, "attribute uses a reserved value type or index"},
+        {IDR_EREC_TOOMANY, "record has more than 2048 values"},
+        {IDR_EREC_NOVALUE, "record has no value with that index"},
+        {IDR_EREC_LASTVALUE, "cannot remove the last value of a record (delete the record)"},
+};
+
+const char *
+idr_strerror(int err)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(errmsgs) / sizeof(errmsgs[0]); i++) {
+		if (errmsgs[i].code == err) {
+			return errmsgs[i].msg;
+		}
+	}
+	if (err < 0 && err > -1000) {
+		return strerror(-err);
+	}
+	return "unknown error";
+}

@@ -1,0 +1,994 @@
+/*
+ * store.c - the store API (argument checks, cursor tracking, poisoned write transactions) and
+ * its LMDB backend. This is the only file in the tree that includes lmdb.h; LMDB error codes
+ * are converted to IDR_E* in one place, lmdb_err(). The in-memory backend is store_mem.c.
+ */
+#include "store/store.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <lmdb.h>
+
+#include "base/log.h"
+#include "store/store_int.h"
+
+#define STORE_DIR_MODE  0750
+#define STORE_FILE_MODE 0640
+#define STORE_VAL_MAX   UINT32_MAX /* LMDB's largest data item */
+
+static const char *const db_names[STORE_DB_COUNT] = {
+        [STORE_DB_META] = "meta",         [STORE_DB_HANDLES] = "handles",
+        [STORE_DB_PREFIXES] = "prefixes", [STORE_DB_JOURNAL] = "journal",
+        [STORE_DB_STATS] = "stats",
+};
+
+/* ---- LMDB backend ------------------------------------------------------------------------ */
+
+struct lmdb_store {
+	MDB_env *env;
+	MDB_dbi dbi[STORE_DB_COUNT];
+	char *path;
+	pthread_mutex_t lock; /* guards wtxn and writer */
+	bool lock_init;
+	MDB_txn *wtxn;    /* the open write transaction, if any */
+	pthread_t writer; /* the thread holding it */
+};
+
+/*
+ * The one conversion from LMDB codes. NOTFOUND and KEYEXIST are ordinary outcomes and are not
+ * logged; a full map or reader table is an operational problem worth a (rate-limited) warning,
+ * as every write fails the same way until it is fixed; anything else is unexpected and logged
+ * as an error. LMDB passes errno values through as positive numbers.
+ */
+static int
+lmdb_err(int rc, const char *what)
+{
+	static struct log_ratelimit full_rl;
+
+	switch (rc) {
+	case MDB_SUCCESS:
+		return IDR_OK;
+	case MDB_NOTFOUND:
+		return IDR_ENOENT;
+	case MDB_KEYEXIST:
+		return IDR_EEXIST;
+	case MDB_MAP_FULL:
+		if (log_ratelimit_ok(&full_rl, 5, 60)) {
+			log_warn("store: %s: %s (raise the map size)", what, mdb_strerror(rc));
+		}
+		return IDR_ENOSPC;
+	case MDB_READERS_FULL:
+		if (log_ratelimit_ok(&full_rl, 5, 60)) {
+			log_warn("store: %s: %s", what, mdb_strerror(rc));
+		}
+		return IDR_EREADERS;
+	case MDB_VERSION_MISMATCH:
+	case MDB_INVALID:
+		log_err("store: %s: %s", what, mdb_strerror(rc));
+		return IDR_ESCHEMA;
+	default:
+		log_err("store: %s: %s", what, mdb_strerror(rc));
+		return rc > 0 ? -rc : IDR_ESTORE;
+	}
+}
+
+static MDB_val
+to_val(struct slice s)
+{
+	MDB_val v;
+
+	/* LMDB never writes through mv_data of an input key or value; copying drops const */
+	v.mv_size = s.len;
+	memcpy(&v.mv_data, &s.p, sizeof(v.mv_data));
+	return v;
+}
+
+static struct slice
+from_val(const MDB_val *v)
+{
+	return slice_make(v->mv_data, v->mv_size);
+}
+
+/* dir + "/" + name on the heap (caller frees); NULL on allocation failure */
+static char *
+path_join(const char *dir, const char *name)
+{
+	size_t len = strlen(dir) + strlen(name) + 2;
+	char *p = malloc(len);
+
+	if (p != NULL && (size_t)snprintf(p, len, "%s/%s", dir, name) != len - 1) {
+		free(p);
+		p = NULL;
+	}
+	return p;
+}
+
+static void
+readers_clear(struct lmdb_store *ls)
+{
+	int dead = 0;
+	int rc = mdb_reader_check(ls->env, &dead);
+
+	if (rc != MDB_SUCCESS) {
+		(void)lmdb_err(rc, "check readers");
+	} else if (dead > 0) {
+		log_notice("store: %s: cleared %d stale reader slot(s)", ls->path, dead);
+	}
+}
+
+/* Create the directory if asked; without create the environment must already exist. */
+static int
+dir_prepare(const struct store_opts *o)
+{
+	struct stat st;
+	char *data;
+	int rc;
+
+	if (o->create && mkdir(o->path, STORE_DIR_MODE) != 0 && errno != EEXIST) {
+		rc = -errno;
+		log_err_errno("store: cannot create %s", o->path);
+		return rc;
+	}
+	if (stat(o->path, &st) != 0) {
+		rc = -errno;
+		if (rc != IDR_ENOENT) {
+			log_err_errno("store: %s", o->path);
+		}
+		return rc;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		log_err("store: %s is not a directory", o->path);
+		return -ENOTDIR;
+	}
+	if (o->create) {
+		return IDR_OK;
+	}
+	/* LMDB would create data.mdb in a writable directory; without create that is wrong */
+	data = path_join(o->path, "data.mdb");
+	if (data == NULL) {
+		return IDR_ENOMEM;
+	}
+	rc = stat(data, &st) == 0 ? IDR_OK : -errno;
+	free(data);
+	return rc;
+}
+
+static int
+env_open(struct lmdb_store *ls, const struct store_opts *o)
+{
+	unsigned flags = MDB_NOTLS;
+	int rc;
+
+	if ((size_t)o->map_size != o->map_size) {
+		log_err("store: map size %llu does not fit in memory",
+		        (unsigned long long)o->map_size);
+		return IDR_EINVAL;
+	}
+	flags |= o->no_sync ? MDB_NOSYNC : 0;
+	/* a read-only opener is a resolver doing random point lookups: no read-ahead, so only the
+	 * pages it touches enter its working set (not the journal pages beside them) */
+	flags |= o->read_only ? MDB_RDONLY | MDB_NORDAHEAD : 0;
+	rc = mdb_env_create(&ls->env);
+	if (rc != MDB_SUCCESS) {
+		ls->env = NULL;
+		return lmdb_err(rc, "create environment");
+	}
+	rc = mdb_env_set_maxdbs(ls->env, STORE_DB_COUNT);
+	if (rc == MDB_SUCCESS && o->map_size > 0) {
+		rc = mdb_env_set_mapsize(ls->env, (size_t)o->map_size);
+	}
+	if (rc == MDB_SUCCESS && o->max_readers > 0) {
+		rc = mdb_env_set_maxreaders(ls->env, o->max_readers);
+	}
+	if (rc == MDB_SUCCESS) {
+		rc = mdb_env_open(ls->env, o->path, flags, STORE_FILE_MODE);
+	}
+	if (rc != MDB_SUCCESS) {
+		return lmdb_err(rc, o->path);
+	}
+	if (mdb_env_get_maxkeysize(ls->env) < STORE_KEY_MAX) {
+		log_err("store: this LMDB build allows keys of %d bytes, idr needs %d",
+		        mdb_env_get_maxkeysize(ls->env), STORE_KEY_MAX);
+		return IDR_ESTORE;
+	}
+	return IDR_OK;
+}
+
+static int
+dbis_open(struct lmdb_store *ls, bool create)
+{
+	MDB_txn *txn;
+	int rc, i;
+
+	rc = mdb_txn_begin(ls->env, NULL, create ? 0 : MDB_RDONLY, &txn);
+	if (rc != MDB_SUCCESS) {
+		return lmdb_err(rc, "begin transaction");
+	}
+	for (i = 0; i < STORE_DB_COUNT; i++) {
+		rc = mdb_dbi_open(txn, db_names[i], create ? MDB_CREATE : 0, &ls->dbi[i]);
+		if (rc == MDB_NOTFOUND) {
+			log_err("store: %s: database \"%s\" is missing", ls->path, db_names[i]);
+			mdb_txn_abort(txn);
+			return IDR_ENOENT;
+		}
+		if (rc != MDB_SUCCESS) {
+			mdb_txn_abort(txn);
+			return lmdb_err(rc, db_names[i]);
+		}
+	}
+	/* committing (also a read-only transaction) makes the handles usable everywhere */
+	return lmdb_err(mdb_txn_commit(txn), "open databases");
+}
+
+static void
+lmdb_free(struct lmdb_store *ls)
+{
+	if (ls == NULL) {
+		return;
+	}
+	if (ls->env != NULL) {
+		mdb_env_close(ls->env);
+	}
+	if (ls->lock_init) {
+		pthread_mutex_destroy(&ls->lock);
+	}
+	free(ls->path);
+	free(ls);
+}
+
+static int
+lmdb_open(struct store *s, const struct store_opts *o)
+{
+	struct lmdb_store *ls = calloc(1, sizeof(*ls));
+	int rc;
+
+	if (ls == NULL) {
+		return IDR_ENOMEM;
+	}
+	ls->path = strdup(o->path);
+	if (ls->path == NULL) {
+		rc = IDR_ENOMEM;
+		goto fail;
+	}
+	rc = pthread_mutex_init(&ls->lock, NULL);
+	if (rc != 0) {
+		rc = -rc;
+		goto fail;
+	}
+	ls->lock_init = true;
+	rc = dir_prepare(o);
+	if (rc == IDR_OK) {
+		rc = env_open(ls, o);
+	}
+	if (rc != IDR_OK) {
+		goto fail;
+	}
+	readers_clear(ls);
+	rc = dbis_open(ls, o->create);
+	if (rc != IDR_OK) {
+		goto fail;
+	}
+	s->be = ls;
+	return IDR_OK;
+fail:
+	lmdb_free(ls);
+	return rc;
+}
+
+static void
+lmdb_close(struct store *s)
+{
+	struct lmdb_store *ls = s->be;
+
+	/*
+	 * Closing with the write transaction open breaks the contract. Abort it if we can: the
+	 * writer mutex sits on this thread's robust-mutex list, and leaving it there once the lock
+	 * file is unmapped crashes the thread's next LMDB lock operation.
+	 */
+	if (ls->wtxn != NULL && pthread_equal(ls->writer, pthread_self())) {
+		log_err("store: %s: closed with a write transaction open; aborting it", ls->path);
+		mdb_txn_abort(ls->wtxn);
+	} else if (ls->wtxn != NULL) {
+		log_err("store: %s: closed while another thread writes", ls->path);
+	}
+	lmdb_free(ls);
+}
+
+/*
+ * LMDB serialises writers with a lock shared by all processes; a second write transaction on
+ * the thread that holds the first would wait for itself forever, so that case is refused.
+ */
+static int
+writer_check(struct lmdb_store *ls)
+{
+	bool self;
+
+	pthread_mutex_lock(&ls->lock);
+	self = ls->wtxn != NULL && pthread_equal(ls->writer, pthread_self());
+	pthread_mutex_unlock(&ls->lock);
+	if (self) {
+		log_err("store: %s: this thread already holds the write transaction", ls->path);
+		return IDR_EBUSY;
+	}
+	return IDR_OK;
+}
+
+/* Record the write transaction of this thread, or (NULL) that there is none. */
+static void
+writer_set(struct lmdb_store *ls, MDB_txn *txn)
+{
+	pthread_mutex_lock(&ls->lock);
+	ls->wtxn = txn;
+	if (txn != NULL) {
+		ls->writer = pthread_self();
+	}
+	pthread_mutex_unlock(&ls->lock);
+}
+
+static int
+lmdb_txn_begin(struct store_txn *t)
+{
+	struct lmdb_store *ls = t->s->be;
+	unsigned flags = t->write ? 0 : MDB_RDONLY;
+	MDB_txn *txn = NULL;
+	int rc;
+
+	if (t->write) {
+		rc = writer_check(ls);
+		if (rc != IDR_OK) {
+			return rc;
+		}
+	}
+	rc = mdb_txn_begin(ls->env, NULL, flags, &txn);
+	if (rc == MDB_READERS_FULL) {
+		readers_clear(ls);
+		rc = mdb_txn_begin(ls->env, NULL, flags, &txn);
+	}
+	if (rc != MDB_SUCCESS) {
+		return lmdb_err(rc, "begin transaction");
+	}
+	if (t->write) {
+		writer_set(ls, txn);
+	}
+	t->be = txn;
+	return IDR_OK;
+}
+
+static int
+lmdb_txn_commit(struct store_txn *t)
+{
+	if (!t->write) {
+		/* nothing to commit; also right for a reset transaction */
+		mdb_txn_abort(t->be);
+		return IDR_OK;
+	}
+	/* cleared first: once LMDB releases its lock another thread may become the writer */
+	writer_set(t->s->be, NULL);
+	return lmdb_err(mdb_txn_commit(t->be), "commit");
+}
+
+static void
+lmdb_txn_abort(struct store_txn *t)
+{
+	if (t->write) {
+		writer_set(t->s->be, NULL);
+	}
+	mdb_txn_abort(t->be);
+}
+
+static void
+lmdb_txn_reset(struct store_txn *t)
+{
+	mdb_txn_reset(t->be);
+}
+
+static int
+lmdb_txn_renew(struct store_txn *t)
+{
+	int rc = mdb_txn_renew(t->be);
+
+	if (rc == MDB_READERS_FULL) {
+		readers_clear(t->s->be);
+		rc = mdb_txn_renew(t->be);
+	}
+	return lmdb_err(rc, "renew transaction");
+}
+
+static MDB_dbi
+dbi_of(struct store_txn *t, enum store_db db)
+{
+	const struct lmdb_store *ls = t->s->be;
+
+	return ls->dbi[db];
+}
+
+static int
+lmdb_get(struct store_txn *t, enum store_db db, struct slice key, struct slice *val)
+{
+	MDB_val k = to_val(key), v;
+	int rc = mdb_get(t->be, dbi_of(t, db), &k, &v);
+
+	if (rc != MDB_SUCCESS) {
+		return lmdb_err(rc, "get");
+	}
+	*val = from_val(&v);
+	return IDR_OK;
+}
+
+static int
+lmdb_put(struct store_txn *t, enum store_db db, struct slice key, struct slice val, unsigned flags,
+         struct slice *existing)
+{
+	MDB_dbi dbi = dbi_of(t, db);
+	MDB_val k = to_val(key), v = to_val(val), cur;
+	unsigned mflags = 0;
+	int rc;
+
+	mflags |= (flags & STORE_NOOVERWRITE) != 0 ? MDB_NOOVERWRITE : 0;
+	mflags |= (flags & STORE_APPEND) != 0 ? MDB_APPEND : 0;
+	rc = mdb_put(t->be, dbi, &k, &v, mflags);
+	if (rc != MDB_KEYEXIST || existing == NULL || (flags & STORE_NOOVERWRITE) == 0) {
+		return lmdb_err(rc, "put");
+	}
+	if ((flags & STORE_APPEND) == 0) {
+		/* MDB_NOOVERWRITE hands back the current value in v */
+		*existing = from_val(&v);
+	} else if (mdb_get(t->be, dbi, &k, &cur) == MDB_SUCCESS) {
+		/* the append check fails before LMDB looks the key up */
+		*existing = from_val(&cur);
+	}
+	return IDR_EEXIST;
+}
+
+static int
+lmdb_del(struct store_txn *t, enum store_db db, struct slice key)
+{
+	MDB_val k = to_val(key);
+
+	return lmdb_err(mdb_del(t->be, dbi_of(t, db), &k, NULL), "delete");
+}
+
+static int
+lmdb_count(struct store_txn *t, enum store_db db, uint64_t *out)
+{
+	MDB_stat st;
+	int rc = mdb_stat(t->be, dbi_of(t, db), &st);
+
+	if (rc != MDB_SUCCESS) {
+		return lmdb_err(rc, "count");
+	}
+	*out = st.ms_entries;
+	return IDR_OK;
+}
+
+static int
+lmdb_cursor_open(struct store_cursor *c)
+{
+	MDB_cursor *cur = NULL;
+	int rc = mdb_cursor_open(c->t->be, dbi_of(c->t, c->db), &cur);
+
+	if (rc != MDB_SUCCESS) {
+		return lmdb_err(rc, "open cursor");
+	}
+	c->be = cur;
+	return IDR_OK;
+}
+
+static void
+lmdb_cursor_close(struct store_cursor *c)
+{
+	mdb_cursor_close(c->be);
+}
+
+static int
+lmdb_cursor_move(struct store_cursor *c, enum store_cur_op op, struct slice key, struct slice *k,
+                 struct slice *v)
+{
+	static const MDB_cursor_op mops[] = {
+	        [STORE_CUR_SEEK] = MDB_SET_RANGE, [STORE_CUR_FIRST] = MDB_FIRST,
+	        [STORE_CUR_LAST] = MDB_LAST,      [STORE_CUR_NEXT] = MDB_NEXT,
+	        [STORE_CUR_PREV] = MDB_PREV,
+	};
+	MDB_val mk = to_val(key), mv = {0, NULL};
+	int rc = mdb_cursor_get(c->be, &mk, &mv, mops[op]);
+
+	if (rc != MDB_SUCCESS) {
+		return lmdb_err(rc, "cursor");
+	}
+	*k = from_val(&mk);
+	*v = from_val(&mv);
+	return IDR_OK;
+}
+
+static int
+lmdb_info(struct store *s, struct store_info *out)
+{
+	struct lmdb_store *ls = s->be;
+	MDB_envinfo ei;
+	MDB_stat st;
+	struct stat fs;
+	char *data;
+	int rc;
+
+	rc = mdb_env_info(ls->env, &ei);
+	if (rc == MDB_SUCCESS) {
+		rc = mdb_env_stat(ls->env, &st);
+	}
+	if (rc != MDB_SUCCESS) {
+		return lmdb_err(rc, "info");
+	}
+	out->map_size = ei.me_mapsize;
+	out->used_bytes = ((uint64_t)ei.me_last_pgno + 1) * st.ms_psize;
+	out->readers = ei.me_numreaders;
+	out->max_readers = ei.me_maxreaders;
+	data = path_join(ls->path, "data.mdb");
+	if (data == NULL) {
+		return IDR_ENOMEM;
+	}
+	rc = stat(data, &fs) == 0 ? IDR_OK : -errno;
+	if (rc != IDR_OK) {
+		log_err_errno("store: %s", data);
+	} else {
+		out->file_bytes = (uint64_t)fs.st_size;
+	}
+	free(data);
+	return rc;
+}
+
+static int
+lmdb_sync(struct store *s)
+{
+	const struct lmdb_store *ls = s->be;
+
+	return lmdb_err(mdb_env_sync(ls->env, 1), "sync");
+}
+
+static const struct store_ops lmdb_ops = {
+        .open = lmdb_open,
+        .close = lmdb_close,
+        .txn_begin = lmdb_txn_begin,
+        .txn_commit = lmdb_txn_commit,
+        .txn_abort = lmdb_txn_abort,
+        .txn_reset = lmdb_txn_reset,
+        .txn_renew = lmdb_txn_renew,
+        .get = lmdb_get,
+        .put = lmdb_put,
+        .del = lmdb_del,
+        .count = lmdb_count,
+        .cursor_open = lmdb_cursor_open,
+        .cursor_close = lmdb_cursor_close,
+        .cursor_move = lmdb_cursor_move,
+        .info = lmdb_info,
+        .sync = lmdb_sync,
+};
+
+/* ---- public API: checks shared by both backends ------------------------------------------ */
+
+static bool
+db_ok(enum store_db db)
+{
+	return (unsigned)db < STORE_DB_COUNT;
+}
+
+static bool
+key_ok(struct slice key)
+{
+	return key.p != NULL && key.len > 0 && key.len <= STORE_KEY_MAX;
+}
+
+/* A transaction that can serve reads: not reset, not poisoned by a failed write. */
+static int
+txn_check(const struct store_txn *t)
+{
+	if (t == NULL) {
+		return IDR_EINVAL;
+	}
+	if (t->reset) {
+		return IDR_ESTATE;
+	}
+	return t->err;
+}
+
+/*
+ * After a write fails for any reason but "exists"/"not found" the backend may hold a partial
+ * change (LMDB marks the transaction broken), so the only way out is abort.
+ */
+static int
+txn_poison(struct store_txn *t, int rc)
+{
+	if (rc != IDR_OK && rc != IDR_EEXIST && rc != IDR_ENOENT) {
+		t->err = rc;
+	}
+	return rc;
+}
+
+static void
+cursors_detach(struct store_txn *t)
+{
+	struct store_cursor *c, *next;
+
+	for (c = t->cursors; c != NULL; c = next) {
+		next = c->next;
+		t->s->ops->cursor_close(c);
+		c->t = NULL;
+		c->be = NULL;
+		c->next = NULL;
+		c->prev = NULL;
+	}
+	t->cursors = NULL;
+}
+
+const char *
+store_db_name(enum store_db db)
+{
+	return db_ok(db) ? db_names[db] : "unknown";
+}
+
+int
+store_open(struct store **out, const struct store_opts *o)
+{
+	struct store *s;
+	int rc;
+
+	if (out == NULL || o == NULL) {
+		return IDR_EINVAL;
+	}
+	*out = NULL;
+	if (o->backend != STORE_BACKEND_LMDB && o->backend != STORE_BACKEND_MEMORY) {
+		log_err("store: unknown backend %d", (int)o->backend);
+		return IDR_EINVAL;
+	}
+	if (o->read_only && o->create) {
+		log_err("store: a read-only store cannot be created");
+		return IDR_EINVAL;
+	}
+	if (o->backend == STORE_BACKEND_LMDB && (o->path == NULL || o->path[0] == '\0')) {
+		log_err("store: no data directory given");
+		return IDR_EINVAL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		return IDR_ENOMEM;
+	}
+	s->ops = o->backend == STORE_BACKEND_LMDB ? &lmdb_ops : &store_mem_ops;
+	s->read_only = o->read_only;
+	rc = s->ops->open(s, o);
+	if (rc != IDR_OK) {
+		free(s);
+		return rc;
+	}
+	*out = s;
+	return IDR_OK;
+}
+
+void
+store_close(struct store *s)
+{
+	if (s == NULL) {
+		return;
+	}
+	s->ops->close(s);
+	free(s);
+}
+
+int
+store_txn_begin(struct store *s, unsigned flags, struct store_txn **out)
+{
+	struct store_txn *t;
+	int rc;
+
+	if (out == NULL) {
+		return IDR_EINVAL;
+	}
+	*out = NULL;
+	if (s == NULL || (flags & ~(unsigned)STORE_TXN_WRITE) != 0) {
+		return IDR_EINVAL;
+	}
+	if ((flags & STORE_TXN_WRITE) != 0 && s->read_only) {
+		return IDR_EACCES;
+	}
+	t = calloc(1, sizeof(*t));
+	if (t == NULL) {
+		return IDR_ENOMEM;
+	}
+	t->s = s;
+	t->write = (flags & STORE_TXN_WRITE) != 0;
+	rc = s->ops->txn_begin(t);
+	if (rc != IDR_OK) {
+		free(t);
+		return rc;
+	}
+	*out = t;
+	return IDR_OK;
+}
+
+int
+store_txn_commit(struct store_txn *t)
+{
+	int rc;
+
+	if (t == NULL) {
+		return IDR_EINVAL;
+	}
+	cursors_detach(t);
+	if (t->err != IDR_OK) {
+		rc = t->err;
+		t->s->ops->txn_abort(t);
+	} else {
+		rc = t->s->ops->txn_commit(t);
+	}
+	free(t);
+	return rc;
+}
+
+void
+store_txn_abort(struct store_txn *t)
+{
+	if (t == NULL) {
+		return;
+	}
+	cursors_detach(t);
+	t->s->ops->txn_abort(t);
+	free(t);
+}
+
+void
+store_txn_reset(struct store_txn *t)
+{
+	if (t == NULL || t->write || t->reset) {
+		return;
+	}
+	cursors_detach(t);
+	t->s->ops->txn_reset(t);
+	t->reset = true;
+}
+
+int
+store_txn_renew(struct store_txn *t)
+{
+	int rc;
+
+	if (t == NULL || t->write) {
+		return IDR_EINVAL;
+	}
+	if (!t->reset) {
+		return IDR_ESTATE;
+	}
+	rc = t->s->ops->txn_renew(t);
+	if (rc == IDR_OK) {
+		t->reset = false;
+	}
+	return rc;
+}
+
+bool
+store_txn_is_write(const struct store_txn *t)
+{
+	return t != NULL && t->write;
+}
+
+int
+store_get(struct store_txn *t, enum store_db db, struct slice key, struct slice *val)
+{
+	int rc;
+
+	if (val == NULL) {
+		return IDR_EINVAL;
+	}
+	*val = slice_make(NULL, 0);
+	rc = txn_check(t);
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	if (!db_ok(db) || !key_ok(key)) {
+		return IDR_EINVAL;
+	}
+	return t->s->ops->get(t, db, key, val);
+}
+
+int
+store_put(struct store_txn *t, enum store_db db, struct slice key, struct slice val, unsigned flags,
+          struct slice *existing)
+{
+	int rc;
+
+	if (existing != NULL) {
+		*existing = slice_make(NULL, 0);
+	}
+	rc = txn_check(t);
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	if (!db_ok(db) || !key_ok(key) || (val.p == NULL && val.len > 0) ||
+	    val.len > STORE_VAL_MAX ||
+	    (flags & ~(unsigned)(STORE_NOOVERWRITE | STORE_APPEND)) != 0) {
+		return IDR_EINVAL;
+	}
+	if (!t->write) {
+		return IDR_EACCES;
+	}
+	return txn_poison(t, t->s->ops->put(t, db, key, val, flags, existing));
+}
+
+int
+store_del(struct store_txn *t, enum store_db db, struct slice key)
+{
+	int rc = txn_check(t);
+
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	if (!db_ok(db) || !key_ok(key)) {
+		return IDR_EINVAL;
+	}
+	if (!t->write) {
+		return IDR_EACCES;
+	}
+	return txn_poison(t, t->s->ops->del(t, db, key));
+}
+
+int
+store_count(struct store_txn *t, enum store_db db, uint64_t *out)
+{
+	int rc = txn_check(t);
+
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	if (!db_ok(db) || out == NULL) {
+		return IDR_EINVAL;
+	}
+	return t->s->ops->count(t, db, out);
+}
+
+int
+store_cursor_open(struct store_txn *t, enum store_db db, struct store_cursor **out)
+{
+	struct store_cursor *c;
+	int rc;
+
+	if (out == NULL) {
+		return IDR_EINVAL;
+	}
+	*out = NULL;
+	rc = txn_check(t);
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	if (!db_ok(db)) {
+		return IDR_EINVAL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		return IDR_ENOMEM;
+	}
+	c->t = t;
+	c->db = db;
+	rc = t->s->ops->cursor_open(c);
+	if (rc != IDR_OK) {
+		free(c);
+		return rc;
+	}
+	c->next = t->cursors;
+	if (t->cursors != NULL) {
+		t->cursors->prev = c;
+	}
+	t->cursors = c;
+	*out = c;
+	return IDR_OK;
+}
+
+void
+store_cursor_close(struct store_cursor *c)
+{
+	if (c == NULL) {
+		return;
+	}
+	if (c->t != NULL) {
+		if (c->prev != NULL) {
+			c->prev->next = c->next;
+		} else {
+			c->t->cursors = c->next;
+		}
+		if (c->next != NULL) {
+			c->next->prev = c->prev;
+		}
+		c->t->s->ops->cursor_close(c);
+	}
+	free(c);
+}
+
+static int
+cursor_move(struct store_cursor *c, enum store_cur_op op, struct slice key, struct slice *k,
+            struct slice *v)
+{
+	struct slice kk = {NULL, 0}, vv = {NULL, 0};
+	int rc;
+
+	if (k != NULL) {
+		*k = kk;
+	}
+	if (v != NULL) {
+		*v = vv;
+	}
+	if (c == NULL) {
+		return IDR_EINVAL;
+	}
+	if (c->t == NULL) {
+		return IDR_ESTATE;
+	}
+	rc = txn_check(c->t);
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	if (op == STORE_CUR_SEEK && !key_ok(key)) {
+		return IDR_EINVAL;
+	}
+	rc = c->t->s->ops->cursor_move(c, op, key, &kk, &vv);
+	if (rc == IDR_OK) {
+		if (k != NULL) {
+			*k = kk;
+		}
+		if (v != NULL) {
+			*v = vv;
+		}
+	}
+	return rc;
+}
+
+int
+store_cursor_seek(struct store_cursor *c, struct slice key, struct slice *k, struct slice *v)
+{
+	return cursor_move(c, STORE_CUR_SEEK, key, k, v);
+}
+
+int
+store_cursor_first(struct store_cursor *c, struct slice *k, struct slice *v)
+{
+	return cursor_move(c, STORE_CUR_FIRST, slice_make(NULL, 0), k, v);
+}
+
+int
+store_cursor_last(struct store_cursor *c, struct slice *k, struct slice *v)
+{
+	return cursor_move(c, STORE_CUR_LAST, slice_make(NULL, 0), k, v);
+}
+
+int
+store_cursor_next(struct store_cursor *c, struct slice *k, struct slice *v)
+{
+	return cursor_move(c, STORE_CUR_NEXT, slice_make(NULL, 0), k, v);
+}
+
+int
+store_cursor_prev(struct store_cursor *c, struct slice *k, struct slice *v)
+{
+	return cursor_move(c, STORE_CUR_PREV, slice_make(NULL, 0), k, v);
+}
+
+int
+store_info(struct store *s, struct store_info *out)
+{
+	if (s == NULL || out == NULL) {
+		return IDR_EINVAL;
+	}
+	memset(out, 0, sizeof(*out));
+	return s->ops->info(s, out);
+}
+
+int
+store_sync(struct store *s)
+{
+	if (s == NULL) {
+		return IDR_EINVAL;
+	}
+	if (s->read_only) {
+		return IDR_OK; /* nothing of ours to flush */
+	}
+	return s->ops->sync(s);
+}

@@ -1,0 +1,160 @@
+/* conf.c - idrd's option table. */
+#include "core/conf.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#define OPT(name, type, min, max, def, choices, reload, help)                                      \
+	{                                                                                          \
+#name, type, offsetof(struct conf, name), min, max, def, choices, reload, help     \
+	}
+
+static const struct cfg_opt table[] = {
+        OPT(data_dir, CFG_STRING, 0, 0, "./idr-data", NULL, false,
+            "data directory (LMDB environment made by `idr init`)"),
+        OPT(map_size, CFG_SIZE, 0, 1ULL << 42, "0", NULL, false,
+            "LMDB map size, the most the store may grow to (0 = as recorded by `idr init`)"),
+        OPT(max_readers, CFG_UINT, 8, 4096, "256", NULL, false,
+            "LMDB reader slots shared by idrd workers and local `idr` commands"),
+        OPT(max_id_chars, CFG_UINT, 1, 2048, "255", NULL, true,
+            "longest identifier accepted, in characters (the national API allows 255)"),
+        OPT(workers, CFG_UINT, 0, 256, "0", NULL, false,
+            "worker threads, each with its own event loop and sockets (0 = one per core)"),
+        OPT(user, CFG_STRING, 0, 0, NULL, NULL, false,
+            "when started as root: bind, then drop privileges to this user"),
+        OPT(pid_file, CFG_STRING, 0, 0, NULL, NULL, false, "write the process id to this file"),
+        OPT(log_target, CFG_ENUM, 0, 0, "stderr", "stderr|syslog|file", false,
+            "where log messages go"),
+        OPT(log_file, CFG_STRING, 0, 0, NULL, NULL, false, "log file when log_target is file"),
+        OPT(log_level, CFG_ENUM, 0, 0, "info", "err|warning|notice|info|debug", true,
+            "least important messages logged (debug logs every request)"),
+        OPT(udp_listen, CFG_LIST, 0, 0, "127.0.0.1:2641", NULL, false,
+            "Handle protocol over UDP: address:port ([v6]:port; port 0 = any free port)"),
+        OPT(tcp_listen, CFG_LIST, 0, 0, "127.0.0.1:2641", NULL, false,
+            "Handle protocol over TCP: address:port"),
+        OPT(http_listen, CFG_LIST, 0, 0, "127.0.0.1:8000", NULL, false,
+            "HTTP JSON API and proxy pages: address:port"),
+        OPT(https_listen, CFG_LIST, 0, 0, NULL, NULL, false,
+            "HTTPS (same API, TLS 1.2+): address:port; needs tls_cert and tls_key"),
+        OPT(tls_cert, CFG_STRING, 0, 0, NULL, NULL, false, "PEM certificate chain for HTTPS"),
+        OPT(tls_key, CFG_STRING, 0, 0, NULL, NULL, false, "PEM private key for HTTPS"),
+        OPT(max_connections, CFG_UINT, 1, 1000000, "4096", NULL, true,
+            "open TCP/HTTP connections in total; more are refused"),
+        OPT(max_connections_per_ip, CFG_UINT, 1, 1000000, "256", NULL, true,
+            "open TCP/HTTP connections per client address"),
+        OPT(max_request_size, CFG_SIZE, 512, 262144, "64k", NULL, true,
+            "largest Handle request message accepted (MessageLength), bytes"),
+        OPT(max_filter_items, CFG_UINT, 1, 2048, "256", NULL, true,
+            "most index or type filters in one resolution request"),
+        OPT(tcp_idle_timeout, CFG_UINT, 1, 86400, "60", NULL, true,
+            "seconds a TCP connection may sit idle between requests"),
+        OPT(tcp_io_timeout, CFG_UINT, 1, 3600, "10", NULL, true,
+            "seconds to receive a whole request or send a whole answer"),
+        OPT(http_idle_timeout, CFG_UINT, 1, 86400, "60", NULL, true,
+            "seconds an HTTP connection may stay open without a request"),
+        OPT(http_max_header_size, CFG_SIZE, 1024, 1048576, "16k", NULL, true,
+            "largest HTTP request line plus headers, bytes"),
+        OPT(http_max_body_size, CFG_SIZE, 0, 67108864, "1M", NULL, true,
+            "largest HTTP request body, bytes"),
+        OPT(udp_batch, CFG_UINT, 1, 1024, "64", NULL, false,
+            "datagrams received and sent per recvmmsg/sendmmsg call"),
+        OPT(udp_reasm_timeout_ms, CFG_UINT, 100, 60000, "2000", NULL, true,
+            "milliseconds to wait for the rest of a multi-datagram request"),
+        OPT(udp_reasm_memory, CFG_SIZE, 65536, 1ULL << 32, "16M", NULL, true,
+            "memory per worker for partly received multi-datagram requests, bytes"),
+        OPT(error_rate, CFG_UINT, 0, 1000000, "100", NULL, true,
+            "error answers to malformed requests per second per worker (0 = unlimited)"),
+        OPT(site_serial, CFG_UINT, 0, 65535, "1", NULL, true,
+            "serial number of this node's HS_SITE (raise it on every change)"),
+        OPT(site_description, CFG_STRING, 0, 0, "idr secondary node", NULL, true,
+            "HS_SITE desc attribute"),
+        OPT(site_address, CFG_LIST, 0, 0, NULL, NULL, true,
+            "address published in HS_SITE (default: the first UDP/TCP listen address)"),
+        OPT(server_key, CFG_STRING, 0, 0, NULL, NULL, false,
+            "PEM key of this server; its public part is published in HS_SITE"),
+        OPT(site_primary, CFG_BOOL, 0, 0, "yes", NULL, true, "HS_SITE primary flag"),
+        OPT(http_cors, CFG_BOOL, 0, 0, "yes", NULL, true,
+            "send Access-Control-Allow-Origin: * on API answers"),
+        OPT(list_page_max, CFG_UINT, 1, 100000, "1000", NULL, true,
+            "largest pageSize of GET /api/handles?prefix= listings"),
+};
+
+const struct cfg_opt *
+conf_table(size_t *n)
+{
+	*n = sizeof(table) / sizeof(table[0]);
+	return table;
+}
+
+static void
+cross_check(struct conf *c, const char *path, cfg_err_fn err, void *arg, int *rc)
+{
+	const char *file = path != NULL ? path : "(defaults)";
+
+	if (c->https_listen.n > 0 && (c->tls_cert == NULL || c->tls_key == NULL)) {
+		err(arg, file, 0, "https_listen needs tls_cert and tls_key");
+		*rc = IDR_ECONFIG;
+	}
+	if (c->udp_listen.n + c->tcp_listen.n + c->http_listen.n + c->https_listen.n == 0) {
+		err(arg, file, 0,
+		    "no listener: set udp_listen, tcp_listen, http_listen or "
+		    "https_listen");
+		*rc = IDR_ECONFIG;
+	}
+	if (c->data_dir == NULL) {
+		err(arg, file, 0, "data_dir must not be empty");
+		*rc = IDR_ECONFIG;
+	}
+	if (strcmp(c->log_target, "file") == 0 && c->log_file == NULL) {
+		err(arg, file, 0, "log_target file needs log_file");
+		*rc = IDR_ECONFIG;
+	}
+}
+
+static void
+ignore_err(void *arg, const char *file, unsigned line, const char *msg)
+{
+	(void)arg;
+	(void)file;
+	(void)line;
+	(void)msg;
+}
+
+int
+conf_load(struct conf *c, const char *path, cfg_err_fn err, void *arg)
+{
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (err == NULL) {
+		err = ignore_err;
+	}
+	rc = cfg_defaults(table, sizeof(table) / sizeof(table[0]), c);
+	if (rc == IDR_OK && path != NULL) {
+		rc = cfg_parse_file(table, sizeof(table) / sizeof(table[0]), path, c, err, arg);
+	}
+	if (rc == IDR_OK || rc == IDR_ECONFIG) {
+		cross_check(c, path, err, arg, &rc);
+	}
+	if (rc != IDR_OK) {
+		conf_free(c);
+	}
+	return rc;
+}
+
+void
+conf_free(struct conf *c)
+{
+	if (c == NULL) {
+		return;
+	}
+	cfg_free_values(table, sizeof(table) / sizeof(table[0]), c);
+}
+
+int
+conf_write_sample(FILE *f)
+{
+	return cfg_write_sample(
+	        table, sizeof(table) / sizeof(table[0]),
+	        "idrd.conf - configuration of the idr resolver daemon (idrd -c FILE)", f);
+}

@@ -1,0 +1,82 @@
+/*
+ * conf.h - the configuration of idrd: one struct, one option table (cfg.h), the sample file.
+ *
+ * Every option, its type, range, default, reload flag and meaning is in the table in conf.c;
+ * deploy/idrd.conf.sample is generated from it (`idrd --sample-config`) and is itself a working
+ * local configuration. A loaded struct conf is immutable: a reload (SIGHUP) loads a new one and
+ * the server swaps it in between requests (options without the reload flag keep their old
+ * value; the difference is logged). Thread-safety: read-only after load.
+ */
+#ifndef IDR_RESOLVER_CORE_CONF_H
+#define IDR_RESOLVER_CORE_CONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "base/cfg.h"
+
+struct conf {
+	/* storage */
+	char *data_dir;
+	uint64_t map_size;
+	uint64_t max_readers;
+	uint64_t max_id_chars;
+	/* process */
+	uint64_t workers; /* 0 = one per core */
+	char *user;
+	char *pid_file;
+	char *log_target; /* stderr | syslog | file */
+	char *log_file;
+	char *log_level;
+	/* listeners */
+	struct cfg_list udp_listen;
+	struct cfg_list tcp_listen;
+	struct cfg_list http_listen;
+	struct cfg_list https_listen;
+	char *tls_cert;
+	char *tls_key;
+	/* limits */
+	uint64_t max_connections;
+	uint64_t max_connections_per_ip;
+	uint64_t max_request_size;
+	uint64_t max_filter_items;
+	uint64_t tcp_idle_timeout;
+	uint64_t tcp_io_timeout;
+	uint64_t http_idle_timeout;
+	uint64_t http_max_header_size;
+	uint64_t http_max_body_size;
+	uint64_t udp_batch;
+	uint64_t udp_reasm_timeout_ms;
+	uint64_t udp_reasm_memory;
+	uint64_t error_rate;
+	/* HS_SITE served for OC_GET_SITEINFO */
+	uint64_t site_serial;
+	char *site_description;
+	struct cfg_list site_address;
+	char *server_key;
+	bool site_primary;
+	/* HTTP */
+	bool http_cors;
+	uint64_t list_page_max;
+};
+
+/** The option table and its length. */
+const struct cfg_opt *conf_table(size_t *n);
+
+/**
+ * Load a configuration: defaults, then the file (NULL: defaults only), then cross-option
+ * checks (e.g. https_listen needs tls_cert and tls_key; at least one listener). Each problem
+ * goes to err as file:line: message.
+ * @return IDR_OK, IDR_ECONFIG (problems reported), IDR_ENOMEM or a file error. On failure
+ *         *c holds nothing to free.
+ */
+int conf_load(struct conf *c, const char *path, cfg_err_fn err, void *arg) IDR_MUSTCHECK;
+
+/** Release the strings and lists of a loaded configuration (accepts a zeroed struct). */
+void conf_free(struct conf *c);
+
+/** Write the sample configuration (every option with default and help). */
+int conf_write_sample(FILE *f);
+
+#endif /* IDR_RESOLVER_CORE_CONF_H */

@@ -1,0 +1,504 @@
+/*
+ * metrics.c - per-worker counters and their Prometheus text rendering.
+ *
+ * Counters are _Atomic so the renderer may read them while workers count, but the owning worker
+ * updates them with a relaxed load and a relaxed store (a plain add on every target we build
+ * for: no locked instruction on the request path). Only the connection gauges, which several
+ * threads change, use atomic read-modify-write.
+ *
+ * Label sets are bounded: opcodes and response codes the Handle tables know get their own
+ * series, anything else is counted as "other"; HTTP statuses outside a fixed list are counted
+ * by class ("4xx"); unknown HTTP routes become "other".
+ */
+#include "core/metrics.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hdl/hdl.h"
+
+/* opcodes with their own series (the table of ref/handle.md §2.3); the last slot is "other" */
+static const uint32_t op_list[] = {
+        HDL_OC_RESERVED,
+        HDL_OC_RESOLUTION,
+        HDL_OC_GET_SITEINFO,
+        HDL_OC_CREATE_HANDLE,
+        HDL_OC_DELETE_HANDLE,
+        HDL_OC_ADD_VALUE,
+        HDL_OC_REMOVE_VALUE,
+        HDL_OC_MODIFY_VALUE,
+        HDL_OC_LIST_HANDLES,
+        HDL_OC_LIST_NA,
+        HDL_OC_CHALLENGE_RESPONSE,
+        HDL_OC_VERIFY_RESPONSE,
+        HDL_OC_HOME_NA,
+        HDL_OC_UNHOME_NA,
+        HDL_OC_LIST_HOMED_NAS,
+        HDL_OC_SESSION_SETUP,
+        HDL_OC_SESSION_TERMINATE,
+        HDL_OC_SESSION_EXCHANGEKEY,
+        HDL_OC_GET_NEXT_TXN_ID,
+        HDL_OC_RETRIEVE_TXN_LOG,
+        HDL_OC_DUMP_HANDLES,
+        HDL_OC_BACKUP_SERVER,
+        HDL_OC_LOGIN,
+        HDL_OC_LOGIN_ID_SYSTEM,
+};
+#define OP_KNOWN (sizeof(op_list) / sizeof(op_list[0]))
+#define OP_SLOTS (OP_KNOWN + 1)
+
+/* response codes with their own series (ref/handle.md §2.4); the last slot is "other" */
+static const uint32_t rc_list[] = {
+        HDL_RC_RESERVED,
+        HDL_RC_SUCCESS,
+        HDL_RC_ERROR,
+        HDL_RC_SERVER_BUSY,
+        HDL_RC_PROTOCOL_ERROR,
+        HDL_RC_OPERATION_NOT_SUPPORTED,
+        HDL_RC_RECURSION_LIMIT,
+        HDL_RC_SERVER_BACKUP,
+        HDL_RC_HANDLE_NOT_FOUND,
+        HDL_RC_HANDLE_ALREADY_EXISTS,
+        HDL_RC_INVALID_HANDLE,
+        HDL_RC_VALUES_NOT_FOUND,
+        HDL_RC_VALUE_ALREADY_EXISTS,
+        HDL_RC_INVALID_VALUE,
+        HDL_RC_OUT_OF_DATE_SITE_INFO,
+        HDL_RC_SERVER_NOT_RESP,
+        HDL_RC_SERVICE_REFERRAL,
+        HDL_RC_PREFIX_REFERRAL,
+        HDL_RC_INVALID_ADMIN,
+        HDL_RC_INSUFFICIENT_PERMS,
+        HDL_RC_AUTHENTICATION_NEEDED,
+        HDL_RC_AUTHENTICATION_FAILED,
+        HDL_RC_INVALID_CREDENTIAL,
+        HDL_RC_AUTHEN_TIMEOUT,
+        HDL_RC_AUTHEN_ERROR,
+        HDL_RC_SESSION_TIMEOUT,
+        HDL_RC_SESSION_FAILED,
+        HDL_RC_INVALID_SESSION_KEY,
+        HDL_RC_NEED_RSAKEY,
+        HDL_RC_INVALID_SESSION_SETUP,
+        HDL_RC_SESSION_REJECTED,
+        HDL_RC_REQUEST_LIMIT_DAILY,
+        HDL_RC_REGISTER_COUNT_LIMIT,
+        HDL_RC_PREFIX_LIMIT,
+};
+#define RC_KNOWN (sizeof(rc_list) / sizeof(rc_list[0]))
+#define RC_SLOTS (RC_KNOWN + 1)
+
+static const char *const route_list[] = {"api", "list", "proxy", "ops", "native"};
+#define ROUTE_KNOWN (sizeof(route_list) / sizeof(route_list[0]))
+#define ROUTE_SLOTS (ROUTE_KNOWN + 1)
+
+static const int status_list[] = {200, 201, 204, 206, 301, 302, 304, 400, 401, 403, 404, 405, 406,
+                                  408, 409, 411, 413, 414, 415, 429, 431, 500, 501, 502, 503, 504};
+#define STATUS_KNOWN   (sizeof(status_list) / sizeof(status_list[0]))
+#define STATUS_CLASSES 5 /* 1xx .. 5xx for statuses not in the list */
+#define STATUS_SLOTS   (STATUS_KNOWN + STATUS_CLASSES + 1)
+
+static const char *const proto_names[METRICS_PROTO_COUNT] = {"udp", "tcp", "http", "https"};
+static const char *const drop_names[METRICS_DROP_COUNT] = {"malformed", "ratelimit", "reasm",
+                                                           "connlimit"};
+
+/* finite histogram buckets: upper bound 2^i microseconds; one more slot counts the rest */
+#define LAT_SLOTS (METRICS_LAT_BUCKETS + 1)
+
+typedef _Atomic uint64_t counter;
+
+struct metrics_shard {
+	counter req[METRICS_PROTO_COUNT][OP_SLOTS][RC_SLOTS];
+	counter http[METRICS_PROTO_COUNT][ROUTE_SLOTS][STATUS_SLOTS];
+	counter lat[METRICS_PROTO_COUNT][LAT_SLOTS];
+	counter lat_sum_ns[METRICS_PROTO_COUNT];
+	counter drops[METRICS_DROP_COUNT];
+} __attribute__((aligned(64)));
+
+struct metrics {
+	unsigned nshards;
+	struct metrics_shard *shards;
+	_Atomic int64_t conns[METRICS_PROTO_COUNT];
+};
+
+/* Single-writer increment: relaxed load and store, no read-modify-write instruction. */
+static inline void
+bump(counter *c, uint64_t d)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + d,
+	                      memory_order_relaxed);
+}
+
+static inline uint64_t
+peek(counter *c)
+{
+	return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+int
+metrics_new(struct metrics **out, unsigned nshards)
+{
+	struct metrics *m;
+	void *mem = NULL;
+	size_t size;
+	unsigned i;
+
+	*out = NULL;
+	if (nshards == 0 || nshards > 4096) {
+		return IDR_EINVAL;
+	}
+	m = calloc(1, sizeof(*m));
+	if (m == NULL) {
+		return IDR_ENOMEM;
+	}
+	size = sizeof(struct metrics_shard) * nshards;
+	if (posix_memalign(&mem, 64, size) != 0) {
+		free(m);
+		return IDR_ENOMEM;
+	}
+	memset(mem, 0, size);
+	m->shards = mem;
+	m->nshards = nshards;
+	for (i = 0; i < METRICS_PROTO_COUNT; i++) {
+		atomic_init(&m->conns[i], 0);
+	}
+	*out = m;
+	return IDR_OK;
+}
+
+void
+metrics_free(struct metrics *m)
+{
+	if (m == NULL) {
+		return;
+	}
+	free(m->shards);
+	free(m);
+}
+
+struct metrics_shard *
+metrics_shard(struct metrics *m, unsigned i)
+{
+	if (m == NULL || i >= m->nshards) {
+		return NULL;
+	}
+	return &m->shards[i];
+}
+
+static size_t
+op_slot(uint32_t opcode)
+{
+	size_t i;
+
+	for (i = 0; i < OP_KNOWN; i++) {
+		if (op_list[i] == opcode) {
+			return i;
+		}
+	}
+	return OP_KNOWN;
+}
+
+static size_t
+rc_slot(uint32_t rc)
+{
+	size_t i;
+
+	/* the common answers first: they are at the front of the table */
+	for (i = 0; i < RC_KNOWN; i++) {
+		if (rc_list[i] == rc) {
+			return i;
+		}
+	}
+	return RC_KNOWN;
+}
+
+static size_t
+route_slot(const char *route)
+{
+	size_t i;
+
+	for (i = 0; route != NULL && i < ROUTE_KNOWN; i++) {
+		if (strcmp(route_list[i], route) == 0) {
+			return i;
+		}
+	}
+	return ROUTE_KNOWN;
+}
+
+static size_t
+status_slot(int status)
+{
+	size_t i;
+
+	for (i = 0; i < STATUS_KNOWN; i++) {
+		if (status_list[i] == status) {
+			return i;
+		}
+	}
+	if (status >= 100 && status <= 599) {
+		return STATUS_KNOWN + (size_t)(status / 100 - 1);
+	}
+	return STATUS_SLOTS - 1;
+}
+
+/* Smallest i with latency <= 2^i us; LAT_SLOTS - 1 when above the last finite bucket. */
+static size_t
+lat_slot(uint64_t ns)
+{
+	uint64_t us = ns / 1000 + (ns % 1000 != 0);
+	size_t i;
+
+	if (us <= 1) {
+		return 0;
+	}
+	i = (size_t)(64 - __builtin_clzll(us - 1));
+	return i < METRICS_LAT_BUCKETS ? i : LAT_SLOTS - 1;
+}
+
+static void
+count_latency(struct metrics_shard *s, enum metrics_proto p, uint64_t latency_ns)
+{
+	bump(&s->lat[p][lat_slot(latency_ns)], 1);
+	bump(&s->lat_sum_ns[p], latency_ns);
+}
+
+void
+metrics_request(struct metrics_shard *s, enum metrics_proto p, uint32_t opcode, uint32_t rc,
+                uint64_t latency_ns)
+{
+	if (s == NULL || (unsigned)p >= METRICS_PROTO_COUNT) {
+		return;
+	}
+	bump(&s->req[p][op_slot(opcode)][rc_slot(rc)], 1);
+	count_latency(s, p, latency_ns);
+}
+
+void
+metrics_http(struct metrics_shard *s, enum metrics_proto p, const char *route, int status,
+             uint64_t latency_ns)
+{
+	if (s == NULL || (unsigned)p >= METRICS_PROTO_COUNT) {
+		return;
+	}
+	bump(&s->http[p][route_slot(route)][status_slot(status)], 1);
+	count_latency(s, p, latency_ns);
+}
+
+void
+metrics_drop(struct metrics_shard *s, enum metrics_drop why)
+{
+	if (s == NULL || (unsigned)why >= METRICS_DROP_COUNT) {
+		return;
+	}
+	bump(&s->drops[why], 1);
+}
+
+void
+metrics_conn(struct metrics *m, enum metrics_proto p, int delta)
+{
+	if (m == NULL || (unsigned)p >= METRICS_PROTO_COUNT) {
+		return;
+	}
+	atomic_fetch_add_explicit(&m->conns[p], delta, memory_order_relaxed);
+}
+
+/* ---------------------------------------------------------------- rendering */
+
+static void
+family(struct wbuf *w, const char *name, const char *type, const char *help)
+{
+	wbuf_printf(w, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static uint64_t
+sum_req(struct metrics *m, size_t p, size_t op, size_t rc)
+{
+	uint64_t n = 0;
+	unsigned i;
+
+	for (i = 0; i < m->nshards; i++) {
+		n += peek(&m->shards[i].req[p][op][rc]);
+	}
+	return n;
+}
+
+/* The non-zero series of one (proto, opcode) pair. */
+static void
+render_requests_op(struct metrics *m, struct wbuf *w, size_t p, size_t op)
+{
+	const char *opname = op < OP_KNOWN ? hdl_op_name(op_list[op]) : "other";
+	size_t rc;
+	uint64_t n;
+
+	for (rc = 0; rc < RC_SLOTS; rc++) {
+		n = sum_req(m, p, op, rc);
+		if (n == 0) {
+			continue;
+		}
+		wbuf_printf(w, "idr_requests_total{proto=\"%s\",opcode=\"%s\",", proto_names[p],
+		            opname);
+		if (rc < RC_KNOWN) {
+			wbuf_printf(w, "rc=\"%u\"} %llu\n", (unsigned)rc_list[rc],
+			            (unsigned long long)n);
+		} else {
+			wbuf_printf(w, "rc=\"other\"} %llu\n", (unsigned long long)n);
+		}
+	}
+}
+
+static void
+render_requests(struct metrics *m, struct wbuf *w)
+{
+	size_t p, op;
+
+	family(w, "idr_requests_total", "counter",
+	       "Handle protocol requests answered, by transport, operation and response code.");
+	for (p = 0; p < METRICS_PROTO_COUNT; p++) {
+		for (op = 0; op < OP_SLOTS; op++) {
+			render_requests_op(m, w, p, op);
+		}
+	}
+}
+
+static void
+status_label(size_t slot, char *buf, size_t cap)
+{
+	if (slot < STATUS_KNOWN) {
+		snprintf(buf, cap, "%d", status_list[slot]);
+	} else if (slot < STATUS_KNOWN + STATUS_CLASSES) {
+		snprintf(buf, cap, "%zuxx", slot - STATUS_KNOWN + 1);
+	} else {
+		snprintf(buf, cap, "other");
+	}
+}
+
+/* The non-zero series of one (proto, route) pair. */
+static void
+render_http_route(struct metrics *m, struct wbuf *w, size_t p, size_t r)
+{
+	char code[16];
+	uint64_t n;
+	unsigned i;
+	size_t s;
+
+	for (s = 0; s < STATUS_SLOTS; s++) {
+		for (n = 0, i = 0; i < m->nshards; i++) {
+			n += peek(&m->shards[i].http[p][r][s]);
+		}
+		if (n == 0) {
+			continue;
+		}
+		status_label(s, code, sizeof(code));
+		wbuf_printf(w,
+		            "idr_http_requests_total{proto=\"%s\",route=\"%s\",code=\"%s\"} %llu\n",
+		            proto_names[p], r < ROUTE_KNOWN ? route_list[r] : "other", code,
+		            (unsigned long long)n);
+	}
+}
+
+static void
+render_http(struct metrics *m, struct wbuf *w)
+{
+	size_t p, r;
+
+	family(w, "idr_http_requests_total", "counter",
+	       "HTTP requests answered, by transport, route and status.");
+	for (p = 0; p < METRICS_PROTO_COUNT; p++) {
+		for (r = 0; r < ROUTE_SLOTS; r++) {
+			render_http_route(m, w, p, r);
+		}
+	}
+}
+
+static void
+render_histogram_proto(struct metrics *m, struct wbuf *w, size_t p)
+{
+	static const char name[] = "idr_request_duration_seconds";
+	uint64_t cum = 0, sum_ns = 0, us;
+	size_t b;
+	unsigned i;
+
+	for (b = 0; b < LAT_SLOTS; b++) {
+		for (i = 0; i < m->nshards; i++) {
+			cum += peek(&m->shards[i].lat[p][b]);
+		}
+		if (b == LAT_SLOTS - 1) {
+			break; /* the overflow slot only feeds +Inf */
+		}
+		us = 1ULL << b;
+		wbuf_printf(w, "%s_bucket{proto=\"%s\",le=\"%llu.%06llu\"} %llu\n", name,
+		            proto_names[p], (unsigned long long)(us / 1000000),
+		            (unsigned long long)(us % 1000000), (unsigned long long)cum);
+	}
+	for (i = 0; i < m->nshards; i++) {
+		sum_ns += peek(&m->shards[i].lat_sum_ns[p]);
+	}
+	/* +Inf and _count are the same total, so the histogram is consistent in one scrape */
+	wbuf_printf(w, "%s_bucket{proto=\"%s\",le=\"+Inf\"} %llu\n", name, proto_names[p],
+	            (unsigned long long)cum);
+	wbuf_printf(w, "%s_sum{proto=\"%s\"} %llu.%09llu\n", name, proto_names[p],
+	            (unsigned long long)(sum_ns / 1000000000ULL),
+	            (unsigned long long)(sum_ns % 1000000000ULL));
+	wbuf_printf(w, "%s_count{proto=\"%s\"} %llu\n", name, proto_names[p],
+	            (unsigned long long)cum);
+}
+
+static void
+render_drops_conns(struct metrics *m, struct wbuf *w)
+{
+	uint64_t n;
+	size_t d, p;
+	unsigned i;
+
+	family(w, "idr_dropped_total", "counter", "Requests dropped without an answer, by reason.");
+	for (d = 0; d < METRICS_DROP_COUNT; d++) {
+		for (n = 0, i = 0; i < m->nshards; i++) {
+			n += peek(&m->shards[i].drops[d]);
+		}
+		wbuf_printf(w, "idr_dropped_total{reason=\"%s\"} %llu\n", drop_names[d],
+		            (unsigned long long)n);
+	}
+	family(w, "idr_connections", "gauge", "Open connections, by transport.");
+	for (p = 0; p < METRICS_PROTO_COUNT; p++) {
+		int64_t c = atomic_load_explicit(&m->conns[p], memory_order_relaxed);
+
+		wbuf_printf(w, "idr_connections{proto=\"%s\"} %lld\n", proto_names[p],
+		            (long long)(c > 0 ? c : 0));
+	}
+}
+
+static void
+render_store(const struct reg_store_info *info, struct wbuf *w)
+{
+	family(w, "idr_store_bytes", "gauge",
+	       "Store size: pages in use, data file size and configured map size, bytes.");
+	wbuf_printf(w, "idr_store_bytes{kind=\"used\"} %llu\n",
+	            (unsigned long long)info->used_bytes);
+	wbuf_printf(w, "idr_store_bytes{kind=\"file\"} %llu\n",
+	            (unsigned long long)info->file_bytes);
+	wbuf_printf(w, "idr_store_bytes{kind=\"map\"} %llu\n", (unsigned long long)info->map_size);
+	family(w, "idr_store_records", "gauge", "Identifier records in the store.");
+	wbuf_printf(w, "idr_store_records %llu\n", (unsigned long long)info->records);
+	family(w, "idr_store_readers", "gauge", "Store reader slots in use.");
+	wbuf_printf(w, "idr_store_readers %u\n", info->readers);
+}
+
+void
+metrics_render(struct metrics *m, const struct reg_store_info *info, struct wbuf *out)
+{
+	size_t p;
+
+	render_requests(m, out);
+	render_http(m, out);
+	family(out, "idr_request_duration_seconds", "histogram",
+	       "Server-side time to answer a request, from receipt to encoded answer.");
+	for (p = 0; p < METRICS_PROTO_COUNT; p++) {
+		render_histogram_proto(m, out, p);
+	}
+	render_drops_conns(m, out);
+	if (info != NULL) {
+		render_store(info, out);
+	}
+}

@@ -1,0 +1,69 @@
+/*
+ * metrics.h - counters for /metrics (Prometheus text format 0.0.4).
+ *
+ * One struct metrics per daemon with one shard per worker thread, so the request path only
+ * touches its own cache lines (plain increments on the owning thread, relaxed atomic loads by
+ * the renderer). Gauges shared by threads (open connections) use atomics.
+ * Counted: requests by protocol, opcode and response code; HTTP answers by status class and
+ * route; request latency histogram (server time, log2 buckets from 1 us to ~4 s); dropped
+ * datagrams by reason; open connections by protocol; store size (passed at render time).
+ */
+#ifndef IDR_RESOLVER_CORE_METRICS_H
+#define IDR_RESOLVER_CORE_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "base/wbuf.h"
+#include "reg.h"
+
+#define METRICS_LAT_BUCKETS 23 /* le 1us, 2us, 4us, ... 2^22 us (~4.2 s), +Inf */
+
+enum metrics_proto {
+	METRICS_UDP = 0,
+	METRICS_TCP = 1,
+	METRICS_HTTP = 2,
+	METRICS_HTTPS = 3,
+	METRICS_PROTO_COUNT
+};
+
+enum metrics_drop {
+	METRICS_DROP_MALFORMED = 0, /* failed triage or parsing */
+	METRICS_DROP_RATELIMIT,     /* error answer suppressed by error_rate */
+	METRICS_DROP_REASM,         /* reassembly timed out or over memory */
+	METRICS_DROP_CONNLIMIT,     /* connection refused by a cap */
+	METRICS_DROP_COUNT
+};
+
+struct metrics;
+struct metrics_shard;
+
+int metrics_new(struct metrics **out, unsigned nshards) IDR_MUSTCHECK;
+void metrics_free(struct metrics *m);
+struct metrics_shard *metrics_shard(struct metrics *m, unsigned i);
+
+/** A Handle-protocol request answered (rc = the response code sent) in latency_ns. */
+void metrics_request(struct metrics_shard *s, enum metrics_proto p, uint32_t opcode, uint32_t rc,
+                     uint64_t latency_ns);
+
+/**
+ * An HTTP request answered with status on a route: "api", "list", "proxy", "ops" or "native"
+ * (Handle messages over HTTP); any other route, or NULL, is counted as "other". Statuses
+ * outside a fixed list of common ones are counted by class ("4xx").
+ */
+void metrics_http(struct metrics_shard *s, enum metrics_proto p, const char *route, int status,
+                  uint64_t latency_ns);
+
+void metrics_drop(struct metrics_shard *s, enum metrics_drop why);
+
+/** Connection gauge (thread-safe). */
+void metrics_conn(struct metrics *m, enum metrics_proto p, int delta);
+
+/**
+ * Render every metric in Prometheus text format, summing the shards.
+ * @param info  store figures to export (may be NULL).
+ */
+void metrics_render(struct metrics *m, const struct reg_store_info *info, struct wbuf *out);
+
+#endif /* IDR_RESOLVER_CORE_METRICS_H */

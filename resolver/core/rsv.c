@@ -1,0 +1,891 @@
+/*
+ * rsv.c - request dispatch: Handle protocol requests in, answers out, no I/O.
+ *
+ * Decisions taken here (ref/handle.md §2-§6 and Handle.Net 9 HandleServer):
+ *  - Read access. This node has no authentication yet (no sessions, no challenge/response), so
+ *    every request is served as public-only: values without PUBLIC_READ are left out of every
+ *    answer, with or without PO, and a request left with nothing gets 200 VALUES_NOT_FOUND.
+ *    Handle.Net would answer a non-PO request for such values with a 402 challenge (401 when
+ *    the value has no read bit at all); a stock client receiving 200 simply sees no values.
+ *  - Response header, as Handle.Net's HandleServer.sendResponse: the SiteInfoSerialNumber is
+ *    this node's HS_SITE serial (site_serial), and the AT flag is set on every answer when the
+ *    site is primary (site_primary). The §8 vectors were produced by the bare encoder (serial
+ *    0xffff, no AT): a configuration with site_serial 65535 and site_primary no reproduces them.
+ *  - The handle in a RESOLUTION answer is the one the client sent (Java echoes req.handle), so
+ *    a request that differs from the registered spelling only in case gets its own spelling
+ *    back; when they are equal (the common case) the stored wire body is copied verbatim.
+ *  - Expired requests (ExpirationTime in the past) are answered anyway, as Handle.Net does: the
+ *    field protects signed messages from replay, and we neither sign nor verify yet.
+ *  - AT (authoritative) needs nothing special: this node is the primary for what it hosts.
+ *  - Opcode 0 is a protocol error (Handle.Net's TCP handler: "Unknown opCode"); admin,
+ *    authentication, session, homing and replication opcodes and unknown ones get
+ *    RC_OPERATION_NOT_SUPPORTED (5) with a message.
+ *  - Protocol errors (4) are rate-limited per worker (error_rate per second); on TCP the
+ *    stream is closed after the answer (RSV_CLOSE), as Handle.Net closes after every error.
+ *
+ * Configuration snapshots: struct rsv_snap holds a deep copy of the configuration and the
+ * encoded HS_SITE; it never changes after publication. rsv_reload publishes a new one with the
+ * next generation number and retires the old one. Each worker takes the current snapshot at
+ * the start of a request and announces its generation; a retired snapshot is freed (by the
+ * next rsv_reload, rsv_worker_free or rsv_free) once every worker announces a later one.
+ * An idle worker therefore keeps the snapshots it may still use alive until its next request.
+ */
+#include "core/rsv.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/log.h"
+#include "core/site.h"
+#include "model/ident.h"
+
+#define RSV_EXPIRY       43200 /* answers expire 12 h after they are made (Handle.Net) */
+#define RSV_MSG_MAX      512
+#define RSV_MAX_FILTER   2048 /* the configuration's max_filter_items upper bound */
+#define RSV_SITE_MAX     ((size_t)256 * 1024)
+#define RSV_MSG_PFX_SHOW 200 /* characters of a prefix quoted in a message */
+
+struct rsv_snap {
+	uint64_t gen;
+	struct conf conf; /* deep copy, immutable */
+	struct wbuf site; /* encoded HS_SITE data */
+	struct rsv_snap *next;
+};
+
+struct rsv {
+	struct reg *reg;
+	struct metrics *m;
+	struct site_ports ports;
+	_Atomic(struct rsv_snap *) cur;
+	pthread_mutex_t lock; /* workers, retired, gen */
+	struct rsv_worker *workers;
+	struct rsv_snap *retired;
+	uint64_t gen;
+};
+
+struct rsv_worker {
+	struct rsv *r;
+	struct rsv_worker *next;
+	struct metrics_shard *ms;
+	struct reg_rtxn *txn;
+	struct rsv_snap *snap;
+	_Atomic uint64_t gen; /* generation of snap, read by reclaim */
+	uint64_t rx_ns;       /* receipt time set by the front end, 0 = none */
+	uint32_t err_sec;     /* error-rate window (unix second) and answers in it */
+	uint64_t err_count;
+	char msg[RSV_MSG_MAX];
+	uint8_t key[IDENT_HARD_MAX + sizeof(IDENT_ZERO_NA)];
+	uint32_t indexes[RSV_MAX_FILTER];
+	struct slice types[RSV_MAX_FILTER];
+	struct slice clumps[HDL_MAX_VALUES];
+};
+
+/* One request in flight. */
+struct req {
+	struct rsv_worker *w;
+	const struct hdl_msg *m;
+	enum rsv_proto proto;
+	struct wbuf *out;
+	size_t mark; /* out->len at entry */
+	uint32_t now;
+	uint32_t rc; /* response code answered */
+	enum rsv_action action;
+	struct hdl_resp_opts opts;
+};
+
+static struct log_ratelimit store_warn_rl;
+
+/* ---------------------------------------------------------------- snapshots */
+
+static int
+copy_string(char **dst, const char *src)
+{
+	*dst = NULL;
+	if (src != NULL && (*dst = strdup(src)) == NULL) {
+		return IDR_ENOMEM;
+	}
+	return IDR_OK;
+}
+
+static int
+copy_list(struct cfg_list *dst, const struct cfg_list *src)
+{
+	size_t j;
+
+	for (j = 0; j < src->n; j++) {
+		dst->v[j] = strdup(src->v[j]);
+		if (dst->v[j] == NULL) {
+			return IDR_ENOMEM;
+		}
+		dst->n = j + 1;
+	}
+	return IDR_OK;
+}
+
+/* Deep copy of a loaded configuration (strings and lists duplicated; free with conf_free). */
+static int
+conf_copy(struct conf *dst, const struct conf *src)
+{
+	const struct cfg_opt *t;
+	size_t n, i;
+	int rc = IDR_OK;
+
+	t = conf_table(&n);
+	*dst = *src;
+	/* first forget every borrowed pointer, so a failure frees only our own copies */
+	for (i = 0; i < n; i++) {
+		if (t[i].type == CFG_STRING || t[i].type == CFG_ENUM) {
+			*(char **)((char *)dst + t[i].offset) = NULL;
+		} else if (t[i].type == CFG_LIST) {
+			((struct cfg_list *)((char *)dst + t[i].offset))->n = 0;
+		}
+	}
+	for (i = 0; i < n && rc == IDR_OK; i++) {
+		const char *sf = (const char *)src + t[i].offset;
+		char *df = (char *)dst + t[i].offset;
+
+		if (t[i].type == CFG_STRING || t[i].type == CFG_ENUM) {
+			rc = copy_string((char **)df, *(char *const *)sf);
+		} else if (t[i].type == CFG_LIST) {
+			rc = copy_list((struct cfg_list *)df, (const struct cfg_list *)sf);
+		}
+	}
+	if (rc != IDR_OK) {
+		conf_free(dst);
+	}
+	return rc;
+}
+
+static void
+snap_free(struct rsv_snap *s)
+{
+	if (s == NULL) {
+		return;
+	}
+	conf_free(&s->conf);
+	wbuf_deinit(&s->site);
+	free(s);
+}
+
+static int
+snap_new(struct rsv_snap **out, const struct conf *c, const struct site_ports *ports, uint64_t gen)
+{
+	struct rsv_snap *s;
+	int rc;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		return IDR_ENOMEM;
+	}
+	s->gen = gen;
+	wbuf_init_heap(&s->site, RSV_SITE_MAX);
+	rc = conf_copy(&s->conf, c);
+	if (rc != IDR_OK) {
+		wbuf_deinit(&s->site);
+		free(s);
+		return rc;
+	}
+	rc = site_encode(&s->site, c, ports);
+	if (rc != IDR_OK) {
+		snap_free(s);
+		return rc;
+	}
+	*out = s;
+	return IDR_OK;
+}
+
+/* Free retired snapshots no worker can still use. Called with r->lock held. */
+static void
+reclaim(struct rsv *r)
+{
+	struct rsv_snap **pp = &r->retired, *s;
+	struct rsv_worker *w;
+	uint64_t min = UINT64_MAX, g;
+
+	for (w = r->workers; w != NULL; w = w->next) {
+		g = atomic_load_explicit(&w->gen, memory_order_acquire);
+		min = g < min ? g : min;
+	}
+	while ((s = *pp) != NULL) {
+		if (s->gen < min) {
+			*pp = s->next;
+			snap_free(s);
+		} else {
+			pp = &s->next;
+		}
+	}
+}
+
+/* Take the current snapshot for this request and announce its generation. */
+static inline void
+snap_pick(struct rsv_worker *w)
+{
+	struct rsv_snap *s = atomic_load_explicit(&w->r->cur, memory_order_acquire);
+
+	if (s != w->snap) {
+		w->snap = s;
+		atomic_store_explicit(&w->gen, s->gen, memory_order_release);
+	}
+}
+
+int
+rsv_new(struct rsv **out, struct reg *reg, const struct conf *conf, const struct rsv_ports *ports,
+        struct metrics *m)
+{
+	struct rsv_snap *s;
+	struct rsv *r;
+	int rc;
+
+	*out = NULL;
+	r = calloc(1, sizeof(*r));
+	if (r == NULL) {
+		return IDR_ENOMEM;
+	}
+	r->reg = reg;
+	r->m = m;
+	if (ports != NULL) {
+		r->ports.udp = ports->udp;
+		r->ports.tcp = ports->tcp;
+		r->ports.http = ports->http;
+		r->ports.https = ports->https;
+	} else {
+		site_ports_from_conf(conf, &r->ports);
+	}
+	rc = snap_new(&s, conf, &r->ports, 1);
+	if (rc != IDR_OK) {
+		free(r);
+		return rc;
+	}
+	if (pthread_mutex_init(&r->lock, NULL) != 0) {
+		snap_free(s);
+		free(r);
+		return IDR_ENOMEM;
+	}
+	r->gen = 1;
+	atomic_init(&r->cur, s);
+	*out = r;
+	return IDR_OK;
+}
+
+void
+rsv_free(struct rsv *r)
+{
+	struct rsv_snap *s;
+
+	if (r == NULL) {
+		return;
+	}
+	while ((s = r->retired) != NULL) {
+		r->retired = s->next;
+		snap_free(s);
+	}
+	snap_free(atomic_load(&r->cur));
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}
+
+int
+rsv_reload(struct rsv *r, const struct conf *conf)
+{
+	struct rsv_snap *s, *old;
+	int rc;
+
+	pthread_mutex_lock(&r->lock);
+	rc = snap_new(&s, conf, &r->ports, r->gen + 1);
+	if (rc == IDR_OK) {
+		r->gen++;
+		old = atomic_exchange_explicit(&r->cur, s, memory_order_acq_rel);
+		old->next = r->retired;
+		r->retired = old;
+		reclaim(r);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return rc;
+}
+
+struct slice
+rsv_site(struct rsv *r)
+{
+	return wbuf_slice(&atomic_load_explicit(&r->cur, memory_order_acquire)->site);
+}
+
+int
+rsv_worker_new(struct rsv *r, unsigned id, struct rsv_worker **out)
+{
+	struct rsv_worker *w;
+	int rc;
+
+	*out = NULL;
+	w = calloc(1, sizeof(*w));
+	if (w == NULL) {
+		return IDR_ENOMEM;
+	}
+	w->r = r;
+	w->ms = metrics_shard(r->m, id);
+	if (r->m != NULL && w->ms == NULL) {
+		free(w);
+		return IDR_EINVAL; /* id beyond the metrics shards */
+	}
+	rc = reg_read_begin(r->reg, &w->txn);
+	if (rc != IDR_OK) {
+		free(w);
+		return rc;
+	}
+	reg_read_reset(w->txn); /* renewed per request */
+	pthread_mutex_lock(&r->lock);
+	w->snap = atomic_load_explicit(&r->cur, memory_order_acquire);
+	atomic_init(&w->gen, w->snap->gen);
+	w->next = r->workers;
+	r->workers = w;
+	pthread_mutex_unlock(&r->lock);
+	*out = w;
+	return IDR_OK;
+}
+
+void
+rsv_worker_free(struct rsv_worker *w)
+{
+	struct rsv_worker **pp;
+	struct rsv *r;
+
+	if (w == NULL) {
+		return;
+	}
+	r = w->r;
+	pthread_mutex_lock(&r->lock);
+	for (pp = &r->workers; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	}
+	reclaim(r);
+	pthread_mutex_unlock(&r->lock);
+	reg_read_end(w->txn);
+	free(w);
+}
+
+struct metrics_shard *
+rsv_worker_metrics(struct rsv_worker *w)
+{
+	return w->ms;
+}
+
+const struct conf *
+rsv_worker_conf(struct rsv_worker *w)
+{
+	snap_pick(w);
+	return &w->snap->conf;
+}
+
+uint64_t
+rsv_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* vDSO: no system call */
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+void
+rsv_worker_rx_time(struct rsv_worker *w, uint64_t mono_ns)
+{
+	w->rx_ns = mono_ns;
+}
+
+/* Start of a request's latency: the front end's receipt time, else now. */
+static inline uint64_t
+start_ns(const struct rsv_worker *w)
+{
+	return w->rx_ns != 0 ? w->rx_ns : rsv_mono_ns();
+}
+
+/* ---------------------------------------------------------------- lookup */
+
+static void set_msg(struct rsv_worker *w, const char *fmt, ...) IDR_PRINTF(2, 3);
+
+static void
+set_msg(struct rsv_worker *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	/* a message cut at RSV_MSG_MAX is still a valid message: truncation is acceptable */
+	if (vsnprintf(w->msg, sizeof(w->msg), fmt, ap) < 0) {
+		w->msg[0] = '\0';
+	}
+	va_end(ap);
+}
+
+static void
+store_failure(struct rsv_worker *w, const char *what, int rc)
+{
+	set_msg(w, "internal error");
+	if (log_ratelimit_ok(&store_warn_rl, 5, 60)) {
+		log_warn("resolver: %s: %s", what, idr_strerror(rc));
+	}
+}
+
+int
+rsv_read_begin(struct rsv_worker *w, struct reg_rtxn **txn)
+{
+	int rc;
+
+	snap_pick(w);
+	rc = reg_read_renew(w->txn);
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	*txn = w->txn;
+	return IDR_OK;
+}
+
+void
+rsv_read_end(struct rsv_worker *w)
+{
+	reg_read_reset(w->txn);
+}
+
+bool
+rsv_filter_match(const struct rsv_filter *f, const struct value *v)
+{
+	bool match = f->nindexes == 0 && f->ntypes == 0;
+	size_t i;
+
+	for (i = 0; !match && i < f->nindexes; i++) {
+		match = f->indexes[i] == v->index;
+	}
+	for (i = 0; !match && i < f->ntypes; i++) {
+		match = value_type_match(v->type, f->types[i]);
+	}
+	return match && (!f->public_only || (v->perms & VALUE_PERM_PUBLIC_READ) != 0);
+}
+
+/* The folded store key of a parsed identifier; a bare `X` is looked up as `0.NA/X`. */
+static struct slice
+lookup_key(struct rsv_worker *w, const struct ident *id)
+{
+	static const char zna[] = IDENT_ZERO_NA "/";
+	size_t off = 0;
+
+	if (!id->has_slash) {
+		memcpy(w->key, zna, sizeof(zna) - 1);
+		off = sizeof(zna) - 1;
+	}
+	ident_fold(id->full.p, id->full.len, w->key + off);
+	return slice_make(w->key, off + id->full.len);
+}
+
+uint32_t
+rsv_lookup(struct rsv_worker *w, struct slice handle, struct rec_view *rec)
+{
+	struct ident_opts o = {(size_t)w->snap->conf.max_id_chars, true};
+	struct slice served, key;
+	struct ident id;
+	int rc;
+
+	w->msg[0] = '\0';
+	rc = ident_parse(&id, handle.p, handle.len, &o);
+	if (rc != IDR_OK) {
+		set_msg(w, "%s", idr_strerror(rc));
+		return HDL_RC_INVALID_HANDLE;
+	}
+	/* the prefix that must be hosted: P for P/S and for 0.NA/P, X for a bare X */
+	served = id.zero_na ? id.suffix : id.prefix;
+	rc = reg_prefix_check(w->txn, served);
+	if (rc == IDR_EPFX_UNKNOWN || rc == IDR_EPFX_DISABLED) {
+		set_msg(w, "prefix %.*s is not served here",
+		        (int)(served.len < RSV_MSG_PFX_SHOW ? served.len : RSV_MSG_PFX_SHOW),
+		        (const char *)served.p);
+		return HDL_RC_SERVER_NOT_RESP;
+	}
+	if (rc != IDR_OK) {
+		store_failure(w, "prefix lookup", rc);
+		return HDL_RC_ERROR;
+	}
+	key = lookup_key(w, &id);
+	rc = reg_get_folded(w->txn, key, rec);
+	if (rc == IDR_ENOENT) {
+		return HDL_RC_HANDLE_NOT_FOUND;
+	}
+	if (rc != IDR_OK) {
+		store_failure(w, "record lookup", rc);
+		return HDL_RC_ERROR;
+	}
+	return HDL_RC_SUCCESS;
+}
+
+const char *
+rsv_worker_message(struct rsv_worker *w)
+{
+	return w->msg;
+}
+
+/* ---------------------------------------------------------------- answers */
+
+static enum metrics_proto
+metrics_proto_of(enum rsv_proto p)
+{
+	switch (p) {
+	case RSV_PROTO_TCP:
+		return METRICS_TCP;
+	case RSV_PROTO_HTTP:
+		return METRICS_HTTP;
+	default:
+		return METRICS_UDP;
+	}
+}
+
+static int
+answer_error(struct req *q, uint32_t rc, const char *msg)
+{
+	q->rc = rc;
+	return hdl_resp_error(q->out, q->m, rc, slice_cstr(msg), &q->opts);
+}
+
+/* A protocol error answer (4), within the per-worker error_rate; else nothing is sent. */
+static int
+answer_protocol(struct req *q, const char *msg)
+{
+	struct rsv_worker *w = q->w;
+	uint64_t rate = w->snap->conf.error_rate;
+
+	q->action = q->proto == RSV_PROTO_TCP ? RSV_CLOSE : RSV_REPLY;
+	if (rate != 0) {
+		if (q->now != w->err_sec) {
+			w->err_sec = q->now;
+			w->err_count = 0;
+		}
+		if (w->err_count >= rate) {
+			q->action = q->proto == RSV_PROTO_TCP ? RSV_CLOSE : RSV_DROP;
+			metrics_drop(w->ms, METRICS_DROP_RATELIMIT);
+			return IDR_OK;
+		}
+		w->err_count++;
+	}
+	return answer_error(q, HDL_RC_PROTOCOL_ERROR, msg);
+}
+
+/* Unfiltered answer whose handle spelling differs from the stored one: request handle +
+ * stored count and clumps. */
+static int
+answer_stored_as(struct req *q, struct slice handle, const struct rec_view *rec)
+{
+	struct hdl_build b;
+	struct rbuf body;
+	int rc;
+
+	rbuf_init(&body, rec->body.p, rec->body.len);
+	(void)rbuf_str(&body, HDL_MAX_HANDLE_LEN);
+	if (rbuf_error(&body) != IDR_OK) {
+		return rbuf_error(&body);
+	}
+	rc = hdl_resp_begin(&b, q->out, q->m, HDL_RC_SUCCESS, &q->opts);
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	hdl_build_handle(&b, handle);
+	hdl_build_bytes(&b, rbuf_bytes(&body, rbuf_left(&body)));
+	return hdl_build_end(&b);
+}
+
+static int
+answer_values(struct req *q, const struct hdl_res_req *rr, const struct rec_view *rec)
+{
+	struct rsv_filter f = {rr->indexes, rr->nindexes, rr->types, rr->ntypes, false};
+	struct rsv_worker *w = q->w;
+	size_t n = 0, hidden = 0;
+	struct slice clump;
+	struct value v;
+	struct rbuf r;
+	int rc;
+
+	rbuf_init(&r, rec->values.p, rec->values.len);
+	while ((rc = hdl_clump_next(&r, &v, &clump)) == IDR_OK && n < HDL_MAX_VALUES) {
+		if (!rsv_filter_match(&f, &v)) {
+			continue;
+		}
+		if ((v.perms & VALUE_PERM_PUBLIC_READ) == 0) {
+			hidden++; /* no authentication yet: only public values are served */
+			continue;
+		}
+		w->clumps[n++] = clump;
+	}
+	if (rc != IDR_ENOENT && rc != IDR_OK) {
+		store_failure(w, "stored record does not decode", rc);
+		return answer_error(q, HDL_RC_ERROR, w->msg);
+	}
+	if (n == 0) {
+		return answer_error(q, HDL_RC_VALUES_NOT_FOUND, "");
+	}
+	q->rc = HDL_RC_SUCCESS;
+	if (rr->nindexes == 0 && rr->ntypes == 0 && hidden == 0) {
+		if (slice_eq(rr->handle, rec->handle)) {
+			return hdl_resp_resolution_stored(q->out, q->m, rec->body, &q->opts);
+		}
+		return answer_stored_as(q, rr->handle, rec);
+	}
+	return hdl_resp_resolution(q->out, q->m, rr->handle, w->clumps, n, &q->opts);
+}
+
+static int
+do_resolution(struct req *q)
+{
+	struct rsv_worker *w = q->w;
+	size_t cap = (size_t)w->snap->conf.max_filter_items;
+	struct reg_rtxn *txn;
+	struct hdl_res_req rr;
+	struct rec_view rec;
+	struct rbuf body;
+	uint32_t code;
+	int rc;
+
+	cap = cap < RSV_MAX_FILTER ? cap : RSV_MAX_FILTER;
+	rbuf_init(&body, q->m->body.p, q->m->body.len);
+	rc = hdl_res_req_parse(&body, &rr, w->indexes, cap, w->types, cap);
+	if (rc == IDR_ELIMIT) {
+		set_msg(w,
+		        "resolution request over a limit: handle 2048 bytes, type %u bytes, %zu "
+		        "indexes or types",
+		        (unsigned)HDL_MAX_TYPE_LEN, cap);
+		return answer_protocol(q, w->msg);
+	}
+	if (rc != IDR_OK) {
+		return answer_protocol(q, "malformed resolution request body");
+	}
+	rc = rsv_read_begin(w, &txn);
+	if (rc != IDR_OK) {
+		store_failure(w, "read transaction", rc);
+		/* every reader slot taken (local tools, too many workers): busy, try again */
+		return rc == IDR_EREADERS ? answer_error(q, HDL_RC_SERVER_BUSY, "server busy")
+		                          : answer_error(q, HDL_RC_ERROR, w->msg);
+	}
+	code = rsv_lookup(w, rr.handle, &rec);
+	if (code == HDL_RC_SUCCESS) {
+		rc = answer_values(q, &rr, &rec); /* copies the stored bytes before the reset */
+	} else {
+		rc = answer_error(q, code, w->msg);
+	}
+	rsv_read_end(w);
+	return rc;
+}
+
+static int
+do_siteinfo(struct req *q)
+{
+	struct slice handle;
+	struct rbuf body;
+
+	/* the body names a handle (Java sends "/"); an empty body is tolerated */
+	rbuf_init(&body, q->m->body.p, q->m->body.len);
+	if (q->m->body.len > 0 && hdl_handle_req_parse(&body, &handle) != IDR_OK) {
+		return answer_protocol(q, "malformed site information request body");
+	}
+	q->rc = HDL_RC_SUCCESS;
+	return hdl_resp_siteinfo(q->out, q->m, wbuf_slice(&q->w->snap->site), &q->opts);
+}
+
+static const char *
+unsupported_msg(uint32_t opcode)
+{
+	if ((opcode >= HDL_OC_CREATE_HANDLE && opcode <= HDL_OC_LIST_NA) ||
+	    (opcode >= HDL_OC_HOME_NA && opcode <= HDL_OC_LIST_HOMED_NAS)) {
+		return "admin operations are not enabled on this node yet";
+	}
+	if (opcode == HDL_OC_CHALLENGE_RESPONSE || opcode == HDL_OC_VERIFY_RESPONSE ||
+	    opcode == HDL_OC_LOGIN || opcode == HDL_OC_LOGIN_ID_SYSTEM) {
+		return "authentication is not enabled on this node yet";
+	}
+	if (opcode >= HDL_OC_SESSION_SETUP && opcode <= HDL_OC_SESSION_EXCHANGEKEY) {
+		return "sessions are not supported by this node";
+	}
+	if (opcode >= HDL_OC_GET_NEXT_TXN_ID && opcode <= HDL_OC_BACKUP_SERVER) {
+		return "replication is not supported by this node";
+	}
+	return "unknown operation code";
+}
+
+static int
+dispatch(struct req *q)
+{
+	const struct hdl_header *h = &q->m->hdr;
+
+	if (h->recursion > HDL_MAX_RECURSION) {
+		set_msg(q->w, "recursion count %u is over the limit of %d", (unsigned)h->recursion,
+		        HDL_MAX_RECURSION);
+		return answer_error(q, HDL_RC_RECURSION_LIMIT, q->w->msg);
+	}
+	switch (h->opcode) {
+	case HDL_OC_RESOLUTION:
+		return do_resolution(q);
+	case HDL_OC_GET_SITEINFO:
+		return do_siteinfo(q);
+	case HDL_OC_RESERVED:
+		return answer_protocol(q, "operation code 0 is not a request");
+	default:
+		return answer_error(q, HDL_RC_OPERATION_NOT_SUPPORTED, unsupported_msg(h->opcode));
+	}
+}
+
+/* Forget a partial answer: out back to its length at entry, error cleared. */
+static void
+out_rewind(struct req *q)
+{
+	q->out->len = q->mark;
+	q->out->err = IDR_OK;
+}
+
+/* An answer that could not be encoded becomes RC_ERROR; if even that fails, nothing. */
+static void
+answer_failed(struct req *q, int err)
+{
+	out_rewind(q);
+	if (err == IDR_ELIMIT || err == IDR_ETOOBIG) {
+		set_msg(q->w, "the answer is larger than a Handle message may be");
+	} else {
+		store_failure(q->w, "encoding an answer", err);
+	}
+	if (answer_error(q, HDL_RC_ERROR, q->w->msg) != IDR_OK) {
+		out_rewind(q);
+		q->action = q->proto == RSV_PROTO_TCP ? RSV_CLOSE : RSV_DROP;
+	}
+}
+
+static enum rsv_action
+run(struct rsv_worker *w, const struct hdl_msg *m, enum rsv_proto proto, uint32_t now,
+    struct wbuf *out, uint64_t t0, const char *malformed)
+{
+	const struct conf *c = &w->snap->conf;
+	struct req q;
+	int rc;
+
+	memset(&q, 0, sizeof(q));
+	q.w = w;
+	q.m = m;
+	q.proto = proto;
+	q.out = out;
+	q.mark = out->len;
+	q.now = now;
+	q.action = RSV_REPLY;
+	q.opts.expiration = now + RSV_EXPIRY;
+	q.opts.site_serial = (uint16_t)c->site_serial;
+	q.opts.add_flags = c->site_primary ? HDL_FLAG_AT : 0;
+	rc = malformed != NULL ? answer_protocol(&q, malformed) : dispatch(&q);
+	if (rc != IDR_OK) {
+		answer_failed(&q, rc);
+	}
+	if (out->len > q.mark) {
+		metrics_request(w->ms, metrics_proto_of(proto), m->hdr.opcode, q.rc,
+		                rsv_mono_ns() - t0);
+		if (log_enabled(LOG_DEBUG)) {
+			log_debug("request id %u op %u answered rc %u (%zu bytes)",
+			          m->env.request_id, (unsigned)m->hdr.opcode, (unsigned)q.rc,
+			          out->len - q.mark);
+		}
+	}
+	return q.action;
+}
+
+/* A parsed message: answer it unless it is a response (answering those invites loops). */
+static enum rsv_action
+handle_parsed(struct rsv_worker *w, const struct hdl_msg *req, enum rsv_proto proto, uint32_t now,
+              struct wbuf *out, uint64_t t0)
+{
+	if (req->hdr.rc != HDL_RC_RESERVED) {
+		metrics_drop(w->ms, METRICS_DROP_MALFORMED);
+		return proto == RSV_PROTO_TCP ? RSV_CLOSE : RSV_DROP;
+	}
+	return run(w, req, proto, now, out, t0, NULL);
+}
+
+enum rsv_action
+rsv_handle_msg(struct rsv_worker *w, const struct hdl_msg *req, enum rsv_proto proto, uint32_t now,
+               struct wbuf *out)
+{
+	uint64_t t0 = start_ns(w);
+
+	snap_pick(w);
+	return handle_parsed(w, req, proto, now, out, t0);
+}
+
+/*
+ * The header of a message whose framing is wrong (BodyLength or CredentialLength do not fit,
+ * or the unit is not exactly MessageLength long), read so the error answer can name the
+ * request. raw covers the header and what arrived of the body.
+ */
+static bool
+header_only(const struct hdl_envelope *env, struct slice msg, struct hdl_msg *m)
+{
+	struct rbuf r, all;
+	size_t body;
+
+	memset(m, 0, sizeof(*m));
+	m->env = *env;
+	rbuf_init(&r, msg.p, msg.len);
+	m->hdr.opcode = rbuf_u32(&r);
+	m->hdr.rc = rbuf_u32(&r);
+	m->hdr.flags = rbuf_u32(&r);
+	m->hdr.site_serial = rbuf_u16(&r);
+	m->hdr.recursion = rbuf_u8(&r);
+	rbuf_skip(&r, 1);
+	m->hdr.expiration = rbuf_u32(&r);
+	m->hdr.body_len = rbuf_u32(&r);
+	if (rbuf_error(&r) != IDR_OK) {
+		return false;
+	}
+	body = rbuf_left(&r) < m->hdr.body_len ? rbuf_left(&r) : m->hdr.body_len;
+	rbuf_init(&all, msg.p, msg.len);
+	m->raw = rbuf_bytes(&all, HDL_HEADER_LEN + body);
+	return true;
+}
+
+/* What is wrong with a message header_only could read. */
+static const char *
+framing_error(const struct hdl_envelope *env, struct slice msg, const struct hdl_msg *m)
+{
+	if (msg.len < env->msg_len) {
+		return "message is shorter than its MessageLength";
+	}
+	if (msg.len > env->msg_len) {
+		return "bytes follow the message: MessageLength is too small";
+	}
+	if (m->hdr.body_len > msg.len - HDL_HEADER_LEN) {
+		return "BodyLength runs past the end of the message";
+	}
+	return "CredentialLength does not match the rest of the message";
+}
+
+enum rsv_action
+rsv_handle(struct rsv_worker *w, const uint8_t *unit, size_t len, enum rsv_proto proto,
+           uint32_t now, struct wbuf *out)
+{
+	enum rsv_action drop = proto == RSV_PROTO_TCP ? RSV_CLOSE : RSV_DROP;
+	uint64_t t0 = start_ns(w);
+	struct hdl_envelope env;
+	struct hdl_msg m;
+	struct slice msg;
+	struct rbuf r;
+
+	snap_pick(w);
+	rbuf_init(&r, unit, len);
+	if (hdl_envelope_parse(&r, &env) != IDR_OK ||
+	    hdl_envelope_check(&env, (size_t)w->snap->conf.max_request_size) != IDR_OK) {
+		metrics_drop(w->ms, METRICS_DROP_MALFORMED);
+		return drop;
+	}
+	msg = rbuf_bytes(&r, rbuf_left(&r));
+	if (msg.len == env.msg_len && hdl_msg_parse_message(&env, msg, &m) == IDR_OK) {
+		return handle_parsed(w, &m, proto, now, out, t0);
+	}
+	if (!header_only(&env, msg, &m) || m.hdr.rc != HDL_RC_RESERVED) {
+		metrics_drop(w->ms, METRICS_DROP_MALFORMED);
+		return drop;
+	}
+	return run(w, &m, proto, now, out, t0, framing_error(&env, msg, &m));
+}

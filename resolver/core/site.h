@@ -1,0 +1,81 @@
+/*
+ * site.h - this node's HS_SITE (ref/handle.md §4.1), built from the daemon configuration and the
+ * ports its listeners are bound to. OC_GET_SITEINFO answers with these bytes and clients use
+ * them to find our interfaces, our protocol version and our public key.
+ *
+ * The site has one server (id 1). Its address is the first site_address, else the address of
+ * the first UDP, TCP, HTTP or HTTPS listener, in that order; a wildcard listener address
+ * (0.0.0.0 or ::) is published as it is, with a warning in the log, because no address clients
+ * could use is known (set site_address). Interfaces follow the Handle.Net defaults for each
+ * bound listener: TCP admin+query, UDP query, HTTP admin+query, HTTPS admin+query. Version 1,
+ * protocol 2.11, hash option 2 (whole handle), attribute desc = site_description, primary mask
+ * 0x80 when site_primary. The public key is the HS_PUBKEY encoding of server_key (RSA or DSA,
+ * see crypto_hs_pubkey_file), empty when no key is configured.
+ *
+ * Functions run at start and on reload (main thread); they keep no state.
+ */
+#ifndef IDR_RESOLVER_CORE_SITE_H
+#define IDR_RESOLVER_CORE_SITE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "base/slice.h"
+#include "base/wbuf.h"
+#include "core/conf.h"
+
+#define SITE_SERVER_ID 1
+
+/** Bound ports of the listeners (0 = no such listener). */
+struct site_ports {
+	uint16_t udp, tcp, http, https;
+};
+
+/**
+ * Parse an address as written in the configuration: `a.b.c.d`, `a.b.c.d:port`, `[v6]`,
+ * `[v6]:port` or a bare IPv6 address, into the 16-byte HS_SITE form (IPv4 as 12 zero bytes and
+ * the 4 address bytes, not ::ffff-mapped).
+ * @param port      receives the port, 0 when none was given (may be NULL).
+ * @param has_port  set to whether a port was given (may be NULL).
+ * @return IDR_OK or IDR_EINVAL (not an IP literal, bad brackets or port > 65535).
+ */
+int site_addr_parse(const char *text, uint8_t addr[16], uint16_t *port,
+                    bool *has_port) IDR_MUSTCHECK;
+
+/** True if addr is all zeros (0.0.0.0 or ::). */
+bool site_addr_is_wildcard(const uint8_t addr[16]);
+
+/**
+ * Ports from the configuration: the port of the first entry of each listen list (0 if the list
+ * is empty or the entry has no readable port). Front ends that bind port 0 pass the real ports
+ * to site_encode instead.
+ */
+void site_ports_from_conf(const struct conf *c, struct site_ports *out);
+
+/**
+ * Choose the published server address (see the header comment).
+ * @param wildcard  set when the chosen address is a wildcard (may be NULL).
+ * @return IDR_OK or IDR_ECONFIG (an unparsable site_address or listen address; logged).
+ */
+int site_address(const struct conf *c, uint8_t addr[16], bool *wildcard) IDR_MUSTCHECK;
+
+/**
+ * Append this node's HS_SITE data to out.
+ * @param ports   bound ports; NULL means site_ports_from_conf.
+ * @param pubkey  HS_PUBKEY encoding of the server key (empty: no key published).
+ * @return IDR_OK, IDR_ECONFIG (bad address, logged), IDR_ETOOBIG (out full) or IDR_ENOMEM.
+ *         On error out's length is unchanged.
+ */
+int site_build(struct wbuf *out, const struct conf *c, const struct site_ports *ports,
+               struct slice pubkey) IDR_MUSTCHECK;
+
+/**
+ * site_build with the public key read from server_key (if set).
+ * @return as site_build, plus IDR_ECONFIG when server_key cannot be read or is not an RSA/DSA
+ *         key (logged with the reason), IDR_ENOMEM.
+ */
+int site_encode(struct wbuf *out, const struct conf *c,
+                const struct site_ports *ports) IDR_MUSTCHECK;
+
+#endif /* IDR_RESOLVER_CORE_SITE_H */

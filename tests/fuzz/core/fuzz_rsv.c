@@ -1,0 +1,101 @@
+/*
+ * fuzz_rsv.c - raw bytes through the request dispatcher, as UDP and as TCP, against an
+ * in-memory registry holding a hosted prefix and a record. Any input must give a drop, a
+ * close, or exactly one well-formed response unit (envelope + MessageLength bytes) that
+ * parses as a response.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/conf.h"
+#include "core/metrics.h"
+#include "core/rsv.h"
+#include "hdl/hdl.h"
+#include "reg.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct {
+	struct reg *reg;
+	struct conf conf;
+	struct metrics *m;
+	struct rsv *r;
+	struct rsv_worker *w;
+	struct wbuf out;
+} fx;
+
+static void
+setup(void)
+{
+	struct rsv_ports ports = {2641, 2641, 8000, 0};
+	struct reg_opts o;
+	struct reg_wtxn *wt;
+	struct value v;
+
+	memset(&o, 0, sizeof(o));
+	o.memory = true;
+	if (reg_init(&fx.reg, &o, "88.100", "fuzz") != IDR_OK ||
+	    reg_write_begin(fx.reg, "fuzz", &wt) != IDR_OK) {
+		abort();
+	}
+	if (reg_prefix_add(wt, SLICE_LIT("88.100.1"), SLICE_LIT("fuzz"), REG_PFX_ENABLED, NULL) !=
+	    IDR_OK) {
+		abort();
+	}
+	memset(&v, 0, sizeof(v));
+	v.index = 1;
+	v.ttl = 86400;
+	v.perms = VALUE_PERM_DEFAULT;
+	v.type = SLICE_LIT("URL");
+	v.data = SLICE_LIT("https://example.com/a");
+	if (reg_create(wt, SLICE_LIT("88.100.1/abc"), REC_KIND_PART, &v, 1, 0, NULL) != IDR_OK ||
+	    reg_write_commit(wt) != IDR_OK) {
+		abort();
+	}
+	/* no error rate limit, so every malformed input reaches the error path */
+	if (conf_load(&fx.conf, NULL, NULL, NULL) != IDR_OK) {
+		abort();
+	}
+	fx.conf.error_rate = 0;
+	if (metrics_new(&fx.m, 1) != IDR_OK || rsv_new(&fx.r, fx.reg, &fx.conf, &ports, fx.m) ||
+	    rsv_worker_new(fx.r, 0, &fx.w) != IDR_OK) {
+		abort();
+	}
+	wbuf_init_heap(&fx.out, HDL_MAX_UNIT_LEN);
+}
+
+static void
+check_reply(enum rsv_action a)
+{
+	struct rbuf in;
+	struct hdl_msg m;
+
+	if (a == RSV_DROP) {
+		if (wbuf_len(&fx.out) != 0) {
+			abort();
+		}
+		return;
+	}
+	if (a == RSV_CLOSE && wbuf_len(&fx.out) == 0) {
+		return;
+	}
+	rbuf_init(&in, wbuf_data(&fx.out), wbuf_len(&fx.out));
+	if (hdl_msg_parse(&in, &m) != IDR_OK || rbuf_left(&in) != 0 || m.hdr.rc == 0) {
+		abort();
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (fx.w == NULL) {
+		setup();
+	}
+	wbuf_reset(&fx.out);
+	check_reply(rsv_handle(fx.w, data, size, RSV_PROTO_UDP, 1700000000u, &fx.out));
+	wbuf_reset(&fx.out);
+	check_reply(rsv_handle(fx.w, data, size, RSV_PROTO_TCP, 1700000000u, &fx.out));
+	return 0;
+}

@@ -1,0 +1,236 @@
+/*
+ * test_pfx.c - prefix records (pfx.h) and prefix state names (reg.h): round trip, every
+ * truncation point, every length field one past its limit, each malformed field, encoder
+ * refusals, state names/labels/parsing. Hosting rules are tested in test_reg.c.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "base/wbuf.h"
+#include "model/ident.h"
+#include "pfx.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#define OFF_FORMAT   0
+#define OFF_STATE    1
+#define OFF_FLAGS    2
+#define OFF_RESERVED 3
+#define OFF_NAMELEN  20
+
+static size_t
+sample(uint8_t *buf, size_t cap, struct reg_prefix *p)
+{
+	struct wbuf w;
+
+	memset(p, 0, sizeof(*p));
+	p->name = SLICE_LIT("88.118.Ab");
+	p->owner = SLICE_LIT("Acme 制造有限公司");
+	p->state = REG_PFX_REVIEWING;
+	p->node = true;
+	p->created = 1700000000;
+	p->changed = 1700000500;
+	wbuf_init(&w, buf, cap);
+	assert_int_equal(pfx_encode(&w, p), IDR_OK);
+	return wbuf_len(&w);
+}
+
+static void
+test_pfx_roundtrip(void **state)
+{
+	uint8_t buf[256];
+	struct reg_prefix in, out;
+	size_t len;
+
+	(void)state;
+	len = sample(buf, sizeof(buf), &in);
+	assert_int_equal(len, PFX_FIXED_LEN + in.name.len + in.owner.len);
+	assert_int_equal(buf[OFF_FORMAT], PFX_FORMAT);
+	assert_int_equal(buf[OFF_FLAGS], PFX_FLAG_NODE);
+	assert_int_equal(pfx_decode(slice_make(buf, len), &out), IDR_OK);
+	assert_true(slice_eq(out.name, in.name));
+	assert_true(slice_eq(out.owner, in.owner));
+	assert_int_equal(out.state, REG_PFX_REVIEWING);
+	assert_true(out.node);
+	assert_int_equal(out.created, in.created);
+	assert_int_equal(out.changed, in.changed);
+
+	/* an enterprise prefix with an empty owner */
+	in.node = false;
+	in.owner = SLICE_LIT("");
+	in.state = REG_PFX_DISABLED;
+	{
+		struct wbuf w;
+
+		wbuf_init(&w, buf, sizeof(buf));
+		assert_int_equal(pfx_encode(&w, &in), IDR_OK);
+		len = wbuf_len(&w);
+	}
+	assert_int_equal(buf[OFF_FLAGS], 0);
+	assert_int_equal(pfx_decode(slice_make(buf, len), &out), IDR_OK);
+	assert_false(out.node);
+	assert_int_equal(out.owner.len, 0);
+	assert_int_equal(out.state, REG_PFX_DISABLED);
+}
+
+static void
+test_pfx_truncated(void **state)
+{
+	uint8_t buf[256];
+	struct reg_prefix in, out;
+	size_t len, i;
+
+	(void)state;
+	len = sample(buf, sizeof(buf), &in);
+	for (i = 0; i < len; i++) {
+		out.state = 77;
+		assert_int_equal(pfx_decode(slice_make(buf, i), &out), IDR_EPROTO);
+		assert_int_equal(out.state, 77); /* untouched on error */
+	}
+}
+
+static void
+test_pfx_malformed(void **state)
+{
+	static const struct {
+		size_t off;
+		uint8_t val;
+		int rc;
+	} cases[] = {
+	        {OFF_FORMAT, 0, IDR_ESCHEMA},  {OFF_FORMAT, 2, IDR_ESCHEMA},
+	        {OFF_STATE, 6, IDR_EPROTO},    {OFF_STATE, 0xff, IDR_EPROTO},
+	        {OFF_FLAGS, 0x02, IDR_EPROTO}, {OFF_FLAGS, 0x81, IDR_EPROTO},
+	        {OFF_RESERVED, 1, IDR_EPROTO}, {OFF_NAMELEN + 2, 1, IDR_EPROTO},
+	};
+	uint8_t buf[256];
+	struct reg_prefix in, out;
+	size_t len, i;
+
+	(void)state;
+	len = sample(buf, sizeof(buf), &in);
+	for (i = 0; i < ARRAY_LEN(cases); i++) {
+		uint8_t copy[256];
+
+		memcpy(copy, buf, len);
+		copy[cases[i].off] = cases[i].val;
+		assert_int_equal(pfx_decode(slice_make(copy, len), &out), cases[i].rc);
+	}
+	buf[len] = 'x';
+	assert_int_equal(pfx_decode(slice_make(buf, len + 1), &out), IDR_EPROTO);
+}
+
+static void
+test_pfx_limits(void **state)
+{
+	static uint8_t big[8192];
+	struct reg_prefix p, out;
+	struct wbuf w;
+	uint8_t *v;
+	size_t len;
+
+	(void)state;
+	memset(big, 'a', sizeof(big));
+	memset(&p, 0, sizeof(p));
+	p.state = REG_PFX_ENABLED;
+	p.name = slice_make(big, IDENT_HARD_MAX);
+	p.owner = slice_make(big, PFX_MAX_OWNER);
+	wbuf_init_heap(&w, 1u << 16);
+	assert_int_equal(pfx_encode(&w, &p), IDR_OK);
+	v = wbuf_steal(&w, &len);
+	assert_int_equal(pfx_decode(slice_make(v, len), &out), IDR_OK);
+	/* name length one past the limit */
+	v[OFF_NAMELEN + 3] = (uint8_t)((IDENT_HARD_MAX + 1) & 0xff);
+	v[OFF_NAMELEN + 2] = (uint8_t)((IDENT_HARD_MAX + 1) >> 8);
+	assert_int_equal(pfx_decode(slice_make(v, len), &out), IDR_ELIMIT);
+	v[OFF_NAMELEN + 3] = (uint8_t)(IDENT_HARD_MAX & 0xff);
+	v[OFF_NAMELEN + 2] = (uint8_t)(IDENT_HARD_MAX >> 8);
+	/* owner length one past the limit */
+	v[OFF_NAMELEN + 4 + IDENT_HARD_MAX + 3] = (uint8_t)((PFX_MAX_OWNER + 1) & 0xff);
+	v[OFF_NAMELEN + 4 + IDENT_HARD_MAX + 2] = (uint8_t)((PFX_MAX_OWNER + 1) >> 8);
+	assert_int_equal(pfx_decode(slice_make(v, len), &out), IDR_ELIMIT);
+	free(v);
+
+	/* the encoder refuses what the decoder would */
+	p.name = slice_make(big, IDENT_HARD_MAX + 1);
+	wbuf_init_heap(&w, 1u << 16);
+	assert_int_equal(pfx_encode(&w, &p), IDR_ELIMIT);
+	p.name = SLICE_LIT("88.1");
+	p.owner = slice_make(big, PFX_MAX_OWNER + 1);
+	assert_int_equal(pfx_encode(&w, &p), IDR_ELIMIT);
+	p.owner = SLICE_LIT("o");
+	p.state = 6;
+	assert_int_equal(pfx_encode(&w, &p), IDR_EPFX_STATE);
+	p.state = -1;
+	assert_int_equal(pfx_encode(&w, &p), IDR_EPFX_STATE);
+	assert_int_equal(wbuf_len(&w), 0);
+	wbuf_deinit(&w);
+	p.state = 0;
+	wbuf_init(&w, big, PFX_FIXED_LEN); /* too small for name and owner */
+	assert_int_equal(pfx_encode(&w, &p), IDR_ETOOBIG);
+}
+
+static void
+test_pfx_state_names(void **state)
+{
+	static const struct {
+		const char *in;
+		int rc;
+		int state;
+	} cases[] = {
+	        {"0", IDR_OK, 0},
+	        {"5", IDR_OK, 5},
+	        {"enabled", IDR_OK, 1},
+	        {"ENABLED", IDR_OK, 1},
+	        {"deleting", IDR_OK, 2},
+	        {"rejected", IDR_OK, 3},
+	        {"pending", IDR_OK, 4},
+	        {"Reviewing", IDR_OK, 5},
+	        {"停用", IDR_OK, 0},
+	        {"审核中", IDR_OK, 5},
+	        {"6", IDR_EPFX_STATE, -1},
+	        {"-1", IDR_EPFX_STATE, -1},
+	        {"", IDR_EPFX_STATE, -1},
+	        {"1 ", IDR_EPFX_STATE, -1},
+	        {"enable", IDR_EPFX_STATE, -1},
+	};
+	size_t i;
+	int s;
+
+	(void)state;
+	for (i = 0; i < ARRAY_LEN(cases); i++) {
+		s = -1;
+		assert_int_equal(reg_pfx_state_parse(cases[i].in, &s), cases[i].rc);
+		assert_int_equal(s, cases[i].state);
+	}
+	for (s = 0; s <= 5; s++) {
+		int back = -1;
+
+		assert_non_null(reg_pfx_state_name(s));
+		assert_non_null(reg_pfx_state_label(s));
+		assert_int_equal(reg_pfx_state_parse(reg_pfx_state_name(s), &back), IDR_OK);
+		assert_int_equal(back, s);
+		assert_int_equal(reg_pfx_state_parse(reg_pfx_state_label(s), &back), IDR_OK);
+		assert_int_equal(back, s);
+	}
+	assert_string_equal(reg_pfx_state_label(REG_PFX_DELETING), "待删除");
+	assert_null(reg_pfx_state_name(6));
+	assert_null(reg_pfx_state_label(-1));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_pfx_roundtrip),   cmocka_unit_test(test_pfx_truncated),
+	        cmocka_unit_test(test_pfx_malformed),   cmocka_unit_test(test_pfx_limits),
+	        cmocka_unit_test(test_pfx_state_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
