@@ -1,16 +1,17 @@
 /*
- * jrn.h - the registry journal: entry format, hashes and the codec (the journal itself is
- * written, walked and audited through reg.h).
+ * jrn.h - the registry journal: entry format, hashes, the codec, and appending to / walking the
+ * `journal` database inside a store transaction (the registry, reg.h, decides what is journaled;
+ * audit.h verifies the chain).
  *
  * Database `journal`: key = u64 big-endian seq (1, 2, 3 ... without gaps, appended); value
  * (integers big-endian, UTF8 = int4 length + bytes as in the Handle protocol):
  *
  *   u8   format       JRN_FORMAT (1)
- *   u8   op           enum reg_jop
+ *   u8   op           enum jrn_op
  *   u16  0            reserved
  *   u64  time_ms      unix milliseconds of the change
  *   UTF8 identity     who made the change ("local" for the command-line tool)
- *   UTF8 identifier   the record's identifier, or the prefix for REG_JOP_INIT/PREFIX
+ *   UTF8 identifier   the record's identifier, or the prefix for JRN_OP_INIT/PREFIX
  *   UTF8 payload      the full stored record after the change (the prefix record for
  *                     INIT/PREFIX, empty for DELETE): the journal can be replayed
  *   32   change_hash  SHA-256(u8 op | UTF8 identifier | UTF8 payload)
@@ -18,7 +19,7 @@
  *
  * Entry hash = SHA-256(u64 seq | the whole value); it is the next entry's prev_hash, and
  * the last one is kept with its seq in meta "jrn_head", so truncating the tail, removing or
- * editing an entry, or editing a record breaks a check of reg_audit_verify.
+ * editing an entry, or editing a record breaks a check of audit_verify.
  *
  * The "change" bytes (op | UTF8 identifier | UTF8 payload) are built first, with the payload
  * encoded in place (jrn_change_begin / jrn_change_end), so that the change hash is one
@@ -32,9 +33,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/crypto.h"
+#include "base/err.h"
 #include "base/slice.h"
 #include "base/wbuf.h"
-#include "reg.h"
+#include "store/store.h"
 
 #define JRN_FORMAT       1
 #define JRN_HASH_LEN     32
@@ -42,6 +45,41 @@
 #define JRN_FIXED_LEN    (1 + 1 + 2 + 8 + 3 * 4 + 2 * JRN_HASH_LEN) /* entry without strings */
 #define JRN_MAX_IDENTITY 4096                                       /* bytes */
 #define JRN_MAX_PAYLOAD  (64u << 20) /* bytes: the largest record the registry writes */
+#define JRN_META_HEAD    "jrn_head"  /* meta key: u64 seq + hash of the last entry */
+#define JRN_HEAD_LEN     (8 + JRN_HASH_LEN)
+
+enum jrn_op {
+	JRN_OP_INIT = 1,
+	JRN_OP_PREFIX = 2, /* prefix added or state changed */
+	JRN_OP_CREATE = 3,
+	JRN_OP_ADD_VALUES = 4,
+	JRN_OP_MODIFY_VALUES = 5,
+	JRN_OP_REMOVE_VALUES = 6,
+	JRN_OP_DELETE = 7
+};
+/** "init", "prefix", "create", "add_values", ...; NULL when out of range. */
+const char *jrn_op_name(int op);
+
+/** A decoded journal entry (slices borrow store memory). */
+struct jrn_entry {
+	uint64_t seq;
+	uint64_t time_ms;
+	int op;
+	struct slice identity;
+	struct slice identifier;
+	struct slice
+	        payload; /* the stored record / prefix record after the change; empty for delete */
+	uint8_t change_hash[32];
+	uint8_t prev_hash[32];
+};
+
+/** The last entry of the journal: its seq (0: none yet) and hash (all zero before entry 1). */
+struct jrn_head {
+	uint64_t seq;
+	uint8_t hash[JRN_HASH_LEN];
+};
+
+typedef int (*jrn_fn)(void *arg, const struct jrn_entry *e);
 
 /** Journal key of seq: 8 bytes big-endian. */
 void jrn_key(uint64_t seq, uint8_t out[JRN_KEY_LEN]);
@@ -74,7 +112,7 @@ int jrn_entry_hash(struct wbuf *scratch, uint64_t seq, struct slice value,
                    uint8_t out[JRN_HASH_LEN]);
 
 /** Encode the value of an entry (not its key; e->seq is not part of the value). */
-void jrn_entry_encode(struct wbuf *w, const struct reg_journal_entry *e);
+void jrn_entry_encode(struct wbuf *w, const struct jrn_entry *e);
 
 /**
  * Decode an entry. key must be JRN_KEY_LEN bytes; checks the format, the op, the reserved
@@ -83,6 +121,33 @@ void jrn_entry_encode(struct wbuf *w, const struct reg_journal_entry *e);
  * @return IDR_OK, IDR_EPROTO (malformed or truncated), IDR_ELIMIT (a length over its limit)
  *         or IDR_ESCHEMA (unknown format); *out is filled only on success.
  */
-int jrn_entry_decode(struct slice key, struct slice value, struct reg_journal_entry *out);
+int jrn_entry_decode(struct slice key, struct slice value, struct jrn_entry *out);
+
+/* ---------------------------------------------------------------- the journal database */
+
+/**
+ * Read meta "jrn_head"; missing means seq 0 and an all-zero hash.
+ * @return IDR_OK, IDR_EJOURNAL (malformed, logged) or a store error.
+ */
+int jrn_head_load(struct store_txn *t, struct jrn_head *out) IDR_MUSTCHECK;
+
+/** Write meta "jrn_head". @return IDR_OK or a store error. */
+int jrn_head_store(struct store_txn *t, const struct jrn_head *h) IDR_MUSTCHECK;
+
+/**
+ * Append entry h->seq + 1 holding change (the bytes of jrn_change_begin/end: op | UTF8
+ * identifier | UTF8 payload), made by identity at time_ms, and advance h. The entry is
+ * encoded in scratch (a heap wbuf the caller reuses).
+ * @return IDR_OK, IDR_EPROTO (change is malformed), the scratch wbuf's error or a store error;
+ *         h is unchanged on error.
+ */
+int jrn_append(struct store_txn *t, struct jrn_head *h, struct slice identity, uint64_t time_ms,
+               struct slice change, struct wbuf *scratch) IDR_MUSTCHECK;
+
+/**
+ * Visit journal entries with seq >= from in order; cb returns non-zero to stop (that value is
+ * returned). @return IDR_OK, IDR_EJOURNAL (an entry does not decode) or a store error.
+ */
+int jrn_walk(struct store_txn *t, uint64_t from, jrn_fn cb, void *arg);
 
 #endif /* IDR_REGISTRY_JRN_H */

@@ -13,7 +13,7 @@
  *             hold at most STORE_KEY_MAX (511) bytes, identifiers up to 2048: a longer folded
  *             identifier is stored under its first 478 bytes | 0x00 | SHA-256 of all of it
  *             (reg_key; 0x00 never occurs in an identifier, and the head keeps the prefix so
- *             listing by prefix still works). Hosted prefixes are at most REG_MAX_PREFIX_LEN
+ *             listing by prefix still works). Hosted prefixes are at most PFX_MAX_LEN
  *             bytes, so prefix and stats keys always fit.
  *   prefixes  ident_fold(prefix) -> prefix record (pfx.h).
  *   journal   u64 big-endian seq -> entry (jrn.h); one entry per change, full payloads.
@@ -507,7 +507,7 @@ init_store(struct reg *r, struct slice node_prefix, struct slice owner)
 		rc = meta_write(w, node_prefix);
 	}
 	if (rc == IDR_OK) {
-		rc = pfx_host_node(w, node_prefix, owner);
+		rc = reg_prefix_host_node(w, node_prefix, owner);
 	}
 	if (rc != IDR_OK) {
 		reg_write_abort(w);
@@ -529,7 +529,7 @@ reg_init(struct reg **out, const struct reg_opts *o, const char *node_prefix, co
 	if (rc != IDR_OK) {
 		return rc;
 	}
-	if (pfx.len > REG_MAX_PREFIX_LEN || own.len > PFX_MAX_OWNER) {
+	if (pfx.len > PFX_MAX_LEN || own.len > PFX_MAX_OWNER) {
 		return IDR_ELIMIT;
 	}
 	rc = text_check(own);
@@ -636,13 +636,29 @@ reg_write_begin(struct reg *r, const char *identity, struct reg_wtxn **out)
 	}
 	rc = store_txn_begin(r->store, STORE_TXN_WRITE, &w->txn);
 	if (rc == IDR_OK) {
-		rc = jrn_head_load(w->txn, &w->seq, w->head);
+		rc = jrn_head_load(w->txn, &w->head);
 	}
 	if (rc != IDR_OK) {
 		wtxn_free(w);
 		return rc;
 	}
 	*out = w;
+	return IDR_OK;
+}
+
+int
+reg_jrn_append(struct reg_wtxn *w)
+{
+	int rc = wbuf_error(&w->chg);
+
+	if (rc == IDR_OK) {
+		rc = jrn_append(w->txn, &w->head, slice_cstr(w->identity), reg_now_ms(),
+		                wbuf_slice(&w->chg), &w->jrn);
+	}
+	if (rc != IDR_OK) {
+		return reg_wtxn_fail(w, rc);
+	}
+	w->changes++;
 	return IDR_OK;
 }
 
@@ -655,7 +671,7 @@ reg_write_commit(struct reg_wtxn *w)
 		rc = stats_flush(w);
 	}
 	if (rc == IDR_OK && w->changes > 0) {
-		rc = jrn_head_store(w);
+		rc = reg_wtxn_fail(w, jrn_head_store(w->txn, &w->head));
 	}
 	if (rc == IDR_OK) {
 		rc = store_txn_commit(w->txn);
@@ -879,7 +895,7 @@ change_record(struct reg_wtxn *w, int op, struct slice handle, enum rec_kind kin
               struct slice *payload)
 {
 	size_t mark = jrn_change_begin(&w->chg, op, handle);
-	int rc = rec_encode(&w->chg, kind, w->seq + 1, handle, w->vals, nv);
+	int rc = rec_encode(&w->chg, kind, w->head.seq + 1, handle, w->vals, nv);
 
 	*payload = jrn_change_end(&w->chg, mark);
 	if (rc == IDR_OK) {
@@ -928,7 +944,7 @@ create_unchanged(struct reg_wtxn *w, struct slice handle, struct slice key, enum
 	if (rc != IDR_OK) {
 		return rc == IDR_ENOENT ? prc : rc;
 	}
-	rc = change_record(w, REG_JOP_CREATE, handle, kind, nv, &payload);
+	rc = change_record(w, JRN_OP_CREATE, handle, kind, nv, &payload);
 	if (rc == IDR_OK) {
 		rc = create_existing(existing, payload, outcome);
 	}
@@ -943,7 +959,7 @@ create_put(struct reg_wtxn *w, struct slice handle, struct slice key, size_t pre
 	struct slice payload, existing;
 	int rc;
 
-	rc = change_record(w, REG_JOP_CREATE, handle, kind, nv, &payload);
+	rc = change_record(w, JRN_OP_CREATE, handle, kind, nv, &payload);
 	if (rc != IDR_OK) {
 		return rc;
 	}
@@ -954,7 +970,7 @@ create_put(struct reg_wtxn *w, struct slice handle, struct slice key, size_t pre
 	if (rc != IDR_OK) {
 		return reg_wtxn_fail(w, rc);
 	}
-	rc = jrn_append(w);
+	rc = reg_jrn_append(w);
 	if (rc != IDR_OK) {
 		return rc;
 	}
@@ -984,7 +1000,7 @@ update_put(struct reg_wtxn *w, int op, struct slice handle, struct slice key, si
 	if (rc != IDR_OK) {
 		return reg_wtxn_fail(w, rc);
 	}
-	rc = jrn_append(w);
+	rc = reg_jrn_append(w);
 	if (rc != IDR_OK || old == kind) {
 		return rc;
 	}
@@ -1065,7 +1081,7 @@ reg_create(struct reg_wtxn *w, struct slice id, enum rec_kind kind, const struct
 	if (ident.zero_na && kind != REC_KIND_NONE) {
 		return IDR_EREC_RESERVED;
 	}
-	prc = pfx_served(w, ident.zero_na ? ident.suffix : ident.prefix);
+	prc = reg_prefix_served(w, ident.zero_na ? ident.suffix : ident.prefix);
 	rc = create_values(w, &ident, &kind, values, n, flags, &nv);
 	if (rc != IDR_OK) {
 		return prc != IDR_OK ? prc : rc;
@@ -1191,7 +1207,7 @@ reg_add_values(struct reg_wtxn *w, struct slice id, const struct value *values, 
 		return IDR_EREC_TOOMANY;
 	}
 	rec_values_sort(w->vals, t.nv + n);
-	return target_store(w, &t, REG_JOP_ADD_VALUES, t.nv + n);
+	return target_store(w, &t, JRN_OP_ADD_VALUES, t.nv + n);
 }
 
 int
@@ -1218,7 +1234,7 @@ reg_modify_values(struct reg_wtxn *w, struct slice id, const struct value *value
 		}
 		*old = *nv;
 	}
-	return target_store(w, &t, REG_JOP_MODIFY_VALUES, t.nv);
+	return target_store(w, &t, JRN_OP_MODIFY_VALUES, t.nv);
 }
 
 /* Mark the values to remove (sorted copies of their indexes in w->vals[nv..nv+n)). */
@@ -1273,7 +1289,7 @@ reg_remove_values(struct reg_wtxn *w, struct slice id, const uint32_t *indexes, 
 		}
 		w->vals[out++] = w->vals[i];
 	}
-	return target_store(w, &t, REG_JOP_REMOVE_VALUES, out);
+	return target_store(w, &t, JRN_OP_REMOVE_VALUES, out);
 }
 
 int
@@ -1303,7 +1319,7 @@ reg_delete(struct reg_wtxn *w, struct slice id)
 	/* a malformed record can still be deleted; its header byte names the counter */
 	handle = rec_view_parse(stored, &view) == IDR_OK ? view.handle : ident.full;
 	kind = stored.len > 1 && stored.p[1] < REC_KIND_COUNT ? stored.p[1] : REC_KIND_NONE;
-	jrn_change_end(&w->chg, jrn_change_begin(&w->chg, REG_JOP_DELETE, handle));
+	jrn_change_end(&w->chg, jrn_change_begin(&w->chg, JRN_OP_DELETE, handle));
 	rc = wbuf_error(&w->chg);
 	if (rc != IDR_OK) {
 		return rc;
@@ -1312,7 +1328,7 @@ reg_delete(struct reg_wtxn *w, struct slice id)
 	if (rc != IDR_OK) {
 		return reg_wtxn_fail(w, rc);
 	}
-	rc = jrn_append(w);
+	rc = reg_jrn_append(w);
 	if (rc != IDR_OK) {
 		return rc;
 	}
@@ -1321,6 +1337,12 @@ reg_delete(struct reg_wtxn *w, struct slice id)
 }
 
 /* ---------------------------------------------------------------- reads */
+
+int
+reg_journal_walk(struct reg_rtxn *t, uint64_t from, jrn_fn cb, void *arg)
+{
+	return jrn_walk(t->txn, from, cb, arg);
+}
 
 int
 reg_read_begin(struct reg *r, struct reg_rtxn **out)
@@ -1471,7 +1493,7 @@ int
 reg_list(struct reg_rtxn *t, struct slice prefix, struct slice after, enum rec_kind kind,
          size_t limit, reg_record_fn cb, void *arg)
 {
-	uint8_t start[REG_MAX_PREFIX_LEN + 1], abuf[STORE_KEY_MAX];
+	uint8_t start[PFX_MAX_LEN + 1], abuf[STORE_KEY_MAX];
 	struct store_cursor *c;
 	struct list_ctx l;
 	int rc;
@@ -1485,7 +1507,7 @@ reg_list(struct reg_rtxn *t, struct slice prefix, struct slice after, enum rec_k
 		if (rc != IDR_OK) {
 			return rc;
 		}
-		if (prefix.len > REG_MAX_PREFIX_LEN) {
+		if (prefix.len > PFX_MAX_LEN) {
 			return IDR_OK; /* nothing can be hosted there */
 		}
 		ident_fold(prefix.p, prefix.len, start);
@@ -1534,7 +1556,7 @@ reg_count(struct reg_rtxn *t, struct slice prefix, uint64_t *out)
 		return rc;
 	}
 	*out = 0;
-	if (prefix.len > REG_MAX_PREFIX_LEN) {
+	if (prefix.len > PFX_MAX_LEN) {
 		return IDR_OK; /* nothing can be hosted there */
 	}
 	ident_fold(prefix.p, prefix.len, start);

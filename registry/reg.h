@@ -26,14 +26,14 @@
 
 #include "base/err.h"
 #include "base/slice.h"
+#include "jrn.h"
 #include "model/rec.h"
 #include "model/value.h"
+#include "pfx.h"
 
 #define REG_SCHEMA_VERSION  1
 #define REG_DEFAULT_MAPSIZE (16ULL << 30) /* 16 GiB of address space, grows the file lazily */
 #define REG_IDENTITY_LOCAL  "local"
-/* longest hosted prefix in bytes: keeps every store key within STORE_KEY_MAX (store.h) */
-#define REG_MAX_PREFIX_LEN 255
 
 struct reg;
 struct reg_wtxn;
@@ -151,35 +151,11 @@ int reg_delete(struct reg_wtxn *w, struct slice id) IDR_MUSTCHECK;
 
 /* ---------------------------------------------------------------- prefixes */
 
-enum reg_pfx_state {
-	REG_PFX_DISABLED = 0, /* 停用 */
-	REG_PFX_ENABLED = 1,  /* 启用 */
-	REG_PFX_DELETING = 2, /* 待删除 */
-	REG_PFX_REJECTED = 3, /* 被驳回 */
-	REG_PFX_PENDING = 4,  /* 待审核 */
-	REG_PFX_REVIEWING = 5 /* 审核中 */
-};
-
-/** "disabled", "enabled", ... and the Chinese label; NULL when out of range. */
-const char *reg_pfx_state_name(int state);
-const char *reg_pfx_state_label(int state);
-/** Parse a state given as 0..5 or by name. @return IDR_OK or IDR_EPFX_STATE. */
-int reg_pfx_state_parse(const char *s, int *state);
-
-struct reg_prefix {
-	struct slice name;  /* spelling as added */
-	struct slice owner; /* enterprise / owner name (UTF-8) */
-	int state;
-	bool node;        /* the node prefix itself */
-	uint64_t created; /* unix seconds */
-	uint64_t changed; /* unix seconds of the last state change */
-};
-
 /**
  * Host an enterprise prefix beneath the node prefix (e.g. 88.118.8 under 88.118), with an
  * owner name and initial state; also creates its prefix handle 0.NA/<prefix> (HS_ADMIN).
  * Same prefix, owner and state again: REG_UNCHANGED; a different owner or state:
- * IDR_ECONFLICT (states change with reg_prefix_set_state). At most REG_MAX_PREFIX_LEN bytes.
+ * IDR_ECONFLICT (states change with reg_prefix_set_state). At most PFX_MAX_LEN bytes.
  */
 int reg_prefix_add(struct reg_wtxn *w, struct slice prefix, struct slice owner, int state,
                    enum reg_outcome *outcome) IDR_MUSTCHECK;
@@ -212,7 +188,7 @@ int reg_get(struct reg_rtxn *t, struct slice id, struct rec_view *out) IDR_MUSTC
 int reg_get_folded(struct reg_rtxn *t, struct slice key, struct rec_view *out) IDR_MUSTCHECK;
 
 /** Look up a hosted prefix. @return IDR_OK or IDR_ENOENT. */
-int reg_prefix_get(struct reg_rtxn *t, struct slice prefix, struct reg_prefix *out) IDR_MUSTCHECK;
+int reg_prefix_get(struct reg_rtxn *t, struct slice prefix, struct pfx_info *out) IDR_MUSTCHECK;
 
 /**
  * Which hosted prefix serves an identifier's prefix: IDR_OK (hosted and enabled),
@@ -221,8 +197,7 @@ int reg_prefix_get(struct reg_rtxn *t, struct slice prefix, struct reg_prefix *o
 int reg_prefix_check(struct reg_rtxn *t, struct slice prefix) IDR_MUSTCHECK;
 
 /** Visit hosted prefixes in key order. cb returns non-zero to stop (that value is returned). */
-typedef int (*reg_prefix_fn)(void *arg, const struct reg_prefix *p);
-int reg_prefix_list(struct reg_rtxn *t, reg_prefix_fn cb, void *arg);
+int reg_prefix_list(struct reg_rtxn *t, pfx_fn cb, void *arg);
 
 /**
  * List records under a prefix (all of them with an empty prefix) in key order, paged.
@@ -257,49 +232,7 @@ int reg_store_info(struct reg *r, struct reg_store_info *out);
 
 /* ---------------------------------------------------------------- journal */
 
-enum reg_jop {
-	REG_JOP_INIT = 1,
-	REG_JOP_PREFIX = 2, /* prefix added or state changed */
-	REG_JOP_CREATE = 3,
-	REG_JOP_ADD_VALUES = 4,
-	REG_JOP_MODIFY_VALUES = 5,
-	REG_JOP_REMOVE_VALUES = 6,
-	REG_JOP_DELETE = 7
-};
-/** "init", "prefix", "create", "add_values", ...; NULL when out of range. */
-const char *reg_jop_name(int op);
-
-/** A decoded journal entry (slices borrow store memory). */
-struct reg_journal_entry {
-	uint64_t seq;
-	uint64_t time_ms;
-	int op;
-	struct slice identity;
-	struct slice identifier;
-	struct slice
-	        payload; /* the stored record / prefix record after the change; empty for delete */
-	uint8_t change_hash[32];
-	uint8_t prev_hash[32];
-};
-
 /** Visit journal entries with seq >= from in order; cb returns non-zero to stop. */
-typedef int (*reg_journal_fn)(void *arg, const struct reg_journal_entry *e);
-int reg_journal_walk(struct reg_rtxn *t, uint64_t from, reg_journal_fn cb, void *arg);
-
-struct reg_audit {
-	uint64_t entries; /* journal entries checked */
-	uint64_t records; /* records cross-checked against the journal */
-	uint64_t bad_seq; /* first broken entry (0 when the chain verifies) */
-	char reason[256]; /* what is wrong with it */
-	uint8_t head[32]; /* hash of the last entry */
-};
-
-/**
- * Verify the journal: recompute every change hash and the chain of entry hashes, check the
- * sequence has no gap and ends at the recorded head, then cross-check every stored record
- * against the journal entry that last wrote it and the live-record count against the journal.
- * @return IDR_OK (intact) or IDR_EJOURNAL with out->bad_seq/reason set; other codes for I/O.
- */
-int reg_audit_verify(struct reg *r, struct reg_audit *out);
+int reg_journal_walk(struct reg_rtxn *t, uint64_t from, jrn_fn cb, void *arg);
 
 #endif /* IDR_REGISTRY_REG_H */

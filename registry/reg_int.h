@@ -1,6 +1,7 @@
 /*
- * reg_int.h - internals shared by reg.c (records, transactions, reads), jrn.c (journal, audit)
- * and pfx.c (hosted prefixes). Never included from outside registry/.
+ * reg_int.h - internals of the registry module, shared by reg.c (records, transactions, reads),
+ * reg_prefix.c (prefix operations) and audit.c (which reads the databases directly). Never
+ * included from outside registry/.
  *
  * A struct reg is immutable after open and may be shared by threads. A struct reg_wtxn or
  * struct reg_rtxn belongs to one thread at a time. A write transaction owns reusable buffers
@@ -23,6 +24,7 @@
 #include "base/crypto.h"
 #include "base/slice.h"
 #include "base/wbuf.h"
+#include "jrn.h"
 #include "model/ident.h"
 #include "model/value.h"
 #include "reg.h"
@@ -31,10 +33,8 @@
 /* meta database keys (ASCII) */
 #define REG_META_SCHEMA      "schema"      /* u32 REG_SCHEMA_VERSION */
 #define REG_META_NODE_PREFIX "node_prefix" /* the node prefix as spelled at init */
-#define REG_META_JRN_HEAD    "jrn_head"    /* u64 seq + 32-byte hash of the last entry */
 #define REG_META_CREATED     "created"     /* u64 unix seconds */
 
-#define REG_JRN_HEAD_LEN (8 + CRYPTO_SHA256_LEN)
 /* stats key: folded prefix | 0x00 | kind */
 #define REG_STAT_KEY_MAX (IDENT_HARD_MAX + 2)
 /* HS_ADMIN data: int2 perms + UTF8 "0.NA/<prefix>" + int4 index */
@@ -71,13 +71,12 @@ struct reg_wtxn {
 	struct reg *reg;
 	struct store_txn *txn;
 	char *identity;
-	uint64_t seq;                    /* seq of the last journal entry (0: none yet) */
-	uint8_t head[CRYPTO_SHA256_LEN]; /* its hash (all zero before the first entry) */
-	size_t changes;                  /* journal entries written by this transaction */
-	int failed;                      /* first failed store write; IDR_OK while usable */
-	struct wbuf chg;                 /* op | UTF8 identifier | UTF8 payload (jrn.h) */
-	struct wbuf jrn;                 /* u64 seq | journal entry value */
-	struct value *vals;              /* value scratch */
+	struct jrn_head head; /* the last journal entry */
+	size_t changes;       /* journal entries written by this transaction */
+	int failed;           /* first failed store write; IDR_OK while usable */
+	struct wbuf chg;      /* op | UTF8 identifier | UTF8 payload (jrn.h) */
+	struct wbuf jrn;      /* u64 seq | journal entry value */
+	struct value *vals;   /* value scratch */
 	size_t vcap;
 	uint8_t admin[REG_ADMIN_DATA_MAX]; /* HS_ADMIN data of an added admin value */
 	struct reg_statmap stats;
@@ -85,7 +84,7 @@ struct reg_wtxn {
 	bool pfx_cached;
 	int pfx_rc;
 	size_t pfx_len;
-	uint8_t pfx_key[REG_MAX_PREFIX_LEN];
+	uint8_t pfx_key[PFX_MAX_LEN];
 };
 
 struct reg_rtxn {
@@ -123,29 +122,22 @@ void reg_statmap_deinit(struct reg_statmap *m);
  */
 int reg_prefix_handle_create(struct reg_wtxn *w, struct slice prefix);
 
-/* ------------------------------------------------------------- jrn.c */
-
 /**
  * Append the change held in w->chg (built with jrn_change_begin/jrn_change_end) as journal
- * entry w->seq + 1, advance the head. A store failure poisons w.
+ * entry w->head.seq + 1 and advance the head. A failure poisons w.
  */
-int jrn_append(struct reg_wtxn *w);
+int reg_jrn_append(struct reg_wtxn *w);
 
-/** Read meta "jrn_head"; missing means seq 0 and an all-zero hash. */
-int jrn_head_load(struct store_txn *t, uint64_t *seq, uint8_t hash[CRYPTO_SHA256_LEN]);
-
-/** Write meta "jrn_head" from w->seq and w->head. */
-int jrn_head_store(struct reg_wtxn *w);
-
-/* ------------------------------------------------------------- pfx.c */
+/* ------------------------------------------------------------- reg_prefix.c */
 
 /**
  * Hosting rule for a write under prefix (as spelled in the identifier): IDR_OK if hosted and
- * enabled, IDR_EPFX_UNKNOWN, IDR_EPFX_DISABLED, or a store/decode error.
+ * enabled, IDR_EPFX_UNKNOWN, IDR_EPFX_DISABLED, or a store/decode error. The answer for the
+ * last prefix asked is cached in w (prefix writes invalidate it).
  */
-int pfx_served(struct reg_wtxn *w, struct slice prefix);
+int reg_prefix_served(struct reg_wtxn *w, struct slice prefix);
 
 /** reg_init's part: host the node prefix (state 1) and create its prefix handle. */
-int pfx_host_node(struct reg_wtxn *w, struct slice prefix, struct slice owner);
+int reg_prefix_host_node(struct reg_wtxn *w, struct slice prefix, struct slice owner);
 
 #endif /* IDR_REGISTRY_REG_INT_H */

@@ -8,9 +8,9 @@
 #include "base/crypto.h"
 #include "base/log.h"
 #include "base/num.h"
+#include "hdl/addr.h"
 #include "hdl/hdl.h"
 #include "model/value.h"
-#include "net/net.h"
 
 #define SITE_ADDR_TEXT_MAX 64 /* longest address literal accepted, brackets excluded */
 #define SITE_KEY_MAX       ((size_t)64 * 1024)
@@ -136,9 +136,9 @@ site_ports_from_conf(const struct conf *c, struct site_ports *out)
 static int
 listen_addr(const char *text, uint8_t addr[16])
 {
-	struct net_addr a;
+	struct addr a;
 
-	if (net_addr_parse(text, &a, NULL) != IDR_OK) {
+	if (addr_parse(text, &a, NULL) != IDR_OK) {
 		return IDR_EINVAL;
 	}
 	memset(addr, 0, 16);

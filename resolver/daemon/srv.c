@@ -46,8 +46,8 @@ static const char *const kind_name[L_KINDS] = {"udp", "tcp", "http", "https"};
 /* One configured address of one protocol: a socket per worker. */
 struct listener {
 	enum lkind kind;
-	struct net_addr addr; /* as bound: port 0 replaced by the port the kernel chose */
-	int *fds;             /* nworkers sockets, -1 when not open */
+	struct addr addr; /* as bound: port 0 replaced by the port the kernel chose */
+	int *fds;         /* nworkers sockets, -1 when not open */
 };
 
 struct worker {
@@ -111,7 +111,7 @@ kind_list(const struct conf *c, enum lkind k)
 
 /* Is address a (kind k, entry i) also listed earlier in a kind that would clash with it? */
 static bool
-clashes(const struct conf *c, enum lkind k, size_t i, const struct net_addr *a)
+clashes(const struct conf *c, enum lkind k, size_t i, const struct addr *a)
 {
 	for (enum lkind k2 = L_UDP; k2 <= k; k2++) {
 		const struct cfg_list *l = kind_list(c, k2);
@@ -121,10 +121,10 @@ clashes(const struct conf *c, enum lkind k, size_t i, const struct net_addr *a)
 			continue; /* UDP and TCP ports are separate spaces */
 		}
 		for (size_t j = 0; j < end; j++) {
-			struct net_addr b;
+			struct addr b;
 
-			if (net_addr_parse(l->v[j], &b, NULL) == IDR_OK && net_addr_equal(a, &b) &&
-			    (k == k2 || net_addr_port(a) != 0)) {
+			if (addr_parse(l->v[j], &b, NULL) == IDR_OK && addr_equal(a, &b) &&
+			    (k == k2 || addr_port(a) != 0)) {
 				return true;
 			}
 		}
@@ -143,10 +143,10 @@ srv_conf_check(const struct conf *c, const char *path, cfg_err_fn err, void *arg
 		const struct cfg_list *l = kind_list(c, k);
 
 		for (size_t i = 0; i < l->n; i++) {
-			struct net_addr a;
+			struct addr a;
 			const char *why = NULL;
 
-			if (net_addr_parse(l->v[i], &a, &why) == IDR_OK && !clashes(c, k, i, &a)) {
+			if (addr_parse(l->v[i], &a, &why) == IDR_OK && !clashes(c, k, i, &a)) {
 				continue;
 			}
 			if (snprintf(msg, sizeof(msg), "%s_listen \"%s\": %s", kind_name[k],
@@ -171,26 +171,26 @@ bind_listener(struct srv *s, struct listener *l)
 	        .backlog = 0,
 	        .rcvbuf = l->kind == L_UDP ? 4 << 20 : 0,
 	};
-	char text[NET_ADDRSTRLEN];
+	char text[ADDR_STRLEN];
 	int rc = IDR_OK;
 
 	/* a fixed port held by another process would be shared silently (SO_REUSEPORT) */
-	if (net_addr_port(&l->addr) != 0) {
+	if (addr_port(&l->addr) != 0) {
 		rc = net_probe_free(&l->addr, o.type);
 	}
 	for (unsigned w = 0; rc == IDR_OK && w < s->nworkers; w++) {
 		rc = net_bind(&l->addr, &o, &l->fds[w]);
-		if (rc == IDR_OK && w == 0 && net_addr_port(&l->addr) == 0) {
-			struct net_addr bound;
+		if (rc == IDR_OK && w == 0 && addr_port(&l->addr) == 0) {
+			struct addr bound;
 
 			rc = net_local_addr(l->fds[0], &bound);
 			if (rc == IDR_OK) {
-				net_addr_set_port(&l->addr, net_addr_port(&bound));
+				addr_set_port(&l->addr, addr_port(&bound));
 			}
 		}
 	}
 	if (rc != IDR_OK) {
-		if (net_addr_format((const struct sockaddr *)&l->addr.ss, text, sizeof(text)) !=
+		if (addr_format((const struct sockaddr *)&l->addr.ss, text, sizeof(text)) !=
 		    IDR_OK) {
 			text[0] = '\0';
 		}
@@ -226,7 +226,7 @@ bind_all(struct srv *s)
 			}
 			memset(li->fds, 0xff, s->nworkers * sizeof(int)); /* all -1 */
 			s->nls++;
-			if (net_addr_parse(l->v[i], &li->addr, NULL) != IDR_OK) {
+			if (addr_parse(l->v[i], &li->addr, NULL) != IDR_OK) {
 				return IDR_ECONFIG; /* srv_conf_check ran before */
 			}
 			rc = bind_listener(s, li);
@@ -261,7 +261,7 @@ bound_ports(const struct srv *s)
 	uint16_t *slot[L_KINDS] = {&p.udp, &p.tcp, &p.http, &p.https};
 
 	for (size_t i = s->nls; i-- > 0;) {
-		*slot[s->ls[i].kind] = net_addr_port(&s->ls[i].addr); /* the first one wins */
+		*slot[s->ls[i].kind] = addr_port(&s->ls[i].addr); /* the first one wins */
 	}
 	return p;
 }
@@ -303,13 +303,13 @@ static int
 write_port_file(struct srv *s)
 {
 	struct wbuf w;
-	char addr[NET_ADDRSTRLEN];
+	char addr[ADDR_STRLEN];
 	int rc;
 
 	wbuf_init_heap(&w, 1 << 20);
 	for (size_t i = 0; i < s->nls; i++) {
-		if (net_addr_format((const struct sockaddr *)&s->ls[i].addr.ss, addr,
-		                    sizeof(addr)) == IDR_OK) {
+		if (addr_format((const struct sockaddr *)&s->ls[i].addr.ss, addr, sizeof(addr)) ==
+		    IDR_OK) {
 			wbuf_printf(&w, "%s %s\n", kind_name[s->ls[i].kind], addr);
 		}
 	}
@@ -815,11 +815,11 @@ srv_new(struct srv **out, struct conf *conf, const struct srv_opts *o)
 static void
 log_listeners(const struct srv *s)
 {
-	char addr[NET_ADDRSTRLEN];
+	char addr[ADDR_STRLEN];
 
 	for (size_t i = 0; i < s->nls; i++) {
-		if (net_addr_format((const struct sockaddr *)&s->ls[i].addr.ss, addr,
-		                    sizeof(addr)) == IDR_OK) {
+		if (addr_format((const struct sockaddr *)&s->ls[i].addr.ss, addr, sizeof(addr)) ==
+		    IDR_OK) {
 			log_info("listening: %s %s", kind_name[s->ls[i].kind], addr);
 		}
 	}

@@ -139,6 +139,37 @@ hdl_version_ge(struct hdl_version v, uint8_t major, uint8_t minor)
 	return hdl_version_cmp(v, w) >= 0;
 }
 
+static size_t
+cap_len(size_t max_msg_len)
+{
+	return max_msg_len == 0 || max_msg_len > HDL_MAX_MESSAGE_LEN ? HDL_MAX_MESSAGE_LEN
+	                                                             : max_msg_len;
+}
+
+enum hdl_env_fault
+hdl_envelope_fault(const struct hdl_envelope *env, size_t max_msg_len)
+{
+	if (env->msg_len > cap_len(max_msg_len) || env->msg_len < HDL_HEADER_LEN) {
+		return HDL_ENV_FAULT_LENGTH;
+	}
+	if (env->ver.major != HDL_VERSION_MAJOR) {
+		return HDL_ENV_FAULT_VERSION;
+	}
+	if ((env->flags & (HDL_ENV_CP | HDL_ENV_EC)) != 0) {
+		return HDL_ENV_FAULT_FLAGS;
+	}
+	return HDL_ENV_FAULT_NONE;
+}
+
+int
+hdl_envelope_check(const struct hdl_envelope *env, size_t max_msg_len)
+{
+	if (env->msg_len > cap_len(max_msg_len)) {
+		return IDR_ELIMIT;
+	}
+	return hdl_envelope_fault(env, max_msg_len) == HDL_ENV_FAULT_NONE ? IDR_OK : IDR_EPROTO;
+}
+
 struct hdl_version
 hdl_version_negotiate(const struct hdl_envelope *req)
 {

@@ -1,8 +1,7 @@
 /*
- * hdl_udp.c - Handle codec: envelope acceptance, UDP triage, fragmentation and reassembly
- * (ref/handle.md §5). The reassembly buffer is the codec's only allocation.
+ * hdl_udp.c - UDP triage, fragmentation and reassembly (hdl_udp.h).
  */
-#include "hdl/hdl.h"
+#include "hdl/hdl_udp.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -14,38 +13,6 @@ struct hdl_reasm {
 	uint8_t seen[(HDL_UDP_MAX_FRAGS + 7) / 8];
 	uint8_t buf[]; /* env.msg_len bytes */
 };
-
-static size_t
-cap_len(size_t max_msg_len)
-{
-	return max_msg_len == 0 || max_msg_len > HDL_MAX_MESSAGE_LEN ? HDL_MAX_MESSAGE_LEN
-	                                                             : max_msg_len;
-}
-
-/* The envelope rules of hdl_envelope_check, as a triage verdict. */
-static enum hdl_udp_verdict
-envelope_verdict(const struct hdl_envelope *env, size_t max_msg_len)
-{
-	if (env->msg_len > cap_len(max_msg_len) || env->msg_len < HDL_HEADER_LEN) {
-		return HDL_UDP_DROP_LENGTH;
-	}
-	if (env->ver.major != HDL_VERSION_MAJOR) {
-		return HDL_UDP_DROP_VERSION;
-	}
-	if ((env->flags & (HDL_ENV_CP | HDL_ENV_EC)) != 0) {
-		return HDL_UDP_DROP_FLAGS;
-	}
-	return HDL_UDP_WHOLE;
-}
-
-int
-hdl_envelope_check(const struct hdl_envelope *env, size_t max_msg_len)
-{
-	if (env->msg_len > cap_len(max_msg_len)) {
-		return IDR_ELIMIT;
-	}
-	return envelope_verdict(env, max_msg_len) == HDL_UDP_WHOLE ? IDR_OK : IDR_EPROTO;
-}
 
 static size_t
 frag_count(uint32_t msg_len)
@@ -87,9 +54,15 @@ hdl_udp_triage(const uint8_t *dgram, size_t len, size_t max_msg_len, struct hdl_
 	if (hdl_envelope_parse(&r, env) == IDR_EPROTO) {
 		return HDL_UDP_DROP_SHORT;
 	}
-	v = envelope_verdict(env, max_msg_len);
-	if (v != HDL_UDP_WHOLE) {
-		return v;
+	switch (hdl_envelope_fault(env, max_msg_len)) {
+	case HDL_ENV_FAULT_LENGTH:
+		return HDL_UDP_DROP_LENGTH;
+	case HDL_ENV_FAULT_VERSION:
+		return HDL_UDP_DROP_VERSION;
+	case HDL_ENV_FAULT_FLAGS:
+		return HDL_UDP_DROP_FLAGS;
+	case HDL_ENV_FAULT_NONE:
+		break;
 	}
 	payload = len - HDL_ENVELOPE_LEN;
 	if (env->seq == 0 && payload == env->msg_len) {

@@ -30,7 +30,7 @@ struct conn {
 	struct conn *prev, *next;
 	struct bufferevent *bev;
 	struct event *timer;
-	struct net_addr peer;
+	struct addr peer;
 	enum conn_state state;
 	bool paused; /* reading disabled while output drains */
 	size_t hwm;  /* read high-water mark in force */
@@ -122,9 +122,9 @@ on_timeout(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (log_enabled(LOG_DEBUG)) {
-		char peer[NET_ADDRSTRLEN];
+		char peer[ADDR_STRLEN];
 
-		if (net_addr_format((const struct sockaddr *)&c->peer.ss, peer, sizeof(peer)) !=
+		if (addr_format((const struct sockaddr *)&c->peer.ss, peer, sizeof(peer)) !=
 		    IDR_OK) {
 			peer[0] = '\0';
 		}
@@ -284,7 +284,7 @@ on_event(struct bufferevent *bev, short what, void *arg)
 
 /* Set up a connection; takes fd. @return false if that failed (fd closed, nothing counted). */
 static bool
-conn_open(struct conn_listener *l, evutil_socket_t fd, const struct net_addr *peer)
+conn_open(struct conn_listener *l, evutil_socket_t fd, const struct addr *peer)
 {
 	const struct conf *cf = rsv_worker_conf(l->w);
 	struct conn *c = calloc(1, sizeof(*c));
@@ -331,10 +331,10 @@ static void
 on_accept(struct evconnlistener *ev, evutil_socket_t fd, struct sockaddr *sa, int len, void *arg)
 {
 	struct conn_listener *l = arg;
-	struct net_addr peer;
+	struct addr peer;
 
 	(void)ev;
-	if (l->stopping || net_addr_from(&peer, sa, (socklen_t)len) != IDR_OK) {
+	if (l->stopping || addr_from(&peer, sa, (socklen_t)len) != IDR_OK) {
 		close(fd);
 		return;
 	}

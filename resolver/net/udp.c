@@ -434,7 +434,7 @@ int
 udp_worker_add(struct udp_worker *u, int fd)
 {
 	struct udp_sock *s;
-	struct net_addr local;
+	struct addr local;
 	int rc;
 
 	if (u->nsocks == UDP_MAX_SOCKS) {
@@ -447,7 +447,7 @@ udp_worker_add(struct udp_worker *u, int fd)
 	s = &u->socks[u->nsocks];
 	s->u = u;
 	s->fd = fd;
-	s->pktinfo = net_addr_is_wildcard(&local);
+	s->pktinfo = addr_is_wildcard(&local);
 	if (s->pktinfo) {
 		rc = enable_pktinfo(fd, local.ss.ss_family);
 		if (rc != IDR_OK) {

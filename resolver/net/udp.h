@@ -29,6 +29,7 @@
 #include "base/err.h"
 #include "core/rsv.h"
 #include "hdl/hdl.h"
+#include "hdl/hdl_udp.h"
 
 #define UDP_RX_MAX 2048 /* longest datagram accepted; a stock client sends at most 512 */
 

@@ -77,7 +77,7 @@ wait_fd(int fd, short events, uint64_t deadline)
 }
 
 static int
-socket_for(const struct net_addr *a, int type, int *fd)
+socket_for(const struct addr *a, int type, int *fd)
 {
 	*fd = socket(a->ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	return *fd < 0 ? neg_errno() : IDR_OK;
@@ -85,7 +85,7 @@ socket_for(const struct net_addr *a, int type, int *fd)
 
 /* Non-blocking connect bounded by the deadline. */
 static int
-tcp_connect(const struct net_addr *a, uint64_t deadline, int *out)
+tcp_connect(const struct addr *a, uint64_t deadline, int *out)
 {
 	int fd, rc, err = 0;
 	socklen_t len = sizeof(err);
@@ -397,8 +397,8 @@ udp_wait_answer(int fd, struct udp_wait *st, uint64_t deadline, struct hdlc_repl
 }
 
 int
-hdlc_udp_exchange(const struct net_addr *srv, struct slice unit, const unsigned *sched,
-                  size_t ntries, struct hdlc_reply *out)
+hdlc_udp_exchange(const struct addr *srv, struct slice unit, const unsigned *sched, size_t ntries,
+                  struct hdlc_reply *out)
 {
 	struct hdl_envelope env;
 	struct udp_wait st;
@@ -448,7 +448,7 @@ struct hdlc_tcp {
 };
 
 int
-hdlc_tcp_open(struct hdlc_tcp **out, const struct net_addr *srv, unsigned timeout_ms)
+hdlc_tcp_open(struct hdlc_tcp **out, const struct addr *srv, unsigned timeout_ms)
 {
 	struct hdlc_tcp *c;
 	int rc;
@@ -569,8 +569,7 @@ hdlc_reply_check(const struct hdlc_reply *r, struct slice unit, struct rbuf *res
 
 /* UDP with the Java schedule, each wait cut to the time left before the deadline. */
 static int
-resolve_udp(const struct net_addr *srv, struct slice unit, uint64_t deadline,
-            struct hdlc_reply *out)
+resolve_udp(const struct addr *srv, struct slice unit, uint64_t deadline, struct hdlc_reply *out)
 {
 	unsigned sched[HDLC_UDP_TRIES];
 	uint64_t left, t = now_ms();
@@ -588,8 +587,7 @@ resolve_udp(const struct net_addr *srv, struct slice unit, uint64_t deadline,
 }
 
 static int
-resolve_tcp(const struct net_addr *srv, struct slice unit, uint64_t deadline,
-            struct hdlc_reply *out)
+resolve_tcp(const struct addr *srv, struct slice unit, uint64_t deadline, struct hdlc_reply *out)
 {
 	struct hdlc_tcp *c = NULL;
 	uint64_t t = now_ms();
@@ -610,7 +608,7 @@ resolve_tcp(const struct net_addr *srv, struct slice unit, uint64_t deadline,
 }
 
 int
-hdlc_resolve(const struct net_addr *srv, enum hdlc_proto proto, const struct hdlc_query *q,
+hdlc_resolve(const struct addr *srv, enum hdlc_proto proto, const struct hdlc_query *q,
              unsigned timeout_ms, struct hdlc_reply *out, enum hdlc_proto *used, struct rbuf *rest)
 {
 	uint64_t deadline = now_ms() + timeout_ms;
@@ -1011,13 +1009,13 @@ http_try_finish(struct http_read *h, bool eof, struct wbuf *out)
 }
 
 static int
-http_request_write(int fd, const struct net_addr *srv, const char *path, uint64_t deadline)
+http_request_write(int fd, const struct addr *srv, const char *path, uint64_t deadline)
 {
-	char host[NET_ADDRSTRLEN];
+	char host[ADDR_STRLEN];
 	struct wbuf w;
 	int rc;
 
-	rc = net_addr_format((const struct sockaddr *)&srv->ss, host, sizeof(host));
+	rc = addr_format((const struct sockaddr *)&srv->ss, host, sizeof(host));
 	if (rc != IDR_OK) {
 		return rc;
 	}
@@ -1075,7 +1073,7 @@ path_ok(const char *path)
 }
 
 int
-hdlc_http_get(const struct net_addr *srv, const char *path, unsigned timeout_ms, size_t max_body,
+hdlc_http_get(const struct addr *srv, const char *path, unsigned timeout_ms, size_t max_body,
               int *status, struct wbuf *body)
 {
 	uint64_t deadline = now_ms() + timeout_ms;

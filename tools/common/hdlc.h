@@ -34,8 +34,9 @@
 #include "base/rbuf.h"
 #include "base/slice.h"
 #include "base/wbuf.h"
+#include "hdl/addr.h"
 #include "hdl/hdl.h"
-#include "net/net.h"
+#include "hdl/hdl_udp.h"
 
 #define HDLC_ETIMEDOUT      (-ETIMEDOUT)
 #define HDLC_UDP_TRIES      3           /* sends of one UDP request (Java HandleResolver) */
@@ -111,7 +112,7 @@ int hdlc_resolution_encode(struct wbuf *w, const struct hdlc_query *q, uint32_t 
  *         followed by MessageLength bytes, ntries 0), a negated errno (-ECONNREFUSED when
  *         the host says nobody listens) or IDR_ENOMEM.
  */
-int hdlc_udp_exchange(const struct net_addr *srv, struct slice unit, const unsigned *sched,
+int hdlc_udp_exchange(const struct addr *srv, struct slice unit, const unsigned *sched,
                       size_t ntries, struct hdlc_reply *out) IDR_MUSTCHECK;
 
 /** A TCP connection to a Handle server (keep-alive: several exchanges when the requests set
@@ -122,8 +123,7 @@ struct hdlc_tcp;
  * Connect, waiting at most timeout_ms.
  * @return IDR_OK (close with hdlc_tcp_close), HDLC_ETIMEDOUT, a negated errno or IDR_ENOMEM.
  */
-int hdlc_tcp_open(struct hdlc_tcp **out, const struct net_addr *srv,
-                  unsigned timeout_ms) IDR_MUSTCHECK;
+int hdlc_tcp_open(struct hdlc_tcp **out, const struct addr *srv, unsigned timeout_ms) IDR_MUSTCHECK;
 
 /** Close a connection (NULL accepted). */
 void hdlc_tcp_close(struct hdlc_tcp *c);
@@ -160,7 +160,7 @@ int hdlc_reply_check(const struct hdlc_reply *r, struct slice unit,
  * @return IDR_OK (the answer may still carry an error response code: read out->msg.hdr.rc)
  *         or an error of the functions above.
  */
-int hdlc_resolve(const struct net_addr *srv, enum hdlc_proto proto, const struct hdlc_query *q,
+int hdlc_resolve(const struct addr *srv, enum hdlc_proto proto, const struct hdlc_query *q,
                  unsigned timeout_ms, struct hdlc_reply *out, enum hdlc_proto *used,
                  struct rbuf *rest) IDR_MUSTCHECK;
 
@@ -212,7 +212,7 @@ int hdlc_http_resolve_path(struct wbuf *w, const struct hdlc_query *q) IDR_MUSTC
  *         IDR_ELIMIT (head or body over its cap), IDR_EINVAL (path not starting with '/' or
  *         containing control characters or spaces), a negated errno, or body's error.
  */
-int hdlc_http_get(const struct net_addr *srv, const char *path, unsigned timeout_ms,
-                  size_t max_body, int *status, struct wbuf *body) IDR_MUSTCHECK;
+int hdlc_http_get(const struct addr *srv, const char *path, unsigned timeout_ms, size_t max_body,
+                  int *status, struct wbuf *body) IDR_MUSTCHECK;
 
 #endif /* IDR_TOOLS_COMMON_HDLC_H */

@@ -246,7 +246,7 @@ static int
 prefix_state(struct imp *im, struct slice prefix, int *state)
 {
 	struct reg_rtxn *t;
-	struct reg_prefix p;
+	struct pfx_info p;
 	int rc;
 
 	*state = -1;
@@ -320,7 +320,7 @@ do_prefix(struct imp *im, uint64_t line, const struct row *row)
 	}
 	/* hosted already: keep its state (reg_prefix_add then only checks the owner); new:
 	 * enabled while records are imported, the exported state is set at the end */
-	rc = reg_prefix_add(im->w, row->id, row->owner, state >= 0 ? state : REG_PFX_ENABLED, &oc);
+	rc = reg_prefix_add(im->w, row->id, row->owner, state >= 0 ? state : PFX_ENABLED, &oc);
 	if (rc != IDR_OK) {
 		if (!is_row_error(rc)) {
 			return fatal(im, rc, "line %llu: %s", (unsigned long long)line,
@@ -331,7 +331,7 @@ do_prefix(struct imp *im, uint64_t line, const struct row *row)
 	}
 	if (oc == REG_CREATED) {
 		im->st->prefixes_created++;
-		if (state < 0 && row->state != REG_PFX_ENABLED) {
+		if (state < 0 && row->state != PFX_ENABLED) {
 			return pending_add(im, line, row->id, row->state);
 		}
 	} else {

@@ -846,7 +846,7 @@ json_state(struct row_json *j, struct row *out)
 {
 	json_t *v = json_object_get((json_t *)j->root, "state");
 
-	out->state = REG_PFX_ENABLED;
+	out->state = PFX_ENABLED;
 	if (v == NULL) {
 		return IDR_OK;
 	}
@@ -854,7 +854,7 @@ json_state(struct row_json *j, struct row *out)
 		out->state = (int)json_integer_value(v);
 		return IDR_OK;
 	}
-	if (json_is_string(v) && reg_pfx_state_parse(json_string_value(v), &out->state) == IDR_OK) {
+	if (json_is_string(v) && pfx_state_parse(json_string_value(v), &out->state) == IDR_OK) {
 		return IDR_OK;
 	}
 	return fail(j->err, IDR_EPROTO, "field 'state': %s", idr_strerror(IDR_EPFX_STATE));

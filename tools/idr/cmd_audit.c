@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "audit.h"
 #include "base/crypto.h"
 #include "common/cli.h"
 #include "idr/cmd.h"
@@ -42,7 +43,7 @@ parse(const struct cli_cmd *self, int argc, char **argv, const char **data)
 static int
 run(const struct cli_cmd *self, int argc, char **argv)
 {
-	struct reg_audit au;
+	struct audit_report au;
 	struct reg *r = NULL;
 	const char *data = NULL;
 	char head[2 * CRYPTO_SHA256_LEN + 1];
@@ -59,7 +60,7 @@ run(const struct cli_cmd *self, int argc, char **argv)
 		return rc;
 	}
 	memset(&au, 0, sizeof(au));
-	rc = reg_audit_verify(r, &au);
+	rc = audit_verify(r, &au);
 	reg_close(r);
 	if (rc == IDR_EJOURNAL) {
 		printf("journal verification FAILED at entry %" PRIu64 ": %s\n", au.bad_seq,

@@ -34,9 +34,9 @@
 #include "base/wbuf.h"
 #include "common/cli.h"
 #include "common/hdlc.h"
+#include "hdl/addr.h"
 #include "hdl/hdl.h"
 #include "idr/cmd.h"
-#include "net/net.h"
 
 #define BATCH          64    /* datagrams per sendmmsg / recvmmsg */
 #define DGRAM_MAX      2048  /* receive buffer per datagram (Handle datagrams are <= 512) */
@@ -59,7 +59,7 @@
 
 struct bench_args {
 	const char *server;
-	struct net_addr srv;
+	struct addr srv;
 	bool tcp;
 	const char *ids_file;
 	const char *prefix;
@@ -388,7 +388,7 @@ parse_check(const struct cli_cmd *self, struct bench_args *a)
 	if (a->server == NULL) {
 		return cli_usage_errorf(self, "--server HOST:PORT is required");
 	}
-	if (net_addr_parse(a->server, &a->srv, &why) != IDR_OK) {
+	if (addr_parse(a->server, &a->srv, &why) != IDR_OK) {
 		return cli_usage_errorf(self, "--server: %s: %s", a->server, why);
 	}
 	if ((a->ids_file == NULL) == (a->prefix == NULL)) {
@@ -861,7 +861,7 @@ tcp_down(struct tcp *t, struct tconn *c, uint64_t retry_at)
 static void
 tcp_connect(struct tcp *t, struct tconn *c, uint64_t now)
 {
-	const struct net_addr *a = &t->b->a->srv;
+	const struct addr *a = &t->b->a->srv;
 	struct epoll_event ev;
 
 	c->fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -1259,7 +1259,7 @@ pin_cpu(const struct cli_cmd *self, const struct bench_args *a)
 static int
 bench_run(const struct cli_cmd *self, const struct bench_args *a, const struct reqset *rs)
 {
-	char where[NET_ADDRSTRLEN];
+	char where[ADDR_STRLEN];
 	struct sigaction sa;
 	struct run *b;
 	int rc;
@@ -1285,7 +1285,7 @@ bench_run(const struct cli_cmd *self, const struct bench_args *a, const struct r
 	/* 1 ns timer slack: waits for the next due time end on time (default slack: 50 us) */
 	(void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 	rc = a->tcp ? bench_tcp(b) : bench_udp(b);
-	if (net_addr_format((const struct sockaddr *)&a->srv.ss, where, sizeof(where)) != IDR_OK) {
+	if (addr_format((const struct sockaddr *)&a->srv.ss, where, sizeof(where)) != IDR_OK) {
 		snprintf(where, sizeof(where), "?");
 	}
 	if (rc == IDR_OK) {

@@ -107,7 +107,7 @@ remember_hosted(struct exporter *x, struct slice name)
 }
 
 static int
-on_prefix(void *arg, const struct reg_prefix *p)
+on_prefix(void *arg, const struct pfx_info *p)
 {
 	struct exporter *x = arg;
 	int rc = remember_hosted(x, p->name);

@@ -60,7 +60,7 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct prefix_args *a)
 static void
 print_state(int state)
 {
-	printf("%d %s (%s)", state, reg_pfx_state_name(state), reg_pfx_state_label(state));
+	printf("%d %s (%s)", state, pfx_state_name(state), pfx_state_label(state));
 }
 
 static int
@@ -69,13 +69,13 @@ do_add(const struct cli_cmd *self, struct prefix_args *a)
 	enum reg_outcome oc = REG_UNCHANGED;
 	struct reg_wtxn *w = NULL;
 	struct reg *r = NULL;
-	int state = REG_PFX_ENABLED, rc;
+	int state = PFX_ENABLED, rc;
 
 	if (a->nargs != 1 || a->owner == NULL) {
 		return cli_usage_errorf(self,
 		                        "usage: idr prefix add PREFIX --owner NAME [--state S]");
 	}
-	if (a->state != NULL && reg_pfx_state_parse(a->state, &state) != IDR_OK) {
+	if (a->state != NULL && pfx_state_parse(a->state, &state) != IDR_OK) {
 		return cli_usage_errorf(self, "--state %s: %s", a->state,
 		                        idr_strerror(IDR_EPFX_STATE));
 	}
@@ -110,7 +110,7 @@ do_set_state(const struct cli_cmd *self, struct prefix_args *a)
 	if (a->nargs != 2) {
 		return cli_usage_errorf(self, "usage: idr prefix set-state PREFIX STATE");
 	}
-	if (reg_pfx_state_parse(a->args[1], &state) != IDR_OK) {
+	if (pfx_state_parse(a->args[1], &state) != IDR_OK) {
 		return cli_usage_errorf(self, "state %s: %s", a->args[1],
 		                        idr_strerror(IDR_EPFX_STATE));
 	}
@@ -151,7 +151,7 @@ struct pfx_list {
 };
 
 static int
-collect(void *arg, const struct reg_prefix *p)
+collect(void *arg, const struct pfx_info *p)
 {
 	struct pfx_list *l = arg;
 	struct pfx_item *it;
@@ -233,7 +233,7 @@ list_json(const struct pfx_list *l)
 		        &w,
 		        ",\"state\":%d,\"state_name\":\"%s\",\"state_label\":\"%s\",\"node\":%s,"
 		        "\"created\":\"%s\",\"records\":%" PRIu64 "}",
-		        it->state, reg_pfx_state_name(it->state), reg_pfx_state_label(it->state),
+		        it->state, pfx_state_name(it->state), pfx_state_label(it->state),
 		        it->node ? "true" : "false", when, it->records);
 	}
 	wbuf_cstr(&w, "\n]\n");
@@ -264,8 +264,8 @@ list_table(const struct pfx_list *l)
 	for (i = 0; i < l->n; i++) {
 		const struct pfx_item *it = &l->v[i];
 
-		snprintf(state, sizeof(state), "%d %s %s", it->state, reg_pfx_state_name(it->state),
-		         reg_pfx_state_label(it->state));
+		snprintf(state, sizeof(state), "%d %s %s", it->state, pfx_state_name(it->state),
+		         pfx_state_label(it->state));
 		cli_format_time(it->created, when, sizeof(when));
 		cli_put_padded(stdout, slice_cstr(it->name), wn + 2);
 		cli_put_padded(stdout, slice_cstr(state), ws + 2);

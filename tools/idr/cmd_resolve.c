@@ -13,11 +13,11 @@
 #include "common/cli.h"
 #include "common/hdlc.h"
 #include "common/vtab.h"
+#include "hdl/addr.h"
 #include "hdl/hdl.h"
 #include "idr/cmd.h"
 #include "model/rec.h"
 #include "model/vjson.h"
-#include "net/net.h"
 
 #define RESOLVE_MAX_FILTERS 64
 #define DEFAULT_HDL_PORT    2641
@@ -48,7 +48,7 @@ struct answer {
 	struct slice message; /* error message, may be empty */
 	struct value *values; /* decoded values (owned array; slices borrow the reply) */
 	size_t n;
-	char via[NET_ADDRSTRLEN + 16];
+	char via[ADDR_STRLEN + 16];
 	double ms;
 };
 
@@ -171,9 +171,9 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct resolve_args *a)
 
 /* "HOST:PORT", or "HOST" / "[v6]" with the default port. */
 static int
-server_parse(const struct cli_cmd *self, const char *text, unsigned port, struct net_addr *out)
+server_parse(const struct cli_cmd *self, const char *text, unsigned port, struct addr *out)
 {
-	char buf[NET_ADDR_TEXT_MAX + 8];
+	char buf[ADDR_TEXT_MAX + 8];
 	const char *why = "bad address";
 	const char *colon = strrchr(text, ':');
 	int n;
@@ -185,7 +185,7 @@ server_parse(const struct cli_cmd *self, const char *text, unsigned port, struct
 		}
 		text = buf;
 	}
-	if (net_addr_parse(text, out, &why) != IDR_OK) {
+	if (addr_parse(text, out, &why) != IDR_OK) {
 		return cli_usage_errorf(self, "--server: %s: %s", text, why);
 	}
 	return CLI_EXIT_OK;
@@ -395,9 +395,9 @@ hdl_body(const struct resolve_args *a, const struct hdl_msg *m, struct rbuf *res
 }
 
 static int
-resolve_hdl(const struct cli_cmd *self, const struct resolve_args *a, const struct net_addr *srv)
+resolve_hdl(const struct cli_cmd *self, const struct resolve_args *a, const struct addr *srv)
 {
-	char where[NET_ADDRSTRLEN], idb[300];
+	char where[ADDR_STRLEN], idb[300];
 	struct hdlc_reply reply;
 	struct hdlc_query q;
 	struct timespec t0;
@@ -406,7 +406,7 @@ resolve_hdl(const struct cli_cmd *self, const struct resolve_args *a, const stru
 	struct rbuf rest;
 	int rc;
 
-	if (net_addr_format((const struct sockaddr *)&srv->ss, where, sizeof(where)) != IDR_OK) {
+	if (addr_format((const struct sockaddr *)&srv->ss, where, sizeof(where)) != IDR_OK) {
 		snprintf(where, sizeof(where), "?");
 	}
 	memset(&ans, 0, sizeof(ans));
@@ -512,16 +512,16 @@ http_show(const struct cli_cmd *self, const struct resolve_args *a, struct slice
 }
 
 static int
-resolve_http(const struct cli_cmd *self, const struct resolve_args *a, const struct net_addr *srv)
+resolve_http(const struct cli_cmd *self, const struct resolve_args *a, const struct addr *srv)
 {
-	char where[NET_ADDRSTRLEN], idb[300];
+	char where[ADDR_STRLEN], idb[300];
 	struct hdlc_query q;
 	struct timespec t0;
 	struct answer ans;
 	struct wbuf path, body;
 	int rc, status = 0;
 
-	if (net_addr_format((const struct sockaddr *)&srv->ss, where, sizeof(where)) != IDR_OK) {
+	if (addr_format((const struct sockaddr *)&srv->ss, where, sizeof(where)) != IDR_OK) {
 		snprintf(where, sizeof(where), "?");
 	}
 	memset(&ans, 0, sizeof(ans));
@@ -559,7 +559,7 @@ static int
 run(const struct cli_cmd *self, int argc, char **argv)
 {
 	struct resolve_args a;
-	struct net_addr srv;
+	struct addr srv;
 	int rc;
 
 	memset(&a, 0, sizeof(a));

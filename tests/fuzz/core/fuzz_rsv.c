@@ -40,7 +40,7 @@ setup(void)
 	    reg_write_begin(fx.reg, "fuzz", &wt) != IDR_OK) {
 		abort();
 	}
-	if (reg_prefix_add(wt, SLICE_LIT("88.100.1"), SLICE_LIT("fuzz"), REG_PFX_ENABLED, NULL) !=
+	if (reg_prefix_add(wt, SLICE_LIT("88.100.1"), SLICE_LIT("fuzz"), PFX_ENABLED, NULL) !=
 	    IDR_OK) {
 		abort();
 	}

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "hdl/hdl.h"
+#include "hdl/hdl_udp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

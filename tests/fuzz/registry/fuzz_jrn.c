@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void
 check_jrn(const uint8_t *data, size_t size)
 {
-	struct reg_journal_entry e;
+	struct jrn_entry e;
 	struct wbuf w;
 
 	if (size < JRN_KEY_LEN) {
@@ -39,7 +39,7 @@ check_jrn(const uint8_t *data, size_t size)
 static void
 check_pfx(const uint8_t *data, size_t size)
 {
-	struct reg_prefix p;
+	struct pfx_info p;
 	struct wbuf w;
 
 	if (pfx_decode(slice_make(data, size), &p) != IDR_OK) {

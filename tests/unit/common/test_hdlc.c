@@ -21,6 +21,7 @@
 #include "base/crypto.h"
 #include "common/hdlc.h"
 #include "hdl/hdl.h"
+#include "hdl/hdl_udp.h"
 #include "model/value.h"
 
 #include "lib/hdl_vectors.h"
@@ -49,7 +50,7 @@ typedef void (*fake_fn)(struct fake *f);
 
 struct fake {
 	int udp, tcp;
-	struct net_addr addr; /* UDP and TCP listen on the same port */
+	struct addr addr; /* UDP and TCP listen on the same port */
 	pthread_t th;
 	fake_fn serve;
 	/* what the scripts send and record */
@@ -720,13 +721,13 @@ test_hdlc_udp_timeout(void **state)
 static void
 test_hdlc_udp_bad_unit(void **state)
 {
-	struct net_addr a;
+	struct addr a;
 	struct hdlc_reply r;
 	uint8_t unit[256];
 	size_t n = v1_unit(unit, sizeof(unit));
 
 	(void)state;
-	assert_int_equal(net_addr_parse("127.0.0.1:9", &a, NULL), IDR_OK);
+	assert_int_equal(addr_parse("127.0.0.1:9", &a, NULL), IDR_OK);
 	hdlc_reply_init(&r);
 	assert_int_equal(hdlc_udp_exchange(&a, slice_make(unit, n - 1), NULL, 3, &r), IDR_EINVAL);
 	assert_int_equal(hdlc_udp_exchange(&a, slice_make(unit, n), NULL, 0, &r), IDR_EINVAL);
@@ -822,7 +823,7 @@ static void
 test_hdlc_tcp_refused(void **state)
 {
 	struct fake *f = fake_new();
-	struct net_addr a = f->addr;
+	struct addr a = f->addr;
 	struct hdlc_tcp *c = NULL;
 
 	(void)state;
@@ -1204,7 +1205,7 @@ test_hdlc_http_get(void **state)
 static void
 test_hdlc_http_get_errors(void **state)
 {
-	struct net_addr a;
+	struct addr a;
 	struct wbuf body;
 	struct fake *f;
 	int status = 0;
@@ -1256,7 +1257,7 @@ test_hdlc_http_request_line(void **state)
 	assert_int_equal(pthread_join(f->th, NULL), 0);
 	assert_int_equal(f->fail, 0);
 	assert_non_null(strstr(f->http_req, "GET /api/handles/x/y HTTP/1.1\r\n"));
-	snprintf(want, sizeof(want), "\r\nHost: 127.0.0.1:%u\r\n", net_addr_port(&f->addr));
+	snprintf(want, sizeof(want), "\r\nHost: 127.0.0.1:%u\r\n", addr_port(&f->addr));
 	assert_non_null(strstr(f->http_req, want));
 	assert_non_null(strstr(f->http_req, "\r\nConnection: close\r\n"));
 	close(f->udp);

@@ -130,10 +130,10 @@ populate(struct fix *f)
 	item[5] = mkvalue(100, "HS_ADMIN", admin, 0x0e);
 	assert_int_equal(reg_write_begin(f->reg, REG_IDENTITY_LOCAL, &wt), IDR_OK);
 	assert_int_equal(
-	        reg_prefix_add(wt, SLICE_LIT("88.100.1"), SLICE_LIT("ACME"), REG_PFX_ENABLED, NULL),
+	        reg_prefix_add(wt, SLICE_LIT("88.100.1"), SLICE_LIT("ACME"), PFX_ENABLED, NULL),
 	        IDR_OK);
 	assert_int_equal(
-	        reg_prefix_add(wt, SLICE_LIT("88.100.2"), SLICE_LIT("Off"), REG_PFX_DISABLED, NULL),
+	        reg_prefix_add(wt, SLICE_LIT("88.100.2"), SLICE_LIT("Off"), PFX_DISABLED, NULL),
 	        IDR_OK);
 	assert_int_equal(reg_create(wt, SLICE_LIT("88.100.1/abc"), REC_KIND_NONE, abc, 2,
 	                            REG_KEEP_TIMESTAMPS, NULL),

@@ -142,9 +142,9 @@ record_flush(struct scen *s)
 static void
 do_prefix(struct scen *s, char **tok, size_t n)
 {
-	int state = REG_PFX_ENABLED;
+	int state = PFX_ENABLED;
 
-	if (n < 2 || n > 3 || (n == 3 && reg_pfx_state_parse(tok[2], &state) != IDR_OK)) {
+	if (n < 2 || n > 3 || (n == 3 && pfx_state_parse(tok[2], &state) != IDR_OK)) {
 		scen_fail(s, "usage: prefix NAME [STATE]");
 	}
 	ensure_reg(s);

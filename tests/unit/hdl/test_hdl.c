@@ -16,6 +16,7 @@
 
 #include "base/crypto.h"
 #include "hdl/hdl.h"
+#include "hdl/hdl_udp.h"
 
 #include "lib/hdl_vectors.h"
 

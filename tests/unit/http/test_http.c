@@ -388,9 +388,9 @@ list_setup(void **state)
 	memset(&o, 0, sizeof(o));
 	o.memory = true;
 	assert_int_equal(reg_init(&f->r, &o, NODE, "node"), IDR_OK);
-	prefix_add(f->r, "88.118.8", REG_PFX_ENABLED);
-	prefix_add(f->r, "88.118.8.1", REG_PFX_ENABLED);
-	prefix_add(f->r, "88.118.9", REG_PFX_DISABLED);
+	prefix_add(f->r, "88.118.8", PFX_ENABLED);
+	prefix_add(f->r, "88.118.8.1", PFX_ENABLED);
+	prefix_add(f->r, "88.118.9", PFX_DISABLED);
 	/* 25 records, created out of order; listed in key order */
 	for (i = 24; i >= 0; i--) {
 		snprintf(id, sizeof(id), "88.118.8/P-%03d", i);

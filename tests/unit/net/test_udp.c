@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "hdl/hdl.h"
+#include "hdl/hdl_udp.h"
 #include "lib/sockaddr_util.h"
 #include "net/udp.h"
 

@@ -35,13 +35,13 @@ static const char entry_vector[] =
         "c138fb0b769607a47365792bcb933b87b3e2c0fe080750c6985c8622e7a480fb";
 
 static void
-sample_entry(struct reg_journal_entry *e)
+sample_entry(struct jrn_entry *e)
 {
 	size_t i;
 
 	memset(e, 0, sizeof(*e));
 	e->seq = 42;
-	e->op = REG_JOP_CREATE;
+	e->op = JRN_OP_CREATE;
 	e->time_ms = 1700000000123ULL;
 	e->identity = SLICE_LIT("local");
 	e->identifier = SLICE_LIT("88.118.8/P-001");
@@ -55,7 +55,7 @@ sample_entry(struct reg_journal_entry *e)
 static size_t
 sample_value(uint8_t *buf, size_t cap)
 {
-	struct reg_journal_entry e;
+	struct jrn_entry e;
 	struct wbuf w;
 
 	sample_entry(&e);
@@ -96,7 +96,7 @@ test_jrn_change_bytes(void **state)
 	(void)state;
 	wbuf_init_heap(&w, 1024);
 	wbuf_bytes(&w, "junk", 4); /* begin resets */
-	mark = jrn_change_begin(&w, REG_JOP_CREATE, SLICE_LIT("a/b"));
+	mark = jrn_change_begin(&w, JRN_OP_CREATE, SLICE_LIT("a/b"));
 	wbuf_bytes(&w, "xy", 2);
 	pl = jrn_change_end(&w, mark);
 	assert_int_equal(wbuf_len(&w), sizeof(want));
@@ -107,7 +107,7 @@ test_jrn_change_bytes(void **state)
 	/* an error in the buffer gives an empty payload */
 	wbuf_deinit(&w);
 	wbuf_init_heap(&w, 8);
-	mark = jrn_change_begin(&w, REG_JOP_CREATE, SLICE_LIT("a/b"));
+	mark = jrn_change_begin(&w, JRN_OP_CREATE, SLICE_LIT("a/b"));
 	wbuf_bytes(&w, "xy", 2);
 	pl = jrn_change_end(&w, mark);
 	assert_int_equal(wbuf_error(&w), IDR_ETOOBIG);
@@ -123,18 +123,18 @@ test_jrn_change_hash_vectors(void **state)
 
 	(void)state;
 	wbuf_init_heap(&scratch, 4096);
-	assert_int_equal(jrn_change_hash(&scratch, REG_JOP_CREATE, SLICE_LIT("88.118.8/P-001"),
+	assert_int_equal(jrn_change_hash(&scratch, JRN_OP_CREATE, SLICE_LIT("88.118.8/P-001"),
 	                                 SLICE_LIT("hello"), h),
 	                 IDR_OK);
 	assert_hex(h, change_vector);
 	assert_int_equal(
-	        jrn_change_hash(&scratch, REG_JOP_DELETE, SLICE_LIT("a/b"), SLICE_LIT(""), h),
+	        jrn_change_hash(&scratch, JRN_OP_DELETE, SLICE_LIT("a/b"), SLICE_LIT(""), h),
 	        IDR_OK);
 	assert_hex(h, delete_vector);
 	wbuf_deinit(&scratch);
 
 	wbuf_init_heap(&scratch, 8);
-	assert_int_equal(jrn_change_hash(&scratch, REG_JOP_CREATE, SLICE_LIT("88.118.8/P-001"),
+	assert_int_equal(jrn_change_hash(&scratch, JRN_OP_CREATE, SLICE_LIT("88.118.8/P-001"),
 	                                 SLICE_LIT("hello"), h),
 	                 IDR_ETOOBIG);
 	wbuf_deinit(&scratch);
@@ -160,7 +160,7 @@ static void
 test_jrn_entry_roundtrip(void **state)
 {
 	uint8_t buf[256], k[JRN_KEY_LEN];
-	struct reg_journal_entry in, out;
+	struct jrn_entry in, out;
 	size_t len;
 	int op;
 
@@ -170,7 +170,7 @@ test_jrn_entry_roundtrip(void **state)
 	jrn_key(42, k);
 	assert_int_equal(jrn_entry_decode(slice_make(k, 8), slice_make(buf, len), &out), IDR_OK);
 	assert_int_equal(out.seq, 42);
-	assert_int_equal(out.op, REG_JOP_CREATE);
+	assert_int_equal(out.op, JRN_OP_CREATE);
 	assert_int_equal(out.time_ms, in.time_ms);
 	assert_true(slice_eq(out.identity, in.identity));
 	assert_true(slice_eq(out.identifier, in.identifier));
@@ -179,12 +179,12 @@ test_jrn_entry_roundtrip(void **state)
 	assert_memory_equal(out.prev_hash, in.prev_hash, 32);
 	/* payloads borrow the input */
 	assert_true(out.payload.p >= buf && out.payload.p < buf + len);
-	for (op = REG_JOP_INIT; op <= REG_JOP_DELETE; op++) {
+	for (op = JRN_OP_INIT; op <= JRN_OP_DELETE; op++) {
 		buf[OFF_OP] = (uint8_t)op;
 		assert_int_equal(jrn_entry_decode(slice_make(k, 8), slice_make(buf, len), &out),
 		                 IDR_OK);
 		assert_int_equal(out.op, op);
-		assert_non_null(reg_jop_name(op));
+		assert_non_null(jrn_op_name(op));
 	}
 }
 
@@ -192,7 +192,7 @@ static void
 test_jrn_entry_truncated(void **state)
 {
 	uint8_t buf[256], k[JRN_KEY_LEN];
-	struct reg_journal_entry out;
+	struct jrn_entry out;
 	size_t len, i;
 
 	(void)state;
@@ -225,7 +225,7 @@ test_jrn_entry_malformed(void **state)
 	        {OFF_IDENTITY + 2, 1, IDR_EPROTO}, /* identity longer than what follows */
 	};
 	uint8_t buf[256], k[JRN_KEY_LEN + 1] = {0};
-	struct reg_journal_entry out;
+	struct jrn_entry out;
 	size_t len, i;
 
 	(void)state;
@@ -251,14 +251,14 @@ test_jrn_entry_malformed(void **state)
 static uint8_t *
 sized_entry(size_t identity, size_t identifier, size_t payload, size_t *len)
 {
-	struct reg_journal_entry e;
+	struct jrn_entry e;
 	struct wbuf w;
 	uint8_t *fill = malloc(identity + identifier + payload + 1);
 
 	assert_non_null(fill);
 	memset(fill, 'a', identity + identifier + payload + 1);
 	memset(&e, 0, sizeof(e));
-	e.op = REG_JOP_CREATE;
+	e.op = JRN_OP_CREATE;
 	e.identity = slice_make(fill, identity);
 	e.identifier = slice_make(fill, identifier);
 	e.payload = slice_make(fill, payload);
@@ -282,7 +282,7 @@ static void
 test_jrn_entry_limits(void **state)
 {
 	uint8_t k[JRN_KEY_LEN] = {0};
-	struct reg_journal_entry out;
+	struct jrn_entry out;
 	uint8_t *v;
 	size_t len;
 
@@ -313,16 +313,16 @@ static void
 test_jrn_op_names(void **state)
 {
 	(void)state;
-	assert_string_equal(reg_jop_name(REG_JOP_INIT), "init");
-	assert_string_equal(reg_jop_name(REG_JOP_PREFIX), "prefix");
-	assert_string_equal(reg_jop_name(REG_JOP_CREATE), "create");
-	assert_string_equal(reg_jop_name(REG_JOP_ADD_VALUES), "add_values");
-	assert_string_equal(reg_jop_name(REG_JOP_MODIFY_VALUES), "modify_values");
-	assert_string_equal(reg_jop_name(REG_JOP_REMOVE_VALUES), "remove_values");
-	assert_string_equal(reg_jop_name(REG_JOP_DELETE), "delete");
-	assert_null(reg_jop_name(0));
-	assert_null(reg_jop_name(8));
-	assert_null(reg_jop_name(-1));
+	assert_string_equal(jrn_op_name(JRN_OP_INIT), "init");
+	assert_string_equal(jrn_op_name(JRN_OP_PREFIX), "prefix");
+	assert_string_equal(jrn_op_name(JRN_OP_CREATE), "create");
+	assert_string_equal(jrn_op_name(JRN_OP_ADD_VALUES), "add_values");
+	assert_string_equal(jrn_op_name(JRN_OP_MODIFY_VALUES), "modify_values");
+	assert_string_equal(jrn_op_name(JRN_OP_REMOVE_VALUES), "remove_values");
+	assert_string_equal(jrn_op_name(JRN_OP_DELETE), "delete");
+	assert_null(jrn_op_name(0));
+	assert_null(jrn_op_name(8));
+	assert_null(jrn_op_name(-1));
 }
 
 int

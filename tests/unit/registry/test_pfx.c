@@ -25,14 +25,14 @@
 #define OFF_NAMELEN  20
 
 static size_t
-sample(uint8_t *buf, size_t cap, struct reg_prefix *p)
+sample(uint8_t *buf, size_t cap, struct pfx_info *p)
 {
 	struct wbuf w;
 
 	memset(p, 0, sizeof(*p));
 	p->name = SLICE_LIT("88.118.Ab");
 	p->owner = SLICE_LIT("Acme 制造有限公司");
-	p->state = REG_PFX_REVIEWING;
+	p->state = PFX_REVIEWING;
 	p->node = true;
 	p->created = 1700000000;
 	p->changed = 1700000500;
@@ -45,7 +45,7 @@ static void
 test_pfx_roundtrip(void **state)
 {
 	uint8_t buf[256];
-	struct reg_prefix in, out;
+	struct pfx_info in, out;
 	size_t len;
 
 	(void)state;
@@ -56,7 +56,7 @@ test_pfx_roundtrip(void **state)
 	assert_int_equal(pfx_decode(slice_make(buf, len), &out), IDR_OK);
 	assert_true(slice_eq(out.name, in.name));
 	assert_true(slice_eq(out.owner, in.owner));
-	assert_int_equal(out.state, REG_PFX_REVIEWING);
+	assert_int_equal(out.state, PFX_REVIEWING);
 	assert_true(out.node);
 	assert_int_equal(out.created, in.created);
 	assert_int_equal(out.changed, in.changed);
@@ -64,7 +64,7 @@ test_pfx_roundtrip(void **state)
 	/* an enterprise prefix with an empty owner */
 	in.node = false;
 	in.owner = SLICE_LIT("");
-	in.state = REG_PFX_DISABLED;
+	in.state = PFX_DISABLED;
 	{
 		struct wbuf w;
 
@@ -76,14 +76,14 @@ test_pfx_roundtrip(void **state)
 	assert_int_equal(pfx_decode(slice_make(buf, len), &out), IDR_OK);
 	assert_false(out.node);
 	assert_int_equal(out.owner.len, 0);
-	assert_int_equal(out.state, REG_PFX_DISABLED);
+	assert_int_equal(out.state, PFX_DISABLED);
 }
 
 static void
 test_pfx_truncated(void **state)
 {
 	uint8_t buf[256];
-	struct reg_prefix in, out;
+	struct pfx_info in, out;
 	size_t len, i;
 
 	(void)state;
@@ -109,7 +109,7 @@ test_pfx_malformed(void **state)
 	        {OFF_RESERVED, 1, IDR_EPROTO}, {OFF_NAMELEN + 2, 1, IDR_EPROTO},
 	};
 	uint8_t buf[256];
-	struct reg_prefix in, out;
+	struct pfx_info in, out;
 	size_t len, i;
 
 	(void)state;
@@ -129,7 +129,7 @@ static void
 test_pfx_limits(void **state)
 {
 	static uint8_t big[8192];
-	struct reg_prefix p, out;
+	struct pfx_info p, out;
 	struct wbuf w;
 	uint8_t *v;
 	size_t len;
@@ -137,7 +137,7 @@ test_pfx_limits(void **state)
 	(void)state;
 	memset(big, 'a', sizeof(big));
 	memset(&p, 0, sizeof(p));
-	p.state = REG_PFX_ENABLED;
+	p.state = PFX_ENABLED;
 	p.name = slice_make(big, IDENT_HARD_MAX);
 	p.owner = slice_make(big, PFX_MAX_OWNER);
 	wbuf_init_heap(&w, 1u << 16);
@@ -205,22 +205,22 @@ test_pfx_state_names(void **state)
 	(void)state;
 	for (i = 0; i < ARRAY_LEN(cases); i++) {
 		s = -1;
-		assert_int_equal(reg_pfx_state_parse(cases[i].in, &s), cases[i].rc);
+		assert_int_equal(pfx_state_parse(cases[i].in, &s), cases[i].rc);
 		assert_int_equal(s, cases[i].state);
 	}
 	for (s = 0; s <= 5; s++) {
 		int back = -1;
 
-		assert_non_null(reg_pfx_state_name(s));
-		assert_non_null(reg_pfx_state_label(s));
-		assert_int_equal(reg_pfx_state_parse(reg_pfx_state_name(s), &back), IDR_OK);
+		assert_non_null(pfx_state_name(s));
+		assert_non_null(pfx_state_label(s));
+		assert_int_equal(pfx_state_parse(pfx_state_name(s), &back), IDR_OK);
 		assert_int_equal(back, s);
-		assert_int_equal(reg_pfx_state_parse(reg_pfx_state_label(s), &back), IDR_OK);
+		assert_int_equal(pfx_state_parse(pfx_state_label(s), &back), IDR_OK);
 		assert_int_equal(back, s);
 	}
-	assert_string_equal(reg_pfx_state_label(REG_PFX_DELETING), "待删除");
-	assert_null(reg_pfx_state_name(6));
-	assert_null(reg_pfx_state_label(-1));
+	assert_string_equal(pfx_state_label(PFX_DELETING), "待删除");
+	assert_null(pfx_state_name(6));
+	assert_null(pfx_state_label(-1));
 }
 
 int

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "audit.h"
 #include "base/crypto.h"
 #include "jrn.h"
 #include "model/rec.h"
@@ -264,7 +265,7 @@ struct jlist {
 };
 
 static int
-jcollect_cb(void *arg, const struct reg_journal_entry *e)
+jcollect_cb(void *arg, const struct jrn_entry *e)
 {
 	struct jlist *l = arg;
 	struct jent *j;
@@ -370,8 +371,8 @@ jkey(uint64_t seq, uint8_t buf[JRN_KEY_LEN])
 static void
 audit_ok(struct fx *f)
 {
-	struct reg_audit a;
-	int rc = reg_audit_verify(f->r, &a);
+	struct audit_report a;
+	int rc = audit_verify(f->r, &a);
 
 	if (rc != IDR_OK) {
 		print_error("audit: %s (bad_seq %llu)\n", a.reason, (unsigned long long)a.bad_seq);
@@ -389,7 +390,7 @@ test_reg_init_reopen(void **state)
 	struct reg_opts o = fx_opts(f);
 	struct reg *r2 = NULL;
 	struct reg_rtxn *t;
-	struct reg_prefix p;
+	struct pfx_info p;
 	struct jlist *l;
 	struct got g;
 	struct value_admin adm;
@@ -398,7 +399,7 @@ test_reg_init_reopen(void **state)
 	assert_int_equal(reg_read_begin(f->r, &t), IDR_OK);
 	assert_int_equal(reg_prefix_get(t, SLICE_LIT(NODE), &p), IDR_OK);
 	assert_true(p.node);
-	assert_int_equal(p.state, REG_PFX_ENABLED);
+	assert_int_equal(p.state, PFX_ENABLED);
 	assert_true(slice_is(p.owner, "Node operator"));
 	assert_true(p.created > 1600000000);
 	reg_read_end(t);
@@ -418,10 +419,10 @@ test_reg_init_reopen(void **state)
 
 	l = jcollect(f, 1);
 	assert_int_equal(l->n, 2);
-	assert_int_equal(l->e[0].op, REG_JOP_INIT);
+	assert_int_equal(l->e[0].op, JRN_OP_INIT);
 	assert_string_equal(l->e[0].identifier, NODE);
 	assert_string_equal(l->e[0].identity, REG_IDENTITY_LOCAL);
-	assert_int_equal(l->e[1].op, REG_JOP_CREATE);
+	assert_int_equal(l->e[1].op, JRN_OP_CREATE);
 	assert_string_equal(l->e[1].identifier, "0.NA/" NODE);
 	jfree(l);
 
@@ -505,7 +506,7 @@ struct plist {
 };
 
 static int
-plist_cb(void *arg, const struct reg_prefix *p)
+plist_cb(void *arg, const struct pfx_info *p)
 {
 	struct plist *l = arg;
 
@@ -535,23 +536,22 @@ test_reg_prefix_add_list(void **state)
 	struct reg_wtxn *w;
 	enum reg_outcome oc = 0;
 	struct reg_rtxn *t;
-	struct reg_prefix p;
+	struct pfx_info p;
 	struct plist l;
 	struct jlist *j;
 	struct got g;
 	struct value_admin adm;
 
-	add_prefix(f, ENT, REG_PFX_ENABLED);
-	add_prefix(f, "88.118.Ab", REG_PFX_PENDING);
+	add_prefix(f, ENT, PFX_ENABLED);
+	add_prefix(f, "88.118.Ab", PFX_PENDING);
 	w = wbegin(f);
 	assert_int_equal(
-	        reg_prefix_add(w, SLICE_LIT("88.118.aB"), SLICE_LIT(OWNER), REG_PFX_PENDING, &oc),
+	        reg_prefix_add(w, SLICE_LIT("88.118.aB"), SLICE_LIT(OWNER), PFX_PENDING, &oc),
 	        IDR_OK);
 	assert_int_equal(oc, REG_UNCHANGED);
-	assert_int_equal(
-	        reg_prefix_add(w, SLICE_LIT(ENT), SLICE_LIT("Other Co"), REG_PFX_ENABLED, &oc),
-	        IDR_ECONFLICT);
-	assert_int_equal(reg_prefix_add(w, SLICE_LIT(ENT), SLICE_LIT(OWNER), REG_PFX_DISABLED, &oc),
+	assert_int_equal(reg_prefix_add(w, SLICE_LIT(ENT), SLICE_LIT("Other Co"), PFX_ENABLED, &oc),
+	                 IDR_ECONFLICT);
+	assert_int_equal(reg_prefix_add(w, SLICE_LIT(ENT), SLICE_LIT(OWNER), PFX_DISABLED, &oc),
 	                 IDR_ECONFLICT);
 	assert_int_equal(reg_write_changes(w), 0);
 	assert_int_equal(reg_write_commit(w), IDR_OK);
@@ -562,9 +562,9 @@ test_reg_prefix_add_list(void **state)
 	assert_true(l.node[0]);
 	assert_string_equal(l.names[1], ENT);
 	assert_false(l.node[1]);
-	assert_int_equal(l.states[1], REG_PFX_ENABLED);
+	assert_int_equal(l.states[1], PFX_ENABLED);
 	assert_string_equal(l.names[2], "88.118.Ab"); /* spelling as added */
-	assert_int_equal(l.states[2], REG_PFX_PENDING);
+	assert_int_equal(l.states[2], PFX_PENDING);
 
 	assert_int_equal(reg_read_begin(f->r, &t), IDR_OK);
 	assert_int_equal(reg_prefix_get(t, SLICE_LIT("88.118.AB"), &p), IDR_OK);
@@ -590,13 +590,13 @@ test_reg_prefix_add_list(void **state)
 
 	j = jcollect(f, 3);
 	assert_int_equal(j->n, 4);
-	assert_int_equal(j->e[0].op, REG_JOP_PREFIX);
+	assert_int_equal(j->e[0].op, JRN_OP_PREFIX);
 	assert_string_equal(j->e[0].identifier, ENT);
 	assert_string_equal(j->e[0].identity, "tester");
-	assert_int_equal(j->e[1].op, REG_JOP_CREATE);
+	assert_int_equal(j->e[1].op, JRN_OP_CREATE);
 	assert_string_equal(j->e[1].identifier, "0.NA/" ENT);
-	assert_int_equal(j->e[2].op, REG_JOP_PREFIX);
-	assert_int_equal(j->e[3].op, REG_JOP_CREATE);
+	assert_int_equal(j->e[2].op, JRN_OP_PREFIX);
+	assert_int_equal(j->e[3].op, JRN_OP_CREATE);
 	jfree(j);
 	audit_ok(f);
 }
@@ -627,7 +627,7 @@ test_reg_prefix_rules(void **state)
 	        {ENT, "bad \xc0\xaf", 1, IDR_EUTF8},
 	};
 	struct fx *f = *state;
-	char longp[REG_MAX_PREFIX_LEN + 16], longo[1100];
+	char longp[PFX_MAX_LEN + 16], longo[1100];
 	struct reg_wtxn *w;
 	enum reg_outcome oc = 0;
 	struct plist l;
@@ -645,7 +645,7 @@ test_reg_prefix_rules(void **state)
 	}
 	memset(longp, 'a', sizeof(longp));
 	memcpy(longp, "88.118.", 7);
-	longp[REG_MAX_PREFIX_LEN + 1] = '\0';
+	longp[PFX_MAX_LEN + 1] = '\0';
 	assert_int_equal(reg_prefix_add(w, slice_cstr(longp), SLICE_LIT(OWNER), 1, &oc),
 	                 IDR_ELIMIT);
 	memset(longo, 'o', sizeof(longo));
@@ -670,21 +670,21 @@ test_reg_prefix_state(void **state)
 	struct value v = val(1, "URL", "https://example.com");
 	struct reg_wtxn *w;
 	struct reg_rtxn *t;
-	struct reg_prefix p;
+	struct pfx_info p;
 	enum reg_outcome oc;
 	uint64_t before;
 	int st = -1;
 
-	add_prefix(f, ENT, REG_PFX_ENABLED);
-	set_state(f, ENT, REG_PFX_DISABLED);
+	add_prefix(f, ENT, PFX_ENABLED);
+	set_state(f, ENT, PFX_DISABLED);
 	assert_int_equal(create1(f, ENT "/P-1", REC_KIND_PART, &v, 1, NULL), IDR_EPFX_DISABLED);
-	set_state(f, ENT, REG_PFX_DELETING);
+	set_state(f, ENT, PFX_DELETING);
 	assert_int_equal(create1(f, ENT "/P-1", REC_KIND_PART, &v, 1, NULL), IDR_EPFX_DISABLED);
-	set_state(f, ENT, REG_PFX_ENABLED);
+	set_state(f, ENT, PFX_ENABLED);
 	assert_int_equal(create1(f, ENT "/P-1", REC_KIND_PART, &v, 1, NULL), IDR_OK);
 	/* once the prefix is closed, an identical create is still an idempotent success (an
 	 * import re-run), a different one names the prefix rule, and nothing is written */
-	set_state(f, ENT, REG_PFX_DISABLED);
+	set_state(f, ENT, PFX_DISABLED);
 	before = jcount(f);
 	oc = 0;
 	assert_int_equal(create1(f, ENT "/P-1", REC_KIND_PART, &v, 1, &oc), IDR_OK);
@@ -692,43 +692,43 @@ test_reg_prefix_state(void **state)
 	assert_int_equal(create1(f, ENT "/P-1", REC_KIND_WIP, &v, 1, &oc), IDR_EPFX_DISABLED);
 	assert_int_equal(create1(f, ENT "/P-9", REC_KIND_PART, &v, 1, &oc), IDR_EPFX_DISABLED);
 	assert_int_equal(jcount(f), before);
-	set_state(f, ENT, REG_PFX_ENABLED);
+	set_state(f, ENT, PFX_ENABLED);
 
 	assert_int_equal(reg_read_begin(f->r, &t), IDR_OK);
 	assert_int_equal(reg_prefix_get(t, SLICE_LIT(ENT), &p), IDR_OK);
-	assert_int_equal(p.state, REG_PFX_ENABLED);
+	assert_int_equal(p.state, PFX_ENABLED);
 	assert_true(p.changed >= p.created);
 	reg_read_end(t);
 
 	before = jcount(f);
 	w = wbegin(f);
-	assert_int_equal(reg_prefix_set_state(w, SLICE_LIT(ENT), REG_PFX_ENABLED), IDR_OK);
+	assert_int_equal(reg_prefix_set_state(w, SLICE_LIT(ENT), PFX_ENABLED), IDR_OK);
 	assert_int_equal(reg_write_changes(w), 0);
-	assert_int_equal(reg_prefix_set_state(w, SLICE_LIT(NODE), REG_PFX_DISABLED), IDR_EPFX_NODE);
+	assert_int_equal(reg_prefix_set_state(w, SLICE_LIT(NODE), PFX_DISABLED), IDR_EPFX_NODE);
 	assert_int_equal(reg_prefix_set_state(w, SLICE_LIT("88.118.9"), 1), IDR_EPFX_UNKNOWN);
 	assert_int_equal(reg_prefix_set_state(w, SLICE_LIT(ENT), 7), IDR_EPFX_STATE);
 	assert_int_equal(reg_prefix_set_state(w, SLICE_LIT("88..9"), 1), IDR_EID_SEGMENT);
 	/* state change and a create under the new state in one transaction */
-	assert_int_equal(reg_prefix_set_state(w, SLICE_LIT(ENT), REG_PFX_DISABLED), IDR_OK);
+	assert_int_equal(reg_prefix_set_state(w, SLICE_LIT(ENT), PFX_DISABLED), IDR_OK);
 	assert_int_equal(reg_create(w, SLICE_LIT(ENT "/P-2"), REC_KIND_PART, &v, 1, 0, NULL),
 	                 IDR_EPFX_DISABLED);
 	assert_int_equal(reg_write_changes(w), 1);
 	assert_int_equal(reg_write_commit(w), IDR_OK);
 	assert_int_equal(jcount(f), before + 1);
 
-	assert_string_equal(reg_pfx_state_name(REG_PFX_REVIEWING), "reviewing");
-	assert_string_equal(reg_pfx_state_label(REG_PFX_ENABLED), "启用");
-	assert_null(reg_pfx_state_name(6));
-	assert_null(reg_pfx_state_label(-1));
-	assert_int_equal(reg_pfx_state_parse("4", &st), IDR_OK);
-	assert_int_equal(st, REG_PFX_PENDING);
-	assert_int_equal(reg_pfx_state_parse("Disabled", &st), IDR_OK);
-	assert_int_equal(st, REG_PFX_DISABLED);
-	assert_int_equal(reg_pfx_state_parse("被驳回", &st), IDR_OK);
-	assert_int_equal(st, REG_PFX_REJECTED);
-	assert_int_equal(reg_pfx_state_parse("6", &st), IDR_EPFX_STATE);
-	assert_int_equal(reg_pfx_state_parse("", &st), IDR_EPFX_STATE);
-	assert_int_equal(reg_pfx_state_parse(NULL, &st), IDR_EPFX_STATE);
+	assert_string_equal(pfx_state_name(PFX_REVIEWING), "reviewing");
+	assert_string_equal(pfx_state_label(PFX_ENABLED), "启用");
+	assert_null(pfx_state_name(6));
+	assert_null(pfx_state_label(-1));
+	assert_int_equal(pfx_state_parse("4", &st), IDR_OK);
+	assert_int_equal(st, PFX_PENDING);
+	assert_int_equal(pfx_state_parse("Disabled", &st), IDR_OK);
+	assert_int_equal(st, PFX_DISABLED);
+	assert_int_equal(pfx_state_parse("被驳回", &st), IDR_OK);
+	assert_int_equal(st, PFX_REJECTED);
+	assert_int_equal(pfx_state_parse("6", &st), IDR_EPFX_STATE);
+	assert_int_equal(pfx_state_parse("", &st), IDR_EPFX_STATE);
+	assert_int_equal(pfx_state_parse(NULL, &st), IDR_EPFX_STATE);
 	audit_ok(f);
 }
 
@@ -746,7 +746,7 @@ test_reg_create_get(void **state)
 	struct got g;
 	uint32_t now = (uint32_t)time(NULL);
 
-	add_prefix(f, ENT, REG_PFX_ENABLED);
+	add_prefix(f, ENT, PFX_ENABLED);
 	assert_int_equal(create1(f, ENT "/P-Abc", REC_KIND_PART, vals, 2, &oc), IDR_OK);
 	assert_int_equal(oc, REG_CREATED);
 
@@ -773,7 +773,7 @@ test_reg_create_get(void **state)
 	j = jcollect(f, 1);
 	assert_int_equal(got_load(f, ENT "/P-ABC", &g), IDR_OK);
 	assert_int_equal(g.view.seq, j->e[j->n - 1].seq);
-	assert_int_equal(j->e[j->n - 1].op, REG_JOP_CREATE);
+	assert_int_equal(j->e[j->n - 1].op, JRN_OP_CREATE);
 	assert_string_equal(j->e[j->n - 1].identifier, ENT "/P-Abc");
 	assert_int_equal(j->e[j->n - 1].paylen, REC_HDR_LEN + g.view.body.len);
 	assert_memory_equal(j->e[j->n - 1].payload + REC_HDR_LEN, g.view.body.p, g.view.body.len);
@@ -807,7 +807,7 @@ test_reg_create_idempotent(void **state)
 	uint64_t before;
 	struct got g;
 
-	add_prefix(f, ENT, REG_PFX_ENABLED);
+	add_prefix(f, ENT, PFX_ENABLED);
 	v.timestamp = 1000;
 	w = wbegin(f);
 	assert_int_equal(reg_create(w, SLICE_LIT(ENT "/Lot-7"), REC_KIND_LOT, &v, 1,
@@ -849,7 +849,7 @@ test_reg_create_conflict(void **state)
 	uint64_t before;
 	struct got g;
 
-	add_prefix(f, ENT, REG_PFX_ENABLED);
+	add_prefix(f, ENT, PFX_ENABLED);
 	must_create(f, ENT "/W-1", REC_KIND_WIP, "https://x.cn/1");
 	before = jcount(f);
 	w = wbegin(f);
@@ -879,8 +879,8 @@ test_reg_create_prefix_rules(void **state)
 	struct value v = val(1, "URL", "https://x.cn");
 	enum reg_outcome oc = 0;
 
-	add_prefix(f, ENT, REG_PFX_ENABLED);
-	add_prefix(f, "88.118.9", REG_PFX_PENDING);
+	add_prefix(f, ENT, PFX_ENABLED);
+	add_prefix(f, "88.118.9", PFX_PENDING);
 	assert_int_equal(create1(f, "88.119/X", REC_KIND_PART, &v, 1, &oc), IDR_EPFX_UNKNOWN);
 	assert_int_equal(create1(f, "88.118.7/X", REC_KIND_PART, &v, 1, &oc), IDR_EPFX_UNKNOWN);
 	assert_int_equal(create1(f, "88.118.8.1/X", REC_KIND_PART, &v, 1, &oc), IDR_EPFX_UNKNOWN);
@@ -904,7 +904,7 @@ test_reg_create_value_rules(void **state)
 	struct got g;
 	size_t i;
 
-	add_prefix(f, ENT, REG_PFX_ENABLED);
+	add_prefix(f, ENT, PFX_ENABLED);
 	v[0] = val(0, "URL", "x");
 	assert_int_equal(create1(f, ENT "/a", REC_KIND_PART, v, 1, &oc), IDR_EREC_INDEX);
 	v[0] = val(0x80000000u, "URL", "x");
@@ -972,7 +972,7 @@ test_reg_add_values(void **state)
 	struct got g;
 	uint64_t before;
 
-	add_prefix(f, ENT, REG_PFX_ENABLED);
+	add_prefix(f, ENT, PFX_ENABLED);
 	must_create(f, ENT "/Part-1", REC_KIND_PART, "https://x.cn/1");
 	must_create(f, ENT "/doc", REC_KIND_NONE, "https://x.cn/d");
 	before = jcount(f);
@@ -1008,7 +1008,7 @@ test_reg_add_values(void **state)
 
 	j = jcollect(f, before + 1);
 	assert_int_equal(j->n, 2);
-	assert_int_equal(j->e[0].op, REG_JOP_ADD_VALUES);
+	assert_int_equal(j->e[0].op, JRN_OP_ADD_VALUES);
 	assert_string_equal(j->e[0].identifier, ENT "/Part-1");
 	assert_string_equal(j->e[0].identity, "tester");
 	jfree(j);
@@ -1023,7 +1023,7 @@ test_reg_modify_values(void **state)
 	struct reg_wtxn *w;
 	struct got g;
 
-	add_prefix(f, ENT, REG_PFX_ENABLED);
+	add_prefix(f, ENT, PFX_ENABLED);
 	must_create(f, ENT "/M-1", REC_KIND_PART, "https://x.cn/1");
 	w = wbegin(f);
 	v[0] = val(1, "URL", "https://x.cn/new");
@@ -1061,7 +1061,7 @@ test_reg_remove_values(void **state)
 	struct reg_wtxn *w;
 	struct got g;
 
-	add_prefix(f, ENT, REG_PFX_ENABLED);
+	add_prefix(f, ENT, PFX_ENABLED);
 	assert_int_equal(create1(f, ENT "/R-1", REC_KIND_PART, v, 2, NULL), IDR_OK);
 	assert_int_equal(create1(f, ENT "/doc", REC_KIND_NONE, v, 1, NULL), IDR_OK);
 	w = wbegin(f);
@@ -1097,7 +1097,7 @@ test_reg_delete(void **state)
 	struct jlist *j;
 	uint64_t before;
 
-	add_prefix(f, ENT, REG_PFX_ENABLED);
+	add_prefix(f, ENT, PFX_ENABLED);
 	must_create(f, ENT "/D-1", REC_KIND_PRODUCT, "u");
 	before = jcount(f);
 	w = wbegin(f);
@@ -1108,7 +1108,7 @@ test_reg_delete(void **state)
 	assert_false(has_record(f, ENT "/D-1"));
 	j = jcollect(f, before + 1);
 	assert_int_equal(j->n, 1);
-	assert_int_equal(j->e[0].op, REG_JOP_DELETE);
+	assert_int_equal(j->e[0].op, JRN_OP_DELETE);
 	assert_string_equal(j->e[0].identifier, ENT "/D-1");
 	assert_int_equal(j->e[0].paylen, 0);
 	jfree(j);
@@ -1163,8 +1163,8 @@ test_reg_list_paging(void **state)
 	size_t i, total = 0;
 	int pages = 0;
 
-	add_prefix(f, ENT, REG_PFX_ENABLED);
-	add_prefix(f, "88.118.80", REG_PFX_ENABLED);
+	add_prefix(f, ENT, PFX_ENABLED);
+	add_prefix(f, "88.118.80", PFX_ENABLED);
 	for (i = 0; i < 25; i++) {
 		assert_true(snprintf(id, sizeof(id), ENT "/p-%02zu", i) < (int)sizeof(id));
 		must_create(f, id, i % 2 == 0 ? REC_KIND_PART : REC_KIND_WIP, "u");
@@ -1277,8 +1277,8 @@ test_reg_stats(void **state)
 	struct slist l;
 	int i;
 
-	add_prefix(f, ENT, REG_PFX_ENABLED);
-	add_prefix(f, "88.118.ab", REG_PFX_ENABLED);
+	add_prefix(f, ENT, PFX_ENABLED);
+	add_prefix(f, "88.118.ab", PFX_ENABLED);
 	w = wbegin(f);
 	for (i = 0; i < 30; i++) {
 		char id[32];
@@ -1342,7 +1342,7 @@ history(struct fx *f)
 	uint32_t idx = 2;
 	struct reg_wtxn *w;
 
-	add_prefix(f, ENT, REG_PFX_ENABLED);
+	add_prefix(f, ENT, PFX_ENABLED);
 	must_create(f, ENT "/H-1", REC_KIND_PART, "u1");
 	must_create(f, ENT "/H-2", REC_KIND_WIP, "u2");
 	must_create(f, ENT "/H-3", REC_KIND_LOT, "u3");
@@ -1351,7 +1351,7 @@ history(struct fx *f)
 	assert_int_equal(reg_modify_values(w, SLICE_LIT(ENT "/H-2"), &v[1], 1), IDR_OK);
 	assert_int_equal(reg_remove_values(w, SLICE_LIT(ENT "/H-1"), &idx, 1), IDR_OK);
 	assert_int_equal(reg_delete(w, SLICE_LIT(ENT "/H-3")), IDR_OK);
-	assert_int_equal(reg_prefix_set_state(w, SLICE_LIT(ENT), REG_PFX_PENDING), IDR_OK);
+	assert_int_equal(reg_prefix_set_state(w, SLICE_LIT(ENT), PFX_PENDING), IDR_OK);
 	assert_int_equal(reg_write_commit(w), IDR_OK);
 }
 
@@ -1384,16 +1384,16 @@ test_reg_journal_walk(void **state)
 		free(raw);
 	}
 	wbuf_deinit(&scratch);
-	assert_int_equal(j->e[7].op, REG_JOP_ADD_VALUES);
+	assert_int_equal(j->e[7].op, JRN_OP_ADD_VALUES);
 	assert_string_equal(j->e[7].identity, "alice");
-	assert_int_equal(j->e[8].op, REG_JOP_MODIFY_VALUES);
-	assert_int_equal(j->e[9].op, REG_JOP_REMOVE_VALUES);
-	assert_int_equal(j->e[10].op, REG_JOP_DELETE);
-	assert_int_equal(j->e[11].op, REG_JOP_PREFIX);
+	assert_int_equal(j->e[8].op, JRN_OP_MODIFY_VALUES);
+	assert_int_equal(j->e[9].op, JRN_OP_REMOVE_VALUES);
+	assert_int_equal(j->e[10].op, JRN_OP_DELETE);
+	assert_int_equal(j->e[11].op, JRN_OP_PREFIX);
 	assert_string_equal(j->e[11].identifier, ENT);
-	assert_string_equal(reg_jop_name(j->e[9].op), "remove_values");
-	assert_null(reg_jop_name(0));
-	assert_null(reg_jop_name(8));
+	assert_string_equal(jrn_op_name(j->e[9].op), "remove_values");
+	assert_null(jrn_op_name(0));
+	assert_null(jrn_op_name(8));
 
 	/* the remove entry's payload is the stored H-1 (it was the last change of H-1) */
 	assert_int_equal(got_load(f, ENT "/H-1", &g), IDR_OK);
@@ -1416,7 +1416,7 @@ static void
 test_reg_audit_ok(void **state)
 {
 	struct fx *f = *state;
-	struct reg_audit a;
+	struct audit_report a;
 	struct jlist *j;
 	uint8_t k[JRN_KEY_LEN], h[32];
 	struct wbuf scratch;
@@ -1425,7 +1425,7 @@ test_reg_audit_ok(void **state)
 
 	audit_ok(f);
 	history(f);
-	assert_int_equal(reg_audit_verify(f->r, &a), IDR_OK);
+	assert_int_equal(audit_verify(f->r, &a), IDR_OK);
 	assert_int_equal(a.entries, 12);
 	assert_int_equal(a.records, 2 + 2); /* two prefix handles, H-1, H-2 */
 	assert_string_equal(a.reason, "");
@@ -1442,9 +1442,9 @@ test_reg_audit_ok(void **state)
 static void
 expect_audit(struct fx *f, uint64_t bad_seq, const char *reason_part)
 {
-	struct reg_audit a;
+	struct audit_report a;
 
-	assert_int_equal(reg_audit_verify(f->r, &a), IDR_EJOURNAL);
+	assert_int_equal(audit_verify(f->r, &a), IDR_EJOURNAL);
 	if (strstr(a.reason, reason_part) == NULL || a.bad_seq != bad_seq) {
 		print_error("reason \"%s\", bad_seq %llu\n", a.reason,
 		            (unsigned long long)a.bad_seq);
@@ -1565,7 +1565,7 @@ test_reg_audit_tamper_stale(void **state)
 	uint8_t *old;
 	size_t len;
 
-	add_prefix(f, ENT, REG_PFX_ENABLED);
+	add_prefix(f, ENT, PFX_ENABLED);
 	must_create(f, ENT "/H-1", REC_KIND_PART, "u1"); /* entry 5 */
 	old = raw_get(f, STORE_DB_HANDLES, key, &len);
 	w = wbegin(f);
@@ -1601,7 +1601,7 @@ test_reg_map_full(void **state)
 	char id[32];
 
 	memset(big, 'x', sizeof(big) - 1);
-	add_prefix(f, ENT, REG_PFX_ENABLED);
+	add_prefix(f, ENT, PFX_ENABLED);
 	for (batch = 0; batch < 1000 && rc == IDR_OK; batch++) {
 		w = wbegin(f);
 		for (i = 0; i < 10 && rc == IDR_OK; i++) {
@@ -1643,7 +1643,7 @@ test_reg_long_identifier(void **state)
 	struct got g;
 	struct reg_wtxn *w;
 
-	add_prefix(f, ENT, REG_PFX_ENABLED);
+	add_prefix(f, ENT, PFX_ENABLED);
 	/* 200 three-byte characters: 209 characters, 609 bytes, longer than a store key */
 	n = (size_t)snprintf(a, sizeof(a), "%s", ENT "/");
 	while (n + 3 < 9 + 600 + 1) {
@@ -1682,7 +1682,7 @@ test_reg_read_reset_renew(void **state)
 	struct reg_store_info info;
 	uint8_t key[] = "88.118.8/RR";
 
-	add_prefix(f, ENT, REG_PFX_ENABLED);
+	add_prefix(f, ENT, PFX_ENABLED);
 	assert_int_equal(reg_read_begin(f->r, &t), IDR_OK);
 	assert_int_equal(reg_get_folded(t, slice_make(key, sizeof(key) - 1), &view), IDR_ENOENT);
 	reg_read_reset(t);

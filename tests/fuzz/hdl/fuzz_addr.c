@@ -5,17 +5,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net/net.h"
+#include "hdl/addr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char text[NET_ADDR_TEXT_MAX * 2];
-	char out[NET_ADDRSTRLEN];
-	struct net_addr a;
-	struct net_addr b;
+	char text[ADDR_TEXT_MAX * 2];
+	char out[ADDR_STRLEN];
+	struct addr a;
+	struct addr b;
 	const char *why = NULL;
 
 	if (size >= sizeof(text)) {
@@ -23,14 +23,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	memcpy(text, data, size);
 	text[size] = '\0';
-	if (net_addr_parse(text, &a, &why) != IDR_OK) {
+	if (addr_parse(text, &a, &why) != IDR_OK) {
 		if (why == NULL) {
 			abort();
 		}
 		return 0;
 	}
-	if (net_addr_format((const struct sockaddr *)&a.ss, out, sizeof(out)) != IDR_OK ||
-	    net_addr_parse(out, &b, NULL) != IDR_OK || !net_addr_equal(&a, &b) || a.len != b.len) {
+	if (addr_format((const struct sockaddr *)&a.ss, out, sizeof(out)) != IDR_OK ||
+	    addr_parse(out, &b, NULL) != IDR_OK || !addr_equal(&a, &b) || a.len != b.len) {
 		abort();
 	}
 	return 0;
