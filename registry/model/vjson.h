@@ -164,4 +164,8 @@ void vjson_values_free(struct vjson_values *vals);
 int vjson_parse_values(const struct json_t *j, struct vjson_values *out, char *err,
                        size_t errlen) IDR_MUSTCHECK;
 
+/** The name of an HS_SITE interface protocol in the JSON form ("UDP", "TCP", "HTTP", "HTTPS"
+ *  for 0..3), NULL for others (written as numbers). */
+const char *vjson_proto_name(size_t proto);
+
 #endif /* IDR_REGISTRY_MODEL_VJSON_H */
