@@ -601,24 +601,63 @@ wtxn_free(struct reg_wtxn *w)
 	free(w);
 }
 
+/* The journal identity rules; id becomes the checked slice. */
+static int
+identity_check(const char *identity, struct slice *id)
+{
+	*id = identity != NULL ? slice_cstr(identity) : SLICE_LIT(REG_IDENTITY_LOCAL);
+	if (id->len == 0) {
+		return IDR_EINVAL;
+	}
+	if (id->len > JRN_MAX_IDENTITY) {
+		return IDR_ELIMIT;
+	}
+	return text_check(*id);
+}
+
+int
+reg_write_identity(struct reg_wtxn *w, const char *identity)
+{
+	struct slice id;
+	char *copy;
+	int rc = identity_check(identity, &id);
+
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	copy = slice_strdup(id);
+	if (copy == NULL) {
+		return IDR_ENOMEM;
+	}
+	free(w->identity);
+	w->identity = copy;
+	return IDR_OK;
+}
+
+int
+reg_write_status(const struct reg_wtxn *w)
+{
+	return w->failed;
+}
+
+bool
+reg_read_only(const struct reg *r)
+{
+	return r->read_only;
+}
+
 int
 reg_write_begin(struct reg *r, const char *identity, struct reg_wtxn **out)
 {
-	struct slice id = identity != NULL ? slice_cstr(identity) : SLICE_LIT(REG_IDENTITY_LOCAL);
 	struct reg_wtxn *w;
+	struct slice id;
 	int rc;
 
 	*out = NULL;
 	if (r->read_only) {
 		return IDR_EACCES;
 	}
-	if (id.len == 0) {
-		return IDR_EINVAL;
-	}
-	if (id.len > JRN_MAX_IDENTITY) {
-		return IDR_ELIMIT;
-	}
-	rc = text_check(id);
+	rc = identity_check(identity, &id);
 	if (rc != IDR_OK) {
 		return rc;
 	}

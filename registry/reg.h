@@ -119,6 +119,20 @@ int reg_write_commit(struct reg_wtxn *w) IDR_MUSTCHECK;
 /** Abort and free (accepts NULL). */
 void reg_write_abort(struct reg_wtxn *w);
 
+/**
+ * Record the changes that follow under another identity (a writer applying the work of
+ * several clients in one transaction). Same rules as reg_write_begin's identity.
+ * @return IDR_OK, IDR_EINVAL (empty), IDR_ELIMIT, IDR_EUTF8/IDR_ECTRL or IDR_ENOMEM; on error
+ *         the identity in force stays.
+ */
+int reg_write_identity(struct reg_wtxn *w, const char *identity) IDR_MUSTCHECK;
+
+/** IDR_OK while w is usable, else the store failure that made it abort-only. */
+int reg_write_status(const struct reg_wtxn *w);
+
+/** True if the registry was opened without write access. */
+bool reg_read_only(const struct reg *r);
+
 /** Number of changes (journal entries) made in this transaction so far. */
 size_t reg_write_changes(const struct reg_wtxn *w);
 

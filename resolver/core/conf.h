@@ -50,6 +50,8 @@ struct conf {
 	uint64_t udp_reasm_timeout_ms;
 	uint64_t udp_reasm_memory;
 	uint64_t error_rate;
+	uint64_t max_pending;
+	uint64_t max_pending_per_conn;
 	/* HS_SITE served for OC_GET_SITEINFO */
 	uint64_t site_serial;
 	char *site_description;

@@ -48,7 +48,8 @@
 #define RSV_MSG_MAX      512
 #define RSV_MAX_FILTER   2048 /* the configuration's max_filter_items upper bound */
 #define RSV_SITE_MAX     ((size_t)256 * 1024)
-#define RSV_MSG_PFX_SHOW 200 /* characters of a prefix quoted in a message */
+#define RSV_MSG_PFX_SHOW 200               /* characters of a prefix quoted in a message */
+#define RSV_POUT_KEEP    ((size_t)1 << 20) /* deferred-answer buffer kept between answers */
 
 struct rsv_snap {
 	uint64_t gen;
@@ -57,10 +58,19 @@ struct rsv_snap {
 	struct rsv_snap *next;
 };
 
+/* A handler registered with rsv_set_op. */
+struct rsv_op {
+	uint32_t opcode;
+	rsv_op_fn fn;
+	void *arg;
+};
+
 struct rsv {
 	struct reg *reg;
 	struct metrics *m;
 	struct site_ports ports;
+	struct rsv_op *ops; /* set before the workers start, read-only afterwards */
+	size_t nops;
 	_Atomic(struct rsv_snap *) cur;
 	pthread_mutex_t lock; /* workers, retired, gen */
 	struct rsv_worker *workers;
@@ -72,6 +82,11 @@ struct rsv_worker {
 	struct rsv *r;
 	struct rsv_worker *next;
 	struct metrics_shard *ms;
+	struct event_base *base;   /* NULL: nothing can be deferred */
+	struct mbox *mbox;         /* completions posted by other threads */
+	struct rsv_pending *pends; /* every pending request of this worker */
+	size_t npending;
+	struct wbuf pout; /* answer of a completing pending request */
 	struct reg_rtxn *txn;
 	struct rsv_snap *snap;
 	_Atomic uint64_t gen; /* generation of snap, read by reclaim */
@@ -85,10 +100,20 @@ struct rsv_worker {
 	struct slice clumps[HDL_MAX_VALUES];
 };
 
-/* One request in flight. */
-struct req {
+struct rsv_conn {
+	struct rsv_worker *w;
+	enum rsv_proto proto;
+	rsv_done_fn done;
+	void *arg;
+	struct rsv_pending *pends; /* this connection's pending requests */
+	size_t npending;
+};
+
+/* One request in flight (answered now, or being completed from a struct rsv_pending). */
+struct rsv_req {
 	struct rsv_worker *w;
 	const struct hdl_msg *m;
+	const struct rsv_ctx *ctx;
 	enum rsv_proto proto;
 	struct wbuf *out;
 	size_t mark; /* out->len at entry */
@@ -96,6 +121,29 @@ struct req {
 	uint32_t rc; /* response code answered */
 	enum rsv_action action;
 	struct hdl_resp_opts opts;
+	uint64_t t0;     /* receipt time */
+	bool completing; /* built by rsv_pending_complete: no second deferral */
+	bool deferred;   /* rsv_req_defer succeeded */
+};
+
+/*
+ * A deferred request: what its answer needs, copied out of the front end's buffers. Linked
+ * into its worker (for teardown) and, until cancelled, into its connection.
+ */
+struct rsv_pending {
+	struct rsv_worker *w;
+	struct rsv_conn *conn; /* NULL once cancelled */
+	struct rsv_pending *cprev, *cnext;
+	struct rsv_pending *wprev, *wnext;
+	rsv_cancel_fn cancel;
+	void *cancel_arg;
+	struct rsv_ctx ctx; /* peer points to .peer_copy when there is one */
+	struct addr peer_copy;
+	uint64_t t0;
+	uint32_t now;
+	struct hdl_resp_opts opts;
+	struct hdl_msg msg; /* raw, body and cred point into bytes */
+	uint8_t bytes[];
 };
 
 static struct log_ratelimit store_warn_rl;
@@ -287,6 +335,7 @@ rsv_free(struct rsv *r)
 	}
 	snap_free(atomic_load(&r->cur));
 	pthread_mutex_destroy(&r->lock);
+	free(r->ops);
 	free(r);
 }
 
@@ -316,7 +365,7 @@ rsv_site(struct rsv *r)
 }
 
 int
-rsv_worker_new(struct rsv *r, unsigned id, struct rsv_worker **out)
+rsv_worker_new(struct rsv *r, unsigned id, struct event_base *base, struct rsv_worker **out)
 {
 	struct rsv_worker *w;
 	int rc;
@@ -327,13 +376,21 @@ rsv_worker_new(struct rsv *r, unsigned id, struct rsv_worker **out)
 		return IDR_ENOMEM;
 	}
 	w->r = r;
+	w->base = base;
+	wbuf_init_heap(&w->pout, HDL_MAX_UNIT_LEN);
 	w->ms = metrics_shard(r->m, id);
 	if (r->m != NULL && w->ms == NULL) {
+		wbuf_deinit(&w->pout);
 		free(w);
 		return IDR_EINVAL; /* id beyond the metrics shards */
 	}
-	rc = reg_read_begin(r->reg, &w->txn);
+	rc = base != NULL ? mbox_new(&w->mbox, base) : IDR_OK;
+	if (rc == IDR_OK) {
+		rc = reg_read_begin(r->reg, &w->txn);
+	}
 	if (rc != IDR_OK) {
+		mbox_free(w->mbox);
+		wbuf_deinit(&w->pout);
 		free(w);
 		return rc;
 	}
@@ -367,8 +424,35 @@ rsv_worker_free(struct rsv_worker *w)
 	}
 	reclaim(r);
 	pthread_mutex_unlock(&r->lock);
+	/* messages first: they may refer to pending requests, which go next */
+	mbox_free(w->mbox);
+	while (w->pends != NULL) {
+		struct rsv_pending *p = w->pends;
+
+		w->pends = p->wnext;
+		free(p);
+	}
 	reg_read_end(w->txn);
+	wbuf_deinit(&w->pout);
 	free(w);
+}
+
+struct mbox *
+rsv_worker_mbox(struct rsv_worker *w)
+{
+	return w->mbox;
+}
+
+struct event_base *
+rsv_worker_base(struct rsv_worker *w)
+{
+	return w->base;
+}
+
+size_t
+rsv_worker_pending(const struct rsv_worker *w)
+{
+	return w->npending;
 }
 
 struct metrics_shard *
@@ -543,7 +627,7 @@ metrics_proto_of(enum rsv_proto p)
 }
 
 static int
-answer_error(struct req *q, uint32_t rc, const char *msg)
+answer_error(struct rsv_req *q, uint32_t rc, const char *msg)
 {
 	q->rc = rc;
 	return hdl_resp_error(q->out, q->m, rc, slice_cstr(msg), &q->opts);
@@ -551,7 +635,7 @@ answer_error(struct req *q, uint32_t rc, const char *msg)
 
 /* A protocol error answer (4), within the per-worker error_rate; else nothing is sent. */
 static int
-answer_protocol(struct req *q, const char *msg)
+answer_protocol(struct rsv_req *q, const char *msg)
 {
 	struct rsv_worker *w = q->w;
 	uint64_t rate = w->snap->conf.error_rate;
@@ -575,7 +659,7 @@ answer_protocol(struct req *q, const char *msg)
 /* Unfiltered answer whose handle spelling differs from the stored one: request handle +
  * stored count and clumps. */
 static int
-answer_stored_as(struct req *q, struct slice handle, const struct rec_view *rec)
+answer_stored_as(struct rsv_req *q, struct slice handle, const struct rec_view *rec)
 {
 	struct hdl_build b;
 	struct rbuf body;
@@ -596,7 +680,7 @@ answer_stored_as(struct req *q, struct slice handle, const struct rec_view *rec)
 }
 
 static int
-answer_values(struct req *q, const struct hdl_res_req *rr, const struct rec_view *rec)
+answer_values(struct rsv_req *q, const struct hdl_res_req *rr, const struct rec_view *rec)
 {
 	struct rsv_filter f = {rr->indexes, rr->nindexes, rr->types, rr->ntypes, false};
 	struct rsv_worker *w = q->w;
@@ -635,7 +719,7 @@ answer_values(struct req *q, const struct hdl_res_req *rr, const struct rec_view
 }
 
 static int
-do_resolution(struct req *q)
+do_resolution(struct rsv_req *q)
 {
 	struct rsv_worker *w = q->w;
 	size_t cap = (size_t)w->snap->conf.max_filter_items;
@@ -677,7 +761,7 @@ do_resolution(struct req *q)
 }
 
 static int
-do_siteinfo(struct req *q)
+do_siteinfo(struct rsv_req *q)
 {
 	struct slice handle;
 	struct rbuf body;
@@ -712,7 +796,7 @@ unsupported_msg(uint32_t opcode)
 }
 
 static int
-dispatch(struct req *q)
+dispatch(struct rsv_req *q)
 {
 	const struct hdl_header *h = &q->m->hdr;
 
@@ -729,13 +813,20 @@ dispatch(struct req *q)
 	case HDL_OC_RESERVED:
 		return answer_protocol(q, "operation code 0 is not a request");
 	default:
+		for (size_t i = 0; i < q->w->r->nops; i++) {
+			const struct rsv_op *op = &q->w->r->ops[i];
+
+			if (op->opcode == h->opcode) {
+				return op->fn(op->arg, q);
+			}
+		}
 		return answer_error(q, HDL_RC_OPERATION_NOT_SUPPORTED, unsupported_msg(h->opcode));
 	}
 }
 
 /* Forget a partial answer: out back to its length at entry, error cleared. */
 static void
-out_rewind(struct req *q)
+out_rewind(struct rsv_req *q)
 {
 	q->out->len = q->mark;
 	q->out->err = IDR_OK;
@@ -743,7 +834,7 @@ out_rewind(struct req *q)
 
 /* An answer that could not be encoded becomes RC_ERROR; if even that fails, nothing. */
 static void
-answer_failed(struct req *q, int err)
+answer_failed(struct rsv_req *q, int err)
 {
 	out_rewind(q);
 	if (err == IDR_ELIMIT || err == IDR_ETOOBIG) {
@@ -757,61 +848,85 @@ answer_failed(struct req *q, int err)
 	}
 }
 
-static enum rsv_action
-run(struct rsv_worker *w, const struct hdl_msg *m, enum rsv_proto proto, uint32_t now,
-    struct wbuf *out, uint64_t t0, const char *malformed)
+/* Fill the fields every request has (its answer starts at out->len). */
+static void
+req_init(struct rsv_req *q, struct rsv_worker *w, const struct hdl_msg *m,
+         const struct rsv_ctx *ctx, uint32_t now, struct wbuf *out, uint64_t t0)
 {
 	const struct conf *c = &w->snap->conf;
-	struct req q;
-	int rc;
 
-	memset(&q, 0, sizeof(q));
-	q.w = w;
-	q.m = m;
-	q.proto = proto;
-	q.out = out;
-	q.mark = out->len;
-	q.now = now;
-	q.action = RSV_REPLY;
-	q.opts.expiration = now + RSV_EXPIRY;
-	q.opts.site_serial = (uint16_t)c->site_serial;
-	q.opts.add_flags = c->site_primary ? HDL_FLAG_AT : 0;
-	rc = malformed != NULL ? answer_protocol(&q, malformed) : dispatch(&q);
+	memset(q, 0, sizeof(*q));
+	q->w = w;
+	q->m = m;
+	q->ctx = ctx;
+	q->proto = ctx->proto;
+	q->out = out;
+	q->mark = out->len;
+	q->now = now;
+	q->t0 = t0;
+	q->action = RSV_REPLY;
+	q->opts.expiration = now + RSV_EXPIRY;
+	q->opts.site_serial = (uint16_t)c->site_serial;
+	q->opts.add_flags = c->site_primary ? HDL_FLAG_AT : 0;
+}
+
+/* After a handler: a failed answer becomes RC_ERROR; an answer written is counted. */
+static void
+req_finish(struct rsv_req *q, int rc)
+{
 	if (rc != IDR_OK) {
-		answer_failed(&q, rc);
+		answer_failed(q, rc);
 	}
-	if (out->len > q.mark) {
-		metrics_request(w->ms, metrics_proto_of(proto), m->hdr.opcode, q.rc,
-		                rsv_mono_ns() - t0);
+	if (q->out->len > q->mark) {
+		metrics_request(q->w->ms, metrics_proto_of(q->proto), q->m->hdr.opcode, q->rc,
+		                rsv_mono_ns() - q->t0);
 		if (log_enabled(LOG_DEBUG)) {
 			log_debug("request id %u op %u answered rc %u (%zu bytes)",
-			          m->env.request_id, (unsigned)m->hdr.opcode, (unsigned)q.rc,
-			          out->len - q.mark);
+			          q->m->env.request_id, (unsigned)q->m->hdr.opcode, (unsigned)q->rc,
+			          q->out->len - q->mark);
 		}
 	}
+}
+
+static enum rsv_action
+run(struct rsv_worker *w, const struct rsv_ctx *ctx, const struct hdl_msg *m, uint32_t now,
+    struct wbuf *out, uint64_t t0, const char *malformed)
+{
+	struct rsv_req q;
+	int rc;
+
+	req_init(&q, w, m, ctx, now, out, t0);
+	rc = malformed != NULL ? answer_protocol(&q, malformed) : dispatch(&q);
+	if (q.deferred) {
+		/* the producer answers; anything the handler wrote or returned after deferring is
+		 * not an answer (rsv.h: a handler that deferred returns IDR_OK) */
+		out_rewind(&q);
+		return RSV_PENDING;
+	}
+	req_finish(&q, rc);
 	return q.action;
 }
 
 /* A parsed message: answer it unless it is a response (answering those invites loops). */
 static enum rsv_action
-handle_parsed(struct rsv_worker *w, const struct hdl_msg *req, enum rsv_proto proto, uint32_t now,
-              struct wbuf *out, uint64_t t0)
+handle_parsed(struct rsv_worker *w, const struct rsv_ctx *ctx, const struct hdl_msg *req,
+              uint32_t now, struct wbuf *out, uint64_t t0)
 {
 	if (req->hdr.rc != HDL_RC_RESERVED) {
 		metrics_drop(w->ms, METRICS_DROP_MALFORMED);
-		return proto == RSV_PROTO_TCP ? RSV_CLOSE : RSV_DROP;
+		return ctx->proto == RSV_PROTO_TCP ? RSV_CLOSE : RSV_DROP;
 	}
-	return run(w, req, proto, now, out, t0, NULL);
+	return run(w, ctx, req, now, out, t0, NULL);
 }
 
 enum rsv_action
-rsv_handle_msg(struct rsv_worker *w, const struct hdl_msg *req, enum rsv_proto proto, uint32_t now,
-               struct wbuf *out)
+rsv_handle_msg(struct rsv_worker *w, const struct rsv_ctx *ctx, const struct hdl_msg *req,
+               uint32_t now, struct wbuf *out)
 {
 	uint64_t t0 = start_ns(w);
 
 	snap_pick(w);
-	return handle_parsed(w, req, proto, now, out, t0);
+	return handle_parsed(w, ctx, req, now, out, t0);
 }
 
 /*
@@ -862,10 +977,10 @@ framing_error(const struct hdl_envelope *env, struct slice msg, const struct hdl
 }
 
 enum rsv_action
-rsv_handle(struct rsv_worker *w, const uint8_t *unit, size_t len, enum rsv_proto proto,
+rsv_handle(struct rsv_worker *w, const struct rsv_ctx *ctx, const uint8_t *unit, size_t len,
            uint32_t now, struct wbuf *out)
 {
-	enum rsv_action drop = proto == RSV_PROTO_TCP ? RSV_CLOSE : RSV_DROP;
+	enum rsv_action drop = ctx->proto == RSV_PROTO_TCP ? RSV_CLOSE : RSV_DROP;
 	uint64_t t0 = start_ns(w);
 	struct hdl_envelope env;
 	struct hdl_msg m;
@@ -881,11 +996,267 @@ rsv_handle(struct rsv_worker *w, const uint8_t *unit, size_t len, enum rsv_proto
 	}
 	msg = rbuf_bytes(&r, rbuf_left(&r));
 	if (msg.len == env.msg_len && hdl_msg_parse_message(&env, msg, &m) == IDR_OK) {
-		return handle_parsed(w, &m, proto, now, out, t0);
+		return handle_parsed(w, ctx, &m, now, out, t0);
 	}
 	if (!header_only(&env, msg, &m) || m.hdr.rc != HDL_RC_RESERVED) {
 		metrics_drop(w->ms, METRICS_DROP_MALFORMED);
 		return drop;
 	}
-	return run(w, &m, proto, now, out, t0, framing_error(&env, msg, &m));
+	return run(w, ctx, &m, now, out, t0, framing_error(&env, msg, &m));
+}
+
+/* ---------------------------------------------------------------- handlers */
+
+int
+rsv_set_op(struct rsv *r, uint32_t opcode, rsv_op_fn fn, void *arg)
+{
+	struct rsv_op *ops;
+
+	if (opcode == HDL_OC_RESERVED || fn == NULL) {
+		return IDR_EINVAL;
+	}
+	for (size_t i = 0; i < r->nops; i++) {
+		if (r->ops[i].opcode == opcode) {
+			r->ops[i].fn = fn;
+			r->ops[i].arg = arg;
+			return IDR_OK;
+		}
+	}
+	ops = realloc(r->ops, (r->nops + 1) * sizeof(*ops));
+	if (ops == NULL) {
+		return IDR_ENOMEM;
+	}
+	ops[r->nops].opcode = opcode;
+	ops[r->nops].fn = fn;
+	ops[r->nops].arg = arg;
+	r->ops = ops;
+	r->nops++;
+	return IDR_OK;
+}
+
+const struct hdl_msg *
+rsv_req_msg(const struct rsv_req *q)
+{
+	return q->m;
+}
+
+const struct rsv_ctx *
+rsv_req_ctx(const struct rsv_req *q)
+{
+	return q->ctx;
+}
+
+struct rsv_worker *
+rsv_req_worker(struct rsv_req *q)
+{
+	return q->w;
+}
+
+struct wbuf *
+rsv_req_out(struct rsv_req *q)
+{
+	return q->out;
+}
+
+const struct hdl_resp_opts *
+rsv_req_opts(const struct rsv_req *q)
+{
+	return &q->opts;
+}
+
+void
+rsv_req_set_rc(struct rsv_req *q, uint32_t rc)
+{
+	q->rc = rc;
+}
+
+int
+rsv_req_error(struct rsv_req *q, uint32_t rc, const char *msg)
+{
+	return answer_error(q, rc, msg);
+}
+
+int
+rsv_req_busy(struct rsv_req *q)
+{
+	return answer_error(q, HDL_RC_SERVER_BUSY, "too many requests in progress");
+}
+
+/* ---------------------------------------------------------------- connections, deferral */
+
+int
+rsv_conn_new(struct rsv_worker *w, enum rsv_proto proto, rsv_done_fn done, void *arg,
+             struct rsv_conn **out)
+{
+	struct rsv_conn *c = calloc(1, sizeof(*c));
+
+	*out = c;
+	if (c == NULL) {
+		return IDR_ENOMEM;
+	}
+	c->w = w;
+	c->proto = proto;
+	c->done = done;
+	c->arg = arg;
+	return IDR_OK;
+}
+
+static void
+conn_unlink(struct rsv_pending *p)
+{
+	struct rsv_conn *c = p->conn;
+
+	if (p->cprev != NULL) {
+		p->cprev->cnext = p->cnext;
+	} else {
+		c->pends = p->cnext;
+	}
+	if (p->cnext != NULL) {
+		p->cnext->cprev = p->cprev;
+	}
+	c->npending--;
+	p->conn = NULL;
+	p->cprev = p->cnext = NULL;
+}
+
+void
+rsv_conn_free(struct rsv_conn *c)
+{
+	if (c == NULL) {
+		return;
+	}
+	while (c->pends != NULL) {
+		struct rsv_pending *p = c->pends;
+
+		conn_unlink(p);
+		if (p->cancel != NULL) {
+			p->cancel(p->cancel_arg, p); /* may complete (free) p right away */
+		}
+	}
+	free(c);
+}
+
+size_t
+rsv_conn_pending(const struct rsv_conn *c)
+{
+	return c->npending;
+}
+
+struct rsv_pending *
+rsv_req_defer(struct rsv_req *q, rsv_cancel_fn cancel, void *arg)
+{
+	const struct conf *cf = &q->w->snap->conf;
+	struct rsv_worker *w = q->w;
+	struct rsv_conn *c = q->ctx->conn;
+	const struct hdl_msg *m = q->m;
+	struct rsv_pending *p;
+
+	if (c == NULL || w->mbox == NULL || q->completing || q->deferred ||
+	    w->npending >= cf->max_pending || c->npending >= cf->max_pending_per_conn) {
+		return NULL;
+	}
+	p = calloc(1, sizeof(*p) + m->raw.len + m->cred.len);
+	if (p == NULL) {
+		return NULL;
+	}
+	p->w = w;
+	p->cancel = cancel;
+	p->cancel_arg = arg;
+	p->ctx = *q->ctx;
+	if (q->ctx->peer != NULL) {
+		p->peer_copy = *q->ctx->peer;
+		p->ctx.peer = &p->peer_copy;
+	}
+	p->t0 = q->t0;
+	p->now = q->now;
+	p->opts = q->opts;
+	/* the answer needs the header, the body (request digest) and maybe the credential */
+	p->msg = *m;
+	memcpy(p->bytes, m->raw.p, m->raw.len);
+	if (m->cred.len > 0) {
+		memcpy(p->bytes + m->raw.len, m->cred.p, m->cred.len);
+	}
+	p->msg.raw = slice_make(p->bytes, m->raw.len);
+	p->msg.body = slice_make(p->bytes + HDL_HEADER_LEN, m->body.len); /* raw = header + body */
+	p->msg.cred = slice_make(p->bytes + m->raw.len, m->cred.len);
+	p->conn = c;
+	p->cnext = c->pends;
+	if (c->pends != NULL) {
+		c->pends->cprev = p;
+	}
+	c->pends = p;
+	c->npending++;
+	p->wnext = w->pends;
+	if (w->pends != NULL) {
+		w->pends->wprev = p;
+	}
+	w->pends = p;
+	w->npending++;
+	q->deferred = true;
+	return p;
+}
+
+const struct hdl_msg *
+rsv_pending_msg(const struct rsv_pending *p)
+{
+	return &p->msg;
+}
+
+bool
+rsv_pending_cancelled(const struct rsv_pending *p)
+{
+	return p->conn == NULL;
+}
+
+static void
+pending_free(struct rsv_pending *p)
+{
+	struct rsv_worker *w = p->w;
+
+	if (p->conn != NULL) {
+		conn_unlink(p);
+	}
+	if (p->wprev != NULL) {
+		p->wprev->wnext = p->wnext;
+	} else {
+		w->pends = p->wnext;
+	}
+	if (p->wnext != NULL) {
+		p->wnext->wprev = p->wprev;
+	}
+	w->npending--;
+	free(p);
+}
+
+void
+rsv_pending_complete(struct rsv_pending *p, rsv_op_fn answer, void *arg)
+{
+	struct rsv_worker *w = p->w;
+	struct rsv_conn *c = p->conn;
+	struct rsv_done d;
+	struct rsv_req q;
+
+	if (c == NULL) {
+		pending_free(p); /* cancelled: nobody is waiting for the answer */
+		return;
+	}
+	snap_pick(w);
+	wbuf_reset(&w->pout);
+	req_init(&q, w, &p->msg, &p->ctx, p->now, &w->pout, p->t0);
+	q.opts = p->opts;
+	q.completing = true;
+	req_finish(&q, answer(arg, &q));
+	d.tag = p->ctx.tag;
+	d.peer = p->ctx.peer;
+	d.action = q.action;
+	d.answer = wbuf_slice(&w->pout);
+	if (d.answer.len == 0 && d.action == RSV_REPLY) {
+		d.action = RSV_DROP;
+	}
+	pending_free(p);
+	c->done(c->arg, &d);
+	if (w->pout.cap > RSV_POUT_KEEP) {
+		wbuf_deinit(&w->pout); /* a huge answer: do not keep its memory */
+		wbuf_init_heap(&w->pout, HDL_MAX_UNIT_LEN);
+	}
 }

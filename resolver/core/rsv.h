@@ -8,6 +8,13 @@
  * the start, reset at the end), so answers are consistent snapshots and LMDB reader slots are
  * never held between requests.
  *
+ * Requests come with a context (struct rsv_ctx: transport, peer address, the connection). A
+ * handler answers at once, or defers: the request becomes a struct rsv_pending that completes
+ * later on the same worker's event loop (a write waiting for its durable commit, a query sent
+ * upstream), and its answer is handed to the connection's done callback. Closing a connection
+ * cancels its pending requests. Pending requests are bounded per worker (max_pending) and per
+ * connection (max_pending_per_conn); past either, the answer is 3 RC_SERVER_BUSY.
+ *
  * Response codes follow ref/handle.md §2.4/§6.8: a handle whose prefix this node does not
  * host (or hosts but has not enabled) -> 301 RC_SERVER_NOT_RESP; syntax error -> 102
  * RC_INVALID_HANDLE; absent -> 100; present but no value left after filtering -> 200;
@@ -24,12 +31,17 @@
 #include "base/slice.h"
 #include "base/wbuf.h"
 #include "core/conf.h"
+#include "core/mbox.h"
 #include "core/metrics.h"
+#include "hdl/addr.h"
 #include "hdl/hdl.h"
 #include "reg.h"
 
 struct rsv;
 struct rsv_worker;
+struct rsv_conn;
+struct rsv_req;
+struct rsv_pending;
 
 enum rsv_proto { RSV_PROTO_UDP = 0, RSV_PROTO_TCP = 1, RSV_PROTO_HTTP = 2, RSV_PROTO_COUNT };
 
@@ -67,13 +79,30 @@ struct slice rsv_site(struct rsv *r);
 
 /**
  * A worker (one per thread): a read transaction (begun here, reset between requests), scratch
- * space and metrics shard id. Use each worker from one thread at a time. (The in-memory store
- * is single-threaded: with it, create and free workers from one thread.)
+ * space, metrics shard id and, with an event base, a mailbox (mbox.h) on which pending requests
+ * complete. Use each worker from one thread at a time. (The in-memory store is
+ * single-threaded: with it, create and free workers from one thread.)
+ * @param base  the worker thread's event base (borrowed), or NULL: then no request can be
+ *              deferred (handlers that would defer answer RC_SERVER_BUSY).
  * @return IDR_OK, IDR_EINVAL (id has no metrics shard), IDR_ENOMEM or a reg_read_begin error.
  */
-int rsv_worker_new(struct rsv *r, unsigned id, struct rsv_worker **out) IDR_MUSTCHECK;
-/** Free a worker (accepts NULL). */
+int rsv_worker_new(struct rsv *r, unsigned id, struct event_base *base,
+                   struct rsv_worker **out) IDR_MUSTCHECK;
+/**
+ * Free a worker (accepts NULL). Free its connections first and stop every producer that
+ * could still complete one of its pending requests (the writer thread); pending requests left
+ * are dropped unanswered, messages left in its mailbox are released.
+ */
 void rsv_worker_free(struct rsv_worker *w);
+
+/** The worker's mailbox, NULL without an event base: post completions from other threads. */
+struct mbox *rsv_worker_mbox(struct rsv_worker *w);
+
+/** The worker's event base (NULL if none): producers arm their timers on it. */
+struct event_base *rsv_worker_base(struct rsv_worker *w);
+
+/** Pending requests of this worker (cancelled ones not yet released included). */
+size_t rsv_worker_pending(const struct rsv_worker *w);
 
 /**
  * Receipt time (CLOCK_MONOTONIC, nanoseconds) of the requests the front end passes next, e.g.
@@ -89,23 +118,117 @@ uint64_t rsv_mono_ns(void);
 
 /** What a front end should do after rsv_handle. */
 enum rsv_action {
-	RSV_REPLY = 0, /* send the bytes in out (one envelope+message unit) */
-	RSV_DROP = 1,  /* send nothing (unparseable, a response, or error replies rate-limited) */
-	RSV_CLOSE = 2  /* send out if not empty, then close the stream (protocol error on TCP) */
+	RSV_REPLY = 0,  /* send the bytes in out (one envelope+message unit) */
+	RSV_DROP = 1,   /* send nothing (unparseable, a response, or error replies rate-limited) */
+	RSV_CLOSE = 2,  /* send out if not empty, then close the stream (protocol error on TCP) */
+	RSV_PENDING = 3 /* nothing yet: the answer comes through the connection's done callback */
+};
+
+/** The answer of a pending request, delivered on the worker's loop. */
+struct rsv_done {
+	uint64_t tag;            /* rsv_ctx.tag of the request */
+	const struct addr *peer; /* its source address (NULL if the front end gave none) */
+	enum rsv_action action;  /* RSV_REPLY, RSV_DROP or RSV_CLOSE */
+	struct slice answer;     /* one unit, or empty; valid during the call */
+};
+
+typedef void (*rsv_done_fn)(void *arg, const struct rsv_done *d);
+
+/**
+ * A connection (or, for UDP, the front end of one worker) as the dispatcher sees it: where the
+ * answers of its pending requests go, and the state later issues keep per connection
+ * (session, authenticated identity). Freeing it cancels its pending requests: done is never
+ * called for them afterwards.
+ * @param done  called on the worker's loop with each deferred answer (not for answers returned
+ *              by rsv_handle itself).
+ * @return IDR_OK or IDR_ENOMEM.
+ */
+int rsv_conn_new(struct rsv_worker *w, enum rsv_proto proto, rsv_done_fn done, void *arg,
+                 struct rsv_conn **out) IDR_MUSTCHECK;
+void rsv_conn_free(struct rsv_conn *c);
+
+/** Requests of this connection still pending. */
+size_t rsv_conn_pending(const struct rsv_conn *c);
+
+/** Where a request comes from: filled by the front end for each request. */
+struct rsv_ctx {
+	enum rsv_proto proto;
+	const struct addr *peer; /* source address (copied if the request is deferred), or NULL */
+	struct rsv_conn *conn;   /* NULL: the request cannot be deferred */
+	uint64_t tag;            /* the front end's cookie, handed back in struct rsv_done */
 };
 
 /**
  * Handle one request unit (envelope + message, reassembled if it came in fragments). The
  * answer (one unit; UDP front ends fragment it with hdl_udp_fragment) is appended to out.
  * @param now  unix seconds (for response expiration) — the caller's cached clock.
- * @return an enum rsv_action.
+ * @return an enum rsv_action; RSV_PENDING leaves out as it was.
  */
-enum rsv_action rsv_handle(struct rsv_worker *w, const uint8_t *unit, size_t len,
-                           enum rsv_proto proto, uint32_t now, struct wbuf *out);
+enum rsv_action rsv_handle(struct rsv_worker *w, const struct rsv_ctx *ctx, const uint8_t *unit,
+                           size_t len, uint32_t now, struct wbuf *out);
 
 /** Same for an already parsed message (the UDP reassembler's output). */
-enum rsv_action rsv_handle_msg(struct rsv_worker *w, const struct hdl_msg *req,
-                               enum rsv_proto proto, uint32_t now, struct wbuf *out);
+enum rsv_action rsv_handle_msg(struct rsv_worker *w, const struct rsv_ctx *ctx,
+                               const struct hdl_msg *req, uint32_t now, struct wbuf *out);
+
+/* ---- operation handlers ---- */
+
+/**
+ * Handler of one operation code. It answers through q (rsv_req_error, or hdl_resp_* into
+ * rsv_req_out with rsv_req_opts, then rsv_req_set_rc), or defers q (rsv_req_defer).
+ * @return IDR_OK, or an error that turns whatever was written into an RC_ERROR answer.
+ */
+typedef int (*rsv_op_fn)(void *arg, struct rsv_req *q);
+
+/**
+ * Serve opcode with fn (replacing the built-in answer: 5 RC_OPERATION_NOT_SUPPORTED for most).
+ * Call before the workers start. @return IDR_OK, IDR_EINVAL (opcode 0) or IDR_ENOMEM.
+ */
+int rsv_set_op(struct rsv *r, uint32_t opcode, rsv_op_fn fn, void *arg) IDR_MUSTCHECK;
+
+/** The request (slices valid until the handler returns, or the pending request ends). */
+const struct hdl_msg *rsv_req_msg(const struct rsv_req *q);
+const struct rsv_ctx *rsv_req_ctx(const struct rsv_req *q);
+struct rsv_worker *rsv_req_worker(struct rsv_req *q);
+/** Where the answer goes and the response options (serial, flags, expiration) to build it. */
+struct wbuf *rsv_req_out(struct rsv_req *q);
+const struct hdl_resp_opts *rsv_req_opts(const struct rsv_req *q);
+/** The response code written into rsv_req_out (for metrics and logs). */
+void rsv_req_set_rc(struct rsv_req *q, uint32_t rc);
+/** Answer with an error code and a message (UTF-8, may be ""). @return as hdl_resp_error. */
+int rsv_req_error(struct rsv_req *q, uint32_t rc, const char *msg) IDR_MUSTCHECK;
+
+/**
+ * Called when the connection of a pending request goes away: the producer should stop work it
+ * can still stop and release p with rsv_pending_complete (now or later). May be NULL.
+ */
+typedef void (*rsv_cancel_fn)(void *arg, struct rsv_pending *p);
+
+/**
+ * Defer q: copies what the answer needs (message, context, options, receipt time); the handler
+ * then returns IDR_OK without answering, and rsv_handle returns RSV_PENDING. From here on the
+ * answer is the producer's: whatever completes p (a timer, a message in the worker's mailbox).
+ * @return the pending request, or NULL when it cannot be deferred (no connection or event
+ *         base, a bound reached: answer RC_SERVER_BUSY; out of memory).
+ */
+struct rsv_pending *rsv_req_defer(struct rsv_req *q, rsv_cancel_fn cancel, void *arg);
+
+/** Answer q with 3 RC_SERVER_BUSY ("too many requests in progress"). */
+int rsv_req_busy(struct rsv_req *q) IDR_MUSTCHECK;
+
+/** The deferred request's message (valid until rsv_pending_complete). */
+const struct hdl_msg *rsv_pending_msg(const struct rsv_pending *p);
+
+/** True once its connection went away (the answer would be thrown away). */
+bool rsv_pending_cancelled(const struct rsv_pending *p);
+
+/**
+ * Finish a pending request on its worker's thread: unless it was cancelled, answer(arg, q) is
+ * called to build the answer exactly as a handler would (it may not defer again), the answer
+ * goes to the connection's done callback, and the request is counted in the metrics with its
+ * whole latency. Then p is freed. Call exactly once per rsv_req_defer.
+ */
+void rsv_pending_complete(struct rsv_pending *p, rsv_op_fn answer, void *arg);
 
 /* ---- shared by the HTTP front end ---- */
 

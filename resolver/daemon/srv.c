@@ -35,6 +35,7 @@
 #include "net/tls.h"
 #include "net/udp.h"
 #include "reg.h"
+#include "write/writer.h"
 
 #define SRV_DRAIN_MS    50
 #define SRV_MAX_WORKERS 256
@@ -82,6 +83,7 @@ struct srv {
 	struct event_base *base;
 	struct event *sigs[3];
 	struct reg *reg;
+	struct writer *writer; /* the only writer of the store */
 	struct metrics *metrics;
 	struct rsv *rsv;
 	struct tls_ctx *tls;
@@ -505,7 +507,7 @@ worker_init(struct srv *s, struct worker *w, unsigned id)
 	if (w->notify_ev == NULL || event_add(w->notify_ev, NULL) != 0) {
 		return IDR_ENOMEM;
 	}
-	rc = rsv_worker_new(s->rsv, id, &w->rw);
+	rc = rsv_worker_new(s->rsv, id, w->base, &w->rw);
 	if (rc == IDR_OK) {
 		rc = worker_front_ends(s, w);
 	}
@@ -725,7 +727,7 @@ open_registry(struct srv *s)
 {
 	struct reg_opts o = {
 	        .data_dir = s->boot.data_dir,
-	        .read_only = true,
+	        .read_only = false, /* the writer thread writes; `idr` may write too (LMDB lock) */
 	        .map_size = s->boot.map_size,
 	        .max_readers = (unsigned)s->boot.max_readers,
 	        .max_id_chars = (size_t)s->boot.max_id_chars,
@@ -733,7 +735,7 @@ open_registry(struct srv *s)
 	int rc = reg_open(&s->reg, &o);
 
 	if (rc == IDR_EACCES && s->boot.user != NULL && getuid() != 0) {
-		log_err("data_dir %s: %s (user %s needs to read it and write its lock file)",
+		log_err("data_dir %s: %s (user %s needs to read and write it)",
 		        s->boot.data_dir, idr_strerror(rc), s->boot.user);
 	} else if (rc != IDR_OK) {
 		log_err("data_dir %s: %s%s", s->boot.data_dir, idr_strerror(rc),
@@ -746,8 +748,14 @@ static int
 build(struct srv *s)
 {
 	struct rsv_ports ports;
+	struct writer_opts wo = {0, 0};
 	int rc = open_registry(s);
 
+	if (rc == IDR_OK) {
+		/* every pending write is bounded per worker, so the queue never needs more */
+		wo.queue_max = (size_t)s->boot.max_pending * s->nworkers;
+		rc = writer_new(&s->writer, s->reg, &wo);
+	}
 	if (rc == IDR_OK) {
 		rc = metrics_new(&s->metrics, s->nworkers);
 	}
@@ -828,7 +836,11 @@ log_listeners(const struct srv *s)
 int
 srv_run(struct srv *s)
 {
-	int rc = workers_start(s);
+	int rc = writer_start(s->writer);
+
+	if (rc == IDR_OK) {
+		rc = workers_start(s);
+	}
 
 	if (rc == IDR_OK && s->port_file != NULL) {
 		rc = write_port_file(s);
@@ -842,6 +854,7 @@ srv_run(struct srv *s)
 		}
 	}
 	workers_stop(s);
+	writer_stop(s->writer); /* commits what the workers queued; answers go unread */
 	if (rc == IDR_OK) {
 		rc = s->rc;
 	}
@@ -870,6 +883,7 @@ srv_free(struct srv *s)
 		return;
 	}
 	workers_stop(s);
+	writer_stop(s->writer);
 	for (unsigned i = s->workers != NULL ? s->nworkers : 0; i-- > 0;) {
 		worker_deinit(&s->workers[i]);
 	}
@@ -885,6 +899,7 @@ srv_free(struct srv *s)
 	rsv_free(s->rsv);
 	connlim_free(s->limits);
 	metrics_free(s->metrics);
+	writer_free(s->writer);
 	reg_close(s->reg);
 	tls_ctx_free(s->tls);
 	close_listeners(s);

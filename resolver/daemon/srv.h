@@ -4,8 +4,9 @@
  * Start-up order (srv_new): bind every listener (one socket per worker and address, all with
  * SO_REUSEPORT; for port 0 the port the first socket got is used for the others), load the TLS
  * context and write the pid file while still privileged, drop to conf `user` when started as
- * root, then open the registry read-only, and build metrics, caps, the dispatcher and the
- * workers. Each worker thread has its own event base, struct rsv_worker, UDP sockets, Handle
+ * root, then open the registry read-write with its writer (write/writer.h: the one thread that
+ * writes; the `idr` tool may write meanwhile, LMDB serialises the two), and build metrics,
+ * caps, the dispatcher and the workers. Each worker thread has its own event base, struct rsv_worker, UDP sockets, Handle
  * TCP listeners and HTTP(S) front ends: nothing on the request path is shared or locked.
  *
  * srv_run starts the workers, writes the port file (one line per listener, written to a

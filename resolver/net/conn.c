@@ -1,9 +1,16 @@
 /*
  * conn.c - Handle over TCP: accept, frame, dispatch, answer, keep-alive, time-outs.
  *
- * A connection is IDLE (nothing buffered, nothing to send: idle time-out), BUSY (part of a
- * request buffered or an answer being sent: I/O time-out, restarted by each complete request)
- * or CLOSING (the last answer is being sent; reading stopped). One timer per connection.
+ * A connection is IDLE (nothing buffered, nothing to send, nothing pending: idle time-out),
+ * BUSY (part of a request buffered, an answer being sent or a request pending in the
+ * dispatcher: I/O time-out, restarted by each complete request and each deferred answer) or
+ * CLOSING (reading stopped; closed once the answers still pending and queued are sent). One
+ * timer per connection.
+ *
+ * Requests may be pipelined: each is handed to the dispatcher as it arrives; deferred answers
+ * (rsv.h) are written when they complete, so answers may leave in another order than their
+ * requests (clients match them by request id). A request without KC ends the stream: nothing
+ * more is read, and the connection closes after its answer.
  */
 #include "net/conn.h"
 
@@ -31,6 +38,7 @@ struct conn {
 	struct bufferevent *bev;
 	struct event *timer;
 	struct addr peer;
+	struct rsv_conn *rc; /* the dispatcher's side: pending requests, their answers */
 	enum conn_state state;
 	bool paused; /* reading disabled while output drains */
 	size_t hwm;  /* read high-water mark in force */
@@ -58,6 +66,7 @@ conn_destroy(struct conn *c)
 {
 	struct conn_listener *l = c->l;
 
+	rsv_conn_free(c->rc); /* cancels what is still pending */
 	event_free(c->timer);
 	bufferevent_free(c->bev);
 	connlim_release(l->limits, (const struct sockaddr *)&c->peer.ss);
@@ -103,11 +112,19 @@ set_state(struct conn *c, enum conn_state s, bool restart)
 	arm(c, s == CONN_IDLE ? cf->tcp_idle_timeout : cf->tcp_io_timeout);
 }
 
+/* Nothing left to send now or later. */
+static bool
+drained(const struct conn *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 &&
+	       rsv_conn_pending(c->rc) == 0;
+}
+
 static void
 close_after_write(struct conn *c)
 {
 	bufferevent_disable(c->bev, EV_READ);
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+	if (drained(c)) {
 		conn_close(c);
 		return;
 	}
@@ -140,12 +157,44 @@ load_be32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/* Queue an answer. @return false if it cannot be sent (the stream is then closed). */
+static bool
+send_answer(struct conn *c, enum rsv_action act, struct slice answer)
+{
+	if (act == RSV_DROP || answer.len == 0) {
+		return true;
+	}
+	return bufferevent_write(c->bev, answer.p, answer.len) == 0;
+}
+
+/* A deferred answer (rsv_done_fn); tag is the request's KC flag. */
+static void
+on_done(void *arg, const struct rsv_done *d)
+{
+	struct conn *c = arg;
+	bool keep = d->tag != 0;
+
+	if (!send_answer(c, d->action, d->answer) || d->action == RSV_CLOSE || !keep ||
+	    c->l->stopping) {
+		close_after_write(c);
+		return;
+	}
+	if (c->state == CONN_CLOSING) {
+		if (drained(c)) {
+			conn_close(c);
+		}
+		return;
+	}
+	set_state(c, CONN_BUSY, true);
+}
+
 /* Answer one complete unit at the head of the input. @return true to keep reading. */
 static bool
 answer(struct conn *c, struct evbuffer *in, size_t unit)
 {
 	struct conn_listener *l = c->l;
 	const uint8_t *p = evbuffer_pullup(in, (ev_ssize_t)unit);
+	struct rsv_ctx ctx = {RSV_PROTO_TCP, &c->peer, c->rc, 0};
 	struct timeval tv;
 	enum rsv_action act;
 	bool keep;
@@ -155,18 +204,18 @@ answer(struct conn *c, struct evbuffer *in, size_t unit)
 	}
 	/* the envelope check guaranteed a whole header: OpFlag is at message offset 8 */
 	keep = (load_be32(p + HDL_ENVELOPE_LEN + 8) & HDL_FLAG_KC) != 0;
+	ctx.tag = keep;
 	event_base_gettimeofday_cached(l->base, &tv);
 	wbuf_reset(&l->reply);
-	act = rsv_handle(l->w, p, unit, RSV_PROTO_TCP, (uint32_t)tv.tv_sec, &l->reply);
+	act = rsv_handle(l->w, &ctx, p, unit, (uint32_t)tv.tv_sec, &l->reply);
 	evbuffer_drain(in, unit);
 	if (wbuf_error(&l->reply) != IDR_OK) {
 		return false; /* no answer could be built: do not leave the client waiting */
 	}
-	if (act != RSV_DROP && wbuf_len(&l->reply) > 0 &&
-	    bufferevent_write(c->bev, wbuf_data(&l->reply), wbuf_len(&l->reply)) != 0) {
+	if (!send_answer(c, act, wbuf_slice(&l->reply))) {
 		return false;
 	}
-	return act == RSV_REPLY && keep && !l->stopping;
+	return (act == RSV_REPLY || act == RSV_PENDING) && keep && !l->stopping;
 }
 
 /* Check the envelope of the unit at the head of the input. @return the unit length or 0. */
@@ -232,7 +281,7 @@ process(struct conn *c)
 			return;
 		}
 	}
-	if (evbuffer_get_length(in) == 0 && evbuffer_get_length(out) == 0) {
+	if (evbuffer_get_length(in) == 0 && drained(c)) {
 		if (c->l->stopping) {
 			conn_close(c);
 			return;
@@ -257,7 +306,9 @@ on_write(struct bufferevent *bev, void *arg)
 
 	(void)bev;
 	if (c->state == CONN_CLOSING) {
-		conn_close(c);
+		if (drained(c)) {
+			conn_close(c);
+		}
 		return;
 	}
 	if (c->paused) {
@@ -273,9 +324,8 @@ on_event(struct bufferevent *bev, short what, void *arg)
 	struct conn *c = arg;
 
 	(void)bev;
-	if ((what & BEV_EVENT_EOF) != 0 && c->state != CONN_CLOSING &&
-	    evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
-		/* the client finished sending: still deliver what is queued */
+	if ((what & BEV_EVENT_EOF) != 0 && c->state != CONN_CLOSING && !drained(c)) {
+		/* the client finished sending: still deliver what is queued or pending */
 		close_after_write(c);
 		return;
 	}
@@ -301,7 +351,10 @@ conn_open(struct conn_listener *l, evutil_socket_t fd, const struct addr *peer)
 		return false;
 	}
 	c->timer = evtimer_new(l->base, on_timeout, c);
-	if (c->timer == NULL) {
+	if (c->timer == NULL || rsv_conn_new(l->w, RSV_PROTO_TCP, on_done, c, &c->rc) != IDR_OK) {
+		if (c->timer != NULL) {
+			event_free(c->timer);
+		}
 		bufferevent_free(c->bev); /* closes fd */
 		free(c);
 		return false;

@@ -297,7 +297,13 @@ handle_fragment(struct udp_worker *u, const struct sockaddr *src, const struct h
 		return RSV_DROP;
 	}
 	if (hdl_reasm_parse(r, &msg) == IDR_OK) {
-		act = rsv_handle_msg(u->w, &msg, RSV_PROTO_UDP, b->now, &u->reply);
+		struct addr peer;
+		struct rsv_ctx ctx = {RSV_PROTO_UDP, NULL, NULL, 0};
+
+		if (addr_from(&peer, src, sizeof(struct sockaddr_storage)) == IDR_OK) {
+			ctx.peer = &peer;
+		}
+		act = rsv_handle_msg(u->w, &ctx, &msg, b->now, &u->reply);
 	} else {
 		metrics_drop(u->ms, METRICS_DROP_MALFORMED);
 	}
@@ -334,7 +340,15 @@ handle_one(struct udp_worker *u, struct udp_sock *s, unsigned i, const struct ba
 	v = hdl_udp_triage(p, len, b->max_msg, &env);
 	wbuf_reset(&u->reply);
 	if (v == HDL_UDP_WHOLE) {
-		act = rsv_handle(u->w, p, len, RSV_PROTO_UDP, b->now, &u->reply);
+		/* no connection: UDP requests are answered at once (none defers over UDP yet) */
+		struct rsv_ctx ctx = {RSV_PROTO_UDP, NULL, NULL, 0};
+		struct addr peer;
+
+		if (addr_from(&peer, (const struct sockaddr *)&u->rxaddr[i], h->msg_namelen) ==
+		    IDR_OK) {
+			ctx.peer = &peer;
+		}
+		act = rsv_handle(u->w, &ctx, p, len, b->now, &u->reply);
 	} else if (v == HDL_UDP_FRAGMENT) {
 		act = handle_fragment(u, (const struct sockaddr *)&u->rxaddr[i], &env, p, len, b);
 	} else {

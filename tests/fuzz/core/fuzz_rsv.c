@@ -60,7 +60,7 @@ setup(void)
 	}
 	fx.conf.error_rate = 0;
 	if (metrics_new(&fx.m, 1) != IDR_OK || rsv_new(&fx.r, fx.reg, &fx.conf, &ports, fx.m) ||
-	    rsv_worker_new(fx.r, 0, &fx.w) != IDR_OK) {
+	    rsv_worker_new(fx.r, 0, NULL, &fx.w) != IDR_OK) {
 		abort();
 	}
 	wbuf_init_heap(&fx.out, HDL_MAX_UNIT_LEN);
@@ -94,8 +94,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		setup();
 	}
 	wbuf_reset(&fx.out);
-	check_reply(rsv_handle(fx.w, data, size, RSV_PROTO_UDP, 1700000000u, &fx.out));
+	check_reply(rsv_handle(fx.w, &(struct rsv_ctx){RSV_PROTO_UDP, NULL, NULL, 0}, data, size,
+	                       1700000000u, &fx.out));
 	wbuf_reset(&fx.out);
-	check_reply(rsv_handle(fx.w, data, size, RSV_PROTO_TCP, 1700000000u, &fx.out));
+	check_reply(rsv_handle(fx.w, &(struct rsv_ctx){RSV_PROTO_TCP, NULL, NULL, 0}, data, size,
+	                       1700000000u, &fx.out));
 	return 0;
 }

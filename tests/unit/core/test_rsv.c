@@ -174,7 +174,7 @@ setup(void **state)
 	load_conf(&f->c, vector_conf);
 	assert_int_equal(metrics_new(&f->m, 2), IDR_OK);
 	assert_int_equal(rsv_new(&f->r, f->reg, &f->c, &ports, f->m), IDR_OK);
-	assert_int_equal(rsv_worker_new(f->r, 0, &f->w), IDR_OK);
+	assert_int_equal(rsv_worker_new(f->r, 0, NULL, &f->w), IDR_OK);
 	wbuf_init_heap(&f->out, HDL_MAX_UNIT_LEN);
 	wbuf_init_heap(&f->req, HDL_MAX_UNIT_LEN);
 	*state = f;
@@ -223,7 +223,8 @@ ask_unit(struct fix *f, struct slice unit, enum rsv_proto p, uint32_t now, struc
 {
 	memset(a, 0, sizeof(*a));
 	wbuf_reset(&f->out);
-	a->action = rsv_handle(f->w, unit.p, unit.len, p, now, &f->out);
+	a->action = rsv_handle(f->w, &(struct rsv_ctx){p, NULL, NULL, 0}, unit.p, unit.len, now,
+	                       &f->out);
 	a->len = wbuf_len(&f->out);
 	if (a->len > 0) {
 		parse_answer(a, wbuf_slice(&f->out));
@@ -621,7 +622,9 @@ test_rsv_responses_dropped(void **state)
 	rbuf_init(&r, u.p, u.len);
 	assert_int_equal(hdl_msg_parse(&r, &m), IDR_OK);
 	wbuf_reset(&f->out);
-	assert_int_equal(rsv_handle_msg(f->w, &m, RSV_PROTO_UDP, NOW, &f->out), RSV_DROP);
+	assert_int_equal(rsv_handle_msg(f->w, &(struct rsv_ctx){RSV_PROTO_UDP, NULL, NULL, 0}, &m,
+	                                NOW, &f->out),
+	                 RSV_DROP);
 	assert_int_equal(wbuf_len(&f->out), 0);
 }
 
@@ -637,7 +640,9 @@ test_rsv_handle_msg_same_bytes(void **state)
 	rbuf_init(&r, u.p, u.len);
 	assert_int_equal(hdl_msg_parse(&r, &m), IDR_OK);
 	wbuf_reset(&f->out);
-	assert_int_equal(rsv_handle_msg(f->w, &m, RSV_PROTO_UDP, NOW, &f->out), RSV_REPLY);
+	assert_int_equal(rsv_handle_msg(f->w, &(struct rsv_ctx){RSV_PROTO_UDP, NULL, NULL, 0}, &m,
+	                                NOW, &f->out),
+	                 RSV_REPLY);
 	assert_hex(wbuf_slice(&f->out), s8_resp1);
 }
 
@@ -695,7 +700,9 @@ test_rsv_answer_too_large(void **state)
 	u = hex_unit(f, s8_req1);
 	wbuf_init(&w, small, sizeof(small));
 	wbuf_cstr(&w, "xyz");
-	assert_int_equal(rsv_handle(f->w, u.p, u.len, RSV_PROTO_UDP, NOW, &w), RSV_REPLY);
+	assert_int_equal(rsv_handle(f->w, &(struct rsv_ctx){RSV_PROTO_UDP, NULL, NULL, 0}, u.p,
+	                            u.len, NOW, &w),
+	                 RSV_REPLY);
 	assert_memory_equal(small, "xyz", 3);
 	memset(&a, 0, sizeof(a));
 	parse_answer(&a, slice_make(small + 3, wbuf_len(&w) - 3));
@@ -705,7 +712,9 @@ test_rsv_answer_too_large(void **state)
 	/* not even that fits: nothing is sent, and what was there stays */
 	wbuf_init(&w, small, 40);
 	wbuf_cstr(&w, "xyz");
-	assert_int_equal(rsv_handle(f->w, u.p, u.len, RSV_PROTO_UDP, NOW, &w), RSV_DROP);
+	assert_int_equal(rsv_handle(f->w, &(struct rsv_ctx){RSV_PROTO_UDP, NULL, NULL, 0}, u.p,
+	                            u.len, NOW, &w),
+	                 RSV_DROP);
 	assert_int_equal(wbuf_len(&w), 3);
 	assert_int_equal(wbuf_error(&w), IDR_OK);
 }
@@ -845,7 +854,7 @@ test_rsv_reload(void **state)
 	char text[128];
 	int i;
 
-	assert_int_equal(rsv_worker_new(f->r, 1, &idle), IDR_OK);
+	assert_int_equal(rsv_worker_new(f->r, 1, NULL, &idle), IDR_OK);
 	assert_int_equal(rsv_worker_conf(idle)->site_serial, 65535);
 	/* several reloads while one worker idles: its snapshot must stay usable */
 	for (i = 1; i <= 5; i++) {
@@ -891,7 +900,8 @@ churn_thread(void *arg)
 	wbuf_init_heap(&out, HDL_MAX_UNIT_LEN);
 	for (i = 0; i < 2000; i++) {
 		wbuf_reset(&out);
-		if (rsv_handle(c->w, c->req, c->len, RSV_PROTO_UDP, NOW, &out) != RSV_REPLY ||
+		if (rsv_handle(c->w, &(struct rsv_ctx){RSV_PROTO_UDP, NULL, NULL, 0}, c->req,
+		               c->len, NOW, &out) != RSV_REPLY ||
 		    wbuf_len(&out) < 44 + 82) {
 			c->bad++;
 		}
@@ -915,7 +925,7 @@ test_rsv_reload_concurrent(void **state)
 	f->w = NULL;
 	for (i = 0; i < 2; i++) {
 		ch[i] = (struct churn){NULL, u.p, u.len, 0};
-		assert_int_equal(rsv_worker_new(f->r, (unsigned)i, &ch[i].w), IDR_OK);
+		assert_int_equal(rsv_worker_new(f->r, (unsigned)i, NULL, &ch[i].w), IDR_OK);
 	}
 	for (i = 0; i < 2; i++) {
 		assert_int_equal(pthread_create(&t[i], NULL, churn_thread, &ch[i]), 0);
@@ -931,7 +941,7 @@ test_rsv_reload_concurrent(void **state)
 		assert_int_equal(ch[i].bad, 0);
 		rsv_worker_free(ch[i].w);
 	}
-	assert_int_equal(rsv_worker_new(f->r, 0, &f->w), IDR_OK);
+	assert_int_equal(rsv_worker_new(f->r, 0, NULL, &f->w), IDR_OK);
 }
 
 /* ---------------------------------------------------------------- construction */
@@ -944,7 +954,7 @@ test_rsv_new_errors(void **state)
 	struct rsv *r = (void *)1;
 	struct conf c;
 
-	assert_int_equal(rsv_worker_new(f->r, 2, &w), IDR_EINVAL); /* 2 metrics shards */
+	assert_int_equal(rsv_worker_new(f->r, 2, NULL, &w), IDR_EINVAL); /* 2 metrics shards */
 	assert_null(w);
 	load_conf(&c, "site_address 10.0.0.1:99\n");
 	assert_int_equal(rsv_new(&r, f->reg, &c, NULL, f->m), IDR_ECONFIG);
@@ -954,11 +964,12 @@ test_rsv_new_errors(void **state)
 	load_conf(&c, vector_conf);
 	assert_int_equal(rsv_new(&r, f->reg, &c, NULL, NULL), IDR_OK);
 	conf_free(&c); /* the dispatcher keeps its own copy */
-	assert_int_equal(rsv_worker_new(r, 9, &w), IDR_OK);
+	assert_int_equal(rsv_worker_new(r, 9, NULL, &w), IDR_OK);
 	assert_null(rsv_worker_metrics(w));
 	assert_int_equal(rsv_worker_conf(w)->site_serial, 65535);
 	wbuf_reset(&f->out);
-	assert_int_equal(rsv_handle(w, (const uint8_t *)"x", 1, RSV_PROTO_UDP, NOW, &f->out),
+	assert_int_equal(rsv_handle(w, &(struct rsv_ctx){RSV_PROTO_UDP, NULL, NULL, 0},
+	                            (const uint8_t *)"x", 1, NOW, &f->out),
 	                 RSV_DROP);
 	rsv_worker_free(w);
 	rsv_free(r);

@@ -333,7 +333,7 @@ ensure_rsv(struct scen *s)
 	      "conf");
 	check(s, metrics_new(&s->m, 1), "metrics");
 	check(s, rsv_new(&s->rsv, s->reg, &s->conf, NULL, s->m), "rsv_new");
-	check(s, rsv_worker_new(s->rsv, 0, &s->w), "rsv_worker_new");
+	check(s, rsv_worker_new(s->rsv, 0, NULL, &s->w), "rsv_worker_new");
 }
 
 /* Hex dump, 16 bytes a line; lines differing from other are marked with '!'. */
@@ -371,7 +371,8 @@ run_pair(struct scen *s)
 
 	ensure_rsv(s);
 	wbuf_init_heap(&out, HDL_MAX_UNIT_LEN);
-	got = rsv_handle(s->w, wbuf_data(&s->req), wbuf_len(&s->req), s->proto, s->now, &out);
+	got = rsv_handle(s->w, &(struct rsv_ctx){s->proto, NULL, NULL, 0}, wbuf_data(&s->req),
+	                 wbuf_len(&s->req), s->now, &out);
 	want = wbuf_slice(&s->rep);
 	if (got != s->expect || !slice_eq(wbuf_slice(&out), want)) {
 		dump("expected", want, wbuf_slice(&out));
