@@ -735,8 +735,8 @@ open_registry(struct srv *s)
 	int rc = reg_open(&s->reg, &o);
 
 	if (rc == IDR_EACCES && s->boot.user != NULL && getuid() != 0) {
-		log_err("data_dir %s: %s (user %s needs to read and write it)",
-		        s->boot.data_dir, idr_strerror(rc), s->boot.user);
+		log_err("data_dir %s: %s (user %s needs to read and write it)", s->boot.data_dir,
+		        idr_strerror(rc), s->boot.user);
 	} else if (rc != IDR_OK) {
 		log_err("data_dir %s: %s%s", s->boot.data_dir, idr_strerror(rc),
 		        rc == IDR_ENOTINIT ? " (create it with `idr init`)" : "");
