@@ -635,6 +635,12 @@ reg_write_identity(struct reg_wtxn *w, const char *identity)
 }
 
 int
+reg_map_adopt(struct reg *r, bool *grown)
+{
+	return store_map_adopt(r->store, grown);
+}
+
+int
 reg_write_status(const struct reg_wtxn *w)
 {
 	return w->failed;

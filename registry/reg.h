@@ -92,6 +92,13 @@ const char *reg_node_prefix(const struct reg *r);
 /** Flush everything to disk (useful with no_sync). */
 int reg_sync(struct reg *r);
 
+/**
+ * After IDR_ENOSPC: adopt the larger map size another process (`idr --map-size`) recorded;
+ * *grown says whether retrying the transaction can help. Call with no transaction open on
+ * this thread. @return IDR_OK or a store error (store_map_adopt).
+ */
+int reg_map_adopt(struct reg *r, bool *grown) IDR_MUSTCHECK;
+
 /* ---------------------------------------------------------------- writes */
 
 enum reg_outcome {

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include <lmdb.h>
 
@@ -29,15 +30,35 @@ static const char *const db_names[STORE_DB_COUNT] = {
 
 /* ---- LMDB backend ------------------------------------------------------------------------ */
 
+/*
+ * A transaction of this process with its gate. The gate is held from begin or renew to reset
+ * or end, i.e. while the transaction may point into the map: map_adopt takes every gate before
+ * it remaps. A gate is taken only by its own transaction's thread, so on the request path it
+ * is an uncontended lock of a private cache line.
+ */
+struct lmdb_txn {
+	MDB_txn *txn;
+	pthread_mutex_t gate;
+	bool held;
+	struct lmdb_txn *prev, *next; /* in lmdb_store.txns */
+};
+
 struct lmdb_store {
 	MDB_env *env;
 	MDB_dbi dbi[STORE_DB_COUNT];
 	char *path;
 	pthread_mutex_t lock; /* guards wtxn and writer */
 	bool lock_init;
-	MDB_txn *wtxn;    /* the open write transaction, if any */
-	pthread_t writer; /* the thread holding it */
+	MDB_txn *wtxn;             /* the open write transaction, if any */
+	pthread_t writer;          /* the thread holding it */
+	pthread_mutex_t txns_lock; /* guards txns and map_gen */
+	bool txns_lock_init;
+	struct lmdb_txn *txns; /* every transaction of this process */
+	uint64_t map_gen;      /* bumped each time the map is adopted */
 };
+
+#define ADOPT_TRIES    5000 /* rounds of map_adopt, 1 ms apart: up to 5 s of waiting */
+#define ADOPT_PAUSE_NS 1000000
 
 /*
  * The one conversion from LMDB codes. NOTFOUND and KEYEXIST are ordinary outcomes and are not
@@ -237,6 +258,9 @@ lmdb_free(struct lmdb_store *ls)
 	if (ls->lock_init) {
 		pthread_mutex_destroy(&ls->lock);
 	}
+	if (ls->txns_lock_init) {
+		pthread_mutex_destroy(&ls->txns_lock);
+	}
 	free(ls->path);
 	free(ls);
 }
@@ -261,6 +285,12 @@ lmdb_open(struct store *s, const struct store_opts *o)
 		goto fail;
 	}
 	ls->lock_init = true;
+	rc = pthread_mutex_init(&ls->txns_lock, NULL);
+	if (rc != 0) {
+		rc = -rc;
+		goto fail;
+	}
+	ls->txns_lock_init = true;
 	rc = dir_prepare(o);
 	if (rc == IDR_OK) {
 		rc = env_open(ls, o);
@@ -330,12 +360,154 @@ writer_set(struct lmdb_store *ls, MDB_txn *txn)
 	pthread_mutex_unlock(&ls->lock);
 }
 
+static MDB_txn *
+mdb_of(const struct store_txn *t)
+{
+	return ((const struct lmdb_txn *)t->be)->txn;
+}
+
+static void
+gate_take(struct lmdb_txn *lt)
+{
+	pthread_mutex_lock(&lt->gate);
+	lt->held = true;
+}
+
+static void
+gate_give(struct lmdb_txn *lt)
+{
+	if (lt->held) {
+		lt->held = false;
+		pthread_mutex_unlock(&lt->gate);
+	}
+}
+
+static uint64_t
+map_gen(struct lmdb_store *ls)
+{
+	uint64_t g;
+
+	pthread_mutex_lock(&ls->txns_lock);
+	g = ls->map_gen;
+	pthread_mutex_unlock(&ls->txns_lock);
+	return g;
+}
+
+/* Release the gates taken so far (from the head of the list up to, not including, stop). */
+static void
+gates_give(struct lmdb_store *ls, struct lmdb_txn *stop)
+{
+	for (struct lmdb_txn *lt = ls->txns; lt != stop; lt = lt->next) {
+		pthread_mutex_unlock(&lt->gate);
+	}
+}
+
+/*
+ * Another process grew the map beyond ours (MDB_MAP_RESIZED): adopt its size. LMDB allows it
+ * only while no transaction of this process is open, so every gate is taken first; trylock
+ * and back off, because a thread holding a gate may itself be waiting for txns_lock. gen is
+ * map_gen as seen before the failure: if it moved, another thread adopted meanwhile.
+ */
+static int
+map_adopt(struct lmdb_store *ls, uint64_t gen)
+{
+	struct timespec pause = {0, ADOPT_PAUSE_NS};
+
+	for (int i = 0; i < ADOPT_TRIES; i++) {
+		struct lmdb_txn *lt;
+		MDB_envinfo info;
+		int rc;
+
+		pthread_mutex_lock(&ls->txns_lock);
+		if (ls->map_gen != gen) {
+			pthread_mutex_unlock(&ls->txns_lock);
+			return IDR_OK;
+		}
+		for (lt = ls->txns; lt != NULL && pthread_mutex_trylock(&lt->gate) == 0;
+		     lt = lt->next) {
+		}
+		if (lt != NULL) {
+			gates_give(ls, lt);
+			pthread_mutex_unlock(&ls->txns_lock);
+			nanosleep(&pause, NULL);
+			continue;
+		}
+		rc = mdb_env_set_mapsize(ls->env, 0);
+		ls->map_gen++;
+		gates_give(ls, NULL);
+		pthread_mutex_unlock(&ls->txns_lock);
+		if (rc == MDB_SUCCESS && mdb_env_info(ls->env, &info) == MDB_SUCCESS) {
+			log_notice("store: %s: the map was grown by another process; now %zu bytes",
+			           ls->path, info.me_mapsize);
+		}
+		return lmdb_err(rc, "adopt the new map size");
+	}
+	log_err("store: %s: cannot adopt the grown map: transactions stay open", ls->path);
+	return IDR_EBUSY;
+}
+
+/* mdb_txn_begin or mdb_txn_renew under the gate; a full reader table is cleared once and a
+ * map grown by another process adopted (twice at most). The gate stays held on success. */
+static int
+gated_start(struct lmdb_store *ls, struct lmdb_txn *lt, unsigned flags, bool renew)
+{
+	int rc = MDB_SUCCESS;
+
+	for (int tries = 0; tries < 3; tries++) {
+		uint64_t gen = map_gen(ls);
+
+		gate_take(lt);
+		rc = renew ? mdb_txn_renew(lt->txn) : mdb_txn_begin(ls->env, NULL, flags, &lt->txn);
+		if (rc == MDB_READERS_FULL) {
+			readers_clear(ls);
+			rc = renew ? mdb_txn_renew(lt->txn)
+			           : mdb_txn_begin(ls->env, NULL, flags, &lt->txn);
+		}
+		if (rc != MDB_MAP_RESIZED) {
+			break;
+		}
+		/* a renewed transaction is left reset; a new one was freed */
+		if (!renew) {
+			lt->txn = NULL;
+		}
+		gate_give(lt);
+		if (map_adopt(ls, gen) != IDR_OK) {
+			return IDR_EBUSY;
+		}
+	}
+	if (rc != MDB_SUCCESS) {
+		gate_give(lt);
+		if (!renew) {
+			lt->txn = NULL;
+		}
+		return lmdb_err(rc, renew ? "renew transaction" : "begin transaction");
+	}
+	return IDR_OK;
+}
+
+static void
+txn_unregister(struct lmdb_store *ls, struct lmdb_txn *lt)
+{
+	pthread_mutex_lock(&ls->txns_lock);
+	if (lt->prev != NULL) {
+		lt->prev->next = lt->next;
+	} else {
+		ls->txns = lt->next;
+	}
+	if (lt->next != NULL) {
+		lt->next->prev = lt->prev;
+	}
+	pthread_mutex_unlock(&ls->txns_lock);
+	pthread_mutex_destroy(&lt->gate);
+	free(lt);
+}
+
 static int
 lmdb_txn_begin(struct store_txn *t)
 {
 	struct lmdb_store *ls = t->s->be;
 	unsigned flags = t->write ? 0 : MDB_RDONLY;
-	MDB_txn *txn = NULL;
+	struct lmdb_txn *lt;
 	int rc;
 
 	if (t->write) {
@@ -344,59 +516,79 @@ lmdb_txn_begin(struct store_txn *t)
 			return rc;
 		}
 	}
-	rc = mdb_txn_begin(ls->env, NULL, flags, &txn);
-	if (rc == MDB_READERS_FULL) {
-		readers_clear(ls);
-		rc = mdb_txn_begin(ls->env, NULL, flags, &txn);
+	lt = calloc(1, sizeof(*lt));
+	if (lt == NULL) {
+		return IDR_ENOMEM;
 	}
-	if (rc != MDB_SUCCESS) {
-		return lmdb_err(rc, "begin transaction");
+	if (pthread_mutex_init(&lt->gate, NULL) != 0) {
+		free(lt);
+		return IDR_ENOMEM;
+	}
+	pthread_mutex_lock(&ls->txns_lock);
+	lt->next = ls->txns;
+	if (ls->txns != NULL) {
+		ls->txns->prev = lt;
+	}
+	ls->txns = lt;
+	pthread_mutex_unlock(&ls->txns_lock);
+	rc = gated_start(ls, lt, flags, false);
+	if (rc != IDR_OK) {
+		txn_unregister(ls, lt);
+		return rc;
 	}
 	if (t->write) {
-		writer_set(ls, txn);
+		writer_set(ls, lt->txn);
 	}
-	t->be = txn;
+	t->be = lt;
 	return IDR_OK;
 }
 
 static int
 lmdb_txn_commit(struct store_txn *t)
 {
+	struct lmdb_txn *lt = t->be;
+	int rc = IDR_OK;
+
 	if (!t->write) {
 		/* nothing to commit; also right for a reset transaction */
-		mdb_txn_abort(t->be);
-		return IDR_OK;
+		mdb_txn_abort(lt->txn);
+	} else {
+		/* cleared first: once LMDB releases its lock another thread may become the writer
+		 */
+		writer_set(t->s->be, NULL);
+		rc = lmdb_err(mdb_txn_commit(lt->txn), "commit");
 	}
-	/* cleared first: once LMDB releases its lock another thread may become the writer */
-	writer_set(t->s->be, NULL);
-	return lmdb_err(mdb_txn_commit(t->be), "commit");
+	gate_give(lt);
+	txn_unregister(t->s->be, lt);
+	return rc;
 }
 
 static void
 lmdb_txn_abort(struct store_txn *t)
 {
+	struct lmdb_txn *lt = t->be;
+
 	if (t->write) {
 		writer_set(t->s->be, NULL);
 	}
-	mdb_txn_abort(t->be);
+	mdb_txn_abort(lt->txn);
+	gate_give(lt);
+	txn_unregister(t->s->be, lt);
 }
 
 static void
 lmdb_txn_reset(struct store_txn *t)
 {
-	mdb_txn_reset(t->be);
+	struct lmdb_txn *lt = t->be;
+
+	mdb_txn_reset(lt->txn);
+	gate_give(lt);
 }
 
 static int
 lmdb_txn_renew(struct store_txn *t)
 {
-	int rc = mdb_txn_renew(t->be);
-
-	if (rc == MDB_READERS_FULL) {
-		readers_clear(t->s->be);
-		rc = mdb_txn_renew(t->be);
-	}
-	return lmdb_err(rc, "renew transaction");
+	return gated_start(t->s->be, t->be, MDB_RDONLY, true);
 }
 
 static MDB_dbi
@@ -411,7 +603,7 @@ static int
 lmdb_get(struct store_txn *t, enum store_db db, struct slice key, struct slice *val)
 {
 	MDB_val k = to_val(key), v;
-	int rc = mdb_get(t->be, dbi_of(t, db), &k, &v);
+	int rc = mdb_get(mdb_of(t), dbi_of(t, db), &k, &v);
 
 	if (rc != MDB_SUCCESS) {
 		return lmdb_err(rc, "get");
@@ -431,14 +623,14 @@ lmdb_put(struct store_txn *t, enum store_db db, struct slice key, struct slice v
 
 	mflags |= (flags & STORE_NOOVERWRITE) != 0 ? MDB_NOOVERWRITE : 0;
 	mflags |= (flags & STORE_APPEND) != 0 ? MDB_APPEND : 0;
-	rc = mdb_put(t->be, dbi, &k, &v, mflags);
+	rc = mdb_put(mdb_of(t), dbi, &k, &v, mflags);
 	if (rc != MDB_KEYEXIST || existing == NULL || (flags & STORE_NOOVERWRITE) == 0) {
 		return lmdb_err(rc, "put");
 	}
 	if ((flags & STORE_APPEND) == 0) {
 		/* MDB_NOOVERWRITE hands back the current value in v */
 		*existing = from_val(&v);
-	} else if (mdb_get(t->be, dbi, &k, &cur) == MDB_SUCCESS) {
+	} else if (mdb_get(mdb_of(t), dbi, &k, &cur) == MDB_SUCCESS) {
 		/* the append check fails before LMDB looks the key up */
 		*existing = from_val(&cur);
 	}
@@ -450,14 +642,14 @@ lmdb_del(struct store_txn *t, enum store_db db, struct slice key)
 {
 	MDB_val k = to_val(key);
 
-	return lmdb_err(mdb_del(t->be, dbi_of(t, db), &k, NULL), "delete");
+	return lmdb_err(mdb_del(mdb_of(t), dbi_of(t, db), &k, NULL), "delete");
 }
 
 static int
 lmdb_count(struct store_txn *t, enum store_db db, uint64_t *out)
 {
 	MDB_stat st;
-	int rc = mdb_stat(t->be, dbi_of(t, db), &st);
+	int rc = mdb_stat(mdb_of(t), dbi_of(t, db), &st);
 
 	if (rc != MDB_SUCCESS) {
 		return lmdb_err(rc, "count");
@@ -470,7 +662,7 @@ static int
 lmdb_cursor_open(struct store_cursor *c)
 {
 	MDB_cursor *cur = NULL;
-	int rc = mdb_cursor_open(c->t->be, dbi_of(c->t, c->db), &cur);
+	int rc = mdb_cursor_open(mdb_of(c->t), dbi_of(c->t, c->db), &cur);
 
 	if (rc != MDB_SUCCESS) {
 		return lmdb_err(rc, "open cursor");
@@ -548,6 +740,26 @@ lmdb_sync(struct store *s)
 	return lmdb_err(mdb_env_sync(ls->env, 1), "sync");
 }
 
+/* Adopt the map size recorded by another process, if it is larger than ours. */
+static int
+lmdb_map_adopt(struct store *s, bool *grown)
+{
+	struct lmdb_store *ls = s->be;
+	MDB_envinfo before, after;
+	int rc;
+
+	*grown = false;
+	rc = lmdb_err(mdb_env_info(ls->env, &before), "environment info");
+	if (rc == IDR_OK) {
+		rc = map_adopt(ls, map_gen(ls));
+	}
+	if (rc == IDR_OK) {
+		rc = lmdb_err(mdb_env_info(ls->env, &after), "environment info");
+	}
+	*grown = rc == IDR_OK && after.me_mapsize > before.me_mapsize;
+	return rc;
+}
+
 static const struct store_ops lmdb_ops = {
         .open = lmdb_open,
         .close = lmdb_close,
@@ -565,6 +777,7 @@ static const struct store_ops lmdb_ops = {
         .cursor_move = lmdb_cursor_move,
         .info = lmdb_info,
         .sync = lmdb_sync,
+        .map_adopt = lmdb_map_adopt,
 };
 
 /* ---- public API: checks shared by both backends ------------------------------------------ */
@@ -991,4 +1204,14 @@ store_sync(struct store *s)
 		return IDR_OK; /* nothing of ours to flush */
 	}
 	return s->ops->sync(s);
+}
+
+int
+store_map_adopt(struct store *s, bool *grown)
+{
+	*grown = false;
+	if (s == NULL) {
+		return IDR_EINVAL;
+	}
+	return s->ops->map_adopt != NULL ? s->ops->map_adopt(s, grown) : IDR_OK;
 }

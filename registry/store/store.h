@@ -154,4 +154,14 @@ int store_info(struct store *s, struct store_info *out);
 /** Flush to disk (meaningful with no_sync). */
 int store_sync(struct store *s);
 
+/**
+ * Adopt the map size another process recorded, when it is larger than this process's map
+ * (LMDB: after IDR_ENOSPC, a writer retries its transaction if *grown). Transactions that
+ * find the data grown beyond the map adopt it by themselves (MDB_MAP_RESIZED is never
+ * returned): begin and renew wait while another thread of the process remaps.
+ * Call with no transaction open on this thread.
+ * @return IDR_OK, IDR_EBUSY (transactions stayed open for seconds) or a store error.
+ */
+int store_map_adopt(struct store *s, bool *grown) IDR_MUSTCHECK;
+
 #endif /* IDR_REGISTRY_STORE_STORE_H */

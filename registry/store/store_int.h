@@ -74,6 +74,7 @@ struct store_ops {
 	                   struct slice *k, struct slice *v);
 	int (*info)(struct store *s, struct store_info *out);
 	int (*sync)(struct store *s);
+	int (*map_adopt)(struct store *s, bool *grown); /* NULL: the map never changes size */
 };
 
 /* The in-memory backend (store_mem.c). */

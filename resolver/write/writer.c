@@ -67,8 +67,8 @@ take(struct writer *wr)
 	return first;
 }
 
-/* Apply a batch in one transaction and commit it. Sets every job's rc. */
-static void
+/* Apply a batch in one transaction and commit it. Sets every job's rc; returns the batch's. */
+static int
 apply_batch(struct writer *wr, struct writer_job *batch)
 {
 	struct reg_wtxn *t = NULL;
@@ -103,8 +103,26 @@ apply_batch(struct writer *wr, struct writer_job *batch)
 	wr->stats.commits += rc == IDR_OK;
 	wr->stats.failed += rc != IDR_OK;
 	pthread_mutex_unlock(&wr->lock);
+	return rc;
+}
+
+/*
+ * A full map may only be ours: another process (`idr import --map-size`) can have recorded a
+ * larger one. Then adopt it and apply the batch again, once.
+ */
+static void
+apply_batch_grow(struct writer *wr, struct writer_job *batch)
+{
+	bool grown = false;
+	int rc = apply_batch(wr, batch);
+
+	if (rc == IDR_ENOSPC && reg_map_adopt(wr->reg, &grown) == IDR_OK && grown) {
+		log_notice("writer: the map was grown by another process: writing the batch again");
+		rc = apply_batch(wr, batch);
+	}
 	if (rc != IDR_OK) {
-		log_err("writer: a batch of writes failed: %s", idr_strerror(rc));
+		log_err("writer: a batch of writes failed: %s%s", idr_strerror(rc),
+		        rc == IDR_ENOSPC ? " (the map is full: raise map_size)" : "");
 	}
 }
 
@@ -117,7 +135,7 @@ writer_main(void *arg)
 	while ((batch = take(wr)) != NULL) {
 		size_t n = 0;
 
-		apply_batch(wr, batch);
+		apply_batch_grow(wr, batch);
 		while (batch != NULL) {
 			struct writer_job *next = batch->next;
 
