@@ -1573,6 +1573,56 @@ reg_list(struct reg_rtxn *t, struct slice prefix, struct slice after, enum rec_k
 	return rc;
 }
 
+int
+reg_list_skip(struct reg_rtxn *t, struct slice prefix, struct slice after, uint64_t n,
+              uint8_t last[STORE_KEY_MAX], size_t *last_len, uint64_t *skipped)
+{
+	uint8_t start[PFX_MAX_LEN + 1], abuf[STORE_KEY_MAX];
+	struct store_cursor *c;
+	struct slice k, v, s, a;
+	int rc;
+
+	*skipped = 0;
+	*last_len = 0;
+	rc = ident_prefix_check(prefix);
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	if (prefix.len > PFX_MAX_LEN || n == 0) {
+		return IDR_OK;
+	}
+	ident_fold(prefix.p, prefix.len, start);
+	start[prefix.len] = '/';
+	s = slice_make(start, prefix.len + 1);
+	a = reg_key(after, abuf);
+	rc = store_cursor_open(t->txn, STORE_DB_HANDLES, &c);
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	/* keys only: no record is decoded on the way */
+	for (rc = list_seek(c, s, a, &k, &v); rc == IDR_OK && *skipped < n;
+	     rc = store_cursor_next(c, &k, &v)) {
+		if (k.len < s.len || memcmp(k.p, s.p, s.len) != 0) {
+			break;
+		}
+		memcpy(last, k.p, k.len);
+		*last_len = k.len;
+		(*skipped)++;
+	}
+	store_cursor_close(c);
+	return rc == IDR_ENOENT ? IDR_OK : rc;
+}
+
+int
+reg_changes(struct reg_rtxn *t, uint64_t *seq)
+{
+	struct jrn_head h;
+	int rc = jrn_head_load(t->txn, &h);
+
+	*seq = rc == IDR_OK ? h.seq : 0;
+	return rc;
+}
+
 /* Split a stats key folded-prefix | 0x00 | kind. */
 static bool
 stat_key_parse(struct slice k, struct slice v, struct slice *prefix, uint8_t *kind, uint64_t *count)

@@ -30,6 +30,7 @@
 #include "model/rec.h"
 #include "model/value.h"
 #include "pfx.h"
+#include "store/store.h"
 
 #define REG_SCHEMA_VERSION  1
 #define REG_DEFAULT_MAPSIZE (16ULL << 30) /* 16 GiB of address space, grows the file lazily */
@@ -231,6 +232,22 @@ int reg_prefix_list(struct reg_rtxn *t, pfx_fn cb, void *arg);
 typedef int (*reg_record_fn)(void *arg, struct slice key, const struct rec_view *rec);
 int reg_list(struct reg_rtxn *t, struct slice prefix, struct slice after, enum rec_kind kind,
              size_t limit, reg_record_fn cb, void *arg);
+
+/**
+ * Skip n records under a prefix in key order, after `after` (as reg_list), reading keys only.
+ * @param last     receives the store key of the last record skipped (pass it to reg_list or
+ *                 here as `after` to go on); *last_len is 0 if none was.
+ * @param skipped  how many were (fewer than n at the end of the prefix).
+ * @return IDR_OK, an IDR_EID_* error for a bad prefix, or a store error.
+ */
+int reg_list_skip(struct reg_rtxn *t, struct slice prefix, struct slice after, uint64_t n,
+                  uint8_t last[STORE_KEY_MAX], size_t *last_len, uint64_t *skipped);
+
+/**
+ * The sequence number of the last change (journal entry) visible in t: equal numbers mean
+ * equal data. @return IDR_OK or a store error (*seq is then 0).
+ */
+int reg_changes(struct reg_rtxn *t, uint64_t *seq);
 
 /** Count of records under a prefix (exact prefix, all kinds) from the counters. */
 int reg_count(struct reg_rtxn *t, struct slice prefix, uint64_t *out);

@@ -90,10 +90,6 @@ static const uint32_t rc_list[] = {
 #define RC_KNOWN (sizeof(rc_list) / sizeof(rc_list[0]))
 #define RC_SLOTS (RC_KNOWN + 1)
 
-static const char *const route_list[] = {"api", "list", "proxy", "ops", "native"};
-#define ROUTE_KNOWN (sizeof(route_list) / sizeof(route_list[0]))
-#define ROUTE_SLOTS (ROUTE_KNOWN + 1)
-
 static const int status_list[] = {200, 201, 204, 206, 301, 302, 304, 400, 401, 403, 404, 405, 406,
                                   408, 409, 411, 413, 414, 415, 429, 431, 500, 501, 502, 503, 504};
 #define STATUS_KNOWN   (sizeof(status_list) / sizeof(status_list[0]))
@@ -111,7 +107,9 @@ typedef _Atomic uint64_t counter;
 
 struct metrics_shard {
 	counter req[METRICS_PROTO_COUNT][OP_SLOTS][RC_SLOTS];
-	counter http[METRICS_PROTO_COUNT][ROUTE_SLOTS][STATUS_SLOTS];
+	counter *
+	        http; /* [METRICS_PROTO_COUNT][nroutes + 1][STATUS_SLOTS]: the last route "other" */
+	const struct metrics *m;
 	counter lat[METRICS_PROTO_COUNT][LAT_SLOTS];
 	counter lat_sum_ns[METRICS_PROTO_COUNT];
 	counter drops[METRICS_DROP_COUNT];
@@ -120,6 +118,9 @@ struct metrics_shard {
 struct metrics {
 	unsigned nshards;
 	struct metrics_shard *shards;
+	const char *const *routes; /* the HTTP route labels (borrowed) */
+	size_t nroutes;
+	counter *http_mem;
 	_Atomic int64_t conns[METRICS_PROTO_COUNT];
 };
 
@@ -137,16 +138,25 @@ peek(counter *c)
 	return atomic_load_explicit(c, memory_order_relaxed);
 }
 
-int
-metrics_new(struct metrics **out, unsigned nshards)
+/* The HTTP counter of (proto, route slot, status slot) in a shard. */
+static inline counter *
+http_counter(const struct metrics *m, const struct metrics_shard *s, size_t p, size_t r, size_t st)
 {
+	return &s->http[(p * (m->nroutes + 1) + r) * STATUS_SLOTS + st];
+}
+
+int
+metrics_new(struct metrics **out, unsigned nshards, const char *const *routes, size_t nroutes)
+{
+	size_t per = (size_t)METRICS_PROTO_COUNT * (nroutes + 1) * STATUS_SLOTS;
 	struct metrics *m;
 	void *mem = NULL;
 	size_t size;
 	unsigned i;
 
 	*out = NULL;
-	if (nshards == 0 || nshards > 4096) {
+	if (nshards == 0 || nshards > 4096 || nroutes > METRICS_MAX_ROUTES ||
+	    (nroutes > 0 && routes == NULL)) {
 		return IDR_EINVAL;
 	}
 	m = calloc(1, sizeof(*m));
@@ -154,13 +164,21 @@ metrics_new(struct metrics **out, unsigned nshards)
 		return IDR_ENOMEM;
 	}
 	size = sizeof(struct metrics_shard) * nshards;
-	if (posix_memalign(&mem, 64, size) != 0) {
+	m->http_mem = calloc(per * nshards, sizeof(counter));
+	if (m->http_mem == NULL || posix_memalign(&mem, 64, size) != 0) {
+		free(m->http_mem);
 		free(m);
 		return IDR_ENOMEM;
 	}
 	memset(mem, 0, size);
 	m->shards = mem;
 	m->nshards = nshards;
+	m->routes = routes;
+	m->nroutes = nroutes;
+	for (i = 0; i < nshards; i++) {
+		m->shards[i].http = m->http_mem + per * i;
+		m->shards[i].m = m;
+	}
 	for (i = 0; i < METRICS_PROTO_COUNT; i++) {
 		atomic_init(&m->conns[i], 0);
 	}
@@ -175,6 +193,7 @@ metrics_free(struct metrics *m)
 		return;
 	}
 	free(m->shards);
+	free(m->http_mem);
 	free(m);
 }
 
@@ -215,16 +234,16 @@ rc_slot(uint32_t rc)
 }
 
 static size_t
-route_slot(const char *route)
+route_slot(const struct metrics *m, const char *route)
 {
 	size_t i;
 
-	for (i = 0; route != NULL && i < ROUTE_KNOWN; i++) {
-		if (strcmp(route_list[i], route) == 0) {
+	for (i = 0; route != NULL && i < m->nroutes; i++) {
+		if (strcmp(m->routes[i], route) == 0) {
 			return i;
 		}
 	}
-	return ROUTE_KNOWN;
+	return m->nroutes;
 }
 
 static size_t
@@ -282,7 +301,7 @@ metrics_http(struct metrics_shard *s, enum metrics_proto p, const char *route, i
 	if (s == NULL || (unsigned)p >= METRICS_PROTO_COUNT) {
 		return;
 	}
-	bump(&s->http[p][route_slot(route)][status_slot(status)], 1);
+	bump(http_counter(s->m, s, p, route_slot(s->m, route), status_slot(status)), 1);
 	count_latency(s, p, latency_ns);
 }
 
@@ -385,7 +404,7 @@ render_http_route(struct metrics *m, struct wbuf *w, size_t p, size_t r)
 
 	for (s = 0; s < STATUS_SLOTS; s++) {
 		for (n = 0, i = 0; i < m->nshards; i++) {
-			n += peek(&m->shards[i].http[p][r][s]);
+			n += peek(http_counter(m, &m->shards[i], p, r, s));
 		}
 		if (n == 0) {
 			continue;
@@ -393,7 +412,7 @@ render_http_route(struct metrics *m, struct wbuf *w, size_t p, size_t r)
 		status_label(s, code, sizeof(code));
 		wbuf_printf(w,
 		            "idr_http_requests_total{proto=\"%s\",route=\"%s\",code=\"%s\"} %llu\n",
-		            proto_names[p], r < ROUTE_KNOWN ? route_list[r] : "other", code,
+		            proto_names[p], r < m->nroutes ? m->routes[r] : "other", code,
 		            (unsigned long long)n);
 	}
 }
@@ -406,7 +425,7 @@ render_http(struct metrics *m, struct wbuf *w)
 	family(w, "idr_http_requests_total", "counter",
 	       "HTTP requests answered, by transport, route and status.");
 	for (p = 0; p < METRICS_PROTO_COUNT; p++) {
-		for (r = 0; r < ROUTE_SLOTS; r++) {
+		for (r = 0; r <= m->nroutes; r++) {
 			render_http_route(m, w, p, r);
 		}
 	}

@@ -39,7 +39,15 @@ enum metrics_drop {
 struct metrics;
 struct metrics_shard;
 
-int metrics_new(struct metrics **out, unsigned nshards) IDR_MUSTCHECK;
+#define METRICS_MAX_ROUTES 64
+
+/**
+ * Counters for nshards worker threads. routes: the labels of the HTTP routes (the route
+ * table's, borrowed: static storage); an HTTP request counted under another label goes to
+ * "other". @return IDR_OK, IDR_EINVAL or IDR_ENOMEM.
+ */
+int metrics_new(struct metrics **out, unsigned nshards, const char *const *routes,
+                size_t nroutes) IDR_MUSTCHECK;
 void metrics_free(struct metrics *m);
 struct metrics_shard *metrics_shard(struct metrics *m, unsigned i);
 
@@ -48,8 +56,8 @@ void metrics_request(struct metrics_shard *s, enum metrics_proto p, uint32_t opc
                      uint64_t latency_ns);
 
 /**
- * An HTTP request answered with status on a route: "api", "list", "proxy", "ops" or "native"
- * (Handle messages over HTTP); any other route, or NULL, is counted as "other". Statuses
+ * An HTTP request answered with status on a route (one of the labels given to metrics_new);
+ * any other route, or NULL, is counted as "other". Statuses
  * outside a fixed list of common ones are counted by class ("4xx").
  */
 void metrics_http(struct metrics_shard *s, enum metrics_proto p, const char *route, int status,

@@ -49,6 +49,7 @@
 #define RSV_MAX_FILTER   2048 /* the configuration's max_filter_items upper bound */
 #define RSV_SITE_MAX     ((size_t)256 * 1024)
 #define RSV_MSG_PFX_SHOW 200               /* characters of a prefix quoted in a message */
+#define RSV_ANCHORS      32                /* listing page ends remembered */
 #define RSV_POUT_KEEP    ((size_t)1 << 20) /* deferred-answer buffer kept between answers */
 
 struct rsv_snap {
@@ -65,12 +66,26 @@ struct rsv_op {
 	void *arg;
 };
 
+/* Where a page of a listing ended (see rsv_list). changes == 0 marks an empty slot. */
+struct rsv_anchor {
+	uint64_t changes; /* reg_changes of the snapshot it was read in */
+	uint64_t size;
+	uint64_t page;
+	size_t plen;
+	uint8_t prefix[PFX_MAX_LEN]; /* folded */
+	size_t klen;
+	uint8_t key[STORE_KEY_MAX]; /* store key of the page's last record */
+};
+
 struct rsv {
 	struct reg *reg;
 	struct metrics *m;
 	struct site_ports ports;
 	struct rsv_op *ops; /* set before the workers start, read-only afterwards */
 	size_t nops;
+	pthread_mutex_t alock; /* anchors, anext */
+	struct rsv_anchor anchors[RSV_ANCHORS];
+	unsigned anext;
 	_Atomic(struct rsv_snap *) cur;
 	pthread_mutex_t lock; /* workers, retired, gen */
 	struct rsv_worker *workers;
@@ -86,7 +101,9 @@ struct rsv_worker {
 	struct mbox *mbox;         /* completions posted by other threads */
 	struct rsv_pending *pends; /* every pending request of this worker */
 	size_t npending;
-	struct wbuf pout; /* answer of a completing pending request */
+	struct wbuf pout;              /* answer of a completing pending request */
+	uint8_t lkey[STORE_KEY_MAX];   /* listing: the key to resume after */
+	uint8_t lnext[IDENT_HARD_MAX]; /* listing: the next token handed out */
 	struct reg_rtxn *txn;
 	struct rsv_snap *snap;
 	_Atomic uint64_t gen; /* generation of snap, read by reclaim */
@@ -315,6 +332,12 @@ rsv_new(struct rsv **out, struct reg *reg, const struct conf *conf, const struct
 		free(r);
 		return IDR_ENOMEM;
 	}
+	if (pthread_mutex_init(&r->alock, NULL) != 0) {
+		pthread_mutex_destroy(&r->lock);
+		snap_free(s);
+		free(r);
+		return IDR_ENOMEM;
+	}
 	r->gen = 1;
 	atomic_init(&r->cur, s);
 	*out = r;
@@ -335,6 +358,7 @@ rsv_free(struct rsv *r)
 	}
 	snap_free(atomic_load(&r->cur));
 	pthread_mutex_destroy(&r->lock);
+	pthread_mutex_destroy(&r->alock);
 	free(r->ops);
 	free(r);
 }
@@ -566,12 +590,32 @@ lookup_key(struct rsv_worker *w, const struct ident *id)
 	return slice_make(w->key, off + id->full.len);
 }
 
+/* The hosting rule, the same for every transport and operation: 301 with its message. */
+static uint32_t
+served_code(struct rsv_worker *w, struct slice prefix)
+{
+	int rc = reg_prefix_check(w->txn, prefix);
+
+	if (rc == IDR_EPFX_UNKNOWN || rc == IDR_EPFX_DISABLED) {
+		set_msg(w, "prefix %.*s is not served here",
+		        (int)(prefix.len < RSV_MSG_PFX_SHOW ? prefix.len : RSV_MSG_PFX_SHOW),
+		        (const char *)prefix.p);
+		return HDL_RC_SERVER_NOT_RESP;
+	}
+	if (rc != IDR_OK) {
+		store_failure(w, "prefix lookup", rc);
+		return HDL_RC_ERROR;
+	}
+	return HDL_RC_SUCCESS;
+}
+
 uint32_t
 rsv_lookup(struct rsv_worker *w, struct slice handle, struct rec_view *rec)
 {
 	struct ident_opts o = {(size_t)w->snap->conf.max_id_chars, true};
 	struct slice served, key;
 	struct ident id;
+	uint32_t code;
 	int rc;
 
 	w->msg[0] = '\0';
@@ -582,16 +626,9 @@ rsv_lookup(struct rsv_worker *w, struct slice handle, struct rec_view *rec)
 	}
 	/* the prefix that must be hosted: P for P/S and for 0.NA/P, X for a bare X */
 	served = id.zero_na ? id.suffix : id.prefix;
-	rc = reg_prefix_check(w->txn, served);
-	if (rc == IDR_EPFX_UNKNOWN || rc == IDR_EPFX_DISABLED) {
-		set_msg(w, "prefix %.*s is not served here",
-		        (int)(served.len < RSV_MSG_PFX_SHOW ? served.len : RSV_MSG_PFX_SHOW),
-		        (const char *)served.p);
-		return HDL_RC_SERVER_NOT_RESP;
-	}
-	if (rc != IDR_OK) {
-		store_failure(w, "prefix lookup", rc);
-		return HDL_RC_ERROR;
+	code = served_code(w, served);
+	if (code != HDL_RC_SUCCESS) {
+		return code;
 	}
 	key = lookup_key(w, &id);
 	rc = reg_get_folded(w->txn, key, rec);
@@ -1259,4 +1296,233 @@ rsv_pending_complete(struct rsv_pending *p, rsv_op_fn answer, void *arg)
 		wbuf_deinit(&w->pout); /* a huge answer: do not keep its memory */
 		wbuf_init_heap(&w->pout, HDL_MAX_UNIT_LEN);
 	}
+}
+
+/* ---------------------------------------------------------------- listing, operations */
+
+/*
+ * The end of the nearest page before lr->page remembered for this snapshot, prefix and page
+ * size: its key goes to w->lkey. @return the page it ends + 1 (the first page after it), 0 if
+ * none is known.
+ */
+static uint64_t
+anchor_find(struct rsv_worker *w, uint64_t changes, struct slice folded,
+            const struct rsv_list_req *lr, size_t *klen)
+{
+	struct rsv *r = w->r;
+	uint64_t best = 0;
+
+	pthread_mutex_lock(&r->alock);
+	for (size_t i = 0; i < RSV_ANCHORS; i++) {
+		const struct rsv_anchor *a = &r->anchors[i];
+
+		if (a->changes == changes && a->size == lr->size && a->page < lr->page &&
+		    a->page + 1 > best && slice_eq(slice_make(a->prefix, a->plen), folded)) {
+			best = a->page + 1;
+			memcpy(w->lkey, a->key, a->klen);
+			*klen = a->klen;
+		}
+	}
+	pthread_mutex_unlock(&r->alock);
+	return best;
+}
+
+static void
+anchor_store(struct rsv_worker *w, uint64_t changes, struct slice folded,
+             const struct rsv_list_req *lr, struct slice key)
+{
+	struct rsv *r = w->r;
+	struct rsv_anchor *a;
+
+	if (changes == 0 || folded.len > sizeof(a->prefix) || key.len > sizeof(a->key)) {
+		return;
+	}
+	pthread_mutex_lock(&r->alock);
+	a = &r->anchors[r->anext++ % RSV_ANCHORS];
+	a->changes = changes;
+	a->size = lr->size;
+	a->page = lr->page;
+	memcpy(a->prefix, folded.p, folded.len);
+	a->plen = folded.len;
+	memcpy(a->key, key.p, key.len);
+	a->klen = key.len;
+	pthread_mutex_unlock(&r->alock);
+}
+
+struct list_walk {
+	rsv_list_fn cb;
+	void *arg;
+	uint64_t size;
+	uint64_t written;
+	bool more;
+	struct slice last_key;    /* borrows the transaction */
+	struct slice last_handle; /* idem */
+};
+
+static int
+list_one(void *arg, struct slice key, const struct rec_view *rec)
+{
+	struct list_walk *l = arg;
+	int rc;
+
+	if (l->written == l->size) {
+		l->more = true; /* the one past the page: only says that more follow */
+		return 1;
+	}
+	rc = l->cb(l->arg, rec->handle);
+	if (rc != 0) {
+		return rc;
+	}
+	l->written++;
+	l->last_key = key;
+	l->last_handle = rec->handle;
+	return 0;
+}
+
+/* Where the page starts: w->lkey (length *klen) after which to list; false if past the end. */
+static int
+list_start(struct rsv_worker *w, const struct rsv_list_req *lr, struct slice name, uint64_t changes,
+           size_t *klen, bool *past_end)
+{
+	uint8_t folded[PFX_MAX_LEN];
+	uint64_t from, need, skipped;
+	int rc;
+
+	*klen = 0;
+	*past_end = false;
+	if (lr->after.len > 0) {
+		if (lr->after.len > IDENT_HARD_MAX) {
+			*past_end = true; /* no handle is that long */
+			return IDR_OK;
+		}
+		ident_fold(lr->after.p, lr->after.len, w->lkey);
+		*klen = lr->after.len;
+		return IDR_OK;
+	}
+	if (lr->page == 0) {
+		return IDR_OK;
+	}
+	ident_fold(name.p, name.len, folded);
+	from = anchor_find(w, changes, slice_make(folded, name.len), lr, klen);
+	need = (lr->page - from) * lr->size;
+	if (need == 0) {
+		return IDR_OK; /* the page before ended at w->lkey */
+	}
+	rc = reg_list_skip(w->txn, name, slice_make(w->lkey, *klen), need, w->lkey, klen, &skipped);
+	if (rc == IDR_OK && skipped < need) {
+		*past_end = true;
+	}
+	return rc;
+}
+
+/* The listing inside the read transaction. */
+static uint32_t
+list_run(struct rsv_worker *w, const struct rsv_list_req *lr, struct slice name,
+         struct list_walk *l, struct rsv_list_info *info)
+{
+	uint8_t folded[PFX_MAX_LEN];
+	uint64_t changes = 0;
+	bool past_end;
+	size_t klen;
+	uint32_t code = served_code(w, name);
+	int rc;
+
+	if (code != HDL_RC_SUCCESS) {
+		return code;
+	}
+	rc = reg_count(w->txn, name, &info->total);
+	if (rc == IDR_OK && lr->size > 0 && lr->after.len == 0 && lr->page > 0) {
+		rc = reg_changes(w->txn, &changes);
+	}
+	if (rc == IDR_OK && lr->size > 0) {
+		rc = list_start(w, lr, name, changes, &klen, &past_end);
+	}
+	if (rc == IDR_OK && lr->size > 0 && !past_end) {
+		rc = reg_list(w->txn, name, slice_make(w->lkey, klen), REC_KIND_NONE, 0, list_one,
+		              l);
+		rc = rc == 1 ? IDR_OK : rc;
+	}
+	if (rc != IDR_OK) {
+		store_failure(w, "listing", rc);
+		return HDL_RC_ERROR;
+	}
+	if (l->more && l->last_handle.len <= sizeof(w->lnext)) {
+		memcpy(w->lnext, l->last_handle.p, l->last_handle.len);
+		info->next = slice_make(w->lnext, l->last_handle.len);
+		if (lr->after.len == 0 && changes == 0) {
+			rc = reg_changes(w->txn, &changes);
+		}
+		ident_fold(name.p, name.len, folded);
+		anchor_store(w, rc == IDR_OK ? changes : 0, slice_make(folded, name.len), lr,
+		             l->last_key);
+	}
+	return HDL_RC_SUCCESS;
+}
+
+uint32_t
+rsv_list(struct rsv_worker *w, const struct rsv_list_req *lr, rsv_list_fn cb, void *arg,
+         struct rsv_list_info *info)
+{
+	static const char zna[] = IDENT_ZERO_NA "/";
+	struct list_walk l = {cb, arg, lr->size, 0, false, {NULL, 0}, {NULL, 0}};
+	struct slice name = lr->prefix;
+	struct reg_rtxn *t;
+	uint32_t code;
+	int rc;
+
+	memset(info, 0, sizeof(*info));
+	w->msg[0] = '\0';
+	if (name.len > sizeof(zna) - 1 &&
+	    slice_caseeq(slice_make(name.p, sizeof(zna) - 1), SLICE_LIT(zna))) {
+		name = slice_make(name.p + sizeof(zna) - 1, name.len - (sizeof(zna) - 1));
+	}
+	rc = ident_prefix_check(name);
+	if (rc != IDR_OK) {
+		set_msg(w, "invalid prefix: %s", idr_strerror(rc));
+		return HDL_RC_INVALID_HANDLE;
+	}
+	if (name.len > PFX_MAX_LEN) {
+		set_msg(w, "prefix is longer than %d bytes", PFX_MAX_LEN);
+		return HDL_RC_INVALID_HANDLE;
+	}
+	rc = rsv_read_begin(w, &t);
+	if (rc != IDR_OK) {
+		store_failure(w, "read transaction", rc);
+		return rc == IDR_EREADERS ? HDL_RC_SERVER_BUSY : HDL_RC_ERROR;
+	}
+	code = list_run(w, lr, name, &l, info);
+	rsv_read_end(w);
+	return code;
+}
+
+int
+rsv_health(struct rsv_worker *w)
+{
+	struct reg_rtxn *t;
+	int rc = rsv_read_begin(w, &t);
+
+	if (rc == IDR_OK) {
+		rsv_read_end(w);
+	}
+	return rc;
+}
+
+int
+rsv_metrics_page(struct rsv_worker *w, struct wbuf *out)
+{
+	struct reg_store_info info;
+
+	if (w->r->m == NULL) {
+		return IDR_ESTATE;
+	}
+	metrics_render(w->r->m, reg_store_info(w->r->reg, &info) == IDR_OK ? &info : NULL, out);
+	return wbuf_error(out);
+}
+
+void
+rsv_conn_gauge(struct rsv_worker *w, enum rsv_proto proto, bool tls, int delta)
+{
+	enum metrics_proto p = metrics_proto_of(proto);
+
+	metrics_conn(w->r->m, p == METRICS_HTTP && tls ? METRICS_HTTPS : p, delta);
 }

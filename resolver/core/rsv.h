@@ -273,4 +273,43 @@ struct metrics_shard *rsv_worker_metrics(struct rsv_worker *w);
 /** The current configuration snapshot (valid during one request). */
 const struct conf *rsv_worker_conf(struct rsv_worker *w);
 
+/** One page of a listing of the records directly under a prefix (not its sub-prefixes). */
+struct rsv_list_req {
+	struct slice prefix; /* "P" or "0.NA/P" */
+	uint64_t page;       /* 0-based: page * size records are skipped (unless after is set) */
+	uint64_t size;       /* records per page; 0: the count only */
+	struct slice after;  /* resume after this handle (a previous page's next); empty: none */
+};
+
+struct rsv_list_info {
+	uint64_t total;    /* records under the prefix */
+	struct slice next; /* the last handle of the page when more follow (pass it as after),
+	                      else empty; valid until the worker's next request */
+};
+
+/** Called with the registered spelling of each handle of the page, in key order. */
+typedef int (*rsv_list_fn)(void *arg, struct slice handle);
+
+/**
+ * A page of a listing, in one read transaction, under the same hosting rule as a resolution:
+ * a prefix that is not one -> 102, not hosted or not enabled -> 301 "prefix P is not served
+ * here" (the message from rsv_worker_message, the same on every transport). The cost does not
+ * grow with the depth of the page when the client pages with `after` or in order (the end of
+ * each page served is remembered, by the registry's change number, so page n + 1 starts from
+ * there); a first jump to page n walks n * size keys without reading their records.
+ * @return a Handle response code: HDL_RC_SUCCESS, HDL_RC_INVALID_HANDLE,
+ *         HDL_RC_SERVER_NOT_RESP or HDL_RC_ERROR (store failure; or cb's non-zero return).
+ */
+uint32_t rsv_list(struct rsv_worker *w, const struct rsv_list_req *lr, rsv_list_fn cb, void *arg,
+                  struct rsv_list_info *info);
+
+/** Store readable (a read transaction renews): IDR_OK, else the store's error. */
+int rsv_health(struct rsv_worker *w) IDR_MUSTCHECK;
+
+/** The metrics page (Prometheus text), with the store's figures. @return the wbuf's error. */
+int rsv_metrics_page(struct rsv_worker *w, struct wbuf *out) IDR_MUSTCHECK;
+
+/** Open connections gauge of a front end (thread-safe). */
+void rsv_conn_gauge(struct rsv_worker *w, enum rsv_proto proto, bool tls, int delta);
+
 #endif /* IDR_RESOLVER_CORE_RSV_H */

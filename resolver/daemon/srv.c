@@ -28,7 +28,9 @@
 #include "base/log.h"
 #include "core/metrics.h"
 #include "core/rsv.h"
-#include "http/http.h"
+#include "http/route.h"
+#include "http/server.h"
+#include "net/accept.h"
 #include "net/conn.h"
 #include "net/connlim.h"
 #include "net/net.h"
@@ -58,6 +60,7 @@ struct worker {
 	bool started;
 	struct event_base *base;
 	struct rsv_worker *rw;
+	struct accept_gate *gate;
 	struct udp_worker *udp;
 	struct conn_listener **tcp;
 	size_t ntcp;
@@ -414,6 +417,7 @@ on_notify(evutil_socket_t fd, short what, void *arg)
 		return; /* spurious wake-up */
 	}
 	event_del(w->notify_ev);
+	accept_gate_close(w->gate);
 	udp_worker_stop(w->udp);
 	for (size_t i = 0; i < w->nhttp; i++) {
 		http_worker_stop_accepting(w->http[i]);
@@ -458,17 +462,15 @@ worker_front_ends(struct srv *s, struct worker *w)
 			break;
 		case L_TCP:
 			rc = conn_listener_new(&w->tcp[w->ntcp], w->base, w->rw, fd, s->limits,
-			                       s->metrics);
+			                       s->metrics, w->gate);
 			w->ntcp += rc == IDR_OK;
 			break;
 		case L_HTTP:
 		case L_HTTPS:
 			rc = http_worker_new(&w->http[w->nhttp], w->base, w->rw, fd,
-			                     l->kind == L_HTTPS ? s->tls : NULL, s->limits);
-			if (rc == IDR_OK) {
-				/* the connection gauge, /metrics and its store figures */
-				http_worker_set_process(w->http[w->nhttp++], s->metrics, s->reg);
-			}
+			                     l->kind == L_HTTPS ? s->tls : NULL, s->limits,
+			                     w->gate);
+			w->nhttp += rc == IDR_OK;
 			break;
 		case L_KINDS:
 			break;
@@ -509,6 +511,9 @@ worker_init(struct srv *s, struct worker *w, unsigned id)
 	}
 	rc = rsv_worker_new(s->rsv, id, w->base, &w->rw);
 	if (rc == IDR_OK) {
+		rc = accept_gate_new(&w->gate, w->base);
+	}
+	if (rc == IDR_OK) {
 		rc = worker_front_ends(s, w);
 	}
 	if (rc != IDR_OK) {
@@ -527,6 +532,7 @@ worker_deinit(struct worker *w)
 		conn_listener_free(w->tcp[i]);
 	}
 	udp_worker_free(w->udp);
+	accept_gate_free(w->gate);
 	rsv_worker_free(w->rw);
 	if (w->drain_ev != NULL) {
 		event_free(w->drain_ev);
@@ -757,7 +763,10 @@ build(struct srv *s)
 		rc = writer_new(&s->writer, s->reg, &wo);
 	}
 	if (rc == IDR_OK) {
-		rc = metrics_new(&s->metrics, s->nworkers);
+		size_t nlabels;
+		const char *const *labels = http_route_labels(&nlabels);
+
+		rc = metrics_new(&s->metrics, s->nworkers, labels, nlabels);
 	}
 	if (rc == IDR_OK) {
 		rc = connlim_new(&s->limits, (unsigned)s->boot.max_connections,

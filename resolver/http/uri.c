@@ -11,8 +11,6 @@
 #include "base/rbuf.h"
 #include "base/text.h"
 
-#define API_HANDLES "/api/handles"
-
 static const char true_str[] = "true";
 
 /* Index of the first c in s, or s.len. */
@@ -146,37 +144,6 @@ split_target(struct slice t, struct slice *path, struct slice *query, bool *has_
 	return IDR_OK;
 }
 
-static void
-classify(struct uri_target *out)
-{
-	static const char *const exact[] = {
-	        "/",           "/healthz",     "/metrics",     "/favicon.ico",
-	        "/robots.txt", "/api/handles", "/api/handles/"};
-	static const enum uri_route exact_route[] = {
-	        URI_ROUTE_HOME,     URI_ROUTE_HEALTHZ,  URI_ROUTE_METRICS, URI_ROUTE_RESERVED,
-	        URI_ROUTE_RESERVED, URI_ROUTE_API_LIST, URI_ROUTE_API_LIST};
-	struct slice p = out->path, head;
-	size_t i;
-
-	for (i = 0; i < sizeof(exact) / sizeof(exact[0]); i++) {
-		if (slice_eq(p, slice_cstr(exact[i]))) {
-			out->route = exact_route[i];
-			return;
-		}
-	}
-	if (starts_with(p, API_HANDLES "/", false)) {
-		out->route = URI_ROUTE_API_HANDLE;
-		split_at(p, sizeof(API_HANDLES) - 1, &head, &out->handle);
-		return;
-	}
-	if (slice_eq(p, SLICE_LIT("/api")) || starts_with(p, "/api/", false)) {
-		out->route = URI_ROUTE_API_OTHER;
-		return;
-	}
-	out->route = URI_ROUTE_PROXY;
-	split_at(p, 0, &head, &out->handle);
-}
-
 static int
 add_param(struct uri_target *out, size_t cap, struct slice piece, struct wbuf *w)
 {
@@ -264,7 +231,6 @@ uri_parse(struct uri_target *out, const char *target, size_t len, struct uri_par
 	if (rc != IDR_OK) {
 		return rc;
 	}
-	classify(out);
 	return has_query ? parse_query(out, cap, query, &w) : IDR_OK;
 }
 

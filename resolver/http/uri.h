@@ -1,6 +1,7 @@
 /*
  * uri.h - the request-target of an HTTP request, parsed sans-I/O (RFC 3986 / RFC 9112 §3.2):
- * route, percent-decoded path, the handle named by the path and the query parameters.
+ * the percent-decoded path and the query parameters. Which route a path is, and the handle it
+ * names, is the route table's (route.h).
  *
  * Accepted: origin-form "/path[?query]" and absolute-form "http[s]://authority/path[?query]".
  * The target must be visible ASCII (0x21..0x7e) without '#'; every "%XY" must be two hex
@@ -8,11 +9,6 @@
  * In the query '+' means a space (HTML forms); in the path it is a '+'. Parameters are split
  * at '&' (empty pieces skipped) and at the first '='; a key without '=' gets the value "true"
  * (ref/handle.md §7: boolean parameters present without a value mean true). Keys repeat.
- *
- * Routes: "/" home; "/api/handles" or "/api/handles/" listing; "/api/handles/{handle}" where
- * every '/' after the fourth belongs to the handle; other "/api/..." paths; "/healthz";
- * "/metrics"; "/favicon.ico" and "/robots.txt" (reserved, not handles); anything else
- * "/{handle}" (the proxy). Matching uses the decoded path and is case-sensitive.
  *
  * Pure functions; thread-safe; no allocation. Output slices point into the caller's scratch
  * buffer (decoded bytes) or into static storage ("true").
@@ -32,17 +28,6 @@
 #define URI_MAX_KEY    64    /* bytes of a decoded parameter name */
 #define URI_MAX_JSONP  128   /* bytes of a JSONP callback name */
 
-enum uri_route {
-	URI_ROUTE_HOME = 0,   /* "/" */
-	URI_ROUTE_API_HANDLE, /* "/api/handles/{handle}" */
-	URI_ROUTE_API_LIST,   /* "/api/handles", "/api/handles/" */
-	URI_ROUTE_API_OTHER,  /* any other "/api" or "/api/..." */
-	URI_ROUTE_HEALTHZ,    /* "/healthz" */
-	URI_ROUTE_METRICS,    /* "/metrics" */
-	URI_ROUTE_RESERVED,   /* "/favicon.ico", "/robots.txt": never looked up as handles */
-	URI_ROUTE_PROXY       /* "/{handle}" */
-};
-
 struct uri_param {
 	struct slice key;   /* decoded, 1..URI_MAX_KEY bytes */
 	struct slice value; /* decoded; "true" when the key came without '=' */
@@ -50,9 +35,7 @@ struct uri_param {
 };
 
 struct uri_target {
-	enum uri_route route;
-	struct slice path;   /* decoded path, starts with '/' */
-	struct slice handle; /* API_HANDLE and PROXY: the decoded handle, never empty */
+	struct slice path; /* decoded path, starts with '/' */
 	struct uri_param *params;
 	size_t nparams;
 	const char *why; /* on error: what is wrong (static string) */

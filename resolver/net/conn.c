@@ -26,9 +26,8 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "net/accept.h"
 #include "net/net.h"
-
-#define CONN_ACCEPT_PAUSE_MS 100
 
 enum conn_state { CONN_IDLE, CONN_BUSY, CONN_CLOSING };
 
@@ -51,8 +50,8 @@ struct conn_listener {
 	struct metrics *m;
 	struct connlim *limits;
 	struct evconnlistener *ev;
-	struct event *retry; /* re-enables accepting after running out of descriptors */
-	struct conn *conns;  /* every open connection */
+	struct accept_gate *gate; /* pauses accepting when descriptors run out */
+	struct conn *conns;       /* every open connection */
 	size_t nconns;
 	bool stopping;
 	struct wbuf reply; /* one answer, reused by every connection */
@@ -401,40 +400,9 @@ on_accept(struct evconnlistener *ev, evutil_socket_t fd, struct sockaddr *sa, in
 	}
 }
 
-static void
-on_retry(evutil_socket_t fd, short what, void *arg)
-{
-	struct conn_listener *l = arg;
-
-	(void)fd;
-	(void)what;
-	if (!l->stopping) {
-		evconnlistener_enable(l->ev);
-	}
-}
-
-static void
-on_accept_error(struct evconnlistener *ev, void *arg)
-{
-	static struct log_ratelimit rl;
-	struct conn_listener *l = arg;
-	struct timeval pause = {0, (suseconds_t)CONN_ACCEPT_PAUSE_MS * 1000};
-	int e = errno;
-
-	if (log_ratelimit_ok(&rl, 1, 60)) {
-		log_warn_errno("tcp: accept failed");
-	}
-	/* out of descriptors or memory: the pending connection stays readable, so stop
-	 * accepting for a moment instead of spinning on it */
-	if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
-		evconnlistener_disable(ev);
-		evtimer_add(l->retry, &pause);
-	}
-}
-
 int
 conn_listener_new(struct conn_listener **out, struct event_base *base, struct rsv_worker *w, int fd,
-                  struct connlim *limits, struct metrics *m)
+                  struct connlim *limits, struct metrics *m, struct accept_gate *gate)
 {
 	struct conn_listener *l;
 
@@ -449,13 +417,12 @@ conn_listener_new(struct conn_listener **out, struct event_base *base, struct rs
 	l->m = m;
 	l->limits = limits;
 	wbuf_init_heap(&l->reply, HDL_MAX_UNIT_LEN);
+	l->gate = gate;
 	l->ev = evconnlistener_new(base, on_accept, l, LEV_OPT_CLOSE_ON_EXEC, -1, fd);
-	l->retry = evtimer_new(base, on_retry, l);
-	if (l->ev == NULL || l->retry == NULL) {
+	if (l->ev == NULL || accept_gate_add(gate, l->ev) != IDR_OK) {
 		conn_listener_free(l);
 		return IDR_ENOMEM;
 	}
-	evconnlistener_set_error_cb(l->ev, on_accept_error);
 	*out = l;
 	return IDR_OK;
 }
@@ -471,7 +438,6 @@ conn_listener_stop(struct conn_listener *l)
 	}
 	l->stopping = true;
 	evconnlistener_disable(l->ev);
-	evtimer_del(l->retry);
 	for (c = l->conns; c != NULL; c = next) {
 		next = c->next;
 		if (c->state == CONN_IDLE) {
@@ -498,10 +464,8 @@ conn_listener_free(struct conn_listener *l)
 	}
 	l->conns = NULL;
 	l->nconns = 0;
-	if (l->retry != NULL) {
-		event_free(l->retry);
-	}
 	if (l->ev != NULL) {
+		accept_gate_remove(l->gate, l->ev);
 		evconnlistener_free(l->ev);
 	}
 	wbuf_deinit(&l->reply);

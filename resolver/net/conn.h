@@ -32,6 +32,7 @@
 #define CONN_OUTPUT_HIGH ((size_t)256 * 1024) /* pause reading while more output is pending */
 
 struct conn_listener;
+struct accept_gate;
 
 /**
  * Accept and serve Handle TCP connections on a bound, listening, non-blocking socket.
@@ -39,10 +40,12 @@ struct conn_listener;
  * @param w       the worker's dispatcher (borrowed).
  * @param limits  connection caps shared with the other stream front ends (borrowed).
  * @param m       metrics for the open-connections gauge (borrowed).
+ * @param gate    the worker's accept gate (borrowed; net/accept.h).
  * @return IDR_OK or IDR_ENOMEM.
  */
 int conn_listener_new(struct conn_listener **out, struct event_base *base, struct rsv_worker *w,
-                      int fd, struct connlim *limits, struct metrics *m) IDR_MUSTCHECK;
+                      int fd, struct connlim *limits, struct metrics *m,
+                      struct accept_gate *gate) IDR_MUSTCHECK;
 
 /**
  * Graceful stop: accept nothing more, close idle connections now, and close every other

@@ -235,7 +235,16 @@ assert_eq "$(jget 'type(d["totalCount"]).__name__')" str "totalCount is a string
 assert_eq "$(jget '(d["page"], d["pageSize"])')" "(1, 5)" "page fields"
 assert_eq "$(jget 'd["handles"]')" \
 	"['88.118.8/L-06', '88.118.8/L-07', '88.118.8/L-08', '88.118.8/L-09', '88.118.8/L-10']" "page 1"
+assert_eq "$(jget 'd["next"]')" "88.118.8/L-10" "next: the last handle of a page that has a successor"
 keep listing listing
+get "$BASE/api/handles?prefix=88.118.8&after=88.118.8/L-10&pageSize=5"
+assert_eq "$(jget 'd["handles"]')" \
+	"['88.118.8/L-11', '88.118.8/L-12', '88.118.8/LOT-7', '88.118.8/MOBILE-1', '88.118.8/P-000001']" \
+	"after= the next of page 1 is page 2"
+assert_eq "$(jget '"next" in d')" False "no next on the last page"
+keep listing_after listing
+get "$BASE/api/handles?prefix=88.118.8&after=88.118.8/L-10&page=2"
+expect_code 400 "after with page"
 get "$BASE/api/handles?prefix=88.118.8&page=2&pageSize=7"
 assert_eq "$(jget 'd["handles"]')" "['88.118.8/P-000001']" "last page"
 get "$BASE/api/handles?prefix=88.118.8&pageSize=0"

@@ -59,7 +59,8 @@ setup(void)
 		abort();
 	}
 	fx.conf.error_rate = 0;
-	if (metrics_new(&fx.m, 1) != IDR_OK || rsv_new(&fx.r, fx.reg, &fx.conf, &ports, fx.m) ||
+	if (metrics_new(&fx.m, 1, NULL, 0) != IDR_OK ||
+	    rsv_new(&fx.r, fx.reg, &fx.conf, &ports, fx.m) ||
 	    rsv_worker_new(fx.r, 0, NULL, &fx.w) != IDR_OK) {
 		abort();
 	}

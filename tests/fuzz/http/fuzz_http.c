@@ -4,9 +4,10 @@
  * findings; so is any broken invariant (abort()):
  *   - a failure is one of the documented codes and names a reason;
  *   - on success the path starts with '/', every decoded piece is valid UTF-8 without NUL
- *     and lies inside the scratch buffer, the handle routes have a non-empty handle that is
- *     the end of the path, and the parameter count is within the capacity;
- *   - percent-encoding the decoded path and parsing it again gives the same path and route;
+ *     and lies inside the scratch buffer, and the parameter count is within the capacity;
+ *   - every path has a row of the route table for GET (the proxy takes what no other row
+ *     does); a capture is non-empty and is the end of the path;
+ *   - percent-encoding the decoded path and parsing it again gives the same path and row;
  *   - HTML escaping of the handle and of every value leaves no markup character;
  *   - the parameter helpers never fail in an undocumented way.
  */
@@ -19,6 +20,7 @@
 #include "base/err.h"
 #include "base/text.h"
 #include "http/html.h"
+#include "http/route.h"
 #include "http/uri.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -90,6 +92,7 @@ check_helpers(const struct uri_target *t)
 static void
 check_round_trip(const struct uri_target *t)
 {
+	struct http_match m1, m2;
 	struct uri_target t2;
 	struct wbuf w;
 
@@ -101,13 +104,15 @@ check_round_trip(const struct uri_target *t)
 	check(uri_parse(&t2, (const char *)w.p, w.len, params2, CAP, scratch2, sizeof(scratch2)) ==
 	      IDR_OK);
 	check(slice_eq(t2.path, t->path));
-	check(t2.route == t->route);
-	check(slice_eq(t2.handle, t->handle));
+	http_route_match(HTTP_M_GET, t->path, &m1);
+	http_route_match(HTTP_M_GET, t2.path, &m2);
+	check(m1.route == m2.route && slice_eq(m1.capture, m2.capture));
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	struct http_match m;
 	struct uri_target t;
 	size_t i;
 	int rc;
@@ -121,12 +126,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(t.path.len > 0 && t.path.p[0] == '/');
 	check_piece(t.path, scratch, size);
 	check(t.nparams <= CAP && t.params == params);
-	if (t.route == URI_ROUTE_API_HANDLE || t.route == URI_ROUTE_PROXY) {
-		check(t.handle.len > 0 && t.handle.len < t.path.len);
-		check(t.handle.p + t.handle.len == t.path.p + t.path.len);
-		check_escaped(t.handle);
-	} else {
-		check(t.handle.len == 0);
+	http_route_match(HTTP_M_GET, t.path, &m);
+	check(m.route != NULL && m.route->handler != NULL && (m.allow & HTTP_M_GET) != 0);
+	if (m.capture.len > 0) {
+		check(m.capture.len < t.path.len);
+		check(m.capture.p + m.capture.len == t.path.p + t.path.len);
+		check_escaped(m.capture);
 	}
 	for (i = 0; i < t.nparams; i++) {
 		check(t.params[i].key.len > 0 && t.params[i].key.len <= URI_MAX_KEY);

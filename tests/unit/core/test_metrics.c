@@ -12,6 +12,9 @@
 #include <string.h>
 
 #include "core/metrics.h"
+
+static const char *const ROUTES[] = {"api", "list", "proxy", "ops", "native"};
+#define NROUTES (sizeof(ROUTES) / sizeof(ROUTES[0]))
 #include "hdl/hdl.h"
 
 struct text {
@@ -64,9 +67,9 @@ test_metrics_new_args(void **state)
 	struct metrics *m = (void *)1;
 
 	(void)state;
-	assert_int_equal(metrics_new(&m, 0), IDR_EINVAL);
+	assert_int_equal(metrics_new(&m, 0, ROUTES, NROUTES), IDR_EINVAL);
 	assert_null(m);
-	assert_int_equal(metrics_new(&m, 2), IDR_OK);
+	assert_int_equal(metrics_new(&m, 2, ROUTES, NROUTES), IDR_OK);
 	assert_non_null(metrics_shard(m, 0));
 	assert_non_null(metrics_shard(m, 1));
 	assert_null(metrics_shard(m, 2));
@@ -87,7 +90,7 @@ test_metrics_requests_summed_over_shards(void **state)
 	struct text t;
 
 	(void)state;
-	assert_int_equal(metrics_new(&m, 3), IDR_OK);
+	assert_int_equal(metrics_new(&m, 3, ROUTES, NROUTES), IDR_OK);
 	metrics_request(metrics_shard(m, 0), METRICS_UDP, HDL_OC_RESOLUTION, HDL_RC_SUCCESS, 1000);
 	metrics_request(metrics_shard(m, 1), METRICS_UDP, HDL_OC_RESOLUTION, HDL_RC_SUCCESS, 1000);
 	metrics_request(metrics_shard(m, 2), METRICS_UDP, HDL_OC_RESOLUTION, HDL_RC_SUCCESS, 1000);
@@ -120,7 +123,7 @@ test_metrics_histogram_cumulative(void **state)
 	struct text t;
 
 	(void)state;
-	assert_int_equal(metrics_new(&m, 2), IDR_OK);
+	assert_int_equal(metrics_new(&m, 2, ROUTES, NROUTES), IDR_OK);
 	s = metrics_shard(m, 0);
 	metrics_request(s, METRICS_UDP, 1, 1, 0);    /* le 1 us */
 	metrics_request(s, METRICS_UDP, 1, 1, 1000); /* le 1 us: bounds inclusive */
@@ -156,7 +159,7 @@ test_metrics_http_labels(void **state)
 	struct text t;
 
 	(void)state;
-	assert_int_equal(metrics_new(&m, 1), IDR_OK);
+	assert_int_equal(metrics_new(&m, 1, ROUTES, NROUTES), IDR_OK);
 	s = metrics_shard(m, 0);
 	metrics_http(s, METRICS_HTTP, "api", 200, 1);
 	metrics_http(s, METRICS_HTTP, "api", 200, 1);
@@ -184,7 +187,7 @@ test_metrics_drops_conns_store(void **state)
 	struct text t;
 
 	(void)state;
-	assert_int_equal(metrics_new(&m, 2), IDR_OK);
+	assert_int_equal(metrics_new(&m, 2, ROUTES, NROUTES), IDR_OK);
 	metrics_drop(metrics_shard(m, 0), METRICS_DROP_MALFORMED);
 	metrics_drop(metrics_shard(m, 1), METRICS_DROP_MALFORMED);
 	metrics_drop(metrics_shard(m, 1), METRICS_DROP_RATELIMIT);
@@ -345,7 +348,7 @@ test_metrics_render_parses(void **state)
 	unsigned samples = 0;
 
 	(void)state;
-	assert_int_equal(metrics_new(&m, 2), IDR_OK);
+	assert_int_equal(metrics_new(&m, 2, ROUTES, NROUTES), IDR_OK);
 	metrics_request(metrics_shard(m, 0), METRICS_UDP, 1, 1, 12345);
 	metrics_request(metrics_shard(m, 1), METRICS_TCP, 105, 5, 99);
 	metrics_http(metrics_shard(m, 1), METRICS_HTTPS, "list", 200, 777);

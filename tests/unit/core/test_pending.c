@@ -189,7 +189,7 @@ setup(void **state)
 	assert_int_equal(cfg_parse_buf(t, n, "test", text, strlen(text), &f->c, NULL, NULL),
 	                 IDR_OK);
 	assert_int_equal(f->c.max_pending, MAX_WORKER);
-	assert_int_equal(metrics_new(&f->m, 1), IDR_OK);
+	assert_int_equal(metrics_new(&f->m, 1, NULL, 0), IDR_OK);
 	assert_int_equal(rsv_new(&f->r, f->reg, &f->c, NULL, f->m), IDR_OK);
 	assert_int_equal(rsv_set_op(f->r, TEST_OP, deferring_op, f), IDR_OK);
 	assert_int_equal(rsv_set_op(f->r, HDL_OC_RESERVED, deferring_op, f), IDR_EINVAL);

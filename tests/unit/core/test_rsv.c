@@ -172,7 +172,7 @@ setup(void **state)
 	assert_int_equal(reg_init(&f->reg, &o, "88.100", "test"), IDR_OK);
 	populate(f);
 	load_conf(&f->c, vector_conf);
-	assert_int_equal(metrics_new(&f->m, 2), IDR_OK);
+	assert_int_equal(metrics_new(&f->m, 2, NULL, 0), IDR_OK);
 	assert_int_equal(rsv_new(&f->r, f->reg, &f->c, &ports, f->m), IDR_OK);
 	assert_int_equal(rsv_worker_new(f->r, 0, NULL, &f->w), IDR_OK);
 	wbuf_init_heap(&f->out, HDL_MAX_UNIT_LEN);

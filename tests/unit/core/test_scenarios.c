@@ -331,7 +331,7 @@ ensure_rsv(struct scen *s)
 	t = conf_table(&n);
 	check(s, cfg_parse_buf(t, n, s->path, s->confbuf, s->conflen, &s->conf, conf_err, s),
 	      "conf");
-	check(s, metrics_new(&s->m, 1), "metrics");
+	check(s, metrics_new(&s->m, 1, NULL, 0), "metrics");
 	check(s, rsv_new(&s->rsv, s->reg, &s->conf, NULL, s->m), "rsv_new");
 	check(s, rsv_worker_new(s->rsv, 0, NULL, &s->w), "rsv_worker_new");
 }

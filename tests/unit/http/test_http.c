@@ -1,7 +1,7 @@
 /*
  * test_http.c - the HTTP answers without sockets: the Handle response code -> HTTP status
- * table, the JSON bodies of records, errors and listings (with an in-memory registry) as
- * http.c writes them, and the `pretty` re-indentation.
+ * table, the JSON bodies of records and errors as api.c and req.c write them, and the
+ * `pretty` re-indentation. (Listings are the dispatcher's: tests/unit/core/test_list.c.)
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,7 +16,9 @@
 #include <string.h>
 
 #include "hdl/hdl.h"
-#include "http/http.h"
+#include "http/api.h"
+#include "http/req.h"
+#include "reg.h"
 
 #define NODE "88.118"
 
@@ -349,188 +351,6 @@ test_http_json_pretty(void **state)
 	free(f);
 }
 
-/* ---------------------------------------------------------------- listing */
-
-struct list_fx {
-	struct reg *r;
-};
-
-static void
-create(struct reg *r, const char *id)
-{
-	struct value v = val(1, "URL", "https://example.com/", VALUE_PERM_DEFAULT);
-	struct reg_wtxn *w = NULL;
-
-	assert_int_equal(reg_write_begin(r, "test", &w), IDR_OK);
-	assert_int_equal(reg_create(w, slice_cstr(id), REC_KIND_PART, &v, 1, 0, NULL), IDR_OK);
-	assert_int_equal(reg_write_commit(w), IDR_OK);
-}
-
-static void
-prefix_add(struct reg *r, const char *p, int st)
-{
-	struct reg_wtxn *w = NULL;
-
-	assert_int_equal(reg_write_begin(r, "test", &w), IDR_OK);
-	assert_int_equal(reg_prefix_add(w, slice_cstr(p), SLICE_LIT("owner"), st, NULL), IDR_OK);
-	assert_int_equal(reg_write_commit(w), IDR_OK);
-}
-
-static int
-list_setup(void **state)
-{
-	struct list_fx *f = calloc(1, sizeof(*f));
-	struct reg_opts o;
-	char id[64];
-	int i;
-
-	assert_non_null(f);
-	memset(&o, 0, sizeof(o));
-	o.memory = true;
-	assert_int_equal(reg_init(&f->r, &o, NODE, "node"), IDR_OK);
-	prefix_add(f->r, "88.118.8", PFX_ENABLED);
-	prefix_add(f->r, "88.118.8.1", PFX_ENABLED);
-	prefix_add(f->r, "88.118.9", PFX_DISABLED);
-	/* 25 records, created out of order; listed in key order */
-	for (i = 24; i >= 0; i--) {
-		snprintf(id, sizeof(id), "88.118.8/P-%03d", i);
-		create(f->r, id);
-	}
-	create(f->r, "88.118.8.1/Q-1"); /* under a sub-prefix: not listed under 88.118.8 */
-	*state = f;
-	return 0;
-}
-
-static int
-list_teardown(void **state)
-{
-	struct list_fx *f = *state;
-
-	reg_close(f->r);
-	free(f);
-	return 0;
-}
-
-/* List into a fresh buffer; returns the parsed answer (caller json_decref()s). */
-static json_t *
-list(struct list_fx *f, const char *prefix, uint64_t page, uint64_t size, int want_rc)
-{
-	struct reg_rtxn *t = NULL;
-	struct wbuf w;
-	json_t *j;
-
-	assert_int_equal(reg_read_begin(f->r, &t), IDR_OK);
-	wbuf_init_heap(&w, 1 << 20);
-	assert_int_equal(http_json_list(&w, t, slice_cstr(prefix), page, size), want_rc);
-	reg_read_end(t);
-	j = load(&w);
-	wbuf_deinit(&w);
-	assert_int_equal(int_member(j, "responseCode"), want_rc);
-	return j;
-}
-
-static void
-assert_handles(json_t *j, int first, size_t n)
-{
-	json_t *h = json_object_get(j, "handles");
-	char want[64];
-	size_t i;
-
-	assert_true(json_is_array(h));
-	assert_int_equal(json_array_size(h), n);
-	for (i = 0; i < n; i++) {
-		snprintf(want, sizeof(want), "88.118.8/P-%03d", first + (int)i);
-		assert_string_equal(json_string_value(json_array_get(h, i)), want);
-	}
-}
-
-static void
-test_http_json_list_pages(void **state)
-{
-	struct list_fx *f = *state;
-	json_t *j;
-
-	j = list(f, "88.118.8", 0, 10, 1);
-	assert_str_member(j, "prefix", "88.118.8");
-	assert_str_member(j, "totalCount", "25"); /* a string, as Handle.Net */
-	assert_int_equal(int_member(j, "page"), 0);
-	assert_int_equal(int_member(j, "pageSize"), 10);
-	assert_handles(j, 0, 10);
-	json_decref(j);
-
-	j = list(f, "88.118.8", 1, 10, 1);
-	assert_handles(j, 10, 10);
-	json_decref(j);
-	j = list(f, "88.118.8", 2, 10, 1);
-	assert_handles(j, 20, 5);
-	json_decref(j);
-	j = list(f, "88.118.8", 3, 10, 1);
-	assert_handles(j, 0, 0);
-	assert_str_member(j, "totalCount", "25");
-	json_decref(j);
-	j = list(f, "88.118.8", 4294967295u, 100000, 1);
-	assert_handles(j, 0, 0);
-	json_decref(j);
-	j = list(f, "88.118.8", 0, 1000, 1);
-	assert_handles(j, 0, 25);
-	json_decref(j);
-	j = list(f, "88.118.8", 7, 3, 1);
-	assert_handles(j, 21, 3);
-	json_decref(j);
-}
-
-static void
-test_http_json_list_forms(void **state)
-{
-	struct list_fx *f = *state;
-	json_t *j;
-
-	/* pageSize 0: the count only */
-	j = list(f, "88.118.8", 0, 0, 1);
-	assert_str_member(j, "totalCount", "25");
-	assert_handles(j, 0, 0);
-	json_decref(j);
-	/* case-insensitive prefix, echoed as given; the 0.NA/ form */
-	j = list(f, "88.118.8", 0, 1, 1);
-	json_decref(j);
-	j = list(f, "0.na/88.118.8", 0, 2, 1);
-	assert_str_member(j, "prefix", "0.na/88.118.8");
-	assert_handles(j, 0, 2);
-	json_decref(j);
-	/* a sub-prefix lists its own records only */
-	j = list(f, "88.118.8.1", 0, 10, 1);
-	assert_str_member(j, "totalCount", "1");
-	assert_string_equal(json_string_value(json_array_get(json_object_get(j, "handles"), 0)),
-	                    "88.118.8.1/Q-1");
-	json_decref(j);
-	/* hosted, enabled, no records */
-	j = list(f, NODE, 0, 10, 1);
-	assert_str_member(j, "totalCount", "0");
-	json_decref(j);
-}
-
-static void
-test_http_json_list_errors(void **state)
-{
-	struct list_fx *f = *state;
-	json_t *j;
-
-	j = list(f, "88.119", 0, 10, HDL_RC_SERVER_NOT_RESP);
-	assert_str_member(j, "prefix", "88.119");
-	assert_non_null(json_object_get(j, "message"));
-	assert_null(json_object_get(j, "handles"));
-	json_decref(j);
-	j = list(f, "88.118.9", 0, 10, HDL_RC_SERVER_NOT_RESP); /* hosted but disabled */
-	json_decref(j);
-	j = list(f, "88.118.8/P-001", 0, 10, HDL_RC_INVALID_HANDLE);
-	json_decref(j);
-	j = list(f, "88..8", 0, 10, HDL_RC_INVALID_HANDLE);
-	json_decref(j);
-	j = list(f, "<script>", 0, 10, HDL_RC_INVALID_HANDLE);
-	assert_str_member(j, "prefix", "<script>");
-	json_decref(j);
-}
-
 int
 main(void)
 {
@@ -540,12 +360,6 @@ main(void)
 	        cmocka_unit_test(test_http_json_record_filters),
 	        cmocka_unit_test(test_http_json_record_shape),
 	        cmocka_unit_test(test_http_json_pretty),
-	        cmocka_unit_test_setup_teardown(test_http_json_list_pages, list_setup,
-	                                        list_teardown),
-	        cmocka_unit_test_setup_teardown(test_http_json_list_forms, list_setup,
-	                                        list_teardown),
-	        cmocka_unit_test_setup_teardown(test_http_json_list_errors, list_setup,
-	                                        list_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,267 @@
+/*
+ * api.c - the REST API handlers (api.h).
+ *
+ * Decisions (ref/handle.md §7 leaves them open):
+ *  - No authentication yet: every answer is public-only, whatever publicOnly says (the value
+ *    is still checked to be a boolean).
+ *  - Listing: page is 0-based (Handle.Net); without page/pageSize the first list_page_max
+ *    handles are listed; a pageSize above list_page_max is refused with 400 (responseCode 4,
+ *    the message names the limit) rather than silently clamped, so a client never mistakes a
+ *    short page for the end of the list. When more handles follow, the answer carries "next":
+ *    the last handle of the page, to pass as after= (cost independent of the depth).
+ *  - Malformed parameters (index=abc, pretty=maybe, a bad callback, too many filters) are
+ *    RC_PROTOCOL_ERROR (4) -> 400.
+ */
+#include "http/api.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "hdl/hdl.h"
+
+#define HTTP_PFX_SHOW 200 /* characters of a prefix quoted in a message */
+
+#define PUT(w, lit) wbuf_bytes((w), (lit), sizeof(lit) - 1)
+
+static struct log_ratelimit decode_rl;
+
+int
+http_json_record(struct wbuf *w, struct slice handle, const struct rec_view *rec,
+                 struct vjson_filter *f)
+{
+	struct rec_view v = *rec;
+	int n;
+
+	v.handle = handle;
+	n = vjson_write_record(w, &v, vjson_filter_match, f);
+	if (n < 0) {
+		return n;
+	}
+	return n == 0 ? HDL_RC_VALUES_NOT_FOUND : HDL_RC_SUCCESS;
+}
+
+/* pretty and callback; on a bad value the 400 answer is sent and false returned. */
+static bool
+api_common(struct http_req *q, const char *key, struct slice value)
+{
+	const struct uri_param *cb = uri_param_get(&q->t, "callback");
+
+	if (uri_param_bool(&q->t, "pretty", false, &q->pretty) != IDR_OK) {
+		http_api_error(q, HDL_RC_PROTOCOL_ERROR, key, value,
+		               "pretty must be true or false");
+		return false;
+	}
+	if (cb != NULL && !uri_jsonp_valid(cb->value)) {
+		http_api_error(q, HDL_RC_PROTOCOL_ERROR, key, value,
+		               "callback must be a JavaScript name such as cb or app.cb");
+		return false;
+	}
+	q->callback = cb != NULL ? cb->value : slice_make(NULL, 0);
+	return true;
+}
+
+/* One index= or type= parameter into the filter; a message on error. */
+static const char *
+filter_add(struct http_req *q, const struct uri_param *p, struct vjson_filter *f, size_t cap)
+{
+	struct http_scratch *s = q->s;
+	uint64_t v;
+
+	if ((slice_eq(p->key, SLICE_LIT("index")) && f->nindexes >= cap) ||
+	    (slice_eq(p->key, SLICE_LIT("type")) && f->ntypes >= cap)) {
+		snprintf(s->msg, sizeof(s->msg), "at most %zu index and %zu type parameters", cap,
+		         cap);
+		return s->msg;
+	}
+	if (slice_eq(p->key, SLICE_LIT("index"))) {
+		if (uri_param_u64(p, 0, UINT32_MAX, &v) != IDR_OK) {
+			return "index must be a number from 0 to 4294967295";
+		}
+		s->indexes[f->nindexes++] = (uint32_t)v;
+	} else if (slice_eq(p->key, SLICE_LIT("type"))) {
+		if (p->value.len == 0 || p->value.len > VALUE_MAX_TYPE) {
+			return "type must be 1 to 1024 bytes";
+		}
+		s->types[f->ntypes++] = p->value;
+	}
+	return NULL;
+}
+
+/* The index/type/publicOnly filter of a GET; a message on error. */
+static const char *
+api_filter(struct http_req *q, struct vjson_filter *f)
+{
+	size_t cap = (size_t)q->conf->max_filter_items, i;
+	const char *bad;
+	bool po;
+
+	cap = cap < HTTP_MAX_FILTER ? cap : HTTP_MAX_FILTER;
+	memset(f, 0, sizeof(*f));
+	f->indexes = q->s->indexes;
+	f->types = q->s->types;
+	for (i = 0; i < q->t.nparams; i++) {
+		bad = filter_add(q, &q->t.params[i], f, cap);
+		if (bad != NULL) {
+			return bad;
+		}
+	}
+	if (uri_param_bool(&q->t, "publicOnly", true, &po) != IDR_OK) {
+		return "publicOnly must be true or false";
+	}
+	/* no authentication yet: non-public values are never served (see the top comment) */
+	f->public_only = true;
+	return NULL;
+}
+
+/* Turn a failed JSON writer into an RC_ERROR body. */
+static uint32_t
+write_failed(struct http_req *q, const char *key, struct slice value, int rc)
+{
+	const char *msg = "the answer is too large";
+
+	if (rc != IDR_ETOOBIG) {
+		msg = "internal error";
+		if (log_ratelimit_ok(&decode_rl, 5, 60)) {
+			log_warn("http: answer for %.*s failed: %s",
+			         (int)(value.len < HTTP_PFX_SHOW ? value.len : HTTP_PFX_SHOW),
+			         (const char *)value.p, idr_strerror(rc));
+		}
+	}
+	wbuf_reset(&q->s->out);
+	(void)http_json_error(&q->s->out, HDL_RC_ERROR, key, value, slice_cstr(msg));
+	return HDL_RC_ERROR;
+}
+
+void
+http_api_handle(struct http_req *q)
+{
+	struct slice handle = q->match.capture;
+	struct vjson_filter f;
+	struct reg_rtxn *txn;
+	struct rec_view rec;
+	const char *bad;
+	uint32_t code;
+	int rc;
+
+	if (!api_common(q, "handle", handle)) {
+		return;
+	}
+	bad = api_filter(q, &f);
+	if (bad != NULL) {
+		http_api_error(q, HDL_RC_PROTOCOL_ERROR, "handle", handle, bad);
+		return;
+	}
+	if (rsv_read_begin(q->rw, &txn) != IDR_OK) {
+		http_api_error(q, HDL_RC_ERROR, "handle", handle, "internal error");
+		return;
+	}
+	code = rsv_lookup(q->rw, handle, &rec);
+	wbuf_reset(&q->s->out);
+	if (code == HDL_RC_SUCCESS) {
+		rc = http_json_record(&q->s->out, handle, &rec, &f);
+		code = rc < 0 ? write_failed(q, "handle", handle, rc) : (uint32_t)rc;
+	} else {
+		/* the dispatcher's own text, so that UDP, TCP and HTTP say the same */
+		(void)http_json_error(&q->s->out, code, "handle", handle,
+		                      slice_cstr(rsv_worker_message(q->rw)));
+	}
+	rsv_read_end(q->rw);
+	http_reply_json(q, http_status_of(code, true));
+}
+
+/* page, pageSize and after of a listing; a message on error. */
+static const char *
+list_params(struct http_req *q, struct rsv_list_req *lr)
+{
+	const struct uri_param *pg = uri_param_get(&q->t, "page");
+	const struct uri_param *ps = uri_param_get(&q->t, "pageSize");
+	const struct uri_param *af = uri_param_get(&q->t, "after");
+	uint64_t max = q->conf->list_page_max;
+
+	lr->page = 0;
+	lr->size = max;
+	if (pg != NULL && uri_param_u64(pg, 0, UINT32_MAX, &lr->page) != IDR_OK) {
+		return "page must be a number from 0 to 4294967295";
+	}
+	if (ps != NULL && uri_param_u64(ps, 0, UINT64_MAX, &lr->size) != IDR_OK) {
+		return "pageSize must be a number";
+	}
+	if (lr->size > max) {
+		snprintf(q->s->msg, sizeof(q->s->msg), "pageSize %llu is over the limit of %llu",
+		         (unsigned long long)lr->size, (unsigned long long)max);
+		return q->s->msg;
+	}
+	if (af != NULL && pg != NULL) {
+		return "after and page cannot be combined: after already says where the page "
+		       "starts";
+	}
+	lr->after = af != NULL ? af->value : slice_make(NULL, 0);
+	return NULL;
+}
+
+static int
+list_one(void *arg, struct slice handle)
+{
+	struct wbuf *w = arg;
+
+	if (wbuf_len(w) > 0 && wbuf_data(w)[wbuf_len(w) - 1] != '[') {
+		wbuf_u8(w, ',');
+	}
+	vjson_write_str(w, handle);
+	return wbuf_error(w) != IDR_OK ? wbuf_error(w) : 0;
+}
+
+void
+http_api_list(struct http_req *q)
+{
+	const struct uri_param *pp = uri_param_get(&q->t, "prefix");
+	struct slice prefix = pp != NULL ? pp->value : slice_make(NULL, 0);
+	struct wbuf *w = &q->s->out, *h = &q->s->aux;
+	struct rsv_list_req lr;
+	struct rsv_list_info info;
+	const char *bad;
+	uint32_t code;
+
+	if (!api_common(q, "prefix", prefix)) {
+		return;
+	}
+	memset(&lr, 0, sizeof(lr));
+	bad = prefix.len == 0 ? "the prefix parameter is required" : list_params(q, &lr);
+	if (bad != NULL) {
+		http_api_error(q, HDL_RC_PROTOCOL_ERROR, pp != NULL ? "prefix" : NULL, prefix, bad);
+		return;
+	}
+	lr.prefix = prefix;
+	/* the handles go to aux first: the head needs the total the listing finds */
+	wbuf_reset(h);
+	wbuf_u8(h, '[');
+	code = rsv_list(q->rw, &lr, list_one, h, &info);
+	wbuf_reset(w);
+	if (code == HDL_RC_SUCCESS && wbuf_error(h) != IDR_OK) {
+		code = write_failed(q, "prefix", prefix, wbuf_error(h));
+	} else if (code == HDL_RC_SUCCESS) {
+		PUT(w, "{\"responseCode\":1,\"prefix\":");
+		vjson_write_str(w, prefix);
+		wbuf_printf(w, ",\"totalCount\":\"%llu\",\"page\":%llu,\"pageSize\":%llu",
+		            (unsigned long long)info.total, (unsigned long long)lr.page,
+		            (unsigned long long)lr.size);
+		if (info.next.len > 0) {
+			PUT(w, ",\"next\":");
+			vjson_write_str(w, info.next);
+		}
+		PUT(w, ",\"handles\":");
+		wbuf_bytes(w, wbuf_data(h), wbuf_len(h));
+		PUT(w, "]}");
+	} else {
+		(void)http_json_error(w, code, "prefix", prefix,
+		                      slice_cstr(rsv_worker_message(q->rw)));
+	}
+	http_reply_json(q, http_status_of(code, false));
+}
+
+void
+http_api_none(struct http_req *q)
+{
+	http_api_error_at(q, 404, HDL_RC_ERROR, NULL, slice_make(NULL, 0), "no such API resource");
+}

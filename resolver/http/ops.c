@@ -1,0 +1,30 @@
+/* ops.c - /healthz and /metrics (ops.h). */
+#include "http/ops.h"
+
+void
+http_ops_healthz(struct http_req *q)
+{
+	if (rsv_health(q->rw) != IDR_OK) {
+		http_reply_text(q, 503, "store unavailable\n");
+		return;
+	}
+	http_reply_text(q, 200, "ok\n");
+}
+
+void
+http_ops_metrics(struct http_req *q)
+{
+	int rc;
+
+	wbuf_reset(&q->s->out);
+	rc = rsv_metrics_page(q->rw, &q->s->out);
+	if (rc == IDR_ESTATE) {
+		http_reply_text(q, 503, "metrics are not available\n");
+		return;
+	}
+	if (rc != IDR_OK) {
+		http_reply_text(q, 500, "metrics too large\n");
+		return;
+	}
+	http_reply_body(q, 200, HTTP_CT_METRICS, wbuf_slice(&q->s->out));
+}

@@ -1,0 +1,217 @@
+/*
+ * pages.c - the proxy and the human pages (pages.h).
+ *
+ * Decisions: redirects go only to http(s) URLs; a URL value with another scheme shows the
+ * page. HS_ALIAS and 10320/loc are not followed.
+ */
+#include "http/pages.h"
+
+#include <string.h>
+
+#include "base/rbuf.h"
+#include "hdl/hdl.h"
+#include "http/html.h"
+#include "model/value.h"
+
+#define PUT(w, lit) wbuf_bytes((w), (lit), sizeof(lit) - 1)
+
+static bool
+web_url(struct slice data)
+{
+	size_t i;
+
+	if (!(data.len > 7 && slice_caseeq(slice_make(data.p, 7), SLICE_LIT("http://"))) &&
+	    !(data.len > 8 && slice_caseeq(slice_make(data.p, 8), SLICE_LIT("https://")))) {
+		return false;
+	}
+	for (i = 0; i < data.len; i++) {
+		if (data.p[i] < 0x20 || data.p[i] == 0x7f) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The redirect target: the first public URL value, else the first URL.* sub-type. */
+static bool
+find_url(const struct rec_view *rec, struct slice *url)
+{
+	bool have_sub = false;
+	struct slice sub = {NULL, 0};
+	struct value v;
+	struct rbuf r;
+
+	rbuf_init(&r, rec->values.p, rec->values.len);
+	while (rec_value_next(&r, &v) == IDR_OK) {
+		if ((v.perms & VALUE_PERM_PUBLIC_READ) == 0 || !web_url(v.data)) {
+			continue;
+		}
+		if (slice_caseeq_cstr(v.type, "URL")) {
+			*url = v.data;
+			return true;
+		}
+		if (!have_sub && v.type.len > 4 && value_type_match(v.type, SLICE_LIT("URL."))) {
+			sub = v.data;
+			have_sub = true;
+		}
+	}
+	*url = sub;
+	return have_sub;
+}
+
+/* Bytes a Location header cannot carry as they are (controls, space, non-ASCII) as %XX. */
+static void
+location_put(struct wbuf *w, struct slice s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i;
+
+	for (i = 0; i < s.len; i++) {
+		if (s.p[i] <= 0x20 || s.p[i] >= 0x7f) {
+			wbuf_u8(w, '%');
+			wbuf_u8(w, (uint8_t)hex[s.p[i] >> 4]);
+			wbuf_u8(w, (uint8_t)hex[s.p[i] & 15]);
+		} else {
+			wbuf_u8(w, s.p[i]);
+		}
+	}
+}
+
+/* Set Location (copied by evhttp) for a record with a URL; false if it has none. */
+static bool
+set_redirect(struct http_req *q, const struct rec_view *rec)
+{
+	const struct uri_param *app = uri_param_get(&q->t, "urlappend");
+	struct wbuf *w = &q->s->aux;
+	struct slice url;
+
+	if (!find_url(rec, &url)) {
+		return false;
+	}
+	wbuf_reset(w);
+	location_put(w, url);
+	if (app != NULL && app->has_value) {
+		location_put(w, app->value);
+	}
+	wbuf_terminate(w);
+	if (wbuf_error(w) != IDR_OK) {
+		return false;
+	}
+	http_header(q, "Location", (const char *)wbuf_data(w));
+	return true;
+}
+
+static const char *
+status_title(uint32_t code)
+{
+	switch (code) {
+	case HDL_RC_HANDLE_NOT_FOUND:
+		return "Handle Not Found";
+	case HDL_RC_INVALID_HANDLE:
+		return "Invalid Handle";
+	case HDL_RC_SERVER_NOT_RESP:
+		return "Prefix Not Found";
+	default:
+		return "Server Error";
+	}
+}
+
+void
+http_page_proxy(struct http_req *q)
+{
+	const struct uri_param *act = uri_param_get(&q->t, "action");
+	struct wbuf *out = &q->s->out;
+	struct slice handle = q->match.capture;
+	struct reg_rtxn *txn;
+	struct rec_view rec;
+	bool noredirect;
+	uint32_t code;
+	int status;
+
+	if (uri_param_bool(&q->t, "noredirect", false, &noredirect) != IDR_OK) {
+		noredirect = true; /* ?noredirect=<anything but false> */
+	}
+	noredirect = noredirect || (act != NULL && slice_eq(act->value, SLICE_LIT("showvalues")));
+	if (rsv_read_begin(q->rw, &txn) != IDR_OK) {
+		http_reply_error_page(q, 500, "Server Error", handle, SLICE_LIT("internal error"));
+		return;
+	}
+	code = rsv_lookup(q->rw, handle, &rec);
+	wbuf_reset(out);
+	if (code == HDL_RC_SUCCESS && !noredirect && set_redirect(q, &rec)) {
+		rsv_read_end(q->rw);
+		http_reply(q, 302, NULL, NULL, 0);
+		return;
+	}
+	if (code == HDL_RC_SUCCESS) {
+		status = html_record_page(out, handle, &rec, true) == IDR_OK ? 200 : 500;
+	} else {
+		status = http_status_of(code, true);
+		(void)html_error_page(out, status, status_title(code), handle,
+		                      slice_cstr(rsv_worker_message(q->rw)));
+	}
+	rsv_read_end(q->rw);
+	if (status == 500 && code == HDL_RC_SUCCESS) {
+		http_reply_error_page(q, 500, "Server Error", handle,
+		                      SLICE_LIT("this record cannot be shown"));
+		return;
+	}
+	http_reply_html(q, status);
+}
+
+/*
+ * The identifier typed into the search form: blanks around it and leading slashes go
+ * ("//host" would make the Location leave this site).
+ */
+static struct slice
+form_id(struct slice s)
+{
+	size_t a = 0, b = s.len;
+
+	while (a < b && (s.p[a] == ' ' || s.p[a] == '/')) {
+		a++;
+	}
+	while (b > a && s.p[b - 1] == ' ') {
+		b--;
+	}
+	return a == b ? slice_make(NULL, 0) : slice_make(s.p + a, b - a);
+}
+
+/* GET / : the home page, or ?hdl=X -> 302 /X (the search form). */
+void
+http_page_home(struct http_req *q)
+{
+	const struct uri_param *hdl = uri_param_get(&q->t, "hdl");
+	struct slice id = hdl != NULL ? form_id(hdl->value) : slice_make(NULL, 0);
+	struct wbuf *w = &q->s->aux;
+	bool noredirect = false;
+
+	if (id.len == 0) {
+		wbuf_reset(&q->s->out);
+		(void)html_home_page(&q->s->out);
+		http_reply_html(q, 200);
+		return;
+	}
+	if (uri_param_bool(&q->t, "noredirect", false, &noredirect) != IDR_OK) {
+		noredirect = true;
+	}
+	wbuf_reset(w);
+	PUT(w, "/");
+	(void)uri_encode(w, id, true);
+	if (noredirect) {
+		PUT(w, "?noredirect");
+	}
+	wbuf_terminate(w);
+	if (wbuf_error(w) != IDR_OK) {
+		http_reply_text(q, 414, "identifier too long\n");
+		return;
+	}
+	http_header(q, "Location", (const char *)wbuf_data(w));
+	http_reply(q, 302, NULL, NULL, 0);
+}
+
+void
+http_page_none(struct http_req *q)
+{
+	http_reply_text(q, 404, "not found\n");
+}

@@ -1,0 +1,134 @@
+/* route.c - the HTTP route table and its matcher (route.h). */
+#include "http/route.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "http/api.h"
+#include "http/ops.h"
+#include "http/pages.h"
+
+#define CAPTURE "{handle}"
+
+/* THE table. First match wins; see route.h for the pattern syntax. */
+static const struct http_route routes[] = {
+        {HTTP_M_READ, "/", http_page_home, "proxy", 0},
+        {HTTP_M_READ, "/healthz", http_ops_healthz, "ops", 0},
+        {HTTP_M_READ, "/metrics", http_ops_metrics, "ops", 0},
+        {HTTP_M_READ, "/favicon.ico", http_page_none, "proxy", 0},
+        {HTTP_M_READ, "/robots.txt", http_page_none, "proxy", 0},
+        {HTTP_M_READ, "/api/handles", http_api_list, "list", HTTP_R_API},
+        {HTTP_M_READ, "/api/handles/", http_api_list, "list", HTTP_R_API},
+        {HTTP_M_READ, "/api/handles/" CAPTURE, http_api_handle, "api", HTTP_R_API},
+        {HTTP_M_READ, "/api", http_api_none, "api", HTTP_R_API},
+        {HTTP_M_READ, "/api/*", http_api_none, "api", HTTP_R_API},
+        {HTTP_M_READ, "/" CAPTURE, http_page_proxy, "proxy", 0},
+};
+
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+/* Does path match pattern? A capture is stored in *cap. */
+static bool
+pattern_match(const char *pattern, struct slice path, struct slice *cap)
+{
+	size_t plen = strlen(pattern);
+	size_t fixed = plen;
+	bool capture = false, star = false;
+
+	if (plen >= sizeof(CAPTURE) - 1 &&
+	    strcmp(pattern + plen - (sizeof(CAPTURE) - 1), CAPTURE) == 0) {
+		capture = true;
+		fixed = plen - (sizeof(CAPTURE) - 1);
+	} else if (plen > 0 && pattern[plen - 1] == '*') {
+		star = true;
+		fixed = plen - 1;
+	}
+	if (!capture && !star) {
+		return path.len == plen && memcmp(path.p, pattern, plen) == 0;
+	}
+	if (path.len < fixed || memcmp(path.p, pattern, fixed) != 0) {
+		return false;
+	}
+	if (capture) {
+		if (path.len == fixed) {
+			return false; /* a capture is never empty */
+		}
+		*cap = slice_make(path.p + fixed, path.len - fixed);
+	}
+	return true;
+}
+
+void
+http_route_match(unsigned method, struct slice path, struct http_match *out)
+{
+	struct slice cap;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < NROUTES; i++) {
+		cap = slice_make(NULL, 0);
+		if (!pattern_match(routes[i].pattern, path, &cap)) {
+			continue;
+		}
+		if (out->allow == 0) {
+			out->flags = routes[i].flags;
+		}
+		out->allow |= routes[i].methods;
+		if (out->route == NULL && (routes[i].methods & method) != 0) {
+			out->route = &routes[i];
+			out->capture = cap;
+			out->flags = routes[i].flags;
+		}
+	}
+}
+
+const char *const *
+http_route_labels(size_t *n)
+{
+	static const char *labels[NROUTES];
+	static size_t nlabels;
+
+	/* the table is static: the list is the same on every call (filled on the first, at
+	 * start-up, before any worker runs) */
+	if (nlabels == 0) {
+		for (size_t i = 0; i < NROUTES; i++) {
+			size_t j = 0;
+
+			while (j < nlabels && strcmp(labels[j], routes[i].label) != 0) {
+				j++;
+			}
+			if (j == nlabels) {
+				labels[nlabels++] = routes[i].label;
+			}
+		}
+	}
+	*n = nlabels;
+	return labels;
+}
+
+const char *
+http_allow_text(unsigned methods, char *buf, size_t cap)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} names[] = {{HTTP_M_GET, "GET"}, {HTTP_M_HEAD, "HEAD"},     {HTTP_M_POST, "POST"},
+	             {HTTP_M_PUT, "PUT"}, {HTTP_M_DELETE, "DELETE"}, {HTTP_M_OPTIONS, "OPTIONS"}};
+	size_t len = 0;
+
+	methods |= HTTP_M_OPTIONS;
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		int n;
+
+		if ((methods & names[i].bit) == 0) {
+			continue;
+		}
+		n = snprintf(buf + len, cap - len, "%s%s", len > 0 ? ", " : "", names[i].name);
+		if (n < 0 || (size_t)n >= cap - len) {
+			buf[len] = '\0'; /* what fits, whole names only */
+			break;
+		}
+		len += (size_t)n;
+	}
+	return buf;
+}

@@ -1,0 +1,45 @@
+/*
+ * server.h - the HTTP(S) front end of one worker: listening socket, connections with their
+ * caps, TLS, and the transport that hands each request to the route table (route.h) as a
+ * struct http_req (req.h). The routes and their handlers are in api.h, pages.h and ops.h.
+ *
+ * One struct http_worker per worker thread and listening socket: it serves connections
+ * accepted on that socket within the worker's event base, answering from the worker's
+ * struct rsv_worker. With a struct tls_ctx every connection is wrapped in TLS. Caps from the
+ * configuration: header and body sizes, idle time-out, connections in total and per client
+ * address; out of descriptors, the worker's accept gate pauses it with the other listeners.
+ *
+ * Thread-safety: a worker is used only by the thread running its event base.
+ */
+#ifndef IDR_RESOLVER_HTTP_SERVER_H
+#define IDR_RESOLVER_HTTP_SERVER_H
+
+#include <event2/event.h>
+
+#include "base/err.h"
+#include "core/rsv.h"
+
+struct http_worker;
+struct tls_ctx;
+struct connlim;
+struct accept_gate;
+
+/**
+ * Serve HTTP on a bound, listening, non-blocking socket fd within base.
+ * @param fd      the listening socket (borrowed: the caller closes it after http_worker_free).
+ * @param tls     NULL for plain HTTP, else the server TLS context (borrowed).
+ * @param limits  connection caps shared with the other front ends (borrowed; connlim.h).
+ * @param gate    the worker's accept gate (borrowed; net/accept.h).
+ * @return IDR_OK, IDR_ENOMEM or IDR_EIO.
+ */
+int http_worker_new(struct http_worker **out, struct event_base *base, struct rsv_worker *w, int fd,
+                    struct tls_ctx *tls, struct connlim *limits,
+                    struct accept_gate *gate) IDR_MUSTCHECK;
+
+/** Stop accepting; connections in flight are closed by freeing (call after the loop ends). */
+void http_worker_free(struct http_worker *h);
+
+/** Stop accepting new connections (graceful shutdown; in-flight requests finish). */
+void http_worker_stop_accepting(struct http_worker *h);
+
+#endif /* IDR_RESOLVER_HTTP_SERVER_H */
