@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -41,6 +42,7 @@
 
 #define SRV_DRAIN_MS    50
 #define SRV_MAX_WORKERS 256
+#define SRV_FD_RESERVE  64 /* store, log, pid/port files, TLS files, signals */
 
 enum lkind { L_UDP, L_TCP, L_HTTP, L_HTTPS, L_KINDS };
 
@@ -710,11 +712,69 @@ worker_count(const struct conf *c)
 	return n < 1 ? 1 : (n > SRV_MAX_WORKERS ? SRV_MAX_WORKERS : (unsigned)n);
 }
 
+/* libevent's own messages, through our logger; its warnings are rate-limited (a failing call
+ * in a loop must not write a million lines). */
+static void
+on_libevent_log(int severity, const char *msg)
+{
+	static struct log_ratelimit rl;
+
+	if (severity == EVENT_LOG_DEBUG) {
+		log_debug("libevent: %s", msg);
+	} else if (log_ratelimit_ok(&rl, 5, 60)) {
+		if (severity == EVENT_LOG_ERR) {
+			log_err("libevent: %s", msg);
+		} else {
+			log_warn("libevent: %s", msg);
+		}
+	}
+}
+
+/*
+ * Descriptors: raise the soft limit to the hard one, then say so if the connections allowed
+ * and the sockets the workers listen on (plus a reserve for the store, logs, event fds and
+ * TLS files) could still exceed it. Out of descriptors the workers pause accepting
+ * (net/accept.h) rather than fail, but an operator should know in advance.
+ */
+static void
+fd_budget(const struct srv *s)
+{
+	struct rlimit rl;
+	size_t sockets = 0, need;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		return;
+	}
+	if (rl.rlim_cur < rl.rlim_max) {
+		rlim_t old = rl.rlim_cur;
+
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+			rl.rlim_cur = old;
+		}
+	}
+	for (enum lkind k = L_UDP; k < L_KINDS; k++) {
+		sockets += kind_list(&s->boot, k)->n * s->nworkers;
+	}
+	need = (size_t)s->boot.max_connections + sockets + SRV_FD_RESERVE + 3 * s->nworkers;
+	if (rl.rlim_cur != RLIM_INFINITY && need > rl.rlim_cur) {
+		log_warn("max_connections %llu and %zu listening sockets need about %zu file "
+		         "descriptors; the limit is %llu: raise it (LimitNOFILE=, ulimit -n) or "
+		         "lower max_connections",
+		         (unsigned long long)s->boot.max_connections, sockets, need,
+		         (unsigned long long)rl.rlim_cur);
+	}
+}
+
 /* Everything that needs the privileges the daemon was started with. */
 static int
 privileged_setup(struct srv *s)
 {
-	int rc = bind_all(s);
+	int rc;
+
+	event_set_log_callback(on_libevent_log);
+	fd_budget(s);
+	rc = bind_all(s);
 
 	if (rc == IDR_OK && s->boot.https_listen.n > 0) {
 		rc = tls_ctx_new(&s->tls, s->boot.tls_cert, s->boot.tls_key);

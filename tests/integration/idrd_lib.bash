@@ -45,10 +45,16 @@ idrd_conf() {
 	} >"$f"
 }
 
-# start_idrd CONF LOG: start idrd and wait (10 s) for its port file; sets IDRD_PID.
+# start_idrd CONF LOG: start idrd and wait (10 s) for its port file; sets IDRD_PID. With
+# IDRD_NOFILE set, idrd runs with that many file descriptors at most (ulimit -n, hard).
 start_idrd() {
 	rm -f "$PORTS"
-	start_bg "$2" "$IDRD_BIN" -c "$1" --port-file "$PORTS"
+	if [ -n "${IDRD_NOFILE:-}" ]; then
+		start_bg "$2" bash -c 'ulimit -Sn "$1" && ulimit -Hn "$1" && shift && exec "$@"' \
+			sh "$IDRD_NOFILE" "$IDRD_BIN" -c "$1" --port-file "$PORTS"
+	else
+		start_bg "$2" "$IDRD_BIN" -c "$1" --port-file "$PORTS"
+	fi
 	IDRD_PID=$LAST_PID
 	n=100
 	while [ ! -s "$PORTS" ]; do
