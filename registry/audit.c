@@ -177,7 +177,10 @@ audit_record(struct audit *a, struct slice k, struct slice v)
 		return rc;
 	}
 	ident_fold(e.identifier.p, e.identifier.len, folded);
-	skey = reg_key(slice_make(folded, e.identifier.len), folded);
+	rc = reg_key(slice_make(folded, e.identifier.len), folded, &skey);
+	if (rc != IDR_OK) {
+		return rc;
+	}
 	if (!is_record_op(e.op) || !slice_eq(skey, k)) {
 		return AUDIT_FAIL(a, seq,
 		                  "record %.*s: journal entry %" PRIu64 " is not a change of it",
@@ -221,15 +224,18 @@ audit_fresh(struct audit *a, const struct jrn_entry *e)
 {
 	uint8_t folded[IDENT_HARD_MAX];
 	struct rec_view view;
-	struct slice v;
+	struct slice v, skey;
 	int rc;
 
 	if (!is_record_op(e->op) && e->op != JRN_OP_DELETE) {
 		return IDR_OK;
 	}
 	ident_fold(e->identifier.p, e->identifier.len, folded);
-	rc = store_get(a->t, STORE_DB_HANDLES,
-	               reg_key(slice_make(folded, e->identifier.len), folded), &v);
+	rc = reg_key(slice_make(folded, e->identifier.len), folded, &skey);
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	rc = store_get(a->t, STORE_DB_HANDLES, skey, &v);
 	if (rc == IDR_ENOENT) {
 		return IDR_OK; /* deleted later, or missing: pass 4 counts */
 	}

@@ -71,8 +71,7 @@ jrn_change_hash(struct wbuf *scratch, int op, struct slice identifier, struct sl
 	if (wbuf_error(scratch) != IDR_OK) {
 		return wbuf_error(scratch);
 	}
-	crypto_sha256(wbuf_data(scratch), wbuf_len(scratch), out);
-	return IDR_OK;
+	return crypto_sha256(wbuf_data(scratch), wbuf_len(scratch), out);
 }
 
 int
@@ -84,8 +83,7 @@ jrn_entry_hash(struct wbuf *scratch, uint64_t seq, struct slice value, uint8_t o
 	if (wbuf_error(scratch) != IDR_OK) {
 		return wbuf_error(scratch);
 	}
-	crypto_sha256(wbuf_data(scratch), wbuf_len(scratch), out);
-	return IDR_OK;
+	return crypto_sha256(wbuf_data(scratch), wbuf_len(scratch), out);
 }
 
 void
@@ -192,7 +190,7 @@ int
 jrn_append(struct store_txn *t, struct jrn_head *h, struct slice identity, uint64_t time_ms,
            struct slice change, struct wbuf *scratch)
 {
-	uint8_t key[JRN_KEY_LEN];
+	uint8_t key[JRN_KEY_LEN], hash[JRN_HASH_LEN];
 	struct jrn_entry e;
 	struct rbuf r;
 	int rc;
@@ -208,7 +206,10 @@ jrn_append(struct store_txn *t, struct jrn_head *h, struct slice identity, uint6
 	e.seq = h->seq + 1;
 	e.time_ms = time_ms;
 	e.identity = identity;
-	crypto_sha256(change.p, change.len, e.change_hash);
+	rc = crypto_sha256(change.p, change.len, e.change_hash);
+	if (rc != IDR_OK) {
+		return rc;
+	}
 	memcpy(e.prev_hash, h->hash, JRN_HASH_LEN);
 	/* key and value side by side: the entry hash is one SHA-256 over the whole buffer */
 	jrn_key(e.seq, key);
@@ -225,7 +226,11 @@ jrn_append(struct store_txn *t, struct jrn_head *h, struct slice identity, uint6
 	if (rc != IDR_OK) {
 		return rc;
 	}
-	crypto_sha256(wbuf_data(scratch), wbuf_len(scratch), h->hash);
+	rc = crypto_sha256(wbuf_data(scratch), wbuf_len(scratch), hash);
+	if (rc != IDR_OK) {
+		return rc; /* the entry is written but the head is not: the caller aborts */
+	}
+	memcpy(h->hash, hash, JRN_HASH_LEN);
 	h->seq = e.seq;
 	return IDR_OK;
 }

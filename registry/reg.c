@@ -137,19 +137,25 @@ text_check(struct slice s)
 	return ctrl ? IDR_ECTRL : IDR_OK;
 }
 
-struct slice
-reg_key(struct slice folded, uint8_t *buf)
+int
+reg_key(struct slice folded, uint8_t *buf, struct slice *out)
 {
 	uint8_t h[CRYPTO_SHA256_LEN];
+	int rc;
 
 	if (folded.len <= STORE_KEY_MAX) {
-		return folded;
+		*out = folded;
+		return IDR_OK;
 	}
-	crypto_sha256(folded.p, folded.len, h);
+	rc = crypto_sha256(folded.p, folded.len, h);
+	if (rc != IDR_OK) {
+		return rc;
+	}
 	memmove(buf, folded.p, REG_KEY_HEAD);
 	buf[REG_KEY_HEAD] = 0;
 	memcpy(buf + REG_KEY_HEAD + 1, h, CRYPTO_SHA256_LEN);
-	return slice_make(buf, STORE_KEY_MAX);
+	*out = slice_make(buf, STORE_KEY_MAX);
+	return IDR_OK;
 }
 
 /* ---------------------------------------------------------------- counter deltas */
@@ -1132,7 +1138,10 @@ reg_create(struct reg_wtxn *w, struct slice id, enum rec_kind kind, const struct
 		return prc != IDR_OK ? prc : rc;
 	}
 	ident_fold(ident.full.p, ident.full.len, key);
-	skey = reg_key(slice_make(key, ident.full.len), key);
+	rc = reg_key(slice_make(key, ident.full.len), key, &skey);
+	if (rc != IDR_OK) {
+		return rc;
+	}
 	if (prc != IDR_OK) {
 		return create_unchanged(w, ident.full, skey, kind, nv, prc, outcome);
 	}
@@ -1144,7 +1153,7 @@ reg_prefix_handle_create(struct reg_wtxn *w, struct slice prefix)
 {
 	char name[IDENT_HARD_MAX + sizeof(IDENT_ZERO_NA) + 1];
 	uint8_t key[sizeof(name)];
-	struct slice handle;
+	struct slice handle, skey;
 	size_t nv = 0;
 	int rc;
 
@@ -1164,8 +1173,11 @@ reg_prefix_handle_create(struct reg_wtxn *w, struct slice prefix)
 		return rc;
 	}
 	ident_fold(handle.p, handle.len, key);
-	rc = create_put(w, handle, reg_key(slice_make(key, handle.len), key),
-	                sizeof(IDENT_ZERO_NA) - 1, REC_KIND_NONE, nv, NULL);
+	rc = reg_key(slice_make(key, handle.len), key, &skey);
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	rc = create_put(w, handle, skey, sizeof(IDENT_ZERO_NA) - 1, REC_KIND_NONE, nv, NULL);
 	/* a prefix handle already there (e.g. with more values) is kept as it is */
 	return rc == IDR_ECONFLICT ? IDR_OK : rc;
 }
@@ -1201,7 +1213,10 @@ target_load(struct reg_wtxn *w, struct slice id, size_t extra, struct target *t)
 		return IDR_EREC_TOOMANY;
 	}
 	ident_fold(id.p, id.len, t->buf);
-	t->key = reg_key(slice_make(t->buf, id.len), t->buf);
+	rc = reg_key(slice_make(t->buf, id.len), t->buf, &t->key);
+	if (rc != IDR_OK) {
+		return rc;
+	}
 	rc = store_get(w->txn, STORE_DB_HANDLES, t->key, &stored);
 	if (rc == IDR_OK) {
 		rc = rec_view_parse(stored, &t->view);
@@ -1356,7 +1371,10 @@ reg_delete(struct reg_wtxn *w, struct slice id)
 		return rc;
 	}
 	ident_fold(id.p, id.len, buf);
-	key = reg_key(slice_make(buf, id.len), buf);
+	rc = reg_key(slice_make(buf, id.len), buf, &key);
+	if (rc != IDR_OK) {
+		return rc;
+	}
 	rc = store_get(w->txn, STORE_DB_HANDLES, key, &stored);
 	if (rc != IDR_OK) {
 		return rc;
@@ -1436,9 +1454,12 @@ int
 reg_get_folded(struct reg_rtxn *t, struct slice key, struct rec_view *out)
 {
 	uint8_t buf[STORE_KEY_MAX];
-	struct slice stored;
-	int rc = store_get(t->txn, STORE_DB_HANDLES, reg_key(key, buf), &stored);
+	struct slice stored, skey;
+	int rc = reg_key(key, buf, &skey);
 
+	if (rc == IDR_OK) {
+		rc = store_get(t->txn, STORE_DB_HANDLES, skey, &stored);
+	}
 	if (rc != IDR_OK) {
 		return rc;
 	}
@@ -1559,7 +1580,10 @@ reg_list(struct reg_rtxn *t, struct slice prefix, struct slice after, enum rec_k
 		start[prefix.len] = '/';
 		l.start = slice_make(start, prefix.len + 1);
 	}
-	l.after = reg_key(after, abuf);
+	rc = reg_key(after, abuf, &l.after);
+	if (rc != IDR_OK) {
+		return rc;
+	}
 	l.kind = kind;
 	l.limit = limit;
 	l.cb = cb;
@@ -1594,7 +1618,10 @@ reg_list_skip(struct reg_rtxn *t, struct slice prefix, struct slice after, uint6
 	ident_fold(prefix.p, prefix.len, start);
 	start[prefix.len] = '/';
 	s = slice_make(start, prefix.len + 1);
-	a = reg_key(after, abuf);
+	rc = reg_key(after, abuf, &a);
+	if (rc != IDR_OK) {
+		return rc;
+	}
 	rc = store_cursor_open(t->txn, STORE_DB_HANDLES, &c);
 	if (rc != IDR_OK) {
 		return rc;

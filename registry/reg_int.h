@@ -103,8 +103,9 @@ uint32_t reg_now_s(void);
  * its first REG_KEY_HEAD bytes, a 0x00 byte (never part of an identifier, so no short key can
  * collide) and the SHA-256 of the whole folded form, written to buf (STORE_KEY_MAX bytes; buf
  * may be folded.p). The head keeps the prefix, so listing by prefix still works.
+ * @return IDR_OK (*out set) or the digest's error (IDR_ENOMEM, IDR_ECRYPTO).
  */
-struct slice reg_key(struct slice folded, uint8_t *buf);
+int reg_key(struct slice folded, uint8_t *buf, struct slice *out) IDR_MUSTCHECK;
 
 /** Remember a failed store write (the transaction becomes abort-only); returns rc. */
 int reg_wtxn_fail(struct reg_wtxn *w, int rc);

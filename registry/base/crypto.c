@@ -2,6 +2,7 @@
 #include "base/crypto.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -17,6 +18,7 @@
 struct crypto_hash {
 	EVP_MD_CTX *ctx;
 	const EVP_MD *md;
+	int err; /* sticky: the first failure since the last final */
 };
 
 static const EVP_MD *
@@ -80,33 +82,42 @@ sha256_ctx_free(void *ctx)
 	EVP_MD_CTX_free(ctx);
 }
 
+static bool sha256_ready;
+
 static void
 sha256_init_once(void)
 {
 	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
-	if (sha256_md == NULL || pthread_key_create(&sha256_key, sha256_ctx_free) != 0) {
-		abort();
-	}
+	sha256_ready = sha256_md != NULL && pthread_key_create(&sha256_key, sha256_ctx_free) == 0;
 }
 
-void
+int
 crypto_sha256(const void *p, size_t len, uint8_t out[CRYPTO_SHA256_LEN])
 {
 	EVP_MD_CTX *ctx;
 	unsigned int n = 0;
 
 	pthread_once(&sha256_once, sha256_init_once);
+	if (!sha256_ready) {
+		return IDR_ECRYPTO; /* no SHA-256 in this OpenSSL, or no key for the contexts */
+	}
 	ctx = pthread_getspecific(sha256_key);
 	if (ctx == NULL) {
 		ctx = EVP_MD_CTX_new();
-		if (ctx == NULL || pthread_setspecific(sha256_key, ctx) != 0) {
-			abort(); /* out of memory for a 200-byte context: nothing sane to do */
+		if (ctx == NULL) {
+			return IDR_ENOMEM;
+		}
+		if (pthread_setspecific(sha256_key, ctx) != 0) {
+			EVP_MD_CTX_free(ctx);
+			return IDR_ENOMEM;
 		}
 	}
 	if (EVP_DigestInit_ex2(ctx, sha256_md, NULL) != 1 || EVP_DigestUpdate(ctx, p, len) != 1 ||
 	    EVP_DigestFinal_ex(ctx, out, &n) != 1) {
-		abort();
+		ERR_clear_error();
+		return IDR_ECRYPTO;
 	}
+	return IDR_OK;
 }
 
 int
@@ -135,20 +146,26 @@ crypto_hash_new(struct crypto_hash **out, enum crypto_alg alg)
 void
 crypto_hash_update(struct crypto_hash *h, const void *p, size_t len)
 {
-	if (len > 0 && EVP_DigestUpdate(h->ctx, p, len) != 1) {
-		abort(); /* only fails on programmer error (finalised context) */
+	if (len > 0 && h->err == IDR_OK && EVP_DigestUpdate(h->ctx, p, len) != 1) {
+		ERR_clear_error();
+		h->err = IDR_ECRYPTO;
 	}
 }
 
-void
+int
 crypto_hash_final(struct crypto_hash *h, uint8_t *out)
 {
 	unsigned int n = 0;
+	int rc = h->err;
 
-	if (EVP_DigestFinal_ex(h->ctx, out, &n) != 1 ||
-	    EVP_DigestInit_ex(h->ctx, h->md, NULL) != 1) {
-		abort();
+	if (rc == IDR_OK && EVP_DigestFinal_ex(h->ctx, out, &n) != 1) {
+		rc = IDR_ECRYPTO;
 	}
+	h->err = EVP_DigestInit_ex(h->ctx, h->md, NULL) == 1 ? IDR_OK : IDR_ECRYPTO;
+	if (rc != IDR_OK) {
+		ERR_clear_error();
+	}
+	return rc;
 }
 
 void

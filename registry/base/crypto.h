@@ -32,16 +32,23 @@ size_t crypto_hash_len(enum crypto_alg alg);
  */
 int crypto_hash(enum crypto_alg alg, const void *p, size_t len, uint8_t *out);
 
-/** SHA-256 of p[0..len); cannot fail for valid arguments (aborts on library failure). */
-void crypto_sha256(const void *p, size_t len, uint8_t out[CRYPTO_SHA256_LEN]);
+/**
+ * SHA-256 of p[0..len), with a digest context kept per thread.
+ * @return IDR_OK, IDR_ENOMEM (no context) or IDR_ECRYPTO (the library failed).
+ */
+int crypto_sha256(const void *p, size_t len, uint8_t out[CRYPTO_SHA256_LEN]) IDR_MUSTCHECK;
 
 struct crypto_hash;
 
 /** Start an incremental digest. @return IDR_OK, IDR_ENOMEM, IDR_EINVAL or IDR_ECRYPTO. */
 int crypto_hash_new(struct crypto_hash **out, enum crypto_alg alg);
+/** Add bytes; a failure is kept and reported by crypto_hash_final. */
 void crypto_hash_update(struct crypto_hash *h, const void *p, size_t len);
-/** Finish into out and reset the context for reuse with the same algorithm. */
-void crypto_hash_final(struct crypto_hash *h, uint8_t *out);
+/**
+ * Finish into out and reset the context for reuse with the same algorithm.
+ * @return IDR_OK or IDR_ECRYPTO (this or an earlier update failed; out is not valid).
+ */
+int crypto_hash_final(struct crypto_hash *h, uint8_t *out) IDR_MUSTCHECK;
 void crypto_hash_free(struct crypto_hash *h);
 
 /** Fill p with cryptographically secure random bytes. @return IDR_OK or IDR_ECRYPTO. */
