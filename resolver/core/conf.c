@@ -131,7 +131,8 @@ conf_load(struct conf *c, const char *path, cfg_err_fn err, void *arg)
 	}
 	rc = cfg_defaults(table, sizeof(table) / sizeof(table[0]), c);
 	if (rc == IDR_OK && path != NULL) {
-		rc = cfg_parse_file(table, sizeof(table) / sizeof(table[0]), path, c, err, arg);
+		rc = cfg_parse_file(table, sizeof(table) / sizeof(table[0]), path, c, NULL, err,
+		                    arg);
 	}
 	if (rc == IDR_OK || rc == IDR_ECONFIG) {
 		cross_check(c, path, err, arg, &rc);
