@@ -336,6 +336,7 @@ open_store(const struct reg_opts *o, bool create, struct store **out)
 	}
 	so.max_readers = o->max_readers;
 	so.read_only = o->read_only && !create;
+	so.no_lock = so.read_only && o->no_lock;
 	so.create = create;
 	so.no_sync = o->no_sync;
 	return store_open(out, &so);

@@ -44,6 +44,8 @@ struct reg_opts {
 	const char *data_dir; /* directory holding the LMDB environment; ignored if memory */
 	bool memory;          /* in-memory backend (tests) */
 	bool read_only;       /* open without write access (e.g. a resolver) */
+	bool no_lock;         /* with read_only: use no lock file and create nothing (checks such
+	                         as `idrd -n`; unsafe beside a writer for anything but a look) */
 	bool no_sync;         /* skip fsync per commit; reg_sync() makes everything durable */
 	uint64_t map_size;    /* 0 = the size recorded in the store (REG_DEFAULT_MAPSIZE when
 	                         creating one); larger values grow it */

@@ -173,6 +173,7 @@ env_open(struct lmdb_store *ls, const struct store_opts *o)
 	/* a read-only opener is a resolver doing random point lookups: no read-ahead, so only the
 	 * pages it touches enter its working set (not the journal pages beside them) */
 	flags |= o->read_only ? MDB_RDONLY | MDB_NORDAHEAD : 0;
+	flags |= o->read_only && o->no_lock ? MDB_NOLOCK : 0;
 	rc = mdb_env_create(&ls->env);
 	if (rc != MDB_SUCCESS) {
 		ls->env = NULL;

@@ -86,13 +86,28 @@ conf_table(size_t *n)
 	return table;
 }
 
+_Static_assert(sizeof(table) / sizeof(table[0]) <= CFG_OPTS_MAX, "raise CFG_OPTS_MAX");
+
+unsigned
+conf_line(const struct conf *c, const void *field)
+{
+	size_t off = (size_t)((const char *)field - (const char *)c);
+
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		if (table[i].offset == off) {
+			return c->lines[i];
+		}
+	}
+	return 0;
+}
+
 static void
 cross_check(struct conf *c, const char *path, cfg_err_fn err, void *arg, int *rc)
 {
 	const char *file = path != NULL ? path : "(defaults)";
 
 	if (c->https_listen.n > 0 && (c->tls_cert == NULL || c->tls_key == NULL)) {
-		err(arg, file, 0, "https_listen needs tls_cert and tls_key");
+		err(arg, file, c->https_listen.line[0], "https_listen needs tls_cert and tls_key");
 		*rc = IDR_ECONFIG;
 	}
 	if (c->udp_listen.n + c->tcp_listen.n + c->http_listen.n + c->https_listen.n == 0) {
@@ -102,11 +117,11 @@ cross_check(struct conf *c, const char *path, cfg_err_fn err, void *arg, int *rc
 		*rc = IDR_ECONFIG;
 	}
 	if (c->data_dir == NULL) {
-		err(arg, file, 0, "data_dir must not be empty");
+		err(arg, file, conf_line(c, &c->data_dir), "data_dir must not be empty");
 		*rc = IDR_ECONFIG;
 	}
 	if (strcmp(c->log_target, "file") == 0 && c->log_file == NULL) {
-		err(arg, file, 0, "log_target file needs log_file");
+		err(arg, file, conf_line(c, &c->log_target), "log_target file needs log_file");
 		*rc = IDR_ECONFIG;
 	}
 }
@@ -131,13 +146,15 @@ conf_load(struct conf *c, const char *path, cfg_err_fn err, void *arg)
 	}
 	rc = cfg_defaults(table, sizeof(table) / sizeof(table[0]), c);
 	if (rc == IDR_OK && path != NULL) {
-		rc = cfg_parse_file(table, sizeof(table) / sizeof(table[0]), path, c, NULL, err,
+		rc = cfg_parse_file(table, sizeof(table) / sizeof(table[0]), path, c, c->lines, err,
 		                    arg);
 	}
 	if (rc == IDR_OK || rc == IDR_ECONFIG) {
 		cross_check(c, path, err, arg, &rc);
+	} else if (rc == IDR_ENOMEM) {
+		err(arg, path != NULL ? path : "(defaults)", 0, idr_strerror(rc));
 	}
-	if (rc != IDR_OK) {
+	if (rc != IDR_OK && rc != IDR_ECONFIG) {
 		conf_free(c);
 	}
 	return rc;

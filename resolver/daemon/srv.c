@@ -109,9 +109,10 @@ kind_list(const struct conf *c, enum lkind k)
 	return &c->https_listen;
 }
 
-/* Is address a (kind k, entry i) also listed earlier in a kind that would clash with it? */
+/* The entry listed before (kind k, entry i) that address a would clash with: its kind and line. */
 static bool
-clashes(const struct conf *c, enum lkind k, size_t i, const struct addr *a)
+clashes(const struct conf *c, enum lkind k, size_t i, const struct addr *a, enum lkind *with,
+        unsigned *line)
 {
 	for (enum lkind k2 = L_UDP; k2 <= k; k2++) {
 		const struct cfg_list *l = kind_list(c, k2);
@@ -125,9 +126,45 @@ clashes(const struct conf *c, enum lkind k, size_t i, const struct addr *a)
 
 			if (addr_parse(l->v[j], &b, NULL) == IDR_OK && addr_equal(a, &b) &&
 			    (k == k2 || addr_port(a) != 0)) {
+				*with = k2;
+				*line = l->line[j];
 				return true;
 			}
 		}
+	}
+	return false;
+}
+
+/* Check entry i of kind k; on a problem, write the message and the line to report it at. */
+static bool
+listener_ok(const struct conf *c, enum lkind k, size_t i, char *msg, size_t cap, unsigned *line)
+{
+	const struct cfg_list *l = kind_list(c, k);
+	const char *why = NULL;
+	struct addr a;
+	enum lkind with;
+	unsigned wline = 0;
+	int n;
+
+	*line = l->line[i];
+	if (addr_parse(l->v[i], &a, &why) != IDR_OK) {
+		n = snprintf(msg, cap, "%s_listen \"%s\": %s", kind_name[k], l->v[i], why);
+	} else if (clashes(c, k, i, &a, &with, &wline)) {
+		/* a default clashing with the file is reported where the file lists it */
+		*line = *line != 0 ? *line : wline;
+		n = wline > 0 ? snprintf(msg, cap,
+		                         "%s_listen \"%s\": address already listed (%s_listen, "
+		                         "line %u)",
+		                         kind_name[k], l->v[i], kind_name[with], wline)
+		              : snprintf(msg, cap,
+		                         "%s_listen \"%s\": address already listed (%s_listen, "
+		                         "default)",
+		                         kind_name[k], l->v[i], kind_name[with]);
+	} else {
+		return true;
+	}
+	if (n < 0) {
+		msg[0] = '\0';
 	}
 	return false;
 }
@@ -137,25 +174,86 @@ srv_conf_check(const struct conf *c, const char *path, cfg_err_fn err, void *arg
 {
 	const char *file = path != NULL ? path : "(defaults)";
 	char msg[CFG_LINE_MAX];
+	unsigned line;
 	int rc = IDR_OK;
 
 	for (enum lkind k = L_UDP; k < L_KINDS; k++) {
-		const struct cfg_list *l = kind_list(c, k);
-
-		for (size_t i = 0; i < l->n; i++) {
-			struct addr a;
-			const char *why = NULL;
-
-			if (addr_parse(l->v[i], &a, &why) == IDR_OK && !clashes(c, k, i, &a)) {
-				continue;
+		for (size_t i = 0; i < kind_list(c, k)->n; i++) {
+			if (!listener_ok(c, k, i, msg, sizeof(msg), &line)) {
+				err(arg, file, line, msg);
+				rc = IDR_ECONFIG;
 			}
-			if (snprintf(msg, sizeof(msg), "%s_listen \"%s\": %s", kind_name[k],
-			             l->v[i], why != NULL ? why : "address already listed") < 0) {
-				msg[0] = '\0';
-			}
-			err(arg, file, 0, msg);
-			rc = IDR_ECONFIG;
 		}
+	}
+	return rc;
+}
+
+/* The problem with data_dir as the daemon words it at start-up (and `idrd -n` too). */
+static void
+registry_problem(const struct conf *c, int rc, char *msg, size_t cap)
+{
+	int n;
+
+	if (rc == IDR_EACCES && c->user != NULL && getuid() != 0) {
+		n = snprintf(msg, cap,
+		             "data_dir %s: %s (user %s needs to read it and write its "
+		             "lock file)",
+		             c->data_dir, idr_strerror(rc), c->user);
+	} else {
+		n = snprintf(msg, cap, "data_dir %s: %s", c->data_dir, idr_strerror(rc));
+	}
+	if (n < 0) {
+		msg[0] = '\0';
+	}
+}
+
+/*
+ * What the file names on this host: data_dir holds an initialised registry (opened read-only
+ * without its lock file, so that a check run as root creates nothing the service user could
+ * not open later) and `user` exists.
+ */
+static int
+host_check(const struct conf *c, const char *file, cfg_err_fn err, void *arg)
+{
+	struct reg_opts o = {.data_dir = c->data_dir, .read_only = true, .no_lock = true};
+	char msg[CFG_LINE_MAX];
+	struct reg *r = NULL;
+	int rc = IDR_OK, e;
+
+	if (c->data_dir != NULL && (e = reg_open(&r, &o)) != IDR_OK) {
+		registry_problem(c, e, msg, sizeof(msg));
+		err(arg, file, conf_line(c, &c->data_dir), msg);
+		rc = IDR_ECONFIG;
+	}
+	reg_close(r);
+	errno = 0;
+	if (c->user != NULL && getpwnam(c->user) == NULL) {
+		if (snprintf(msg, sizeof(msg), "user %s: %s", c->user,
+		             errno == 0 ? "no such user" : strerror(errno)) < 0) {
+			msg[0] = '\0';
+		}
+		err(arg, file, conf_line(c, &c->user), msg);
+		rc = IDR_ECONFIG;
+	}
+	return rc;
+}
+
+int
+srv_conf_load(struct conf *c, const char *path, cfg_err_fn err, void *arg)
+{
+	int rc = conf_load(c, path, err, arg);
+
+	if (rc != IDR_OK && rc != IDR_ECONFIG) {
+		return rc; /* the file could not be read: nothing more to check */
+	}
+	if (srv_conf_check(c, path, err, arg) != IDR_OK) {
+		rc = IDR_ECONFIG;
+	}
+	if (host_check(c, path, err, arg) != IDR_OK) {
+		rc = IDR_ECONFIG;
+	}
+	if (rc != IDR_OK) {
+		conf_free(c);
 	}
 	return rc;
 }
@@ -622,11 +720,7 @@ reload(struct srv *s)
 	int rc;
 
 	log_notice("reload: reading %s", s->conf_path);
-	rc = conf_load(&nc, s->conf_path, reload_err, NULL);
-	if (rc == IDR_OK && srv_conf_check(&nc, s->conf_path, reload_err, NULL) != IDR_OK) {
-		conf_free(&nc);
-		rc = IDR_ECONFIG;
-	}
+	rc = srv_conf_load(&nc, s->conf_path, reload_err, NULL);
 	if (rc != IDR_OK) {
 		log_warn("reload: %s: %s; keeping the running configuration", s->conf_path,
 		         idr_strerror(rc));
@@ -730,14 +824,12 @@ open_registry(struct srv *s)
 	        .max_readers = (unsigned)s->boot.max_readers,
 	        .max_id_chars = (size_t)s->boot.max_id_chars,
 	};
+	char msg[CFG_LINE_MAX];
 	int rc = reg_open(&s->reg, &o);
 
-	if (rc == IDR_EACCES && s->boot.user != NULL && getuid() != 0) {
-		log_err("data_dir %s: %s (user %s needs to read it and write its lock file)",
-		        s->boot.data_dir, idr_strerror(rc), s->boot.user);
-	} else if (rc != IDR_OK) {
-		log_err("data_dir %s: %s%s", s->boot.data_dir, idr_strerror(rc),
-		        rc == IDR_ENOTINIT ? " (create it with `idr init`)" : "");
+	if (rc != IDR_OK) {
+		registry_problem(&s->boot, rc, msg, sizeof(msg));
+		log_err("%s", msg);
 	}
 	return rc;
 }

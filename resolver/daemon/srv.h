@@ -37,13 +37,23 @@ struct srv_opts {
 };
 
 /**
- * Checks of a loaded configuration beyond the option table (done by the daemon at start and
- * on reload, and by `idrd -n`): every listen address parses (net.h syntax), no address is
- * listed twice for one protocol, and no stream address with a fixed port is shared between
- * Handle TCP, HTTP and HTTPS. Problems go to err as file:0: message.
+ * Checks of a loaded configuration beyond the option table (part of srv_conf_load): every
+ * listen address parses (net.h syntax), no address is listed twice for one protocol, and no
+ * stream address with a fixed port is shared between Handle TCP, HTTP and HTTPS. Problems go
+ * to err as file:line: message, the line of the entry concerned.
  * @return IDR_OK or IDR_ECONFIG.
  */
 int srv_conf_check(const struct conf *c, const char *path, cfg_err_fn err, void *arg) IDR_MUSTCHECK;
+
+/**
+ * Load a configuration file as the daemon does at start-up and on reload, and as `idrd -n`
+ * checks it: conf_load, srv_conf_check, then what the file names on this host (data_dir holds
+ * an initialised registry, `user` exists). Every problem is reported in one pass through err
+ * as file:line: message (line 0: the file as a whole).
+ * @return IDR_OK, IDR_ECONFIG, IDR_ENOMEM or the error reading the file (all reported). On
+ *         failure *c holds nothing to free.
+ */
+int srv_conf_load(struct conf *c, const char *path, cfg_err_fn err, void *arg) IDR_MUSTCHECK;
 
 /**
  * Build the server (see the start-up order above). Takes ownership of *conf (it is zeroed; the

@@ -11,10 +11,12 @@ ok "$IDRD_BIN" -V
 expect_out "idrd "
 ok "$IDRD_BIN" -h
 expect_out "usage: idrd -c FILE"
-expect_exit 2 "$IDRD_BIN"
+# usage errors exit 64 (EX_USAGE), as idr's do
+expect_exit 64 "$IDRD_BIN"
 expect_err "missing -c FILE"
-expect_exit 2 "$IDRD_BIN" --bogus
-expect_exit 2 "$IDRD_BIN" -c x.conf extra
+expect_exit 64 "$IDRD_BIN" --bogus
+expect_exit 64 "$IDRD_BIN" -c
+expect_exit 64 "$IDRD_BIN" -c x.conf extra
 expect_err "unexpected argument"
 
 note "the sample configuration"
@@ -22,13 +24,20 @@ ok "$IDRD_BIN" --sample-config
 cp "$OUT" "$T/sample.conf"
 diff -u "$IDR_SRC/deploy/idrd.conf.sample" "$T/sample.conf" >&2 ||
 	fail "deploy/idrd.conf.sample differs from idrd --sample-config"
+# its data_dir is ./idr-data: -n opens it, so it must hold an initialised registry
+cd "$T"
+expect_exit 1 "$IDRD_BIN" -n -c "$T/sample.conf"
+grep -qE "^$T/sample.conf:[0-9]+: data_dir \./idr-data: data directory is not initialised \(run 'idr init'\)$" "$ERR" ||
+	{ show_output; fail "idrd -n: uninitialised data_dir not reported at its line"; }
+ok "$IDR_BIN" init --data idr-data --node-prefix 88.999
 ok "$IDRD_BIN" -n -c "$T/sample.conf"
 expect_out "configuration OK"
 ok "$IDRD_BIN" --check --config "$IDR_SRC/deploy/idrd.conf.sample"
 expect_out "configuration OK"
+cd - >/dev/null
 
-note "idrd -n on broken files"
-cat >"$T/bad.conf" <<'EOF'
+note "idrd -n on a broken file: every mistake in one pass, each with its line"
+cat >"$T/bad.conf" <<EOF
 # line 1
 workers 999
 log_level loud
@@ -36,28 +45,42 @@ udp_listen 127.0.0.1
 nonsense yes
 tcp_listen example.org:80
 https_listen 127.0.0.1:0
+data_dir $T/nowhere
+tcp_listen 127.0.0.1:70000
+http_listen 127.0.0.1:80
+http_listen 127.0.0.1:80
+user no-such-user-idr
+log_target file
 EOF
 expect_exit 1 "$IDRD_BIN" -n -c "$T/bad.conf"
-expect_err "$T/bad.conf:2: "
-expect_err "$T/bad.conf:3: "
-expect_err "$T/bad.conf:5: "
-expect_err "unknown option \"nonsense\""
-expect_err "https_listen needs tls_cert and tls_key"
-grep -q "configuration OK" "$OUT" && fail "a broken file was called OK"
-# with the table errors fixed, the listener checks speak (file: message)
-printf 'udp_listen 127.0.0.1\ntcp_listen example.org:80\nhttp_listen 127.0.0.1:80\nhttp_listen 127.0.0.1:80\n' >"$T/bad2.conf"
-expect_exit 1 "$IDRD_BIN" -n -c "$T/bad2.conf"
-expect_err "$T/bad2.conf: udp_listen \"127.0.0.1\": missing :port"
-expect_err "$T/bad2.conf: tcp_listen \"example.org:80\": not an IP address"
-expect_err "$T/bad2.conf: http_listen \"127.0.0.1:80\": address already listed"
+cat >"$T/bad.want" <<EOF
+$T/bad.conf:2: workers: 999 is out of range 0..256
+$T/bad.conf:3: log_level: expected one of err|warning|notice|info|debug, got "loud"
+$T/bad.conf:4: udp_listen "127.0.0.1": missing :port
+$T/bad.conf:5: unknown option "nonsense"
+$T/bad.conf:6: tcp_listen "example.org:80": not an IP address (host names are not resolved; use a numeric address, localhost or *)
+$T/bad.conf:7: https_listen needs tls_cert and tls_key
+$T/bad.conf:8: data_dir $T/nowhere: data directory is not initialised (run 'idr init')
+$T/bad.conf:9: tcp_listen "127.0.0.1:70000": port out of range (0-65535)
+$T/bad.conf:11: http_listen "127.0.0.1:80": address already listed (http_listen, line 10)
+$T/bad.conf:12: user no-such-user-idr: no such user
+$T/bad.conf:13: log_target file needs log_file
+EOF
+sort "$ERR" >"$T/bad.got"
+sort "$T/bad.want" | diff -u - "$T/bad.got" >&2 ||
+	fail "idrd -n: not every mistake reported once with its line"
+[ -s "$OUT" ] && fail "a broken file was called OK"
+note "a missing file is reported once"
 expect_exit 1 "$IDRD_BIN" -n -c "$T/missing.conf"
-expect_err "$T/missing.conf"
+assert_eq "$(cat "$ERR")" "$T/missing.conf: No such file or directory" "idrd -n, missing file"
+expect_exit 1 "$IDRD_BIN" -c "$T/missing.conf"
+assert_eq "$(cat "$ERR")" "$T/missing.conf: No such file or directory" "idrd -c, missing file"
 
 note "start-up failures"
 idrd_conf "$T/noinit.conf"
 sed -i "s|^data_dir .*|data_dir $T/nowhere|" "$T/noinit.conf"
 expect_exit 1 "$IDRD_BIN" -c "$T/noinit.conf"
-expect_err "not initialised"
+expect_err "$T/noinit.conf:2: data_dir $T/nowhere: data directory is not initialised"
 node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => {
 	require("fs").writeFileSync(process.argv[1], String(s.address().port)); });
 	setTimeout(() => process.exit(0), 20000);' "$T/busy" &
@@ -73,7 +96,7 @@ stop_pid "$BUSY_PID"
 if [ "$(id -u)" -eq 0 ]; then
 	idrd_conf "$T/user.conf" "user no-such-user-idr"
 	expect_exit 1 "$IDRD_BIN" -c "$T/user.conf"
-	expect_err "no such user"
+	expect_err "$T/user.conf:7: user no-such-user-idr: no such user"
 fi
 
 note "start on port 0 with every protocol"
