@@ -47,8 +47,8 @@ usage(FILE *f)
 	      "                        `configuration OK` or each error as file:line: message\n"
 	      "  -h, --help            this text\n"
 	      "  -V, --version         print the version\n"
-	      "Signals: SIGHUP reloads the configuration, SIGTERM/SIGINT stop the daemon.\n"
-	      "Exit status: 0 done, 1 failed, 64 bad command line.\n",
+	      "Signals: SIGHUP reopens log_file and reloads the configuration, SIGTERM/SIGINT\n"
+	      "stop the daemon. Exit status: 0 done, 1 failed, 64 bad command line.\n",
 	      f);
 }
 

@@ -719,6 +719,12 @@ reload(struct srv *s)
 	size_t n;
 	int rc;
 
+	/* first, and whatever the file holds: logrotate has renamed the log file */
+	rc = log_reopen();
+	if (rc != IDR_OK) {
+		log_warn("reload: log file not reopened: %s; still writing to the old one",
+		         idr_strerror(rc));
+	}
 	log_notice("reload: reading %s", s->conf_path);
 	rc = srv_conf_load(&nc, s->conf_path, reload_err, NULL);
 	if (rc != IDR_OK) {

@@ -11,11 +11,13 @@
  * srv_run starts the workers, writes the port file (one line per listener, written to a
  * temporary file and renamed into place, once the workers serve: after the privilege drop, so
  * its directory must be writable by `user`) and runs the main thread's event base, which owns
- * the signals: SIGHUP reloads the configuration file (reloadable options are applied; changed
- * static options are logged and ignored; a broken file keeps the running configuration and
- * logs every error); SIGTERM/SIGINT stop accepting, let requests in flight finish (at most
- * SRV_GRACE_SECONDS), and end the run. srv_free then releases everything in reverse order and
- * closes the store. Thread-safety: the struct srv belongs to the main thread.
+ * the signals: SIGHUP reopens log_file (for logrotate: the file is created again if missing,
+ * with the daemon's privileges after the drop) and reloads the configuration file
+ * (reloadable options are applied; changed static options are logged and ignored; a broken
+ * file keeps the running configuration and logs every error); SIGTERM/SIGINT stop accepting, let
+ * requests in flight finish (at most SRV_GRACE_SECONDS), and end the run. srv_free then releases
+ * everything in reverse order and closes the store. Thread-safety: the struct srv belongs to the
+ * main thread.
  */
 #ifndef IDR_RESOLVER_DAEMON_SRV_H
 #define IDR_RESOLVER_DAEMON_SRV_H

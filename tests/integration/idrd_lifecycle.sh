@@ -2,7 +2,7 @@
 # idrd_lifecycle.sh - the daemon's life: options, `idrd -n` on good and bad files, the sample
 # configuration, start on port 0 for every protocol with the port file, answers over UDP, TCP
 # and HTTP compared, keep-alive, SIGHUP with a changed and with a broken file, start-up
-# failures, SIGTERM with a clean exit and a clean log.
+# failures, SIGTERM with a clean exit and a clean log, SIGHUP reopening log_file for logrotate.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/idrd_lib.bash"
 
@@ -215,6 +215,31 @@ while kill -0 "$IDRD_PID" 2>/dev/null && [ "$n" -gt 0 ]; do sleep 0.1; n=$((n - 
 kill -0 "$IDRD_PID" 2>/dev/null && fail "idrd did not stop within 3 s of SIGINT with idle connections"
 stop_idrd "$T/idrd2.log"
 wait
+
+note "SIGHUP reopens log_file: rotation by deploy/idrd.logrotate (or by hand without logrotate)"
+mkdir "$T/logs"
+LOG=$T/logs/idrd.log
+idrd_conf "$T/logf.conf" "log_target file" "log_file $LOG" "pid_file $T/logs/idrd.pid"
+start_idrd "$T/logf.conf" "$T/idrd4.log"
+log_wait "$LOG" "idrd started"
+if command -v logrotate >/dev/null 2>&1; then
+	sed -e "s|/var/log/idr/idrd.log|$LOG|" -e "s|/run/idr/idrd.pid|$T/logs/idrd.pid|g" \
+		-e "s|idr idr\$|$(id -un) $(id -gn)|" "$IDR_SRC/deploy/idrd.logrotate" >"$T/logrotate.conf"
+	ok logrotate -f -s "$T/logrotate.state" "$T/logrotate.conf"
+else
+	note "(logrotate is not installed: renaming and signalling by hand)"
+	mv "$LOG" "$LOG.1"
+	kill -HUP "$(cat "$T/logs/idrd.pid")"
+fi
+log_wait "$LOG" "reload: configuration applied"
+grep -qF "idrd started" "$LOG.1" || fail "the rotated log lost its lines"
+grep -qF "reload:" "$LOG.1" && fail "idrd went on writing to the rotated log file"
+hdl udp "$(port_of udp)" 88.118.8/P-000001
+stop_idrd "$T/idrd4.log"
+log_wait "$LOG" "idrd stopped"
+if grep -E ' (emerg|alert|crit|err): ' "$LOG" >&2; then
+	fail "error lines in $LOG"
+fi
 
 if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
 	note "started as root: bind, then run as user nobody"
