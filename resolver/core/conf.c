@@ -22,7 +22,9 @@ static const struct cfg_opt table[] = {
             "worker threads, each with its own event loop and sockets (0 = one per core)"),
         OPT(user, CFG_STRING, 0, 0, NULL, NULL, false,
             "when started as root: bind, then drop privileges to this user"),
-        OPT(pid_file, CFG_STRING, 0, 0, NULL, NULL, false, "write the process id to this file"),
+        OPT(pid_file, CFG_STRING, 0, 0, NULL, NULL, false,
+            "write the process id to this file, removed at exit (written after the privilege "
+            "drop: its directory must be writable by `user`, e.g. /run/idr)"),
         OPT(log_target, CFG_ENUM, 0, 0, "stderr", "stderr|syslog|file", false,
             "where log messages go"),
         OPT(log_file, CFG_STRING, 0, 0, NULL, NULL, false,

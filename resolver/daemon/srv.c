@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -207,10 +208,61 @@ registry_problem(const struct conf *c, int rc, char *msg, size_t cap)
 	}
 }
 
+/* May uid (with only its primary group gid, as after drop_privileges) add files to dir st? */
+static bool
+dir_writable_by(const struct stat *st, uid_t uid, gid_t gid)
+{
+	mode_t need = st->st_uid == uid   ? S_IWUSR | S_IXUSR
+	              : st->st_gid == gid ? S_IWGRP | S_IXGRP
+	                                  : S_IWOTH | S_IXOTH;
+
+	return uid == 0 || (st->st_mode & need) == need;
+}
+
+/*
+ * The pid file is written and removed after the privilege drop: its directory must exist and
+ * be writable by the user idrd will run as (`user` when started as root, else the caller).
+ */
+static bool
+pid_dir_ok(const struct conf *c, char *msg, size_t cap)
+{
+	const char *slash = strrchr(c->pid_file, '/');
+	const struct passwd *pw = NULL;
+	char dir[4096] = ".";
+	struct stat st;
+	bool ok;
+	int e;
+
+	if (slash == c->pid_file) {
+		snprintf(dir, sizeof(dir), "/");
+	} else if (slash != NULL) {
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - c->pid_file), c->pid_file);
+	}
+	e = stat(dir, &st) != 0 ? errno : (S_ISDIR(st.st_mode) ? 0 : ENOTDIR);
+	if (e != 0) {
+		snprintf(msg, cap, "pid_file %s: %s: %s", c->pid_file, dir, strerror(e));
+		return false;
+	}
+	if (geteuid() == 0 && c->user != NULL) {
+		pw = getpwnam(c->user);
+		ok = pw == NULL || dir_writable_by(&st, pw->pw_uid, pw->pw_gid); /* NULL: told */
+	} else {
+		ok = access(dir, W_OK | X_OK) == 0;
+	}
+	if (!ok) {
+		snprintf(msg, cap,
+		         "pid_file %s: directory %s is not writable by %s%s (idrd writes and "
+		         "removes the pid file after dropping privileges)",
+		         c->pid_file, dir, pw != NULL ? "user " : "idrd",
+		         pw != NULL ? pw->pw_name : "");
+	}
+	return ok;
+}
+
 /*
  * What the file names on this host: data_dir holds an initialised registry (opened read-only
  * without its lock file, so that a check run as root creates nothing the service user could
- * not open later) and `user` exists.
+ * not open later), `user` exists, and that user may write the pid file.
  */
 static int
 host_check(const struct conf *c, const char *file, cfg_err_fn err, void *arg)
@@ -233,6 +285,10 @@ host_check(const struct conf *c, const char *file, cfg_err_fn err, void *arg)
 			msg[0] = '\0';
 		}
 		err(arg, file, conf_line(c, &c->user), msg);
+		rc = IDR_ECONFIG;
+	}
+	if (c->pid_file != NULL && !pid_dir_ok(c, msg, sizeof(msg))) {
+		err(arg, file, conf_line(c, &c->pid_file), msg);
 		rc = IDR_ECONFIG;
 	}
 	return rc;
@@ -432,7 +488,9 @@ write_pid_file(struct srv *s)
 	int rc = write_atomic(s->boot.pid_file, text, (size_t)n);
 
 	if (rc != IDR_OK) {
-		log_err("pid file %s: %s", s->boot.pid_file, idr_strerror(rc));
+		log_err("pid file %s: %s (idrd writes it after dropping privileges: its directory "
+		        "must be writable by the user idrd runs as)",
+		        s->boot.pid_file, idr_strerror(rc));
 		return rc;
 	}
 	s->pid_written = true;
@@ -811,9 +869,6 @@ privileged_setup(struct srv *s)
 	if (rc == IDR_OK && s->boot.https_listen.n > 0) {
 		rc = tls_ctx_new(&s->tls, s->boot.tls_cert, s->boot.tls_key);
 	}
-	if (rc == IDR_OK && s->boot.pid_file != NULL) {
-		rc = write_pid_file(s);
-	}
 	if (rc == IDR_OK) {
 		rc = drop_privileges(&s->boot);
 	}
@@ -896,6 +951,10 @@ srv_new(struct srv **out, struct conf *conf, const struct srv_opts *o)
 	if (rc == IDR_OK) {
 		rc = privileged_setup(s);
 	}
+	/* as the service user, who can then remove it at exit */
+	if (rc == IDR_OK && s->boot.pid_file != NULL) {
+		rc = write_pid_file(s);
+	}
 	if (rc == IDR_OK) {
 		rc = build(s);
 	}
@@ -952,12 +1011,12 @@ srv_run(struct srv *s)
 static void
 remove_files(struct srv *s)
 {
-	/* after the privilege drop this may not be permitted: then the file simply stays */
+	/* both were written after the privilege drop, so the same user may remove them */
 	if (s->port_written && unlink(s->port_file) != 0) {
-		log_debug("port file %s not removed: %s", s->port_file, strerror(errno));
+		log_warn("port file %s not removed: %s", s->port_file, strerror(errno));
 	}
 	if (s->pid_written && unlink(s->boot.pid_file) != 0) {
-		log_debug("pid file %s not removed: %s", s->boot.pid_file, strerror(errno));
+		log_warn("pid file %s not removed: %s", s->boot.pid_file, strerror(errno));
 	}
 }
 

@@ -2,11 +2,13 @@
  * srv.h - the idrd server: listening sockets, worker threads, signals, reload, shutdown.
  *
  * Start-up order (srv_new): bind every listener (one socket per worker and address, all with
- * SO_REUSEPORT; for port 0 the port the first socket got is used for the others), load the TLS
- * context and write the pid file while still privileged, drop to conf `user` when started as
- * root, then open the registry read-only, and build metrics, caps, the dispatcher and the
- * workers. Each worker thread has its own event base, struct rsv_worker, UDP sockets, Handle
- * TCP listeners and HTTP(S) front ends: nothing on the request path is shared or locked.
+ * SO_REUSEPORT; for port 0 the port the first socket got is used for the others) and load the
+ * TLS context while still privileged, drop to conf `user` when started as root, write the pid
+ * file (as that user, so that it can remove the file at exit: its directory must be writable
+ * by `user`, which srv_conf_load checks), then open the registry read-only, and build
+ * metrics, caps, the dispatcher and the workers. Each worker thread has its own event base, struct
+ * rsv_worker, UDP sockets, Handle TCP listeners and HTTP(S) front ends: nothing on the request path
+ * is shared or locked.
  *
  * srv_run starts the workers, writes the port file (one line per listener, written to a
  * temporary file and renamed into place, once the workers serve: after the privilege drop, so
@@ -50,7 +52,8 @@ int srv_conf_check(const struct conf *c, const char *path, cfg_err_fn err, void 
 /**
  * Load a configuration file as the daemon does at start-up and on reload, and as `idrd -n`
  * checks it: conf_load, srv_conf_check, then what the file names on this host (data_dir holds
- * an initialised registry, `user` exists). Every problem is reported in one pass through err
+ * an initialised registry, `user` exists, the directory of pid_file exists and is writable by
+ * the user idrd will run as). Every problem is reported in one pass through err
  * as file:line: message (line 0: the file as a whole).
  * @return IDR_OK, IDR_ECONFIG, IDR_ENOMEM or the error reading the file (all reported). On
  *         failure *c holds nothing to free.

@@ -2,7 +2,8 @@
 # idrd_lifecycle.sh - the daemon's life: options, `idrd -n` on good and bad files, the sample
 # configuration, start on port 0 for every protocol with the port file, answers over UDP, TCP
 # and HTTP compared, keep-alive, SIGHUP with a changed and with a broken file, start-up
-# failures, SIGTERM with a clean exit and a clean log, SIGHUP reopening log_file for logrotate.
+# failures, SIGTERM with a clean exit and a clean log, SIGHUP reopening log_file for logrotate,
+# privilege drop with the pid file written and removed by the service user.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/idrd_lib.bash"
 
@@ -237,27 +238,41 @@ grep -qF "reload:" "$LOG.1" && fail "idrd went on writing to the rotated log fil
 hdl udp "$(port_of udp)" 88.118.8/P-000001
 stop_idrd "$T/idrd4.log"
 log_wait "$LOG" "idrd stopped"
+[ -e "$T/logs/idrd.pid" ] && fail "the pid file was left behind after SIGTERM"
 if grep -E ' (emerg|alert|crit|err): ' "$LOG" >&2; then
 	fail "error lines in $LOG"
 fi
 
 if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
-	note "started as root: bind, then run as user nobody"
+	note "started as root: bind, then run as user nobody, who writes and removes the pid file"
 	chmod 755 "$T"
 	chown -R nobody "$D"
 	mkdir "$T/run"
 	chown nobody "$T/run"
-	idrd_conf "$T/user.conf" "user nobody" "pid_file $T/idrd.pid"
 	PORTS=$T/run/ports
+	# a pid file in a directory nobody cannot write to is refused before anything starts
+	idrd_conf "$T/user.conf" "user nobody" "pid_file $T/idrd.pid"
+	pid_err="$T/user.conf:8: pid_file $T/idrd.pid: directory $T is not writable by user nobody"
+	expect_exit 1 "$IDRD_BIN" -n -c "$T/user.conf"
+	expect_err "$pid_err"
+	expect_exit 1 "$IDRD_BIN" -c "$T/user.conf" --port-file "$PORTS"
+	expect_err "$pid_err"
+	# a shared sticky directory such as /tmp: only the owner of the file may remove it
+	mkdir -m 1777 "$T/sticky"
+	idrd_conf "$T/user.conf" "user nobody" "pid_file $T/sticky/idrd.pid"
+	ok "$IDRD_BIN" -n -c "$T/user.conf"
 	start_idrd "$T/user.conf" "$T/idrd3.log"
 	assert_eq "$(awk '/^Uid:/ { print $2 $3 $4 $5 }' "/proc/$IDRD_PID/status")" \
 		"$(id -u nobody)$(id -u nobody)$(id -u nobody)$(id -u nobody)" "uids after the drop"
 	assert_eq "$(awk '/^Groups:/ { print $2 }' "/proc/$IDRD_PID/status")" "$(id -g nobody)" \
 		"supplementary groups after the drop"
-	assert_eq "$(cat "$T/idrd.pid")" "$IDRD_PID" "pid file"
+	assert_eq "$(cat "$T/sticky/idrd.pid")" "$IDRD_PID" "pid file"
+	assert_eq "$(stat -c %U "$T/sticky/idrd.pid")" nobody "owner of the pid file"
 	hdl udp "$(port_of udp)" 88.118.8/P-000001
 	hdl tcp "$(port_of tcp)" 88.118.8/P-000001
 	stop_idrd "$T/idrd3.log"
 	grep -qF "running as user nobody" "$T/idrd3.log" || fail "no privilege drop logged"
+	[ -e "$T/sticky/idrd.pid" ] && fail "the pid file was left behind after SIGTERM"
+	[ -e "$PORTS" ] && fail "the port file was left behind after SIGTERM"
 fi
 note "ok"

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -423,23 +424,24 @@ test_conf_listener_checks(void **state)
 static void
 test_conf_every_error_with_line(void **state)
 {
-	static const char text[] = "# every option below is wrong\n"       /* 1 */
-	                           "data_dir /nonexistent/idr-test-data\n" /* 2 */
-	                           "workers 999\n"                         /* 3 */
-	                           "log_level loud\n"                      /* 4 */
-	                           "udp_listen 127.0.0.1\n"                /* 5 */
-	                           "tcp_listen 127.0.0.1:70000\n"          /* 6 */
-	                           "http_listen 127.0.0.1:8080\n"          /* 7 */
-	                           "http_listen 127.0.0.1:8080\n"          /* 8 */
-	                           "nonsense yes\n"                        /* 9 */
-	                           "user no-such-user-idr\n"               /* 10 */
-	                           "https_listen 127.0.0.1:0\n"            /* 11 */
-	                           "\n"                                    /* 12 */
-	                           "log_target file\n"                     /* 13 */
-	                           "max_request_size 100\n"                /* 14 */
-	                           "tcp_listen example.org:80\n"           /* 15 */
-	                           "site_primary maybe\n"                  /* 16 */
-	                           "workers 2\n";                          /* 17 */
+	static const char text[] = "# every option below is wrong\n"            /* 1 */
+	                           "data_dir /nonexistent/idr-test-data\n"      /* 2 */
+	                           "workers 999\n"                              /* 3 */
+	                           "log_level loud\n"                           /* 4 */
+	                           "udp_listen 127.0.0.1\n"                     /* 5 */
+	                           "tcp_listen 127.0.0.1:70000\n"               /* 6 */
+	                           "http_listen 127.0.0.1:8080\n"               /* 7 */
+	                           "http_listen 127.0.0.1:8080\n"               /* 8 */
+	                           "nonsense yes\n"                             /* 9 */
+	                           "user no-such-user-idr\n"                    /* 10 */
+	                           "https_listen 127.0.0.1:0\n"                 /* 11 */
+	                           "\n"                                         /* 12 */
+	                           "log_target file\n"                          /* 13 */
+	                           "max_request_size 100\n"                     /* 14 */
+	                           "tcp_listen example.org:80\n"                /* 15 */
+	                           "site_primary maybe\n"                       /* 16 */
+	                           "workers 2\n"                                /* 17 */
+	                           "pid_file /nonexistent/idr-test/idrd.pid\n"; /* 18 */
 	static const struct {
 		unsigned line;
 		const char *msg;
@@ -458,6 +460,8 @@ test_conf_every_error_with_line(void **state)
 	        {15, "tcp_listen \"example.org:80\": not an IP"},
 	        {16, "site_primary: expected yes or no"},
 	        {17, "workers: given more than once"},
+	        {18,
+	         "pid_file /nonexistent/idr-test/idrd.pid: /nonexistent/idr-test: No such file"},
 	};
 	struct conf c;
 	struct errs e;
@@ -507,6 +511,46 @@ test_conf_data_dir(void **state)
 	assert_int_equal(stat("restored/lock.mdb", &st), -1);
 }
 
+/* The pid file is written and removed by the user idrd runs as: its directory must allow it. */
+static void
+test_conf_pid_file(void **state)
+{
+	struct conf c;
+	struct errs e;
+
+	(void)state;
+	assert_int_equal(load_text("pid_file idrd.pid\n", &c, &e), IDR_OK);
+	conf_free(&c);
+	assert_int_equal(load_text("pid_file idr-data/data.mdb/idrd.pid\n", &c, &e), IDR_ECONFIG);
+	assert_true(has_msg(&e, "pid_file idr-data/data.mdb/idrd.pid: idr-data/data.mdb: Not a "
+	                        "directory"));
+	assert_int_equal(mkdir("private", 0755), 0);
+	assert_int_equal(mkdir("shared", 0700), 0);
+	assert_int_equal(chmod("shared", 01777), 0);
+	if (geteuid() != 0) {
+		/* not root: idrd runs as the caller, who may not write to a read-only directory */
+		assert_int_equal(chmod("private", 0555), 0);
+		assert_int_equal(load_text("\npid_file private/idrd.pid\n", &c, &e), IDR_ECONFIG);
+		assert_int_equal(e.line[0], 2);
+		assert_true(has_msg(&e, "directory private is not writable by idrd"));
+		assert_int_equal(chmod("private", 0755), 0);
+		return;
+	}
+	if (getpwnam("nobody") == NULL) {
+		skip();
+	}
+	/* root with user: the directory must suit that user, root's own rights do not count */
+	assert_int_equal(load_text("user nobody\npid_file private/idrd.pid\n", &c, &e),
+	                 IDR_ECONFIG);
+	assert_int_equal(e.n, 1);
+	assert_int_equal(e.line[0], 2);
+	assert_string_equal(e.msg[0], "pid_file private/idrd.pid: directory private is not "
+	                              "writable by user nobody (idrd writes and removes the pid "
+	                              "file after dropping privileges)");
+	assert_int_equal(load_text("user nobody\npid_file shared/idrd.pid\n", &c, &e), IDR_OK);
+	conf_free(&c);
+}
+
 /* A file that cannot be read is one error, reported once. */
 static void
 test_conf_missing_file(void **state)
@@ -532,6 +576,7 @@ main(void)
 	        cmocka_unit_test(test_conf_listener_checks),
 	        cmocka_unit_test(test_conf_every_error_with_line),
 	        cmocka_unit_test(test_conf_data_dir),
+	        cmocka_unit_test(test_conf_pid_file),
 	        cmocka_unit_test(test_conf_missing_file),
 	};
 
