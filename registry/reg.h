@@ -66,7 +66,10 @@ int reg_open(struct reg **out, const struct reg_opts *o) IDR_MUSTCHECK;
  * "88.118": records the schema version and node prefix in `meta`, hosts the node prefix
  * (state 1) and writes the first journal entries. Opening an already initialised directory
  * with the same node prefix is an idempotent success; a different prefix is
- * IDR_EPFX_DIFFNODE. On success *out is the open registry.
+ * IDR_EPFX_DIFFNODE. With o->map_size set, the map size becomes that (never less than the
+ * data): LMDB records a new map size only when a write commits, so it is also written to
+ * `meta` — this is how a full map is grown for every later opener. On success *out is the
+ * open registry.
  */
 int reg_init(struct reg **out, const struct reg_opts *o, const char *node_prefix,
              const char *owner) IDR_MUSTCHECK;
@@ -120,6 +123,14 @@ int reg_write_commit(struct reg_wtxn *w) IDR_MUSTCHECK;
 
 /** Abort and free (accepts NULL). */
 void reg_write_abort(struct reg_wtxn *w);
+
+/**
+ * Describe the error of a write (a write call or its commit) for the operator: idr_strerror,
+ * except that running out of space (IDR_ENOSPC: the map is full, or the disk) and I/O errors
+ * (IDR_EIO: the disk may be full or failing) also say what to do. The store logs which one
+ * it was. @return a static string.
+ */
+const char *reg_write_strerror(int rc);
 
 /** Number of changes (journal entries) made in this transaction so far. */
 size_t reg_write_changes(const struct reg_wtxn *w);
