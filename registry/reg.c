@@ -342,6 +342,7 @@ open_store(const struct reg_opts *o, bool create, struct store **out)
 	}
 	so.max_readers = o->max_readers;
 	so.read_only = o->read_only && !create;
+	so.no_lock = so.read_only && o->no_lock;
 	so.create = create;
 	so.no_sync = o->no_sync;
 	return store_open(out, &so);
@@ -487,9 +488,23 @@ meta_write(struct reg_wtxn *w, struct slice node_prefix)
 	return reg_wtxn_fail(w, rc);
 }
 
+/* Record the map size asked for: the write also makes LMDB persist it for later openers. */
+static int
+meta_map_size(struct reg_wtxn *w, uint64_t map_size)
+{
+	uint8_t v[8];
+
+	if (map_size == 0) {
+		return IDR_OK;
+	}
+	store_be64(v, map_size);
+	return reg_wtxn_fail(w, store_put(w->txn, STORE_DB_META, SLICE_LIT(REG_META_MAP_SIZE),
+	                                  slice_make(v, 8), 0, NULL));
+}
+
 /* In one write transaction: already initialised (same node?) or initialise now. */
 static int
-init_store(struct reg *r, struct slice node_prefix, struct slice owner)
+init_store(struct reg *r, struct slice node_prefix, struct slice owner, uint64_t map_size)
 {
 	struct reg_wtxn *w;
 	int rc;
@@ -500,9 +515,18 @@ init_store(struct reg *r, struct slice node_prefix, struct slice owner)
 	}
 	rc = meta_check(w->txn, r);
 	if (rc == IDR_OK) {
-		reg_write_abort(w);
-		return slice_caseeq(slice_cstr(r->node_prefix), node_prefix) ? IDR_OK
-		                                                             : IDR_EPFX_DIFFNODE;
+		bool same = slice_caseeq(slice_cstr(r->node_prefix), node_prefix);
+
+		if (!same || map_size == 0) {
+			reg_write_abort(w);
+			return same ? IDR_OK : IDR_EPFX_DIFFNODE;
+		}
+		rc = meta_map_size(w, map_size);
+		if (rc != IDR_OK) {
+			reg_write_abort(w);
+			return rc;
+		}
+		return reg_write_commit(w);
 	}
 	if (rc != IDR_ENOTINIT) {
 		reg_write_abort(w);
@@ -511,6 +535,9 @@ init_store(struct reg *r, struct slice node_prefix, struct slice owner)
 	rc = slice_to_cstr(node_prefix, r->node_prefix, sizeof(r->node_prefix));
 	if (rc == IDR_OK) {
 		rc = meta_write(w, node_prefix);
+	}
+	if (rc == IDR_OK) {
+		rc = meta_map_size(w, map_size);
 	}
 	if (rc == IDR_OK) {
 		rc = reg_prefix_host_node(w, node_prefix, owner);
@@ -554,7 +581,7 @@ reg_init(struct reg **out, const struct reg_opts *o, const char *node_prefix, co
 		store_close(s);
 		return rc;
 	}
-	rc = init_store(r, pfx, own);
+	rc = init_store(r, pfx, own, o->memory ? 0 : o->map_size);
 	if (rc != IDR_OK) {
 		reg_close(r);
 		return rc;
@@ -737,6 +764,23 @@ reg_write_abort(struct reg_wtxn *w)
 {
 	if (w != NULL) {
 		wtxn_free(w);
+	}
+}
+
+const char *
+reg_write_strerror(int rc)
+{
+	switch (rc) {
+	case IDR_ENOSPC:
+		return "no space left: the store reached its map size (grow it with `idr init "
+		       "--node-prefix PREFIX --map-size SIZE`, e.g. twice the map size `idr stats` "
+		       "shows) or the disk is full (make room on the file system of the data "
+		       "directory); the change was not written";
+	case IDR_EIO:
+		return "input/output error: the disk may be full or failing (check free space with "
+		       "df and the kernel log); the change was not written";
+	default:
+		return idr_strerror(rc);
 	}
 }
 

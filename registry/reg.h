@@ -45,6 +45,8 @@ struct reg_opts {
 	const char *data_dir; /* directory holding the LMDB environment; ignored if memory */
 	bool memory;          /* in-memory backend (tests) */
 	bool read_only;       /* open without write access (e.g. a resolver) */
+	bool no_lock;         /* with read_only: use no lock file and create nothing (checks such
+	                         as `idrd -n`; unsafe beside a writer for anything but a look) */
 	bool no_sync;         /* skip fsync per commit; reg_sync() makes everything durable */
 	uint64_t map_size;    /* 0 = the size recorded in the store (REG_DEFAULT_MAPSIZE when
 	                         creating one); larger values grow it */
@@ -65,7 +67,10 @@ int reg_open(struct reg **out, const struct reg_opts *o) IDR_MUSTCHECK;
  * "88.118": records the schema version and node prefix in `meta`, hosts the node prefix
  * (state 1) and writes the first journal entries. Opening an already initialised directory
  * with the same node prefix is an idempotent success; a different prefix is
- * IDR_EPFX_DIFFNODE. On success *out is the open registry.
+ * IDR_EPFX_DIFFNODE. With o->map_size set, the map size becomes that (never less than the
+ * data): LMDB records a new map size only when a write commits, so it is also written to
+ * `meta` — this is how a full map is grown for every later opener. On success *out is the
+ * open registry.
  */
 int reg_init(struct reg **out, const struct reg_opts *o, const char *node_prefix,
              const char *owner) IDR_MUSTCHECK;
@@ -140,6 +145,14 @@ int reg_write_status(const struct reg_wtxn *w);
 
 /** True if the registry was opened without write access. */
 bool reg_read_only(const struct reg *r);
+
+/**
+ * Describe the error of a write (a write call or its commit) for the operator: idr_strerror,
+ * except that running out of space (IDR_ENOSPC: the map is full, or the disk) and I/O errors
+ * (IDR_EIO: the disk may be full or failing) also say what to do. The store logs which one
+ * it was. @return a static string.
+ */
+const char *reg_write_strerror(int rc);
 
 /** Number of changes (journal entries) made in this transaction so far. */
 size_t reg_write_changes(const struct reg_wtxn *w);

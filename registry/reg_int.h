@@ -34,6 +34,7 @@
 #define REG_META_SCHEMA      "schema"      /* u32 REG_SCHEMA_VERSION */
 #define REG_META_NODE_PREFIX "node_prefix" /* the node prefix as spelled at init */
 #define REG_META_CREATED     "created"     /* u64 unix seconds */
+#define REG_META_MAP_SIZE    "map_size"    /* u64: the map size last given to reg_init */
 
 /* stats key: folded prefix | 0x00 | kind */
 #define REG_STAT_KEY_MAX (IDENT_HARD_MAX + 2)

@@ -19,6 +19,7 @@ struct parse_ctx {
 	void *dst;
 	cfg_err_fn err;
 	void *arg;
+	unsigned *lines; /* per option: line where it was set (NULL: not asked for) */
 	unsigned nerr;
 	unsigned char *seen; /* per option: set on first occurrence */
 };
@@ -176,6 +177,7 @@ list_clear(struct cfg_list *l)
 	for (i = 0; i < l->n; i++) {
 		free(l->v[i]);
 		l->v[i] = NULL;
+		l->line[i] = 0;
 	}
 	l->n = 0;
 }
@@ -286,6 +288,18 @@ split_line(struct parse_ctx *c, unsigned lineno, char *s, char **name, char **va
 	return 1;
 }
 
+/* Remember where option idx was set and, for a list, where its newest entry came from. */
+static void
+set_line(struct parse_ctx *c, size_t idx, struct cfg_list *list, unsigned lineno)
+{
+	if (list != NULL && list->n > 0) {
+		list->line[list->n - 1] = lineno;
+	}
+	if (c->lines != NULL) {
+		c->lines[idx] = lineno;
+	}
+}
+
 static void
 parse_line(struct parse_ctx *c, unsigned lineno, char *line)
 {
@@ -325,6 +339,7 @@ parse_line(struct parse_ctx *c, unsigned lineno, char *line)
 		}
 		c->seen[idx] = none ? 2 : 1;
 		if (none) {
+			set_line(c, idx, NULL, lineno);
 			return; /* an empty list, e.g. no UDP listener */
 		}
 	} else if (c->seen[idx] != 0) {
@@ -337,14 +352,16 @@ parse_line(struct parse_ctx *c, unsigned lineno, char *line)
 	rc = set_value(o, c->dst, value, msg, sizeof(msg));
 	if (rc != IDR_OK) {
 		report(c, lineno, "%s", msg[0] != '\0' ? msg : idr_strerror(rc));
+		return;
 	}
+	set_line(c, idx, o->type == CFG_LIST ? field(c->dst, o) : NULL, lineno);
 }
 
-int
-cfg_parse_buf(const struct cfg_opt *table, size_t n, const char *name, const char *buf, size_t len,
-              void *dst, cfg_err_fn err, void *arg)
+static int
+parse_buf(const struct cfg_opt *table, size_t n, const char *name, const char *buf, size_t len,
+          void *dst, unsigned *lines, cfg_err_fn err, void *arg)
 {
-	struct parse_ctx c = {table, n, name, dst, err, arg, 0, NULL};
+	struct parse_ctx c = {table, n, name, dst, err, arg, lines, 0, NULL};
 	char line[CFG_LINE_MAX + 1];
 	unsigned lineno = 0;
 	size_t off = 0;
@@ -381,8 +398,15 @@ cfg_parse_buf(const struct cfg_opt *table, size_t n, const char *name, const cha
 }
 
 int
-cfg_parse_file(const struct cfg_opt *table, size_t n, const char *path, void *dst, cfg_err_fn err,
-               void *arg)
+cfg_parse_buf(const struct cfg_opt *table, size_t n, const char *name, const char *buf, size_t len,
+              void *dst, cfg_err_fn err, void *arg)
+{
+	return parse_buf(table, n, name, buf, len, dst, NULL, err, arg);
+}
+
+int
+cfg_parse_file(const struct cfg_opt *table, size_t n, const char *path, void *dst, unsigned *lines,
+               cfg_err_fn err, void *arg)
 {
 	struct stat st;
 	char *buf;
@@ -390,6 +414,9 @@ cfg_parse_file(const struct cfg_opt *table, size_t n, const char *path, void *ds
 	size_t got = 0;
 	int fd, rc;
 
+	if (lines != NULL) {
+		memset(lines, 0, n * sizeof(*lines));
+	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		rc = -errno;
@@ -415,7 +442,7 @@ cfg_parse_file(const struct cfg_opt *table, size_t n, const char *path, void *ds
 		got += (size_t)r;
 	}
 	close(fd);
-	rc = cfg_parse_buf(table, n, path, buf, got, dst, err, arg);
+	rc = parse_buf(table, n, path, buf, got, dst, lines, err, arg);
 	free(buf);
 	return rc;
 }

@@ -32,7 +32,8 @@
 
 #define CFG_LINE_MAX 4096
 #define CFG_FILE_MAX (1u << 20)
-#define CFG_LIST_MAX 64 /* entries in a list option */
+#define CFG_LIST_MAX 64  /* entries in a list option */
+#define CFG_OPTS_MAX 128 /* options in one table (bound of a lines array, see cfg_parse_file) */
 
 enum cfg_type {
 	CFG_BOOL,   /* yes/no, on/off, true/false, 1/0 -> bool */
@@ -46,6 +47,7 @@ enum cfg_type {
 struct cfg_list {
 	size_t n;
 	char *v[CFG_LIST_MAX];
+	unsigned line[CFG_LIST_MAX]; /* line of each entry in the file (0: a default) */
 };
 
 struct cfg_opt {
@@ -70,11 +72,15 @@ int cfg_defaults(const struct cfg_opt *table, size_t n, void *dst);
 
 /**
  * Parse a configuration file into dst (which must already hold defaults, see cfg_defaults).
+ * @param lines  NULL, or n entries: lines[i] becomes the line where table[i] was (last) set in
+ *               the file, 0 where it kept its default; so checks beyond the table can name
+ *               the line of the value they reject (list entries carry their own lines).
  * @return IDR_OK, or IDR_ECONFIG after reporting every error through err (may be NULL);
- *         IDR_ENOENT/IDR_EACCES/... when the file cannot be read; IDR_ENOMEM.
+ *         IDR_ENOENT/IDR_EACCES/... when the file cannot be read (also reported through err);
+ *         IDR_ENOMEM.
  */
 int cfg_parse_file(const struct cfg_opt *table, size_t n, const char *path, void *dst,
-                   cfg_err_fn err, void *arg) IDR_MUSTCHECK;
+                   unsigned *lines, cfg_err_fn err, void *arg) IDR_MUSTCHECK;
 
 /** Same over a buffer; name is used in messages. */
 int cfg_parse_buf(const struct cfg_opt *table, size_t n, const char *name, const char *buf,

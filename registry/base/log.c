@@ -9,13 +9,21 @@
 #include <unistd.h>
 
 #define LOG_LINE_MAX 2048
+#define LOG_PATH_MAX 4096
 
 static struct {
 	enum log_dest dest;
 	int fd;
 	int level;
 	char ident[32];
-} logger = {LOG_DEST_STDERR, STDERR_FILENO, LOG_INFO, "idr"};
+	char path[LOG_PATH_MAX]; /* LOG_DEST_FILE: reopened by log_reopen */
+} logger = {LOG_DEST_STDERR, STDERR_FILENO, LOG_INFO, "idr", ""};
+
+static int
+open_file(const char *path)
+{
+	return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+}
 
 static pthread_mutex_t rl_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -36,10 +44,14 @@ log_open(const char *ident, enum log_dest dest, const char *path, int level)
 		logger.dest = LOG_DEST_SYSLOG;
 		return IDR_OK;
 	case LOG_DEST_FILE:
-		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+		if (path == NULL || strlen(path) >= sizeof(logger.path)) {
+			return IDR_EINVAL;
+		}
+		fd = open_file(path);
 		if (fd < 0) {
 			return -errno;
 		}
+		memcpy(logger.path, path, strlen(path) + 1);
 		logger.fd = fd;
 		logger.dest = LOG_DEST_FILE;
 		return IDR_OK;
@@ -47,6 +59,26 @@ log_open(const char *ident, enum log_dest dest, const char *path, int level)
 	default:
 		return IDR_OK;
 	}
+}
+
+int
+log_reopen(void)
+{
+	int fd, rc = IDR_OK;
+
+	if (logger.dest != LOG_DEST_FILE) {
+		return IDR_OK;
+	}
+	fd = open_file(logger.path);
+	if (fd < 0) {
+		return -errno;
+	}
+	/* replace in place: threads writing meanwhile never see a closed descriptor */
+	if (dup2(fd, logger.fd) < 0 || fcntl(logger.fd, F_SETFD, FD_CLOEXEC) < 0) {
+		rc = -errno;
+	}
+	close(fd);
+	return rc;
 }
 
 void

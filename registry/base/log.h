@@ -23,6 +23,14 @@ enum log_dest { LOG_DEST_STDERR, LOG_DEST_SYSLOG, LOG_DEST_FILE };
  */
 int log_open(const char *ident, enum log_dest dest, const char *path, int level);
 
+/**
+ * Reopen the log file at the path given to log_open (after logrotate renamed it), creating it
+ * if missing; other destinations are left alone. Messages written meanwhile by other threads
+ * go whole to the old or the new file (the descriptor is replaced with dup2).
+ * @return IDR_OK, or a negated errno (logging then stays on the old file).
+ */
+int log_reopen(void);
+
 /** Close a log file or syslog; logging falls back to stderr. */
 void log_close(void);
 

@@ -63,8 +63,9 @@ struct lmdb_store {
 /*
  * The one conversion from LMDB codes. NOTFOUND and KEYEXIST are ordinary outcomes and are not
  * logged; a full map or reader table is an operational problem worth a (rate-limited) warning,
- * as every write fails the same way until it is fixed; anything else is unexpected and logged
- * as an error. LMDB passes errno values through as positive numbers.
+ * as every write fails the same way until it is fixed, and so is a full or failing disk
+ * (rate-limited errors); each says what to do. Anything else is unexpected and logged as an
+ * error. LMDB passes errno values through as positive numbers.
  */
 static int
 lmdb_err(int rc, const char *what)
@@ -80,9 +81,21 @@ lmdb_err(int rc, const char *what)
 		return IDR_EEXIST;
 	case MDB_MAP_FULL:
 		if (log_ratelimit_ok(&full_rl, 5, 60)) {
-			log_warn("store: %s: %s (raise the map size)", what, mdb_strerror(rc));
+			log_warn("store: %s: %s: the map is full; grow it with `idr init "
+			         "--node-prefix "
+			         "PREFIX --map-size SIZE` on the data directory",
+			         what, mdb_strerror(rc));
 		}
 		return IDR_ENOSPC;
+	case ENOSPC:
+	case EIO:
+		/* from write(2) or fsync(2) of the data file; LMDB rolled the transaction back */
+		if (log_ratelimit_ok(&full_rl, 5, 60)) {
+			log_err("store: %s: %s: the disk may be full or failing; make room on the "
+			        "file system of the data directory (df) and check the kernel log",
+			        what, mdb_strerror(rc));
+		}
+		return -rc;
 	case MDB_READERS_FULL:
 		if (log_ratelimit_ok(&full_rl, 5, 60)) {
 			log_warn("store: %s: %s", what, mdb_strerror(rc));
@@ -194,6 +207,7 @@ env_open(struct lmdb_store *ls, const struct store_opts *o)
 	/* a read-only opener is a resolver doing random point lookups: no read-ahead, so only the
 	 * pages it touches enter its working set (not the journal pages beside them) */
 	flags |= o->read_only ? MDB_RDONLY | MDB_NORDAHEAD : 0;
+	flags |= o->read_only && o->no_lock ? MDB_NOLOCK : 0;
 	rc = mdb_env_create(&ls->env);
 	if (rc != MDB_SUCCESS) {
 		ls->env = NULL;

@@ -52,6 +52,7 @@ struct store_opts {
 	uint64_t map_size;    /* LMDB map size in bytes */
 	unsigned max_readers; /* 0 = LMDB default (126) */
 	bool read_only;
+	bool no_lock; /* LMDB with read_only: MDB_NOLOCK, the lock file is neither used nor made */
 	bool create;  /* create the directory and databases if missing */
 	bool no_sync; /* MDB_NOSYNC: commits are not fsynced; store_sync() flushes */
 };

@@ -22,10 +22,13 @@ static const struct cfg_opt table[] = {
             "worker threads, each with its own event loop and sockets (0 = one per core)"),
         OPT(user, CFG_STRING, 0, 0, NULL, NULL, false,
             "when started as root: bind, then drop privileges to this user"),
-        OPT(pid_file, CFG_STRING, 0, 0, NULL, NULL, false, "write the process id to this file"),
+        OPT(pid_file, CFG_STRING, 0, 0, NULL, NULL, false,
+            "write the process id to this file, removed at exit (written after the privilege "
+            "drop: its directory must be writable by `user`, e.g. /run/idr)"),
         OPT(log_target, CFG_ENUM, 0, 0, "stderr", "stderr|syslog|file", false,
             "where log messages go"),
-        OPT(log_file, CFG_STRING, 0, 0, NULL, NULL, false, "log file when log_target is file"),
+        OPT(log_file, CFG_STRING, 0, 0, NULL, NULL, false,
+            "log file when log_target is file (reopened on SIGHUP: deploy/idrd.logrotate)"),
         OPT(log_level, CFG_ENUM, 0, 0, "info", "err|warning|notice|info|debug", true,
             "least important messages logged (debug logs every request)"),
         OPT(udp_listen, CFG_LIST, 0, 0, "127.0.0.1:2641", NULL, false,
@@ -90,13 +93,28 @@ conf_table(size_t *n)
 	return table;
 }
 
+_Static_assert(sizeof(table) / sizeof(table[0]) <= CFG_OPTS_MAX, "raise CFG_OPTS_MAX");
+
+unsigned
+conf_line(const struct conf *c, const void *field)
+{
+	size_t off = (size_t)((const char *)field - (const char *)c);
+
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		if (table[i].offset == off) {
+			return c->lines[i];
+		}
+	}
+	return 0;
+}
+
 static void
 cross_check(struct conf *c, const char *path, cfg_err_fn err, void *arg, int *rc)
 {
 	const char *file = path != NULL ? path : "(defaults)";
 
 	if (c->https_listen.n > 0 && (c->tls_cert == NULL || c->tls_key == NULL)) {
-		err(arg, file, 0, "https_listen needs tls_cert and tls_key");
+		err(arg, file, c->https_listen.line[0], "https_listen needs tls_cert and tls_key");
 		*rc = IDR_ECONFIG;
 	}
 	if (c->udp_listen.n + c->tcp_listen.n + c->http_listen.n + c->https_listen.n == 0) {
@@ -106,11 +124,11 @@ cross_check(struct conf *c, const char *path, cfg_err_fn err, void *arg, int *rc
 		*rc = IDR_ECONFIG;
 	}
 	if (c->data_dir == NULL) {
-		err(arg, file, 0, "data_dir must not be empty");
+		err(arg, file, conf_line(c, &c->data_dir), "data_dir must not be empty");
 		*rc = IDR_ECONFIG;
 	}
 	if (strcmp(c->log_target, "file") == 0 && c->log_file == NULL) {
-		err(arg, file, 0, "log_target file needs log_file");
+		err(arg, file, conf_line(c, &c->log_target), "log_target file needs log_file");
 		*rc = IDR_ECONFIG;
 	}
 }
@@ -135,12 +153,15 @@ conf_load(struct conf *c, const char *path, cfg_err_fn err, void *arg)
 	}
 	rc = cfg_defaults(table, sizeof(table) / sizeof(table[0]), c);
 	if (rc == IDR_OK && path != NULL) {
-		rc = cfg_parse_file(table, sizeof(table) / sizeof(table[0]), path, c, err, arg);
+		rc = cfg_parse_file(table, sizeof(table) / sizeof(table[0]), path, c, c->lines, err,
+		                    arg);
 	}
 	if (rc == IDR_OK || rc == IDR_ECONFIG) {
 		cross_check(c, path, err, arg, &rc);
+	} else if (rc == IDR_ENOMEM) {
+		err(arg, path != NULL ? path : "(defaults)", 0, idr_strerror(rc));
 	}
-	if (rc != IDR_OK) {
+	if (rc != IDR_OK && rc != IDR_ECONFIG) {
 		conf_free(c);
 	}
 	return rc;

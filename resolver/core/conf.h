@@ -61,6 +61,8 @@ struct conf {
 	/* HTTP */
 	bool http_cors;
 	uint64_t list_page_max;
+	/* where each option of conf_table() was set in the file (0: default); see conf_line */
+	unsigned lines[CFG_OPTS_MAX];
 };
 
 /** The option table and its length. */
@@ -68,12 +70,20 @@ const struct cfg_opt *conf_table(size_t *n);
 
 /**
  * Load a configuration: defaults, then the file (NULL: defaults only), then cross-option
- * checks (e.g. https_listen needs tls_cert and tls_key; at least one listener). Each problem
- * goes to err as file:line: message.
- * @return IDR_OK, IDR_ECONFIG (problems reported), IDR_ENOMEM or a file error. On failure
- *         *c holds nothing to free.
+ * checks (e.g. https_listen needs tls_cert and tls_key; at least one listener). Each problem,
+ * also a file that cannot be read, goes to err as file:line: message (line 0: the file).
+ * @return IDR_OK, IDR_ECONFIG (problems reported), IDR_ENOMEM or a file error. After
+ *         IDR_ECONFIG *c holds every valid value (defaults for the rejected ones), so that
+ *         further checks can report their problems in the same pass: free it with conf_free.
+ *         After other errors *c holds nothing to free.
  */
 int conf_load(struct conf *c, const char *path, cfg_err_fn err, void *arg) IDR_MUSTCHECK;
+
+/**
+ * The line of the file where the option stored at field (a member of *c) was set; 0 when it
+ * has its default (or field is not an option).
+ */
+unsigned conf_line(const struct conf *c, const void *field);
 
 /** Release the strings and lists of a loaded configuration (accepts a zeroed struct). */
 void conf_free(struct conf *c);

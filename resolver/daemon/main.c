@@ -15,6 +15,11 @@
 
 #define IDRD_VERSION "0.1.0"
 
+/* exit codes: 0 done, 1 failed (configuration, start-up), 64 bad command line (EX_USAGE, as
+ * idr's CLI_EXIT_USAGE; the daemon cannot include the tool's cli.h) */
+#define IDRD_EXIT_FAIL  1
+#define IDRD_EXIT_USAGE 64
+
 enum { OPT_PORT_FILE = 256, OPT_SAMPLE };
 
 struct opts {
@@ -42,7 +47,8 @@ usage(FILE *f)
 	      "                        `configuration OK` or each error as file:line: message\n"
 	      "  -h, --help            this text\n"
 	      "  -V, --version         print the version\n"
-	      "Signals: SIGHUP reloads the configuration, SIGTERM/SIGINT stop the daemon.\n",
+	      "Signals: SIGHUP reopens log_file and reloads the configuration, SIGTERM/SIGINT\n"
+	      "stop the daemon. Exit status: 0 done, 1 failed, 64 bad command line.\n",
 	      f);
 }
 
@@ -90,18 +96,18 @@ parse_args(int argc, char **argv, struct opts *o)
 			return 0;
 		default:
 			usage(stderr);
-			return 2;
+			return IDRD_EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "idrd: unexpected argument '%s'\n", argv[optind]);
-		return 2;
+		return IDRD_EXIT_USAGE;
 	}
 	if (!o->sample && o->conf == NULL) {
 		fputs("idrd: missing -c FILE (see idrd -h; idrd --sample-config prints a "
 		      "configuration)\n",
 		      stderr);
-		return 2;
+		return IDRD_EXIT_USAGE;
 	}
 	return -1;
 }
@@ -115,23 +121,6 @@ print_err(void *arg, const char *file, unsigned line, const char *msg)
 	} else {
 		fprintf(stderr, "%s: %s\n", file, msg);
 	}
-}
-
-/* Load and check a configuration exactly as the daemon does. */
-static int
-load(const char *path, struct conf *c)
-{
-	int rc = conf_load(c, path, print_err, NULL);
-
-	if (rc != IDR_OK && rc != IDR_ECONFIG) {
-		fprintf(stderr, "%s: %s\n", path, idr_strerror(rc));
-		return rc;
-	}
-	if (rc == IDR_OK && srv_conf_check(c, path, print_err, NULL) != IDR_OK) {
-		conf_free(c);
-		rc = IDR_ECONFIG;
-	}
-	return rc;
 }
 
 static int
@@ -164,12 +153,12 @@ run(const struct opts *o)
 	struct srv *s = NULL;
 	int rc;
 
-	if (load(o->conf, &c) != IDR_OK) {
-		return 1;
+	if (srv_conf_load(&c, o->conf, print_err, NULL) != IDR_OK) {
+		return IDRD_EXIT_FAIL;
 	}
 	if (start_logging(&c, o->debug) != IDR_OK) {
 		conf_free(&c);
-		return 1;
+		return IDRD_EXIT_FAIL;
 	}
 	rc = srv_new(&s, &c, &so);
 	if (rc == IDR_OK) {
@@ -177,7 +166,7 @@ run(const struct opts *o)
 	}
 	srv_free(s);
 	log_close();
-	return rc == IDR_OK ? 0 : 1;
+	return rc == IDR_OK ? 0 : IDRD_EXIT_FAIL;
 }
 
 int
@@ -193,11 +182,13 @@ main(int argc, char **argv)
 		return rc;
 	}
 	if (o.sample) {
-		return conf_write_sample(stdout) == IDR_OK && fflush(stdout) == 0 ? 0 : 1;
+		return conf_write_sample(stdout) == IDR_OK && fflush(stdout) == 0 ? 0
+		                                                                  : IDRD_EXIT_FAIL;
 	}
 	if (o.check) {
-		if (load(o.conf, &c) != IDR_OK) {
-			return 1;
+		/* exactly what the daemon loads at start-up, every problem reported once */
+		if (srv_conf_load(&c, o.conf, print_err, NULL) != IDR_OK) {
+			return IDRD_EXIT_FAIL;
 		}
 		conf_free(&c);
 		puts("configuration OK");

@@ -24,6 +24,7 @@
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -116,9 +117,10 @@ kind_list(const struct conf *c, enum lkind k)
 	return &c->https_listen;
 }
 
-/* Is address a (kind k, entry i) also listed earlier in a kind that would clash with it? */
+/* The entry listed before (kind k, entry i) that address a would clash with: its kind and line. */
 static bool
-clashes(const struct conf *c, enum lkind k, size_t i, const struct addr *a)
+clashes(const struct conf *c, enum lkind k, size_t i, const struct addr *a, enum lkind *with,
+        unsigned *line)
 {
 	for (enum lkind k2 = L_UDP; k2 <= k; k2++) {
 		const struct cfg_list *l = kind_list(c, k2);
@@ -132,9 +134,45 @@ clashes(const struct conf *c, enum lkind k, size_t i, const struct addr *a)
 
 			if (addr_parse(l->v[j], &b, NULL) == IDR_OK && addr_equal(a, &b) &&
 			    (k == k2 || addr_port(a) != 0)) {
+				*with = k2;
+				*line = l->line[j];
 				return true;
 			}
 		}
+	}
+	return false;
+}
+
+/* Check entry i of kind k; on a problem, write the message and the line to report it at. */
+static bool
+listener_ok(const struct conf *c, enum lkind k, size_t i, char *msg, size_t cap, unsigned *line)
+{
+	const struct cfg_list *l = kind_list(c, k);
+	const char *why = NULL;
+	struct addr a;
+	enum lkind with;
+	unsigned wline = 0;
+	int n;
+
+	*line = l->line[i];
+	if (addr_parse(l->v[i], &a, &why) != IDR_OK) {
+		n = snprintf(msg, cap, "%s_listen \"%s\": %s", kind_name[k], l->v[i], why);
+	} else if (clashes(c, k, i, &a, &with, &wline)) {
+		/* a default clashing with the file is reported where the file lists it */
+		*line = *line != 0 ? *line : wline;
+		n = wline > 0 ? snprintf(msg, cap,
+		                         "%s_listen \"%s\": address already listed (%s_listen, "
+		                         "line %u)",
+		                         kind_name[k], l->v[i], kind_name[with], wline)
+		              : snprintf(msg, cap,
+		                         "%s_listen \"%s\": address already listed (%s_listen, "
+		                         "default)",
+		                         kind_name[k], l->v[i], kind_name[with]);
+	} else {
+		return true;
+	}
+	if (n < 0) {
+		msg[0] = '\0';
 	}
 	return false;
 }
@@ -144,25 +182,139 @@ srv_conf_check(const struct conf *c, const char *path, cfg_err_fn err, void *arg
 {
 	const char *file = path != NULL ? path : "(defaults)";
 	char msg[CFG_LINE_MAX];
+	unsigned line;
 	int rc = IDR_OK;
 
 	for (enum lkind k = L_UDP; k < L_KINDS; k++) {
-		const struct cfg_list *l = kind_list(c, k);
-
-		for (size_t i = 0; i < l->n; i++) {
-			struct addr a;
-			const char *why = NULL;
-
-			if (addr_parse(l->v[i], &a, &why) == IDR_OK && !clashes(c, k, i, &a)) {
-				continue;
+		for (size_t i = 0; i < kind_list(c, k)->n; i++) {
+			if (!listener_ok(c, k, i, msg, sizeof(msg), &line)) {
+				err(arg, file, line, msg);
+				rc = IDR_ECONFIG;
 			}
-			if (snprintf(msg, sizeof(msg), "%s_listen \"%s\": %s", kind_name[k],
-			             l->v[i], why != NULL ? why : "address already listed") < 0) {
-				msg[0] = '\0';
-			}
-			err(arg, file, 0, msg);
-			rc = IDR_ECONFIG;
 		}
+	}
+	return rc;
+}
+
+/* The problem with data_dir as the daemon words it at start-up (and `idrd -n` too). */
+static void
+registry_problem(const struct conf *c, int rc, char *msg, size_t cap)
+{
+	int n;
+
+	if (rc == IDR_EACCES && c->user != NULL && getuid() != 0) {
+		n = snprintf(msg, cap, "data_dir %s: %s (user %s needs to read and write it)",
+		             c->data_dir, idr_strerror(rc), c->user);
+	} else {
+		n = snprintf(msg, cap, "data_dir %s: %s", c->data_dir, idr_strerror(rc));
+	}
+	if (n < 0) {
+		msg[0] = '\0';
+	}
+}
+
+/* May uid (with only its primary group gid, as after drop_privileges) add files to dir st? */
+static bool
+dir_writable_by(const struct stat *st, uid_t uid, gid_t gid)
+{
+	mode_t need = st->st_uid == uid   ? S_IWUSR | S_IXUSR
+	              : st->st_gid == gid ? S_IWGRP | S_IXGRP
+	                                  : S_IWOTH | S_IXOTH;
+
+	return uid == 0 || (st->st_mode & need) == need;
+}
+
+/*
+ * The pid file is written and removed after the privilege drop: its directory must exist and
+ * be writable by the user idrd will run as (`user` when started as root, else the caller).
+ */
+static bool
+pid_dir_ok(const struct conf *c, char *msg, size_t cap)
+{
+	const char *slash = strrchr(c->pid_file, '/');
+	const struct passwd *pw = NULL;
+	char dir[4096] = ".";
+	struct stat st;
+	bool ok;
+	int e;
+
+	if (slash == c->pid_file) {
+		snprintf(dir, sizeof(dir), "/");
+	} else if (slash != NULL) {
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - c->pid_file), c->pid_file);
+	}
+	e = stat(dir, &st) != 0 ? errno : (S_ISDIR(st.st_mode) ? 0 : ENOTDIR);
+	if (e != 0) {
+		snprintf(msg, cap, "pid_file %s: %s: %s", c->pid_file, dir, strerror(e));
+		return false;
+	}
+	if (geteuid() == 0 && c->user != NULL) {
+		pw = getpwnam(c->user);
+		ok = pw == NULL || dir_writable_by(&st, pw->pw_uid, pw->pw_gid); /* NULL: told */
+	} else {
+		ok = access(dir, W_OK | X_OK) == 0;
+	}
+	if (!ok) {
+		snprintf(msg, cap,
+		         "pid_file %s: directory %s is not writable by %s%s (idrd writes and "
+		         "removes the pid file after dropping privileges)",
+		         c->pid_file, dir, pw != NULL ? "user " : "idrd",
+		         pw != NULL ? pw->pw_name : "");
+	}
+	return ok;
+}
+
+/*
+ * What the file names on this host: data_dir holds an initialised registry (opened read-only
+ * without its lock file, so that a check run as root creates nothing the service user could
+ * not open later), `user` exists, and that user may write the pid file.
+ */
+static int
+host_check(const struct conf *c, const char *file, cfg_err_fn err, void *arg)
+{
+	struct reg_opts o = {.data_dir = c->data_dir, .read_only = true, .no_lock = true};
+	char msg[CFG_LINE_MAX];
+	struct reg *r = NULL;
+	int rc = IDR_OK, e;
+
+	if (c->data_dir != NULL && (e = reg_open(&r, &o)) != IDR_OK) {
+		registry_problem(c, e, msg, sizeof(msg));
+		err(arg, file, conf_line(c, &c->data_dir), msg);
+		rc = IDR_ECONFIG;
+	}
+	reg_close(r);
+	errno = 0;
+	if (c->user != NULL && getpwnam(c->user) == NULL) {
+		if (snprintf(msg, sizeof(msg), "user %s: %s", c->user,
+		             errno == 0 ? "no such user" : strerror(errno)) < 0) {
+			msg[0] = '\0';
+		}
+		err(arg, file, conf_line(c, &c->user), msg);
+		rc = IDR_ECONFIG;
+	}
+	if (c->pid_file != NULL && !pid_dir_ok(c, msg, sizeof(msg))) {
+		err(arg, file, conf_line(c, &c->pid_file), msg);
+		rc = IDR_ECONFIG;
+	}
+	return rc;
+}
+
+int
+srv_conf_load(struct conf *c, const char *path, cfg_err_fn err, void *arg)
+{
+	int rc = conf_load(c, path, err, arg);
+
+	if (rc != IDR_OK && rc != IDR_ECONFIG) {
+		return rc; /* the file could not be read: nothing more to check */
+	}
+	if (srv_conf_check(c, path, err, arg) != IDR_OK) {
+		rc = IDR_ECONFIG;
+	}
+	if (host_check(c, path, err, arg) != IDR_OK) {
+		rc = IDR_ECONFIG;
+	}
+	if (rc != IDR_OK) {
+		conf_free(c);
 	}
 	return rc;
 }
@@ -341,7 +493,9 @@ write_pid_file(struct srv *s)
 	int rc = write_atomic(s->boot.pid_file, text, (size_t)n);
 
 	if (rc != IDR_OK) {
-		log_err("pid file %s: %s", s->boot.pid_file, idr_strerror(rc));
+		log_err("pid file %s: %s (idrd writes it after dropping privileges: its directory "
+		        "must be writable by the user idrd runs as)",
+		        s->boot.pid_file, idr_strerror(rc));
 		return rc;
 	}
 	s->pid_written = true;
@@ -631,12 +785,14 @@ reload(struct srv *s)
 	size_t n;
 	int rc;
 
-	log_notice("reload: reading %s", s->conf_path);
-	rc = conf_load(&nc, s->conf_path, reload_err, NULL);
-	if (rc == IDR_OK && srv_conf_check(&nc, s->conf_path, reload_err, NULL) != IDR_OK) {
-		conf_free(&nc);
-		rc = IDR_ECONFIG;
+	/* first, and whatever the file holds: logrotate has renamed the log file */
+	rc = log_reopen();
+	if (rc != IDR_OK) {
+		log_warn("reload: log file not reopened: %s; still writing to the old one",
+		         idr_strerror(rc));
 	}
+	log_notice("reload: reading %s", s->conf_path);
+	rc = srv_conf_load(&nc, s->conf_path, reload_err, NULL);
 	if (rc != IDR_OK) {
 		log_warn("reload: %s: %s; keeping the running configuration", s->conf_path,
 		         idr_strerror(rc));
@@ -779,9 +935,6 @@ privileged_setup(struct srv *s)
 	if (rc == IDR_OK && s->boot.https_listen.n > 0) {
 		rc = tls_ctx_new(&s->tls, s->boot.tls_cert, s->boot.tls_key);
 	}
-	if (rc == IDR_OK && s->boot.pid_file != NULL) {
-		rc = write_pid_file(s);
-	}
 	if (rc == IDR_OK) {
 		rc = drop_privileges(&s->boot);
 	}
@@ -798,14 +951,12 @@ open_registry(struct srv *s)
 	        .max_readers = (unsigned)s->boot.max_readers,
 	        .max_id_chars = (size_t)s->boot.max_id_chars,
 	};
+	char msg[CFG_LINE_MAX];
 	int rc = reg_open(&s->reg, &o);
 
-	if (rc == IDR_EACCES && s->boot.user != NULL && getuid() != 0) {
-		log_err("data_dir %s: %s (user %s needs to read and write it)", s->boot.data_dir,
-		        idr_strerror(rc), s->boot.user);
-	} else if (rc != IDR_OK) {
-		log_err("data_dir %s: %s%s", s->boot.data_dir, idr_strerror(rc),
-		        rc == IDR_ENOTINIT ? " (create it with `idr init`)" : "");
+	if (rc != IDR_OK) {
+		registry_problem(&s->boot, rc, msg, sizeof(msg));
+		log_err("%s", msg);
 	}
 	return rc;
 }
@@ -875,6 +1026,10 @@ srv_new(struct srv **out, struct conf *conf, const struct srv_opts *o)
 	if (rc == IDR_OK) {
 		rc = privileged_setup(s);
 	}
+	/* as the service user, who can then remove it at exit */
+	if (rc == IDR_OK && s->boot.pid_file != NULL) {
+		rc = write_pid_file(s);
+	}
 	if (rc == IDR_OK) {
 		rc = build(s);
 	}
@@ -936,12 +1091,12 @@ srv_run(struct srv *s)
 static void
 remove_files(struct srv *s)
 {
-	/* after the privilege drop this may not be permitted: then the file simply stays */
+	/* both were written after the privilege drop, so the same user may remove them */
 	if (s->port_written && unlink(s->port_file) != 0) {
-		log_debug("port file %s not removed: %s", s->port_file, strerror(errno));
+		log_warn("port file %s not removed: %s", s->port_file, strerror(errno));
 	}
 	if (s->pid_written && unlink(s->boot.pid_file) != 0) {
-		log_debug("pid file %s not removed: %s", s->boot.pid_file, strerror(errno));
+		log_warn("pid file %s not removed: %s", s->boot.pid_file, strerror(errno));
 	}
 }
 

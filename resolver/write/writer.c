@@ -121,8 +121,7 @@ apply_batch_grow(struct writer *wr, struct writer_job *batch)
 		rc = apply_batch(wr, batch);
 	}
 	if (rc != IDR_OK) {
-		log_err("writer: a batch of writes failed: %s%s", idr_strerror(rc),
-		        rc == IDR_ENOSPC ? " (the map is full: raise map_size)" : "");
+		log_err("writer: a batch of writes failed: %s", reg_write_strerror(rc));
 	}
 }
 

@@ -214,6 +214,46 @@ expect_err "larger --map-size"
 expect_err "run the import again to resume"
 ok idr audit verify --data "$T/small"
 
+# fill_up DIR MAPSIZE: a node in DIR, registered into until a write fails; the failed
+# identifier is 88.118.8/F-$i, its output in $OUT and $ERR.
+pad=$(printf '%0600d' 0)
+fill_up() {
+	ok idr init --data "$1" --node-prefix 88.118 --map-size "$2"
+	ok idr prefix add --data "$1" 88.118.8 --owner x
+	i=0
+	while idr register --data "$1" "88.118.8/F-$i" --kind part "a=$pad" >"$OUT" 2>"$ERR"; do
+		i=$((i + 1))
+		[ "$i" -lt 2000 ] || fail "$1 never filled up"
+	done
+}
+
+note "a full map says how to grow it, and idr init --map-size grows it"
+fill_up "$T/tiny" 1M
+expect_err "idr register: 88.118.8/F-$i: no space left: the store reached its map size (grow it with \`idr init --node-prefix PREFIX --map-size SIZE\`"
+expect_err "or the disk is full (make room on the file system of the data directory)"
+expect_err "the map is full; grow it with \`idr init --node-prefix PREFIX --map-size SIZE\`"
+expect_exit 1 idr prefix add --data "$T/tiny" 88.118.7 --owner "$pad"
+expect_err "idr prefix: 88.118.7: no space left: the store reached its map size"
+ok idr init --data "$T/tiny" --node-prefix 88.118 --map-size 4M
+expect_out "map size now 4.0 MiB"
+ok idr stats --data "$T/tiny"
+expect_out "map size 4.0 MiB"
+ok idr register --data "$T/tiny" "88.118.8/F-$i" --kind part "a=$pad"
+ok idr audit verify --data "$T/tiny"
+
+if mkdir "$T/fs" && mount -t tmpfs -o size=256k tmpfs "$T/fs" 2>/dev/null; then
+	note "a full disk says so"
+	# unmounted whatever happens, before lib.sh removes $T
+	trap 'rc=$?; umount "$T/fs" || true; (exit $rc); lib_cleanup' EXIT
+	fill_up "$T/fs/d" 64M
+	expect_err "store: commit: No space left on device: the disk may be full or failing; make room on the file system of the data directory"
+	expect_err "idr register: 88.118.8/F-$i: no space left:"
+	umount "$T/fs"
+	trap lib_cleanup EXIT
+else
+	note "(cannot mount a small tmpfs here: the full-disk case is not tested)"
+fi
+
 note "export -> import into a fresh directory -> export: identical"
 ok idr export -o "$T/e1.jsonl"
 head -1 "$T/e1.jsonl" | grep -q '"node":true' || fail "export does not start with the node prefix"

@@ -2,7 +2,8 @@
 # idrd_lifecycle.sh - the daemon's life: options, `idrd -n` on good and bad files, the sample
 # configuration, start on port 0 for every protocol with the port file, answers over UDP, TCP
 # and HTTP compared, keep-alive, SIGHUP with a changed and with a broken file, start-up
-# failures, SIGTERM with a clean exit and a clean log.
+# failures, SIGTERM with a clean exit and a clean log, SIGHUP reopening log_file for logrotate,
+# privilege drop with the pid file written and removed by the service user.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/idrd_lib.bash"
 
@@ -11,10 +12,12 @@ ok "$IDRD_BIN" -V
 expect_out "idrd "
 ok "$IDRD_BIN" -h
 expect_out "usage: idrd -c FILE"
-expect_exit 2 "$IDRD_BIN"
+# usage errors exit 64 (EX_USAGE), as idr's do
+expect_exit 64 "$IDRD_BIN"
 expect_err "missing -c FILE"
-expect_exit 2 "$IDRD_BIN" --bogus
-expect_exit 2 "$IDRD_BIN" -c x.conf extra
+expect_exit 64 "$IDRD_BIN" --bogus
+expect_exit 64 "$IDRD_BIN" -c
+expect_exit 64 "$IDRD_BIN" -c x.conf extra
 expect_err "unexpected argument"
 
 note "the sample configuration"
@@ -22,13 +25,20 @@ ok "$IDRD_BIN" --sample-config
 cp "$OUT" "$T/sample.conf"
 diff -u "$IDR_SRC/deploy/idrd.conf.sample" "$T/sample.conf" >&2 ||
 	fail "deploy/idrd.conf.sample differs from idrd --sample-config"
+# its data_dir is ./idr-data: -n opens it, so it must hold an initialised registry
+cd "$T"
+expect_exit 1 "$IDRD_BIN" -n -c "$T/sample.conf"
+grep -qE "^$T/sample.conf:[0-9]+: data_dir \./idr-data: data directory is not initialised \(run 'idr init'\)$" "$ERR" ||
+	{ show_output; fail "idrd -n: uninitialised data_dir not reported at its line"; }
+ok "$IDR_BIN" init --data idr-data --node-prefix 88.999
 ok "$IDRD_BIN" -n -c "$T/sample.conf"
 expect_out "configuration OK"
 ok "$IDRD_BIN" --check --config "$IDR_SRC/deploy/idrd.conf.sample"
 expect_out "configuration OK"
+cd - >/dev/null
 
-note "idrd -n on broken files"
-cat >"$T/bad.conf" <<'EOF'
+note "idrd -n on a broken file: every mistake in one pass, each with its line"
+cat >"$T/bad.conf" <<EOF
 # line 1
 workers 999
 log_level loud
@@ -36,28 +46,42 @@ udp_listen 127.0.0.1
 nonsense yes
 tcp_listen example.org:80
 https_listen 127.0.0.1:0
+data_dir $T/nowhere
+tcp_listen 127.0.0.1:70000
+http_listen 127.0.0.1:80
+http_listen 127.0.0.1:80
+user no-such-user-idr
+log_target file
 EOF
 expect_exit 1 "$IDRD_BIN" -n -c "$T/bad.conf"
-expect_err "$T/bad.conf:2: "
-expect_err "$T/bad.conf:3: "
-expect_err "$T/bad.conf:5: "
-expect_err "unknown option \"nonsense\""
-expect_err "https_listen needs tls_cert and tls_key"
-grep -q "configuration OK" "$OUT" && fail "a broken file was called OK"
-# with the table errors fixed, the listener checks speak (file: message)
-printf 'udp_listen 127.0.0.1\ntcp_listen example.org:80\nhttp_listen 127.0.0.1:80\nhttp_listen 127.0.0.1:80\n' >"$T/bad2.conf"
-expect_exit 1 "$IDRD_BIN" -n -c "$T/bad2.conf"
-expect_err "$T/bad2.conf: udp_listen \"127.0.0.1\": missing :port"
-expect_err "$T/bad2.conf: tcp_listen \"example.org:80\": not an IP address"
-expect_err "$T/bad2.conf: http_listen \"127.0.0.1:80\": address already listed"
+cat >"$T/bad.want" <<EOF
+$T/bad.conf:2: workers: 999 is out of range 0..256
+$T/bad.conf:3: log_level: expected one of err|warning|notice|info|debug, got "loud"
+$T/bad.conf:4: udp_listen "127.0.0.1": missing :port
+$T/bad.conf:5: unknown option "nonsense"
+$T/bad.conf:6: tcp_listen "example.org:80": not an IP address (host names are not resolved; use a numeric address, localhost or *)
+$T/bad.conf:7: https_listen needs tls_cert and tls_key
+$T/bad.conf:8: data_dir $T/nowhere: data directory is not initialised (run 'idr init')
+$T/bad.conf:9: tcp_listen "127.0.0.1:70000": port out of range (0-65535)
+$T/bad.conf:11: http_listen "127.0.0.1:80": address already listed (http_listen, line 10)
+$T/bad.conf:12: user no-such-user-idr: no such user
+$T/bad.conf:13: log_target file needs log_file
+EOF
+sort "$ERR" >"$T/bad.got"
+sort "$T/bad.want" | diff -u - "$T/bad.got" >&2 ||
+	fail "idrd -n: not every mistake reported once with its line"
+[ -s "$OUT" ] && fail "a broken file was called OK"
+note "a missing file is reported once"
 expect_exit 1 "$IDRD_BIN" -n -c "$T/missing.conf"
-expect_err "$T/missing.conf"
+assert_eq "$(cat "$ERR")" "$T/missing.conf: No such file or directory" "idrd -n, missing file"
+expect_exit 1 "$IDRD_BIN" -c "$T/missing.conf"
+assert_eq "$(cat "$ERR")" "$T/missing.conf: No such file or directory" "idrd -c, missing file"
 
 note "start-up failures"
 idrd_conf "$T/noinit.conf"
 sed -i "s|^data_dir .*|data_dir $T/nowhere|" "$T/noinit.conf"
 expect_exit 1 "$IDRD_BIN" -c "$T/noinit.conf"
-expect_err "not initialised"
+expect_err "$T/noinit.conf:2: data_dir $T/nowhere: data directory is not initialised"
 node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => {
 	require("fs").writeFileSync(process.argv[1], String(s.address().port)); });
 	setTimeout(() => process.exit(0), 20000);' "$T/busy" &
@@ -73,7 +97,7 @@ stop_pid "$BUSY_PID"
 if [ "$(id -u)" -eq 0 ]; then
 	idrd_conf "$T/user.conf" "user no-such-user-idr"
 	expect_exit 1 "$IDRD_BIN" -c "$T/user.conf"
-	expect_err "no such user"
+	expect_err "$T/user.conf:7: user no-such-user-idr: no such user"
 fi
 
 note "start on port 0 with every protocol"
@@ -193,23 +217,62 @@ kill -0 "$IDRD_PID" 2>/dev/null && fail "idrd did not stop within 3 s of SIGINT 
 stop_idrd "$T/idrd2.log"
 wait
 
+note "SIGHUP reopens log_file: rotation by deploy/idrd.logrotate (or by hand without logrotate)"
+mkdir "$T/logs"
+LOG=$T/logs/idrd.log
+idrd_conf "$T/logf.conf" "log_target file" "log_file $LOG" "pid_file $T/logs/idrd.pid"
+start_idrd "$T/logf.conf" "$T/idrd4.log"
+log_wait "$LOG" "idrd started"
+if command -v logrotate >/dev/null 2>&1; then
+	sed -e "s|/var/log/idr/idrd.log|$LOG|" -e "s|/run/idr/idrd.pid|$T/logs/idrd.pid|g" \
+		-e "s|idr idr\$|$(id -un) $(id -gn)|" "$IDR_SRC/deploy/idrd.logrotate" >"$T/logrotate.conf"
+	ok logrotate -f -s "$T/logrotate.state" "$T/logrotate.conf"
+else
+	note "(logrotate is not installed: renaming and signalling by hand)"
+	mv "$LOG" "$LOG.1"
+	kill -HUP "$(cat "$T/logs/idrd.pid")"
+fi
+log_wait "$LOG" "reload: configuration applied"
+grep -qF "idrd started" "$LOG.1" || fail "the rotated log lost its lines"
+grep -qF "reload:" "$LOG.1" && fail "idrd went on writing to the rotated log file"
+hdl udp "$(port_of udp)" 88.118.8/P-000001
+stop_idrd "$T/idrd4.log"
+log_wait "$LOG" "idrd stopped"
+[ -e "$T/logs/idrd.pid" ] && fail "the pid file was left behind after SIGTERM"
+if grep -E ' (emerg|alert|crit|err): ' "$LOG" >&2; then
+	fail "error lines in $LOG"
+fi
+
 if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
-	note "started as root: bind, then run as user nobody"
+	note "started as root: bind, then run as user nobody, who writes and removes the pid file"
 	chmod 755 "$T"
 	chown -R nobody "$D"
 	mkdir "$T/run"
 	chown nobody "$T/run"
-	idrd_conf "$T/user.conf" "user nobody" "pid_file $T/idrd.pid"
 	PORTS=$T/run/ports
+	# a pid file in a directory nobody cannot write to is refused before anything starts
+	idrd_conf "$T/user.conf" "user nobody" "pid_file $T/idrd.pid"
+	pid_err="$T/user.conf:8: pid_file $T/idrd.pid: directory $T is not writable by user nobody"
+	expect_exit 1 "$IDRD_BIN" -n -c "$T/user.conf"
+	expect_err "$pid_err"
+	expect_exit 1 "$IDRD_BIN" -c "$T/user.conf" --port-file "$PORTS"
+	expect_err "$pid_err"
+	# a shared sticky directory such as /tmp: only the owner of the file may remove it
+	mkdir -m 1777 "$T/sticky"
+	idrd_conf "$T/user.conf" "user nobody" "pid_file $T/sticky/idrd.pid"
+	ok "$IDRD_BIN" -n -c "$T/user.conf"
 	start_idrd "$T/user.conf" "$T/idrd3.log"
 	assert_eq "$(awk '/^Uid:/ { print $2 $3 $4 $5 }' "/proc/$IDRD_PID/status")" \
 		"$(id -u nobody)$(id -u nobody)$(id -u nobody)$(id -u nobody)" "uids after the drop"
 	assert_eq "$(awk '/^Groups:/ { print $2 }' "/proc/$IDRD_PID/status")" "$(id -g nobody)" \
 		"supplementary groups after the drop"
-	assert_eq "$(cat "$T/idrd.pid")" "$IDRD_PID" "pid file"
+	assert_eq "$(cat "$T/sticky/idrd.pid")" "$IDRD_PID" "pid file"
+	assert_eq "$(stat -c %U "$T/sticky/idrd.pid")" nobody "owner of the pid file"
 	hdl udp "$(port_of udp)" 88.118.8/P-000001
 	hdl tcp "$(port_of tcp)" 88.118.8/P-000001
 	stop_idrd "$T/idrd3.log"
 	grep -qF "running as user nobody" "$T/idrd3.log" || fail "no privilege drop logged"
+	[ -e "$T/sticky/idrd.pid" ] && fail "the pid file was left behind after SIGTERM"
+	[ -e "$PORTS" ] && fail "the port file was left behind after SIGTERM"
 fi
 note "ok"

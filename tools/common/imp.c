@@ -79,9 +79,11 @@ static const char *
 stop_reason(int rc)
 {
 	if (rc == IDR_ENOSPC) {
-		return "the store reached its map size (run again with a larger --map-size)";
+		return "no space left: the store reached its map size (run again with a larger "
+		       "--map-size) or the disk is full (make room on the file system of the data "
+		       "directory)";
 	}
-	return idr_strerror(rc);
+	return reg_write_strerror(rc);
 }
 
 /* Errors that reject one row; anything else (storage, memory, I/O) stops the import. */

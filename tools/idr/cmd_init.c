@@ -67,6 +67,28 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct init_args *a)
 	return CLI_EXIT_OK;
 }
 
+/* An initialised directory given --map-size: record the new map size (reg_init writes it). */
+static int
+grow(const struct cli_cmd *self, const char *dir, const struct reg_opts *o, const char *node)
+{
+	struct reg_store_info info;
+	struct reg *r;
+	char size[32];
+	int rc = reg_init(&r, o, node, "");
+
+	if (rc == IDR_OK) {
+		rc = reg_store_info(r, &info);
+		reg_close(r);
+	}
+	if (rc != IDR_OK) {
+		cli_errorf(self->name, "%s: %s", dir, reg_write_strerror(rc));
+		return CLI_EXIT_FAIL;
+	}
+	cli_format_size(info.map_size, size, sizeof(size));
+	printf("already initialised: %s (node prefix %s); map size now %s\n", dir, node, size);
+	return CLI_EXIT_OK;
+}
+
 static int
 run(const struct cli_cmd *self, int argc, char **argv)
 {
@@ -87,19 +109,22 @@ run(const struct cli_cmd *self, int argc, char **argv)
 	if (rc == IDR_OK) {
 		bool same = slice_caseeq_cstr(slice_cstr(reg_node_prefix(r)), a.node);
 
-		if (same) {
-			printf("already initialised: %s (node prefix %s)\n", dir,
-			       reg_node_prefix(r));
-		} else {
+		if (!same) {
 			cli_errorf(self->name, "%s: %s (it belongs to node prefix %s)", dir,
 			           idr_strerror(IDR_EPFX_DIFFNODE), reg_node_prefix(r));
+		} else if (a.map_size == 0) {
+			printf("already initialised: %s (node prefix %s)\n", dir,
+			       reg_node_prefix(r));
 		}
 		reg_close(r);
+		if (same && a.map_size != 0) {
+			return grow(self, dir, &o, a.node); /* e.g. after "the map is full" */
+		}
 		return same ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 	}
 	rc = reg_init(&r, &o, a.node, a.owner != NULL ? a.owner : "");
 	if (rc != IDR_OK) {
-		cli_errorf(self->name, "%s: %s", dir, idr_strerror(rc));
+		cli_errorf(self->name, "%s: %s", dir, reg_write_strerror(rc));
 		return CLI_EXIT_FAIL;
 	}
 	printf("initialised %s for node prefix %s\n", dir, reg_node_prefix(r));
@@ -119,9 +144,10 @@ const struct cli_cmd cmd_init = {
         "options:\n"
         "  --node-prefix PREFIX  the node's prefix (required)\n"
         "  --owner NAME          the node operator's name\n"
-        "  --map-size SIZE       LMDB map size for this run (default 16G): the most the\n"
-        "                        store may grow to; the file grows as needed. Later commands\n"
-        "                        use the default unless given --map-size (idr import)\n"
+        "  --map-size SIZE       LMDB map size (default 16G): the most the store may grow\n"
+        "                        to; the file grows as needed. It is recorded in the store\n"
+        "                        for later commands and idrd. On an initialised directory\n"
+        "                        it sets the map size anew: how a full map is grown\n"
         "  --data DIR            data directory (default: $IDR_DATA, then ./idr-data)\n",
         run,
 };

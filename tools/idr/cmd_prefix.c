@@ -88,7 +88,7 @@ do_add(const struct cli_cmd *self, struct prefix_args *a)
 		rc = cli_write_end(w, rc);
 	}
 	if (rc != IDR_OK) {
-		cli_errorf(self->name, "%s: %s", a->args[0], idr_strerror(rc));
+		cli_errorf(self->name, "%s: %s", a->args[0], reg_write_strerror(rc));
 		reg_close(r);
 		return CLI_EXIT_FAIL;
 	}
@@ -123,7 +123,7 @@ do_set_state(const struct cli_cmd *self, struct prefix_args *a)
 		rc = cli_write_end(w, rc);
 	}
 	if (rc != IDR_OK) {
-		cli_errorf(self->name, "%s: %s", a->args[0], idr_strerror(rc));
+		cli_errorf(self->name, "%s: %s", a->args[0], reg_write_strerror(rc));
 		reg_close(r);
 		return CLI_EXIT_FAIL;
 	}

@@ -150,7 +150,7 @@ create(const struct cli_cmd *self, const struct register_args *a, const struct r
 	free(values);
 	if (rc != IDR_OK) {
 		cli_errorf(self->name, "%s: %s", cli_safe(a->args[0], idb, sizeof(idb)),
-		           idr_strerror(rc));
+		           reg_write_strerror(rc));
 		return CLI_EXIT_FAIL;
 	}
 	if (oc == REG_CREATED) {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/cfg.h"
 
@@ -233,6 +234,48 @@ test_cfg_sample_parses_to_defaults(void **state)
 	cfg_free_values(table, NOPT, &d);
 }
 
+/* Where each option and each list entry was set, so later checks can name the line. */
+static void
+test_cfg_lines(void **state)
+{
+	static const char text[] = "# lines\nworkers 3\nlisten 1.2.3.4:1\n\nflag maybe\n"
+	                           "listen 5.6.7.8:2 # second\nname x\nworkers 4\n";
+	char path[] = "/tmp/test_cfg.XXXXXX";
+	unsigned lines[NOPT];
+	struct conf c;
+	struct errs e;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+	assert_int_equal(close(fd), 0);
+	memset(&c, 0, sizeof(c));
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(cfg_defaults(table, NOPT, &c), IDR_OK);
+	assert_int_equal(c.listen.line[0], 0); /* defaults come from no line */
+	memset(lines, 0xff, sizeof(lines));
+	assert_int_equal(cfg_parse_file(table, NOPT, path, &c, lines, collect, &e), IDR_ECONFIG);
+	assert_int_equal(e.n, 2);      /* flag maybe, workers twice */
+	assert_int_equal(lines[0], 0); /* flag: its value was rejected */
+	assert_int_equal(lines[1], 2); /* workers: the first occurrence counts */
+	assert_int_equal(lines[2], 0); /* size: default */
+	assert_int_equal(lines[3], 7); /* name */
+	assert_int_equal(lines[4], 0); /* mode: default */
+	assert_int_equal(lines[5], 6); /* listen: its last entry */
+	assert_int_equal(c.listen.n, 2);
+	assert_int_equal(c.listen.line[0], 3);
+	assert_int_equal(c.listen.line[1], 6);
+	cfg_free_values(table, NOPT, &c);
+	/* a file that cannot be read leaves no stale lines */
+	memset(lines, 0xff, sizeof(lines));
+	assert_int_equal(cfg_defaults(table, NOPT, &c), IDR_OK);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(cfg_parse_file(table, NOPT, path, &c, lines, collect, &e), IDR_ENOENT);
+	assert_int_equal(lines[1], 0);
+	cfg_free_values(table, NOPT, &c);
+}
+
 static void
 test_cfg_diff_static(void **state)
 {
@@ -264,6 +307,7 @@ main(void)
 	        cmocka_unit_test(test_cfg_all_errors_reported),
 	        cmocka_unit_test(test_cfg_limits),
 	        cmocka_unit_test(test_cfg_sample_parses_to_defaults),
+	        cmocka_unit_test(test_cfg_lines),
 	        cmocka_unit_test(test_cfg_diff_static),
 	};
 

@@ -1633,6 +1633,77 @@ test_reg_map_full(void **state)
 	audit_ok(f);
 }
 
+/*
+ * A full map is grown for good by reg_init with a larger map size on the initialised
+ * directory (what `idr init --map-size` does and what the error message tells to run): a
+ * later opener that gives no size gets the new one, and writes succeed again.
+ */
+static void
+test_reg_map_grow(void **state)
+{
+	static char big[3000];
+	struct fx *f = *state;
+	struct value v = val(1, "DATA", big);
+	struct reg_store_info info;
+	struct reg_opts o = fx_opts(f);
+	int rc = IDR_OK, i;
+	char id[32];
+
+	memset(big, 'x', sizeof(big) - 1);
+	add_prefix(f, ENT, PFX_ENABLED);
+	for (i = 0; i < 1000 && rc == IDR_OK; i++) {
+		struct reg_wtxn *w = wbegin(f);
+
+		assert_true(snprintf(id, sizeof(id), ENT "/G-%d", i) < (int)sizeof(id));
+		rc = reg_create(w, slice_cstr(id), REC_KIND_PART, &v, 1, 0, NULL);
+		if (rc == IDR_OK) {
+			rc = reg_write_commit(w); /* the map fills up here or in reg_create */
+		} else {
+			reg_write_abort(w);
+		}
+	}
+	assert_int_equal(rc, IDR_ENOSPC);
+	/* opening with a larger size is not enough: LMDB records it only when a write commits */
+	reg_close(f->r);
+	o.map_size = 4u << 20;
+	assert_int_equal(reg_open(&f->r, &o), IDR_OK);
+	reg_close(f->r);
+	o.map_size = 0;
+	assert_int_equal(reg_open(&f->r, &o), IDR_OK);
+	assert_int_equal(reg_store_info(f->r, &info), IDR_OK);
+	assert_int_equal(info.map_size, 256u << 10);
+	reg_close(f->r);
+	/* reg_init on the initialised directory records it */
+	o.map_size = 4u << 20;
+	assert_int_equal(reg_init(&f->r, &o, NODE, ""), IDR_OK);
+	reg_close(f->r);
+	o.map_size = 0;
+	assert_int_equal(reg_open(&f->r, &o), IDR_OK);
+	assert_int_equal(reg_store_info(f->r, &info), IDR_OK);
+	assert_int_equal(info.map_size, 4u << 20);
+	assert_int_equal(create1(f, id, REC_KIND_PART, &v, 1, NULL), IDR_OK);
+	/* another node prefix is still refused, also with a map size */
+	reg_close(f->r);
+	o.map_size = 8u << 20;
+	assert_int_equal(reg_init(&f->r, &o, "88.119", ""), IDR_EPFX_DIFFNODE);
+	assert_int_equal(reg_open(&f->r, &o), IDR_OK);
+	audit_ok(f);
+}
+
+/* Write errors that leave the operator something to do say what. */
+static void
+test_reg_write_strerror(void **state)
+{
+	const char *s = reg_write_strerror(IDR_ENOSPC);
+
+	(void)state;
+	assert_non_null(strstr(s, "map size"));
+	assert_non_null(strstr(s, "idr init --node-prefix PREFIX --map-size SIZE"));
+	assert_non_null(strstr(s, "disk is full"));
+	assert_non_null(strstr(reg_write_strerror(IDR_EIO), "disk may be full or failing"));
+	assert_string_equal(reg_write_strerror(IDR_ECONFLICT), idr_strerror(IDR_ECONFLICT));
+}
+
 static void
 test_reg_long_identifier(void **state)
 {
@@ -1760,6 +1831,8 @@ main(void)
 	        BOTH(test_reg_read_reset_renew),
 	        BOTH(test_reg_write_identity),
 	        {"test_reg_map_full/lmdb", test_reg_map_full, setup_lmdb_tiny, teardown, NULL},
+	        {"test_reg_map_grow/lmdb", test_reg_map_grow, setup_lmdb_tiny, teardown, NULL},
+	        cmocka_unit_test(test_reg_write_strerror),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
