@@ -10,7 +10,9 @@
  * Requests may be pipelined: each is handed to the dispatcher as it arrives; deferred answers
  * (rsv.h) are written when they complete, so answers may leave in another order than their
  * requests (clients match them by request id). A request without KC ends the stream: nothing
- * more is read, and the connection closes after its answer.
+ * more is read, and the connection closes after its answer. End of input from the client may
+ * be a half-close, so its pending answers are still sent; a reset or a write error closes the
+ * connection and cancels them, and so does the I/O time-out.
  */
 #include "net/conn.h"
 
