@@ -8,8 +8,12 @@
  * reassembly table; all answers of a batch, fragmented per §5 when longer than 492 message
  * bytes, leave in one sendmmsg. The batch buffers are allocated once: the whole-datagram path
  * allocates nothing. Sockets bound to a wildcard address answer from the address the request
- * was sent to (IP_PKTINFO / IPV6_PKTINFO). Drops are counted (metrics_drop): failed triage or
- * parsing as MALFORMED, multi-datagram requests given up as REASM.
+ * was sent to (IP_PKTINFO / IPV6_PKTINFO). An answer is sent only if all its datagrams come to
+ * at most udp_answer_max bytes (a larger one is left to TCP: stock clients ask there when UDP
+ * stays silent) and its source's budget covers them (udp_source_rate, below), which bounds what
+ * spoofed requests can make idrd send to one address. Drops are counted (metrics_drop): failed
+ * triage or parsing as MALFORMED, multi-datagram requests given up as REASM, answers as TOOBIG
+ * or BUDGET (and reported at info level at most once a minute per worker).
  *
  * The reassembly table (udp_reasm_table_*) is independent of sockets and clocks so it can be
  * tested alone: partly received messages keyed by (source address and port, request id),
@@ -160,12 +164,14 @@ uint64_t udp_budget_evictions(const struct udp_budget *b);
 struct udp_worker;
 
 /**
- * Create the UDP front end of a worker thread. Borrows base, w and m (they must outlive it).
- * @param batch  datagrams per recvmmsg/sendmmsg (conf udp_batch, >= 1).
+ * Create the UDP front end of a worker thread. Borrows base, w and budget (they must outlive
+ * it); the limits come from w's configuration snapshot at every batch.
+ * @param budget  the per-source answer budget shared by the workers (NULL: none).
+ * @param batch   datagrams per recvmmsg/sendmmsg (conf udp_batch, >= 1).
  * @return IDR_OK, IDR_EINVAL (batch 0) or IDR_ENOMEM.
  */
 int udp_worker_new(struct udp_worker **out, struct event_base *base, struct rsv_worker *w,
-                   unsigned batch) IDR_MUSTCHECK;
+                   struct udp_budget *budget, unsigned batch) IDR_MUSTCHECK;
 
 /**
  * Serve a bound, non-blocking datagram socket (borrowed: the caller closes it after
