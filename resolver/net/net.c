@@ -145,15 +145,18 @@ net_group_eq(struct net_group a, struct net_group b)
 }
 
 uint64_t
-net_group_hash(struct net_group g, uint64_t seed)
+net_mix64(uint64_t h)
 {
-	uint64_t h = seed ^ (g.bits + g.family);
-
-	/* the murmur3 finaliser: every input bit moves about half the output bits */
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdULL;
 	h ^= h >> 33;
 	h *= 0xc4ceb9fe1a85ec53ULL;
 	h ^= h >> 33;
 	return h;
+}
+
+uint64_t
+net_group_hash(struct net_group g, uint64_t seed)
+{
+	return net_mix64(seed ^ (g.bits + g.family));
 }

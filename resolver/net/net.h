@@ -67,4 +67,7 @@ bool net_group_eq(struct net_group a, struct net_group b);
 /** A hash of g keyed with seed: a random seed keeps clients from picking colliding addresses. */
 uint64_t net_group_hash(struct net_group g, uint64_t seed);
 
+/** The murmur3 64-bit finaliser: every input bit flips about half of the output bits. */
+uint64_t net_mix64(uint64_t h);
+
 #endif /* IDR_RESOLVER_NET_NET_H */
