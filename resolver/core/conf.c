@@ -65,6 +65,18 @@ static const struct cfg_opt table[] = {
             "milliseconds to wait for the rest of a multi-datagram request"),
         OPT(udp_reasm_memory, CFG_SIZE, 65536, 1ULL << 32, "16M", NULL, true,
             "memory per worker for partly received multi-datagram requests, bytes"),
+        OPT(udp_answer_max, CFG_SIZE, 512, 1048576, "4k", NULL, true,
+            "largest answer sent over UDP, bytes of all its datagrams; a larger one is dropped "
+            "and clients ask again over TCP"),
+        OPT(udp_source_rate, CFG_SIZE, 0, 1ULL << 30, "32k", NULL, true,
+            "bytes per second answered over UDP to one source (IPv4 address, IPv6 /64); "
+            "answers over it are dropped (0 = no limit)"),
+        OPT(udp_source_burst, CFG_SIZE, 512, 1ULL << 30, "64k", NULL, true,
+            "bytes one source may be answered over UDP at once before udp_source_rate "
+            "applies (keep it at least udp_answer_max)"),
+        OPT(udp_source_table, CFG_UINT, 64, 1ULL << 26, "65536", NULL, false,
+            "sources whose UDP answers are counted at once, about 32 bytes each (when full, "
+            "the one with the most credit left is forgotten)"),
         OPT(error_rate, CFG_UINT, 0, 1000000, "100", NULL, true,
             "error answers to malformed requests per second per worker (0 = unlimited)"),
         OPT(max_pending, CFG_UINT, 1, 1000000, "4096", NULL, true,

@@ -49,6 +49,10 @@ struct conf {
 	uint64_t udp_batch;
 	uint64_t udp_reasm_timeout_ms;
 	uint64_t udp_reasm_memory;
+	uint64_t udp_answer_max;
+	uint64_t udp_source_rate;
+	uint64_t udp_source_burst;
+	uint64_t udp_source_table;
 	uint64_t error_rate;
 	uint64_t max_pending;
 	uint64_t max_pending_per_conn;

@@ -98,7 +98,7 @@ static const int status_list[] = {200, 201, 204, 206, 301, 302, 304, 400, 401, 4
 
 static const char *const proto_names[METRICS_PROTO_COUNT] = {"udp", "tcp", "http", "https"};
 static const char *const drop_names[METRICS_DROP_COUNT] = {"malformed", "ratelimit", "reasm",
-                                                           "connlimit"};
+                                                           "connlimit", "budget",    "toobig"};
 
 /* finite histogram buckets: upper bound 2^i microseconds; one more slot counts the rest */
 #define LAT_SLOTS (METRICS_LAT_BUCKETS + 1)
@@ -471,7 +471,8 @@ render_drops_conns(struct metrics *m, struct wbuf *w)
 	size_t d, p;
 	unsigned i;
 
-	family(w, "idr_dropped_total", "counter", "Requests dropped without an answer, by reason.");
+	family(w, "idr_dropped_total", "counter",
+	       "Requests dropped without an answer (or UDP answers not sent), by reason.");
 	for (d = 0; d < METRICS_DROP_COUNT; d++) {
 		for (n = 0, i = 0; i < m->nshards; i++) {
 			n += peek(&m->shards[i].drops[d]);

@@ -6,7 +6,8 @@
  * the renderer). Gauges shared by threads (open connections) use atomics.
  * Counted: requests by protocol, opcode and response code; HTTP answers by status class and
  * route; request latency histogram (server time, log2 buckets from 1 us to ~4 s); dropped
- * datagrams by reason; open connections by protocol; store size (passed at render time).
+ * requests and UDP answers by reason; open connections by protocol; store size (passed at render
+ * time).
  */
 #ifndef IDR_RESOLVER_CORE_METRICS_H
 #define IDR_RESOLVER_CORE_METRICS_H
@@ -33,6 +34,8 @@ enum metrics_drop {
 	METRICS_DROP_RATELIMIT,     /* error answer suppressed by error_rate */
 	METRICS_DROP_REASM,         /* reassembly timed out or over memory */
 	METRICS_DROP_CONNLIMIT,     /* connection refused by a cap */
+	METRICS_DROP_BUDGET,        /* UDP answer over its source's budget (udp_source_rate) */
+	METRICS_DROP_TOOBIG,        /* UDP answer larger than udp_answer_max (TCP serves it) */
 	METRICS_DROP_COUNT
 };
 

@@ -198,17 +198,17 @@ add_iface(struct value_site_server *srv, uint8_t type, uint8_t proto, uint16_t p
 }
 
 /* Handle.Net's default interfaces, in its order: (3,TCP) (2,UDP) (3,HTTP), then (3,HTTPS). */
-static void
-fill_server(struct value_site_server *srv, const struct site_ports *p, struct slice pubkey)
+void
+site_ifaces(struct value_site_server *srv, const struct site_ports *p, bool http_hdl)
 {
 	const uint8_t both = VALUE_IFACE_ADMIN | VALUE_IFACE_QUERY;
 
-	srv->id = SITE_SERVER_ID;
-	srv->pubkey = pubkey;
 	add_iface(srv, both, VALUE_PROTO_TCP, p->tcp);
 	add_iface(srv, VALUE_IFACE_QUERY, VALUE_PROTO_UDP, p->udp);
-	add_iface(srv, both, VALUE_PROTO_HTTP, p->http);
-	add_iface(srv, both, VALUE_PROTO_HTTPS, p->https);
+	if (http_hdl) {
+		add_iface(srv, both, VALUE_PROTO_HTTP, p->http);
+		add_iface(srv, both, VALUE_PROTO_HTTPS, p->https);
+	}
 }
 
 static void
@@ -261,7 +261,9 @@ site_build(struct wbuf *out, const struct conf *c, const struct site_ports *port
 		s->nattrs = 1;
 	}
 	s->nservers = 1;
-	fill_server(&s->servers[0], ports, pubkey);
+	s->servers[0].id = SITE_SERVER_ID;
+	s->servers[0].pubkey = pubkey;
+	site_ifaces(&s->servers[0], ports, SITE_HTTP_SERVES_HDL);
 	value_site_encode(out, s);
 	free(s);
 	rc = wbuf_error(out);

@@ -7,7 +7,8 @@
  * the first UDP, TCP, HTTP or HTTPS listener, in that order; a wildcard listener address
  * (0.0.0.0 or ::) is published as it is, with a warning in the log, because no address clients
  * could use is known (set site_address). Interfaces follow the Handle.Net defaults for each
- * bound listener: TCP admin+query, UDP query, HTTP admin+query, HTTPS admin+query. Version 1,
+ * bound listener: TCP admin+query, UDP query, and HTTP and HTTPS admin+query only once those
+ * listeners serve Handle-over-HTTP (SITE_HTTP_SERVES_HDL; not yet). Version 1,
  * protocol 2.11, hash option 2 (whole handle), attribute desc = site_description, primary mask
  * 0x80 when site_primary. The public key is the HS_PUBKEY encoding of server_key (RSA or DSA,
  * see crypto_hs_pubkey_file), empty when no key is configured.
@@ -26,6 +27,17 @@
 #include "core/conf.h"
 
 #define SITE_SERVER_ID 1
+
+struct value_site_server; /* model/value.h */
+
+/*
+ * Whether the HTTP and HTTPS listeners answer Handle-over-HTTP (ref/handle.md §5: a POST of
+ * application/x-hdl-message carrying envelope and message). HS_SITE lists an interface for
+ * them only when they do: a stock client falls back to a published HTTP interface when UDP and
+ * TCP fail, and a listener that answers it with anything else (405) makes the client wait for
+ * its whole time-out (60 s). Not served yet; set this to true when it is.
+ */
+#define SITE_HTTP_SERVES_HDL false
 
 /** Bound ports of the listeners (0 = no such listener). */
 struct site_ports {
@@ -59,6 +71,14 @@ void site_ports_from_conf(const struct conf *c, struct site_ports *out);
  * @return IDR_OK or IDR_ECONFIG (an unparsable site_address or listen address; logged).
  */
 int site_address(const struct conf *c, uint8_t addr[16], bool *wildcard) IDR_MUSTCHECK;
+
+/**
+ * Add the interfaces of this node's server for the bound listeners (a port of 0 adds none), in
+ * Handle.Net's order: TCP admin+query, UDP query, then HTTP and HTTPS admin+query only if
+ * http_hdl says those listeners serve Handle-over-HTTP. site_build passes
+ * SITE_HTTP_SERVES_HDL. srv->ifaces needs room for 4 more.
+ */
+void site_ifaces(struct value_site_server *srv, const struct site_ports *p, bool http_hdl);
 
 /**
  * Append this node's HS_SITE data to out.

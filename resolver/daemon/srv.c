@@ -94,6 +94,7 @@ struct srv {
 	struct rsv *rsv;
 	struct tls_ctx *tls;
 	struct connlim *limits;
+	struct udp_budget *budget; /* per-source UDP answer budget, shared by the workers */
 	struct worker *workers;
 	int rc;
 };
@@ -606,7 +607,7 @@ worker_main(void *arg)
 static int
 worker_front_ends(struct srv *s, struct worker *w)
 {
-	int rc = udp_worker_new(&w->udp, w->base, w->rw, (unsigned)s->boot.udp_batch);
+	int rc = udp_worker_new(&w->udp, w->base, w->rw, s->budget, (unsigned)s->boot.udp_batch);
 
 	for (size_t i = 0; rc == IDR_OK && i < s->nls; i++) {
 		const struct listener *l = &s->ls[i];
@@ -983,6 +984,9 @@ build(struct srv *s)
 		rc = connlim_new(&s->limits, (unsigned)s->boot.max_connections,
 		                 (unsigned)s->boot.max_connections_per_ip);
 	}
+	if (rc == IDR_OK && s->boot.udp_listen.n > 0) {
+		rc = udp_budget_new(&s->budget, (size_t)s->boot.udp_source_table);
+	}
 	if (rc == IDR_OK) {
 		ports = bound_ports(s);
 		rc = rsv_new(&s->rsv, s->reg, &s->boot, &ports, s->metrics);
@@ -1121,6 +1125,7 @@ srv_free(struct srv *s)
 		event_base_free(s->base);
 	}
 	rsv_free(s->rsv);
+	udp_budget_free(s->budget);
 	connlim_free(s->limits);
 	metrics_free(s->metrics);
 	writer_free(s->writer);

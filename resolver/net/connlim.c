@@ -5,24 +5,18 @@
  */
 #include "net/connlim.h"
 
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/crypto.h"
+#include "net/net.h"
 
 #define CONNLIM_INITIAL_CAP 64
 
-/* An address group: IPv4 address, IPv6 /64 or (family 0) everything else. */
-struct group {
-	uint64_t bits;
-	uint8_t family; /* 4, 6 or 0 */
-};
-
 struct slot {
-	struct group key;
+	struct net_group key;
 	uint32_t count; /* 0 = empty slot */
 };
 
@@ -37,69 +31,19 @@ struct connlim {
 	uint64_t seed;
 };
 
-static uint64_t
-load_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++) {
-		v = v << 8 | p[i];
-	}
-	return v;
-}
-
-static struct group
-group_of(const struct sockaddr *sa)
-{
-	struct group g = {0, 0};
-
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
-
-		g.family = 4;
-		g.bits = ntohl(sin->sin_addr.s_addr);
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
-		const uint8_t *b = sin6->sin6_addr.s6_addr;
-
-		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-			g.family = 4;
-			g.bits = (uint64_t)b[12] << 24 | (uint64_t)b[13] << 16 |
-			         (uint64_t)b[14] << 8 | b[15];
-		} else {
-			g.family = 6;
-			g.bits = load_be64(b); /* the /64 network */
-		}
-	}
-	return g;
-}
-
 static size_t
-hash_group(const struct connlim *c, struct group g)
+hash_group(const struct connlim *c, struct net_group g)
 {
-	uint64_t h = c->seed ^ (g.bits + g.family);
-
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return (size_t)h & (c->cap - 1);
-}
-
-static bool
-group_eq(struct group a, struct group b)
-{
-	return a.family == b.family && a.bits == b.bits;
+	return (size_t)net_group_hash(g, c->seed) & (c->cap - 1);
 }
 
 /* Index of g's slot, or of the empty slot where it would go. */
 static size_t
-find(const struct connlim *c, struct group g)
+find(const struct connlim *c, struct net_group g)
 {
 	size_t i = hash_group(c, g);
 
-	while (c->slots[i].count != 0 && !group_eq(c->slots[i].key, g)) {
+	while (c->slots[i].count != 0 && !net_group_eq(c->slots[i].key, g)) {
 		i = (i + 1) & (c->cap - 1);
 	}
 	return i;
@@ -204,7 +148,7 @@ connlim_set(struct connlim *c, unsigned max_total, unsigned max_per_addr)
 bool
 connlim_acquire(struct connlim *c, const struct sockaddr *sa)
 {
-	struct group g = group_of(sa);
+	struct net_group g = net_group_of(sa);
 	bool ok = false;
 	size_t i;
 
@@ -240,7 +184,7 @@ unlock:
 void
 connlim_release(struct connlim *c, const struct sockaddr *sa)
 {
-	struct group g = group_of(sa);
+	struct net_group g = net_group_of(sa);
 	size_t i;
 
 	pthread_mutex_lock(&c->mu);

@@ -100,3 +100,63 @@ net_local_addr(int fd, struct addr *out)
 	}
 	return addr_from(out, (const struct sockaddr *)&ss, len);
 }
+
+static uint64_t
+load_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++) {
+		v = v << 8 | p[i];
+	}
+	return v;
+}
+
+struct net_group
+net_group_of(const struct sockaddr *sa)
+{
+	struct net_group g = {0, 0};
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+
+		g.family = 4;
+		g.bits = ntohl(sin->sin_addr.s_addr);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+		const uint8_t *b = sin6->sin6_addr.s6_addr;
+
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+			g.family = 4;
+			g.bits = (uint64_t)b[12] << 24 | (uint64_t)b[13] << 16 |
+			         (uint64_t)b[14] << 8 | b[15];
+		} else {
+			g.family = 6;
+			g.bits = load_be64(b); /* the /64 network */
+		}
+	}
+	return g;
+}
+
+bool
+net_group_eq(struct net_group a, struct net_group b)
+{
+	return a.family == b.family && a.bits == b.bits;
+}
+
+uint64_t
+net_mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+uint64_t
+net_group_hash(struct net_group g, uint64_t seed)
+{
+	return net_mix64(seed ^ (g.bits + g.family));
+}

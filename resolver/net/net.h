@@ -2,12 +2,15 @@
  * net.h - listening sockets for idrd's front ends, bound to addresses of hdl/addr.h. Sockets
  * are non-blocking and close-on-exec; IPv6 sockets are IPv6-only, so `*` and `[::]` may be
  * used side by side; port 0 asks the kernel for any free port (read it back with
- * net_local_addr). Thread-safe: no shared state.
+ * net_local_addr). Also the client address groups that per-client limits count by (connlim,
+ * the UDP answer budget). Thread-safe: no shared state.
  */
 #ifndef IDR_RESOLVER_NET_NET_H
 #define IDR_RESOLVER_NET_NET_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
 
 #include "base/err.h"
 #include "hdl/addr.h"
@@ -45,5 +48,26 @@ int net_probe_free(const struct addr *a, int type) IDR_MUSTCHECK;
  * @return IDR_OK, IDR_EINVAL or a negated errno.
  */
 int net_local_addr(int fd, struct addr *out) IDR_MUSTCHECK;
+
+/**
+ * A client address group: an IPv4 address (IPv4-mapped IPv6 addresses included) or an IPv6
+ * /64, which one subscriber usually holds whole; family 0 groups every other address.
+ */
+struct net_group {
+	uint64_t bits;  /* the IPv4 address, or the /64 network */
+	uint8_t family; /* 4, 6 or 0 */
+};
+
+/** The group of a client address (AF_INET or AF_INET6; the port does not count). */
+struct net_group net_group_of(const struct sockaddr *sa);
+
+/** True if a and b are the same group. */
+bool net_group_eq(struct net_group a, struct net_group b);
+
+/** A hash of g keyed with seed: a random seed keeps clients from picking colliding addresses. */
+uint64_t net_group_hash(struct net_group g, uint64_t seed);
+
+/** The murmur3 64-bit finaliser: every input bit flips about half of the output bits. */
+uint64_t net_mix64(uint64_t h);
 
 #endif /* IDR_RESOLVER_NET_NET_H */

@@ -11,15 +11,18 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 
 #include "base/log.h"
+#include "hdl/addr.h"
 #include "net/net.h"
 
-#define UDP_MAX_ROUNDS 4 /* full batches read per readiness event before yielding */
+#define UDP_MAX_ROUNDS 4  /* full batches read per readiness event before yielding */
+#define UDP_DROP_LOG_S 60 /* seconds between a worker's reports of answers not sent */
 #define UDP_CTL_SPACE  CMSG_SPACE(sizeof(struct in6_pktinfo))
 #define UDP_MAX_SOCKS  CFG_LIST_MAX
 
@@ -40,6 +43,9 @@ struct udp_worker {
 	struct udp_reasm_table *reasm;
 	uint64_t reasm_dropped; /* table drops already counted in metrics */
 	struct wbuf reply;      /* one answer unit, reused */
+	struct udp_budget *budget;
+	uint64_t over_budget, too_big; /* answers not sent since the last report */
+	uint32_t drop_report;          /* unix seconds of that report */
 
 	/* receive side: batch slots */
 	struct mmsghdr *rxm;
@@ -57,10 +63,13 @@ struct udp_worker {
 	uint8_t *txctl; /* txcap * UDP_CTL_SPACE */
 };
 
-/* Per-batch values read once from the configuration snapshot. */
+/* Per-batch values read once from the configuration snapshot and the clocks. */
 struct batch_ctx {
-	uint32_t now;
+	uint32_t now;    /* unix seconds */
+	uint64_t now_ms; /* CLOCK_MONOTONIC_COARSE */
 	size_t max_msg;
+	size_t answer_max;
+	struct udp_budget_limits lim;
 };
 
 static struct log_ratelimit send_rl;
@@ -87,7 +96,7 @@ alloc_buffers(struct udp_worker *u)
 
 int
 udp_worker_new(struct udp_worker **out, struct event_base *base, struct rsv_worker *w,
-               unsigned batch)
+               struct udp_budget *budget, unsigned batch)
 {
 	const struct conf *c = rsv_worker_conf(w);
 	struct udp_worker *u;
@@ -104,6 +113,7 @@ udp_worker_new(struct udp_worker **out, struct event_base *base, struct rsv_work
 	u->w = w;
 	u->ms = rsv_worker_metrics(w);
 	u->batch = batch;
+	u->budget = budget;
 	wbuf_init_heap(&u->reply, HDL_MAX_UNIT_LEN);
 	if (!alloc_buffers(u) || udp_reasm_table_new(&u->reasm, c->udp_reasm_memory,
 	                                             c->udp_reasm_timeout_ms) != IDR_OK) {
@@ -268,6 +278,69 @@ queue_reply(struct udp_worker *u, struct udp_sock *s, unsigned rx)
 	}
 }
 
+/* The answer in u->reply for receive slot rx is not sent: count it, say so (rate-limited). */
+static void
+answer_dropped(struct udp_worker *u, unsigned rx, enum metrics_drop why, size_t bytes,
+               const struct batch_ctx *b)
+{
+	char peer[ADDR_STRLEN];
+
+	metrics_drop(u->ms, why);
+	if (why == METRICS_DROP_BUDGET) {
+		u->over_budget++;
+	} else {
+		u->too_big++;
+	}
+	if (log_enabled(LOG_DEBUG)) {
+		if (addr_format((const struct sockaddr *)&u->rxaddr[rx], peer, sizeof(peer)) !=
+		    IDR_OK) {
+			snprintf(peer, sizeof(peer), "?");
+		}
+		log_debug("udp: answer of %zu bytes to %s not sent: %s", bytes, peer,
+		          why == METRICS_DROP_BUDGET ? "over the source's budget (udp_source_rate)"
+		                                     : "larger than udp_answer_max");
+	}
+	if (b->now - u->drop_report >= UDP_DROP_LOG_S) {
+		log_info("udp: answers not sent: %llu over their source's budget "
+		         "(udp_source_rate), %llu larger than udp_answer_max (left to TCP); "
+		         "reported at most every %u s",
+		         (unsigned long long)u->over_budget, (unsigned long long)u->too_big,
+		         UDP_DROP_LOG_S);
+		u->over_budget = 0;
+		u->too_big = 0;
+		u->drop_report = b->now;
+	}
+}
+
+/*
+ * Whether the answer in u->reply may go to the sender of receive slot rx: it must fit in
+ * udp_answer_max, and its source's budget must cover it (which is then charged). Both count
+ * the bytes of all its datagrams, envelopes included.
+ */
+static bool
+answer_allowed(struct udp_worker *u, unsigned rx, const struct batch_ctx *b)
+{
+	struct slice unit = wbuf_slice(&u->reply);
+	int n = hdl_udp_fragment_count(unit);
+	size_t bytes;
+
+	if (n < 1) {
+		return false; /* not a unit: queue_reply would send nothing either */
+	}
+	bytes = unit.len + (size_t)(n - 1) * HDL_ENVELOPE_LEN;
+	if (bytes > b->answer_max) {
+		answer_dropped(u, rx, METRICS_DROP_TOOBIG, bytes, b);
+		return false;
+	}
+	if (u->budget != NULL &&
+	    !udp_budget_charge(u->budget, (const struct sockaddr *)&u->rxaddr[rx], bytes, &b->lim,
+	                       b->now_ms)) {
+		answer_dropped(u, rx, METRICS_DROP_BUDGET, bytes, b);
+		return false;
+	}
+	return true;
+}
+
 /* ---- receiving ---- */
 
 static uint64_t
@@ -275,6 +348,7 @@ monotonic_ms(void)
 {
 	struct timespec ts;
 
+	/* read from the vDSO, not a system call */
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
@@ -359,7 +433,8 @@ handle_one(struct udp_worker *u, struct udp_sock *s, unsigned i, const struct ba
 		}
 		return;
 	}
-	if (act != RSV_DROP && wbuf_error(&u->reply) == IDR_OK && wbuf_len(&u->reply) > 0) {
+	if (act != RSV_DROP && wbuf_error(&u->reply) == IDR_OK && wbuf_len(&u->reply) > 0 &&
+	    answer_allowed(u, i, b)) {
 		queue_reply(u, s, i);
 	}
 }
@@ -392,10 +467,14 @@ batch_begin(struct udp_worker *u, struct batch_ctx *b)
 
 	event_base_gettimeofday_cached(u->base, &tv);
 	b->now = (uint32_t)tv.tv_sec;
+	b->now_ms = monotonic_ms();
 	b->max_msg = (size_t)c->max_request_size;
+	b->answer_max = (size_t)c->udp_answer_max;
+	b->lim.rate = c->udp_source_rate;
+	b->lim.burst = c->udp_source_burst;
 	udp_reasm_table_set_limits(u->reasm, (size_t)c->udp_reasm_memory, c->udp_reasm_timeout_ms);
 	if (udp_reasm_table_count(u->reasm) > 0) {
-		udp_reasm_table_expire(u->reasm, monotonic_ms());
+		udp_reasm_table_expire(u->reasm, b->now_ms);
 	}
 	dropped = udp_reasm_table_dropped(u->reasm);
 	for (; u->reasm_dropped < dropped; u->reasm_dropped++) {

@@ -8,8 +8,12 @@
  * reassembly table; all answers of a batch, fragmented per §5 when longer than 492 message
  * bytes, leave in one sendmmsg. The batch buffers are allocated once: the whole-datagram path
  * allocates nothing. Sockets bound to a wildcard address answer from the address the request
- * was sent to (IP_PKTINFO / IPV6_PKTINFO). Drops are counted (metrics_drop): failed triage or
- * parsing as MALFORMED, multi-datagram requests given up as REASM.
+ * was sent to (IP_PKTINFO / IPV6_PKTINFO). An answer is sent only if all its datagrams come to
+ * at most udp_answer_max bytes (a larger one is left to TCP: stock clients ask there when UDP
+ * stays silent) and its source's budget covers them (udp_source_rate, below), which bounds what
+ * spoofed requests can make idrd send to one address. Drops are counted (metrics_drop): failed
+ * triage or parsing as MALFORMED, multi-datagram requests given up as REASM, answers as TOOBIG
+ * or BUDGET (and reported at info level at most once a minute per worker).
  *
  * The reassembly table (udp_reasm_table_*) is independent of sockets and clocks so it can be
  * tested alone: partly received messages keyed by (source address and port, request id),
@@ -22,6 +26,7 @@
 #define IDR_RESOLVER_NET_UDP_H
 
 #include <event2/event.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -90,17 +95,83 @@ size_t udp_reasm_table_memory(const struct udp_reasm_table *t);
 /** Messages given up since creation: expired, evicted for memory, or refused (ELIMIT). */
 uint64_t udp_reasm_table_dropped(const struct udp_reasm_table *t);
 
+/* ---- per-source answer budget ---- */
+
+/*
+ * The bytes answered over UDP to each source, so that idrd cannot be used to flood an address
+ * it receives spoofed requests "from". Sources are net_group address groups (IPv4 address,
+ * IPv6 /64). Each has a token bucket: up to burst bytes of credit, earning rate bytes per
+ * second; an answer goes out only if the credit covers all of its datagrams, and then spends
+ * it. So in any t seconds a source is sent at most burst + rate * t bytes.
+ *
+ * The table is allocated once with a fixed number of entries, in sets of UDP_BUDGET_WAYS: a
+ * source lives in the set its keyed hash picks. A new source in a full set takes the entry with
+ * the most credit (a full bucket forgets nothing), so spoofed sources cannot exhaust memory, and
+ * a flood of them displaces first one another, not the sources that are being limited.
+ *
+ * Thread-safety: one table serves every worker; each set has a spin lock held for a few
+ * instructions (no system call).
+ */
+#define UDP_BUDGET_WAYS 4
+
+struct udp_budget;
+
+/** Bucket parameters, read from the configuration per batch (they may change on reload). */
+struct udp_budget_limits {
+	uint64_t rate;  /* bytes per second; 0 = no budget (every answer passes, nothing counted) */
+	uint64_t burst; /* most credit a source holds, bytes (at most UDP_BUDGET_BURST_MAX) */
+};
+
+#define UDP_BUDGET_BURST_MAX ((uint64_t)1 << 30)
+#define UDP_BUDGET_RATE_MAX  ((uint64_t)1 << 30)
+
+/**
+ * Create an empty table.
+ * @param entries  sources tracked at once; rounded up to a power of two, at least
+ *                 UDP_BUDGET_WAYS (about 32 bytes each).
+ * @return IDR_OK, IDR_EINVAL (0 or too many entries) or IDR_ENOMEM.
+ */
+int udp_budget_new(struct udp_budget **out, size_t entries) IDR_MUSTCHECK;
+
+/** Free the table (NULL is accepted); no thread may be using it. */
+void udp_budget_free(struct udp_budget *b);
+
+/**
+ * Charge an answer to its destination: refill the source's credit for the time since its last
+ * answer, then take bytes from it if it covers them.
+ * @param src     the source of the request (AF_INET or AF_INET6; the port does not count).
+ * @param bytes   all datagrams of the answer (UDP payload, envelopes included).
+ * @param now_ms  the caller's clock, milliseconds (any origin shared by every caller, e.g.
+ *                CLOCK_MONOTONIC_COARSE); a value older than the source's last answer earns
+ *                nothing.
+ * @return true if the answer may be sent (its bytes are charged), false if it is over the
+ *         source's budget (nothing charged). Always true when l->rate is 0.
+ */
+bool udp_budget_charge(struct udp_budget *b, const struct sockaddr *src, size_t bytes,
+                       const struct udp_budget_limits *l, uint64_t now_ms);
+
+/** Entries the table holds (its capacity after rounding). */
+size_t udp_budget_capacity(const struct udp_budget *b);
+
+/** Entries in use now (takes every set's lock: for tests and diagnostics, not per answer). */
+size_t udp_budget_count(struct udp_budget *b);
+
+/** Sources dropped from a full set to make room for a new one, since creation. */
+uint64_t udp_budget_evictions(const struct udp_budget *b);
+
 /* ---- the UDP front end of one worker ---- */
 
 struct udp_worker;
 
 /**
- * Create the UDP front end of a worker thread. Borrows base, w and m (they must outlive it).
- * @param batch  datagrams per recvmmsg/sendmmsg (conf udp_batch, >= 1).
+ * Create the UDP front end of a worker thread. Borrows base, w and budget (they must outlive
+ * it); the limits come from w's configuration snapshot at every batch.
+ * @param budget  the per-source answer budget shared by the workers (NULL: none).
+ * @param batch   datagrams per recvmmsg/sendmmsg (conf udp_batch, >= 1).
  * @return IDR_OK, IDR_EINVAL (batch 0) or IDR_ENOMEM.
  */
 int udp_worker_new(struct udp_worker **out, struct event_base *base, struct rsv_worker *w,
-                   unsigned batch) IDR_MUSTCHECK;
+                   struct udp_budget *budget, unsigned batch) IDR_MUSTCHECK;
 
 /**
  * Serve a bound, non-blocking datagram socket (borrowed: the caller closes it after

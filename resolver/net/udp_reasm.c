@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/crypto.h"
+#include "net/net.h"
 
 #define KEY_LEN          24
 #define BUCKETS_MIN      16
@@ -154,17 +155,6 @@ make_key(uint8_t key[KEY_LEN], const struct sockaddr *src, uint32_t request_id)
 	}
 }
 
-static uint64_t
-mix(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
-}
-
 static struct entry **
 bucket_of(const struct udp_reasm_table *t, const uint8_t key[KEY_LEN])
 {
@@ -174,7 +164,7 @@ bucket_of(const struct udp_reasm_table *t, const uint8_t key[KEY_LEN])
 		uint64_t w;
 
 		memcpy(&w, key + i, 8);
-		h = mix(h ^ w);
+		h = net_mix64(h ^ w);
 	}
 	return &t->buckets[h & (t->nbuckets - 1)];
 }

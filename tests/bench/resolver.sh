@@ -82,10 +82,12 @@ fi
 
 # ---- idrd on core 0 ----
 
+# udp_source_rate 0: the load comes from one address, far above the per-source UDP budget
 cat >"$OUT/idrd.conf" <<EOF
 data_dir $DATA
 workers 1
 log_level notice
+udp_source_rate 0
 udp_listen 127.0.0.1:0
 tcp_listen 127.0.0.1:0
 http_listen 127.0.0.1:0

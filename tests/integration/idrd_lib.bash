@@ -1,7 +1,7 @@
 # idrd_lib.bash - helpers for the integration tests of idrd, sourced after lib.sh (the name does
 # not end in .sh so that ctest does not take it for a test).
 #
-# Provides: make_data (a data directory with test records), idrd_conf (a configuration on
+# Provides: make_data (a data directory with test records), register_wide, idrd_conf (a configuration on
 # 127.0.0.1, port 0 for every protocol), start_idrd / stop_idrd (start and wait for the port
 # file; SIGTERM and check exit status and log), port_of, hdl (the node.js Handle client).
 : "${IDRD_BIN:?IDRD_BIN must point to the idrd binary}"
@@ -24,6 +24,18 @@ make_data() {
 	set -- "$IDR_BIN" register "$BIG" --data "$D" --kind product --url https://example.com/big
 	for i in $(seq 1 24); do
 		set -- "$@" "attr$i=value $i of a record too large for one datagram ($i)"
+	done
+	ok "$@"
+}
+
+# register_wide ID KIND URL COUNT WIDTH: a record with a URL and COUNT attributes aI=vII-<WIDTH
+# digits>, for answers of many datagrams.
+register_wide() {
+	rw_n=$4
+	rw_w=$5
+	set -- "$IDR_BIN" register "$1" --data "$D" --kind "$2" --url "$3"
+	for i in $(seq 1 "$rw_n"); do
+		set -- "$@" "a$i=$(printf "v%02d-%0${rw_w}d" "$i" "$i")"
 	done
 	ok "$@"
 }

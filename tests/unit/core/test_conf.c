@@ -190,6 +190,10 @@ test_conf_defaults(void **state)
 	assert_int_equal(c.udp_batch, 64);
 	assert_int_equal(c.udp_reasm_timeout_ms, 2000);
 	assert_int_equal(c.udp_reasm_memory, 16u << 20);
+	assert_int_equal(c.udp_answer_max, 4096); /* 8 full datagrams */
+	assert_int_equal(c.udp_source_rate, 32 * 1024);
+	assert_int_equal(c.udp_source_burst, 64 * 1024);
+	assert_int_equal(c.udp_source_table, 65536);
 	assert_int_equal(c.map_size, 0); /* the size recorded in the store */
 	/* the defaults pass the listener checks */
 	assert_int_equal(srv_conf_check(&c, NULL, collect, &(struct errs){0}), IDR_OK);

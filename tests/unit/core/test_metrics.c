@@ -191,6 +191,9 @@ test_metrics_drops_conns_store(void **state)
 	metrics_drop(metrics_shard(m, 0), METRICS_DROP_MALFORMED);
 	metrics_drop(metrics_shard(m, 1), METRICS_DROP_MALFORMED);
 	metrics_drop(metrics_shard(m, 1), METRICS_DROP_RATELIMIT);
+	metrics_drop(metrics_shard(m, 0), METRICS_DROP_BUDGET);
+	metrics_drop(metrics_shard(m, 1), METRICS_DROP_BUDGET);
+	metrics_drop(metrics_shard(m, 1), METRICS_DROP_TOOBIG);
 	metrics_drop(metrics_shard(m, 1), METRICS_DROP_COUNT); /* out of range: ignored */
 	metrics_conn(m, METRICS_TCP, 3);
 	metrics_conn(m, METRICS_TCP, -1);
@@ -200,6 +203,8 @@ test_metrics_drops_conns_store(void **state)
 	assert_line(&t, "idr_dropped_total{reason=\"ratelimit\"} 1");
 	assert_line(&t, "idr_dropped_total{reason=\"reasm\"} 0");
 	assert_line(&t, "idr_dropped_total{reason=\"connlimit\"} 0");
+	assert_line(&t, "idr_dropped_total{reason=\"budget\"} 2");
+	assert_line(&t, "idr_dropped_total{reason=\"toobig\"} 1");
 	assert_line(&t, "idr_connections{proto=\"tcp\"} 2");
 	assert_line(&t, "idr_connections{proto=\"https\"} 1");
 	assert_line(&t, "idr_connections{proto=\"udp\"} 0");
@@ -362,8 +367,8 @@ test_metrics_render_parses(void **state)
 		check_line(t.s, line, end);
 		samples += line[0] != '#';
 	}
-	/* 1 + 1 requests, 1 http, 4 x (23 + 1 + 2) histogram, 4 drops, 4 conns, 5 store */
-	assert_int_equal(samples, 2 + 1 + 4 * 26 + 4 + 4 + 5);
+	/* 1 + 1 requests, 1 http, 4 x (23 + 1 + 2) histogram, 6 drops, 4 conns, 5 store */
+	assert_int_equal(samples, 2 + 1 + 4 * 26 + 6 + 4 + 5);
 	/* each family is described once */
 	assert_non_null(strstr(t.s, "# HELP idr_requests_total "));
 	assert_null(strstr(strstr(t.s, "# HELP idr_requests_total ") + 1,

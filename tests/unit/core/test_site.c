@@ -16,10 +16,17 @@
 #include "model/value.h"
 
 /* ref/handle.md §8: ver 1, proto 2.11, serial 1, primary, hash 2, desc=test, server 1 at
- * 127.0.0.1, no key, interfaces (3,TCP,2641) (2,UDP,2641) (3,HTTP,8000) */
+ * 127.0.0.1, no key, interfaces (3,TCP,2641) (2,UDP,2641) (3,HTTP,8000): the site of the
+ * default listeners once they serve Handle-over-HTTP */
 static const char site_vector[] =
         "0001020b0001800200000000000000010000000464657363000000047465737400000001000000010000"
         "000000000000000000007f0000010000000000000003030100000a51020000000a51030200001f40";
+
+/* the same site as published now: no HTTP interface (the HTTP listener answers no Handle
+ * message, and a stock client falling back to it would wait for its whole time-out) */
+static const char site_no_http[] =
+        "0001020b0001800200000000000000010000000464657363000000047465737400000001000000010000"
+        "000000000000000000007f0000010000000000000002030100000a51020000000a51";
 
 /* HS_PUBKEY encodings of tests/data/keys/{rsa1024,dsa1024}.pem, written down from
  * `openssl pkey -text` (which prints each number as Java's BigInteger.toByteArray()). */
@@ -141,6 +148,16 @@ decoded(struct fix *f)
 	return f->site;
 }
 
+/* No interface for the HTTP or HTTPS listeners while they serve no Handle-over-HTTP. */
+static void
+assert_no_http(const struct value_site_server *srv)
+{
+	for (size_t i = 0; i < srv->nifaces; i++) {
+		assert_int_not_equal(srv->ifaces[i].proto, VALUE_PROTO_HTTP);
+		assert_int_not_equal(srv->ifaces[i].proto, VALUE_PROTO_HTTPS);
+	}
+}
+
 static void
 test_site_vector_from_listeners(void **state)
 {
@@ -149,7 +166,45 @@ test_site_vector_from_listeners(void **state)
 	/* the defaults listen on 127.0.0.1:2641 (UDP, TCP) and 127.0.0.1:8000 (HTTP) */
 	load(f, "site_serial 1\nsite_description test\nsite_primary yes\n");
 	assert_int_equal(site_encode(&f->out, &f->c, NULL), IDR_OK);
-	assert_bytes(wbuf_slice(&f->out), site_vector);
+	assert_bytes(wbuf_slice(&f->out), site_no_http);
+	assert_no_http(&decoded(f)->servers[0]);
+}
+
+/* Once the HTTP listeners serve Handle-over-HTTP (SITE_HTTP_SERVES_HDL), the same site gains
+ * the HTTP interface in Handle.Net's order: the §8 vector. */
+static void
+test_site_ifaces_http_hdl(void **state)
+{
+	struct site_ports p = {2641, 2641, 8000, 8443};
+	struct value_site_server *srv;
+	struct fix *f = *state;
+	uint8_t buf[256];
+	struct wbuf w;
+
+	assert_false(SITE_HTTP_SERVES_HDL);
+	load(f, "site_serial 1\nsite_description test\nsite_primary yes\n");
+	assert_int_equal(site_encode(&f->out, &f->c, NULL), IDR_OK);
+	(void)decoded(f);
+	srv = &f->site->servers[0];
+	srv->nifaces = 0;
+	site_ifaces(srv, &p, false);
+	assert_int_equal(srv->nifaces, 2);
+	assert_no_http(srv);
+	srv->nifaces = 0;
+	p.https = 0;
+	site_ifaces(srv, &p, true);
+	wbuf_init(&w, buf, sizeof(buf)); /* f->site borrows f->out */
+	value_site_encode(&w, f->site);
+	assert_int_equal(wbuf_error(&w), IDR_OK);
+	assert_bytes(wbuf_slice(&w), site_vector);
+	/* HTTPS after HTTP, admin+query */
+	srv->nifaces = 0;
+	p.https = 8443;
+	site_ifaces(srv, &p, true);
+	assert_int_equal(srv->nifaces, 4);
+	assert_int_equal(srv->ifaces[3].type, 3);
+	assert_int_equal(srv->ifaces[3].proto, VALUE_PROTO_HTTPS);
+	assert_int_equal(srv->ifaces[3].port, 8443);
 }
 
 static void
@@ -162,7 +217,7 @@ test_site_vector_from_bound_ports(void **state)
 	load(f, "site_description test\nudp_listen 0.0.0.0:0\ntcp_listen 0.0.0.0:0\n"
 	        "http_listen [::]:0\nsite_address 127.0.0.1\n");
 	assert_int_equal(site_encode(&f->out, &f->c, &p), IDR_OK);
-	assert_bytes(wbuf_slice(&f->out), site_vector);
+	assert_bytes(wbuf_slice(&f->out), site_no_http);
 }
 
 static void
@@ -190,14 +245,12 @@ test_site_fields(void **state)
 	assert_memory_equal(s->servers[0].addr,
 	                    "\x20\x01\x0d\xb8\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x07", 16);
 	assert_int_equal(s->servers[0].pubkey.len, 0);
-	/* interfaces only for bound listeners: TCP admin+query, HTTPS admin+query */
-	assert_int_equal(s->servers[0].nifaces, 2);
+	/* interfaces only for bound listeners: TCP admin+query; HTTPS serves no Handle-over-HTTP */
+	assert_int_equal(s->servers[0].nifaces, 1);
 	assert_int_equal(s->servers[0].ifaces[0].type, 3);
 	assert_int_equal(s->servers[0].ifaces[0].proto, VALUE_PROTO_TCP);
 	assert_int_equal(s->servers[0].ifaces[0].port, 3000);
-	assert_int_equal(s->servers[0].ifaces[1].type, 3);
-	assert_int_equal(s->servers[0].ifaces[1].proto, VALUE_PROTO_HTTPS);
-	assert_int_equal(s->servers[0].ifaces[1].port, 8443);
+	assert_no_http(&s->servers[0]);
 }
 
 static void
@@ -447,6 +500,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	        T(test_site_vector_from_listeners),
 	        T(test_site_vector_from_bound_ports),
+	        T(test_site_ifaces_http_hdl),
 	        T(test_site_fields),
 	        T(test_site_no_description),
 	        T(test_site_address_choice),

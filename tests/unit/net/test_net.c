@@ -11,8 +11,10 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include "lib/sockaddr_util.h"
 #include "net/net.h"
 
 static void
@@ -131,14 +133,51 @@ test_net_bind_errors(void **state)
 	assert_int_not_equal(net_local_addr(-1, &a), IDR_OK);
 }
 
+static void
+test_net_group_of(void **state)
+{
+	static const struct {
+		const char *addr;
+		uint8_t family;
+		uint64_t bits;
+	} cases[] = {
+	        {"192.0.2.1", 4, 0xc0000201},
+	        {"::ffff:192.0.2.1", 4, 0xc0000201}, /* IPv4-mapped: the IPv4 address */
+	        {"2001:db8:1:2::1", 6, 0x20010db800010002ULL},
+	        {"2001:db8:1:2:ffff:ffff:ffff:ffff", 6, 0x20010db800010002ULL}, /* same /64 */
+	        {"2001:db8:1:3::1", 6, 0x20010db800010003ULL},
+	        {"::1", 6, 0},
+	};
+	struct sockaddr_storage ss;
+	struct sockaddr_un un = {.sun_family = AF_UNIX};
+	struct net_group g;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ss = strchr(cases[i].addr, ':') != NULL ? addr6(cases[i].addr, (uint16_t)i)
+		                                        : addr4(cases[i].addr, (uint16_t)i);
+		g = net_group_of(SA(ss));
+		assert_int_equal(g.family, cases[i].family);
+		assert_int_equal(g.bits, cases[i].bits);
+	}
+	g = net_group_of((const struct sockaddr *)&un);
+	assert_int_equal(g.family, 0);
+	/* IPv4 0.0.10.0 and the IPv6 /64 0:0:0:a00:: have the same bits: not the same group */
+	ss = addr4("0.0.10.0", 1);
+	g = net_group_of(SA(ss));
+	ss = addr6("0:0:0:a00::", 1);
+	assert_false(net_group_eq(g, net_group_of(SA(ss))));
+	assert_true(net_group_eq(g, g));
+	assert_int_not_equal(net_group_hash(g, 1), net_group_hash(g, 2));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_net_bind_port_zero),
-	        cmocka_unit_test(test_net_probe_free),
-	        cmocka_unit_test(test_net_bind_ipv6),
-	        cmocka_unit_test(test_net_bind_errors),
+	        cmocka_unit_test(test_net_bind_port_zero), cmocka_unit_test(test_net_probe_free),
+	        cmocka_unit_test(test_net_bind_ipv6),      cmocka_unit_test(test_net_bind_errors),
+	        cmocka_unit_test(test_net_group_of),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
