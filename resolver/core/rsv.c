@@ -1328,8 +1328,8 @@ anchor_find(struct rsv_worker *w, uint64_t changes, struct slice folded,
 }
 
 static void
-anchor_store(struct rsv_worker *w, uint64_t changes, struct slice folded,
-             const struct rsv_list_req *lr, struct slice key)
+anchor_store(struct rsv_worker *w, uint64_t changes, struct slice folded, uint64_t size,
+             uint64_t page, struct slice key)
 {
 	struct rsv *r = w->r;
 	struct rsv_anchor *a;
@@ -1338,10 +1338,18 @@ anchor_store(struct rsv_worker *w, uint64_t changes, struct slice folded,
 		return;
 	}
 	pthread_mutex_lock(&r->alock);
+	for (size_t i = 0; i < RSV_ANCHORS; i++) {
+		a = &r->anchors[i];
+		if (a->changes == changes && a->size == size && a->page == page &&
+		    slice_eq(slice_make(a->prefix, a->plen), folded)) {
+			pthread_mutex_unlock(&r->alock);
+			return; /* known already */
+		}
+	}
 	a = &r->anchors[r->anext++ % RSV_ANCHORS];
 	a->changes = changes;
-	a->size = lr->size;
-	a->page = lr->page;
+	a->size = size;
+	a->page = page;
 	memcpy(a->prefix, folded.p, folded.len);
 	a->plen = folded.len;
 	memcpy(a->key, key.p, key.len);
@@ -1411,6 +1419,10 @@ list_start(struct rsv_worker *w, const struct rsv_list_req *lr, struct slice nam
 	rc = reg_list_skip(w->txn, name, slice_make(w->lkey, *klen), need, w->lkey, klen, &skipped);
 	if (rc == IDR_OK && skipped < need) {
 		*past_end = true;
+	} else if (rc == IDR_OK && *klen > 0) {
+		/* where the page before ends: asking for this page again costs one page */
+		anchor_store(w, changes, slice_make(folded, name.len), lr->size, lr->page - 1,
+		             slice_make(w->lkey, *klen));
 	}
 	return rc;
 }
@@ -1453,8 +1465,8 @@ list_run(struct rsv_worker *w, const struct rsv_list_req *lr, struct slice name,
 			rc = reg_changes(w->txn, &changes);
 		}
 		ident_fold(name.p, name.len, folded);
-		anchor_store(w, rc == IDR_OK ? changes : 0, slice_make(folded, name.len), lr,
-		             l->last_key);
+		anchor_store(w, rc == IDR_OK ? changes : 0, slice_make(folded, name.len), lr->size,
+		             lr->page, l->last_key);
 	}
 	return HDL_RC_SUCCESS;
 }
