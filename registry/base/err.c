@@ -37,6 +37,7 @@ static const struct errmsg errmsgs[] = {
          "identifier is longer than the configured limit (default 255 characters)"},
         {IDR_EID_HARDLIMIT, "identifier is longer than 2048 bytes (protocol limit)"},
         {IDR_EID_NOTPREFIX, "expected a prefix, found an identifier with a '/'"},
+        {IDR_EID_NOSLASH, "identifier has no '/' separating prefix and suffix (e.g. 88.118.8/P-1)"},
 
         {IDR_EPFX_UNKNOWN, "prefix is not hosted by this node"},
         {IDR_EPFX_DISABLED, "prefix is hosted by this node but not enabled (state is not 1 启用)"},

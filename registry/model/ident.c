@@ -109,7 +109,7 @@ ident_parse(struct ident *out, const void *p, size_t len, const struct ident_opt
 	id.full = slice_make(p, len);
 	slash = memchr(id.full.p, '/', len);
 	if (slash == NULL && (o == NULL || !o->allow_no_slash)) {
-		return IDR_EID_NOSUFFIX;
+		return IDR_EID_NOSLASH;
 	}
 	id.has_slash = slash != NULL;
 	id.prefix = slice_make(id.full.p, id.has_slash ? (size_t)(slash - id.full.p) : len);

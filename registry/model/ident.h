@@ -39,8 +39,9 @@ struct ident_opts {
 
 /**
  * Parse and validate an identifier. Checks, in order: empty, hard byte limit, UTF-8, control
- * characters, character limit, missing '/', empty prefix, prefix segments and characters,
- * empty suffix; for a `0.NA/` handle the suffix must itself be a valid prefix.
+ * characters, character limit, missing '/' (IDR_EID_NOSLASH unless o->allow_no_slash), empty
+ * prefix, prefix segments and characters, empty suffix; for a `0.NA/` handle the suffix must itself
+ * be a valid prefix.
  * @param o  NULL for defaults (255 characters, '/' required).
  * @return IDR_OK or an IDR_EID_* code; *out is filled only on success.
  */

@@ -125,6 +125,11 @@ expect_exit 1 idr register 88.118.8/K-1 --kind part a=1 A=2
 expect_err "given twice"
 expect_exit 1 idr register 88.118.8/ --kind part
 expect_err "empty suffix"
+# no '/' at all is not an empty suffix: the message says what is missing
+expect_exit 1 idr register 88.118.8Q-NOSLASH --kind part
+expect_err "88.118.8Q-NOSLASH: identifier has no '/' separating prefix and suffix"
+expect_exit 1 idr get 88.118.8Q-NOSLASH
+expect_err "no '/' separating prefix and suffix"
 expect_exit 1 idr register 0.NA/88.118.8 --kind part
 expect_exit 3 idr get 88.118.8/K-1
 
