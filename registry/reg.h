@@ -27,6 +27,7 @@
 #include "base/err.h"
 #include "base/slice.h"
 #include "jrn.h"
+#include "model/ident.h"
 #include "model/rec.h"
 #include "model/value.h"
 #include "pfx.h"
@@ -88,6 +89,14 @@ struct store *reg_store(struct reg *r);
 
 /** The node prefix as registered (valid while r is open). */
 const char *reg_node_prefix(const struct reg *r);
+
+/**
+ * The message of an error returned by this registry, with its rules in force: an identifier
+ * over the character limit names the limit r was opened with (ident_strerror); other codes
+ * give idr_strerror(rc).
+ * @param buf  at least IDENT_ERR_LEN bytes. @return buf or a static string.
+ */
+const char *reg_strerror(const struct reg *r, int rc, char *buf, size_t cap);
 
 /** Flush everything to disk (useful with no_sync). */
 int reg_sync(struct reg *r);

@@ -1,6 +1,7 @@
 /* ident.c - identifier syntax: validation, prefix/suffix split, ASCII case folding. */
 #include "model/ident.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "base/err.h"
@@ -68,6 +69,19 @@ effective_max_chars(const struct ident_opts *o)
 		return IDENT_DEFAULT_MAX_CHARS;
 	}
 	return o->max_chars > IDENT_HARD_MAX ? IDENT_HARD_MAX : o->max_chars;
+}
+
+const char *
+ident_strerror(int rc, const struct ident_opts *o, char *buf, size_t cap)
+{
+	int n;
+
+	if (rc != IDR_EID_TOOLONG || cap == 0) {
+		return idr_strerror(rc);
+	}
+	n = snprintf(buf, cap, "identifier is longer than the configured limit of %zu characters",
+	             effective_max_chars(o));
+	return n > 0 && (size_t)n < cap ? buf : idr_strerror(rc);
 }
 
 /* The checks that look at the whole text: size, encoding, control characters, length. */

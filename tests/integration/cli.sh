@@ -106,6 +106,12 @@ ok idr register "$id255" --kind part
 expect_exit 1 idr register "$id256" --kind part
 expect_err "longer than the configured limit"
 ok idr register "$id256" --kind part --max-id-chars 256
+# the message states the limit in force, not the default
+expect_exit 1 idr register 88.118.8/ABCDEF --kind part --max-id-chars 5
+expect_err "longer than the configured limit of 5 characters"
+grep -q "255" "$ERR" && fail "--max-id-chars 5 message mentions 255: $(cat "$ERR")"
+expect_exit 1 idr get 88.118.8/ABCDEF --max-id-chars 5
+expect_err "limit of 5 characters"
 expect_exit 1 idr register "88.118.8/$(printf 'bad\377utf8')" --kind part
 expect_err "not valid UTF-8"
 expect_exit 1 idr register "88.118.8/$(printf 'ctl\001x')" --kind part
@@ -232,7 +238,7 @@ grep -q '88.118.8/C-1' "$T/e8.jsonl" || fail "export --prefix 88.118.8 lacks C-1
 ok idr init --data "$T/copy" --node-prefix 88.118 --owner "测试二级节点"
 # the 256-character identifier was registered with --max-id-chars 256
 expect_exit 2 idr import --data "$T/copy" "$T/e1.jsonl" --dry-run
-expect_err "longer than the configured limit"
+expect_err "longer than the configured limit of 255 characters"
 ok idr import --data "$T/copy" "$T/e1.jsonl" --max-id-chars 256
 ok idr export --data "$T/copy" -o "$T/e2.jsonl"
 cmp "$T/e1.jsonl" "$T/e2.jsonl" || fail "export of the re-imported store differs"

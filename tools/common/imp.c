@@ -189,6 +189,7 @@ create(struct imp *im, uint64_t line, const struct row *row, enum rec_kind kind,
 {
 	enum reg_outcome oc = REG_UNCHANGED;
 	int rc = reg_create(im->w, row->id, kind, values, n, flags, &oc);
+	char msg[IDENT_ERR_LEN];
 
 	if (rc == IDR_OK) {
 		if (oc == REG_CREATED) {
@@ -201,7 +202,7 @@ create(struct imp *im, uint64_t line, const struct row *row, enum rec_kind kind,
 	if (!is_row_error(rc)) {
 		return fatal(im, rc, "line %llu: %s", (unsigned long long)line, stop_reason(rc));
 	}
-	bad_row(im, line, row->id, idr_strerror(rc));
+	bad_row(im, line, row->id, reg_strerror(im->r, rc, msg, sizeof(msg)));
 	return IDR_OK;
 }
 

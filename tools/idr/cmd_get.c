@@ -100,7 +100,7 @@ show(const struct cli_cmd *self, struct reg *r, const struct get_args *a)
 {
 	struct reg_rtxn *t = NULL;
 	struct rec_view view;
-	char idb[300];
+	char idb[300], msg[IDENT_ERR_LEN];
 	int rc = reg_read_begin(r, &t);
 
 	if (rc == IDR_OK) {
@@ -117,7 +117,7 @@ show(const struct cli_cmd *self, struct reg *r, const struct get_args *a)
 	reg_read_end(t);
 	if (rc != IDR_OK) {
 		cli_errorf(self->name, "%s: %s", cli_safe(a->id, idb, sizeof(idb)),
-		           idr_strerror(rc));
+		           reg_strerror(r, rc, msg, sizeof(msg)));
 		return CLI_EXIT_FAIL;
 	}
 	return CLI_EXIT_OK;

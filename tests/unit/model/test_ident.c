@@ -381,6 +381,28 @@ test_ident_out_untouched_on_error(void **state)
 	assert_memory_equal(&id, &before, sizeof(id));
 }
 
+/* The length message names the limit in force, not the default. */
+static void
+test_ident_strerror_names_the_limit(void **state)
+{
+	struct ident_opts five = {5, false}, huge = {IDENT_HARD_MAX + 1, false};
+	char buf[IDENT_ERR_LEN];
+
+	(void)state;
+	assert_string_equal(ident_strerror(IDR_EID_TOOLONG, &five, buf, sizeof(buf)),
+	                    "identifier is longer than the configured limit of 5 characters");
+	assert_null(strstr(buf, "255"));
+	assert_non_null(strstr(ident_strerror(IDR_EID_TOOLONG, NULL, buf, sizeof(buf)),
+	                       "limit of 255 characters"));
+	assert_non_null(strstr(ident_strerror(IDR_EID_TOOLONG, &huge, buf, sizeof(buf)),
+	                       "limit of 2048 characters"));
+	/* other codes: the usual message */
+	assert_string_equal(ident_strerror(IDR_EID_SEGMENT, &five, buf, sizeof(buf)),
+	                    idr_strerror(IDR_EID_SEGMENT));
+	assert_string_equal(ident_strerror(IDR_EID_TOOLONG, &five, buf, 0),
+	                    idr_strerror(IDR_EID_TOOLONG));
+}
+
 static void
 test_ident_messages_name_the_rule(void **state)
 {
@@ -505,6 +527,7 @@ main(void)
 	        cmocka_unit_test(test_ident_zero_na_handles),
 	        cmocka_unit_test(test_ident_out_untouched_on_error),
 	        cmocka_unit_test(test_ident_messages_name_the_rule),
+	        cmocka_unit_test(test_ident_strerror_names_the_limit),
 	        cmocka_unit_test(test_ident_prefix_check),
 	        cmocka_unit_test(test_ident_prefix_parent),
 	        cmocka_unit_test(test_ident_prefix_is_below),
