@@ -147,6 +147,13 @@ ok idr prefix set-state 88.118.9 0
 expect_exit 1 idr register 88.118.9/L-2 --kind lot
 expect_err "not enabled"
 expect_exit 64 idr prefix set-state 88.118.9 sleeping
+# the message lists exactly the accepted forms: numbers, English names, Chinese labels
+expect_err "0 disabled 停用, 1 enabled 启用, 2 deleting 待删除, 3 rejected 被驳回, 4 pending 待审核, 5 reviewing 审核中"
+for st in 1 ENABLED 启用 停用; do
+	ok idr prefix set-state 88.118.9 "$st"
+done
+expect_exit 64 idr prefix add 88.118.7 --owner x --state bogus
+expect_err "5 reviewing 审核中"
 expect_exit 1 idr prefix set-state 88.118.5 1
 expect_exit 1 idr prefix set-state 88.118 0
 
