@@ -93,6 +93,10 @@ assert_eq "$(json_get "$T/get.json" '[v["type"] for v in d["values"] if v["index
 assert_eq "$(json_get "$T/get.json" '[v["data"]["value"] for v in d["values"] if v["index"]==10][0]')" "part" "kind value"
 expect_exit 3 idr get 88.118.8/NOPE
 expect_err "not found: 88.118.8/NOPE"
+# --json: the not-found answer of idr resolve --json and the HTTP API
+expect_exit 3 idr get 88.118.8/NOPE --json
+assert_eq "$(cat "$OUT")" '{"responseCode":100,"handle":"88.118.8/NOPE"}' "get --json, not found"
+expect_err "not found: 88.118.8/NOPE"
 
 note "rejections, each with its rule"
 expect_exit 1 idr register 88.120.1/X-1 --kind part
