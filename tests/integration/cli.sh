@@ -46,6 +46,35 @@ expect_err "different node prefix"
 ok idr init --data "$T/other" --node-prefix 88.200
 [ -d "$T/other" ] || fail "--data was not used"
 
+note "global options before the command, version"
+ok idr --data "$T/other" prefix list
+expect_out "88.200"
+grep -q "88.118" "$OUT" && fail "idr --data DIR used \$IDR_DATA"
+ok idr --data="$T/other" prefix list --json
+expect_out "88.200"
+# the command's own --data wins over the global one
+ok idr --data "$T/nowhere" prefix list --data "$T/other"
+expect_out "88.200"
+[ -e "$T/nowhere" ] && fail "the global --data was used over the command's"
+expect_exit 1 idr --data "$T/nowhere" stats
+expect_err "not initialised"
+expect_exit 64 idr --data
+expect_err "needs a value"
+expect_exit 64 idr --bogus stats
+expect_err "unknown option '--bogus'"
+ok idr --help
+expect_out "usage: idr [--data DIR] COMMAND"
+ok idr --data "$T/other" help get
+expect_out "usage: idr get"
+version=$(sed -n 's/^project(idr VERSION \([0-9.]*\).*/\1/p' "$IDR_SRC/CMakeLists.txt")
+[ -n "$version" ] || fail "no project version in CMakeLists.txt"
+for v in version -V --version; do
+	ok idr $v
+	assert_eq "$(cat "$OUT")" "idr $version" "idr $v"
+done
+ok idr help
+expect_out "version"
+
 note "prefix add / list / set-state"
 ok idr prefix add 88.118.8 --owner "$OWNER8"
 expect_out "added 88.118.8"
