@@ -209,6 +209,8 @@ expect_out "dry run: 3 to create"
 expect_err "items.csv:5: 88.118.8/C-3: kind 'gizmo'"
 expect_err "items.csv:6: record has 5 fields, the header has 6"
 expect_err "items.csv:7: 88.120.1/C-5: prefix is not hosted"
+# rows and lines are counted: the two-line note of C-2 is no hidden row
+expect_out "6 rows from 8 lines, 1 of them over lines 3-4"
 ok idr stats --json
 cp "$OUT" "$T/s1.json"
 assert_eq "$(json_get "$T/s1.json" 'd["records"]')" "$before" "records after a dry run"
@@ -228,6 +230,23 @@ ok idr get 88.118.8/C-2 --json
 cp "$OUT" "$T/c2.json"
 assert_eq "$(json_get "$T/c2.json" '[v["data"]["value"] for v in d["values"] if v["index"]==2002][0]')" "$(printf 'two\nlines')" "multi-line CSV field"
 assert_eq "$(json_get "$T/c2.json" 'len([v for v in d["values"] if v["index"]==2001])')" 0 "empty cell means no attribute"
+# an unterminated quote: the bad record names every line it took, the summary counts them
+printf '%s\n' 'id,kind,note' '88.118.8/Q-1,part,ok' '88.118.8/Q-2,part,"unterminated' \
+	'88.118.8/Q-3,part,fine' >"$T/open.csv"
+expect_exit 2 idr import --dry-run "$T/open.csv"
+expect_err "open.csv:3-4: column 3 (note): the quoted field opened on line 3 is not closed before the end of the input"
+expect_out "1 to create, 0 unchanged, 1 bad rows"
+expect_out "2 rows from 4 lines, 1 of them over lines 3-4"
+# ... closed by a later quote: named to the end of that line, the rows after it are read
+printf '%s\n' 'id,kind,note' '88.118.8/Q-1,part,"open' '88.118.8/Q-2,part,x' \
+	'88.118.8/Q-3,part,"q"' '88.118.8/Q-4,part,y' >"$T/later.csv"
+expect_exit 2 idr import --dry-run "$T/later.csv"
+expect_err "later.csv:2-4: column 3 (note): unexpected character after the closing quote (a quoted field runs over lines 2-4: is a closing quote missing?)"
+expect_out "1 to create"
+# ... or swallowing a row whole (valid CSV): rejected, the swallowed row named
+printf '%s\n' 'id,kind,note' '88.118.8/Q-1,part,"open' '88.118.8/Q-2,part,x"' >"$T/swallow.csv"
+expect_exit 2 idr import --dry-run "$T/swallow.csv"
+expect_err "swallow.csv:2-3: column 3 (note): the quoted field opened on line 2 runs over line 3, which reads as a row of its own (88.118.8/Q-2)"
 # a clean file, twice: the second run has nothing to do
 printf 'handle,kind,batch\n88.118.8/D-1,lot,B1\n88.118.8/D-2,package,B1\n' >"$T/clean.csv"
 ok idr import "$T/clean.csv"

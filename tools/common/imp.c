@@ -36,6 +36,8 @@ struct imp {
 	struct row_csv csv;
 	struct row_json json;
 	bool header_done;
+	uint64_t first, last; /* the lines of the current record */
+	bool open_line;       /* the input so far ends inside a line (no line feed yet) */
 	struct value *values; /* VALUE_MAX_VALUES */
 	struct pending_state pending[MAX_PENDING];
 	size_t npending;
@@ -56,9 +58,10 @@ fatal(struct imp *im, int rc, const char *fmt, ...)
 	return rc;
 }
 
-/* Report a bad row: "<id>: <reason>" when the identifier is printable, else the reason. */
+/* Report the current record as bad: "<id>: <reason>" when the identifier is printable, else
+ * the reason; with every line it covered. */
 static void
-bad_row(struct imp *im, uint64_t line, struct slice id, const char *reason)
+bad_row(struct imp *im, struct slice id, const char *reason)
 {
 	char msg[IMP_MSG_LEN];
 
@@ -71,7 +74,7 @@ bad_row(struct imp *im, uint64_t line, struct slice id, const char *reason)
 	} else {
 		snprintf(msg, sizeof(msg), "%s", reason);
 	}
-	im->o->report(im->o->arg, line, msg);
+	im->o->report(im->o->arg, im->first, im->last, msg);
 }
 
 /* The message for an error that stops the import (with what to do about a full map). */
@@ -184,8 +187,8 @@ kind_of(struct slice name, bool required, enum rec_kind *kind, char *err, size_t
 }
 
 static int
-create(struct imp *im, uint64_t line, const struct row *row, enum rec_kind kind,
-       const struct value *values, size_t n, unsigned flags)
+create(struct imp *im, const struct row *row, enum rec_kind kind, const struct value *values,
+       size_t n, unsigned flags)
 {
 	enum reg_outcome oc = REG_UNCHANGED;
 	int rc = reg_create(im->w, row->id, kind, values, n, flags, &oc);
@@ -200,14 +203,15 @@ create(struct imp *im, uint64_t line, const struct row *row, enum rec_kind kind,
 		return IDR_OK;
 	}
 	if (!is_row_error(rc)) {
-		return fatal(im, rc, "line %llu: %s", (unsigned long long)line, stop_reason(rc));
+		return fatal(im, rc, "line %llu: %s", (unsigned long long)im->first,
+		             stop_reason(rc));
 	}
-	bad_row(im, line, row->id, reg_strerror(im->r, rc, msg, sizeof(msg)));
+	bad_row(im, row->id, reg_strerror(im->r, rc, msg, sizeof(msg)));
 	return IDR_OK;
 }
 
 static int
-do_item(struct imp *im, uint64_t line, const struct row *row)
+do_item(struct imp *im, const struct row *row)
 {
 	char err[ROW_ERR_LEN];
 	enum rec_kind kind;
@@ -215,28 +219,28 @@ do_item(struct imp *im, uint64_t line, const struct row *row)
 
 	if (kind_of(row->kind, true, &kind, err, sizeof(err)) != IDR_OK ||
 	    row_item_values(row, im->values, VALUE_MAX_VALUES, &n, err, sizeof(err)) != IDR_OK) {
-		bad_row(im, line, row->id, err);
+		bad_row(im, row->id, err);
 		return IDR_OK;
 	}
-	return create(im, line, row, kind, im->values, n, 0);
+	return create(im, row, kind, im->values, n, 0);
 }
 
 static int
-do_record(struct imp *im, uint64_t line, const struct row *row)
+do_record(struct imp *im, const struct row *row)
 {
 	char err[ROW_ERR_LEN];
 	enum rec_kind kind;
 
 	if (kind_of(row->kind, false, &kind, err, sizeof(err)) != IDR_OK) {
-		bad_row(im, line, row->id, err);
+		bad_row(im, row->id, err);
 		return IDR_OK;
 	}
 	if (row->nvalues > VALUE_MAX_VALUES) {
-		bad_row(im, line, row->id, idr_strerror(IDR_EREC_TOOMANY));
+		bad_row(im, row->id, idr_strerror(IDR_EREC_TOOMANY));
 		return IDR_OK;
 	}
 	/* reg_create does not modify values, but takes them sorted or not */
-	return create(im, line, row, kind, row->values, row->nvalues, REG_KEEP_TIMESTAMPS);
+	return create(im, row, kind, row->values, row->nvalues, REG_KEEP_TIMESTAMPS);
 }
 
 /*
@@ -270,10 +274,10 @@ prefix_state(struct imp *im, struct slice prefix, int *state)
 }
 
 static int
-pending_add(struct imp *im, uint64_t line, struct slice prefix, int state)
+pending_add(struct imp *im, struct slice prefix, int state)
 {
 	if (im->npending == MAX_PENDING) {
-		bad_row(im, line, prefix, "too many prefixes in one import to restore their state");
+		bad_row(im, prefix, "too many prefixes in one import to restore their state");
 		return IDR_OK;
 	}
 	im->pending[im->npending].prefix = slice_strdup(prefix);
@@ -285,7 +289,7 @@ pending_add(struct imp *im, uint64_t line, struct slice prefix, int state)
 }
 
 static int
-do_node_prefix(struct imp *im, uint64_t line, const struct row *row)
+do_node_prefix(struct imp *im, const struct row *row)
 {
 	const char *node = reg_node_prefix(im->r);
 	char msg[ROW_ERR_LEN];
@@ -298,22 +302,22 @@ do_node_prefix(struct imp *im, uint64_t line, const struct row *row)
 	         "the input was exported by node %.*s but this node's prefix is %s (%s)",
 	         (int)(row->id.len > 64 ? 64 : row->id.len), (const char *)row->id.p, node,
 	         idr_strerror(IDR_EPFX_DIFFNODE));
-	bad_row(im, line, slice_make(NULL, 0), msg);
+	bad_row(im, slice_make(NULL, 0), msg);
 	return IDR_OK;
 }
 
 static int
-do_prefix(struct imp *im, uint64_t line, const struct row *row)
+do_prefix(struct imp *im, const struct row *row)
 {
 	enum reg_outcome oc = REG_UNCHANGED;
 	int state, rc;
 
 	if (row->node) {
-		return do_node_prefix(im, line, row);
+		return do_node_prefix(im, row);
 	}
 	rc = prefix_state(im, row->id, &state);
 	if (rc != IDR_OK && is_row_error(rc)) {
-		bad_row(im, line, row->id, idr_strerror(rc));
+		bad_row(im, row->id, idr_strerror(rc));
 		return IDR_OK;
 	}
 	if (rc != IDR_OK) {
@@ -324,16 +328,16 @@ do_prefix(struct imp *im, uint64_t line, const struct row *row)
 	rc = reg_prefix_add(im->w, row->id, row->owner, state >= 0 ? state : PFX_ENABLED, &oc);
 	if (rc != IDR_OK) {
 		if (!is_row_error(rc)) {
-			return fatal(im, rc, "line %llu: %s", (unsigned long long)line,
+			return fatal(im, rc, "line %llu: %s", (unsigned long long)im->first,
 			             stop_reason(rc));
 		}
-		bad_row(im, line, row->id, idr_strerror(rc));
+		bad_row(im, row->id, idr_strerror(rc));
 		return IDR_OK;
 	}
 	if (oc == REG_CREATED) {
 		im->st->prefixes_created++;
 		if (state < 0 && row->state != PFX_ENABLED) {
-			return pending_add(im, line, row->id, row->state);
+			return pending_add(im, row->id, row->state);
 		}
 	} else {
 		im->st->prefixes_unchanged++;
@@ -342,7 +346,7 @@ do_prefix(struct imp *im, uint64_t line, const struct row *row)
 }
 
 static int
-do_row(struct imp *im, uint64_t line, const struct row *row)
+do_row(struct imp *im, const struct row *row)
 {
 	int rc = txn_open(im);
 
@@ -352,16 +356,17 @@ do_row(struct imp *im, uint64_t line, const struct row *row)
 	im->st->rows++;
 	switch (row->form) {
 	case ROW_ITEM:
-		rc = do_item(im, line, row);
+		rc = do_item(im, row);
 		break;
 	case ROW_RECORD:
-		rc = do_record(im, line, row);
+		rc = do_record(im, row);
 		break;
 	case ROW_PREFIX:
-		rc = do_prefix(im, line, row);
+		rc = do_prefix(im, row);
 		break;
 	default:
-		rc = fatal(im, IDR_EINVAL, "line %llu: unknown row form", (unsigned long long)line);
+		rc = fatal(im, IDR_EINVAL, "line %llu: unknown row form",
+		           (unsigned long long)im->first);
 		break;
 	}
 	if (rc != IDR_OK) {
@@ -406,17 +411,49 @@ refill(struct imp *im)
 	return IDR_OK;
 }
 
+/* used bytes at buf[off] were consumed by the parser: count them and the lines they end. */
+static void
+consumed(struct imp *im, size_t used)
+{
+	const uint8_t *p = im->buf + im->off;
+	size_t i = 0;
+
+	while (i < used) {
+		const uint8_t *nl = memchr(p + i, '\n', used - i);
+
+		if (nl == NULL) {
+			break;
+		}
+		im->st->lines++;
+		i = (size_t)(nl - p) + 1;
+	}
+	if (used > 0) {
+		im->open_line = p[used - 1] != '\n';
+	}
+	im->off += used;
+	im->st->bytes += used;
+}
+
+/* The record just split spans lines: count it, remember the first such. */
+static void
+span_seen(struct imp *im)
+{
+	if (im->last > im->first && im->st->multiline++ == 0) {
+		im->st->multi_first = im->first;
+		im->st->multi_last = im->last;
+	}
+}
+
 /* The next CSV record as a row; IDR_ENOENT at the end; IDR_EAGAIN after a bad record. */
 static int
-next_csv(struct imp *im, struct row *row, uint64_t *line)
+next_csv(struct imp *im, struct row *row)
 {
 	size_t used;
 	int rc;
 
 	for (;;) {
 		rc = row_csv_next(&im->csv, im->buf + im->off, im->have - im->off, im->eof, &used);
-		im->off += used;
-		im->st->bytes += used;
+		consumed(im, used);
 		if (rc != IDR_EAGAIN || im->eof) {
 			break;
 		}
@@ -424,29 +461,33 @@ next_csv(struct imp *im, struct row *row, uint64_t *line)
 			return rc;
 		}
 	}
-	*line = im->csv.rec_line;
 	if (rc == IDR_ENOENT) {
 		return rc;
 	}
+	im->first = im->csv.rec_line;
+	im->last = im->csv.rec_last;
 	if (rc == IDR_OK && !im->header_done) {
 		rc = row_csv_header(&im->csv);
 		if (rc != IDR_OK) {
-			return fatal(im, rc, "line %llu: %s", (unsigned long long)*line,
+			return fatal(im, rc, "line %llu: %s", (unsigned long long)im->first,
 			             im->csv.err);
 		}
 		im->header_done = true;
 		return IDR_EAGAIN;
+	}
+	if (im->header_done) {
+		span_seen(im);
 	}
 	if (rc == IDR_OK) {
 		rc = row_csv_row(&im->csv, row);
 	}
 	if (rc != IDR_OK) {
 		if (!im->header_done) {
-			return fatal(im, rc, "line %llu: header: %s", (unsigned long long)*line,
+			return fatal(im, rc, "line %llu: header: %s", (unsigned long long)im->first,
 			             im->csv.err);
 		}
 		im->st->rows++;
-		bad_row(im, *line, slice_make(NULL, 0), im->csv.err);
+		bad_row(im, slice_make(NULL, 0), im->csv.err);
 		return IDR_EAGAIN;
 	}
 	return IDR_OK;
@@ -454,7 +495,7 @@ next_csv(struct imp *im, struct row *row, uint64_t *line)
 
 /* The next JSON line as a row; IDR_ENOENT at the end; IDR_EAGAIN after a bad line. */
 static int
-next_json(struct imp *im, struct row *row, uint64_t *line)
+next_json(struct imp *im, struct row *row)
 {
 	struct slice l;
 	size_t used;
@@ -463,8 +504,7 @@ next_json(struct imp *im, struct row *row, uint64_t *line)
 	for (;;) {
 		rc = row_json_next(&im->json, im->buf + im->off, im->have - im->off, im->eof, &l,
 		                   &used);
-		im->off += used;
-		im->st->bytes += used;
+		consumed(im, used);
 		if (rc != IDR_EAGAIN || im->eof) {
 			break;
 		}
@@ -472,10 +512,10 @@ next_json(struct imp *im, struct row *row, uint64_t *line)
 			return rc;
 		}
 	}
-	*line = im->json.rec_line;
 	if (rc == IDR_ENOENT) {
 		return rc;
 	}
+	im->first = im->last = im->json.rec_line;
 	if (rc == IDR_OK) {
 		rc = row_json_decode(&im->json, l.p, l.len, row);
 		if (rc == IDR_ENOMEM) {
@@ -484,7 +524,7 @@ next_json(struct imp *im, struct row *row, uint64_t *line)
 	}
 	if (rc != IDR_OK) {
 		im->st->rows++;
-		bad_row(im, *line, row->id, im->json.err);
+		bad_row(im, row->id, im->json.err);
 		return IDR_EAGAIN;
 	}
 	return IDR_OK;
@@ -494,13 +534,13 @@ static int
 run_rows(struct imp *im)
 {
 	struct row row;
-	uint64_t line = 0;
 	int rc;
 
 	for (;;) {
 		memset(&row, 0, sizeof(row));
-		rc = im->st->json ? next_json(im, &row, &line) : next_csv(im, &row, &line);
+		rc = im->st->json ? next_json(im, &row) : next_csv(im, &row);
 		if (rc == IDR_ENOENT) {
+			im->st->lines += im->open_line; /* the last line has no line feed */
 			return IDR_OK;
 		}
 		if (rc == IDR_EAGAIN) {
@@ -513,7 +553,7 @@ run_rows(struct imp *im)
 		if (rc != IDR_OK) {
 			return rc;
 		}
-		rc = do_row(im, line, &row);
+		rc = do_row(im, &row);
 		if (rc != IDR_OK) {
 			return rc;
 		}

@@ -8,7 +8,7 @@
  *    (nothing written), so re-running a file, or resuming after a crash, writes only what is
  *    missing; every --batch rows are one transaction (durable at commit);
  *  - a bad row (syntax, identifier, prefix, kind, conflict, ...) is reported through
- *    opts.report with its line number and skipped; storage failures stop the import;
+ *    opts.report with every line it covered and skipped; storage failures stop the import;
  *  - strict: the whole input is one transaction, committed only if no row is bad;
  *  - dry_run: the whole input is one transaction that is always rolled back, so the counts
  *    say exactly what an import would do (including duplicates inside the file);
@@ -32,8 +32,12 @@
 #define IMP_READ_BLOCK    (1u << 20) /* bytes per read(2) */
 #define IMP_MSG_LEN       (ROW_ERR_LEN + 320)
 
-/** Called for each bad row: line number (1-based) and the reason (NUL-terminated). */
-typedef void (*imp_report_fn)(void *arg, uint64_t line, const char *msg);
+/**
+ * Called for each bad row: the lines it covered, first..last (1-based; last > first when a
+ * CSV record spans lines, a quoted field holding line breaks or left open), and the reason
+ * (NUL-terminated).
+ */
+typedef void (*imp_report_fn)(void *arg, uint64_t first, uint64_t last, const char *msg);
 
 /** Called every few hundred rows and at the end with bytes consumed and rows seen. */
 typedef void (*imp_progress_fn)(void *arg, uint64_t bytes, uint64_t rows);
@@ -55,6 +59,11 @@ struct imp_stats {
 	uint64_t bad;
 	uint64_t prefixes_created;
 	uint64_t prefixes_unchanged;
+	uint64_t lines;       /* input lines read (header and blank lines too): with rows and
+	                         multiline, no line goes unaccounted for */
+	uint64_t multiline;   /* CSV records (good or bad) over several lines */
+	uint64_t multi_first; /* the lines of the first of them */
+	uint64_t multi_last;
 	uint64_t bytes;          /* input bytes consumed */
 	uint64_t commits;        /* transactions committed */
 	bool json;               /* the input was JSON lines */
