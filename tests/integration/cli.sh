@@ -270,6 +270,15 @@ expect_exit 2 idr import "$T/items.jsonl"
 expect_out "1 created"
 expect_err "items.jsonl:2: 88.118.8/J-2: field 'attrs': attribute key 'HS_SECKEY' is reserved"
 
+# an unknown key is a bad row naming it, never dropped: here "refs" for "references"
+printf '%s\n' '{"handle":"88.118.8/J-R","kind":"part","values":[{"index":1,"type":"URL","data":"https://example.com/j/r","refs":[{"handle":"88.118.8/J-1","index":1}]}]}' \
+	'{"id":"88.118.8/J-U","kind":"part","url":"https://example.com/j/u","atrs":{"model":"J"}}' >"$T/unknown.jsonl"
+expect_exit 2 idr import "$T/unknown.jsonl"
+expect_out "0 created"
+expect_err "unknown.jsonl:1: 88.118.8/J-R: field 'values': values[0]: unknown member 'refs' (did you mean 'references'?)"
+expect_err "unknown.jsonl:2: unknown field 'atrs' (did you mean 'attrs'?)"
+expect_exit 3 idr get 88.118.8/J-R
+
 # a malformed prefix line is a bad row, not a failure
 printf '%s\n' '{"prefix":"88.118.8/x","owner":"y"}' '{"id":"88.118.8/J-3","kind":"lot"}' >"$T/pfx.jsonl"
 expect_exit 2 idr import "$T/pfx.jsonl"

@@ -926,11 +926,17 @@ row_json_next(struct row_json *j, const uint8_t *in, size_t len, bool eof, struc
 	}
 }
 
-/* Members allowed in a form; anything else is a typo worth reporting. */
+/*
+ * Members allowed in a form; anything else is a typo worth reporting, with the field it
+ * probably meant (of any form: a misspelt "values" makes a record line look like an item).
+ */
 static int
 json_check_members(struct row_json *j, const char *const *allowed)
 {
-	const char *key;
+	static const char *const any_form[] = {"id",    "handle", "kind",   "url",
+	                                       "attrs", "values", "prefix", "owner",
+	                                       "state", "node",   NULL};
+	const char *key, *near;
 	json_t *val;
 	char kb[96];
 	size_t i;
@@ -942,10 +948,15 @@ json_check_members(struct row_json *j, const char *const *allowed)
 				break;
 			}
 		}
-		if (allowed[i] == NULL) {
-			return fail(j->err, IDR_EPROTO, "unknown field '%s'",
-			            key_text(slice_cstr(key), kb, sizeof(kb)));
+		if (allowed[i] != NULL) {
+			continue;
 		}
+		near = text_suggest(key, allowed);
+		near = near != NULL ? near : text_suggest(key, any_form);
+		return fail(j->err, IDR_EPROTO, "unknown field '%s'%s%s%s",
+		            key_text(slice_cstr(key), kb, sizeof(kb)),
+		            near != NULL ? " (did you mean '" : "", near != NULL ? near : "",
+		            near != NULL ? "'?)" : "");
 	}
 	return IDR_OK;
 }
@@ -1031,8 +1042,8 @@ json_record(struct row_json *j, struct row *out)
 		return fail(j->err, IDR_EPROTO, "field 'values': expected an array");
 	}
 	msg[0] = '\0';
-	rc = vjson_parse_values(json_object_get((json_t *)j->root, "values"), &j->vals, msg,
-	                        sizeof(msg));
+	rc = vjson_parse_values_opt(json_object_get((json_t *)j->root, "values"), VJSON_STRICT,
+	                            &j->vals, msg, sizeof(msg));
 	if (rc != IDR_OK) {
 		return fail(j->err, rc, "field 'values': %s",
 		            msg[0] != '\0' ? msg : idr_strerror(rc));

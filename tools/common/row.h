@@ -185,7 +185,9 @@ int row_json_next(struct row_json *j, const uint8_t *in, size_t len, bool eof, s
 
 /**
  * Decode one JSON line in[0..len) (without its newline) into out. Unknown members are errors
- * (they are typos); the form is chosen by the members present (see the file comment).
+ * (they are typos), also inside the values of a record line (VJSON_STRICT), each naming the
+ * member and the known one it is close to; the form is chosen by the members present (see the
+ * file comment).
  * @return IDR_OK, IDR_EPROTO or IDR_ELIMIT (j->err names the field), IDR_ENOMEM.
  */
 int row_json_decode(struct row_json *j, const uint8_t *in, size_t len,

@@ -585,6 +585,22 @@ static const struct json_case json_cases[] = {
         {"{\"handle\":\"a/b\",\"values\":[{\"type\":\"x\",\"data\":\"y\"}]}", IDR_EPROTO,
          "field 'values'"},
         {"{\"handle\":\"a/b\",\"url\":\"x\",\"values\":[]}", IDR_EPROTO, "unknown field 'url'"},
+        /* unknown keys name the key, and the known one it is close to; also in values */
+        {"{\"id\":\"a/b\",\"kind\":\"part\",\"atrs\":{}}", IDR_EPROTO,
+         "unknown field 'atrs' (did you mean 'attrs'?)"},
+        {"{\"hanlde\":\"a/b\",\"kind\":\"part\"}", IDR_EPROTO,
+         "unknown field 'hanlde' (did you mean 'handle'?)"},
+        {"{\"handle\":\"a/b\",\"vals\":[]}", IDR_EPROTO,
+         "unknown field 'vals' (did you mean 'values'?)"},
+        {"{\"id\":\"a/b\",\"kind\":\"part\",\"colour\":\"red\"}", IDR_EPROTO,
+         "unknown field 'colour'"},
+        {"{\"handle\":\"a/b\",\"values\":[{\"index\":1,\"type\":\"URL\",\"data\":\"u\","
+         "\"refs\":[{\"handle\":\"c/d\",\"index\":1}]}]}",
+         IDR_EPROTO,
+         "field 'values': values[0]: unknown member 'refs' (did you mean 'references'?)"},
+        {"{\"handle\":\"a/b\",\"values\":[{\"index\":1,\"type\":\"URL\",\"data\":{"
+         "\"format\":\"string\",\"value\":\"u\",\"fromat\":\"hex\"}}]}",
+         IDR_EPROTO, "values[0].data: unknown member 'fromat' (did you mean 'format'?)"},
 };
 
 static void
