@@ -256,8 +256,22 @@ expect_out "nothing to do: all 2 records already registered"
 # strict with a conflict inside the file: nothing written
 printf 'id,kind,m\n88.118.8/S-1,part,a\n88.118.8/S-1,part,b\n' >"$T/dup.csv"
 expect_exit 2 idr import --strict "$T/dup.csv"
-expect_err "dup.csv:3: 88.118.8/S-1: already exists with different content"
+expect_err "dup.csv:3: 88.118.8/S-1 is a duplicate of line 2 (different content)"
 expect_exit 3 idr get 88.118.8/S-1
+# a repeated identifier names the earlier row's line, whatever the spelling or content (in a
+# data directory of its own, so the counts at the end stay as they are)
+ok idr init --data "$T/dupd" --node-prefix 88.118
+ok idr prefix add --data "$T/dupd" 88.118.8 --owner x
+awk 'BEGIN { print "id,kind,m"; for (i = 1; i <= 150; i++) printf "88.118.8/T-%03d,lot,x\n", i
+	print "88.118.8/t-017,lot,x"; print "88.118.8/T-120,lot,y" }' >"$T/dup2.csv"
+expect_exit 2 idr import --data "$T/dupd" "$T/dup2.csv"
+expect_out "150 created, 0 unchanged, 2 bad rows"
+expect_err "dup2.csv:152: 88.118.8/t-017 is a duplicate of line 18 (same content)"
+expect_err "dup2.csv:153: 88.118.8/T-120 is a duplicate of line 121 (different content)"
+# ... also when the first one was already registered before this import
+expect_exit 2 idr import --data "$T/dupd" "$T/dup2.csv"
+expect_out "0 created, 150 unchanged, 2 bad rows"
+expect_err "dup2.csv:152: 88.118.8/t-017 is a duplicate of line 18"
 # a bad header stops the import
 printf 'id,model\nx,y\n' >"$T/nokind.csv"
 expect_exit 1 idr import "$T/nokind.csv"

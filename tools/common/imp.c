@@ -12,12 +12,26 @@
 #include "base/text.h"
 #include "model/rec.h"
 
-#define PROGRESS_EVERY 256  /* rows between progress callbacks */
-#define MAX_PENDING    1024 /* prefixes whose exported state is set at the end */
+#define PROGRESS_EVERY 256        /* rows between progress callbacks */
+#define MAX_PENDING    1024       /* prefixes whose exported state is set at the end */
+#define SEEN_MIN       1024       /* first size of the table of identifiers seen */
+#define SEEN_MAX       (1u << 24) /* its largest size: 256 MiB, 12.5 million identifiers */
 
 struct pending_state {
 	char *prefix;
 	int state;
+};
+
+/*
+ * The identifiers of this input written or found unchanged so far, as 64-bit hashes of their
+ * folded form with the first line of their row, so that a repeat names the earlier line
+ * (open addressing, 16 bytes a slot, at most 3/4 full). Past SEEN_MAX slots, or without
+ * memory, new identifiers are no longer added: repeats of those read as store conflicts.
+ */
+struct seen {
+	uint64_t *hash; /* 0: free slot */
+	uint64_t *line;
+	size_t cap, n;
 };
 
 struct imp {
@@ -39,6 +53,7 @@ struct imp {
 	uint64_t first, last; /* the lines of the current record */
 	bool open_line;       /* the input so far ends inside a line (no line feed yet) */
 	struct value *values; /* VALUE_MAX_VALUES */
+	struct seen seen;
 	struct pending_state pending[MAX_PENDING];
 	size_t npending;
 };
@@ -159,6 +174,112 @@ txn_row_done(struct imp *im)
 	return txn_commit(im);
 }
 
+/* ---------------------------------------------------------------- identifiers seen */
+
+/* FNV-1a over the folded identifier, then a finalizer so the low bits index well; never 0. */
+static uint64_t
+seen_hash(struct slice id)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < id.len; i++) {
+		uint8_t c = id.p[i];
+
+		h = (h ^ (c >= 'a' && c <= 'z' ? (uint8_t)(c - 'a' + 'A') : c)) * 0x100000001b3ULL;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h != 0 ? h : 1;
+}
+
+/* The slot of h: where it is, or the free slot where it would go. */
+static size_t
+seen_slot(const struct seen *t, uint64_t h)
+{
+	size_t i = (size_t)h & (t->cap - 1);
+
+	while (t->hash[i] != 0 && t->hash[i] != h) {
+		i = (i + 1) & (t->cap - 1);
+	}
+	return i;
+}
+
+/* The first line of an earlier row with this identifier, or 0. */
+static uint64_t
+seen_find(const struct seen *t, struct slice id)
+{
+	uint64_t h = seen_hash(id);
+	size_t i;
+
+	if (t->cap == 0) {
+		return 0;
+	}
+	i = seen_slot(t, h);
+	return t->hash[i] == h ? t->line[i] : 0;
+}
+
+static bool
+seen_grow(struct seen *t)
+{
+	size_t cap = t->cap != 0 ? t->cap * 2 : SEEN_MIN, i, j;
+	uint64_t *hash, *line;
+
+	if (cap > SEEN_MAX) {
+		return false;
+	}
+	hash = calloc(cap, sizeof(*hash));
+	line = calloc(cap, sizeof(*line));
+	if (hash == NULL || line == NULL) {
+		free(hash);
+		free(line);
+		return false;
+	}
+	for (i = 0; i < t->cap; i++) {
+		if (t->hash[i] != 0) {
+			j = (size_t)t->hash[i] & (cap - 1);
+			while (hash[j] != 0) {
+				j = (j + 1) & (cap - 1);
+			}
+			hash[j] = t->hash[i];
+			line[j] = t->line[i];
+		}
+	}
+	free(t->hash);
+	free(t->line);
+	t->hash = hash;
+	t->line = line;
+	t->cap = cap;
+	return true;
+}
+
+/* Remember that id's row starts at line (when there is room). */
+static void
+seen_add(struct seen *t, struct slice id, uint64_t line)
+{
+	uint64_t h = seen_hash(id);
+	size_t i;
+
+	if ((t->n + 1) * 4 > t->cap * 3 && !seen_grow(t)) {
+		return;
+	}
+	i = seen_slot(t, h);
+	if (t->hash[i] == 0) {
+		t->hash[i] = h;
+		t->line[i] = line;
+		t->n++;
+	}
+}
+
+static void
+seen_free(struct seen *t)
+{
+	free(t->hash);
+	free(t->line);
+	memset(t, 0, sizeof(*t));
+}
+
 /* ---------------------------------------------------------------- rows */
 
 static int
@@ -186,6 +307,26 @@ kind_of(struct slice name, bool required, enum rec_kind *kind, char *err, size_t
 	return rc;
 }
 
+/*
+ * The record is in the store already (unchanged or a conflict): when an earlier row of this
+ * input put it there, the row is a duplicate naming that line. @return true if so.
+ */
+static bool
+duplicate(struct imp *im, const struct row *row, bool same)
+{
+	uint64_t earlier = seen_find(&im->seen, row->id);
+	char msg[IMP_MSG_LEN];
+
+	if (earlier == 0) {
+		return false;
+	}
+	snprintf(msg, sizeof(msg), "%.*s is a duplicate of line %llu (%s content)",
+	         (int)(row->id.len > 512 ? 512 : row->id.len), (const char *)row->id.p,
+	         (unsigned long long)earlier, same ? "same" : "different");
+	bad_row(im, slice_make(NULL, 0), msg);
+	return true;
+}
+
 static int
 create(struct imp *im, const struct row *row, enum rec_kind kind, const struct value *values,
        size_t n, unsigned flags)
@@ -194,12 +335,17 @@ create(struct imp *im, const struct row *row, enum rec_kind kind, const struct v
 	int rc = reg_create(im->w, row->id, kind, values, n, flags, &oc);
 	char msg[IDENT_ERR_LEN];
 
+	if ((rc == IDR_OK || rc == IDR_ECONFLICT) && oc != REG_CREATED &&
+	    duplicate(im, row, rc == IDR_OK)) {
+		return IDR_OK;
+	}
 	if (rc == IDR_OK) {
 		if (oc == REG_CREATED) {
 			im->st->created++;
 		} else {
 			im->st->unchanged++;
 		}
+		seen_add(&im->seen, row->id, im->first);
 		return IDR_OK;
 	}
 	if (!is_row_error(rc)) {
@@ -639,6 +785,7 @@ imp_teardown(struct imp *im)
 	for (i = 0; i < im->npending; i++) {
 		free(im->pending[i].prefix);
 	}
+	seen_free(&im->seen);
 }
 
 int

@@ -9,6 +9,9 @@
  *    missing; every --batch rows are one transaction (durable at commit);
  *  - a bad row (syntax, identifier, prefix, kind, conflict, ...) is reported through
  *    opts.report with every line it covered and skipped; storage failures stop the import;
+ *  - an identifier repeated in the input (ASCII case folded) is a bad row "<id> is a duplicate
+ *    of line N (same|different content)", N the first line of its earlier row (up to 12.5
+ *    million identifiers are remembered, 16 bytes each);
  *  - strict: the whole input is one transaction, committed only if no row is bad;
  *  - dry_run: the whole input is one transaction that is always rolled back, so the counts
  *    say exactly what an import would do (including duplicates inside the file);

@@ -132,12 +132,70 @@ test_imp_csv_lines_counted(void **state)
 	assert_int_equal(st.multiline, 0);
 }
 
+/* A repeated identifier names the first line of the earlier row, same content or not. */
+static void
+test_imp_duplicate_names_earlier_line(void **state)
+{
+	struct fx *f = *state;
+	struct imp_stats st;
+
+	import(f,
+	       "id,kind,note\n" ENT "/A,part,\"two\nlines\"\n" ENT "/B,part,x\n" ENT
+	       "/a,part,\"two\nlines\"\n" ENT "/B,part,y\n",
+	       false, &st);
+	assert_string_equal(f->log, "5-6: " ENT "/a is a duplicate of line 2 (same content)\n"
+	                            "7: " ENT "/B is a duplicate of line 4 (different content)\n");
+	assert_int_equal(st.created, 2);
+	assert_int_equal(st.unchanged, 0);
+	assert_int_equal(st.bad, 2);
+	/* JSON lines; the first one already in the store before this import */
+	import(f, "{\"id\":\"" ENT "/J\",\"kind\":\"lot\"}\n", true, &st);
+	assert_int_equal(st.created, 1);
+	import(f,
+	       "{\"id\":\"" ENT "/J\",\"kind\":\"lot\"}\n{\"id\":\"" ENT
+	       "/K\",\"kind\":\"lot\"}\n{\"id\":\"" ENT "/J\",\"kind\":\"lot\"}\n",
+	       false, &st);
+	assert_string_equal(f->log, "3: " ENT "/J is a duplicate of line 1 (same content)\n");
+	assert_int_equal(st.unchanged, 1);
+	assert_int_equal(st.created, 1);
+}
+
+/* Many identifiers (the table grows several times): repeats of the first and last found. */
+static void
+test_imp_duplicate_many(void **state)
+{
+	enum { N = 5000 };
+	struct fx *f = *state;
+	struct imp_stats st;
+	size_t cap = 32 * (N + 8), len = 0;
+	char *text = malloc(cap);
+	int i;
+
+	assert_non_null(text);
+	len += (size_t)snprintf(text + len, cap - len, "id,kind\n");
+	for (i = 1; i <= N; i++) {
+		len += (size_t)snprintf(text + len, cap - len, ENT "/M-%05d,part\n", i);
+	}
+	snprintf(text + len, cap - len, ENT "/M-00001,part\n" ENT "/M-%05d,wip\n", N);
+	import(f, text, false, &st);
+	assert_string_equal(f->log,
+	                    "5002: " ENT "/M-00001 is a duplicate of line 2 (same content)\n"
+	                    "5003: " ENT "/M-05000 is a duplicate of line 5001 (different "
+	                    "content)\n");
+	assert_int_equal(st.created, N);
+	assert_int_equal(st.bad, 2);
+	free(text);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_imp_csv_span_reported, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_imp_csv_lines_counted, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_imp_duplicate_names_earlier_line, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_imp_duplicate_many, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
