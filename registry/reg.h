@@ -172,6 +172,20 @@ int reg_prefix_add(struct reg_wtxn *w, struct slice prefix, struct slice owner, 
 /** Change a hosted prefix's state (the node prefix's state cannot change: IDR_EPFX_NODE). */
 int reg_prefix_set_state(struct reg_wtxn *w, struct slice prefix, int state) IDR_MUSTCHECK;
 
+/**
+ * Take the owner of a hosted prefix (the node prefix too) from restored data, e.g. an export
+ * imported into a directory made by `idr init` without --owner: a prefix without an owner
+ * gets this one (journaled like a state change; *outcome REG_UPDATED); the same owner is
+ * REG_UNCHANGED; a different non-empty owner is IDR_ECONFLICT and is kept. State and times
+ * are left as they are.
+ * @param current  if not NULL, the owner hosted before the call (borrows store memory, valid
+ *                 until the next write in w).
+ * @return IDR_OK, IDR_ECONFLICT, IDR_EPFX_UNKNOWN (not hosted), an IDR_EID_* code (not a
+ *         prefix), IDR_EUTF8/IDR_ECTRL/IDR_ELIMIT (owner), or a store error.
+ */
+int reg_prefix_adopt_owner(struct reg_wtxn *w, struct slice prefix, struct slice owner,
+                           struct slice *current, enum reg_outcome *outcome) IDR_MUSTCHECK;
+
 /* ---------------------------------------------------------------- reads */
 
 /**

@@ -210,6 +210,45 @@ reg_prefix_set_state(struct reg_wtxn *w, struct slice prefix, int state)
 	return prefix_write(w, JRN_OP_PREFIX, &p);
 }
 
+int
+reg_prefix_adopt_owner(struct reg_wtxn *w, struct slice prefix, struct slice owner,
+                       struct slice *current, enum reg_outcome *outcome)
+{
+	struct pfx_info p;
+	int rc;
+
+	if (w->failed != IDR_OK) {
+		return w->failed;
+	}
+	if ((rc = ident_prefix_check(prefix)) != IDR_OK || (rc = owner_check(owner)) != IDR_OK) {
+		return rc;
+	}
+	rc = pfx_lookup(w->txn, prefix, &p);
+	if (rc == IDR_ENOENT) {
+		return IDR_EPFX_UNKNOWN;
+	}
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	if (current != NULL) {
+		*current = p.owner;
+	}
+	if (slice_eq(p.owner, owner)) {
+		*outcome = REG_UNCHANGED;
+		return IDR_OK;
+	}
+	if (p.owner.len > 0) {
+		return IDR_ECONFLICT;
+	}
+	/* p borrows store memory: pfx_write encodes it before its first store write */
+	p.owner = owner;
+	rc = prefix_write(w, JRN_OP_PREFIX, &p);
+	if (rc == IDR_OK) {
+		*outcome = REG_UPDATED;
+	}
+	return rc;
+}
+
 /* ---------------------------------------------------------------- reads */
 
 int

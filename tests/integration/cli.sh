@@ -337,6 +337,26 @@ expect_err "88.118.9/L-NEW: prefix is hosted by this node but not enabled"
 ok idr prefix list --data "$T/copy" --json
 cp "$OUT" "$T/p2.json"
 assert_eq "$(json_get "$T/p2.json" '[p["state"] for p in d if p["prefix"]=="88.118.9"][0]')" 0 "restored prefix state"
+# prefix owners survive export -> import into a fresh directory -> export, also when it was
+# made by 'idr init' without --owner (the node prefix takes the exported owner)
+ok idr init --data "$T/fresh" --node-prefix 88.118
+ok idr import --data "$T/fresh" "$T/e1.jsonl" --max-id-chars 256
+expect_out "1 prefix owner taken from the input"
+ok idr export --data "$T/fresh" -o "$T/e3.jsonl"
+owners() { grep '"prefix":' "$1" | python3 -c 'import json, sys; [print(d["prefix"], d["owner"]) for d in map(json.loads, sys.stdin)]'; }
+owners "$T/e1.jsonl" >"$T/owners1"
+owners "$T/e3.jsonl" >"$T/owners3"
+grep -qF "88.118 测试二级节点" "$T/owners1" || fail "node owner not exported: $(cat "$T/owners1")"
+grep -qF "88.118.8 $OWNER8" "$T/owners1" || fail "88.118.8 owner not exported"
+diff -u "$T/owners1" "$T/owners3" >&2 || fail "prefix owners differ after export -> import -> export"
+cmp "$T/e1.jsonl" "$T/e3.jsonl" || fail "export of the fresh import differs"
+ok idr audit verify --data "$T/fresh"
+# a node or enterprise owner that differs is not replaced: a bad row naming both
+ok idr init --data "$T/owned" --node-prefix 88.118 --owner "另一个节点"
+ok idr prefix add --data "$T/owned" 88.118.8 --owner "别的公司"
+expect_exit 2 idr import --data "$T/owned" "$T/e1.jsonl" --max-id-chars 256 --dry-run
+expect_err "e1.jsonl:1: 88.118: hosted here with owner '另一个节点', the input says '测试二级节点' (left as it is)"
+expect_err "e1.jsonl:2: 88.118.8: hosted here with owner '别的公司', the input says '$OWNER8' (left as it is)"
 # a different node refuses the export's node line
 ok idr init --data "$T/node2" --node-prefix 88.200
 expect_exit 2 idr import --data "$T/node2" "$T/e1.jsonl"

@@ -10,6 +10,7 @@
 
 #include "base/err.h"
 #include "base/text.h"
+#include "common/cli.h"
 #include "model/rec.h"
 
 #define PROGRESS_EVERY 256        /* rows between progress callbacks */
@@ -327,13 +328,26 @@ duplicate(struct imp *im, const struct row *row, bool same)
 	return true;
 }
 
+/* A registry error on the current row: a bad row, or (storage, memory) the end of the import. */
+static int
+row_failed(struct imp *im, struct slice id, int rc)
+{
+	char msg[IDENT_ERR_LEN];
+
+	if (!is_row_error(rc)) {
+		return fatal(im, rc, "line %llu: %s", (unsigned long long)im->first,
+		             stop_reason(rc));
+	}
+	bad_row(im, id, reg_strerror(im->r, rc, msg, sizeof(msg)));
+	return IDR_OK;
+}
+
 static int
 create(struct imp *im, const struct row *row, enum rec_kind kind, const struct value *values,
        size_t n, unsigned flags)
 {
 	enum reg_outcome oc = REG_UNCHANGED;
 	int rc = reg_create(im->w, row->id, kind, values, n, flags, &oc);
-	char msg[IDENT_ERR_LEN];
 
 	if ((rc == IDR_OK || rc == IDR_ECONFLICT) && oc != REG_CREATED &&
 	    duplicate(im, row, rc == IDR_OK)) {
@@ -348,12 +362,7 @@ create(struct imp *im, const struct row *row, enum rec_kind kind, const struct v
 		seen_add(&im->seen, row->id, im->first);
 		return IDR_OK;
 	}
-	if (!is_row_error(rc)) {
-		return fatal(im, rc, "line %llu: %s", (unsigned long long)im->first,
-		             stop_reason(rc));
-	}
-	bad_row(im, row->id, reg_strerror(im->r, rc, msg, sizeof(msg)));
-	return IDR_OK;
+	return row_failed(im, row->id, rc);
 }
 
 static int
@@ -389,36 +398,6 @@ do_record(struct imp *im, const struct row *row)
 	return create(im, row, kind, row->values, row->nvalues, REG_KEEP_TIMESTAMPS);
 }
 
-/*
- * Current state of a hosted prefix from the last committed snapshot (-1: not hosted).
- * @return IDR_OK, a row error (the prefix is malformed) or a fatal error (already recorded).
- */
-static int
-prefix_state(struct imp *im, struct slice prefix, int *state)
-{
-	struct reg_rtxn *t;
-	struct pfx_info p;
-	int rc;
-
-	*state = -1;
-	rc = reg_read_begin(im->r, &t);
-	if (rc != IDR_OK) {
-		return fatal(im, rc, "cannot read prefixes: %s", idr_strerror(rc));
-	}
-	rc = reg_prefix_get(t, prefix, &p);
-	if (rc == IDR_OK) {
-		*state = p.state;
-	}
-	reg_read_end(t);
-	if (rc == IDR_ENOENT) {
-		return IDR_OK;
-	}
-	if (rc != IDR_OK && !is_row_error(rc)) {
-		return fatal(im, rc, "cannot read prefixes: %s", stop_reason(rc));
-	}
-	return rc;
-}
-
 static int
 pending_add(struct imp *im, struct slice prefix, int state)
 {
@@ -434,15 +413,62 @@ pending_add(struct imp *im, struct slice prefix, int state)
 	return IDR_OK;
 }
 
+/* An owner for a message: control characters and invalid UTF-8 replaced, cut to fit. */
+static const char *
+owner_text(struct slice owner, char *buf, size_t cap)
+{
+	char tmp[PFX_MAX_OWNER + 1];
+
+	if (slice_to_cstr(owner, tmp, sizeof(tmp)) != IDR_OK) {
+		snprintf(buf, cap, "(%zu bytes)", owner.len);
+		return buf;
+	}
+	return cli_safe(tmp, buf, cap);
+}
+
+/*
+ * The row's owner for a prefix hosted here (reg_prefix_adopt_owner): kept when the same,
+ * taken when this node has none, a bad row when different. *hosted false: not hosted yet.
+ */
+static int
+prefix_owner(struct imp *im, const struct row *row, bool *hosted)
+{
+	enum reg_outcome oc = REG_UNCHANGED;
+	struct slice cur = slice_make(NULL, 0);
+	char msg[IMP_MSG_LEN], a[160], b[160];
+	int rc = reg_prefix_adopt_owner(im->w, row->id, row->owner, &cur, &oc);
+
+	*hosted = rc != IDR_EPFX_UNKNOWN;
+	if (rc == IDR_EPFX_UNKNOWN) {
+		return IDR_OK;
+	}
+	if (rc == IDR_ECONFLICT) {
+		snprintf(msg, sizeof(msg),
+		         "hosted here with owner '%s', the input says '%s' (left as it is)",
+		         owner_text(cur, a, sizeof(a)), owner_text(row->owner, b, sizeof(b)));
+		bad_row(im, row->id, msg);
+		return IDR_OK;
+	}
+	if (rc != IDR_OK) {
+		return row_failed(im, row->id, rc);
+	}
+	if (oc == REG_UPDATED) {
+		im->st->owners_set++;
+	} else {
+		im->st->prefixes_unchanged++;
+	}
+	return IDR_OK;
+}
+
 static int
 do_node_prefix(struct imp *im, const struct row *row)
 {
 	const char *node = reg_node_prefix(im->r);
 	char msg[ROW_ERR_LEN];
+	bool hosted;
 
 	if (slice_caseeq_cstr(row->id, node)) {
-		im->st->prefixes_unchanged++;
-		return IDR_OK;
+		return prefix_owner(im, row, &hosted);
 	}
 	snprintf(msg, sizeof(msg),
 	         "the input was exported by node %.*s but this node's prefix is %s (%s)",
@@ -456,39 +482,28 @@ static int
 do_prefix(struct imp *im, const struct row *row)
 {
 	enum reg_outcome oc = REG_UNCHANGED;
-	int state, rc;
+	bool hosted;
+	int rc;
 
 	if (row->node) {
 		return do_node_prefix(im, row);
 	}
-	rc = prefix_state(im, row->id, &state);
-	if (rc != IDR_OK && is_row_error(rc)) {
-		bad_row(im, row->id, idr_strerror(rc));
+	if (slice_caseeq_cstr(row->id, reg_node_prefix(im->r))) {
+		bad_row(im, row->id, idr_strerror(IDR_EPFX_NODE));
 		return IDR_OK;
 	}
-	if (rc != IDR_OK) {
+	/* hosted already: its state is kept, its owner checked (or taken if it has none) */
+	rc = prefix_owner(im, row, &hosted);
+	if (rc != IDR_OK || hosted) {
 		return rc;
 	}
-	/* hosted already: keep its state (reg_prefix_add then only checks the owner); new:
-	 * enabled while records are imported, the exported state is set at the end */
-	rc = reg_prefix_add(im->w, row->id, row->owner, state >= 0 ? state : PFX_ENABLED, &oc);
+	/* new: enabled while records are imported, the exported state is set at the end */
+	rc = reg_prefix_add(im->w, row->id, row->owner, PFX_ENABLED, &oc);
 	if (rc != IDR_OK) {
-		if (!is_row_error(rc)) {
-			return fatal(im, rc, "line %llu: %s", (unsigned long long)im->first,
-			             stop_reason(rc));
-		}
-		bad_row(im, row->id, idr_strerror(rc));
-		return IDR_OK;
+		return row_failed(im, row->id, rc);
 	}
-	if (oc == REG_CREATED) {
-		im->st->prefixes_created++;
-		if (state < 0 && row->state != PFX_ENABLED) {
-			return pending_add(im, row->id, row->state);
-		}
-	} else {
-		im->st->prefixes_unchanged++;
-	}
-	return IDR_OK;
+	im->st->prefixes_created++;
+	return row->state != PFX_ENABLED ? pending_add(im, row->id, row->state) : IDR_OK;
 }
 
 static int

@@ -18,7 +18,10 @@
  *  - prefix lines ({"prefix":...}, written first by `idr export`): the node prefix must be
  *    this node's; an enterprise prefix not hosted yet is added (enabled while the import runs,
  *    its exported state set at the end, so records under a disabled prefix can be restored);
- *    one already hosted is left as it is (a different owner is a bad row).
+ *    one already hosted (the node prefix too) keeps its state and its owner, except that a
+ *    prefix without an owner (`idr init` without --owner) takes the input's; a different
+ *    owner is a bad row naming both. So export -> import into a fresh directory -> export
+ *    gives the same prefix owners.
  * Not thread-safe; one import at a time per process.
  */
 #ifndef IDR_TOOLS_COMMON_IMP_H
@@ -62,6 +65,7 @@ struct imp_stats {
 	uint64_t bad;
 	uint64_t prefixes_created;
 	uint64_t prefixes_unchanged;
+	uint64_t owners_set;  /* hosted prefixes without an owner that got the input's */
 	uint64_t lines;       /* input lines read (header and blank lines too): with rows and
 	                         multiline, no line goes unaccounted for */
 	uint64_t multiline;   /* CSV records (good or bad) over several lines */

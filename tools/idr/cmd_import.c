@@ -135,7 +135,7 @@ summary(const struct import_args *a, const struct imp_stats *st, double secs)
 		       " would be created, %" PRIu64 " unchanged)",
 		       st->bad, st->created, st->unchanged);
 	} else if (st->created == 0 && st->bad == 0 && st->prefixes_created == 0 &&
-	           st->unchanged > 0) {
+	           st->owners_set == 0 && st->unchanged > 0) {
 		printf("nothing to do: all %" PRIu64 " records already registered", st->unchanged);
 	} else {
 		printf("%" PRIu64 " created, %" PRIu64 " unchanged, %" PRIu64 " bad rows (skipped)",
@@ -144,6 +144,10 @@ summary(const struct import_args *a, const struct imp_stats *st, double secs)
 	if (st->prefixes_created > 0) {
 		printf("; %" PRIu64 " prefixes %s", st->prefixes_created,
 		       a->dry_run ? "to add" : "added");
+	}
+	if (st->owners_set > 0) {
+		printf("; %" PRIu64 " prefix owner%s %s from the input", st->owners_set,
+		       st->owners_set == 1 ? "" : "s", a->dry_run ? "to take" : "taken");
 	}
 	/* lines as well as rows, so a row taken into a multi-line record is seen missing */
 	printf("; %" PRIu64 " rows from %" PRIu64 " lines", st->rows, st->lines);
