@@ -86,6 +86,15 @@ import(struct fx *f, const char *text, bool write, struct imp_stats *st)
 	fclose(tmp);
 }
 
+/* The records over several lines: how many, and the lines of the first. */
+static void
+assert_spans(const struct imp_stats *st, uint64_t n, uint64_t first, uint64_t last)
+{
+	assert_int_equal(st->multiline, n);
+	assert_int_equal(st->multi_first, first);
+	assert_int_equal(st->multi_last, last);
+}
+
 /* An unterminated quote takes the next row: the report names both lines, the counts add up. */
 static void
 test_imp_csv_span_reported(void **state)
@@ -101,9 +110,7 @@ test_imp_csv_span_reported(void **state)
 	assert_int_equal(st.created, 1);
 	assert_int_equal(st.bad, 1);
 	assert_int_equal(st.lines, 4);
-	assert_int_equal(st.multiline, 1);
-	assert_int_equal(st.multi_first, 3);
-	assert_int_equal(st.multi_last, 4);
+	assert_spans(&st, 1, 3, 4);
 }
 
 /* Good records over several lines are counted too; lines without a final line feed count. */
@@ -121,15 +128,13 @@ test_imp_csv_lines_counted(void **state)
 	assert_int_equal(st.rows, 3);
 	assert_int_equal(st.created, 3);
 	assert_int_equal(st.lines, 8);
-	assert_int_equal(st.multiline, 2);
-	assert_int_equal(st.multi_first, 3);
-	assert_int_equal(st.multi_last, 4);
+	assert_spans(&st, 2, 3, 4);
 	/* JSON lines: one line per row */
 	import(f, "{\"id\":\"" ENT "/J\",\"kind\":\"part\"}\n\n{\"id\":\"" ENT "/K\"}\n", false,
 	       &st);
 	assert_string_equal(f->log, "3: " ENT "/K: field 'kind' is missing\n");
 	assert_int_equal(st.lines, 3);
-	assert_int_equal(st.multiline, 0);
+	assert_spans(&st, 0, 0, 0);
 }
 
 /* A repeated identifier names the first line of the earlier row, same content or not. */
