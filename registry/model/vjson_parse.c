@@ -5,7 +5,6 @@
 #include <arpa/inet.h>
 #include <limits.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,6 +204,10 @@ fail_at(struct pctx *c, const char *key, int rc, const char *fmt, ...)
 static int
 members_known(struct pctx *c, const json_t *obj, const char *const *known)
 {
+	union {
+		const json_t *c;
+		json_t *m; /* jansson iterates over a non-const object without changing it */
+	} o = {obj};
 	const char *key, *near;
 	json_t *val;
 	size_t i;
@@ -212,8 +215,7 @@ members_known(struct pctx *c, const json_t *obj, const char *const *known)
 	if (!c->strict) {
 		return IDR_OK;
 	}
-	/* jansson iterates over a non-const object without changing it */
-	json_object_foreach((json_t *)(uintptr_t)obj, key, val)
+	json_object_foreach(o.m, key, val)
 	{
 		for (i = 0; known[i] != NULL; i++) {
 			if (strcmp(key, known[i]) == 0) {

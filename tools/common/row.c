@@ -212,7 +212,7 @@ field_quoted(struct row_csv *c, struct scan *s, enum field_end *end)
 			        "%s: the quoted field opened on line %llu is not closed before the "
 			        "end of the input",
 			        col_name(c, c->nfields, nb, sizeof(nb)),
-			        (unsigned long long)(c->rec_line + s->nl));
+			        (unsigned long long)c->rec_line + s->nl);
 		}
 		p = (size_t)(q - s->in);
 		if (p + 1 == s->len && !s->eof) {

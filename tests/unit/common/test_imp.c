@@ -172,7 +172,7 @@ test_imp_duplicate_many(void **state)
 	enum { N = 5000 };
 	struct fx *f = *state;
 	struct imp_stats st;
-	size_t cap = 32 * (N + 8), len = 0;
+	size_t cap = (size_t)32 * (N + 8), len = 0;
 	char *text = malloc(cap);
 	int i;
 
