@@ -3,7 +3,8 @@
 # (node prefix 88.118, two enterprise prefixes, a few thousand items of every kind), make a
 # self-signed certificate for HTTPS, and run the resolver daemon idrd on localhost in the
 # foreground (Ctrl-C stops it). Idempotent: running it again rebuilds incrementally and
-# changes no data.
+# changes no data. While a node it started is still running (or something answers on the HTTP
+# port), it says so and exits 1 without building or touching the configuration.
 #   env: IDR_DATA (default ./idr-data), BUILD_DIR (default build), JOBS (default: cores),
 #        HANDLE_PORT (2641, UDP and TCP), HTTP_PORT (8000), HTTPS_PORT (8443)
 set -eu
@@ -15,6 +16,27 @@ data=${IDR_DATA:-./idr-data}
 hport=${HANDLE_PORT:-2641}
 wport=${HTTP_PORT:-8000}
 sport=${HTTPS_PORT:-8443}
+demo=$build/demo
+
+# A node already running from this configuration (its pid file names a live idrd) or on these
+# ports: leave it, its configuration and its binaries alone.
+running=""
+if [ -s "$demo/idrd.pid" ]; then
+	pid=$(cat "$demo/idrd.pid")
+	if kill -0 "$pid" 2>/dev/null && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = idrd ]; then
+		running="idrd pid $pid, configuration $demo/idrd.conf"
+	fi
+fi
+if [ -z "$running" ] && command -v curl >/dev/null 2>&1 &&
+	curl -s -o /dev/null -m 2 "http://127.0.0.1:$wport/healthz"; then
+	running="something answers on http://127.0.0.1:$wport"
+fi
+if [ -n "$running" ]; then
+	echo "run.sh: a node is already running ($running)." >&2
+	echo "run.sh: nothing was changed; stop it first (Ctrl-C in its terminal), or run on other" \
+		"ports (HANDLE_PORT, HTTP_PORT, HTTPS_PORT) with another BUILD_DIR." >&2
+	exit 1
+fi
 
 ./deploy/deps.sh build
 
@@ -33,7 +55,6 @@ echo "== demo data in $data"
 "$idr" stats --data "$data"
 
 # A self-signed certificate for the demo HTTPS listener (a real node uses its own).
-demo=$build/demo
 mkdir -p "$demo"
 if [ ! -s "$demo/tls.key" ] || [ ! -s "$demo/tls.crt" ]; then
 	openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj "/CN=localhost" \
@@ -42,8 +63,9 @@ if [ ! -s "$demo/tls.key" ] || [ ! -s "$demo/tls.crt" ]; then
 	chmod 600 "$demo/tls.key"
 fi
 
-# The configuration: every other option keeps the default of deploy/idrd.conf.sample.
-cat >"$demo/idrd.conf" <<CONF
+# The configuration: every other option keeps the default of deploy/idrd.conf.sample. The
+# pid file lets the next run.sh see that this node is running. Written only if it changes.
+cat >"$demo/idrd.conf.new" <<CONF
 # demo node made by deploy/run.sh; every option is described in deploy/idrd.conf.sample
 data_dir $(cd "$data" && pwd)
 udp_listen 127.0.0.1:$hport
@@ -52,8 +74,14 @@ http_listen 127.0.0.1:$wport
 https_listen 127.0.0.1:$sport
 tls_cert $(cd "$demo" && pwd)/tls.crt
 tls_key $(cd "$demo" && pwd)/tls.key
+pid_file $(cd "$demo" && pwd)/idrd.pid
 site_description "idr demo secondary node 88.118"
 CONF
+if cmp -s "$demo/idrd.conf.new" "$demo/idrd.conf"; then
+	rm -f "$demo/idrd.conf.new"
+else
+	mv "$demo/idrd.conf.new" "$demo/idrd.conf"
+fi
 "$idrd" -n -c "$demo/idrd.conf"
 
 cat <<MSG

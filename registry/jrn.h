@@ -50,7 +50,7 @@
 
 enum jrn_op {
 	JRN_OP_INIT = 1,
-	JRN_OP_PREFIX = 2, /* prefix added or state changed */
+	JRN_OP_PREFIX = 2, /* prefix added, its state or owner changed */
 	JRN_OP_CREATE = 3,
 	JRN_OP_ADD_VALUES = 4,
 	JRN_OP_MODIFY_VALUES = 5,

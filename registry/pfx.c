@@ -8,7 +8,8 @@
  * at most PFX_MAX_LEN bytes (IDR_ELIMIT), state 0..5 (IDR_EPFX_STATE), its owner UTF-8
  * without control characters (IDR_EUTF8, IDR_ECTRL) of at most PFX_MAX_OWNER bytes (IDR_ELIMIT).
  * Adding a prefix that is already hosted with the same owner and state is REG_UNCHANGED; with any
- * difference IDR_ECONFLICT (state changes go through reg_prefix_set_state). Adding one writes the
+ * difference IDR_ECONFLICT (state changes go through reg_prefix_set_state, an owner for a prefix
+ * without one through reg_prefix_adopt_owner). Adding one writes the
  * prefix record (journal JRN_OP_PREFIX) and its prefix handle 0.NA/<prefix> (journal
  * JRN_OP_CREATE), whatever the state: prefix handles live under 0.NA, which this node serves for
  * its own prefixes. Setting the state it already has writes nothing.

@@ -608,6 +608,15 @@ reg_node_prefix(const struct reg *r)
 	return r->node_prefix;
 }
 
+const char *
+reg_strerror(const struct reg *r, int rc, char *buf, size_t cap)
+{
+	if (rc == IDR_ENOSPC || rc == IDR_EIO) {
+		return reg_write_strerror(rc); /* with what to do about it */
+	}
+	return ident_strerror(rc, r != NULL ? &r->id_opts : NULL, buf, cap);
+}
+
 struct store *
 reg_store(struct reg *r)
 {

@@ -27,6 +27,7 @@
 #include "base/err.h"
 #include "base/slice.h"
 #include "jrn.h"
+#include "model/ident.h"
 #include "model/rec.h"
 #include "model/value.h"
 #include "pfx.h"
@@ -94,6 +95,14 @@ struct store *reg_store(struct reg *r);
 
 /** The node prefix as registered (valid while r is open). */
 const char *reg_node_prefix(const struct reg *r);
+
+/**
+ * The message of an error returned by this registry, with its rules in force: an identifier
+ * over the character limit names the limit r was opened with (ident_strerror); a full map or
+ * disk and I/O errors say what to do (reg_write_strerror); other codes give idr_strerror(rc).
+ * @param buf  at least IDENT_ERR_LEN bytes. @return buf or a static string.
+ */
+const char *reg_strerror(const struct reg *r, int rc, char *buf, size_t cap);
 
 /** Flush everything to disk (useful with no_sync). */
 int reg_sync(struct reg *r);
@@ -197,6 +206,20 @@ int reg_prefix_add(struct reg_wtxn *w, struct slice prefix, struct slice owner, 
 
 /** Change a hosted prefix's state (the node prefix's state cannot change: IDR_EPFX_NODE). */
 int reg_prefix_set_state(struct reg_wtxn *w, struct slice prefix, int state) IDR_MUSTCHECK;
+
+/**
+ * Take the owner of a hosted prefix (the node prefix too) from restored data, e.g. an export
+ * imported into a directory made by `idr init` without --owner: a prefix without an owner
+ * gets this one (journaled like a state change; *outcome REG_UPDATED); the same owner is
+ * REG_UNCHANGED; a different non-empty owner is IDR_ECONFLICT and is kept. State and times
+ * are left as they are.
+ * @param current  if not NULL, the owner hosted before the call (borrows store memory, valid
+ *                 until the next write in w).
+ * @return IDR_OK, IDR_ECONFLICT, IDR_EPFX_UNKNOWN (not hosted), an IDR_EID_* code (not a
+ *         prefix), IDR_EUTF8/IDR_ECTRL/IDR_ELIMIT (owner), or a store error.
+ */
+int reg_prefix_adopt_owner(struct reg_wtxn *w, struct slice prefix, struct slice owner,
+                           struct slice *current, enum reg_outcome *outcome) IDR_MUSTCHECK;
 
 /* ---------------------------------------------------------------- reads */
 

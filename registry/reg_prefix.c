@@ -175,10 +175,11 @@ reg_prefix_add(struct reg_wtxn *w, struct slice prefix, struct slice owner, int 
 	return rc;
 }
 
-int
-reg_prefix_set_state(struct reg_wtxn *w, struct slice prefix, int state)
+/* The hosted record of prefix for a change in w (borrowing store memory), after the checks
+ * every change makes: a usable transaction, a valid prefix, hosted here. */
+static int
+hosted_get(struct reg_wtxn *w, struct slice prefix, struct pfx_info *p)
 {
-	struct pfx_info p;
 	int rc;
 
 	if (w->failed != IDR_OK) {
@@ -188,12 +189,18 @@ reg_prefix_set_state(struct reg_wtxn *w, struct slice prefix, int state)
 	if (rc != IDR_OK) {
 		return rc;
 	}
-	if (!state_valid(state)) {
+	rc = pfx_lookup(w->txn, prefix, p);
+	return rc == IDR_ENOENT ? IDR_EPFX_UNKNOWN : rc;
+}
+
+int
+reg_prefix_set_state(struct reg_wtxn *w, struct slice prefix, int state)
+{
+	struct pfx_info p;
+	int rc = hosted_get(w, prefix, &p);
+
+	if ((rc == IDR_OK || rc == IDR_EPFX_UNKNOWN) && !state_valid(state)) {
 		return IDR_EPFX_STATE;
-	}
-	rc = pfx_lookup(w->txn, prefix, &p);
-	if (rc == IDR_ENOENT) {
-		return IDR_EPFX_UNKNOWN;
 	}
 	if (rc != IDR_OK) {
 		return rc;
@@ -208,6 +215,38 @@ reg_prefix_set_state(struct reg_wtxn *w, struct slice prefix, int state)
 	p.state = state;
 	p.changed = reg_now_s();
 	return prefix_write(w, JRN_OP_PREFIX, &p);
+}
+
+int
+reg_prefix_adopt_owner(struct reg_wtxn *w, struct slice prefix, struct slice owner,
+                       struct slice *current, enum reg_outcome *outcome)
+{
+	struct pfx_info p;
+	int rc = hosted_get(w, prefix, &p);
+
+	if (rc == IDR_OK) {
+		rc = owner_check(owner);
+	}
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	if (current != NULL) {
+		*current = p.owner;
+	}
+	if (slice_eq(p.owner, owner)) {
+		*outcome = REG_UNCHANGED;
+		return IDR_OK;
+	}
+	if (p.owner.len > 0) {
+		return IDR_ECONFLICT;
+	}
+	/* p borrows store memory: pfx_write encodes it before its first store write */
+	p.owner = owner;
+	rc = prefix_write(w, JRN_OP_PREFIX, &p);
+	if (rc == IDR_OK) {
+		*outcome = REG_UPDATED;
+	}
+	return rc;
 }
 
 /* ---------------------------------------------------------------- reads */

@@ -37,11 +37,14 @@ static const struct errmsg errmsgs[] = {
          "identifier is longer than the configured limit (default 255 characters)"},
         {IDR_EID_HARDLIMIT, "identifier is longer than 2048 bytes (protocol limit)"},
         {IDR_EID_NOTPREFIX, "expected a prefix, found an identifier with a '/'"},
+        {IDR_EID_NOSLASH, "identifier has no '/' separating prefix and suffix (e.g. 88.118.8/P-1)"},
 
         {IDR_EPFX_UNKNOWN, "prefix is not hosted by this node"},
         {IDR_EPFX_DISABLED, "prefix is hosted by this node but not enabled (state is not 1 启用)"},
         {IDR_EPFX_NOTBELOW, "enterprise prefix is not beneath this node's prefix"},
-        {IDR_EPFX_STATE, "prefix state must be 0..5 (停用 启用 待删除 被驳回 待审核 审核中)"},
+        {IDR_EPFX_STATE, "prefix state must be one of 0 disabled 停用, 1 enabled 启用, 2 deleting "
+                         "待删除, 3 rejected 被驳回, 4 pending 待审核, 5 reviewing 审核中 (the "
+                         "number, the English name in any case, or the Chinese label)"},
         {IDR_EPFX_NODE, "the node prefix cannot be changed or disabled this way"},
         {IDR_EPFX_DIFFNODE, "data belongs to a different node prefix"},
 

@@ -58,6 +58,7 @@ enum idr_err {
 	IDR_EID_TOOLONG = -1107,
 	IDR_EID_HARDLIMIT = -1108,
 	IDR_EID_NOTPREFIX = -1109,
+	IDR_EID_NOSLASH = -1110, /* no '/' between prefix and suffix */
 
 	/* prefixes */
 	IDR_EPFX_UNKNOWN = -1200,  /* prefix not hosted by this node */

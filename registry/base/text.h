@@ -1,6 +1,7 @@
 /*
  * text.h - checks on untrusted text: strict UTF-8 (no overlong forms, no surrogates, nothing
- * above U+10FFFF) and control characters (C0, DEL, C1). Pure functions; thread-safe.
+ * above U+10FFFF) and control characters (C0, DEL, C1); the closest known word for a message
+ * about an unknown one. Pure functions; thread-safe.
  */
 #ifndef IDR_REGISTRY_BASE_TEXT_H
 #define IDR_REGISTRY_BASE_TEXT_H
@@ -30,5 +31,18 @@ int text_hex_digit(int c);
 
 /** True if p[0..len) is valid UTF-8 without control characters. */
 bool text_is_clean(const uint8_t *p, size_t len);
+
+#define TEXT_SUGGEST_MAX 64 /* longer words get no suggestion */
+
+/**
+ * The known word a misspelt word probably meant, for "did you mean ...?": one that equals it
+ * ignoring ASCII case, else the nearest within a few edits (insertions, deletions,
+ * substitutions, swaps of neighbours: at most 1, or a third of the shorter word's length),
+ * else one it abbreviates (at least 3 characters, the same first letter, its letters in order:
+ * "refs" for "references").
+ * @param known  NULL-terminated list.
+ * @return an entry of known (the first of the best), or NULL.
+ */
+const char *text_suggest(const char *word, const char *const *known);
 
 #endif /* IDR_REGISTRY_BASE_TEXT_H */

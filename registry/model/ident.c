@@ -1,6 +1,7 @@
 /* ident.c - identifier syntax: validation, prefix/suffix split, ASCII case folding. */
 #include "model/ident.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "base/err.h"
@@ -70,6 +71,19 @@ effective_max_chars(const struct ident_opts *o)
 	return o->max_chars > IDENT_HARD_MAX ? IDENT_HARD_MAX : o->max_chars;
 }
 
+const char *
+ident_strerror(int rc, const struct ident_opts *o, char *buf, size_t cap)
+{
+	int n;
+
+	if (rc != IDR_EID_TOOLONG || cap == 0) {
+		return idr_strerror(rc);
+	}
+	n = snprintf(buf, cap, "identifier is longer than the configured limit of %zu characters",
+	             effective_max_chars(o));
+	return n > 0 && (size_t)n < cap ? buf : idr_strerror(rc);
+}
+
 /* The checks that look at the whole text: size, encoding, control characters, length. */
 static int
 check_text(const uint8_t *p, size_t len, const struct ident_opts *o, size_t *nchars)
@@ -109,7 +123,7 @@ ident_parse(struct ident *out, const void *p, size_t len, const struct ident_opt
 	id.full = slice_make(p, len);
 	slash = memchr(id.full.p, '/', len);
 	if (slash == NULL && (o == NULL || !o->allow_no_slash)) {
-		return IDR_EID_NOSUFFIX;
+		return IDR_EID_NOSLASH;
 	}
 	id.has_slash = slash != NULL;
 	id.prefix = slice_make(id.full.p, id.has_slash ? (size_t)(slash - id.full.p) : len);

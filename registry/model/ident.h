@@ -22,6 +22,7 @@
 #define IDENT_HARD_MAX          2048 /* bytes */
 #define IDENT_DEFAULT_MAX_CHARS 255  /* characters (code points) */
 #define IDENT_ZERO_NA           "0.NA"
+#define IDENT_ERR_LEN           96 /* room for ident_strerror's message */
 
 struct ident {
 	struct slice full;   /* the whole identifier as given */
@@ -39,12 +40,22 @@ struct ident_opts {
 
 /**
  * Parse and validate an identifier. Checks, in order: empty, hard byte limit, UTF-8, control
- * characters, character limit, missing '/', empty prefix, prefix segments and characters,
- * empty suffix; for a `0.NA/` handle the suffix must itself be a valid prefix.
+ * characters, character limit, missing '/' (IDR_EID_NOSLASH unless o->allow_no_slash), empty
+ * prefix, prefix segments and characters, empty suffix; for a `0.NA/` handle the suffix must itself
+ * be a valid prefix.
  * @param o  NULL for defaults (255 characters, '/' required).
  * @return IDR_OK or an IDR_EID_* code; *out is filled only on success.
  */
 int ident_parse(struct ident *out, const void *p, size_t len, const struct ident_opts *o);
+
+/**
+ * The message of an ident_parse error under the options in force: IDR_EID_TOOLONG names the
+ * character limit of o (NULL: the default), e.g. "identifier is longer than the configured
+ * limit of 5 characters"; any other code gives idr_strerror(rc).
+ * @param buf  at least IDENT_ERR_LEN bytes, used for IDR_EID_TOOLONG.
+ * @return buf or a static string.
+ */
+const char *ident_strerror(int rc, const struct ident_opts *o, char *buf, size_t cap);
 
 /**
  * Validate a bare prefix name such as `88.118.8` (no '/', segments as above, at most

@@ -164,6 +164,19 @@ void vjson_values_free(struct vjson_values *vals);
 int vjson_parse_values(const struct json_t *j, struct vjson_values *out, char *err,
                        size_t errlen) IDR_MUSTCHECK;
 
+#define VJSON_STRICT 0x1u /* unknown members are errors */
+
+/**
+ * vjson_parse_values with flags. VJSON_STRICT: a member no form above knows (in a value, its
+ * data, references, admin, vlist and site objects, or the {"responseCode","handle","values"}
+ * wrapper) is
+ * IDR_EPROTO, err naming it and the known member it probably meant ("values[0]: unknown
+ * member 'refs' (did you mean 'references'?)"), so a typo does not drop data silently (the
+ * import of JSON lines). Without it unknown members are ignored (answers of other servers).
+ */
+int vjson_parse_values_opt(const struct json_t *j, unsigned flags, struct vjson_values *out,
+                           char *err, size_t errlen) IDR_MUSTCHECK;
+
 /** The name of an HS_SITE interface protocol in the JSON form ("UDP", "TCP", "HTTP", "HTTPS"
  *  for 0..3), NULL for others (written as numbers). */
 const char *vjson_proto_name(size_t proto);

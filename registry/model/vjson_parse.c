@@ -108,6 +108,7 @@ vjson_values_free(struct vjson_values *vals)
 
 struct pctx {
 	struct vjson_values *out;
+	bool strict;         /* VJSON_STRICT: unknown members are errors */
 	struct wbuf scratch; /* encoded admin/vlist/site data and references */
 	char *err;
 	size_t errlen;
@@ -193,6 +194,50 @@ fail_at(struct pctx *c, const char *key, int rc, const char *fmt, ...)
 	va_end(ap);
 	path_pop(c, old);
 	return rc;
+}
+
+/*
+ * With VJSON_STRICT, every member of obj must be one of known (a typo such as "refs" would
+ * otherwise drop data silently): the first unknown one is an error naming it and the known
+ * member it probably meant.
+ */
+static int
+members_known(struct pctx *c, const json_t *obj, const char *const *known)
+{
+	union {
+		const json_t *c;
+		json_t *m; /* jansson iterates over a non-const object without changing it */
+	} o = {obj};
+	const char *key, *near;
+	json_t *val;
+	size_t i;
+
+	if (!c->strict) {
+		return IDR_OK;
+	}
+	json_object_foreach(o.m, key, val)
+	{
+		for (i = 0; known[i] != NULL; i++) {
+			if (strcmp(key, known[i]) == 0) {
+				break;
+			}
+		}
+		if (known[i] != NULL) {
+			continue;
+		}
+		if (strlen(key) > TEXT_SUGGEST_MAX ||
+		    !text_is_clean((const uint8_t *)key, strlen(key))) {
+			return fail(c, IDR_EPROTO, "unknown member (%zu bytes, not shown)",
+			            strlen(key));
+		}
+		near = text_suggest(key, known);
+		if (near != NULL) {
+			return fail(c, IDR_EPROTO, "unknown member '%s' (did you mean '%s'?)", key,
+			            near);
+		}
+		return fail(c, IDR_EPROTO, "unknown member '%s'", key);
+	}
+	return IDR_OK;
 }
 
 /* Member key of obj; JSON null counts as absent. */
@@ -306,6 +351,10 @@ array_member(struct pctx *c, const json_t *obj, const char *key, bool required, 
 	*out = m;
 	return IDR_OK;
 }
+
+/* members of {"format","value"} objects (data, publicKey) and of references */
+static const char *const data_keys[] = {"format", "value", NULL};
+static const char *const ref_keys[] = {"handle", "index", NULL};
 
 /* ---- parser: data formats ---- */
 
@@ -432,6 +481,8 @@ parse_hex(struct pctx *c, struct slice text, struct slice *data)
 static int
 parse_admin(struct pctx *c, const json_t *j)
 {
+	static const char *const known[] = {"handle", "index", "permissions", "legacyByteLength",
+	                                    NULL};
 	struct value_admin a;
 	struct slice perms;
 	int64_t index;
@@ -443,7 +494,8 @@ parse_admin(struct pctx *c, const json_t *j)
 		return fail(c, IDR_EPROTO,
 		            "must be an object {\"handle\",\"index\",\"permissions\"}");
 	}
-	if ((rc = handle_member(c, j, &a.handle)) != IDR_OK ||
+	if ((rc = members_known(c, j, known)) != IDR_OK ||
+	    (rc = handle_member(c, j, &a.handle)) != IDR_OK ||
 	    (rc = int_member(c, j, "index", true, 0, UINT32_MAX, 0, &index)) != IDR_OK ||
 	    (rc = str_member(c, j, "permissions", true, NULL, &perms)) != IDR_OK ||
 	    (rc = bool_member(c, j, "legacyByteLength", false, &legacy)) != IDR_OK) {
@@ -493,7 +545,8 @@ parse_vlist(struct pctx *c, const json_t *j)
 		old = path_push(c, "[%zu]", i);
 		if (!json_is_object(e)) {
 			rc = fail(c, IDR_EPROTO, "must be an object {\"handle\",\"index\"}");
-		} else if ((rc = handle_member(c, e, &refs[i].handle)) == IDR_OK) {
+		} else if ((rc = members_known(c, e, ref_keys)) == IDR_OK &&
+		           (rc = handle_member(c, e, &refs[i].handle)) == IDR_OK) {
 			rc = int_member(c, e, "index", true, 0, UINT32_MAX, 0, &index);
 			refs[i].index = (uint32_t)index;
 		}
@@ -538,7 +591,8 @@ parse_pubkey(struct pctx *c, const json_t *sv, struct slice *key)
 	old = path_push(c, ".publicKey");
 	if (!json_is_object(k)) {
 		rc = fail(c, IDR_EPROTO, "must be an object {\"format\",\"value\"}");
-	} else if ((rc = str_member(c, k, "format", true, NULL, &format)) != IDR_OK) {
+	} else if ((rc = members_known(c, k, data_keys)) != IDR_OK ||
+	           (rc = str_member(c, k, "format", true, NULL, &format)) != IDR_OK) {
 		/* error already written */
 	} else if (!slice_caseeq_cstr(format, "base64") && !slice_caseeq_cstr(format, "hex")) {
 		rc = fail_at(c, "format", IDR_EPROTO, "must be base64 or hex");
@@ -557,6 +611,7 @@ parse_pubkey(struct pctx *c, const json_t *sv, struct slice *key)
 static int
 parse_iface(struct pctx *c, const json_t *j, struct value_site_iface *f)
 {
+	static const char *const known[] = {"query", "admin", "port", "protocol", NULL};
 	const json_t *proto;
 	bool query, admin;
 	int64_t port;
@@ -566,7 +621,8 @@ parse_iface(struct pctx *c, const json_t *j, struct value_site_iface *f)
 	if (!json_is_object(j)) {
 		return fail(c, IDR_EPROTO, "must be an object");
 	}
-	if ((rc = bool_member(c, j, "query", true, &query)) != IDR_OK ||
+	if ((rc = members_known(c, j, known)) != IDR_OK ||
+	    (rc = bool_member(c, j, "query", true, &query)) != IDR_OK ||
 	    (rc = bool_member(c, j, "admin", true, &admin)) != IDR_OK ||
 	    (rc = int_member(c, j, "port", true, 0, 65535, 0, &port)) != IDR_OK) {
 		return rc;
@@ -595,6 +651,7 @@ parse_iface(struct pctx *c, const json_t *j, struct value_site_iface *f)
 static int
 parse_server(struct pctx *c, const json_t *j, struct value_site_server *sv)
 {
+	static const char *const known[] = {"serverId", "address", "publicKey", "interfaces", NULL};
 	const json_t *ifaces;
 	struct slice addr;
 	int64_t id;
@@ -604,7 +661,8 @@ parse_server(struct pctx *c, const json_t *j, struct value_site_server *sv)
 	if (!json_is_object(j)) {
 		return fail(c, IDR_EPROTO, "must be an object");
 	}
-	if ((rc = int_member(c, j, "serverId", true, 0, UINT32_MAX, 0, &id)) != IDR_OK ||
+	if ((rc = members_known(c, j, known)) != IDR_OK ||
+	    (rc = int_member(c, j, "serverId", true, 0, UINT32_MAX, 0, &id)) != IDR_OK ||
 	    (rc = str_member(c, j, "address", true, NULL, &addr)) != IDR_OK ||
 	    (rc = parse_pubkey(c, j, &sv->pubkey)) != IDR_OK ||
 	    (rc = array_member(c, j, "interfaces", true, VALUE_SITE_MAX_IFACES, &ifaces)) !=
@@ -648,6 +706,7 @@ parse_proto_version(struct slice text, uint8_t *major, uint8_t *minor)
 static int
 parse_site_attrs(struct pctx *c, const json_t *j, struct value_site *s)
 {
+	static const char *const known[] = {"name", "value", NULL};
 	const json_t *attrs;
 	size_t i, old;
 	int rc;
@@ -660,8 +719,9 @@ parse_site_attrs(struct pctx *c, const json_t *j, struct value_site *s)
 		old = path_push(c, ".attributes[%zu]", i);
 		if (!json_is_object(a)) {
 			rc = fail(c, IDR_EPROTO, "must be an object {\"name\",\"value\"}");
-		} else if ((rc = str_member(c, a, "name", true, NULL, &s->attrs[i].name)) ==
-		           IDR_OK) {
+		} else if ((rc = members_known(c, a, known)) == IDR_OK &&
+		           (rc = str_member(c, a, "name", true, NULL, &s->attrs[i].name)) ==
+		                   IDR_OK) {
 			rc = str_member(c, a, "value", true, NULL, &s->attrs[i].value);
 		}
 		path_pop(c, old);
@@ -701,6 +761,9 @@ parse_site_head(struct pctx *c, const json_t *j, struct value_site *s)
 static int
 parse_site(struct pctx *c, const json_t *j)
 {
+	static const char *const known[] = {
+	        "version",    "protocolVersion", "serialNumber", "primarySite", "multiPrimary",
+	        "hashOption", "hashFilter",      "attributes",   "servers",     NULL};
 	struct value_site *s;
 	const json_t *servers;
 	size_t i, old;
@@ -708,6 +771,9 @@ parse_site(struct pctx *c, const json_t *j)
 
 	if (!json_is_object(j)) {
 		return fail(c, IDR_EPROTO, "must be an object");
+	}
+	if ((rc = members_known(c, j, known)) != IDR_OK) {
+		return rc;
 	}
 	s = calloc(1, sizeof(*s));
 	if (s == NULL) {
@@ -820,7 +886,8 @@ parse_data(struct pctx *c, const json_t *obj, struct value *v)
 		                       &v->data);
 	} else if (!json_is_object(d)) {
 		rc = fail(c, IDR_EPROTO, "must be a string or an object {\"format\",\"value\"}");
-	} else if ((rc = str_member(c, d, "format", true, NULL, &format)) != IDR_OK) {
+	} else if ((rc = members_known(c, d, data_keys)) != IDR_OK ||
+	           (rc = str_member(c, d, "format", true, NULL, &format)) != IDR_OK) {
 		/* error already written */
 	} else if (!known_format(format)) {
 		rc = fail_at(c, "format", IDR_EPROTO,
@@ -855,7 +922,8 @@ parse_refs(struct pctx *c, const json_t *obj, struct value *v)
 		old = path_push(c, ".references[%zu]", i);
 		if (!json_is_object(e)) {
 			rc = fail(c, IDR_EPROTO, "must be an object {\"handle\",\"index\"}");
-		} else if ((rc = handle_member(c, e, &ref.handle)) == IDR_OK &&
+		} else if ((rc = members_known(c, e, ref_keys)) == IDR_OK &&
+		           (rc = handle_member(c, e, &ref.handle)) == IDR_OK &&
 		           (rc = int_member(c, e, "index", true, 0, UINT32_MAX, 0, &index)) ==
 		                   IDR_OK) {
 			ref.index = (uint32_t)index;
@@ -984,6 +1052,8 @@ parse_meta(struct pctx *c, const json_t *obj, struct value *v)
 static int
 parse_value(struct pctx *c, const json_t *j, struct value *v)
 {
+	static const char *const known[] = {"index",     "type",        "data",       "ttl",
+	                                    "timestamp", "permissions", "references", NULL};
 	int64_t index;
 	int rc;
 
@@ -991,7 +1061,8 @@ parse_value(struct pctx *c, const json_t *j, struct value *v)
 	if (!json_is_object(j)) {
 		return fail(c, IDR_EPROTO, "must be an object");
 	}
-	if ((rc = int_member(c, j, "index", true, 1, INT32_MAX, 0, &index)) != IDR_OK) {
+	if ((rc = members_known(c, j, known)) != IDR_OK ||
+	    (rc = int_member(c, j, "index", true, 1, INT32_MAX, 0, &index)) != IDR_OK) {
 		return rc;
 	}
 	v->index = (uint32_t)index;
@@ -1081,6 +1152,8 @@ parse_array(struct pctx *c, const json_t *arr)
 static int
 parse_top(struct pctx *c, const json_t *j)
 {
+	/* also the REST API's answer, as vjson_write_record writes it */
+	static const char *const top_keys[] = {"responseCode", "handle", "values", NULL};
 	struct vjson_values *out = c->out;
 	const json_t *vals, *h;
 	int rc;
@@ -1101,6 +1174,9 @@ parse_top(struct pctx *c, const json_t *j)
 		path_push(c, "value");
 		rc = parse_value(c, j, &out->v[0]);
 		out->n = rc == IDR_OK ? 1 : 0;
+		return rc;
+	}
+	if ((rc = members_known(c, j, top_keys)) != IDR_OK) {
 		return rc;
 	}
 	h = member(j, "handle");
@@ -1125,12 +1201,20 @@ parse_top(struct pctx *c, const json_t *j)
 int
 vjson_parse_values(const json_t *j, struct vjson_values *out, char *err, size_t errlen)
 {
+	return vjson_parse_values_opt(j, 0, out, err, errlen);
+}
+
+int
+vjson_parse_values_opt(const json_t *j, unsigned flags, struct vjson_values *out, char *err,
+                       size_t errlen)
+{
 	struct pctx c;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	memset(&c, 0, sizeof(c));
 	c.out = out;
+	c.strict = (flags & VJSON_STRICT) != 0;
 	c.err = err;
 	c.errlen = errlen;
 	if (err != NULL && errlen > 0) {

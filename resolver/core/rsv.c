@@ -614,6 +614,7 @@ rsv_lookup(struct rsv_worker *w, struct slice handle, struct rec_view *rec)
 {
 	struct ident_opts o = {(size_t)w->snap->conf.max_id_chars, true};
 	struct slice served, key;
+	char eb[IDENT_ERR_LEN];
 	struct ident id;
 	uint32_t code;
 	int rc;
@@ -621,7 +622,7 @@ rsv_lookup(struct rsv_worker *w, struct slice handle, struct rec_view *rec)
 	w->msg[0] = '\0';
 	rc = ident_parse(&id, handle.p, handle.len, &o);
 	if (rc != IDR_OK) {
-		set_msg(w, "%s", idr_strerror(rc));
+		set_msg(w, "%s", ident_strerror(rc, &o, eb, sizeof(eb)));
 		return HDL_RC_INVALID_HANDLE;
 	}
 	/* the prefix that must be hosted: P for P/S and for 0.NA/P, X for a bare X */

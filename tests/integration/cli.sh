@@ -46,6 +46,35 @@ expect_err "different node prefix"
 ok idr init --data "$T/other" --node-prefix 88.200
 [ -d "$T/other" ] || fail "--data was not used"
 
+note "global options before the command, version"
+ok idr --data "$T/other" prefix list
+expect_out "88.200"
+grep -q "88.118" "$OUT" && fail "idr --data DIR used \$IDR_DATA"
+ok idr --data="$T/other" prefix list --json
+expect_out "88.200"
+# the command's own --data wins over the global one
+ok idr --data "$T/nowhere" prefix list --data "$T/other"
+expect_out "88.200"
+[ -e "$T/nowhere" ] && fail "the global --data was used over the command's"
+expect_exit 1 idr --data "$T/nowhere" stats
+expect_err "not initialised"
+expect_exit 64 idr --data
+expect_err "needs a value"
+expect_exit 64 idr --bogus stats
+expect_err "unknown option '--bogus'"
+ok idr --help
+expect_out "usage: idr [--data DIR] COMMAND"
+ok idr --data "$T/other" help get
+expect_out "usage: idr get"
+version=$(sed -n 's/^project(idr VERSION \([0-9.]*\).*/\1/p' "$IDR_SRC/CMakeLists.txt")
+[ -n "$version" ] || fail "no project version in CMakeLists.txt"
+for v in version -V --version; do
+	ok idr $v
+	assert_eq "$(cat "$OUT")" "idr $version" "idr $v"
+done
+ok idr help
+expect_out "version"
+
 note "prefix add / list / set-state"
 ok idr prefix add 88.118.8 --owner "$OWNER8"
 expect_out "added 88.118.8"
@@ -93,6 +122,10 @@ assert_eq "$(json_get "$T/get.json" '[v["type"] for v in d["values"] if v["index
 assert_eq "$(json_get "$T/get.json" '[v["data"]["value"] for v in d["values"] if v["index"]==10][0]')" "part" "kind value"
 expect_exit 3 idr get 88.118.8/NOPE
 expect_err "not found: 88.118.8/NOPE"
+# --json: the not-found answer of idr resolve --json and the HTTP API
+expect_exit 3 idr get 88.118.8/NOPE --json
+assert_eq "$(cat "$OUT")" '{"responseCode":100,"handle":"88.118.8/NOPE"}' "get --json, not found"
+expect_err "not found: 88.118.8/NOPE"
 
 note "rejections, each with its rule"
 expect_exit 1 idr register 88.120.1/X-1 --kind part
@@ -106,6 +139,12 @@ ok idr register "$id255" --kind part
 expect_exit 1 idr register "$id256" --kind part
 expect_err "longer than the configured limit"
 ok idr register "$id256" --kind part --max-id-chars 256
+# the message states the limit in force, not the default
+expect_exit 1 idr register 88.118.8/ABCDEF --kind part --max-id-chars 5
+expect_err "longer than the configured limit of 5 characters"
+grep -q "255" "$ERR" && fail "--max-id-chars 5 message mentions 255: $(cat "$ERR")"
+expect_exit 1 idr get 88.118.8/ABCDEF --max-id-chars 5
+expect_err "limit of 5 characters"
 expect_exit 1 idr register "88.118.8/$(printf 'bad\377utf8')" --kind part
 expect_err "not valid UTF-8"
 expect_exit 1 idr register "88.118.8/$(printf 'ctl\001x')" --kind part
@@ -125,6 +164,11 @@ expect_exit 1 idr register 88.118.8/K-1 --kind part a=1 A=2
 expect_err "given twice"
 expect_exit 1 idr register 88.118.8/ --kind part
 expect_err "empty suffix"
+# no '/' at all is not an empty suffix: the message says what is missing
+expect_exit 1 idr register 88.118.8Q-NOSLASH --kind part
+expect_err "88.118.8Q-NOSLASH: identifier has no '/' separating prefix and suffix"
+expect_exit 1 idr get 88.118.8Q-NOSLASH
+expect_err "no '/' separating prefix and suffix"
 expect_exit 1 idr register 0.NA/88.118.8 --kind part
 expect_exit 3 idr get 88.118.8/K-1
 
@@ -136,6 +180,13 @@ ok idr prefix set-state 88.118.9 0
 expect_exit 1 idr register 88.118.9/L-2 --kind lot
 expect_err "not enabled"
 expect_exit 64 idr prefix set-state 88.118.9 sleeping
+# the message lists exactly the accepted forms: numbers, English names, Chinese labels
+expect_err "0 disabled 停用, 1 enabled 启用, 2 deleting 待删除, 3 rejected 被驳回, 4 pending 待审核, 5 reviewing 审核中"
+for st in 1 ENABLED 启用 停用; do
+	ok idr prefix set-state 88.118.9 "$st"
+done
+expect_exit 64 idr prefix add 88.118.7 --owner x --state bogus
+expect_err "5 reviewing 审核中"
 expect_exit 1 idr prefix set-state 88.118.5 1
 expect_exit 1 idr prefix set-state 88.118 0
 
@@ -158,6 +209,8 @@ expect_out "dry run: 3 to create"
 expect_err "items.csv:5: 88.118.8/C-3: kind 'gizmo'"
 expect_err "items.csv:6: record has 5 fields, the header has 6"
 expect_err "items.csv:7: 88.120.1/C-5: prefix is not hosted"
+# rows and lines are counted: the two-line note of C-2 is no hidden row
+expect_out "6 rows from 8 lines, 1 of them over lines 3-4"
 ok idr stats --json
 cp "$OUT" "$T/s1.json"
 assert_eq "$(json_get "$T/s1.json" 'd["records"]')" "$before" "records after a dry run"
@@ -177,6 +230,23 @@ ok idr get 88.118.8/C-2 --json
 cp "$OUT" "$T/c2.json"
 assert_eq "$(json_get "$T/c2.json" '[v["data"]["value"] for v in d["values"] if v["index"]==2002][0]')" "$(printf 'two\nlines')" "multi-line CSV field"
 assert_eq "$(json_get "$T/c2.json" 'len([v for v in d["values"] if v["index"]==2001])')" 0 "empty cell means no attribute"
+# an unterminated quote: the bad record names every line it took, the summary counts them
+printf '%s\n' 'id,kind,note' '88.118.8/Q-1,part,ok' '88.118.8/Q-2,part,"unterminated' \
+	'88.118.8/Q-3,part,fine' >"$T/open.csv"
+expect_exit 2 idr import --dry-run "$T/open.csv"
+expect_err "open.csv:3-4: column 3 (note): the quoted field opened on line 3 is not closed before the end of the input"
+expect_out "1 to create, 0 unchanged, 1 bad rows"
+expect_out "2 rows from 4 lines, 1 of them over lines 3-4"
+# ... closed by a later quote: named to the end of that line, the rows after it are read
+printf '%s\n' 'id,kind,note' '88.118.8/Q-1,part,"open' '88.118.8/Q-2,part,x' \
+	'88.118.8/Q-3,part,"q"' '88.118.8/Q-4,part,y' >"$T/later.csv"
+expect_exit 2 idr import --dry-run "$T/later.csv"
+expect_err "later.csv:2-4: column 3 (note): unexpected character after the closing quote (a quoted field runs over lines 2-4: is a closing quote missing?)"
+expect_out "1 to create"
+# ... or swallowing a row whole (valid CSV): rejected, the swallowed row named
+printf '%s\n' 'id,kind,note' '88.118.8/Q-1,part,"open' '88.118.8/Q-2,part,x"' >"$T/swallow.csv"
+expect_exit 2 idr import --dry-run "$T/swallow.csv"
+expect_err "swallow.csv:2-3: column 3 (note): the quoted field opened on line 2 runs over line 3, which reads as a row of its own (88.118.8/Q-2)"
 # a clean file, twice: the second run has nothing to do
 printf 'handle,kind,batch\n88.118.8/D-1,lot,B1\n88.118.8/D-2,package,B1\n' >"$T/clean.csv"
 ok idr import "$T/clean.csv"
@@ -186,8 +256,22 @@ expect_out "nothing to do: all 2 records already registered"
 # strict with a conflict inside the file: nothing written
 printf 'id,kind,m\n88.118.8/S-1,part,a\n88.118.8/S-1,part,b\n' >"$T/dup.csv"
 expect_exit 2 idr import --strict "$T/dup.csv"
-expect_err "dup.csv:3: 88.118.8/S-1: already exists with different content"
+expect_err "dup.csv:3: 88.118.8/S-1 is a duplicate of line 2 (different content)"
 expect_exit 3 idr get 88.118.8/S-1
+# a repeated identifier names the earlier row's line, whatever the spelling or content (in a
+# data directory of its own, so the counts at the end stay as they are)
+ok idr init --data "$T/dupd" --node-prefix 88.118
+ok idr prefix add --data "$T/dupd" 88.118.8 --owner x
+awk 'BEGIN { print "id,kind,m"; for (i = 1; i <= 150; i++) printf "88.118.8/T-%03d,lot,x\n", i
+	print "88.118.8/t-017,lot,x"; print "88.118.8/T-120,lot,y" }' >"$T/dup2.csv"
+expect_exit 2 idr import --data "$T/dupd" "$T/dup2.csv"
+expect_out "150 created, 0 unchanged, 2 bad rows"
+expect_err "dup2.csv:152: 88.118.8/t-017 is a duplicate of line 18 (same content)"
+expect_err "dup2.csv:153: 88.118.8/T-120 is a duplicate of line 121 (different content)"
+# ... also when the first one was already registered before this import
+expect_exit 2 idr import --data "$T/dupd" "$T/dup2.csv"
+expect_out "0 created, 150 unchanged, 2 bad rows"
+expect_err "dup2.csv:152: 88.118.8/t-017 is a duplicate of line 18"
 # a bad header stops the import
 printf 'id,model\nx,y\n' >"$T/nokind.csv"
 expect_exit 1 idr import "$T/nokind.csv"
@@ -199,6 +283,15 @@ printf '%s\n' '{"id":"88.118.8/J-1","kind":"product","url":"https://example.com/
 expect_exit 2 idr import "$T/items.jsonl"
 expect_out "1 created"
 expect_err "items.jsonl:2: 88.118.8/J-2: field 'attrs': attribute key 'HS_SECKEY' is reserved"
+
+# an unknown key is a bad row naming it, never dropped: here "refs" for "references"
+printf '%s\n' '{"handle":"88.118.8/J-R","kind":"part","values":[{"index":1,"type":"URL","data":"https://example.com/j/r","refs":[{"handle":"88.118.8/J-1","index":1}]}]}' \
+	'{"id":"88.118.8/J-U","kind":"part","url":"https://example.com/j/u","atrs":{"model":"J"}}' >"$T/unknown.jsonl"
+expect_exit 2 idr import "$T/unknown.jsonl"
+expect_out "0 created"
+expect_err "unknown.jsonl:1: 88.118.8/J-R: field 'values': values[0]: unknown member 'refs' (did you mean 'references'?)"
+expect_err "unknown.jsonl:2: unknown field 'atrs' (did you mean 'attrs'?)"
+expect_exit 3 idr get 88.118.8/J-R
 
 # a malformed prefix line is a bad row, not a failure
 printf '%s\n' '{"prefix":"88.118.8/x","owner":"y"}' '{"id":"88.118.8/J-3","kind":"lot"}' >"$T/pfx.jsonl"
@@ -267,7 +360,7 @@ grep -q '88.118.8/C-1' "$T/e8.jsonl" || fail "export --prefix 88.118.8 lacks C-1
 ok idr init --data "$T/copy" --node-prefix 88.118 --owner "测试二级节点"
 # the 256-character identifier was registered with --max-id-chars 256
 expect_exit 2 idr import --data "$T/copy" "$T/e1.jsonl" --dry-run
-expect_err "longer than the configured limit"
+expect_err "longer than the configured limit of 255 characters"
 ok idr import --data "$T/copy" "$T/e1.jsonl" --max-id-chars 256
 ok idr export --data "$T/copy" -o "$T/e2.jsonl"
 cmp "$T/e1.jsonl" "$T/e2.jsonl" || fail "export of the re-imported store differs"
@@ -284,6 +377,26 @@ expect_err "88.118.9/L-NEW: prefix is hosted by this node but not enabled"
 ok idr prefix list --data "$T/copy" --json
 cp "$OUT" "$T/p2.json"
 assert_eq "$(json_get "$T/p2.json" '[p["state"] for p in d if p["prefix"]=="88.118.9"][0]')" 0 "restored prefix state"
+# prefix owners survive export -> import into a fresh directory -> export, also when it was
+# made by 'idr init' without --owner (the node prefix takes the exported owner)
+ok idr init --data "$T/fresh" --node-prefix 88.118
+ok idr import --data "$T/fresh" "$T/e1.jsonl" --max-id-chars 256
+expect_out "1 prefix owner taken from the input"
+ok idr export --data "$T/fresh" -o "$T/e3.jsonl"
+owners() { grep '"prefix":' "$1" | python3 -c 'import json, sys; [print(d["prefix"], d["owner"]) for d in map(json.loads, sys.stdin)]'; }
+owners "$T/e1.jsonl" >"$T/owners1"
+owners "$T/e3.jsonl" >"$T/owners3"
+grep -qF "88.118 测试二级节点" "$T/owners1" || fail "node owner not exported: $(cat "$T/owners1")"
+grep -qF "88.118.8 $OWNER8" "$T/owners1" || fail "88.118.8 owner not exported"
+diff -u "$T/owners1" "$T/owners3" >&2 || fail "prefix owners differ after export -> import -> export"
+cmp "$T/e1.jsonl" "$T/e3.jsonl" || fail "export of the fresh import differs"
+ok idr audit verify --data "$T/fresh"
+# a node or enterprise owner that differs is not replaced: a bad row naming both
+ok idr init --data "$T/owned" --node-prefix 88.118 --owner "另一个节点"
+ok idr prefix add --data "$T/owned" 88.118.8 --owner "别的公司"
+expect_exit 2 idr import --data "$T/owned" "$T/e1.jsonl" --max-id-chars 256 --dry-run
+expect_err "e1.jsonl:1: 88.118: hosted here with owner '另一个节点', the input says '测试二级节点' (left as it is)"
+expect_err "e1.jsonl:2: 88.118.8: hosted here with owner '别的公司', the input says '$OWNER8' (left as it is)"
 # a different node refuses the export's node line
 ok idr init --data "$T/node2" --node-prefix 88.200
 expect_exit 2 idr import --data "$T/node2" "$T/e1.jsonl"

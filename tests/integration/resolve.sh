@@ -102,6 +102,10 @@ for via in "--server $U --udp" "--server $TC --tcp" "--server $H --http" "--serv
 done
 expect_exit 3 idr resolve 88.118.8/NO-SUCH-ITEM --server "$U" --json
 assert_eq "$(json_get "$OUT" 'd["responseCode"]')" 100 "not found JSON"
+cp "$OUT" "$T/notfound.udp"
+# idr get --json on the data answers a record not there exactly as resolve --json does
+expect_exit 3 idr get 88.118.8/NO-SUCH-ITEM --data "$D" --json
+cmp "$T/notfound.udp" "$OUT" || fail "not found: idr get --json differs from idr resolve --json"
 
 note "a prefix this node does not serve: 301 and the server's message"
 for via in "--server $U --udp" "--server $TC --tcp" "--server $H --http"; do

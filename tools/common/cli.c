@@ -11,6 +11,14 @@
 #include "base/num.h"
 #include "base/text.h"
 
+static const char *global_data; /* `idr --data DIR COMMAND` */
+
+void
+cli_data_dir_set(const char *dir)
+{
+	global_data = dir;
+}
+
 const char *
 cli_data_dir(const char *opt)
 {
@@ -18,6 +26,9 @@ cli_data_dir(const char *opt)
 
 	if (opt != NULL) {
 		return opt;
+	}
+	if (global_data != NULL) {
+		return global_data;
 	}
 	env = getenv(CLI_ENV_DATA);
 	if (env != NULL && env[0] != '\0') {

@@ -38,10 +38,14 @@ struct cli_cmd {
 };
 
 /**
- * The data directory: the --data option if given, else $IDR_DATA if set and non-empty, else
- * "./idr-data". The result is borrowed (from argv or the environment).
+ * The data directory: the command's --data option if given, else the global one (`idr --data
+ * DIR COMMAND`, cli_data_dir_set), else $IDR_DATA if set and non-empty, else "./idr-data".
+ * The result is borrowed (from argv or the environment).
  */
 const char *cli_data_dir(const char *opt);
+
+/** Set the global --data given before the command (dir borrowed: argv). Not thread-safe. */
+void cli_data_dir_set(const char *dir);
 
 /** Print "idr <cmd>: <message>\n" to stderr. */
 void cli_errorf(const char *cmd, const char *fmt, ...) IDR_PRINTF(2, 3);

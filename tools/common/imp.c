@@ -10,14 +10,29 @@
 
 #include "base/err.h"
 #include "base/text.h"
+#include "common/cli.h"
 #include "model/rec.h"
 
-#define PROGRESS_EVERY 256  /* rows between progress callbacks */
-#define MAX_PENDING    1024 /* prefixes whose exported state is set at the end */
+#define PROGRESS_EVERY 256        /* rows between progress callbacks */
+#define MAX_PENDING    1024       /* prefixes whose exported state is set at the end */
+#define SEEN_MIN       1024       /* first size of the table of identifiers seen */
+#define SEEN_MAX       (1u << 24) /* its largest size: 256 MiB, 12.5 million identifiers */
 
 struct pending_state {
 	char *prefix;
 	int state;
+};
+
+/*
+ * The identifiers of this input written or found unchanged so far, as 64-bit hashes of their
+ * folded form with the first line of their row, so that a repeat names the earlier line
+ * (open addressing, 16 bytes a slot, at most 3/4 full). Past SEEN_MAX slots, or without
+ * memory, new identifiers are no longer added: repeats of those read as store conflicts.
+ */
+struct seen {
+	uint64_t *hash; /* 0: free slot */
+	uint64_t *line;
+	size_t cap, n;
 };
 
 struct imp {
@@ -36,7 +51,10 @@ struct imp {
 	struct row_csv csv;
 	struct row_json json;
 	bool header_done;
+	uint64_t first, last; /* the lines of the current record */
+	bool open_line;       /* the input so far ends inside a line (no line feed yet) */
 	struct value *values; /* VALUE_MAX_VALUES */
+	struct seen seen;
 	struct pending_state pending[MAX_PENDING];
 	size_t npending;
 };
@@ -56,9 +74,10 @@ fatal(struct imp *im, int rc, const char *fmt, ...)
 	return rc;
 }
 
-/* Report a bad row: "<id>: <reason>" when the identifier is printable, else the reason. */
+/* Report the current record as bad: "<id>: <reason>" when the identifier is printable, else
+ * the reason; with every line it covered. */
 static void
-bad_row(struct imp *im, uint64_t line, struct slice id, const char *reason)
+bad_row(struct imp *im, struct slice id, const char *reason)
 {
 	char msg[IMP_MSG_LEN];
 
@@ -71,7 +90,7 @@ bad_row(struct imp *im, uint64_t line, struct slice id, const char *reason)
 	} else {
 		snprintf(msg, sizeof(msg), "%s", reason);
 	}
-	im->o->report(im->o->arg, line, msg);
+	im->o->report(im->o->arg, im->first, im->last, msg);
 }
 
 /* The message for an error that stops the import (with what to do about a full map). */
@@ -158,6 +177,112 @@ txn_row_done(struct imp *im)
 	return txn_commit(im);
 }
 
+/* ---------------------------------------------------------------- identifiers seen */
+
+/* FNV-1a over the folded identifier, then a finalizer so the low bits index well; never 0. */
+static uint64_t
+seen_hash(struct slice id)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < id.len; i++) {
+		uint8_t c = id.p[i];
+
+		h = (h ^ (c >= 'a' && c <= 'z' ? (uint8_t)(c - 'a' + 'A') : c)) * 0x100000001b3ULL;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h != 0 ? h : 1;
+}
+
+/* The slot of h: where it is, or the free slot where it would go. */
+static size_t
+seen_slot(const struct seen *t, uint64_t h)
+{
+	size_t i = (size_t)h & (t->cap - 1);
+
+	while (t->hash[i] != 0 && t->hash[i] != h) {
+		i = (i + 1) & (t->cap - 1);
+	}
+	return i;
+}
+
+/* The first line of an earlier row with this identifier, or 0. */
+static uint64_t
+seen_find(const struct seen *t, struct slice id)
+{
+	uint64_t h = seen_hash(id);
+	size_t i;
+
+	if (t->cap == 0) {
+		return 0;
+	}
+	i = seen_slot(t, h);
+	return t->hash[i] == h ? t->line[i] : 0;
+}
+
+static bool
+seen_grow(struct seen *t)
+{
+	size_t cap = t->cap != 0 ? t->cap * 2 : SEEN_MIN, i, j;
+	uint64_t *hash, *line;
+
+	if (cap > SEEN_MAX) {
+		return false;
+	}
+	hash = calloc(cap, sizeof(*hash));
+	line = calloc(cap, sizeof(*line));
+	if (hash == NULL || line == NULL) {
+		free(hash);
+		free(line);
+		return false;
+	}
+	for (i = 0; i < t->cap; i++) {
+		if (t->hash[i] != 0) {
+			j = (size_t)t->hash[i] & (cap - 1);
+			while (hash[j] != 0) {
+				j = (j + 1) & (cap - 1);
+			}
+			hash[j] = t->hash[i];
+			line[j] = t->line[i];
+		}
+	}
+	free(t->hash);
+	free(t->line);
+	t->hash = hash;
+	t->line = line;
+	t->cap = cap;
+	return true;
+}
+
+/* Remember that id's row starts at line (when there is room). */
+static void
+seen_add(struct seen *t, struct slice id, uint64_t line)
+{
+	uint64_t h = seen_hash(id);
+	size_t i;
+
+	if ((t->n + 1) * 4 > t->cap * 3 && !seen_grow(t)) {
+		return;
+	}
+	i = seen_slot(t, h);
+	if (t->hash[i] == 0) {
+		t->hash[i] = h;
+		t->line[i] = line;
+		t->n++;
+	}
+}
+
+static void
+seen_free(struct seen *t)
+{
+	free(t->hash);
+	free(t->line);
+	memset(t, 0, sizeof(*t));
+}
+
 /* ---------------------------------------------------------------- rows */
 
 static int
@@ -185,30 +310,65 @@ kind_of(struct slice name, bool required, enum rec_kind *kind, char *err, size_t
 	return rc;
 }
 
+/*
+ * The record is in the store already (unchanged or a conflict): when an earlier row of this
+ * input put it there, the row is a duplicate naming that line. @return true if so.
+ */
+static bool
+duplicate(struct imp *im, const struct row *row, bool same)
+{
+	uint64_t earlier = seen_find(&im->seen, row->id);
+	char msg[IMP_MSG_LEN];
+
+	if (earlier == 0) {
+		return false;
+	}
+	snprintf(msg, sizeof(msg), "%.*s is a duplicate of line %llu (%s content)",
+	         (int)(row->id.len > 512 ? 512 : row->id.len), (const char *)row->id.p,
+	         (unsigned long long)earlier, same ? "same" : "different");
+	bad_row(im, slice_make(NULL, 0), msg);
+	return true;
+}
+
+/* A registry error on the current row: a bad row, or (storage, memory) the end of the import. */
 static int
-create(struct imp *im, uint64_t line, const struct row *row, enum rec_kind kind,
-       const struct value *values, size_t n, unsigned flags)
+row_failed(struct imp *im, struct slice id, int rc)
+{
+	char msg[IDENT_ERR_LEN];
+
+	if (!is_row_error(rc)) {
+		return fatal(im, rc, "line %llu: %s", (unsigned long long)im->first,
+		             stop_reason(rc));
+	}
+	bad_row(im, id, reg_strerror(im->r, rc, msg, sizeof(msg)));
+	return IDR_OK;
+}
+
+static int
+create(struct imp *im, const struct row *row, enum rec_kind kind, const struct value *values,
+       size_t n, unsigned flags)
 {
 	enum reg_outcome oc = REG_UNCHANGED;
 	int rc = reg_create(im->w, row->id, kind, values, n, flags, &oc);
 
+	if ((rc == IDR_OK || rc == IDR_ECONFLICT) && oc != REG_CREATED &&
+	    duplicate(im, row, rc == IDR_OK)) {
+		return IDR_OK;
+	}
 	if (rc == IDR_OK) {
 		if (oc == REG_CREATED) {
 			im->st->created++;
 		} else {
 			im->st->unchanged++;
 		}
+		seen_add(&im->seen, row->id, im->first);
 		return IDR_OK;
 	}
-	if (!is_row_error(rc)) {
-		return fatal(im, rc, "line %llu: %s", (unsigned long long)line, stop_reason(rc));
-	}
-	bad_row(im, line, row->id, idr_strerror(rc));
-	return IDR_OK;
+	return row_failed(im, row->id, rc);
 }
 
 static int
-do_item(struct imp *im, uint64_t line, const struct row *row)
+do_item(struct imp *im, const struct row *row)
 {
 	char err[ROW_ERR_LEN];
 	enum rec_kind kind;
@@ -216,65 +376,35 @@ do_item(struct imp *im, uint64_t line, const struct row *row)
 
 	if (kind_of(row->kind, true, &kind, err, sizeof(err)) != IDR_OK ||
 	    row_item_values(row, im->values, VALUE_MAX_VALUES, &n, err, sizeof(err)) != IDR_OK) {
-		bad_row(im, line, row->id, err);
+		bad_row(im, row->id, err);
 		return IDR_OK;
 	}
-	return create(im, line, row, kind, im->values, n, 0);
+	return create(im, row, kind, im->values, n, 0);
 }
 
 static int
-do_record(struct imp *im, uint64_t line, const struct row *row)
+do_record(struct imp *im, const struct row *row)
 {
 	char err[ROW_ERR_LEN];
 	enum rec_kind kind;
 
 	if (kind_of(row->kind, false, &kind, err, sizeof(err)) != IDR_OK) {
-		bad_row(im, line, row->id, err);
+		bad_row(im, row->id, err);
 		return IDR_OK;
 	}
 	if (row->nvalues > VALUE_MAX_VALUES) {
-		bad_row(im, line, row->id, idr_strerror(IDR_EREC_TOOMANY));
+		bad_row(im, row->id, idr_strerror(IDR_EREC_TOOMANY));
 		return IDR_OK;
 	}
 	/* reg_create does not modify values, but takes them sorted or not */
-	return create(im, line, row, kind, row->values, row->nvalues, REG_KEEP_TIMESTAMPS);
-}
-
-/*
- * Current state of a hosted prefix from the last committed snapshot (-1: not hosted).
- * @return IDR_OK, a row error (the prefix is malformed) or a fatal error (already recorded).
- */
-static int
-prefix_state(struct imp *im, struct slice prefix, int *state)
-{
-	struct reg_rtxn *t;
-	struct pfx_info p;
-	int rc;
-
-	*state = -1;
-	rc = reg_read_begin(im->r, &t);
-	if (rc != IDR_OK) {
-		return fatal(im, rc, "cannot read prefixes: %s", idr_strerror(rc));
-	}
-	rc = reg_prefix_get(t, prefix, &p);
-	if (rc == IDR_OK) {
-		*state = p.state;
-	}
-	reg_read_end(t);
-	if (rc == IDR_ENOENT) {
-		return IDR_OK;
-	}
-	if (rc != IDR_OK && !is_row_error(rc)) {
-		return fatal(im, rc, "cannot read prefixes: %s", stop_reason(rc));
-	}
-	return rc;
+	return create(im, row, kind, row->values, row->nvalues, REG_KEEP_TIMESTAMPS);
 }
 
 static int
-pending_add(struct imp *im, uint64_t line, struct slice prefix, int state)
+pending_add(struct imp *im, struct slice prefix, int state)
 {
 	if (im->npending == MAX_PENDING) {
-		bad_row(im, line, prefix, "too many prefixes in one import to restore their state");
+		bad_row(im, prefix, "too many prefixes in one import to restore their state");
 		return IDR_OK;
 	}
 	im->pending[im->npending].prefix = slice_strdup(prefix);
@@ -285,57 +415,47 @@ pending_add(struct imp *im, uint64_t line, struct slice prefix, int state)
 	return IDR_OK;
 }
 
-static int
-do_node_prefix(struct imp *im, uint64_t line, const struct row *row)
+/* An owner for a message: control characters and invalid UTF-8 replaced, cut to fit. */
+static const char *
+owner_text(struct slice owner, char *buf, size_t cap)
 {
-	const char *node = reg_node_prefix(im->r);
-	char msg[ROW_ERR_LEN];
+	char tmp[PFX_MAX_OWNER + 1];
 
-	if (slice_caseeq_cstr(row->id, node)) {
-		im->st->prefixes_unchanged++;
-		return IDR_OK;
+	if (slice_to_cstr(owner, tmp, sizeof(tmp)) != IDR_OK) {
+		snprintf(buf, cap, "(%zu bytes)", owner.len);
+		return buf;
 	}
-	snprintf(msg, sizeof(msg),
-	         "the input was exported by node %.*s but this node's prefix is %s (%s)",
-	         (int)(row->id.len > 64 ? 64 : row->id.len), (const char *)row->id.p, node,
-	         idr_strerror(IDR_EPFX_DIFFNODE));
-	bad_row(im, line, slice_make(NULL, 0), msg);
-	return IDR_OK;
+	return cli_safe(tmp, buf, cap);
 }
 
+/*
+ * The row's owner for a prefix hosted here (reg_prefix_adopt_owner): kept when the same,
+ * taken when this node has none, a bad row when different. *hosted false: not hosted yet.
+ */
 static int
-do_prefix(struct imp *im, uint64_t line, const struct row *row)
+prefix_owner(struct imp *im, const struct row *row, bool *hosted)
 {
 	enum reg_outcome oc = REG_UNCHANGED;
-	int state, rc;
+	struct slice cur = slice_make(NULL, 0);
+	char msg[IMP_MSG_LEN], a[160], b[160];
+	int rc = reg_prefix_adopt_owner(im->w, row->id, row->owner, &cur, &oc);
 
-	if (row->node) {
-		return do_node_prefix(im, line, row);
+	*hosted = rc != IDR_EPFX_UNKNOWN;
+	if (rc == IDR_EPFX_UNKNOWN) {
+		return IDR_OK;
 	}
-	rc = prefix_state(im, row->id, &state);
-	if (rc != IDR_OK && is_row_error(rc)) {
-		bad_row(im, line, row->id, idr_strerror(rc));
+	if (rc == IDR_ECONFLICT) {
+		snprintf(msg, sizeof(msg),
+		         "hosted here with owner '%s', the input says '%s' (left as it is)",
+		         owner_text(cur, a, sizeof(a)), owner_text(row->owner, b, sizeof(b)));
+		bad_row(im, row->id, msg);
 		return IDR_OK;
 	}
 	if (rc != IDR_OK) {
-		return rc;
+		return row_failed(im, row->id, rc);
 	}
-	/* hosted already: keep its state (reg_prefix_add then only checks the owner); new:
-	 * enabled while records are imported, the exported state is set at the end */
-	rc = reg_prefix_add(im->w, row->id, row->owner, state >= 0 ? state : PFX_ENABLED, &oc);
-	if (rc != IDR_OK) {
-		if (!is_row_error(rc)) {
-			return fatal(im, rc, "line %llu: %s", (unsigned long long)line,
-			             stop_reason(rc));
-		}
-		bad_row(im, line, row->id, idr_strerror(rc));
-		return IDR_OK;
-	}
-	if (oc == REG_CREATED) {
-		im->st->prefixes_created++;
-		if (state < 0 && row->state != PFX_ENABLED) {
-			return pending_add(im, line, row->id, row->state);
-		}
+	if (oc == REG_UPDATED) {
+		im->st->owners_set++;
 	} else {
 		im->st->prefixes_unchanged++;
 	}
@@ -343,7 +463,53 @@ do_prefix(struct imp *im, uint64_t line, const struct row *row)
 }
 
 static int
-do_row(struct imp *im, uint64_t line, const struct row *row)
+do_node_prefix(struct imp *im, const struct row *row)
+{
+	const char *node = reg_node_prefix(im->r);
+	char msg[ROW_ERR_LEN];
+	bool hosted;
+
+	if (slice_caseeq_cstr(row->id, node)) {
+		return prefix_owner(im, row, &hosted);
+	}
+	snprintf(msg, sizeof(msg),
+	         "the input was exported by node %.*s but this node's prefix is %s (%s)",
+	         (int)(row->id.len > 64 ? 64 : row->id.len), (const char *)row->id.p, node,
+	         idr_strerror(IDR_EPFX_DIFFNODE));
+	bad_row(im, slice_make(NULL, 0), msg);
+	return IDR_OK;
+}
+
+static int
+do_prefix(struct imp *im, const struct row *row)
+{
+	enum reg_outcome oc = REG_UNCHANGED;
+	bool hosted;
+	int rc;
+
+	if (row->node) {
+		return do_node_prefix(im, row);
+	}
+	if (slice_caseeq_cstr(row->id, reg_node_prefix(im->r))) {
+		bad_row(im, row->id, idr_strerror(IDR_EPFX_NODE));
+		return IDR_OK;
+	}
+	/* hosted already: its state is kept, its owner checked (or taken if it has none) */
+	rc = prefix_owner(im, row, &hosted);
+	if (rc != IDR_OK || hosted) {
+		return rc;
+	}
+	/* new: enabled while records are imported, the exported state is set at the end */
+	rc = reg_prefix_add(im->w, row->id, row->owner, PFX_ENABLED, &oc);
+	if (rc != IDR_OK) {
+		return row_failed(im, row->id, rc);
+	}
+	im->st->prefixes_created++;
+	return row->state != PFX_ENABLED ? pending_add(im, row->id, row->state) : IDR_OK;
+}
+
+static int
+do_row(struct imp *im, const struct row *row)
 {
 	int rc = txn_open(im);
 
@@ -353,16 +519,17 @@ do_row(struct imp *im, uint64_t line, const struct row *row)
 	im->st->rows++;
 	switch (row->form) {
 	case ROW_ITEM:
-		rc = do_item(im, line, row);
+		rc = do_item(im, row);
 		break;
 	case ROW_RECORD:
-		rc = do_record(im, line, row);
+		rc = do_record(im, row);
 		break;
 	case ROW_PREFIX:
-		rc = do_prefix(im, line, row);
+		rc = do_prefix(im, row);
 		break;
 	default:
-		rc = fatal(im, IDR_EINVAL, "line %llu: unknown row form", (unsigned long long)line);
+		rc = fatal(im, IDR_EINVAL, "line %llu: unknown row form",
+		           (unsigned long long)im->first);
 		break;
 	}
 	if (rc != IDR_OK) {
@@ -407,17 +574,49 @@ refill(struct imp *im)
 	return IDR_OK;
 }
 
+/* used bytes at buf[off] were consumed by the parser: count them and the lines they end. */
+static void
+consumed(struct imp *im, size_t used)
+{
+	const uint8_t *p = im->buf + im->off;
+	size_t i = 0;
+
+	while (i < used) {
+		const uint8_t *nl = memchr(p + i, '\n', used - i);
+
+		if (nl == NULL) {
+			break;
+		}
+		im->st->lines++;
+		i = (size_t)(nl - p) + 1;
+	}
+	if (used > 0) {
+		im->open_line = p[used - 1] != '\n';
+	}
+	im->off += used;
+	im->st->bytes += used;
+}
+
+/* The record just split spans lines: count it, remember the first such. */
+static void
+span_seen(struct imp *im)
+{
+	if (im->last > im->first && im->st->multiline++ == 0) {
+		im->st->multi_first = im->first;
+		im->st->multi_last = im->last;
+	}
+}
+
 /* The next CSV record as a row; IDR_ENOENT at the end; IDR_EAGAIN after a bad record. */
 static int
-next_csv(struct imp *im, struct row *row, uint64_t *line)
+next_csv(struct imp *im, struct row *row)
 {
 	size_t used;
 	int rc;
 
 	for (;;) {
 		rc = row_csv_next(&im->csv, im->buf + im->off, im->have - im->off, im->eof, &used);
-		im->off += used;
-		im->st->bytes += used;
+		consumed(im, used);
 		if (rc != IDR_EAGAIN || im->eof) {
 			break;
 		}
@@ -425,29 +624,33 @@ next_csv(struct imp *im, struct row *row, uint64_t *line)
 			return rc;
 		}
 	}
-	*line = im->csv.rec_line;
 	if (rc == IDR_ENOENT) {
 		return rc;
 	}
+	im->first = im->csv.rec_line;
+	im->last = im->csv.rec_last;
 	if (rc == IDR_OK && !im->header_done) {
 		rc = row_csv_header(&im->csv);
 		if (rc != IDR_OK) {
-			return fatal(im, rc, "line %llu: %s", (unsigned long long)*line,
+			return fatal(im, rc, "line %llu: %s", (unsigned long long)im->first,
 			             im->csv.err);
 		}
 		im->header_done = true;
 		return IDR_EAGAIN;
+	}
+	if (im->header_done) {
+		span_seen(im);
 	}
 	if (rc == IDR_OK) {
 		rc = row_csv_row(&im->csv, row);
 	}
 	if (rc != IDR_OK) {
 		if (!im->header_done) {
-			return fatal(im, rc, "line %llu: header: %s", (unsigned long long)*line,
+			return fatal(im, rc, "line %llu: header: %s", (unsigned long long)im->first,
 			             im->csv.err);
 		}
 		im->st->rows++;
-		bad_row(im, *line, slice_make(NULL, 0), im->csv.err);
+		bad_row(im, slice_make(NULL, 0), im->csv.err);
 		return IDR_EAGAIN;
 	}
 	return IDR_OK;
@@ -455,7 +658,7 @@ next_csv(struct imp *im, struct row *row, uint64_t *line)
 
 /* The next JSON line as a row; IDR_ENOENT at the end; IDR_EAGAIN after a bad line. */
 static int
-next_json(struct imp *im, struct row *row, uint64_t *line)
+next_json(struct imp *im, struct row *row)
 {
 	struct slice l;
 	size_t used;
@@ -464,8 +667,7 @@ next_json(struct imp *im, struct row *row, uint64_t *line)
 	for (;;) {
 		rc = row_json_next(&im->json, im->buf + im->off, im->have - im->off, im->eof, &l,
 		                   &used);
-		im->off += used;
-		im->st->bytes += used;
+		consumed(im, used);
 		if (rc != IDR_EAGAIN || im->eof) {
 			break;
 		}
@@ -473,10 +675,10 @@ next_json(struct imp *im, struct row *row, uint64_t *line)
 			return rc;
 		}
 	}
-	*line = im->json.rec_line;
 	if (rc == IDR_ENOENT) {
 		return rc;
 	}
+	im->first = im->last = im->json.rec_line;
 	if (rc == IDR_OK) {
 		rc = row_json_decode(&im->json, l.p, l.len, row);
 		if (rc == IDR_ENOMEM) {
@@ -485,7 +687,7 @@ next_json(struct imp *im, struct row *row, uint64_t *line)
 	}
 	if (rc != IDR_OK) {
 		im->st->rows++;
-		bad_row(im, *line, row->id, im->json.err);
+		bad_row(im, row->id, im->json.err);
 		return IDR_EAGAIN;
 	}
 	return IDR_OK;
@@ -495,13 +697,13 @@ static int
 run_rows(struct imp *im)
 {
 	struct row row;
-	uint64_t line = 0;
 	int rc;
 
 	for (;;) {
 		memset(&row, 0, sizeof(row));
-		rc = im->st->json ? next_json(im, &row, &line) : next_csv(im, &row, &line);
+		rc = im->st->json ? next_json(im, &row) : next_csv(im, &row);
 		if (rc == IDR_ENOENT) {
+			im->st->lines += im->open_line; /* the last line has no line feed */
 			return IDR_OK;
 		}
 		if (rc == IDR_EAGAIN) {
@@ -514,7 +716,7 @@ run_rows(struct imp *im)
 		if (rc != IDR_OK) {
 			return rc;
 		}
-		rc = do_row(im, line, &row);
+		rc = do_row(im, &row);
 		if (rc != IDR_OK) {
 			return rc;
 		}
@@ -600,6 +802,7 @@ imp_teardown(struct imp *im)
 	for (i = 0; i < im->npending; i++) {
 		free(im->pending[i].prefix);
 	}
+	seen_free(&im->seen);
 }
 
 int

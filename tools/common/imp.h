@@ -8,14 +8,20 @@
  *    (nothing written), so re-running a file, or resuming after a crash, writes only what is
  *    missing; every --batch rows are one transaction (durable at commit);
  *  - a bad row (syntax, identifier, prefix, kind, conflict, ...) is reported through
- *    opts.report with its line number and skipped; storage failures stop the import;
+ *    opts.report with every line it covered and skipped; storage failures stop the import;
+ *  - an identifier repeated in the input (ASCII case folded) is a bad row "<id> is a duplicate
+ *    of line N (same|different content)", N the first line of its earlier row (up to 12.5
+ *    million identifiers are remembered, 16 bytes each);
  *  - strict: the whole input is one transaction, committed only if no row is bad;
  *  - dry_run: the whole input is one transaction that is always rolled back, so the counts
  *    say exactly what an import would do (including duplicates inside the file);
  *  - prefix lines ({"prefix":...}, written first by `idr export`): the node prefix must be
  *    this node's; an enterprise prefix not hosted yet is added (enabled while the import runs,
  *    its exported state set at the end, so records under a disabled prefix can be restored);
- *    one already hosted is left as it is (a different owner is a bad row).
+ *    one already hosted (the node prefix too) keeps its state and its owner, except that a
+ *    prefix without an owner (`idr init` without --owner) takes the input's; a different
+ *    owner is a bad row naming both. So export -> import into a fresh directory -> export
+ *    gives the same prefix owners.
  * Not thread-safe; one import at a time per process.
  */
 #ifndef IDR_TOOLS_COMMON_IMP_H
@@ -32,8 +38,12 @@
 #define IMP_READ_BLOCK    (1u << 20) /* bytes per read(2) */
 #define IMP_MSG_LEN       (ROW_ERR_LEN + 320)
 
-/** Called for each bad row: line number (1-based) and the reason (NUL-terminated). */
-typedef void (*imp_report_fn)(void *arg, uint64_t line, const char *msg);
+/**
+ * Called for each bad row: the lines it covered, first..last (1-based; last > first when a
+ * CSV record spans lines, a quoted field holding line breaks or left open), and the reason
+ * (NUL-terminated).
+ */
+typedef void (*imp_report_fn)(void *arg, uint64_t first, uint64_t last, const char *msg);
 
 /** Called every few hundred rows and at the end with bytes consumed and rows seen. */
 typedef void (*imp_progress_fn)(void *arg, uint64_t bytes, uint64_t rows);
@@ -55,6 +65,12 @@ struct imp_stats {
 	uint64_t bad;
 	uint64_t prefixes_created;
 	uint64_t prefixes_unchanged;
+	uint64_t owners_set;  /* hosted prefixes without an owner that got the input's */
+	uint64_t lines;       /* input lines read (header and blank lines too): with rows and
+	                         multiline, no line goes unaccounted for */
+	uint64_t multiline;   /* CSV records (good or bad) over several lines */
+	uint64_t multi_first; /* the lines of the first of them */
+	uint64_t multi_last;
 	uint64_t bytes;          /* input bytes consumed */
 	uint64_t commits;        /* transactions committed */
 	bool json;               /* the input was JSON lines */

@@ -207,9 +207,12 @@ field_quoted(struct row_csv *c, struct scan *s, enum field_end *end)
 				return IDR_OK;
 			}
 			s->unclosed = true;
-			return fail(c->err, IDR_EPROTO,
-			            "%s: quoted field is not closed before the end",
-			            col_name(c, c->nfields, nb, sizeof(nb)));
+			return fail(
+			        c->err, IDR_EPROTO,
+			        "%s: the quoted field opened on line %llu is not closed before the "
+			        "end of the input",
+			        col_name(c, c->nfields, nb, sizeof(nb)),
+			        (unsigned long long)c->rec_line + s->nl);
 		}
 		p = (size_t)(q - s->in);
 		if (p + 1 == s->len && !s->eof) {
@@ -280,7 +283,8 @@ field_plain(struct row_csv *c, struct scan *s, enum field_end *end)
 }
 
 /* Discard bytes of a rejected record up to its end; quote-aware if the record was complete
- * in syntax so far (over-long), raw to the end of the line otherwise. */
+ * in syntax so far (over-long) or a quoted field is open, raw to the end of the line
+ * otherwise. */
 static int
 skip_bytes(struct row_csv *c, const uint8_t *in, size_t len, bool eof, size_t *pos)
 {
@@ -289,6 +293,7 @@ skip_bytes(struct row_csv *c, const uint8_t *in, size_t len, bool eof, size_t *p
 	while (p < len) {
 		uint8_t ch = in[p++];
 
+		c->skip_nl = ch == '\n';
 		if (ch == '"' && c->skip_quoted) {
 			c->skip_inq = !c->skip_inq;
 		} else if (ch == '\n') {
@@ -306,13 +311,46 @@ skip_bytes(struct row_csv *c, const uint8_t *in, size_t len, bool eof, size_t *p
 	return c->skipping ? IDR_EAGAIN : IDR_OK;
 }
 
-/* Start discarding the rest of a rejected record. */
+/* Start discarding the rest of a record rejected with rc, returned once it is skipped. */
 static void
-skip_begin(struct row_csv *c, bool quote_aware)
+skip_begin(struct row_csv *c, int rc, bool quote_aware, bool hint)
 {
 	c->skipping = true;
 	c->skip_quoted = quote_aware;
 	c->skip_inq = false;
+	c->skip_nl = false;
+	c->pending = rc;
+	c->pending_hint = hint;
+}
+
+/* After a message about a record that ran over several lines: say what usually causes it. */
+static void
+span_hint(struct row_csv *c)
+{
+	size_t n = strlen(c->err);
+
+	if (c->rec_last > c->rec_line && n < sizeof(c->err)) {
+		snprintf(c->err + n, sizeof(c->err) - n,
+		         " (a quoted field runs over lines %llu-%llu: is a closing quote missing?)",
+		         (unsigned long long)c->rec_line, (unsigned long long)c->rec_last);
+	}
+}
+
+/* The rejected record is skipped to its end: its last line, and the error kept for it. */
+static int
+skip_done(struct row_csv *c)
+{
+	int rc = c->pending;
+
+	c->pending = IDR_OK;
+	c->rec_last = c->line - (c->skip_nl ? 1 : 0);
+	if (c->rec_last < c->rec_line) {
+		c->rec_last = c->rec_line;
+	}
+	if (c->pending_hint) {
+		span_hint(c);
+	}
+	return rc;
 }
 
 /* Skip a BOM at the very start and blank lines; returns IDR_EAGAIN if undecidable yet. */
@@ -388,14 +426,12 @@ row_csv_next(struct row_csv *c, const uint8_t *in, size_t len, bool eof, size_t 
 
 	*used = 0;
 	c->nfields = 0;
-	c->err[0] = '\0';
 	if (c->skipping) {
 		rc = skip_bytes(c, in, len, eof, &pos);
 		*used = pos;
-		if (rc != IDR_OK) {
-			return rc;
-		}
+		return rc != IDR_OK ? rc : skip_done(c);
 	}
+	c->err[0] = '\0';
 	rc = skip_blank(c, in, len, eof, &pos);
 	*used = pos;
 	if (rc != IDR_OK) {
@@ -419,16 +455,19 @@ row_csv_next(struct row_csv *c, const uint8_t *in, size_t len, bool eof, size_t 
 		return rc;
 	}
 	if (rc != IDR_OK) {
-		/* over-long records are skipped quote-aware from their start; syntax errors to the
-		 * end of the physical line where the error was found */
+		/* over-long records are skipped quote-aware from their start, an unclosed quoted
+		 * field from its quote (to the end: it is unclosed at eof only), other syntax
+		 * errors to the end of the physical line where the error was found; the error is
+		 * returned when the whole record is consumed, so rec_last is its last line */
 		c->nfields = 0;
-		skip_begin(c, rc == IDR_ELIMIT);
-		pos = rc == IDR_ELIMIT ? s.start : s.unclosed ? len : s.pos;
+		skip_begin(c, rc, rc == IDR_ELIMIT || s.unclosed, !s.unclosed);
+		pos = rc == IDR_ELIMIT ? s.start : s.pos;
 		c->line += rc == IDR_ELIMIT ? 0 : s.nl;
-		(void)skip_bytes(c, in, len, eof, &pos);
+		rc = skip_bytes(c, in, len, eof, &pos);
 		*used = pos;
-		return rc;
+		return rc != IDR_OK ? rc : skip_done(c);
 	}
+	c->rec_last = c->rec_line + s.nl;
 	c->line += s.nl + 1;
 	*used = s.pos;
 	return IDR_OK;
@@ -583,17 +622,105 @@ free_header:
 	return rc;
 }
 
+/* Column `col` (0-based) of a line split at every ',' (no quotes: see swallowed_line). */
+static struct slice
+line_column(struct slice line, size_t col, size_t *ncols)
+{
+	struct slice f = slice_make(line.p, 0);
+	size_t i, start = 0, n = 0;
+
+	for (i = 0; i <= line.len; i++) {
+		if (i == line.len || line.p[i] == ',') {
+			if (n == col) {
+				f = slice_make(line.p + start, i - start);
+			}
+			n++;
+			start = i + 1;
+		}
+	}
+	*ncols = n;
+	return f;
+}
+
+/* A line inside a quoted field that reads as a data row of this file on its own: the
+ * header's number of columns, an identifier with a '/' in the id column and a known kind. */
+static bool
+looks_like_row(const struct row_csv *c, struct slice line)
+{
+	struct slice id, kind;
+	enum rec_kind k;
+	size_t n;
+
+	if (line.len > 0 && line.p[line.len - 1] == '\r') {
+		line.len--;
+	}
+	id = line_column(line, (size_t)c->col_id, &n);
+	if (n != c->ncols || id.len == 0 || memchr(id.p, '/', id.len) == NULL ||
+	    memchr(id.p, ' ', id.len) != NULL) {
+		return false;
+	}
+	kind = line_column(line, (size_t)c->col_kind, &n);
+	return rec_kind_parse(kind, &k) == IDR_OK;
+}
+
+/*
+ * RFC 4180 lets a quoted field hold line breaks, but when a line inside one reads as a row of
+ * its own, a closing quote is missing and that row would vanish into this one's field: reject
+ * the record, naming the line. Only records that span lines are looked at.
+ */
+static int
+swallowed_line(struct row_csv *c)
+{
+	uint64_t line = c->rec_line, open;
+	const uint8_t *nl;
+	char nb[160], ib[96];
+	struct slice f, row;
+	size_t i, n;
+
+	if (c->rec_last == c->rec_line) {
+		return IDR_OK;
+	}
+	for (i = 0; i < c->nfields; i++) {
+		f = c->fields[i];
+		open = line;
+		while ((nl = f.len > 0 ? memchr(f.p, '\n', f.len) : NULL) != NULL) {
+			line++;
+			f = slice_make(nl + 1, f.len - (size_t)(nl + 1 - f.p));
+			nl = f.len > 0 ? memchr(f.p, '\n', f.len) : NULL;
+			row = slice_make(f.p, nl != NULL ? (size_t)(nl - f.p) : f.len);
+			if (!looks_like_row(c, row)) {
+				continue;
+			}
+			return fail(
+			        c->err, IDR_EPROTO,
+			        "%s: the quoted field opened on line %llu runs over line %llu, "
+			        "which "
+			        "reads as a row of its own (%s): is a closing quote missing?",
+			        col_name(c, i, nb, sizeof(nb)), (unsigned long long)open,
+			        (unsigned long long)line,
+			        key_text(line_column(row, (size_t)c->col_id, &n), ib, sizeof(ib)));
+		}
+	}
+	return IDR_OK;
+}
+
 int
 row_csv_row(struct row_csv *c, struct row *out)
 {
 	size_t i, n = 0;
+	int rc;
 
 	if (c->names == NULL) {
 		return fail(c->err, IDR_EPROTO, "no header row");
 	}
 	if (c->nfields != c->ncols) {
-		return fail(c->err, IDR_EPROTO, "record has %zu fields, the header has %zu",
-		            c->nfields, c->ncols);
+		rc = fail(c->err, IDR_EPROTO, "record has %zu fields, the header has %zu",
+		          c->nfields, c->ncols);
+		span_hint(c);
+		return rc;
+	}
+	if ((rc = swallowed_line(c)) != IDR_OK) {
+		return rc;
 	}
 	memset(out, 0, sizeof(*out));
 	out->form = ROW_ITEM;
@@ -799,11 +926,17 @@ row_json_next(struct row_json *j, const uint8_t *in, size_t len, bool eof, struc
 	}
 }
 
-/* Members allowed in a form; anything else is a typo worth reporting. */
+/*
+ * Members allowed in a form; anything else is a typo worth reporting, with the field it
+ * probably meant (of any form: a misspelt "values" makes a record line look like an item).
+ */
 static int
 json_check_members(struct row_json *j, const char *const *allowed)
 {
-	const char *key;
+	static const char *const any_form[] = {"id",    "handle", "kind",   "url",
+	                                       "attrs", "values", "prefix", "owner",
+	                                       "state", "node",   NULL};
+	const char *key, *near;
 	json_t *val;
 	char kb[96];
 	size_t i;
@@ -815,10 +948,15 @@ json_check_members(struct row_json *j, const char *const *allowed)
 				break;
 			}
 		}
-		if (allowed[i] == NULL) {
-			return fail(j->err, IDR_EPROTO, "unknown field '%s'",
-			            key_text(slice_cstr(key), kb, sizeof(kb)));
+		if (allowed[i] != NULL) {
+			continue;
 		}
+		near = text_suggest(key, allowed);
+		near = near != NULL ? near : text_suggest(key, any_form);
+		return fail(j->err, IDR_EPROTO, "unknown field '%s'%s%s%s",
+		            key_text(slice_cstr(key), kb, sizeof(kb)),
+		            near != NULL ? " (did you mean '" : "", near != NULL ? near : "",
+		            near != NULL ? "'?)" : "");
 	}
 	return IDR_OK;
 }
@@ -904,8 +1042,8 @@ json_record(struct row_json *j, struct row *out)
 		return fail(j->err, IDR_EPROTO, "field 'values': expected an array");
 	}
 	msg[0] = '\0';
-	rc = vjson_parse_values(json_object_get((json_t *)j->root, "values"), &j->vals, msg,
-	                        sizeof(msg));
+	rc = vjson_parse_values_opt(json_object_get((json_t *)j->root, "values"), VJSON_STRICT,
+	                            &j->vals, msg, sizeof(msg));
 	if (rc != IDR_OK) {
 		return fail(j->err, rc, "field 'values': %s",
 		            msg[0] != '\0' ? msg : idr_strerror(rc));

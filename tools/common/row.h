@@ -85,10 +85,14 @@ struct row_csv {
 	size_t nfields;
 	uint64_t line;     /* physical line (1-based) where the next record starts */
 	uint64_t rec_line; /* line where the record just returned (or rejected) started */
+	uint64_t rec_last; /* its last line: after rec_line when a quoted field spans lines */
 	bool started;      /* a leading BOM has been looked for */
 	bool skipping;     /* discarding the rest of a rejected record */
 	bool skip_quoted;  /* ... quote-aware (over-long record) or to the end of the line */
 	bool skip_inq;     /* ... currently inside a quoted field */
+	bool skip_nl;      /* ... the last byte discarded was a line feed */
+	bool pending_hint; /* ... its message gets a hint if it spans lines */
+	int pending;       /* ... the error returned once it is discarded */
 	/* header (row_csv_header) */
 	size_t ncols;
 	int col_id, col_kind, col_url; /* column numbers (0-based), -1 if absent */
@@ -111,15 +115,20 @@ void row_csv_deinit(struct row_csv *c);
 
 /**
  * Split the next CSV record from in[0..len), which starts where the previous call's *used
- * ended. Blank lines are skipped; a UTF-8 BOM at the very start is skipped.
+ * ended. Blank lines are skipped; a UTF-8 BOM at the very start is skipped. A quoted field may
+ * hold line breaks (RFC 4180), so a record covers lines c->rec_line..c->rec_last.
  * @param eof   no more bytes will follow in[0..len).
  * @param used  bytes consumed (also on IDR_EAGAIN and on errors: the bad record is skipped).
  * @return IDR_OK: c->fields[0..nfields) hold the record (slices into in or c->scratch, valid
- *         until the next call and while in[] is unchanged), c->rec_line its first line;
+ *         until the next call and while in[] is unchanged), c->rec_line..c->rec_last its
+ *         lines;
  *         IDR_EAGAIN: the record is incomplete, call again with more bytes;
  *         IDR_ENOENT: eof and nothing left;
- *         IDR_EPROTO / IDR_ELIMIT: a bad record (c->err says why, naming the column);
- *         the next call continues after it.
+ *         IDR_EPROTO / IDR_ELIMIT: a bad record (c->err says why, naming the column), returned
+ *         once all of it is consumed, so c->rec_line..c->rec_last are every line it covered
+ *         (a quoted field left open runs to the end of the input; over-long records are
+ *         skipped quote-aware, other syntax errors to the end of their line); the next call
+ *         continues after it.
  */
 int row_csv_next(struct row_csv *c, const uint8_t *in, size_t len, bool eof, size_t *used);
 
@@ -133,8 +142,11 @@ int row_csv_header(struct row_csv *c) IDR_MUSTCHECK;
 
 /**
  * Turn the record just split into an item row (after row_csv_header). Checks the field count
- * against the header and that every field is valid UTF-8 (the id is checked later by the
- * registry). @return IDR_OK or IDR_EPROTO (c->err names the column).
+ * against the header, and for a record spanning lines that no line inside a quoted field reads
+ * as a row of its own (the header's column count, an identifier with '/' in the id column, a
+ * known kind: a closing quote is missing and that row would vanish into this one). The id is
+ * checked later by the registry. @return IDR_OK or IDR_EPROTO (c->err names the column and
+ * the lines).
  */
 int row_csv_row(struct row_csv *c, struct row *out) IDR_MUSTCHECK;
 
@@ -173,7 +185,9 @@ int row_json_next(struct row_json *j, const uint8_t *in, size_t len, bool eof, s
 
 /**
  * Decode one JSON line in[0..len) (without its newline) into out. Unknown members are errors
- * (they are typos); the form is chosen by the members present (see the file comment).
+ * (they are typos), also inside the values of a record line (VJSON_STRICT), each naming the
+ * member and the known one it is close to; the form is chosen by the members present (see the
+ * file comment).
  * @return IDR_OK, IDR_EPROTO or IDR_ELIMIT (j->err names the field), IDR_ENOMEM.
  */
 int row_json_decode(struct row_json *j, const uint8_t *in, size_t len,

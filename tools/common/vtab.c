@@ -1,4 +1,4 @@
-/* vtab.c - the value table of `idr get` and `idr resolve`. */
+/* vtab.c - the value table of `idr get` and `idr resolve`, and their JSON output. */
 #include "common/vtab.h"
 
 #include <inttypes.h>
@@ -7,7 +7,9 @@
 #include "base/text.h"
 #include "base/wbuf.h"
 #include "common/cli.h"
+#include "hdl/hdl.h"
 #include "model/rec.h"
+#include "model/vjson.h"
 
 #define DATA_SHOW_MAX  64 /* bytes of binary data shown as hex */
 #define TYPE_COL_MAX   24
@@ -161,4 +163,47 @@ vtab_print(FILE *f, struct slice handle, const struct value *values, size_t n, c
 	i = wbuf_error(&data) == IDR_ENOMEM;
 	wbuf_deinit(&data);
 	return i ? IDR_ENOMEM : IDR_OK;
+}
+
+/* Write w plus a newline to f and free it. */
+static int
+json_line_out(FILE *f, struct wbuf *w, int rc)
+{
+	wbuf_cstr(w, "\n");
+	if (rc >= 0 && wbuf_error(w) != IDR_OK) {
+		rc = wbuf_error(w);
+	}
+	if (rc >= 0) {
+		fwrite(wbuf_data(w), 1, wbuf_len(w), f);
+		rc = IDR_OK;
+	}
+	wbuf_deinit(w);
+	return rc;
+}
+
+int
+vtab_print_json_record(FILE *f, const struct rec_view *view)
+{
+	struct wbuf w;
+
+	wbuf_init_heap(&w, SIZE_MAX);
+	return json_line_out(f, &w, vjson_write_record(&w, view, NULL, NULL));
+}
+
+int
+vtab_print_json_answer(FILE *f, uint32_t rc, struct slice handle, struct slice message)
+{
+	struct wbuf w;
+
+	wbuf_init_heap(&w, SIZE_MAX);
+	wbuf_printf(&w, "{\"responseCode\":%" PRIu32 ",\"handle\":", rc);
+	vjson_write_str(&w, handle);
+	if (rc == HDL_RC_VALUES_NOT_FOUND) {
+		wbuf_cstr(&w, ",\"values\":[]");
+	} else if (message.len > 0) {
+		wbuf_cstr(&w, ",\"message\":");
+		vjson_write_str(&w, message);
+	}
+	wbuf_cstr(&w, "}");
+	return json_line_out(f, &w, IDR_OK);
 }

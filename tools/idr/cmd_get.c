@@ -5,12 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/wbuf.h"
 #include "common/cli.h"
 #include "common/vtab.h"
+#include "hdl/hdl.h"
 #include "idr/cmd.h"
 #include "model/rec.h"
-#include "model/vjson.h"
 #include "reg.h"
 
 struct get_args {
@@ -77,47 +76,35 @@ print_table(const struct rec_view *view)
 }
 
 static int
-print_json(const struct rec_view *view)
-{
-	struct wbuf w;
-	int rc;
-
-	wbuf_init_heap(&w, SIZE_MAX);
-	rc = vjson_write_record(&w, view, NULL, NULL);
-	wbuf_cstr(&w, "\n");
-	if (rc >= 0 && wbuf_error(&w) == IDR_OK) {
-		fwrite(wbuf_data(&w), 1, wbuf_len(&w), stdout);
-		rc = IDR_OK;
-	} else if (rc >= 0) {
-		rc = wbuf_error(&w);
-	}
-	wbuf_deinit(&w);
-	return rc;
-}
-
-static int
 show(const struct cli_cmd *self, struct reg *r, const struct get_args *a)
 {
 	struct reg_rtxn *t = NULL;
 	struct rec_view view;
-	char idb[300];
+	char idb[300], msg[IDENT_ERR_LEN];
 	int rc = reg_read_begin(r, &t);
 
 	if (rc == IDR_OK) {
 		rc = reg_get(t, slice_cstr(a->id), &view);
 	}
 	if (rc == IDR_ENOENT) {
+		/* --json: what `idr resolve --json` and the HTTP API answer for a record not there
+		 */
+		if (a->json &&
+		    vtab_print_json_answer(stdout, HDL_RC_HANDLE_NOT_FOUND, slice_cstr(a->id),
+		                           slice_make(NULL, 0)) != IDR_OK) {
+			cli_errorf(self->name, "out of memory");
+		}
 		fprintf(stderr, "not found: %s\n", cli_safe(a->id, idb, sizeof(idb)));
 		reg_read_end(t);
 		return CLI_EXIT_NOTFOUND;
 	}
 	if (rc == IDR_OK) {
-		rc = a->json ? print_json(&view) : print_table(&view);
+		rc = a->json ? vtab_print_json_record(stdout, &view) : print_table(&view);
 	}
 	reg_read_end(t);
 	if (rc != IDR_OK) {
 		cli_errorf(self->name, "%s: %s", cli_safe(a->id, idb, sizeof(idb)),
-		           idr_strerror(rc));
+		           reg_strerror(r, rc, msg, sizeof(msg)));
 		return CLI_EXIT_FAIL;
 	}
 	return CLI_EXIT_OK;
@@ -156,7 +143,8 @@ const struct cli_cmd cmd_get = {
         "public read/write as in Handle.Net: rwr-), timestamp (UTC) and data (text; HS_ADMIN\n"
         "and HS_VLIST decoded; other binary data as <hex ...>). --json prints "
         "{\"responseCode\":1,\"handle\":..,\"values\":[..]} as the\n"
-        "Handle.Net REST API does. Exit status 3 when there is no such record.\n"
+        "Handle.Net REST API does. Exit status 3 when there is no such record (--json prints\n"
+        "{\"responseCode\":100,\"handle\":..} then, as idr resolve --json does).\n"
         "\n"
         "options:\n"
         "  --json             JSON output\n"

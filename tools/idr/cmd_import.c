@@ -101,12 +101,16 @@ struct ui {
 };
 
 static void
-on_bad_row(void *arg, uint64_t line, const char *msg)
+on_bad_row(void *arg, uint64_t first, uint64_t last, const char *msg)
 {
 	struct ui *ui = arg;
 
 	progress_clear(&ui->bar);
-	fprintf(stderr, "%s:%" PRIu64 ": %s\n", ui->name, line, msg);
+	if (last > first) {
+		fprintf(stderr, "%s:%" PRIu64 "-%" PRIu64 ": %s\n", ui->name, first, last, msg);
+	} else {
+		fprintf(stderr, "%s:%" PRIu64 ": %s\n", ui->name, first, msg);
+	}
 }
 
 static void
@@ -131,7 +135,7 @@ summary(const struct import_args *a, const struct imp_stats *st, double secs)
 		       " would be created, %" PRIu64 " unchanged)",
 		       st->bad, st->created, st->unchanged);
 	} else if (st->created == 0 && st->bad == 0 && st->prefixes_created == 0 &&
-	           st->unchanged > 0) {
+	           st->owners_set == 0 && st->unchanged > 0) {
 		printf("nothing to do: all %" PRIu64 " records already registered", st->unchanged);
 	} else {
 		printf("%" PRIu64 " created, %" PRIu64 " unchanged, %" PRIu64 " bad rows (skipped)",
@@ -141,7 +145,21 @@ summary(const struct import_args *a, const struct imp_stats *st, double secs)
 		printf("; %" PRIu64 " prefixes %s", st->prefixes_created,
 		       a->dry_run ? "to add" : "added");
 	}
-	printf(" (%" PRIu64 " rows in %.1f s, %.0f rows/s)\n", st->rows, secs, rate);
+	if (st->owners_set > 0) {
+		printf("; %" PRIu64 " prefix owner%s %s from the input", st->owners_set,
+		       st->owners_set == 1 ? "" : "s", a->dry_run ? "to take" : "taken");
+	}
+	/* lines as well as rows, so a row taken into a multi-line record is seen missing */
+	printf("; %" PRIu64 " rows from %" PRIu64 " lines", st->rows, st->lines);
+	if (st->multiline == 1) {
+		printf(", 1 of them over lines %" PRIu64 "-%" PRIu64, st->multi_first,
+		       st->multi_last);
+	} else if (st->multiline > 1) {
+		printf(", %" PRIu64 " of them over several lines (the first: lines %" PRIu64
+		       "-%" PRIu64 ")",
+		       st->multiline, st->multi_first, st->multi_last);
+	}
+	printf(" in %.1f s (%.0f rows/s)\n", secs, rate);
 }
 
 static int
@@ -240,9 +258,12 @@ const struct cli_cmd cmd_import = {
         "Register the rows of FILE (- for standard input). Rows already registered with the\n"
         "same content are 'unchanged', so running the same file again, or again after an\n"
         "interruption, writes only what is missing. A bad row is reported as FILE:LINE: reason\n"
-        "and skipped (exit status 2 at the end).\n"
+        "(FILE:FIRST-LAST: for a CSV record over several lines) and skipped (exit status 2 at\n"
+        "the end); an identifier given twice is bad the second time, naming the first line.\n"
+        "The summary counts rows and lines, and the rows that span lines.\n"
         "\n"
-        "CSV (UTF-8, RFC 4180 quoting, first row = column names):\n"
+        "CSV (UTF-8, RFC 4180 quoting: a quoted field may hold line breaks, but not a line\n"
+        "that reads as a row of its own; first row = column names):\n"
         "  id (or handle)  the identifier, e.g. 88.118.8/P-000001      (required)\n"
         "  kind            part wip process product lot package          (required)\n"
         "  url             the item's URL, value index 1                 (optional)\n"
@@ -266,6 +287,7 @@ const struct cli_cmd cmd_import = {
         "  --data DIR         data directory (default: $IDR_DATA, then ./idr-data)\n"
         "\n"
         "On a terminal a progress bar shows percent, rows/s and ETA; otherwise only the\n"
-        "summary is printed: N created, M unchanged, K bad rows (skipped).\n",
+        "summary is printed: N created, M unchanged, K bad rows (skipped); R rows from L\n"
+        "lines.\n",
         run,
 };

@@ -345,7 +345,7 @@ const struct cli_cmd cmd_prefix = {
         "\n"
         "states: 0 disabled 停用, 1 enabled 启用 (the default), 2 deleting 待删除,\n"
         "        3 rejected 被驳回, 4 pending 待审核, 5 reviewing 审核中\n"
-        "        (give the number or the English name)\n"
+        "        (give the number, the English name in any case, or the Chinese label)\n"
         "\n"
         "options:\n"
         "  --owner NAME   owner (enterprise) name, UTF-8\n"

@@ -146,11 +146,13 @@ create(const struct cli_cmd *self, const struct register_args *a, const struct r
 	if (rc == IDR_OK) {
 		rc = cli_write_end(w, reg_create(w, row->id, kind, values, n, 0, &oc));
 	}
+	if (rc != IDR_OK) {
+		cli_errorf(self->name, "%s: %s", cli_safe(a->args[0], idb, sizeof(idb)),
+		           reg_strerror(r, rc, err, sizeof(err)));
+	}
 	reg_close(r);
 	free(values);
 	if (rc != IDR_OK) {
-		cli_errorf(self->name, "%s: %s", cli_safe(a->args[0], idb, sizeof(idb)),
-		           reg_write_strerror(rc));
 		return CLI_EXIT_FAIL;
 	}
 	if (oc == REG_CREATED) {

@@ -282,39 +282,6 @@ print_error(const struct cli_cmd *self, const struct resolve_args *a, const stru
 	free(msg);
 }
 
-static int
-write_out(struct wbuf *w)
-{
-	wbuf_cstr(w, "\n");
-	if (wbuf_error(w) != IDR_OK) {
-		return wbuf_error(w);
-	}
-	fwrite(wbuf_data(w), 1, wbuf_len(w), stdout);
-	return IDR_OK;
-}
-
-/* JSON of an answer without values, as the HTTP API writes it. */
-static int
-print_json_error(const struct answer *ans)
-{
-	struct wbuf w;
-	int rc;
-
-	wbuf_init_heap(&w, SIZE_MAX);
-	wbuf_printf(&w, "{\"responseCode\":%" PRIu32 ",\"handle\":", ans->rc);
-	vjson_write_str(&w, ans->handle);
-	if (ans->rc == HDL_RC_VALUES_NOT_FOUND) {
-		wbuf_cstr(&w, ",\"values\":[]");
-	} else if (ans->message.len > 0) {
-		wbuf_cstr(&w, ",\"message\":");
-		vjson_write_str(&w, ans->message);
-	}
-	wbuf_cstr(&w, "}");
-	rc = write_out(&w);
-	wbuf_deinit(&w);
-	return rc;
-}
-
 /* Show an answer; the exit code follows its response code. */
 static int
 show(const struct cli_cmd *self, const struct resolve_args *a, const struct answer *ans)
@@ -323,7 +290,8 @@ show(const struct cli_cmd *self, const struct resolve_args *a, const struct answ
 		print_table(ans);
 		return CLI_EXIT_OK;
 	}
-	if (a->json && print_json_error(ans) != IDR_OK) {
+	if (a->json &&
+	    vtab_print_json_answer(stdout, ans->rc, ans->handle, ans->message) != IDR_OK) {
 		cli_errorf(self->name, "out of memory");
 	}
 	print_error(self, a, ans);
@@ -360,7 +328,6 @@ hdl_body(const struct resolve_args *a, const struct hdl_msg *m, struct rbuf *res
 {
 	struct hdl_value_list list;
 	struct rec_view view;
-	struct wbuf w;
 	int rc;
 
 	ans->rc = m->hdr.rc;
@@ -377,11 +344,7 @@ hdl_body(const struct resolve_args *a, const struct hdl_msg *m, struct rbuf *res
 		view.handle = list.handle;
 		view.nvalues = list.count;
 		view.values = list.clumps;
-		wbuf_init_heap(&w, SIZE_MAX);
-		rc = vjson_write_record(&w, &view, NULL, NULL);
-		rc = rc < 0 ? rc : write_out(&w);
-		wbuf_deinit(&w);
-		return rc;
+		return vtab_print_json_record(stdout, &view);
 	}
 	if (hdl_rc_is_error(ans->rc)) {
 		return hdl_error_resp_parse(rest, m->env.ver, &ans->message);

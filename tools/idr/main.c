@@ -1,9 +1,13 @@
-/* main.c - `idr`: git-style dispatch to the subcommands in cmd_<name>.c. */
+/* main.c - `idr`: global options, then git-style dispatch to the subcommands in cmd_<name>.c. */
 #include <stdio.h>
 #include <string.h>
 
 #include "common/cli.h"
 #include "idr/cmd.h"
+
+#ifndef IDR_VERSION
+#error "IDR_VERSION must be defined (tools/CMakeLists.txt passes the project version)"
+#endif
 
 static const struct cli_cmd *const cmds[] = {
         &cmd_init,   &cmd_prefix, &cmd_register, &cmd_get,     &cmd_import,
@@ -30,18 +34,20 @@ overview(FILE *f)
 {
 	size_t i;
 
-	fputs("usage: idr COMMAND [options] [arguments]\n"
+	fputs("usage: idr [--data DIR] COMMAND [options] [arguments]\n"
+	      "       idr version | -V | --version\n"
 	      "\n"
 	      "idr manages the identifier registry of an industrial internet identifier\n"
 	      "resolution secondary node. Local commands work on the data directory given by\n"
-	      "--data DIR (default: $IDR_DATA, then ./idr-data).\n"
+	      "--data DIR, before or after the command (default: $IDR_DATA, then ./idr-data).\n"
 	      "\n"
 	      "commands:\n",
 	      f);
 	for (i = 0; i < NCMDS; i++) {
 		fprintf(f, "  %-10s %s\n", cmds[i]->name, cmds[i]->summary);
 	}
-	fputs("\n"
+	fputs("  version    print the version of idr\n"
+	      "\n"
 	      "'idr help COMMAND' or 'idr COMMAND --help' shows a command's options.\n"
 	      "\n"
 	      "exit status:\n"
@@ -57,44 +63,96 @@ overview(FILE *f)
 }
 
 static int
+version(void)
+{
+	puts("idr " IDR_VERSION);
+	return CLI_EXIT_OK;
+}
+
+static int
 help(int argc, char **argv)
 {
 	const struct cli_cmd *c;
 
-	if (argc < 3) {
+	if (argc < 2) {
 		overview(stdout);
 		return CLI_EXIT_OK;
 	}
-	c = find(argv[2]);
+	if (strcmp(argv[1], "version") == 0) {
+		puts("usage: idr version (or idr -V, idr --version): print the version of idr");
+		return CLI_EXIT_OK;
+	}
+	c = find(argv[1]);
 	if (c == NULL) {
-		fprintf(stderr, "idr help: unknown command '%s'\n", argv[2]);
+		fprintf(stderr, "idr help: unknown command '%s'\n", argv[1]);
 		overview(stderr);
 		return CLI_EXIT_USAGE;
 	}
 	return cli_help(c);
 }
 
+/*
+ * Options before the command: --data DIR (or --data=DIR) for every local command, -h/--help
+ * and -V/--version. Returns the index of the command in argv, or -1 - the exit code when
+ * done or on a usage error.
+ */
+static int
+global_options(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *o = argv[i];
+
+		if (strcmp(o, "--") == 0) {
+			return i + 1;
+		}
+		if (strcmp(o, "-h") == 0 || strcmp(o, "--help") == 0) {
+			return -1 - help(argc - i, argv + i);
+		}
+		if (strcmp(o, "-V") == 0 || strcmp(o, "--version") == 0) {
+			return -1 - version();
+		}
+		if (strncmp(o, "--data=", 7) == 0) {
+			cli_data_dir_set(o + 7);
+		} else if (strcmp(o, "--data") == 0 && i + 1 < argc) {
+			cli_data_dir_set(argv[++i]);
+		} else if (strcmp(o, "--data") == 0) {
+			fprintf(stderr, "idr: option '--data' needs a value (see 'idr help')\n");
+			return -1 - CLI_EXIT_USAGE;
+		} else {
+			fprintf(stderr,
+			        "idr: unknown option '%s' before the command (see 'idr help')\n",
+			        o);
+			return -1 - CLI_EXIT_USAGE;
+		}
+	}
+	return i;
+}
+
 int
 main(int argc, char **argv)
 {
 	const struct cli_cmd *c;
+	int i = global_options(argc, argv);
 
-	if (argc < 2) {
+	if (i < 0) {
+		return -1 - i;
+	}
+	if (i >= argc) {
 		overview(stderr);
 		return CLI_EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
-		return help(argc, argv);
+	if (strcmp(argv[i], "help") == 0) {
+		return help(argc - i, argv + i);
 	}
-	if (strcmp(argv[1], "--version") == 0) {
-		puts("idr 0.1.0");
-		return CLI_EXIT_OK;
+	if (strcmp(argv[i], "version") == 0) {
+		return version();
 	}
-	c = find(argv[1]);
+	c = find(argv[i]);
 	if (c == NULL) {
-		fprintf(stderr, "idr: unknown command '%s' (see 'idr help')\n", argv[1]);
+		fprintf(stderr, "idr: unknown command '%s' (see 'idr help')\n", argv[i]);
 		return CLI_EXIT_USAGE;
 	}
-	return c->run(c, argc - 1, argv + 1);
+	return c->run(c, argc - i, argv + i);
 }

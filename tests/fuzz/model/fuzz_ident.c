@@ -30,7 +30,7 @@ check(bool ok)
 static bool
 is_ident_error(int rc)
 {
-	return rc <= IDR_EID_EMPTY && rc >= IDR_EID_NOTPREFIX;
+	return rc <= IDR_EID_EMPTY && rc >= IDR_EID_NOSLASH;
 }
 
 static void

@@ -122,6 +122,48 @@ test_text_control_chars(void **state)
 	run(cases, ARRAY_LEN(cases));
 }
 
+static void
+test_text_suggest(void **state)
+{
+	static const char *const value_keys[] = {"index",     "type",        "data",       "ttl",
+	                                         "timestamp", "permissions", "references", NULL};
+	static const struct {
+		const char *word, *want;
+	} cases[] = {
+	        {"refs", "references"}, /* an abbreviation */
+	        {"perms", "permissions"},
+	        {"idx", "index"},
+	        {"Index", "index"}, /* case */
+	        {"indx", "index"},  /* a letter missing */
+	        {"tpye", "type"},   /* swapped neighbours */
+	        {"timestmap", "timestamp"},
+	        {"referances", "references"},
+	        {"ttls", "ttl"},
+	        {"time", "timestamp"},
+	        {"handle", NULL}, /* nothing near */
+	        {"x", NULL},
+	        {"", NULL},
+	        {"datum", NULL}, /* 2 edits from data: too far for 4 letters */
+	        {"rf", NULL},    /* too short to abbreviate */
+	};
+	char longword[TEXT_SUGGEST_MAX + 2];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *got = text_suggest(cases[i].word, value_keys);
+
+		if (cases[i].want == NULL ? got != NULL
+		                          : got == NULL || strcmp(got, cases[i].want) != 0) {
+			fail_msg("'%s': got '%s', want '%s'", cases[i].word, got ? got : "(none)",
+			         cases[i].want ? cases[i].want : "(none)");
+		}
+	}
+	memset(longword, 'r', sizeof(longword) - 1);
+	longword[sizeof(longword) - 1] = '\0';
+	assert_null(text_suggest(longword, value_keys));
+}
+
 int
 main(void)
 {
@@ -129,6 +171,7 @@ main(void)
 	        cmocka_unit_test(test_text_valid),
 	        cmocka_unit_test(test_text_invalid),
 	        cmocka_unit_test(test_text_control_chars),
+	        cmocka_unit_test(test_text_suggest),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

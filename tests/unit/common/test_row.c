@@ -32,12 +32,24 @@ out_add(char *out, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* "L<line>" or, for a record over several lines, "L<first>-<last>". */
+static void
+out_lines(char *out, const struct row_csv *c)
+{
+	assert_true(c->rec_last >= c->rec_line);
+	out_add(out, "L%llu", (unsigned long long)c->rec_line);
+	if (c->rec_last > c->rec_line) {
+		out_add(out, "-%llu", (unsigned long long)c->rec_last);
+	}
+	out_add(out, ":");
+}
+
 static void
 out_record(char *out, const struct row_csv *c)
 {
 	size_t i;
 
-	out_add(out, "L%llu:", (unsigned long long)c->rec_line);
+	out_lines(out, c);
 	for (i = 0; i < c->nfields; i++) {
 		out_add(out, "%s%.*s", i > 0 ? "|" : "", (int)c->fields[i].len,
 		        (const char *)c->fields[i].p);
@@ -48,7 +60,7 @@ out_record(char *out, const struct row_csv *c)
 /*
  * Split all of in[0..len) the way the importer does, feeding `step` more bytes each time
  * (0: everything at once), into a transcript "L<line>:f1|f2;" per record and
- * "L<line>:E<code>;" per bad record.
+ * "L<line>:E<code>;" per bad record ("L<first>-<last>" for one over several lines).
  */
 static void
 split_all(const char *in, size_t len, size_t step, const struct row_limits *lim, char *out)
@@ -79,7 +91,8 @@ split_all(const char *in, size_t len, size_t step, const struct row_limits *lim,
 		} else {
 			assert_true(rc == IDR_EPROTO || rc == IDR_ELIMIT);
 			assert_true(c.err[0] != '\0');
-			out_add(out, "L%llu:E%d;", (unsigned long long)c.rec_line, rc);
+			out_lines(out, &c);
+			out_add(out, "E%d;", rc);
 		}
 	}
 	assert_int_equal(off, len);
@@ -100,8 +113,8 @@ static const struct csv_case csv_valid[] = {
         {"\"\"\n", "L1:;"},
         {"\"a,b\",c\n", "L1:a,b|c;"},
         {"\"say \"\"hi\"\"\",x\n", "L1:say \"hi\"|x;"},
-        {"\"two\nlines\",x\ny,z\n", "L1:two\nlines|x;L3:y|z;"},
-        {"\"crlf\r\ninside\",x\r\n", "L1:crlf\r\ninside|x;"},
+        {"\"two\nlines\",x\ny,z\n", "L1-2:two\nlines|x;L3:y|z;"},
+        {"\"crlf\r\ninside\",x\r\n", "L1-2:crlf\r\ninside|x;"},
         {"\xEF\xBB\xBFid,kind\n", "L1:id|kind;"},
         {"a\rb,c\n", "L1:a\rb|c;"},
         {"\"\"\"\",\"\"\n", "L1:\"|;"},
@@ -180,7 +193,11 @@ static const struct csv_case csv_errors[] = {
         {"a,b\"c\nx,y\n", "L1:E-1000;L2:x|y;"},
         {"\"ab\"c,d\nx\n", "L1:E-1000;L2:x;"},
         {"a,\"open\n", "L1:E-1000;"},
-        {"a,\"open\nmore\nlines", "L1:E-1000;"},
+        {"a,\"open\nmore\nlines", "L1-3:E-1000;"},
+        /* an unterminated quote takes the rows after it: every line is named */
+        {"a,b\nc,\"open\nd,e\n", "L1:a|b;L2-3:E-1000;"},
+        /* ... or runs to a later quote and fails there: named to the end of that line */
+        {"a,\"x\nb,c\nd,\"q\"\ne,f\n", "L1-3:E-1000;L4:e|f;"},
 };
 
 static void
@@ -196,6 +213,38 @@ test_row_csv_errors(void **state)
 			assert_string_equal(out, csv_errors[i].want);
 		}
 	}
+}
+
+/* The messages of records over several lines name the lines and the likely cause. */
+static void
+test_row_csv_span_messages(void **state)
+{
+	static const char open[] = "id,kind,note\n88.118.8/A,part,\"x\n88.118.8/B,part,y\n";
+	static const char later[] = "a,\"x\nb\nc,\"q\"\n";
+	struct row_csv c;
+	size_t used, off;
+
+	(void)state;
+	assert_int_equal(row_csv_init(&c, NULL), IDR_OK);
+	assert_int_equal(row_csv_next(&c, (const uint8_t *)open, sizeof(open) - 1, true, &used),
+	                 IDR_OK);
+	off = used;
+	assert_int_equal(
+	        row_csv_next(&c, (const uint8_t *)open + off, sizeof(open) - 1 - off, true, &used),
+	        IDR_EPROTO);
+	assert_int_equal(c.rec_line, 2);
+	assert_int_equal(c.rec_last, 3);
+	assert_non_null(strstr(c.err, "column 3: the quoted field opened on line 2 is not closed"));
+	row_csv_deinit(&c);
+
+	assert_int_equal(row_csv_init(&c, NULL), IDR_OK);
+	assert_int_equal(row_csv_next(&c, (const uint8_t *)later, sizeof(later) - 1, true, &used),
+	                 IDR_EPROTO);
+	assert_int_equal(used, sizeof(later) - 1);
+	assert_int_equal(c.rec_last, 3);
+	assert_non_null(strstr(c.err, "unexpected character after the closing quote"));
+	assert_non_null(strstr(c.err, "lines 1-3: is a closing quote missing?"));
+	row_csv_deinit(&c);
 }
 
 static void
@@ -228,7 +277,7 @@ static const struct csv_case csv_limits[] = {
         {"\"1234\",\"12\",\"12\"\nx", "L1:1234|12|12;L2:x;"},
         {"\"1234\",\"12\",\"123\"\nx", "L1:E-1002;L2:x;"},
         /* an over-long record with a quoted newline is skipped as a whole */
-        {"\"12345\n\",12345,\"1\n\"\nx\n", "L1:E-1002;L4:x;"},
+        {"\"12345\n\",12345,\"1\n\"\nx\n", "L1-3:E-1002;L4:x;"},
 };
 
 static void
@@ -400,6 +449,55 @@ test_row_csv_row_field_count(void **state)
 	row_csv_deinit(&c);
 }
 
+/* Split rec (after the header "id,kind,note") and make it a row: the result code. */
+static int
+row_of(struct row_csv *c, const char *rec)
+{
+	size_t used;
+
+	assert_int_equal(row_csv_init(c, NULL), IDR_OK);
+	assert_int_equal(header_of(c, "id,kind,note\n"), IDR_OK);
+	assert_int_equal(row_csv_next(c, (const uint8_t *)rec, strlen(rec), true, &used), IDR_OK);
+	return row_csv_row(c, &(struct row){0});
+}
+
+/*
+ * A record that swallowed the next row is rejected, naming the lines; a line break in a
+ * quoted field is still fine (RFC 4180) when its lines do not read as rows.
+ */
+static void
+test_row_csv_swallowed_row(void **state)
+{
+	struct row_csv c;
+
+	(void)state;
+	assert_int_equal(row_of(&c, "88.118.8/A,part,\"x\n88.118.8/B,part,y\"\n"), IDR_EPROTO);
+	assert_int_equal(c.rec_line, 2);
+	assert_int_equal(c.rec_last, 3);
+	assert_non_null(strstr(c.err, "column 3 (note): the quoted field opened on line 2 runs "
+	                              "over line 3, which reads as a row of its own "
+	                              "(88.118.8/B): is a closing quote missing?"));
+	row_csv_deinit(&c);
+	/* a row further down, after CRLF line ends */
+	assert_int_equal(row_of(&c, "88.118.8/A,part,\"x\r\nmore\r\n88.118.8/C,lot,\r\nz\"\r\n"),
+	                 IDR_EPROTO);
+	assert_non_null(strstr(c.err, "runs over line 4"));
+	row_csv_deinit(&c);
+	/* text that is not a row: another column count, no identifier, not a kind */
+	assert_int_equal(row_of(&c, "88.118.8/A,part,\"two\nlines, with, commas\"\n"), IDR_OK);
+	assert_int_equal(c.rec_last, 3);
+	row_csv_deinit(&c);
+	assert_int_equal(row_of(&c, "88.118.8/A,part,\"see\n88.118.8/B,part\"\n"), IDR_OK);
+	row_csv_deinit(&c);
+	assert_int_equal(row_of(&c, "88.118.8/A,part,\"see\n88.118.8/B,gizmo,y\"\n"), IDR_OK);
+	row_csv_deinit(&c);
+	/* a wrong field count over several lines says what usually causes it */
+	assert_int_equal(row_of(&c, "88.118.8/A,\"x\ny\"\n"), IDR_EPROTO);
+	assert_non_null(strstr(c.err, "record has 2 fields, the header has 3 (a quoted field runs "
+	                              "over lines 2-3: is a closing quote missing?)"));
+	row_csv_deinit(&c);
+}
+
 /* ---------------------------------------------------------------- JSON lines */
 
 struct json_case {
@@ -487,6 +585,22 @@ static const struct json_case json_cases[] = {
         {"{\"handle\":\"a/b\",\"values\":[{\"type\":\"x\",\"data\":\"y\"}]}", IDR_EPROTO,
          "field 'values'"},
         {"{\"handle\":\"a/b\",\"url\":\"x\",\"values\":[]}", IDR_EPROTO, "unknown field 'url'"},
+        /* unknown keys name the key, and the known one it is close to; also in values */
+        {"{\"id\":\"a/b\",\"kind\":\"part\",\"atrs\":{}}", IDR_EPROTO,
+         "unknown field 'atrs' (did you mean 'attrs'?)"},
+        {"{\"hanlde\":\"a/b\",\"kind\":\"part\"}", IDR_EPROTO,
+         "unknown field 'hanlde' (did you mean 'handle'?)"},
+        {"{\"handle\":\"a/b\",\"vals\":[]}", IDR_EPROTO,
+         "unknown field 'vals' (did you mean 'values'?)"},
+        {"{\"id\":\"a/b\",\"kind\":\"part\",\"colour\":\"red\"}", IDR_EPROTO,
+         "unknown field 'colour'"},
+        {"{\"handle\":\"a/b\",\"values\":[{\"index\":1,\"type\":\"URL\",\"data\":\"u\","
+         "\"refs\":[{\"handle\":\"c/d\",\"index\":1}]}]}",
+         IDR_EPROTO,
+         "field 'values': values[0]: unknown member 'refs' (did you mean 'references'?)"},
+        {"{\"handle\":\"a/b\",\"values\":[{\"index\":1,\"type\":\"URL\",\"data\":{"
+         "\"format\":\"string\",\"value\":\"u\",\"fromat\":\"hex\"}}]}",
+         IDR_EPROTO, "values[0].data: unknown member 'fromat' (did you mean 'format'?)"},
 };
 
 static void
@@ -725,6 +839,8 @@ main(void)
 	        cmocka_unit_test(test_row_csv_every_truncation),
 	        cmocka_unit_test(test_row_csv_quoted_truncated),
 	        cmocka_unit_test(test_row_csv_errors),
+	        cmocka_unit_test(test_row_csv_span_messages),
+	        cmocka_unit_test(test_row_csv_swallowed_row),
 	        cmocka_unit_test(test_row_csv_error_messages),
 	        cmocka_unit_test(test_row_csv_limits),
 	        cmocka_unit_test(test_row_csv_default_limits),

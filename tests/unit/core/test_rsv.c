@@ -414,7 +414,8 @@ test_rsv_max_id_chars(void **state)
 	ask(f, "88.100.1/abc", &a); /* 12 characters */
 	assert_int_equal(a.rc, HDL_RC_SUCCESS);
 	ask(f, "88.100.1/abcd", &a);
-	assert_error(&a, HDL_RC_INVALID_HANDLE, idr_strerror(IDR_EID_TOOLONG));
+	assert_error(&a, HDL_RC_INVALID_HANDLE,
+	             "identifier is longer than the configured limit of 12 characters");
 }
 
 static void

@@ -98,8 +98,8 @@ test_ident_empty_parts(void **state)
 	static const struct parse_case cases[] = {
 	        {"", 0, IDR_EID_EMPTY},        {"88.1/", 0, IDR_EID_NOSUFFIX},
 	        {"/abc", 0, IDR_EID_NOPREFIX}, {"/", 0, IDR_EID_NOPREFIX},
-	        {"//", 0, IDR_EID_NOPREFIX},   {"88.1", 0, IDR_EID_NOSUFFIX},
-	        {"x", 0, IDR_EID_NOSUFFIX},
+	        {"//", 0, IDR_EID_NOPREFIX},   {"88.1", 0, IDR_EID_NOSLASH},
+	        {"x", 0, IDR_EID_NOSLASH},
 	};
 	struct ident id;
 
@@ -116,9 +116,13 @@ test_ident_no_slash(void **state)
 	struct ident id;
 
 	(void)state;
-	/* without allow_no_slash a bare name is a missing suffix, and the message says so */
-	assert_int_equal(parse("88.118", 0, &strict, &id), IDR_EID_NOSUFFIX);
-	assert_non_null(strstr(idr_strerror(IDR_EID_NOSUFFIX), "suffix"));
+	/* without allow_no_slash a bare name lacks the '/', and the message says so (not that
+	 * the suffix after a '/' is empty) */
+	assert_int_equal(parse("88.118", 0, &strict, &id), IDR_EID_NOSLASH);
+	assert_int_equal(parse("88.118.8Q-NOSLASH", 0, &strict, &id), IDR_EID_NOSLASH);
+	assert_non_null(
+	        strstr(idr_strerror(IDR_EID_NOSLASH), "no '/' separating prefix and suffix"));
+	assert_null(strstr(idr_strerror(IDR_EID_NOSLASH), "empty"));
 
 	assert_int_equal(parse("88.118", 0, &lax, &id), IDR_OK);
 	assert_false(id.has_slash);
@@ -325,7 +329,7 @@ test_ident_rule_order(void **state)
 	        {"\x01\xff", 0, IDR_EID_UTF8}, /* UTF-8 before control characters */
 	        {"88.1/\x01\xff", 0, IDR_EID_UTF8},
 	        {"\x01", 0, IDR_EID_CTRL},       /* control before missing '/' */
-	        {"88..1", 0, IDR_EID_NOSUFFIX},  /* missing '/' before prefix rules */
+	        {"88..1", 0, IDR_EID_NOSLASH},   /* missing '/' before prefix rules */
 	        {"/\x01", 0, IDR_EID_CTRL},      /* control before empty prefix */
 	        {"8 8/", 0, IDR_EID_PREFIXCHAR}, /* prefix rules before empty suffix */
 	        {"0.NA/", 0, IDR_EID_NOSUFFIX},  /* empty suffix before the 0.NA rule */
@@ -377,6 +381,28 @@ test_ident_out_untouched_on_error(void **state)
 	assert_memory_equal(&id, &before, sizeof(id));
 }
 
+/* The length message names the limit in force, not the default. */
+static void
+test_ident_strerror_names_the_limit(void **state)
+{
+	struct ident_opts five = {5, false}, huge = {IDENT_HARD_MAX + 1, false};
+	char buf[IDENT_ERR_LEN];
+
+	(void)state;
+	assert_string_equal(ident_strerror(IDR_EID_TOOLONG, &five, buf, sizeof(buf)),
+	                    "identifier is longer than the configured limit of 5 characters");
+	assert_null(strstr(buf, "255"));
+	assert_non_null(strstr(ident_strerror(IDR_EID_TOOLONG, NULL, buf, sizeof(buf)),
+	                       "limit of 255 characters"));
+	assert_non_null(strstr(ident_strerror(IDR_EID_TOOLONG, &huge, buf, sizeof(buf)),
+	                       "limit of 2048 characters"));
+	/* other codes: the usual message */
+	assert_string_equal(ident_strerror(IDR_EID_SEGMENT, &five, buf, sizeof(buf)),
+	                    idr_strerror(IDR_EID_SEGMENT));
+	assert_string_equal(ident_strerror(IDR_EID_TOOLONG, &five, buf, 0),
+	                    idr_strerror(IDR_EID_TOOLONG));
+}
+
 static void
 test_ident_messages_name_the_rule(void **state)
 {
@@ -389,6 +415,7 @@ test_ident_messages_name_the_rule(void **state)
 	        {IDR_EID_PREFIXCHAR, "letters"}, {IDR_EID_UTF8, "UTF-8"},
 	        {IDR_EID_CTRL, "control"},       {IDR_EID_TOOLONG, "255"},
 	        {IDR_EID_HARDLIMIT, "2048"},     {IDR_EID_NOTPREFIX, "prefix"},
+	        {IDR_EID_NOSLASH, "'/'"},
 	};
 	size_t i;
 
@@ -500,6 +527,7 @@ main(void)
 	        cmocka_unit_test(test_ident_zero_na_handles),
 	        cmocka_unit_test(test_ident_out_untouched_on_error),
 	        cmocka_unit_test(test_ident_messages_name_the_rule),
+	        cmocka_unit_test(test_ident_strerror_names_the_limit),
 	        cmocka_unit_test(test_ident_prefix_check),
 	        cmocka_unit_test(test_ident_prefix_parent),
 	        cmocka_unit_test(test_ident_prefix_is_below),

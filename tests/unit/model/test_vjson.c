@@ -96,7 +96,8 @@ roundtrip(const struct value *v, const char *fmt)
 	if (strstr(text, want) == NULL) {
 		fail_msg("expected %s in %.300s", want, text);
 	}
-	if (vjson_parse_values(j, &vals, err, sizeof(err)) != IDR_OK) {
+	/* strict: everything the writer produces is a known member */
+	if (vjson_parse_values_opt(j, VJSON_STRICT, &vals, err, sizeof(err)) != IDR_OK) {
 		fail_msg("parse failed: %s in %.300s", err, text);
 	}
 	assert_int_equal(vals.n, 1);
@@ -927,6 +928,73 @@ parse_ok(const char *text)
 	return vals;
 }
 
+/*
+ * VJSON_STRICT: an unknown member at any level is an error naming it (and the member it is
+ * close to); without the flag it is ignored.
+ */
+static void
+test_vjson_parse_strict(void **state)
+{
+#define V(x) "[{\"index\":1,\"type\":\"T\"," x "}]"
+#define SITE(x)                                                                                    \
+	V("\"data\":{\"format\":\"site\",\"value\":{\"servers\":[{\"serverId\":1,\"address\":"     \
+	  "\"1.2.3.4\",\"interfaces\":[{\"query\":true,\"admin\":false,\"port\":2641,"             \
+	  "\"protocol\":\"TCP\"" x "}]}]}}")
+	static const struct {
+		const char *json, *err;
+	} cases[] = {
+	        {V("\"data\":\"x\",\"refs\":[]"),
+	         "values[0]: unknown member 'refs' (did you mean 'references'?)"},
+	        {V("\"data\":\"x\",\"zzz\":1"), "values[0]: unknown member 'zzz'"},
+	        {V("\"data\":\"x\",\"Timestamp\":\"2024-01-01T00:00:00Z\""),
+	         "values[0]: unknown member 'Timestamp' (did you mean 'timestamp'?)"},
+	        {V("\"data\":{\"format\":\"string\",\"value\":\"x\",\"valeu\":\"y\"}"),
+	         "values[0].data: unknown member 'valeu' (did you mean 'value'?)"},
+	        {V("\"data\":\"x\",\"references\":[{\"handle\":\"a/b\",\"index\":1,\"idx\":1}]"),
+	         "values[0].references[0]: unknown member 'idx' (did you mean 'index'?)"},
+	        {V("\"data\":{\"format\":\"admin\",\"value\":{\"handle\":\"0.NA/x\",\"index\":"
+	           "200,\"permissions\":\"111111111111\",\"perms\":1}}"),
+	         "values[0].data.value: unknown member 'perms' (did you mean 'permissions'?)"},
+	        {V("\"data\":{\"format\":\"vlist\",\"value\":[{\"handle\":\"a/b\",\"index\":1,"
+	           "\"indx\":1}]}"),
+	         "values[0].data.value[0]: unknown member 'indx' (did you mean 'index'?)"},
+	        {V("\"data\":{\"format\":\"site\",\"value\":{\"servers\":[],\"sevrers\":1}}"),
+	         "values[0].data.value: unknown member 'sevrers' (did you mean 'servers'?)"},
+	        {SITE(",\"proto\":1"), "values[0].data.value.servers[0].interfaces[0]: unknown "
+	                               "member 'proto' (did you mean 'protocol'?)"},
+	        {"{\"responseCode\":1,\"handle\":\"a/b\",\"values\":[],\"valeus\":1}",
+	         "unknown member 'valeus' (did you mean 'values'?)"},
+	};
+	char err[VJSON_ERR_LEN];
+	struct vjson_values vals;
+	size_t i;
+	json_t *j;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		j = load(cases[i].json);
+		assert_int_equal(vjson_parse_values_opt(j, VJSON_STRICT, &vals, err, sizeof(err)),
+		                 IDR_EPROTO);
+		if (strcmp(err, cases[i].err) != 0) {
+			fail_msg("case %zu: '%s', want '%s'", i, err, cases[i].err);
+		}
+		assert_int_equal(vals.n, 0);
+		/* not strict: ignored */
+		if (vjson_parse_values(j, &vals, err, sizeof(err)) != IDR_OK) {
+			fail_msg("case %zu: lenient parse failed: %s", i, err);
+		}
+		vjson_values_free(&vals);
+		json_decref(j);
+	}
+	/* the known members pass */
+	j = load(SITE(""));
+	assert_int_equal(vjson_parse_values_opt(j, VJSON_STRICT, &vals, err, sizeof(err)), IDR_OK);
+	vjson_values_free(&vals);
+	json_decref(j);
+#undef SITE
+#undef V
+}
+
 static void
 test_vjson_parse_forms(void **state)
 {
@@ -1452,6 +1520,7 @@ main(void)
 	        cmocka_unit_test(test_vjson_parse_errors),
 	        cmocka_unit_test(test_vjson_parse_site_errors),
 	        cmocka_unit_test(test_vjson_parse_limits),
+	        cmocka_unit_test(test_vjson_parse_strict),
 	        cmocka_unit_test(test_vjson_parse_structured_limits),
 	};
 

@@ -7,11 +7,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "base/err.h"
 #include "base/wbuf.h"
 #include "model/ident.h"
 #include "pfx.h"
@@ -223,13 +225,34 @@ test_pfx_state_names(void **state)
 	assert_null(pfx_state_label(-1));
 }
 
+/* The rejection lists exactly what pfx_state_parse accepts: each number, name and label. */
+static void
+test_pfx_state_message(void **state)
+{
+	const char *msg = idr_strerror(IDR_EPFX_STATE);
+	char want[64];
+	int s, back;
+
+	(void)state;
+	for (s = 0; s <= 5; s++) {
+		assert_true(snprintf(want, sizeof(want), "%d %s %s", s, pfx_state_name(s),
+		                     pfx_state_label(s)) < (int)sizeof(want));
+		assert_non_null(strstr(msg, want));
+		back = -1;
+		assert_int_equal(pfx_state_parse(pfx_state_name(s), &back), IDR_OK);
+		assert_int_equal(back, s);
+	}
+	assert_null(strstr(msg, " 6 "));
+	assert_non_null(strstr(msg, "any case"));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_pfx_roundtrip),   cmocka_unit_test(test_pfx_truncated),
 	        cmocka_unit_test(test_pfx_malformed),   cmocka_unit_test(test_pfx_limits),
-	        cmocka_unit_test(test_pfx_state_names),
+	        cmocka_unit_test(test_pfx_state_names), cmocka_unit_test(test_pfx_state_message),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

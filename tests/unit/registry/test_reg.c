@@ -732,6 +732,63 @@ test_reg_prefix_state(void **state)
 	audit_ok(f);
 }
 
+/* An owner from restored data: taken by a prefix without one, the same is unchanged, another
+ * is a conflict and kept; state and times stay. */
+static void
+test_reg_prefix_adopt_owner(void **state)
+{
+	struct fx *f = *state;
+	struct slice cur = SLICE_LIT("x");
+	struct reg_wtxn *w;
+	struct reg_rtxn *t;
+	struct pfx_info p;
+	enum reg_outcome oc = 0;
+	uint64_t before;
+
+	w = wbegin(f);
+	assert_int_equal(reg_prefix_add(w, SLICE_LIT(ENT), SLICE_LIT(""), PFX_DISABLED, &oc),
+	                 IDR_OK);
+	assert_int_equal(reg_write_commit(w), IDR_OK);
+	before = jcount(f);
+	w = wbegin(f);
+	assert_int_equal(reg_prefix_adopt_owner(w, SLICE_LIT(ENT), SLICE_LIT(OWNER), &cur, &oc),
+	                 IDR_OK);
+	assert_int_equal(oc, REG_UPDATED);
+	assert_int_equal(cur.len, 0);
+	assert_int_equal(
+	        reg_prefix_adopt_owner(w, SLICE_LIT("88.118.8"), SLICE_LIT(OWNER), &cur, &oc),
+	        IDR_OK);
+	assert_int_equal(oc, REG_UNCHANGED);
+	assert_int_equal(reg_prefix_adopt_owner(w, SLICE_LIT(ENT), SLICE_LIT("other"), &cur, &oc),
+	                 IDR_ECONFLICT);
+	assert_true(slice_eq(cur, SLICE_LIT(OWNER)));
+	/* the node prefix has its owner from reg_init */
+	assert_int_equal(reg_prefix_adopt_owner(w, SLICE_LIT(NODE), SLICE_LIT("other"), NULL, &oc),
+	                 IDR_ECONFLICT);
+	assert_int_equal(
+	        reg_prefix_adopt_owner(w, SLICE_LIT(NODE), SLICE_LIT("Node operator"), NULL, &oc),
+	        IDR_OK);
+	assert_int_equal(oc, REG_UNCHANGED);
+	assert_int_equal(
+	        reg_prefix_adopt_owner(w, SLICE_LIT("88.118.9"), SLICE_LIT("o"), NULL, &oc),
+	        IDR_EPFX_UNKNOWN);
+	assert_int_equal(reg_prefix_adopt_owner(w, SLICE_LIT("88..9"), SLICE_LIT("o"), NULL, &oc),
+	                 IDR_EID_SEGMENT);
+	assert_int_equal(reg_prefix_adopt_owner(w, SLICE_LIT(ENT), SLICE_LIT("a\x01"), NULL, &oc),
+	                 IDR_ECTRL);
+	assert_int_equal(reg_write_changes(w), 1);
+	assert_int_equal(reg_write_commit(w), IDR_OK);
+	assert_int_equal(jcount(f), before + 1);
+
+	assert_int_equal(reg_read_begin(f->r, &t), IDR_OK);
+	assert_int_equal(reg_prefix_get(t, SLICE_LIT(ENT), &p), IDR_OK);
+	assert_true(slice_eq(p.owner, SLICE_LIT(OWNER)));
+	assert_int_equal(p.state, PFX_DISABLED);
+	assert_false(p.node);
+	reg_read_end(t);
+	audit_ok(f);
+}
+
 /* ---------------------------------------------------------------- records */
 
 static void
@@ -792,7 +849,7 @@ test_reg_create_get(void **state)
 	got_end(&g);
 	assert_int_equal(got_load(f, ENT "/", &g), IDR_EID_NOSUFFIX);
 	got_end(&g);
-	assert_int_equal(got_load(f, "88.118.8", &g), IDR_EID_NOSUFFIX);
+	assert_int_equal(got_load(f, "88.118.8", &g), IDR_EID_NOSLASH);
 	got_end(&g);
 	audit_ok(f);
 }
@@ -1103,7 +1160,7 @@ test_reg_delete(void **state)
 	w = wbegin(f);
 	assert_int_equal(reg_delete(w, SLICE_LIT(ENT "/d-1")), IDR_OK);
 	assert_int_equal(reg_delete(w, SLICE_LIT(ENT "/D-1")), IDR_ENOENT);
-	assert_int_equal(reg_delete(w, SLICE_LIT("bad")), IDR_EID_NOSUFFIX);
+	assert_int_equal(reg_delete(w, SLICE_LIT("bad")), IDR_EID_NOSLASH);
 	assert_int_equal(reg_write_commit(w), IDR_OK);
 	assert_false(has_record(f, ENT "/D-1"));
 	j = jcollect(f, before + 1);
@@ -1806,6 +1863,7 @@ main(void)
 	        BOTH(test_reg_prefix_add_list),
 	        BOTH(test_reg_prefix_rules),
 	        BOTH(test_reg_prefix_state),
+	        BOTH(test_reg_prefix_adopt_owner),
 	        BOTH(test_reg_create_get),
 	        BOTH(test_reg_create_idempotent),
 	        BOTH(test_reg_create_conflict),
