@@ -553,6 +553,9 @@ on_drain(evutil_socket_t fd, short what, void *arg)
 	for (size_t i = 0; i < w->ntcp; i++) {
 		open += conn_listener_open(w->tcp[i]);
 	}
+	for (size_t i = 0; i < w->nhttp; i++) {
+		open += http_worker_open(w->http[i]);
+	}
 	event_base_gettimeofday_cached(w->base, &now);
 	if (open == 0 || now.tv_sec > w->deadline.tv_sec ||
 	    (now.tv_sec == w->deadline.tv_sec && now.tv_usec >= w->deadline.tv_usec)) {
@@ -812,6 +815,11 @@ reload(struct srv *s)
 	}
 	connlim_set(s->limits, (unsigned)nc.max_connections, (unsigned)nc.max_connections_per_ip);
 	log_set_level(level_of(s, &nc));
+	/* the certificate and key are read again (renewed files, or other paths); a pair that
+	 * does not load keeps the old one */
+	if (s->tls != NULL && tls_ctx_reload(s->tls, nc.tls_cert, nc.tls_key) != IDR_OK) {
+		log_warn("reload: HTTPS keeps its current certificate");
+	}
 	conf_free(&nc); /* rsv_reload keeps its own copy */
 	log_notice("reload: configuration applied");
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "http/api.h"
+#include "http/native.h"
 #include "http/ops.h"
 #include "http/pages.h"
 
@@ -12,6 +13,7 @@
 
 /* THE table. First match wins; see route.h for the pattern syntax. */
 static const struct http_route routes[] = {
+        {HTTP_M_POST, "/*", http_native, "native", HTTP_R_HDL},
         {HTTP_M_READ, "/", http_page_home, "proxy", 0},
         {HTTP_M_READ, "/healthz", http_ops_healthz, "ops", 0},
         {HTTP_M_READ, "/metrics", http_ops_metrics, "ops", 0},
@@ -59,14 +61,15 @@ pattern_match(const char *pattern, struct slice path, struct slice *cap)
 }
 
 void
-http_route_match(unsigned method, struct slice path, struct http_match *out)
+http_route_match(unsigned method, bool hdl, struct slice path, struct http_match *out)
 {
 	struct slice cap;
 
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < NROUTES; i++) {
 		cap = slice_make(NULL, 0);
-		if (!pattern_match(routes[i].pattern, path, &cap)) {
+		if (((routes[i].flags & HTTP_R_HDL) != 0) != hdl ||
+		    !pattern_match(routes[i].pattern, path, &cap)) {
 			continue;
 		}
 		if (out->allow == 0) {

@@ -39,7 +39,13 @@ int http_worker_new(struct http_worker **out, struct event_base *base, struct rs
 /** Stop accepting; connections in flight are closed by freeing (call after the loop ends). */
 void http_worker_free(struct http_worker *h);
 
-/** Stop accepting new connections (graceful shutdown; in-flight requests finish). */
+/**
+ * Stop accepting new connections (graceful shutdown): idle connections close, the others
+ * finish the requests they have (their answers say Connection: close) and close.
+ */
 void http_worker_stop_accepting(struct http_worker *h);
+
+/** Connections open. */
+size_t http_worker_open(const struct http_worker *h);
 
 #endif /* IDR_RESOLVER_HTTP_SERVER_H */
