@@ -2,7 +2,9 @@
  * parse.c - request heads are read left to right through an rbuf over the bytes that may still
  * belong to the head (at most max_head of them), so running out of bytes means "need more"
  * below the limit and 431 at it, and nothing past len is ever looked at; the meaning of the
- * fields comes after, over the parsed fields.
+ * fields comes after, over the parsed fields. Chunked bodies go through a state machine that
+ * takes one byte at a time (chunk data in runs), so a body split anywhere decodes the same and
+ * no byte is read twice.
  */
 #include "http/parse.h"
 
@@ -654,4 +656,170 @@ http_parse_head(const uint8_t *buf, size_t len, const struct http_parse_limits *
 		*used = rbuf_offset(&p.r);
 	}
 	return rc;
+}
+
+/* --- chunked bodies --- */
+
+enum chunk_state {
+	CH_SIZE = 0, /* the first hex digit of a chunk-size */
+	CH_DIGITS,   /* more hex digits */
+	CH_BWS,      /* whitespace after the size: a ';' must follow */
+	CH_EXT,      /* chunk extensions, up to CR */
+	CH_SIZE_LF,
+	CH_DATA,
+	CH_DATA_CR,
+	CH_DATA_LF,
+	CH_TRAILER, /* the start of a trailer line, or the final CRLF */
+	CH_TNAME,
+	CH_TVALUE,
+	CH_TLF,
+	CH_FINAL_LF,
+	CH_DONE,
+	CH_ERROR
+};
+
+static int
+chunk_fail(struct http_chunk *c, int status)
+{
+	c->state = CH_ERROR;
+	c->status = status;
+	c->err = code_of(status);
+	return status;
+}
+
+/* The chunk-size line is whole: account for its data. */
+static int
+chunk_size_done(struct http_chunk *c, const struct http_parse_limits *lim)
+{
+	/* c->total <= lim->max_body always holds */
+	if (c->size > lim->max_body - c->total) {
+		return chunk_fail(c, 413);
+	}
+	c->total += c->size;
+	c->line = 0;
+	c->state = c->size == 0 ? CH_TRAILER : CH_DATA;
+	return 0;
+}
+
+/* chunk-size [ BWS ";" chunk-ext ] CRLF, one byte; returns 0 or an error status. */
+static int
+chunk_size_byte(struct http_chunk *c, const struct http_parse_limits *lim, uint8_t b)
+{
+	int d = text_hex_digit(b);
+
+	if (++c->line > HTTP_CHUNK_MAX_LINE) {
+		return chunk_fail(c, 400);
+	}
+	switch (c->state) {
+	case CH_SIZE:
+	case CH_DIGITS:
+		if (d >= 0 && c->size <= UINT64_MAX >> 4) {
+			c->size = c->size << 4 | (uint64_t)d;
+			c->state = CH_DIGITS;
+		} else if (d >= 0 || c->state == CH_SIZE) {
+			return chunk_fail(c, 400); /* overflow, or no digit */
+		} else {
+			c->state = b == ';' ? CH_EXT : is_ows(b) ? CH_BWS : CH_SIZE_LF;
+			return b == ';' || is_ows(b) || b == '\r' ? 0 : chunk_fail(c, 400);
+		}
+		return 0;
+	case CH_BWS:
+		c->state = b == ';' ? CH_EXT : CH_BWS;
+		return b == ';' || is_ows(b) ? 0 : chunk_fail(c, 400);
+	case CH_EXT:
+		c->state = b == '\r' ? CH_SIZE_LF : CH_EXT;
+		return b == '\r' || is_value(b) ? 0 : chunk_fail(c, 400);
+	default: /* CH_SIZE_LF */
+		return b == '\n' ? chunk_size_done(c, lim) : chunk_fail(c, 400);
+	}
+}
+
+/* trailer-section CRLF (RFC 9112 §7.1.2), one byte; the fields are checked and dropped. */
+static int
+chunk_trailer_byte(struct http_chunk *c, const struct http_parse_limits *lim, uint8_t b)
+{
+	if (++c->trailers > lim->max_head) {
+		return chunk_fail(c, 431);
+	}
+	switch (c->state) {
+	case CH_TRAILER:
+		if (b == '\r') {
+			c->state = CH_FINAL_LF;
+			return 0;
+		}
+		if (!is_tchar(b)) {
+			return chunk_fail(c, 400);
+		}
+		c->state = CH_TNAME;
+		return ++c->ntrailers > lim->max_headers ? chunk_fail(c, 431) : 0;
+	case CH_TNAME:
+		c->state = b == ':' ? CH_TVALUE : CH_TNAME;
+		return b == ':' || is_tchar(b) ? 0 : chunk_fail(c, 400);
+	case CH_TVALUE:
+		c->state = b == '\r' ? CH_TLF : CH_TVALUE;
+		return b == '\r' || is_value(b) ? 0 : chunk_fail(c, 400);
+	case CH_TLF:
+		c->state = CH_TRAILER;
+		return b == '\n' ? 0 : chunk_fail(c, 400);
+	default: /* CH_FINAL_LF */
+		c->state = CH_DONE;
+		return b == '\n' ? 0 : chunk_fail(c, 400);
+	}
+}
+
+/* One framing byte (anything but chunk data); returns 0 or an error status. */
+static int
+chunk_byte(struct http_chunk *c, const struct http_parse_limits *lim, uint8_t b)
+{
+	switch (c->state) {
+	case CH_DATA_CR:
+		c->state = CH_DATA_LF;
+		return b == '\r' ? 0 : chunk_fail(c, 400);
+	case CH_DATA_LF:
+		c->state = CH_SIZE;
+		c->size = 0;
+		return b == '\n' ? 0 : chunk_fail(c, 400);
+	case CH_TRAILER:
+	case CH_TNAME:
+	case CH_TVALUE:
+	case CH_TLF:
+	case CH_FINAL_LF:
+		return chunk_trailer_byte(c, lim, b);
+	default:
+		return chunk_size_byte(c, lim, b);
+	}
+}
+
+int
+http_chunk_decode(struct http_chunk *c, const struct http_parse_limits *lim, uint8_t *buf,
+                  size_t *len, size_t *out, int *status)
+{
+	size_t in = *out, o = *out, n;
+
+	assert(*out <= *len);
+	while (in < *len && c->state != CH_DONE && c->state != CH_ERROR) {
+		if (c->state != CH_DATA) {
+			if (chunk_byte(c, lim, buf[in++]) != 0) {
+				break;
+			}
+			continue;
+		}
+		/* payload moves down over the framing read before it: o <= in always */
+		n = *len - in < c->size ? *len - in : (size_t)c->size;
+		memmove(buf + o, buf + in, n);
+		o += n;
+		in += n;
+		c->size -= n;
+		if (c->size == 0) {
+			c->state = CH_DATA_CR;
+		}
+	}
+	memmove(buf + o, buf + in, *len - in);
+	*len = o + (*len - in);
+	*out = o;
+	*status = c->status;
+	if (c->state == CH_ERROR) {
+		return c->err;
+	}
+	return c->state == CH_DONE ? IDR_OK : IDR_EAGAIN;
 }

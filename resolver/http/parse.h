@@ -1,11 +1,11 @@
 /*
- * parse.h - HTTP/1.1 request heads, parsed sans-I/O (RFC 9110, RFC 9112):
+ * parse.h - HTTP/1.1 request heads and chunked bodies, parsed sans-I/O (RFC 9110, RFC 9112):
  * no sockets, no clocks, no allocation. The connection layer hands in the bytes it has read,
  * gets back "a whole head", "need more" or "answer this status and close".
  *
  * Everything that would let two parsers disagree about where a request ends is rejected
  * (request smuggling), even where RFC 9112 allows leniency:
- *   - CRLF ends every line of the head; a bare LF or a
+ *   - CRLF ends every line of the head, the chunk-size lines and the trailers; a bare LF or a
  *     bare CR is 400 (RFC 9112 §2.2 lets a server accept a bare LF; we do not);
  *   - obs-fold, whitespace between a field name and its colon, and any control character but
  *     HTAB in a field value are 400;
@@ -36,13 +36,17 @@
 #include "base/slice.h"
 #include "http/req.h"
 
+/* bytes of a chunk-size line, chunk extensions included: more -> 400 */
+#define HTTP_CHUNK_MAX_LINE 4096
+
 /** Limits, from the configuration. */
 struct http_parse_limits {
 	size_t max_target;  /* bytes of the request-target: longer -> 414 */
 	size_t max_head;    /* bytes of the whole head (leading empty lines, request line, headers,
 	                       CRLF CRLF): more -> 431 */
 	size_t max_headers; /* header fields: more -> 431 */
-	uint64_t max_body;  /* payload bytes: a Content-Length above it -> 413 */
+	uint64_t max_body;  /* payload bytes: a Content-Length above it -> 413; so does a chunked
+	                       body growing past it */
 };
 
 struct http_field {
@@ -103,5 +107,59 @@ struct http_head {
 int http_parse_head(const uint8_t *buf, size_t len, const struct http_parse_limits *lim,
                     struct http_head *out, struct http_field *fields, size_t cap,
                     size_t *used) IDR_MUSTCHECK;
+
+/**
+ * State of a chunked body decoder (RFC 9112 §7.1). Zero it to start a body
+ * (struct http_chunk c = {0};); the fields are the decoder's.
+ */
+struct http_chunk {
+	unsigned state;
+	uint64_t size;   /* the chunk-size being read, then the data left in that chunk */
+	uint64_t total;  /* payload bytes decoded so far */
+	size_t line;     /* bytes of the current chunk-size line */
+	size_t trailers; /* bytes of the trailer section so far */
+	size_t ntrailers;
+	int err;    /* after an error: the code, returned again by later calls */
+	int status; /* after an error: the status */
+};
+
+/**
+ * Decode chunked bytes, incrementally and in place.
+ *
+ * On entry buf[0..*out) is the payload decoded by earlier calls on this body (*out = 0 the
+ * first time) and buf[*out..*len) the raw bytes that follow it, not decoded yet. The decoder
+ * moves payload bytes down to the end of the payload, skips the framing, and moves what it did
+ * not consume down behind the payload, so on return buf[0..*out) is all the payload so far and
+ * buf[*out..*len) the raw bytes not consumed (*len shrinks by the framing bytes consumed):
+ *   - IDR_EAGAIN: every raw byte was consumed (*len == *out); append the next raw bytes at
+ *     buf[*len] and call again;
+ *   - IDR_OK: the body ended (last chunk, trailer fields skipped, final CRLF); buf[*out..*len)
+ *     are the bytes after it (a pipelined request). Later calls return IDR_OK again;
+ *   - an error, with *status: 400 (IDR_EPROTO: bad chunk-size, chunk data not followed by
+ *     CRLF, bare CR or LF, a malformed trailer field, a chunk-size line over
+ *     HTTP_CHUNK_MAX_LINE), 413 (IDR_ELIMIT: the payload would exceed lim->max_body, said as
+ *     soon as a chunk-size line announces it) or 431 (IDR_ELIMIT: the trailer section is over
+ *     lim->max_head bytes or lim->max_headers fields). Later calls return it again.
+ * A connection with one contiguous buffer thus needs room for max_body payload bytes plus
+ * what one read brings; the payload never moves once decoded. Chunk extensions and trailer
+ * fields are checked (visible characters, CRLF) and dropped.
+ *
+ * Example, the body starting at b[hlen] in a connection buffer b with n bytes read:
+ *
+ *	struct http_chunk c = {0};
+ *	uint8_t *body = b + hlen;
+ *	size_t blen = n - hlen, out = 0;
+ *	int status;
+ *
+ *	while ((rc = http_chunk_decode(&c, &lim, body, &blen, &out, &status)) == IDR_EAGAIN) {
+ *		blen += read(fd, body + blen, room);   (error handling left out)
+ *	}
+ *	if (rc != IDR_OK) -> answer status, close;
+ *	payload: body[0..out); the next request: body[out..blen).
+ *
+ * @return IDR_OK, IDR_EAGAIN or IDR_EPROTO / IDR_ELIMIT as above.
+ */
+int http_chunk_decode(struct http_chunk *c, const struct http_parse_limits *lim, uint8_t *buf,
+                      size_t *len, size_t *out, int *status) IDR_MUSTCHECK;
 
 #endif /* IDR_RESOLVER_HTTP_PARSE_H */

@@ -1,6 +1,7 @@
 /*
- * test_parse.c - HTTP/1.1 request heads (http/parse.h): valid forms, every truncation point,
- * each limit at and one past its value, every ambiguity with its status.
+ * test_parse.c - HTTP/1.1 request heads and chunked bodies (http/parse.h): valid forms, every
+ * truncation point, each limit at and one past its value, every ambiguity with its status,
+ * chunked bodies fed in every split.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -612,6 +613,262 @@ test_http_parse_limit_body(void **state)
 	assert_true(h.content_length == UINT64_MAX);
 }
 
+/* --- chunked bodies --- */
+
+struct chunk_result {
+	int rc, status;
+	uint8_t payload[512];
+	size_t npayload;
+	uint8_t rest[512]; /* the bytes after the body: not consumed, or not fed yet */
+	size_t nrest;
+};
+
+/*
+ * Feed raw to the decoder the way a connection with one buffer does: first bytes, then step
+ * bytes at a time appended after what the decoder left, until it stops asking for more.
+ */
+static void
+feed(const struct http_parse_limits *l, const void *raw, size_t n, size_t first, size_t step,
+     struct chunk_result *res)
+{
+	struct http_chunk c = {0};
+	uint8_t *buf = malloc(n > 0 ? n : 1);
+	size_t fed = 0, len = 0, out = 0, piece;
+
+	assert_non_null(buf);
+	memset(res, 0, sizeof(*res));
+	res->rc = IDR_EAGAIN;
+	for (piece = first; res->rc == IDR_EAGAIN && fed < n; piece = step) {
+		piece = piece < n - fed ? piece : n - fed;
+		memcpy(buf + len, (const uint8_t *)raw + fed, piece);
+		len += piece;
+		fed += piece;
+		res->rc = http_chunk_decode(&c, l, buf, &len, &out, &res->status);
+		assert_true(out <= len && len <= fed);
+		if (res->rc == IDR_EAGAIN) {
+			assert_int_equal(len, out);
+		}
+	}
+	assert_true(out <= sizeof(res->payload) && len - out + n - fed <= sizeof(res->rest));
+	memcpy(res->payload, buf, out);
+	res->npayload = out;
+	memcpy(res->rest, buf + out, len - out);
+	memcpy(res->rest + len - out, (const uint8_t *)raw + fed, n - fed);
+	res->nrest = len - out + n - fed;
+	free(buf);
+}
+
+struct chunk_case {
+	const char *name;
+	const char *raw;
+	int status; /* 0: valid, -1: incomplete */
+	const char *payload;
+	const char *rest;
+};
+
+#define TAIL "GET / HTTP/1.1\r\n"
+
+static const struct chunk_case chunk_cases[] = {
+        {"one chunk", "5\r\nhello\r\n0\r\n\r\n", 0, "hello", ""},
+        {"empty body", "0\r\n\r\n", 0, "", ""},
+        {"several chunks, hex both cases",
+         "5\r\nhello\r\n1\r\n \r\na\r\n0123456789\r\nA\r\n"
+         "abcdefghij\r\n0\r\n\r\n",
+         0, "hello 0123456789abcdefghij", ""},
+        {"leading zeros", "0005\r\nhello\r\n000\r\n\r\n", 0, "hello", ""},
+        {"extensions", "5;a=b;c=\"d e\"\r\nhello\r\n6 \t; x\t;y\r\n world\r\n0;last\r\n\r\n", 0,
+         "hello world", ""},
+        {"trailers", "5\r\nhello\r\n0\r\nX-Sum: abc\r\nEmpty:\r\nV: \xc3\xa9 \t x\r\n\r\n", 0,
+         "hello", ""},
+        {"CRLF in data", "4\r\n\r\n\r\n\r\n0\r\n\r\n", 0, "\r\n\r\n", ""},
+        {"pipelined request after", "3\r\nabc\r\n0\r\n\r\n" TAIL, 0, "abc", TAIL},
+        {"incomplete", "5\r\nhello\r\n0\r\n", -1, "hello", ""},
+        {"bad hex", "5\r\nhello\r\ng\r\n\r\n", 400, NULL, NULL},
+        {"no size", "\r\nhello\r\n0\r\n\r\n", 400, NULL, NULL},
+        {"0x prefix", "0x5\r\nhello\r\n0\r\n\r\n", 400, NULL, NULL},
+        {"sign", "+5\r\nhello\r\n0\r\n\r\n", 400, NULL, NULL},
+        {"leading whitespace", " 5\r\nhello\r\n0\r\n\r\n", 400, NULL, NULL},
+        {"trailing whitespace", "5 \r\nhello\r\n0\r\n\r\n", 400, NULL, NULL},
+        {"junk after the size", "5x\r\nhello\r\n0\r\n\r\n", 400, NULL, NULL},
+        {"missing CRLF after data", "5\r\nhelloX\r\n0\r\n\r\n", 400, NULL, NULL},
+        {"junk then LF after data", "5\r\nhelloX\n0\r\n\r\n", 400, NULL, NULL},
+        {"LF only after data", "5\r\nhello\n0\r\n\r\n", 400, NULL, NULL},
+        {"CR only after data", "5\r\nhello\r0\r\n\r\n", 400, NULL, NULL},
+        {"data shorter than its size", "6\r\nhello\r\n0\r\n\r\n", 400, NULL, NULL},
+        {"bare LF after the size", "5\nhello\r\n0\r\n\r\n", 400, NULL, NULL},
+        {"bare CR after the size", "5\rhello\r\n0\r\n\r\n", 400, NULL, NULL},
+        {"size overflow", "10000000000000000\r\n", 400, NULL, NULL},
+        {"size over max_body", "FFFFFFFFFFFFFFFF\r\n", 413, NULL, NULL},
+        {"control in an extension", "5;a\x01\r\nhello\r\n0\r\n\r\n", 400, NULL, NULL},
+        {"bare LF in an extension", "5;a\nb\r\nhello\r\n0\r\n\r\n", 400, NULL, NULL},
+        {"whitespace then junk", "5 x\r\nhello\r\n0\r\n\r\n", 400, NULL, NULL},
+        {"trailer obs-fold", "0\r\nA: b\r\n c\r\n\r\n", 400, NULL, NULL},
+        {"trailer space before colon", "0\r\nA : b\r\n\r\n", 400, NULL, NULL},
+        {"trailer without colon", "0\r\nAB\r\n\r\n", 400, NULL, NULL},
+        {"trailer bare LF", "0\r\nA: b\n\r\n", 400, NULL, NULL},
+        {"trailer bare CR", "0\r\nA: b\rX\r\n\r\n", 400, NULL, NULL},
+        {"trailer NUL", "0\r\nA: \0\r\n\r\n", 400, NULL, NULL},
+        {"final bare LF", "0\r\n\n", 400, NULL, NULL},
+        {"final CR then junk", "0\r\n\rX", 400, NULL, NULL},
+};
+
+static void
+expect_same(const char *what, size_t k, const struct chunk_result *a, const struct chunk_result *b)
+{
+	if (a->rc != b->rc || a->status != b->status || a->npayload != b->npayload ||
+	    memcmp(a->payload, b->payload, a->npayload) != 0 || a->nrest != b->nrest ||
+	    memcmp(a->rest, b->rest, a->nrest) != 0) {
+		fail_msg("%s: split at %zu: rc %d/%d status %d/%d payload %zu/%zu rest %zu/%zu",
+		         what, k, a->rc, b->rc, a->status, b->status, a->npayload, b->npayload,
+		         a->nrest, b->nrest);
+	}
+}
+
+static void
+check_chunk_case(const struct chunk_case *c, const struct chunk_result *r)
+{
+	int want = c->status == 0 ? IDR_OK : c->status < 0 ? IDR_EAGAIN : code_for(c->status);
+
+	if (r->rc != want || r->status != (c->status > 0 ? c->status : 0)) {
+		fail_msg("%s: rc %d status %d, want %d", c->name, r->rc, r->status, c->status);
+	}
+	if (c->payload != NULL) {
+		expect_slice(c->name, slice_make(r->payload, r->npayload), c->payload);
+		expect_slice(c->name, slice_make(r->rest, r->nrest), c->rest);
+	}
+}
+
+static void
+test_http_chunk_cases(void **state)
+{
+	struct chunk_result one, r;
+	size_t i, k, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(chunk_cases) / sizeof(chunk_cases[0]); i++) {
+		const struct chunk_case *c = &chunk_cases[i];
+
+		n = case_len(c->raw, c->name);
+		feed(&lim_default, c->raw, n, n, n, &one);
+		check_chunk_case(c, &one);
+		/* in two pieces, split anywhere; then a byte at a time */
+		for (k = 0; k <= n; k++) {
+			feed(&lim_default, c->raw, n, k, n, &r);
+			expect_same(c->name, k, &one, &r);
+		}
+		feed(&lim_default, c->raw, n, 1, 1, &r);
+		expect_same(c->name, 1, &one, &r);
+	}
+}
+
+/* After the end or an error, later calls answer the same and consume nothing. */
+static void
+test_http_chunk_sticky(void **state)
+{
+	uint8_t buf[64];
+	struct http_chunk c = {0};
+	size_t len, out = 0;
+	int status;
+
+	(void)state;
+	len = 10;
+	memcpy(buf, "0\r\n\r\nnext", len);
+	assert_int_equal(http_chunk_decode(&c, &lim_default, buf, &len, &out, &status), IDR_OK);
+	assert_int_equal(out, 0);
+	assert_int_equal(len, 5);
+	assert_memory_equal(buf, "next", 4);
+	assert_int_equal(http_chunk_decode(&c, &lim_default, buf, &len, &out, &status), IDR_OK);
+	assert_int_equal(len, 5);
+
+	memset(&c, 0, sizeof(c));
+	out = 0;
+	len = 4;
+	memcpy(buf, "z\r\n0", len);
+	assert_int_equal(http_chunk_decode(&c, &lim_default, buf, &len, &out, &status), IDR_EPROTO);
+	assert_int_equal(status, 400);
+	assert_int_equal(http_chunk_decode(&c, &lim_default, buf, &len, &out, &status), IDR_EPROTO);
+	assert_int_equal(status, 400);
+}
+
+/* A body of total payload bytes in chunks of at most 7 bytes, then trailers. */
+static size_t
+build_chunked(char *buf, size_t cap, size_t total, size_t ntrailers, size_t ext)
+{
+	size_t n = 0, i, k;
+
+	for (i = 0; i < total; i += k) {
+		k = total - i < 7 ? total - i : 7;
+		n += (size_t)snprintf(buf + n, cap - n, "%zx", k);
+		if (ext > 0) {
+			buf[n++] = ';';
+			for (k = 0; k + 1 < ext; k++) {
+				buf[n++] = 'e';
+			}
+			k = total - i < 7 ? total - i : 7;
+		}
+		n += (size_t)snprintf(buf + n, cap - n, "\r\n");
+		memset(buf + n, 'd', k);
+		n += k;
+		n += (size_t)snprintf(buf + n, cap - n, "\r\n");
+	}
+	n += (size_t)snprintf(buf + n, cap - n, "0\r\n");
+	for (i = 0; i < ntrailers; i++) {
+		n += (size_t)snprintf(buf + n, cap - n, "T-%zu: v\r\n", i);
+	}
+	n += (size_t)snprintf(buf + n, cap - n, "\r\n");
+	assert_true(n < cap);
+	return n;
+}
+
+static void
+expect_chunk(const char *what, const struct http_parse_limits *l, const char *raw, size_t n,
+             int status)
+{
+	struct chunk_result r;
+
+	feed(l, raw, n, n, n, &r);
+	if (r.rc != (status == 0 ? IDR_OK : code_for(status)) || r.status != status) {
+		fail_msg("%s: rc %d status %d, want %d", what, r.rc, r.status, status);
+	}
+}
+
+static void
+test_http_chunk_limits(void **state)
+{
+	static char big[HTTP_CHUNK_MAX_LINE + 64];
+	struct http_parse_limits l = lim_default;
+	char buf[2048];
+	size_t n;
+
+	(void)state;
+	l.max_body = 100;
+	n = build_chunked(buf, sizeof(buf), 100, 0, 0);
+	expect_chunk("chunked total at the limit", &l, buf, n, 0);
+	n = build_chunked(buf, sizeof(buf), 101, 0, 0);
+	expect_chunk("chunked total one past", &l, buf, n, 413);
+	/* said by the size line, before the data arrives */
+	expect_chunk("chunked total one past, data not yet there", &l, buf, n - 8, 413);
+
+	l.max_headers = 5;
+	n = build_chunked(buf, sizeof(buf), 3, 5, 0);
+	expect_chunk("trailers at the limit", &l, buf, n, 0);
+	n = build_chunked(buf, sizeof(buf), 3, 6, 0);
+	expect_chunk("trailers one past", &l, buf, n, 431);
+
+	l.max_headers = lim_default.max_headers;
+	n = build_chunked(buf, sizeof(buf), 3, 5, 0);
+	l.max_head = n - strlen("3\r\nddd\r\n0\r\n");
+	expect_chunk("trailer bytes at the limit", &l, buf, n, 0);
+	l.max_head--;
+	expect_chunk("trailer bytes one past", &l, buf, n, 431);
+
+	/* "3;eee...\r\n" is HTTP_CHUNK_MAX_LINE bytes */
+	n = build_chunked(big, sizeof(big), 3, 0, HTTP_CHUNK_MAX_LINE - 3);
+	expect_chunk("chunk line at the limit", &lim_default, big, n, 0);
+	n = build_chunked(big, sizeof(big), 3, 0, HTTP_CHUNK_MAX_LINE - 2);
+	expect_chunk("chunk line one past", &lim_default, big, n, 400);
+}
+
 int
 main(void)
 {
@@ -624,6 +881,9 @@ main(void)
 	        cmocka_unit_test(test_http_parse_limit_head),
 	        cmocka_unit_test(test_http_parse_limit_fields),
 	        cmocka_unit_test(test_http_parse_limit_body),
+	        cmocka_unit_test(test_http_chunk_cases),
+	        cmocka_unit_test(test_http_chunk_sticky),
+	        cmocka_unit_test(test_http_chunk_limits),
 	};
 
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
