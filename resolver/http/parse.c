@@ -481,92 +481,91 @@ on_content_type(struct http_head *out, struct slice v, struct meaning *m)
 
 /* RFC 9110 §8.6: 1*DIGIT; repeated values (fields or list elements) must all be equal. */
 static int
-on_content_length(struct http_head *out, struct slice v, struct meaning *m)
+on_content_length(struct http_head *out, struct slice e, struct meaning *m)
 {
-	struct list_iter it;
-	struct slice e;
 	uint64_t n;
 
-	list_init(&it, v);
-	while (list_next(&it, &e)) {
-		if (num_parse_u64_n((const char *)e.p, e.len, 0, UINT64_MAX, &n) != IDR_OK) {
-			return fail(out, 400, "invalid Content-Length");
-		}
-		if (m->length && n != m->cl) {
-			return fail(out, 400, "conflicting Content-Length values");
-		}
-		m->length = true;
-		m->cl = n;
+	if (num_parse_u64_n((const char *)e.p, e.len, 0, UINT64_MAX, &n) != IDR_OK) {
+		return fail(out, 400, "invalid Content-Length");
 	}
+	if (m->length && n != m->cl) {
+		return fail(out, 400, "conflicting Content-Length values");
+	}
+	m->length = true;
+	m->cl = n;
 	return IDR_OK;
 }
 
 /* The codings in order, over every Transfer-Encoding field; judged in finish(). */
 static int
-on_transfer_encoding(struct http_head *out, struct slice v, struct meaning *m)
+on_transfer_encoding(struct http_head *out, struct slice e, struct meaning *m)
 {
-	struct list_iter it;
-	struct slice e;
-
-	list_init(&it, v);
-	while (list_next(&it, &e)) {
-		if (!is_token(e)) {
-			return fail(out, 400, "invalid Transfer-Encoding");
-		}
-		m->te_misplaced |= m->te_chunked_last;
-		m->te_chunked_last = slice_caseeq_cstr(e, "chunked");
-		m->te_other |= !m->te_chunked_last;
-		m->te = true;
+	if (!is_token(e)) {
+		return fail(out, 400, "invalid Transfer-Encoding");
 	}
+	m->te_misplaced |= m->te_chunked_last;
+	m->te_chunked_last = slice_caseeq_cstr(e, "chunked");
+	m->te_other |= !m->te_chunked_last;
+	m->te = true;
 	return IDR_OK;
 }
 
 static int
-on_connection(struct http_head *out, struct slice v, struct meaning *m)
+on_connection(struct http_head *out, struct slice e, struct meaning *m)
 {
-	struct list_iter it;
-	struct slice e;
-
 	(void)out;
-	list_init(&it, v);
-	while (list_next(&it, &e)) {
-		m->close |= slice_caseeq_cstr(e, "close");
-		m->keep_alive |= slice_caseeq_cstr(e, "keep-alive");
-	}
+	m->close |= slice_caseeq_cstr(e, "close");
+	m->keep_alive |= slice_caseeq_cstr(e, "keep-alive");
 	return IDR_OK;
 }
 
 static int
-on_expect(struct http_head *out, struct slice v, struct meaning *m)
+on_expect(struct http_head *out, struct slice e, struct meaning *m)
 {
-	struct list_iter it;
-	struct slice e;
-
 	(void)out;
-	list_init(&it, v);
-	while (list_next(&it, &e)) {
-		if (slice_caseeq_cstr(e, "100-continue")) {
-			m->expect_100 = true;
-		} else if (e.len > 0) {
-			m->expect_other = true;
-		}
+	if (slice_caseeq_cstr(e, "100-continue")) {
+		m->expect_100 = true;
+	} else if (e.len > 0) {
+		m->expect_other = true;
 	}
 	return IDR_OK;
 }
 
+/* What a field means: a function of its value, or of each element when it is a list. */
 typedef int (*field_fn)(struct http_head *out, struct slice v, struct meaning *m);
 
 static const struct {
 	const char *name;
 	field_fn fn;
+	bool list;
 } known_fields[] = {
-        {"host", on_host},
-        {"content-length", on_content_length},
-        {"transfer-encoding", on_transfer_encoding},
-        {"connection", on_connection},
-        {"expect", on_expect},
-        {"content-type", on_content_type},
+        {"host", on_host, false},
+        {"content-type", on_content_type, false},
+        {"content-length", on_content_length, true},
+        {"transfer-encoding", on_transfer_encoding, true},
+        {"connection", on_connection, true},
+        {"expect", on_expect, true},
 };
+
+static int
+apply(struct http_head *out, size_t k, struct slice v, struct meaning *m)
+{
+	struct list_iter it;
+	struct slice e;
+	int rc;
+
+	if (!known_fields[k].list) {
+		return known_fields[k].fn(out, v, m);
+	}
+	list_init(&it, v);
+	while (list_next(&it, &e)) {
+		rc = known_fields[k].fn(out, e, m);
+		if (rc != IDR_OK) {
+			return rc;
+		}
+	}
+	return IDR_OK;
+}
 
 /* Checks that need the whole head, in this order: 400, 501, 413, 417. */
 static int
@@ -617,7 +616,7 @@ interpret(struct http_head *out, const struct http_parse_limits *lim)
 			if (!slice_caseeq_cstr(out->fields[i].name, known_fields[k].name)) {
 				continue;
 			}
-			rc = known_fields[k].fn(out, out->fields[i].value, &m);
+			rc = apply(out, k, out->fields[i].value, &m);
 			if (rc != IDR_OK) {
 				return rc;
 			}
