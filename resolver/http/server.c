@@ -94,6 +94,11 @@ struct hconn {
 	struct http_worker *h;
 	struct hconn *prev, *next;
 	int fd;
+	bool closed; /* conn_close ran; the memory goes when the event that closed it ends */
+	/* without a socket (http_worker_feed): reads come from mem_in, writes go to mem_out */
+	struct wbuf *mem_out;
+	const uint8_t *mem_in;
+	size_t mem_len, mem_off, mem_step;
 	struct addr peer;
 	struct tls_conn *tls;
 	struct event *rev, *wev, *timer;
@@ -155,9 +160,21 @@ struct txreq {
 };
 
 static void conn_close(struct hconn *c);
+static bool reap(struct hconn *c);
 static void expire(struct hconn *c);
 static void flush_slots(struct hconn *c);
 static void resume(struct hconn *c);
+
+/* An iovec over const bytes (writev and our copies never write through it). */
+static struct iovec
+iov_make(const void *p, size_t n)
+{
+	struct iovec v;
+
+	memcpy(&v.iov_base, &p, sizeof(p));
+	v.iov_len = n;
+	return v;
+}
 
 static uint64_t
 mono_ns(void)
@@ -211,6 +228,9 @@ deadline_of(const struct hconn *c)
 static void
 arm(struct hconn *c)
 {
+	if (c->timer == NULL) {
+		return; /* no socket: no clock */
+	}
 	uint64_t d = deadline_of(c), now = now_ms(c->h);
 	struct timeval tv = {0, 0};
 
@@ -296,6 +316,9 @@ out_append(struct hconn *c, const struct iovec *iov, size_t n, size_t skip)
 static void
 want_write(struct hconn *c, bool on)
 {
+	if (c->wev == NULL) {
+		return;
+	}
 	if (on && !c->writing) {
 		event_add(c->wev, NULL);
 		c->writing = true;
@@ -308,6 +331,9 @@ want_write(struct hconn *c, bool on)
 static void
 want_read(struct hconn *c, bool on)
 {
+	if (c->rev == NULL) {
+		return;
+	}
 	if (on && !c->reading) {
 		event_add(c->rev, NULL);
 		c->reading = true;
@@ -327,6 +353,15 @@ sock_writev(struct hconn *c, const struct iovec *iov, int n, int *want)
 	ssize_t w;
 
 	*want = TLS_WANT_WRITE;
+	if (c->mem_out != NULL) {
+		size_t total = 0;
+
+		for (int i = 0; i < n; i++) {
+			wbuf_bytes(c->mem_out, iov[i].iov_base, iov[i].iov_len);
+			total += iov[i].iov_len;
+		}
+		return wbuf_error(c->mem_out) != IDR_OK ? wbuf_error(c->mem_out) : (ssize_t)total;
+	}
 	if (c->tls == NULL) {
 		w = writev(c->fd, iov, n);
 		if (w < 0) {
@@ -586,12 +621,10 @@ tx_reply(struct http_req *q, int status, const char *ctype, const struct slice *
 		close = true;
 		status = 500;
 	}
-	iov[0].iov_base = (void *)wbuf_data(&h->head);
-	iov[0].iov_len = wbuf_len(&h->head);
+	iov[0] = iov_make(wbuf_data(&h->head), wbuf_len(&h->head));
 	for (size_t i = 0; i < n && !q->head; i++) {
 		if (parts[i].len > 0) {
-			iov[niov].iov_base = (void *)parts[i].p;
-			iov[niov++].iov_len = parts[i].len;
+			iov[niov++] = iov_make(parts[i].p, parts[i].len);
 		}
 	}
 	wbuf_reset(&h->hdrs);
@@ -698,10 +731,8 @@ on_hdl_done(void *arg, const struct rsv_done *d)
 	wbuf_reset(&h->hdrs);
 	make_head(h, status, status == 200 ? CT_HDL : NULL, status == 200 ? d->answer.len : 0,
 	          close, s->minor);
-	iov[0].iov_base = (void *)wbuf_data(&h->head);
-	iov[0].iov_len = wbuf_len(&h->head);
-	iov[1].iov_base = (void *)d->answer.p;
-	iov[1].iov_len = status == 200 && !s->head ? d->answer.len : 0;
+	iov[0] = iov_make(wbuf_data(&h->head), wbuf_len(&h->head));
+	iov[1] = iov_make(d->answer.p, status == 200 && !s->head ? d->answer.len : 0);
 	account(h, s->label, status, s->t0);
 	deliver(c, s, iov, 2, close);
 	reap(c);
@@ -876,7 +907,7 @@ static bool
 send_continue(struct hconn *c, const struct http_head *hd)
 {
 	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-	struct iovec iov = {(void *)cont, sizeof(cont) - 1};
+	struct iovec iov = iov_make(cont, sizeof(cont) - 1);
 
 	if (c->sent_continue || hd->minor == 0 || c->slots != NULL) {
 		return true;
@@ -982,8 +1013,7 @@ process(struct hconn *c, uint8_t *buf, size_t *lenp)
 		}
 		if (rc == 0) {
 			if (c->state != C_BODY) {
-				c->body_got = 0;
-				set_state(c, C_BODY);
+				set_state(c, C_BODY); /* its clock: from the end of the head */
 			}
 			if (hd.expect_continue && !send_continue(c, &hd)) {
 				off = len; /* closed */
@@ -993,7 +1023,7 @@ process(struct hconn *c, uint8_t *buf, size_t *lenp)
 		c->sent_continue = false;
 		dispatch(c, &hd, body);
 		c->answered = true;
-		if (c->fd < 0) {
+		if (c->closed) {
 			off = len; /* closed while answering */
 			break;
 		}
@@ -1010,7 +1040,7 @@ process(struct hconn *c, uint8_t *buf, size_t *lenp)
 static void
 settle(struct hconn *c)
 {
-	if (c->fd < 0) {
+	if (c->closed) {
 		return;
 	}
 	if (c->answered && c->in_len > 0) {
@@ -1072,12 +1102,12 @@ resume(struct hconn *c)
 {
 	size_t used;
 
-	if (c->fd < 0 || c->in_process) {
+	if (c->closed || c->in_process) {
 		return;
 	}
 	if (c->in_len > 0 && !c->closing) {
 		used = process(c, c->in, &c->in_len);
-		if (c->fd < 0) {
+		if (c->closed) {
 			return;
 		}
 		if (!keep_input(c, c->in + used, c->in_len - used)) {
@@ -1095,6 +1125,18 @@ sock_read(struct hconn *c, uint8_t *buf, size_t cap, int *want)
 	ssize_t n;
 
 	*want = TLS_WANT_READ;
+	if (c->mem_out != NULL) {
+		size_t m = c->mem_len - c->mem_off;
+
+		m = m < c->mem_step ? m : c->mem_step;
+		m = m < cap ? m : cap;
+		if (m == 0) {
+			return 0; /* the end of the stream */
+		}
+		memcpy(buf, c->mem_in + c->mem_off, m);
+		c->mem_off += m;
+		return (ssize_t)m;
+	}
 	if (c->tls != NULL) {
 		return tls_conn_read(c->tls, buf, cap, want);
 	}
@@ -1156,8 +1198,15 @@ on_readable(struct hconn *c)
 		}
 		if (buf == c->in) {
 			c->in_len += (size_t)n;
+			if (c->state == C_HEAD && memchr(c->in + c->in_len - (size_t)n, '\n',
+			                                 (size_t)n) == NULL &&
+			    c->in_len < (size_t)cf->http_max_header_size) {
+				/* no line ended: parsing again would find what it found before
+				 * (a client sending a byte at a time must not cost quadratic CPU) */
+				continue;
+			}
 			used = process(c, c->in, &c->in_len);
-			if (c->fd < 0) {
+			if (c->closed) {
 				return;
 			}
 			if (!keep_input(c, c->in + used, c->in_len - used)) {
@@ -1168,7 +1217,7 @@ on_readable(struct hconn *c)
 			size_t got = (size_t)n;
 
 			used = process(c, buf, &got);
-			if (c->fd < 0) {
+			if (c->closed) {
 				return;
 			}
 			if (used < got && !keep_input(c, buf + used, got - used)) {
@@ -1267,7 +1316,7 @@ expire(struct hconn *c)
 		/* nothing else in flight: say why before closing (once the 408 is out) */
 		c->in_len = 0;
 		fail_request(c, 408, "request not received in time\n");
-		if (c->fd >= 0 && c->out_len == c->out_off) {
+		if (!c->closed && c->out_len == c->out_off) {
 			conn_close(c);
 		}
 		return;
@@ -1280,7 +1329,7 @@ conn_close(struct hconn *c)
 {
 	struct http_worker *h = c->h;
 
-	if (c->fd < 0) {
+	if (c->closed) {
 		return;
 	}
 	rsv_conn_free(c->rc); /* cancels the Handle messages still pending */
@@ -1297,8 +1346,10 @@ conn_close(struct hconn *c)
 	c->rev = c->wev = c->timer = NULL;
 	tls_conn_free(c->tls);
 	c->tls = NULL;
-	close(c->fd);
-	c->fd = -1;
+	if (c->mem_out == NULL) {
+		close(c->fd);
+	}
+	c->closed = true;
 	while (c->slots != NULL) {
 		slot_pop(c);
 	}
@@ -1326,11 +1377,53 @@ conn_close(struct hconn *c)
 static bool
 reap(struct hconn *c)
 {
-	if (c->fd >= 0) {
+	if (!c->closed) {
 		return false;
 	}
 	free(c);
 	return true;
+}
+
+int
+http_worker_feed(struct http_worker *h, const uint8_t *in, size_t len, size_t step,
+                 struct wbuf *out)
+{
+	struct hconn *c = calloc(1, sizeof(*c));
+
+	if (c == NULL) {
+		return IDR_ENOMEM;
+	}
+	c->h = h;
+	c->fd = -1;
+	c->mem_out = out;
+	c->mem_in = in;
+	c->mem_len = len;
+	c->mem_step = step > 0 ? step : 1;
+	c->slots_tail = &c->slots;
+	c->next = h->conns;
+	if (h->conns != NULL) {
+		h->conns->prev = c;
+	}
+	h->conns = c;
+	h->nconns++;
+	if (rsv_conn_new(h->rw, RSV_PROTO_HTTP, on_hdl_done, c, &c->rc) != IDR_OK) {
+		conn_close(c);
+		reap(c);
+		return IDR_ENOMEM;
+	}
+	c->state = C_HEAD;
+	/* one read at a time, as a socket would give them, to the end of the stream */
+	while (!c->closed) {
+		size_t before = c->mem_off;
+
+		on_readable(c);
+		if (!c->closed && c->mem_off == before && c->mem_off == c->mem_len) {
+			break; /* the end was seen and the connection waits for answers */
+		}
+	}
+	conn_close(c);
+	reap(c);
+	return IDR_OK;
 }
 
 /* Set up an accepted connection; takes fd (closed on failure). */
@@ -1416,6 +1509,10 @@ http_worker_new(struct http_worker **out, struct event_base *base, struct rsv_wo
 	wbuf_init_heap(&h->hdrs, HDR_MAX);
 	wbuf_init_heap(&h->head, HDR_MAX);
 	wbuf_init_heap(&h->gather, HTTP_OUT_MAX + HDR_MAX);
+	if (fd < 0) {
+		*out = h; /* no listener: connections come through http_worker_feed */
+		return IDR_OK;
+	}
 	/* no LEV_OPT_CLOSE_ON_FREE: the socket is the caller's */
 	h->listener = evconnlistener_new(base, on_accept, h, LEV_OPT_CLOSE_ON_EXEC, -1, fd);
 	if (h->listener == NULL || accept_gate_add(gate, h->listener) != IDR_OK) {

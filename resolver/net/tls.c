@@ -39,6 +39,18 @@ struct tls_conn {
 
 static const unsigned char alpn_http11[] = "\x08http/1.1";
 
+/* A pair that fails to load at a reload is a warning (the old one serves on), not an error. */
+static _Thread_local bool reloading;
+
+#define TLS_LOG(...)                                                                               \
+	do {                                                                                       \
+		if (reloading) {                                                                   \
+			log_warn(__VA_ARGS__);                                                     \
+		} else {                                                                           \
+			log_err(__VA_ARGS__);                                                      \
+		}                                                                                  \
+	} while (0)
+
 /* Log every queued OpenSSL error under what, empty the queue, and return IDR_ETLS. */
 static int
 tls_fail(const char *what)
@@ -49,11 +61,11 @@ tls_fail(const char *what)
 
 	while ((e = ERR_get_error()) != 0) {
 		ERR_error_string_n(e, buf, sizeof(buf));
-		log_err("tls: %s: %s", what, buf);
+		TLS_LOG("tls: %s: %s", what, buf);
 		n++;
 	}
 	if (n == 0) {
-		log_err("tls: %s", what);
+		TLS_LOG("tls: %s", what);
 	}
 	return IDR_ETLS;
 }
@@ -104,21 +116,21 @@ static int
 ctx_load(SSL_CTX *ctx, const char *cert_file, const char *key_file)
 {
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1) {
-		log_err("tls: cannot load the certificate chain from %s", cert_file);
+		TLS_LOG("tls: cannot load the certificate chain from %s", cert_file);
 		return tls_fail("certificate");
 	}
 	if (SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1) {
 		/* OpenSSL compares the key with the certificate while loading it */
 		if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
-			log_err("tls: the key in %s does not match the certificate in %s", key_file,
+			TLS_LOG("tls: the key in %s does not match the certificate in %s", key_file,
 			        cert_file);
 		} else {
-			log_err("tls: cannot load the private key from %s", key_file);
+			TLS_LOG("tls: cannot load the private key from %s", key_file);
 		}
 		return tls_fail("private key");
 	}
 	if (SSL_CTX_check_private_key(ctx) != 1) {
-		log_err("tls: the key in %s does not match the certificate in %s", key_file,
+		TLS_LOG("tls: the key in %s does not match the certificate in %s", key_file,
 		        cert_file);
 		return tls_fail("key check");
 	}
@@ -132,7 +144,7 @@ ctx_make(const char *cert_file, const char *key_file)
 	SSL_CTX *ctx;
 
 	if (cert_file == NULL || key_file == NULL) {
-		log_err("tls: a certificate and a key file are needed");
+		TLS_LOG("tls: a certificate and a key file are needed");
 		return NULL;
 	}
 	ctx = SSL_CTX_new(TLS_server_method());
@@ -173,8 +185,11 @@ tls_ctx_new(struct tls_ctx **out, const char *cert_file, const char *key_file)
 int
 tls_ctx_reload(struct tls_ctx *t, const char *cert_file, const char *key_file)
 {
-	SSL_CTX *ctx = ctx_make(cert_file, key_file), *old;
+	SSL_CTX *ctx, *old;
 
+	reloading = true;
+	ctx = ctx_make(cert_file, key_file);
+	reloading = false;
 	if (ctx == NULL) {
 		log_warn("tls: the new certificate or key does not load: keeping the old pair");
 		return IDR_ETLS;
