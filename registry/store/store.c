@@ -206,9 +206,10 @@ env_open(struct lmdb_store *ls, const struct store_opts *o)
 		return IDR_EINVAL;
 	}
 	flags |= o->no_sync ? MDB_NOSYNC : 0;
-	/* a read-only opener is a resolver doing random point lookups: no read-ahead, so only the
-	 * pages it touches enter its working set (not the journal pages beside them) */
-	flags |= o->read_only ? MDB_RDONLY | MDB_NORDAHEAD : 0;
+	flags |= o->read_only ? MDB_RDONLY : 0;
+	/* a resolver does random point lookups: no read-ahead, so only the pages it touches enter
+	 * its working set (not the journal pages beside them) */
+	flags |= o->read_only || o->random ? MDB_NORDAHEAD : 0;
 	flags |= o->read_only && o->no_lock ? MDB_NOLOCK : 0;
 	rc = mdb_env_create(&ls->env);
 	if (rc != MDB_SUCCESS) {

@@ -98,6 +98,6 @@ for r in $(seq "$ROUNDS"); do
 			-v oh="$(fig "$f" ours_http_wrk)" -v eh="$(fig "$f" evhttp_json_wrk)" \
 			-v ng="$(fig "$f" nginx_json_wrk)" 'BEGIN {
 			printf "%-6s %-5s %12.0f %12.0f %8.3f %12.0f %12.0f %8.3f %8.3f\n", b, r, ou, eu,
-				eu > 0 ? ou / eu : 0, oh, eh, eh > 0 ? oh / eh : 0, ng > 0 ? oh / ng : 0 }'
+				(eu > 0 ? ou / eu : 0), oh, eh, (eh > 0 ? oh / eh : 0), (ng > 0 ? oh / ng : 0) }'
 	done
 done | tee "$OUT/summary.txt"
