@@ -345,6 +345,7 @@ open_store(const struct reg_opts *o, bool create, struct store **out)
 	so.no_lock = so.read_only && o->no_lock;
 	so.create = create;
 	so.no_sync = o->no_sync;
+	so.random = o->random;
 	return store_open(out, &so);
 }
 

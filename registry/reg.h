@@ -49,6 +49,7 @@ struct reg_opts {
 	bool no_lock;         /* with read_only: use no lock file and create nothing (checks such
 	                         as `idrd -n`; unsafe beside a writer for anything but a look) */
 	bool no_sync;         /* skip fsync per commit; reg_sync() makes everything durable */
+	bool random;          /* mostly point lookups (a resolver): no read-ahead */
 	uint64_t map_size;    /* 0 = the size recorded in the store (REG_DEFAULT_MAPSIZE when
 	                         creating one); larger values grow it */
 	unsigned max_readers; /* 0 = 126 (LMDB default) */

@@ -6,6 +6,7 @@
 #include "store/store.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,10 +52,11 @@ struct lmdb_store {
 	bool lock_init;
 	MDB_txn *wtxn;             /* the open write transaction, if any */
 	pthread_t writer;          /* the thread holding it */
-	pthread_mutex_t txns_lock; /* guards txns and map_gen */
+	pthread_mutex_t txns_lock; /* guards txns and the writes of map_gen */
 	bool txns_lock_init;
-	struct lmdb_txn *txns; /* every transaction of this process */
-	uint64_t map_gen;      /* bumped each time the map is adopted */
+	struct lmdb_txn *txns;    /* every transaction of this process */
+	_Atomic uint64_t map_gen; /* bumped each time the map is adopted (read without the lock:
+	                             every transaction start reads it) */
 };
 
 #define ADOPT_TRIES    5000 /* rounds of map_adopt, 1 ms apart: up to 5 s of waiting */
@@ -204,9 +206,10 @@ env_open(struct lmdb_store *ls, const struct store_opts *o)
 		return IDR_EINVAL;
 	}
 	flags |= o->no_sync ? MDB_NOSYNC : 0;
-	/* a read-only opener is a resolver doing random point lookups: no read-ahead, so only the
-	 * pages it touches enter its working set (not the journal pages beside them) */
-	flags |= o->read_only ? MDB_RDONLY | MDB_NORDAHEAD : 0;
+	flags |= o->read_only ? MDB_RDONLY : 0;
+	/* a resolver does random point lookups: no read-ahead, so only the pages it touches enter
+	 * its working set (not the journal pages beside them) */
+	flags |= o->read_only || o->random ? MDB_NORDAHEAD : 0;
 	flags |= o->read_only && o->no_lock ? MDB_NOLOCK : 0;
 	rc = mdb_env_create(&ls->env);
 	if (rc != MDB_SUCCESS) {
@@ -399,12 +402,7 @@ gate_give(struct lmdb_txn *lt)
 static uint64_t
 map_gen(struct lmdb_store *ls)
 {
-	uint64_t g;
-
-	pthread_mutex_lock(&ls->txns_lock);
-	g = ls->map_gen;
-	pthread_mutex_unlock(&ls->txns_lock);
-	return g;
+	return atomic_load_explicit(&ls->map_gen, memory_order_acquire);
 }
 
 /* Release the gates taken so far (from the head of the list up to, not including, stop). */
@@ -433,7 +431,7 @@ map_adopt(struct lmdb_store *ls, uint64_t gen)
 		int rc;
 
 		pthread_mutex_lock(&ls->txns_lock);
-		if (ls->map_gen != gen) {
+		if (atomic_load_explicit(&ls->map_gen, memory_order_relaxed) != gen) {
 			pthread_mutex_unlock(&ls->txns_lock);
 			return IDR_OK;
 		}
@@ -447,7 +445,7 @@ map_adopt(struct lmdb_store *ls, uint64_t gen)
 			continue;
 		}
 		rc = mdb_env_set_mapsize(ls->env, 0);
-		ls->map_gen++;
+		atomic_fetch_add_explicit(&ls->map_gen, 1, memory_order_release);
 		gates_give(ls, NULL);
 		pthread_mutex_unlock(&ls->txns_lock);
 		if (rc == MDB_SUCCESS && mdb_env_info(ls->env, &info) == MDB_SUCCESS) {

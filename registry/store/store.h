@@ -55,6 +55,8 @@ struct store_opts {
 	bool no_lock; /* LMDB with read_only: MDB_NOLOCK, the lock file is neither used nor made */
 	bool create;  /* create the directory and databases if missing */
 	bool no_sync; /* MDB_NOSYNC: commits are not fsynced; store_sync() flushes */
+	bool random;  /* MDB_NORDAHEAD: point lookups (a resolver), no read-ahead; read_only implies
+	                 it */
 };
 
 /* put flags */

@@ -956,6 +956,7 @@ open_registry(struct srv *s)
 	struct reg_opts o = {
 	        .data_dir = s->boot.data_dir,
 	        .read_only = false, /* the writer thread writes; `idr` may write too (LMDB lock) */
+	        .random = true,     /* point lookups: no read-ahead into the working set */
 	        .map_size = s->boot.map_size,
 	        .max_readers = (unsigned)s->boot.max_readers,
 	        .max_id_chars = (size_t)s->boot.max_id_chars,

@@ -63,8 +63,10 @@ struct http_route {
 /** What matching a request found. */
 struct http_match {
 	const struct http_route *route; /* the row to run, NULL if none matched path and method */
-	unsigned allow;       /* methods of the rows matching the path (0: no such path) */
-	unsigned flags;       /* flags of the first row matching the path */
+	unsigned allow;       /* without a route: methods of the rows matching the path (0: no
+	                         such path) */
+	unsigned flags;       /* the route's flags; without one, those of the first row matching
+	                         the path */
 	struct slice capture; /* the {name} part of the path, if the pattern has one */
 };
 

@@ -1,6 +1,7 @@
 /* route.c - the HTTP route table and its matcher (route.h). */
 #include "http/route.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,29 +30,48 @@ static const struct http_route routes[] = {
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
-/* Does path match pattern? A capture is stored in *cap. */
-static bool
-pattern_match(const char *pattern, struct slice path, struct slice *cap)
-{
-	size_t plen = strlen(pattern);
-	size_t fixed = plen;
-	bool capture = false, star = false;
+enum shape { EXACT, PREFIX_CAPTURE, PREFIX_ANY };
 
-	if (plen >= sizeof(CAPTURE) - 1 &&
-	    strcmp(pattern + plen - (sizeof(CAPTURE) - 1), CAPTURE) == 0) {
-		capture = true;
-		fixed = plen - (sizeof(CAPTURE) - 1);
-	} else if (plen > 0 && pattern[plen - 1] == '*') {
-		star = true;
-		fixed = plen - 1;
+/* The shape of each row's pattern, worked out once (the table is static). */
+static struct {
+	enum shape kind;
+	size_t fixed; /* bytes matched literally */
+} shapes[NROUTES];
+static pthread_once_t shapes_once = PTHREAD_ONCE_INIT;
+
+static void
+shapes_init(void)
+{
+	for (size_t i = 0; i < NROUTES; i++) {
+		const char *p = routes[i].pattern;
+		size_t plen = strlen(p);
+
+		shapes[i].kind = EXACT;
+		shapes[i].fixed = plen;
+		if (plen >= sizeof(CAPTURE) - 1 &&
+		    strcmp(p + plen - (sizeof(CAPTURE) - 1), CAPTURE) == 0) {
+			shapes[i].kind = PREFIX_CAPTURE;
+			shapes[i].fixed = plen - (sizeof(CAPTURE) - 1);
+		} else if (plen > 0 && p[plen - 1] == '*') {
+			shapes[i].kind = PREFIX_ANY;
+			shapes[i].fixed = plen - 1;
+		}
 	}
-	if (!capture && !star) {
-		return path.len == plen && memcmp(path.p, pattern, plen) == 0;
+}
+
+/* Does path match row i? A capture is stored in *cap. */
+static bool
+row_match(size_t i, struct slice path, struct slice *cap)
+{
+	size_t fixed = shapes[i].fixed;
+
+	if (shapes[i].kind == EXACT) {
+		return path.len == fixed && memcmp(path.p, routes[i].pattern, fixed) == 0;
 	}
-	if (path.len < fixed || memcmp(path.p, pattern, fixed) != 0) {
+	if (path.len < fixed || memcmp(path.p, routes[i].pattern, fixed) != 0) {
 		return false;
 	}
-	if (capture) {
+	if (shapes[i].kind == PREFIX_CAPTURE) {
 		if (path.len == fixed) {
 			return false; /* a capture is never empty */
 		}
@@ -65,21 +85,23 @@ http_route_match(unsigned method, bool hdl, struct slice path, struct http_match
 {
 	struct slice cap;
 
+	pthread_once(&shapes_once, shapes_init);
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < NROUTES; i++) {
 		cap = slice_make(NULL, 0);
-		if (((routes[i].flags & HTTP_R_HDL) != 0) != hdl ||
-		    !pattern_match(routes[i].pattern, path, &cap)) {
+		if (((routes[i].flags & HTTP_R_HDL) != 0) != hdl || !row_match(i, path, &cap)) {
 			continue;
 		}
 		if (out->allow == 0) {
 			out->flags = routes[i].flags;
 		}
 		out->allow |= routes[i].methods;
-		if (out->route == NULL && (routes[i].methods & method) != 0) {
+		if ((routes[i].methods & method) != 0) {
+			/* the row that answers; allow is only needed when none does */
 			out->route = &routes[i];
 			out->capture = cap;
 			out->flags = routes[i].flags;
+			return;
 		}
 	}
 }

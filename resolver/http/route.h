@@ -8,9 +8,9 @@
  *   "/api/handles/{handle}" that prefix, then the rest of the path as the capture (at least
  *                           one byte; '/' included: handles contain slashes);
  *   "/api/..."              (a pattern ending in a star) that prefix, then anything, also nothing.
- * The first row whose pattern and method match wins. A path that some row matches but with
- * another method is answered 405 with Allow (the union of those rows' methods; OPTIONS gets
- * 204 with the same Allow), never passed on to a later pattern.
+ * The first row whose pattern and method match wins (rows for other methods of the same path
+ * may come before it). A path that rows match but none with the method is answered 405 with
+ * Allow, the union of those rows' methods (OPTIONS gets 204 with the same Allow).
  *
  * Pure data and functions; thread-safe.
  */

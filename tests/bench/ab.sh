@@ -9,6 +9,7 @@
 # usage: BASE_IDRD=/path/to/base/idrd tests/bench/ab.sh
 # env:   WORK=/tmp/idr-bench BUILD=<repo>/build-bench ROUNDS=2 REPEAT=3 DUR=5 SKIP_BUILD=0
 #        BASE_CONF="udp_source_rate 0" (a line for the base's configuration, if it knows it)
+#        SECTIONS="http udp" (peer-bench sections: "udp" alone for the UDP ratio)
 #        N=100000 (records made by import.sh when $WORK/idr-data is missing)
 #        PEER_BENCH=<repo>/../shared/bench/peer-bench.sh
 set -eu
@@ -81,7 +82,7 @@ run() { # NAME ROUND
 	say "== $1 (round $2)"
 	OURS_UDP_PORT=$(port "$1" udp) OURS_UDP_PAYLOAD=$OUT/req.bin \
 		OURS_HTTP_PORT=$(port "$1" http) OURS_HTTP_PATH=/api/handles/$R300 \
-		INSTALL=0 REPEAT=${REPEAT:-3} DUR=${DUR:-5} bash "$PEER_BENCH" http udp \
+		INSTALL=0 REPEAT=${REPEAT:-3} DUR=${DUR:-5} bash "$PEER_BENCH" ${SECTIONS:-http udp} \
 		2>"$OUT/$1.$2.err" | grep '^FIGURE' >"$OUT/$1.$2.fig" || true
 }
 fig() { awk -v n="$2" '$2 == n { print $3 }' "$1"; }
@@ -98,6 +99,6 @@ for r in $(seq "$ROUNDS"); do
 			-v oh="$(fig "$f" ours_http_wrk)" -v eh="$(fig "$f" evhttp_json_wrk)" \
 			-v ng="$(fig "$f" nginx_json_wrk)" 'BEGIN {
 			printf "%-6s %-5s %12.0f %12.0f %8.3f %12.0f %12.0f %8.3f %8.3f\n", b, r, ou, eu,
-				eu > 0 ? ou / eu : 0, oh, eh, eh > 0 ? oh / eh : 0, ng > 0 ? oh / ng : 0 }'
+				(eu > 0 ? ou / eu : 0), oh, eh, (eh > 0 ? oh / eh : 0), (ng > 0 ? oh / ng : 0) }'
 	done
 done | tee "$OUT/summary.txt"
