@@ -77,7 +77,7 @@ location_put(struct wbuf *w, struct slice s)
 	}
 }
 
-/* Set Location (copied by evhttp) for a record with a URL; false if it has none. */
+/* Set Location (copied by the transport) for a record with a URL; false if it has none. */
 static bool
 set_redirect(struct http_req *q, const struct rec_view *rec)
 {
