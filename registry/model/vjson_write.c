@@ -179,7 +179,9 @@ vjson_write_str(struct wbuf *w, struct slice s)
 		}
 		start = ++i;
 	}
-	wbuf_bytes(w, &s.p[start], i - start);
+	if (i > start) { /* s.p may be NULL when s is empty */
+		wbuf_bytes(w, &s.p[start], i - start);
+	}
 	wbuf_u8(w, '"');
 	return wbuf_error(w);
 }

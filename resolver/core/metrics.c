@@ -107,8 +107,10 @@ typedef _Atomic uint64_t counter;
 
 struct metrics_shard {
 	counter req[METRICS_PROTO_COUNT][OP_SLOTS][RC_SLOTS];
-	counter *
-	        http; /* [METRICS_PROTO_COUNT][nroutes + 1][STATUS_SLOTS]: the last route "other" */
+	/* [METRICS_PROTO_COUNT][nroutes + 1][STATUS_SLOTS]: the last route is "other" */
+	counter *http;
+	counter *http_lat;     /* [nroutes + 1][LAT_SLOTS] */
+	counter *http_lat_sum; /* [nroutes + 1] nanoseconds */
 	const struct metrics *m;
 	counter lat[METRICS_PROTO_COUNT][LAT_SLOTS];
 	counter lat_sum_ns[METRICS_PROTO_COUNT];

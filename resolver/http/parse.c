@@ -572,7 +572,7 @@ static int
 finish(struct http_head *out, const struct http_parse_limits *lim, const struct meaning *m)
 {
 	if (out->minor == 1 && !m->host) {
-		return fail(out, 400, "HTTP/1.1 request without Host");
+		return fail(out, 400, "no Host header (required in HTTP/1.1)");
 	}
 	if (m->te) {
 		if (m->length) {

@@ -20,8 +20,8 @@
 #include "base/slice.h"
 #include "base/wbuf.h"
 #include "core/conf.h"
-#include "hdl/addr.h"
 #include "core/rsv.h"
+#include "hdl/addr.h"
 #include "http/uri.h"
 
 #define HTTP_MSG_MAX    256
@@ -101,7 +101,7 @@ struct http_req {
 	unsigned method; /* one HTTP_M_* bit */
 	struct uri_target t;
 	struct http_match match;
-	const char *raw_target; /* as received, NUL-terminated */
+	const char *raw_target;    /* as received, NUL-terminated */
 	struct slice body;         /* the request body (decoded from chunks), empty if none */
 	struct slice content_type; /* empty if none */
 	const struct addr *peer;   /* the client (NULL in tests without sockets) */

@@ -57,15 +57,15 @@
 #include "net/connlim.h"
 #include "net/tls.h"
 
-#define RBUF_SIZE       (64u * 1024)   /* the worker's read buffer */
-#define IN_STEP         (16u * 1024)   /* a connection's input buffer grows by at least this */
-#define OUT_HIGH        (256u * 1024)  /* stop reading while this much output waits */
-#define HTTP_OUT_MAX    (64u << 20)    /* largest answer body */
-#define HTTP_OUT_KEEP   (1u << 20)     /* reply buffer capacity kept between requests */
+#define RBUF_SIZE       (64u * 1024)  /* the worker's read buffer */
+#define IN_STEP         (16u * 1024)  /* a connection's input buffer grows by at least this */
+#define OUT_HIGH        (256u * 1024) /* stop reading while this much output waits */
+#define HTTP_OUT_MAX    (64u << 20)   /* largest answer body */
+#define HTTP_OUT_KEEP   (1u << 20)    /* reply buffer capacity kept between requests */
 #define HTTP_MAX_PARAMS (2 * HTTP_MAX_FILTER + 32)
-#define MAX_FIELDS      128            /* header fields of a request (more: 431) */
+#define MAX_FIELDS      128 /* header fields of a request (more: 431) */
 #define MAX_IOV         16
-#define HDR_MAX         (16u * 1024)   /* response header bytes */
+#define HDR_MAX         (16u * 1024) /* response header bytes */
 #define CT_HDL          "application/x-hdl-message"
 
 enum cstate {
@@ -115,9 +115,9 @@ struct hconn {
 	bool answered;      /* a request was answered in this round (the idle clock restarts) */
 	bool in_chunked;    /* the chunked body of the request at the head of in is being decoded */
 	struct http_chunk chunk;
-	size_t chunk_raw;   /* raw body bytes decoded so far (from the end of the head) */
-	size_t chunk_out;   /* payload bytes produced so far */
-	uint8_t *in;        /* unconsumed input (heap), in_len bytes */
+	size_t chunk_raw; /* raw body bytes decoded so far (from the end of the head) */
+	size_t chunk_out; /* payload bytes produced so far */
+	uint8_t *in;      /* unconsumed input (heap), in_len bytes */
 	size_t in_len, in_cap;
 	uint8_t *out; /* output waiting for the socket: out[out_off..out_len) */
 	size_t out_len, out_off, out_cap;
@@ -139,8 +139,8 @@ struct http_worker {
 	bool stopping;
 	uint8_t rbuf[RBUF_SIZE];
 	struct http_scratch s;
-	struct wbuf hdrs; /* headers a handler added to the answer being made */
-	struct wbuf head; /* the answer's status line and headers */
+	struct wbuf hdrs;   /* headers a handler added to the answer being made */
+	struct wbuf head;   /* the answer's status line and headers */
 	struct wbuf gather; /* TLS: an answer gathered for one SSL_write */
 	char date[40];      /* the Date header value, per second */
 	time_t date_sec;
@@ -220,7 +220,8 @@ deadline_of(const struct hconn *c)
 		       (cf->http_body_min_rate > 0 ? c->body_got * 1000 / cf->http_body_min_rate
 		                                   : UINT64_MAX / 4);
 	case C_BUSY:
-		return c->since_ms + (c->out_len > c->out_off ? head : cf->http_idle_timeout * 1000);
+		return c->since_ms +
+		       (c->out_len > c->out_off ? head : cf->http_idle_timeout * 1000);
 	}
 	return 0;
 }
@@ -313,34 +314,31 @@ out_append(struct hconn *c, const struct iovec *iov, size_t n, size_t skip)
 	return true;
 }
 
+/* Arm or disarm one of a connection's events; *armed follows (no system call when unchanged). */
+static void
+want(struct event *ev, bool *armed, bool on)
+{
+	if (ev == NULL || on == *armed) {
+		return;
+	}
+	if (on) {
+		event_add(ev, NULL);
+	} else {
+		event_del(ev);
+	}
+	*armed = on;
+}
+
 static void
 want_write(struct hconn *c, bool on)
 {
-	if (c->wev == NULL) {
-		return;
-	}
-	if (on && !c->writing) {
-		event_add(c->wev, NULL);
-		c->writing = true;
-	} else if (!on && c->writing) {
-		event_del(c->wev);
-		c->writing = false;
-	}
+	want(c->wev, &c->writing, on);
 }
 
 static void
 want_read(struct hconn *c, bool on)
 {
-	if (c->rev == NULL) {
-		return;
-	}
-	if (on && !c->reading) {
-		event_add(c->rev, NULL);
-		c->reading = true;
-	} else if (!on && c->reading) {
-		event_del(c->rev);
-		c->reading = false;
-	}
+	want(c->rev, &c->reading, on);
 }
 
 /*
@@ -365,7 +363,8 @@ sock_writev(struct hconn *c, const struct iovec *iov, int n, int *want)
 	if (c->tls == NULL) {
 		w = writev(c->fd, iov, n);
 		if (w < 0) {
-			return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -errno;
+			return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0
+			                                                                 : -errno;
 		}
 		return w;
 	}
@@ -794,7 +793,8 @@ other_method(struct http_req *q)
 		if (q->conf->http_cors) {
 			http_header(q, "Access-Control-Allow-Origin", "*");
 			http_header(q, "Access-Control-Allow-Methods", allow);
-			http_header(q, "Access-Control-Allow-Headers", "Authorization, Content-Type");
+			http_header(q, "Access-Control-Allow-Headers",
+			            "Authorization, Content-Type");
 			http_header(q, "Access-Control-Max-Age", "86400");
 		}
 		http_reply(q, 204, NULL, NULL, 0);
@@ -850,8 +850,8 @@ dispatch(struct hconn *c, const struct http_head *hd, struct slice body)
 	target[hd->target.len < URI_MAX_TARGET ? hd->target.len : 0] = '\0';
 	q.raw_target = target;
 	wbuf_reset(&h->hdrs);
-	rc = uri_parse(&q.t, (const char *)hd->target.p, hd->target.len, h->params,
-	               HTTP_MAX_PARAMS, h->scratch, sizeof(h->scratch));
+	rc = uri_parse(&q.t, (const char *)hd->target.p, hd->target.len, h->params, HTTP_MAX_PARAMS,
+	               h->scratch, sizeof(h->scratch));
 	if (rc == IDR_OK) {
 		http_route_match(q.method, q.hdl, q.t.path, &q.match);
 		q.api = (q.match.flags & HTTP_R_API) != 0;
@@ -875,7 +875,7 @@ dispatch(struct hconn *c, const struct http_head *hd, struct slice body)
 	} else {
 		other_method(&q);
 	}
-	if (x.slot != NULL && !q.pending && !x.slot->ready && q.status == 0) {
+	if (x.slot != NULL && !q.pending && q.status == 0) { /* the slot may be gone: sent */
 		/* a handler that neither answered nor deferred: never leave the client waiting */
 		x.label = "other";
 		http_reply_text(&q, 500, "no answer\n");
@@ -961,8 +961,9 @@ take_body(struct hconn *c, uint8_t *buf, size_t *len, size_t hlen, const struct 
 	}
 	c->in_chunked = false;
 	if (rc != IDR_OK) {
-		fail_request(c, status, status == 413 ? "request body too large\n"
-		                                      : "malformed chunked body\n");
+		fail_request(c, status,
+		             status == 413 ? "request body too large\n"
+		                           : "malformed chunked body\n");
 		return -1;
 	}
 	*body = slice_make(buf + hlen, out);
@@ -1142,7 +1143,8 @@ sock_read(struct hconn *c, uint8_t *buf, size_t cap, int *want)
 	}
 	n = read(c->fd, buf, cap);
 	if (n < 0) {
-		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? IDR_EAGAIN : -errno;
+		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? IDR_EAGAIN
+		                                                                 : -errno;
 	}
 	return n;
 }
@@ -1198,11 +1200,12 @@ on_readable(struct hconn *c)
 		}
 		if (buf == c->in) {
 			c->in_len += (size_t)n;
-			if (c->state == C_HEAD && memchr(c->in + c->in_len - (size_t)n, '\n',
-			                                 (size_t)n) == NULL &&
+			if (c->state == C_HEAD &&
+			    memchr(c->in + c->in_len - (size_t)n, '\n', (size_t)n) == NULL &&
 			    c->in_len < (size_t)cf->http_max_header_size) {
 				/* no line ended: parsing again would find what it found before
-				 * (a client sending a byte at a time must not cost quadratic CPU) */
+				 * (a client sending a byte at a time must not cost quadratic CPU)
+				 */
 				continue;
 			}
 			used = process(c, c->in, &c->in_len);

@@ -20,37 +20,14 @@ BUILD=${BUILD:-$top/build-bench}
 REPEAT=${REPEAT:-3}
 DUR=${DUR:-5}
 IDLE=${IDLE:-10000}
-DATA=$WORK/idr-data
 OUT=$WORK/http
-R300=88.118.8/R300-000001
-PIDS=""
-
-say() { printf '%s\n' "$*" >&2; }
-die() { say "http.sh: $*"; exit 1; }
-cleanup() {
-	for p in $PIDS; do kill -TERM "$p" 2>/dev/null || true; done
-	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
-}
-trap cleanup EXIT
+. "$top/tests/bench/lib.sh"
 for t in wrk nginx strace python3 openssl; do
 	command -v "$t" >/dev/null 2>&1 || die "$t is needed (deploy/deps.sh bench)"
 done
-
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-	cmake -S "$top" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
-	cmake --build "$BUILD" --target idr idrd bench_get -j 2 >/dev/null
-fi
-IDR=$BUILD/tools/idr
+bench_build
+bench_data
 mkdir -p "$OUT/www/api/handles/88.118.8"
-if [ ! -d "$DATA" ]; then
-	N=${N:-100000} WORK=$WORK BUILD=$BUILD SKIP_BUILD=1 LOOKUP_SECS=1 LOOKUP_ROUNDS=1 \
-		bash "$top/tests/bench/import.sh" >"$OUT/import.out"
-fi
-if ! "$IDR" get "$R300" --data "$DATA" >/dev/null 2>&1; then
-	"$IDR" register "$R300" --data "$DATA" --kind part \
-		--url "https://trace.example.com/items/$R300" \
-		model=MX-2024-A01-0001-REV-C batch=LOT-20240202-0001 >/dev/null
-fi
 "$IDR" get "$R300" --data "$DATA" --json >"$OUT/www/api/handles/$R300"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
 	-keyout "$OUT/key.pem" -out "$OUT/cert.pem" -subj /CN=localhost >/dev/null 2>&1

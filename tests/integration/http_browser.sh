@@ -37,5 +37,11 @@ note "?noredirect shows the page of an item with a URL"
 chrome "https://$S/88.118.8/P-000001?noredirect"
 expect_out "零部件"
 expect_out "https://example.com/p/1"
-grep -q 'TLSv1.3\|TLSv1.2' "$T/idrd.log" || true
+note "an item with a URL redirects the browser there (here: to the node's own /healthz)"
+ok "$IDR_BIN" register 88.118.8/REDIR-1 --data "$D" --kind product --url "https://$S/healthz"
+chrome "https://$S/88.118.8/REDIR-1"
+expect_out ">ok"
+if grep -q "88.118.8/REDIR-1" "$OUT"; then
+	fail "the browser stayed on the item page instead of following the redirect"
+fi
 stop_idrd "$T/idrd.log"

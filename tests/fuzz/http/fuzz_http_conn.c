@@ -20,7 +20,7 @@
 #include "core/metrics.h"
 #include "core/rsv.h"
 #include "http/server.h"
-#include "reg.h"
+#include "lib/reg_abc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -47,25 +47,9 @@ setup(void)
 	static const char text[] = "http_max_header_size 4k\nhttp_max_body_size 8k\n"
 	                           "http_max_pipeline 8\nerror_rate 0\n";
 	const struct cfg_opt *t;
-	struct reg_opts o;
-	struct reg_wtxn *wt;
-	struct value v;
 	size_t n;
 
-	memset(&o, 0, sizeof(o));
-	o.memory = true;
-	check(reg_init(&fx.reg, &o, "88.100", "fuzz") == IDR_OK);
-	check(reg_write_begin(fx.reg, "fuzz", &wt) == IDR_OK);
-	check(reg_prefix_add(wt, SLICE_LIT("88.100.1"), SLICE_LIT("fuzz"), PFX_ENABLED, NULL) ==
-	      IDR_OK);
-	memset(&v, 0, sizeof(v));
-	v.index = 1;
-	v.ttl = 86400;
-	v.perms = VALUE_PERM_DEFAULT;
-	v.type = SLICE_LIT("URL");
-	v.data = SLICE_LIT("https://example.com/a");
-	check(reg_create(wt, SLICE_LIT("88.100.1/abc"), REC_KIND_PART, &v, 1, 0, NULL) == IDR_OK);
-	check(reg_write_commit(wt) == IDR_OK);
+	check(reg_abc(&fx.reg) == IDR_OK);
 	check(conf_load(&fx.conf, NULL, NULL, NULL) == IDR_OK);
 	t = conf_table(&n);
 	check(cfg_parse_buf(t, n, "fuzz", text, sizeof(text) - 1, &fx.conf, NULL, NULL) == IDR_OK);
@@ -93,8 +77,8 @@ header(const uint8_t *head, size_t n, const char *name, size_t *len)
 	size_t k = strlen(name);
 
 	for (size_t i = 0; i + k + 2 < n; i++) {
-		if ((i == 0 || head[i - 1] == '\n') && strncasecmp((const char *)head + i, name, k) == 0 &&
-		    head[i + k] == ':') {
+		if ((i == 0 || head[i - 1] == '\n') &&
+		    strncasecmp((const char *)head + i, name, k) == 0 && head[i + k] == ':') {
 			const uint8_t *v = head + i + k + 1, *e;
 
 			while (*v == ' ') {
@@ -148,7 +132,8 @@ check_answers(const uint8_t *p, size_t n, size_t *finals, int *closes)
 		off += hlen;
 		/* a HEAD answer has no body: then the next answer, or nothing, follows at once (no
 		 * body of ours starts with a status line) */
-		if (blen > 0 && off < n && !(n - off >= 9 && memcmp(p + off, "HTTP/1.1 ", 9) == 0)) {
+		if (blen > 0 && off < n &&
+		    !(n - off >= 9 && memcmp(p + off, "HTTP/1.1 ", 9) == 0)) {
 			check(n - off >= blen);
 			off += blen;
 		}

@@ -17,16 +17,10 @@
 
 /* ref/handle.md §8: ver 1, proto 2.11, serial 1, primary, hash 2, desc=test, server 1 at
  * 127.0.0.1, no key, interfaces (3,TCP,2641) (2,UDP,2641) (3,HTTP,8000): the site of the
- * default listeners once they serve Handle-over-HTTP */
+ * default listeners (HTTP serves Handle messages) */
 static const char site_vector[] =
         "0001020b0001800200000000000000010000000464657363000000047465737400000001000000010000"
         "000000000000000000007f0000010000000000000003030100000a51020000000a51030200001f40";
-
-/* the same site as published now: no HTTP interface (the HTTP listener answers no Handle
- * message, and a stock client falling back to it would wait for its whole time-out) */
-static const char site_no_http[] =
-        "0001020b0001800200000000000000010000000464657363000000047465737400000001000000010000"
-        "000000000000000000007f0000010000000000000002030100000a51020000000a51";
 
 /* HS_PUBKEY encodings of tests/data/keys/{rsa1024,dsa1024}.pem, written down from
  * `openssl pkey -text` (which prints each number as Java's BigInteger.toByteArray()). */

@@ -19,7 +19,7 @@
 #include "core/rsv.h"
 #include "hdl/hdl.h"
 #include "http/server.h"
-#include "reg.h"
+#include "lib/reg_abc.h"
 
 struct fix {
 	struct reg *reg;
@@ -34,26 +34,9 @@ static int
 setup(void **state)
 {
 	struct fix *f = calloc(1, sizeof(*f));
-	struct reg_opts o;
-	struct reg_wtxn *wt;
-	struct value v;
 
 	assert_non_null(f);
-	memset(&o, 0, sizeof(o));
-	o.memory = true;
-	assert_int_equal(reg_init(&f->reg, &o, "88.100", "test"), IDR_OK);
-	assert_int_equal(reg_write_begin(f->reg, "test", &wt), IDR_OK);
-	assert_int_equal(reg_prefix_add(wt, SLICE_LIT("88.100.1"), SLICE_LIT("t"), PFX_ENABLED, NULL),
-	                 IDR_OK);
-	memset(&v, 0, sizeof(v));
-	v.index = 1;
-	v.ttl = 86400;
-	v.perms = VALUE_PERM_DEFAULT;
-	v.type = SLICE_LIT("URL");
-	v.data = SLICE_LIT("https://example.com/a");
-	assert_int_equal(reg_create(wt, SLICE_LIT("88.100.1/abc"), REC_KIND_PART, &v, 1, 0, NULL),
-	                 IDR_OK);
-	assert_int_equal(reg_write_commit(wt), IDR_OK);
+	assert_int_equal(reg_abc(&f->reg), IDR_OK);
 	assert_int_equal(conf_load(&f->conf, NULL, NULL, NULL), IDR_OK);
 	assert_int_equal(rsv_new(&f->r, f->reg, &f->conf, NULL, NULL), IDR_OK);
 	assert_int_equal(rsv_worker_new(f->r, 0, NULL, &f->w), IDR_OK);
@@ -103,18 +86,37 @@ feeds(struct fix *f, const char *in, size_t step)
 	return feed(f, in, strlen(in), step);
 }
 
-/* The status codes of the answers in out, as "200 404 ...". */
-static void
+/* The status codes of the answers in out, as "200 404 ...": each answer's head is read and
+ * its Content-Length skipped (HEAD answers, with nothing after them, are cut short).
+ * @return the start of the last answer's head. */
+static const char *
 statuses(const char *out, char *buf, size_t cap)
 {
-	const char *p = out;
+	const char *last = out;
+
+	const char *p = out, *end = out + strlen(out);
 	size_t n = 0;
 
 	buf[0] = '\0';
-	while ((p = strstr(p, "HTTP/1.1 ")) != NULL && n + 4 < cap) {
+	while (p < end && strncmp(p, "HTTP/1.1 ", 9) == 0 && n + 5 < cap) {
+		const char *head_end = strstr(p, "\r\n\r\n"), *cl;
+		size_t blen = 0;
+		int st = atoi(p + 9);
+
+		assert_non_null(head_end);
+		last = p;
 		n += (size_t)snprintf(buf + n, cap - n, "%s%.3s", n > 0 ? " " : "", p + 9);
-		p += 9;
+		cl = strstr(p, "Content-Length: ");
+		if (st >= 200 && st != 204 && cl != NULL && cl < head_end) {
+			blen = (size_t)strtoul(cl + 16, NULL, 10);
+		}
+		p = head_end + 4;
+		p += blen <= (size_t)(end - p) ? blen : (size_t)(end - p);
 	}
+	if (p < end) {
+		snprintf(buf + n, cap - n, " junk");
+	}
+	return last;
 }
 
 static void
@@ -153,8 +155,9 @@ test_server_http10_and_head(void **state)
 	struct fix *f = *state;
 	const char *out;
 
-	out = feeds(f, "GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
-	               "GET /healthz HTTP/1.0\r\n\r\nGET /healthz HTTP/1.0\r\n\r\n",
+	out = feeds(f,
+	            "GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+	            "GET /healthz HTTP/1.0\r\n\r\nGET /healthz HTTP/1.0\r\n\r\n",
 	            4096);
 	assert_statuses(out, "200 200"); /* the third is never read: the second closed */
 	assert_non_null(strstr(out, "Connection: keep-alive\r\n"));
@@ -172,12 +175,20 @@ test_server_continue_and_chunked(void **state)
 	struct fix *f = *state;
 	const char *out;
 
-	out = feeds(f, "GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
-	               "Content-Length: 3\r\n\r\nabc",
-	            40);
+	static const char head[] = "GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+	                           "Content-Length: 3\r\n\r\n";
+	char in[sizeof(head) + 3];
+
+	memcpy(in, head, sizeof(head) - 1);
+	memcpy(in + sizeof(head) - 1, "abc", 4);
+	out = feeds(f, in, sizeof(head) - 1);
 	assert_statuses(out, "100 200"); /* the body came in a later read: 100 first */
-	out = feeds(f, "GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-	               "2\r\nab\r\n1;x=y\r\nc\r\n0\r\nT: v\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+	out = feeds(f, in, sizeof(in));
+	assert_statuses(out, "200"); /* the body came with the head: no 100 needed */
+	out = feeds(f,
+	            "GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+	            "2\r\nab\r\n1;x=y\r\nc\r\n0\r\nT: v\r\n\r\nGET /healthz HTTP/1.1\r\nHost: "
+	            "x\r\n\r\n",
 	            3);
 	assert_statuses(out, "200 200");
 }
@@ -196,9 +207,9 @@ test_server_handle_message(void **state)
 
 	hdl_req_opts_init(&o, 42, 2000000000u);
 	wbuf_init(&w, req, sizeof(req));
-	assert_int_equal(hdl_req_resolution_encode(&w, &o, SLICE_LIT("88.100.1/abc"), NULL, 0, NULL,
-	                                           0),
-	                 IDR_OK);
+	assert_int_equal(
+	        hdl_req_resolution_encode(&w, &o, SLICE_LIT("88.100.1/abc"), NULL, 0, NULL, 0),
+	        IDR_OK);
 	wbuf_init(&d, direct, sizeof(direct));
 	assert_int_equal(rsv_handle(f->w, &ctx, req, wbuf_len(&w), 1700000000u, &d), RSV_REPLY);
 	dlen = wbuf_len(&d);
@@ -231,10 +242,12 @@ test_server_framing_errors(void **state)
 		const char *in;
 		const char *want;
 	} cases[] = {
-	        {"POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello"
+	        {"POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: "
+	         "6\r\n\r\nhello"
 	         "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
 	         "400"},
-	        {"POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n"
+	        {"POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: "
+	         "chunked\r\n"
 	         "\r\n0\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
 	         "400"},
 	        {"GET /healthz HTTP/1.1\r\n\r\n", "400"},
@@ -252,12 +265,10 @@ test_server_framing_errors(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		for (size_t step = 1; step <= 4096; step *= 8) {
 			const char *out = feeds(f, cases[i].in, step);
-			const char *last = out, *p;
+			char got[256];
+			const char *last = statuses(out, got, sizeof(got));
 
 			assert_statuses(out, cases[i].want);
-			for (p = out; (p = strstr(p, "HTTP/1.1 ")) != NULL; p++) {
-				last = p;
-			}
 			assert_non_null(strstr(last, "Connection: close\r\n")); /* and closed */
 		}
 	}
