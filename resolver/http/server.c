@@ -521,18 +521,27 @@ make_head(struct http_worker *h, int status, const char *ctype, size_t length, b
 	struct wbuf *w = &h->head;
 
 	wbuf_reset(w);
-	wbuf_printf(w, "HTTP/1.1 %d %s\r\nDate: %s\r\nServer: idrd\r\n", status, reason(status),
-	            date_now(h));
+	wbuf_lit(w, "HTTP/1.1 ");
+	wbuf_dec(w, (unsigned)status);
+	wbuf_u8(w, ' ');
+	wbuf_cstr(w, reason(status));
+	wbuf_lit(w, "\r\nDate: ");
+	wbuf_cstr(w, date_now(h));
+	wbuf_lit(w, "\r\nServer: idrd\r\n");
 	if (ctype != NULL) {
-		wbuf_printf(w, "Content-Type: %s\r\n", ctype);
+		wbuf_lit(w, "Content-Type: ");
+		wbuf_cstr(w, ctype);
+		wbuf_lit(w, "\r\n");
 	}
 	if (status != 204 && status >= 200) {
-		wbuf_printf(w, "Content-Length: %zu\r\n", length);
+		wbuf_lit(w, "Content-Length: ");
+		wbuf_dec(w, length);
+		wbuf_lit(w, "\r\n");
 	}
 	if (close) {
-		wbuf_printf(w, "Connection: close\r\n");
+		wbuf_lit(w, "Connection: close\r\n");
 	} else if (minor == 0) {
-		wbuf_printf(w, "Connection: keep-alive\r\n");
+		wbuf_lit(w, "Connection: keep-alive\r\n");
 	}
 	wbuf_bytes(w, wbuf_data(&h->hdrs), wbuf_len(&h->hdrs));
 	wbuf_bytes(w, "\r\n", 2);
@@ -594,7 +603,10 @@ tx_header(struct http_req *q, const char *key, const char *value)
 		log_warn("http: header %s not sent: a line break in it", key);
 		return;
 	}
-	wbuf_printf(&h->hdrs, "%s: %s\r\n", key, value);
+	wbuf_cstr(&h->hdrs, key);
+	wbuf_lit(&h->hdrs, ": ");
+	wbuf_cstr(&h->hdrs, value);
+	wbuf_lit(&h->hdrs, "\r\n");
 }
 
 /* http_tx.reply */

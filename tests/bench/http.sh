@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # http.sh - idrd's HTTP layer measured beside nginx in one run (idrd with 1 worker and nginx
 # with 1 worker process on core 0, the clients on core 1):
+#   0. GET /api/handles/{id} keep-alive beside peer-bench.sh `http` (nginx, nginx without
+#      sendfile, h2o, a minimal evhttp server) in the same run: the ratios idrd / each;
 #   1. system calls per keep-alive request: strace -c -f on idrd while wrk -c50 runs for 3 s
 #      (the same record as the REST benchmark), divided by the requests wrk counted; the same
 #      for nginx serving the record's JSON as a static file;
@@ -8,10 +10,9 @@
 #      (ECDSA P-256, TLS 1.3) serving the same JSON, REPEAT rounds interleaved;
 #   3. memory of idle keep-alive connections: IDLE connections opened and held, idrd's
 #      Private_Dirty (heap) before and after, per connection.
-# The REST API against nginx, evhttp and h2o over plain HTTP is ../shared/bench/peer-bench.sh
-# `http` with OURS_HTTP_PORT (see ab.sh and resolver.sh).
 # usage: tests/bench/http.sh
 # env:   WORK=/tmp/idr-bench BUILD=<repo>/build-bench REPEAT=3 DUR=5 IDLE=10000
+#        PEER_BENCH=<repo>/../shared/bench/peer-bench.sh
 #        SKIP_BUILD=0 (the data directory is import.sh's, N=100000 records made when missing)
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -20,6 +21,7 @@ BUILD=${BUILD:-$top/build-bench}
 REPEAT=${REPEAT:-3}
 DUR=${DUR:-5}
 IDLE=${IDLE:-10000}
+PEER_BENCH=${PEER_BENCH:-$top/../shared/bench/peer-bench.sh}
 OUT=$WORK/http
 . "$top/tests/bench/lib.sh"
 for t in wrk nginx strace python3 openssl; do
@@ -86,6 +88,17 @@ P=/api/handles/$R300
 curl -sf -o /dev/null "http://127.0.0.1:$NPORT$P" || die "nginx does not serve the record"
 curl -sf -o /dev/null "http://$H$P" || die "idrd does not serve the record"
 
+# ---- 0. the REST API beside nginx, h2o and evhttp (peer-bench.sh http, one run) ----
+say "== GET $P keep-alive beside the peers of peer-bench.sh http"
+OURS_HTTP_PORT=${H##*:} OURS_HTTP_PATH=$P INSTALL=0 REPEAT=$REPEAT DUR=$DUR \
+	bash "$PEER_BENCH" http 2>"$OUT/peer.err" | grep '^FIGURE' >"$OUT/peer.fig" || true
+cat "$OUT/peer.fig"
+fig() { awk -v n="$1" '$2 == n { print $3 }' "$OUT/peer.fig"; }
+for peer in nginx_json_wrk nginx_nosendfile_json_wrk h2o_json_wrk evhttp_json_wrk; do
+	awk -v o="$(fig ours_http_wrk)" -v p="$(fig "$peer")" -v n="$peer" \
+		'BEGIN { if (o > 0 && p > 0) printf "RATIO rest idrd/%s %.3f\n", n, o / p }'
+done
+
 # ---- 1. system calls per request ----
 # syscalls PID URL: strace -c on PID while wrk -c50 runs for 3 s; prints calls per request
 syscalls() {
@@ -96,7 +109,7 @@ syscalls() {
 	reqs=$(taskset -c 1 wrk -t1 -c50 -d3s "$url" | awk '/requests in/ { print $1 }')
 	kill -INT "$st"
 	wait "$st" 2>/dev/null || true
-	n=$(awk '$NF == "total" { print $3 }' "$OUT/strace.$pid.txt")
+	n=$(awk '$NF == "total" { print $4 }' "$OUT/strace.$pid.txt") # % s us/call CALLS
 	awk -v n="$n" -v r="$reqs" 'BEGIN { printf "%.2f %d\n", n / r, r }'
 }
 say "== system calls per keep-alive request (wrk -c50 for 3 s under strace -c)"
@@ -144,7 +157,7 @@ HOLD=$!
 PIDS="$PIDS $HOLD"
 sleep 12
 after=$(dirty)
-open=$(curl -s "http://$H/metrics" | awk '/^idr_connections_open\{proto="http"\}/ { print $2 }')
+open=$(curl -s "http://$H/metrics" | awk '/^idr_connections\{proto="http"\}/ { print $2 }')
 echo "FIGURE idle_connections_open $open"
 awk -v a="$before" -v b="$after" -v n="$IDLE" \
 	'BEGIN { printf "FIGURE idle_private_dirty_kb before=%d after=%d per_connection=%.0f bytes\n", a, b, (b - a) * 1024 / n }'
