@@ -114,7 +114,8 @@ syscalls() {
 }
 say "== system calls per keep-alive request (wrk -c50 for 3 s under strace -c)"
 ours_sc=$(syscalls "$IDRD" "http://$H$P")
-nginx_sc=$(syscalls "$(cat "$OUT/nginx.pid")" "http://127.0.0.1:$NPORT$P")
+nginx_sc=$(syscalls "$(pgrep -P "$(cat "$OUT/nginx.pid")" | head -1)" \
+	"http://127.0.0.1:$NPORT$P") # its worker process
 echo "FIGURE syscalls_per_request_idrd ${ours_sc% *} (${ours_sc#* } requests)"
 echo "FIGURE syscalls_per_request_nginx ${nginx_sc% *} (${nginx_sc#* } requests)"
 sed -n '1,12p' "$OUT/strace.$IDRD.txt" >&2
