@@ -9,7 +9,8 @@ what=${1:-build}
 pkgs="cmake clang make pkg-config libevent-dev libssl-dev liblmdb-dev libcmocka-dev libjansson-dev
 lmdb-utils openssl curl"
 case "$what" in
-test) pkgs="$pkgs clang-format libclang-rt-14-dev nodejs npm procps psmisc python3 openssl logrotate" ;;
+test) pkgs="$pkgs clang-format libclang-rt-14-dev nodejs npm procps psmisc python3 openssl logrotate
+wrk apache2-utils nghttp2-client chromium" ;;
 bench) pkgs="$pkgs clang-format wrk nginx-light linux-perf hyperfine" ;;
 build) ;;
 *) echo "deps.sh: unknown set '$what' (build|test|bench)" >&2; exit 2 ;;

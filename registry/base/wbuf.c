@@ -40,7 +40,7 @@ wbuf_deinit(struct wbuf *w)
 }
 
 bool
-wbuf_reserve(struct wbuf *w, size_t n)
+wbuf_grow(struct wbuf *w, size_t n)
 {
 	size_t want, ncap;
 	uint8_t *np;

@@ -66,8 +66,18 @@ wbuf_slice(const struct wbuf *w)
 	return slice_make(w->p, w->len);
 }
 
+/** The slow path of wbuf_reserve: grow a heap buffer, or set the sticky error. */
+bool wbuf_grow(struct wbuf *w, size_t n);
+
 /** Make room for n more bytes; false (and the sticky error) if impossible. */
-bool wbuf_reserve(struct wbuf *w, size_t n);
+static inline bool
+wbuf_reserve(struct wbuf *w, size_t n)
+{
+	if (w->err == IDR_OK && n <= w->cap - w->len) {
+		return true; /* the common case, inline: appends are on every answer's path */
+	}
+	return wbuf_grow(w, n);
+}
 
 static inline void
 wbuf_bytes(struct wbuf *w, const void *p, size_t n)
@@ -145,6 +155,23 @@ static inline void
 wbuf_cstr(struct wbuf *w, const char *s)
 {
 	wbuf_bytes(w, s, strlen(s));
+}
+
+/** Append a string literal ("" makes anything else a compile error). */
+#define wbuf_lit(w, lit) wbuf_bytes((w), "" lit, sizeof(lit) - 1)
+
+/** Append v in decimal. */
+static inline void
+wbuf_dec(struct wbuf *w, uint64_t v)
+{
+	char buf[20];
+	size_t i = sizeof(buf);
+
+	do {
+		buf[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	wbuf_bytes(w, &buf[i], sizeof(buf) - i);
 }
 
 /** Overwrite 4 bytes at an earlier offset (length/count fields written after the fact). */

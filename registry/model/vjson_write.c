@@ -17,9 +17,6 @@
 #include "base/text.h"
 #include "model/ident.h"
 
-/* append a string literal ("" makes anything else a compile error) */
-#define PUT(w, lit) wbuf_bytes((w), "" lit, sizeof(lit) - 1)
-
 static const char hex_digits[] = "0123456789abcdef";
 static const char b64_alphabet[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -123,25 +120,25 @@ write_escape(struct wbuf *w, uint8_t c)
 
 	switch (c) {
 	case '"':
-		PUT(w, "\\\"");
+		wbuf_lit(w, "\\\"");
 		return;
 	case '\\':
-		PUT(w, "\\\\");
+		wbuf_lit(w, "\\\\");
 		return;
 	case '\b':
-		PUT(w, "\\b");
+		wbuf_lit(w, "\\b");
 		return;
 	case '\f':
-		PUT(w, "\\f");
+		wbuf_lit(w, "\\f");
 		return;
 	case '\n':
-		PUT(w, "\\n");
+		wbuf_lit(w, "\\n");
 		return;
 	case '\r':
-		PUT(w, "\\r");
+		wbuf_lit(w, "\\r");
 		return;
 	case '\t':
-		PUT(w, "\\t");
+		wbuf_lit(w, "\\t");
 		return;
 	default:
 		u[4] = hex_digits[c >> 4];
@@ -151,6 +148,33 @@ write_escape(struct wbuf *w, uint8_t c)
 	}
 }
 
+/* Any byte of x below n (n <= 128), or equal to zero: exact as a yes/no (bit tricks of
+ * "Bit Twiddling Hacks", hasless and haszero). */
+#define ONES           0x0101010101010101ULL
+#define HIGHS          0x8080808080808080ULL
+#define ANY_LESS(x, n) (((x)-ONES * (n)) & ~(x)&HIGHS)
+#define ANY_ZERO(x)    ANY_LESS(x, 1)
+
+/* The length of the run at p[0..n) that JSON copies as is (class 0), eight bytes at a time. */
+static size_t
+plain_run(const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+	uint64_t x;
+
+	for (; n - i >= 8; i += 8) {
+		memcpy(&x, p + i, 8);
+		if (((x & HIGHS) | ANY_LESS(x, 0x20) | ANY_ZERO(x ^ (ONES * 0x7F)) |
+		     ANY_ZERO(x ^ (ONES * '"')) | ANY_ZERO(x ^ (ONES * '\\'))) != 0) {
+			break;
+		}
+	}
+	while (i < n && str_class[p[i]] == 0) {
+		i++;
+	}
+	return i;
+}
+
 int
 vjson_write_str(struct wbuf *w, struct slice s)
 {
@@ -158,12 +182,13 @@ vjson_write_str(struct wbuf *w, struct slice s)
 
 	wbuf_u8(w, '"');
 	while (i < s.len) {
-		uint8_t cls = str_class[s.p[i]];
+		uint8_t cls;
 
-		if (cls == 0) {
-			i++;
-			continue;
+		i += plain_run(s.p + i, s.len - i);
+		if (i == s.len) {
+			break;
 		}
+		cls = str_class[s.p[i]];
 		if (cls == 2) {
 			k = utf8_seq_len(s, i);
 			if (k != 0) {
@@ -173,28 +198,17 @@ vjson_write_str(struct wbuf *w, struct slice s)
 		}
 		wbuf_bytes(w, &s.p[start], i - start);
 		if (cls == 2) {
-			PUT(w, "\\ufffd");
+			wbuf_lit(w, "\\ufffd");
 		} else {
 			write_escape(w, s.p[i]);
 		}
 		start = ++i;
 	}
-	wbuf_bytes(w, &s.p[start], i - start);
+	if (i > start) { /* s.p may be NULL when s is empty */
+		wbuf_bytes(w, &s.p[start], i - start);
+	}
 	wbuf_u8(w, '"');
 	return wbuf_error(w);
-}
-
-static void
-write_u64(struct wbuf *w, uint64_t v)
-{
-	char buf[20];
-	size_t i = sizeof(buf);
-
-	do {
-		buf[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	wbuf_bytes(w, &buf[i], sizeof(buf) - i);
 }
 
 static void
@@ -202,9 +216,9 @@ write_i64(struct wbuf *w, int64_t v)
 {
 	if (v < 0) {
 		wbuf_u8(w, '-');
-		write_u64(w, (uint64_t)0 - (uint64_t)v);
+		wbuf_dec(w, (uint64_t)0 - (uint64_t)v);
 	} else {
-		write_u64(w, (uint64_t)v);
+		wbuf_dec(w, (uint64_t)v);
 	}
 }
 
@@ -388,15 +402,21 @@ vjson_time_parse(const char *s, size_t len, uint32_t *out)
 	return IDR_OK;
 }
 
+/* A time as a JSON string; the values of a record mostly share one, so the last is kept
+ * (per thread). */
 static void
 write_time(struct wbuf *w, uint32_t t)
 {
-	char buf[VJSON_TIME_LEN];
+	static _Thread_local uint32_t last_t;
+	static _Thread_local char last[VJSON_TIME_LEN + 2] = "";
 
-	vjson_time_format(t, buf);
-	wbuf_u8(w, '"');
-	wbuf_bytes(w, buf, VJSON_TIME_LEN - 1);
-	wbuf_u8(w, '"');
+	if (t != last_t || last[0] == '\0') {
+		last[0] = '"';
+		vjson_time_format(t, last + 1);
+		last[VJSON_TIME_LEN] = '"';
+		last_t = t;
+	}
+	wbuf_bytes(w, last, VJSON_TIME_LEN + 1);
 }
 
 /* ---- data formats ---- */
@@ -404,9 +424,9 @@ write_time(struct wbuf *w, uint32_t t)
 static void
 write_data_head(struct wbuf *w, const char *format)
 {
-	PUT(w, "{\"format\":\"");
+	wbuf_lit(w, "{\"format\":\"");
 	wbuf_cstr(w, format);
-	PUT(w, "\",\"value\":");
+	wbuf_lit(w, "\",\"value\":");
 }
 
 /*
@@ -432,19 +452,19 @@ write_admin(struct wbuf *w, struct slice data)
 		return false;
 	}
 	write_data_head(w, "admin");
-	PUT(w, "{\"handle\":");
+	wbuf_lit(w, "{\"handle\":");
 	vjson_write_str(w, a.handle);
-	PUT(w, ",\"index\":");
-	write_u64(w, a.index);
-	PUT(w, ",\"permissions\":\"");
+	wbuf_lit(w, ",\"index\":");
+	wbuf_dec(w, a.index);
+	wbuf_lit(w, ",\"permissions\":\"");
 	for (bit = 11; bit >= 0; bit--) {
 		wbuf_u8(w, (a.perms >> bit) & 1 ? '1' : '0');
 	}
 	wbuf_u8(w, '"');
 	if (legacy) {
-		PUT(w, ",\"legacyByteLength\":true");
+		wbuf_lit(w, ",\"legacyByteLength\":true");
 	}
-	PUT(w, "}}");
+	wbuf_lit(w, "}}");
 	return true;
 }
 
@@ -474,10 +494,10 @@ walk_vlist(struct wbuf *w, struct slice data)
 		if (i > 0) {
 			wbuf_u8(w, ',');
 		}
-		PUT(w, "{\"handle\":");
+		wbuf_lit(w, "{\"handle\":");
 		vjson_write_str(w, ref.handle);
-		PUT(w, ",\"index\":");
-		write_u64(w, ref.index);
+		wbuf_lit(w, ",\"index\":");
+		wbuf_dec(w, ref.index);
 		wbuf_u8(w, '}');
 	}
 	if (w != NULL) {
@@ -553,26 +573,26 @@ write_address(struct wbuf *w, const uint8_t addr[16])
 static void
 write_iface(struct wbuf *w, const struct value_site_iface *f)
 {
-	PUT(w, "{\"query\":");
+	wbuf_lit(w, "{\"query\":");
 	if (f->type & VALUE_IFACE_QUERY) {
-		PUT(w, "true");
+		wbuf_lit(w, "true");
 	} else {
-		PUT(w, "false");
+		wbuf_lit(w, "false");
 	}
-	PUT(w, ",\"admin\":");
+	wbuf_lit(w, ",\"admin\":");
 	if (f->type & VALUE_IFACE_ADMIN) {
-		PUT(w, "true");
+		wbuf_lit(w, "true");
 	} else {
-		PUT(w, "false");
+		wbuf_lit(w, "false");
 	}
-	PUT(w, ",\"protocol\":");
+	wbuf_lit(w, ",\"protocol\":");
 	if (f->proto < sizeof(proto_names) / sizeof(proto_names[0])) {
 		write_cstr(w, proto_names[f->proto]);
 	} else {
-		write_u64(w, f->proto); /* Handle.Net writes unknown protocols as numbers */
+		wbuf_dec(w, f->proto); /* Handle.Net writes unknown protocols as numbers */
 	}
-	PUT(w, ",\"port\":");
-	write_u64(w, f->port);
+	wbuf_lit(w, ",\"port\":");
+	wbuf_dec(w, f->port);
 	wbuf_u8(w, '}');
 }
 
@@ -581,23 +601,23 @@ write_server(struct wbuf *w, const struct value_site_server *sv)
 {
 	size_t k;
 
-	PUT(w, "{\"serverId\":");
-	write_u64(w, sv->id);
-	PUT(w, ",\"address\":");
+	wbuf_lit(w, "{\"serverId\":");
+	wbuf_dec(w, sv->id);
+	wbuf_lit(w, ",\"address\":");
 	write_address(w, sv->addr);
 	if (sv->pubkey.len > 0) {
-		PUT(w, ",\"publicKey\":{\"format\":\"base64\",\"value\":");
+		wbuf_lit(w, ",\"publicKey\":{\"format\":\"base64\",\"value\":");
 		write_base64(w, sv->pubkey);
 		wbuf_u8(w, '}');
 	}
-	PUT(w, ",\"interfaces\":[");
+	wbuf_lit(w, ",\"interfaces\":[");
 	for (k = 0; k < sv->nifaces; k++) {
 		if (k > 0) {
 			wbuf_u8(w, ',');
 		}
 		write_iface(w, &sv->ifaces[k]);
 	}
-	PUT(w, "]}");
+	wbuf_lit(w, "]}");
 }
 
 static void
@@ -605,43 +625,43 @@ write_site_body(struct wbuf *w, const struct value_site *s)
 {
 	size_t i;
 
-	PUT(w, "{\"version\":");
-	write_u64(w, s->version);
-	PUT(w, ",\"protocolVersion\":\"");
-	write_u64(w, s->proto_major);
+	wbuf_lit(w, "{\"version\":");
+	wbuf_dec(w, s->version);
+	wbuf_lit(w, ",\"protocolVersion\":\"");
+	wbuf_dec(w, s->proto_major);
 	wbuf_u8(w, '.');
-	write_u64(w, s->proto_minor);
-	PUT(w, "\",\"serialNumber\":");
-	write_u64(w, s->serial);
-	PUT(w, ",\"primarySite\":");
+	wbuf_dec(w, s->proto_minor);
+	wbuf_lit(w, "\",\"serialNumber\":");
+	wbuf_dec(w, s->serial);
+	wbuf_lit(w, ",\"primarySite\":");
 	wbuf_cstr(w, s->primary_mask & VALUE_SITE_PRIMARY ? "true" : "false");
-	PUT(w, ",\"multiPrimary\":");
+	wbuf_lit(w, ",\"multiPrimary\":");
 	wbuf_cstr(w, s->primary_mask & VALUE_SITE_MULTIPRIMARY ? "true" : "false");
 	if (s->hash_option != 2) {
-		PUT(w, ",\"hashOption\":");
-		write_u64(w, s->hash_option);
+		wbuf_lit(w, ",\"hashOption\":");
+		wbuf_dec(w, s->hash_option);
 	}
-	PUT(w, ",\"hashFilter\":");
+	wbuf_lit(w, ",\"hashFilter\":");
 	vjson_write_str(w, s->hash_filter);
-	PUT(w, ",\"attributes\":[");
+	wbuf_lit(w, ",\"attributes\":[");
 	for (i = 0; i < s->nattrs; i++) {
 		if (i > 0) {
 			wbuf_u8(w, ',');
 		}
-		PUT(w, "{\"name\":");
+		wbuf_lit(w, "{\"name\":");
 		vjson_write_str(w, s->attrs[i].name);
-		PUT(w, ",\"value\":");
+		wbuf_lit(w, ",\"value\":");
 		vjson_write_str(w, s->attrs[i].value);
 		wbuf_u8(w, '}');
 	}
-	PUT(w, "],\"servers\":[");
+	wbuf_lit(w, "],\"servers\":[");
 	for (i = 0; i < s->nservers; i++) {
 		if (i > 0) {
 			wbuf_u8(w, ',');
 		}
 		write_server(w, &s->servers[i]);
 	}
-	PUT(w, "]}");
+	wbuf_lit(w, "]}");
 }
 
 /*
@@ -743,7 +763,7 @@ write_refs(struct wbuf *w, const struct value *v)
 	uint32_t i;
 
 	rbuf_init(&r, v->refs.p, v->refs.len);
-	PUT(w, ",\"references\":[");
+	wbuf_lit(w, ",\"references\":[");
 	for (i = 0; i < v->nrefs; i++) {
 		if (value_ref_next(&r, &ref) != IDR_OK) {
 			return IDR_EPROTO;
@@ -751,10 +771,10 @@ write_refs(struct wbuf *w, const struct value *v)
 		if (i > 0) {
 			wbuf_u8(w, ',');
 		}
-		PUT(w, "{\"handle\":");
+		wbuf_lit(w, "{\"handle\":");
 		vjson_write_str(w, ref.handle);
-		PUT(w, ",\"index\":");
-		write_u64(w, ref.index);
+		wbuf_lit(w, ",\"index\":");
+		wbuf_dec(w, ref.index);
 		wbuf_u8(w, '}');
 	}
 	wbuf_u8(w, ']');
@@ -766,31 +786,31 @@ vjson_write_value(struct wbuf *w, const struct value *v)
 {
 	int rc;
 
-	PUT(w, "{\"index\":");
-	write_u64(w, v->index);
-	PUT(w, ",\"type\":");
+	wbuf_lit(w, "{\"index\":");
+	wbuf_dec(w, v->index);
+	wbuf_lit(w, ",\"type\":");
 	vjson_write_str(w, v->type);
-	PUT(w, ",\"data\":");
+	wbuf_lit(w, ",\"data\":");
 	rc = write_data(w, v);
 	if (rc != IDR_OK) {
 		return rc;
 	}
 	if (v->perms != VALUE_PERM_DEFAULT) {
-		PUT(w, ",\"permissions\":\"");
+		wbuf_lit(w, ",\"permissions\":\"");
 		wbuf_u8(w, v->perms & VALUE_PERM_ADMIN_READ ? '1' : '0');
 		wbuf_u8(w, v->perms & VALUE_PERM_ADMIN_WRITE ? '1' : '0');
 		wbuf_u8(w, v->perms & VALUE_PERM_PUBLIC_READ ? '1' : '0');
 		wbuf_u8(w, v->perms & VALUE_PERM_PUBLIC_WRITE ? '1' : '0');
 		wbuf_u8(w, '"');
 	}
-	PUT(w, ",\"ttl\":");
+	wbuf_lit(w, ",\"ttl\":");
 	if (v->ttl_type == VALUE_TTL_ABSOLUTE) {
 		write_time(w, (uint32_t)v->ttl);
 	} else {
 		write_i64(w, v->ttl);
 	}
 	if (v->timestamp != 0) {
-		PUT(w, ",\"timestamp\":");
+		wbuf_lit(w, ",\"timestamp\":");
 		write_time(w, v->timestamp);
 	}
 	if (v->nrefs > 0) {
@@ -867,11 +887,11 @@ vjson_write_values(struct wbuf *w, const struct rec_view *rec, vjson_filter_fn f
 static void
 write_record_head(struct wbuf *w, int code, struct slice handle)
 {
-	PUT(w, "{\"responseCode\":");
-	write_u64(w, (uint64_t)code);
-	PUT(w, ",\"handle\":");
+	wbuf_lit(w, "{\"responseCode\":");
+	wbuf_dec(w, (uint64_t)code);
+	wbuf_lit(w, ",\"handle\":");
 	vjson_write_str(w, handle);
-	PUT(w, ",\"values\":");
+	wbuf_lit(w, ",\"values\":");
 }
 
 int
@@ -893,7 +913,7 @@ vjson_write_record(struct wbuf *w, const struct rec_view *rec, vjson_filter_fn f
 		 */
 		w->len = mark;
 		write_record_head(w, VJSON_RC_VALUES_NOT_FOUND, rec->handle);
-		PUT(w, "[]");
+		wbuf_lit(w, "[]");
 	}
 	wbuf_u8(w, '}');
 	return wbuf_error(w) != IDR_OK ? wbuf_error(w) : n;

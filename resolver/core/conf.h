@@ -44,6 +44,9 @@ struct conf {
 	uint64_t tcp_idle_timeout;
 	uint64_t tcp_io_timeout;
 	uint64_t http_idle_timeout;
+	uint64_t http_header_timeout;
+	uint64_t http_body_min_rate;
+	uint64_t http_max_pipeline;
 	uint64_t http_max_header_size;
 	uint64_t http_max_body_size;
 	uint64_t udp_batch;

@@ -107,8 +107,10 @@ typedef _Atomic uint64_t counter;
 
 struct metrics_shard {
 	counter req[METRICS_PROTO_COUNT][OP_SLOTS][RC_SLOTS];
-	counter *
-	        http; /* [METRICS_PROTO_COUNT][nroutes + 1][STATUS_SLOTS]: the last route "other" */
+	/* [METRICS_PROTO_COUNT][nroutes + 1][STATUS_SLOTS]: the last route is "other" */
+	counter *http;
+	counter *http_lat;     /* [nroutes + 1][LAT_SLOTS] */
+	counter *http_lat_sum; /* [nroutes + 1] nanoseconds */
 	const struct metrics *m;
 	counter lat[METRICS_PROTO_COUNT][LAT_SLOTS];
 	counter lat_sum_ns[METRICS_PROTO_COUNT];
@@ -148,7 +150,8 @@ http_counter(const struct metrics *m, const struct metrics_shard *s, size_t p, s
 int
 metrics_new(struct metrics **out, unsigned nshards, const char *const *routes, size_t nroutes)
 {
-	size_t per = (size_t)METRICS_PROTO_COUNT * (nroutes + 1) * STATUS_SLOTS;
+	size_t per_status = (size_t)METRICS_PROTO_COUNT * (nroutes + 1) * STATUS_SLOTS;
+	size_t per = per_status + (nroutes + 1) * (LAT_SLOTS + 1);
 	struct metrics *m;
 	void *mem = NULL;
 	size_t size;
@@ -177,6 +180,8 @@ metrics_new(struct metrics **out, unsigned nshards, const char *const *routes, s
 	m->nroutes = nroutes;
 	for (i = 0; i < nshards; i++) {
 		m->shards[i].http = m->http_mem + per * i;
+		m->shards[i].http_lat = m->shards[i].http + per_status;
+		m->shards[i].http_lat_sum = m->shards[i].http_lat + (nroutes + 1) * LAT_SLOTS;
 		m->shards[i].m = m;
 	}
 	for (i = 0; i < METRICS_PROTO_COUNT; i++) {
@@ -301,7 +306,11 @@ metrics_http(struct metrics_shard *s, enum metrics_proto p, const char *route, i
 	if (s == NULL || (unsigned)p >= METRICS_PROTO_COUNT) {
 		return;
 	}
-	bump(http_counter(s->m, s, p, route_slot(s->m, route), status_slot(status)), 1);
+	size_t r = route_slot(s->m, route);
+
+	bump(http_counter(s->m, s, p, r, status_slot(status)), 1);
+	bump(&s->http_lat[r * LAT_SLOTS + lat_slot(latency_ns)], 1);
+	bump(&s->http_lat_sum[r], latency_ns);
 	count_latency(s, p, latency_ns);
 }
 
@@ -431,37 +440,69 @@ render_http(struct metrics *m, struct wbuf *w)
 	}
 }
 
+/* One histogram series: cumulative buckets (le 2^b us), +Inf, _sum and _count. */
 static void
-render_histogram_proto(struct metrics *m, struct wbuf *w, size_t p)
+emit_hist(struct wbuf *w, const char *name, const char *label, const char *value,
+          const uint64_t bucket[LAT_SLOTS], uint64_t sum_ns)
 {
-	static const char name[] = "idr_request_duration_seconds";
-	uint64_t cum = 0, sum_ns = 0, us;
-	size_t b;
-	unsigned i;
+	uint64_t cum = 0, us;
 
-	for (b = 0; b < LAT_SLOTS; b++) {
-		for (i = 0; i < m->nshards; i++) {
-			cum += peek(&m->shards[i].lat[p][b]);
-		}
+	for (size_t b = 0; b < LAT_SLOTS; b++) {
+		cum += bucket[b];
 		if (b == LAT_SLOTS - 1) {
 			break; /* the overflow slot only feeds +Inf */
 		}
 		us = 1ULL << b;
-		wbuf_printf(w, "%s_bucket{proto=\"%s\",le=\"%llu.%06llu\"} %llu\n", name,
-		            proto_names[p], (unsigned long long)(us / 1000000),
-		            (unsigned long long)(us % 1000000), (unsigned long long)cum);
-	}
-	for (i = 0; i < m->nshards; i++) {
-		sum_ns += peek(&m->shards[i].lat_sum_ns[p]);
+		wbuf_printf(w, "%s_bucket{%s=\"%s\",le=\"%llu.%06llu\"} %llu\n", name, label, value,
+		            (unsigned long long)(us / 1000000), (unsigned long long)(us % 1000000),
+		            (unsigned long long)cum);
 	}
 	/* +Inf and _count are the same total, so the histogram is consistent in one scrape */
-	wbuf_printf(w, "%s_bucket{proto=\"%s\",le=\"+Inf\"} %llu\n", name, proto_names[p],
+	wbuf_printf(w, "%s_bucket{%s=\"%s\",le=\"+Inf\"} %llu\n", name, label, value,
 	            (unsigned long long)cum);
-	wbuf_printf(w, "%s_sum{proto=\"%s\"} %llu.%09llu\n", name, proto_names[p],
+	wbuf_printf(w, "%s_sum{%s=\"%s\"} %llu.%09llu\n", name, label, value,
 	            (unsigned long long)(sum_ns / 1000000000ULL),
 	            (unsigned long long)(sum_ns % 1000000000ULL));
-	wbuf_printf(w, "%s_count{proto=\"%s\"} %llu\n", name, proto_names[p],
-	            (unsigned long long)cum);
+	wbuf_printf(w, "%s_count{%s=\"%s\"} %llu\n", name, label, value, (unsigned long long)cum);
+}
+
+static void
+render_histogram_proto(struct metrics *m, struct wbuf *w, size_t p)
+{
+	uint64_t bucket[LAT_SLOTS] = {0}, sum_ns = 0;
+
+	for (unsigned i = 0; i < m->nshards; i++) {
+		for (size_t b = 0; b < LAT_SLOTS; b++) {
+			bucket[b] += peek(&m->shards[i].lat[p][b]);
+		}
+		sum_ns += peek(&m->shards[i].lat_sum_ns[p]);
+	}
+	emit_hist(w, "idr_request_duration_seconds", "proto", proto_names[p], bucket, sum_ns);
+}
+
+/* Per HTTP route: how long its answers took (the routes with answers only). */
+static void
+render_http_latency(struct metrics *m, struct wbuf *w)
+{
+	family(w, "idr_http_request_duration_seconds", "histogram",
+	       "Time from an HTTP request's arrival to its answer, by route.");
+	for (size_t r = 0; r <= m->nroutes; r++) {
+		uint64_t bucket[LAT_SLOTS] = {0}, sum_ns = 0, n = 0;
+
+		for (unsigned i = 0; i < m->nshards; i++) {
+			for (size_t b = 0; b < LAT_SLOTS; b++) {
+				bucket[b] += peek(&m->shards[i].http_lat[r * LAT_SLOTS + b]);
+			}
+			sum_ns += peek(&m->shards[i].http_lat_sum[r]);
+		}
+		for (size_t b = 0; b < LAT_SLOTS; b++) {
+			n += bucket[b];
+		}
+		if (n > 0) {
+			emit_hist(w, "idr_http_request_duration_seconds", "route",
+			          r < m->nroutes ? m->routes[r] : "other", bucket, sum_ns);
+		}
+	}
 }
 
 static void
@@ -512,6 +553,7 @@ metrics_render(struct metrics *m, const struct reg_store_info *info, struct wbuf
 
 	render_requests(m, out);
 	render_http(m, out);
+	render_http_latency(m, out);
 	family(out, "idr_request_duration_seconds", "histogram",
 	       "Server-side time to answer a request, from receipt to encoded answer.");
 	for (p = 0; p < METRICS_PROTO_COUNT; p++) {

@@ -8,7 +8,7 @@
  * (0.0.0.0 or ::) is published as it is, with a warning in the log, because no address clients
  * could use is known (set site_address). Interfaces follow the Handle.Net defaults for each
  * bound listener: TCP admin+query, UDP query, and HTTP and HTTPS admin+query only once those
- * listeners serve Handle-over-HTTP (SITE_HTTP_SERVES_HDL; not yet). Version 1,
+ * listeners serve Handle-over-HTTP (SITE_HTTP_SERVES_HDL: they do). Version 1,
  * protocol 2.11, hash option 2 (whole handle), attribute desc = site_description, primary mask
  * 0x80 when site_primary. The public key is the HS_PUBKEY encoding of server_key (RSA or DSA,
  * see crypto_hs_pubkey_file), empty when no key is configured.
@@ -35,9 +35,9 @@ struct value_site_server; /* model/value.h */
  * application/x-hdl-message carrying envelope and message). HS_SITE lists an interface for
  * them only when they do: a stock client falls back to a published HTTP interface when UDP and
  * TCP fail, and a listener that answers it with anything else (405) makes the client wait for
- * its whole time-out (60 s). Not served yet; set this to true when it is.
+ * its whole time-out (60 s). They do (http/native.h).
  */
-#define SITE_HTTP_SERVES_HDL false
+#define SITE_HTTP_SERVES_HDL true
 
 /** Bound ports of the listeners (0 = no such listener). */
 struct site_ports {

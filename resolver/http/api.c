@@ -22,8 +22,6 @@
 
 #define HTTP_PFX_SHOW 200 /* characters of a prefix quoted in a message */
 
-#define PUT(w, lit) wbuf_bytes((w), (lit), sizeof(lit) - 1)
-
 static struct log_ratelimit decode_rl;
 
 int
@@ -241,18 +239,18 @@ http_api_list(struct http_req *q)
 	if (code == HDL_RC_SUCCESS && wbuf_error(h) != IDR_OK) {
 		code = write_failed(q, "prefix", prefix, wbuf_error(h));
 	} else if (code == HDL_RC_SUCCESS) {
-		PUT(w, "{\"responseCode\":1,\"prefix\":");
+		wbuf_lit(w, "{\"responseCode\":1,\"prefix\":");
 		vjson_write_str(w, prefix);
 		wbuf_printf(w, ",\"totalCount\":\"%llu\",\"page\":%llu,\"pageSize\":%llu",
 		            (unsigned long long)info.total, (unsigned long long)lr.page,
 		            (unsigned long long)lr.size);
 		if (info.next.len > 0) {
-			PUT(w, ",\"next\":");
+			wbuf_lit(w, ",\"next\":");
 			vjson_write_str(w, info.next);
 		}
-		PUT(w, ",\"handles\":");
+		wbuf_lit(w, ",\"handles\":");
 		wbuf_bytes(w, wbuf_data(h), wbuf_len(h));
-		PUT(w, "]}");
+		wbuf_lit(w, "]}");
 	} else {
 		(void)http_json_error(w, code, "prefix", prefix,
 		                      slice_cstr(rsv_worker_message(q->rw)));

@@ -14,8 +14,6 @@
 #include "model/value.h"
 #include "model/vjson.h"
 
-#define PUT(w, lit) wbuf_bytes((w), (lit), sizeof(lit) - 1)
-
 #define HTML_VLIST_SHOW 16 /* references of an HS_VLIST listed on the page */
 
 static const char replacement[] = "\xEF\xBF\xBD"; /* U+FFFD */
@@ -55,25 +53,25 @@ html_escape(struct wbuf *w, struct slice s)
 	while (i < s.len) {
 		n = text_utf8_next(s.p + i, s.len - i, &cp);
 		if (n == 0 || is_control(cp)) {
-			PUT(w, replacement);
+			wbuf_bytes(w, replacement, sizeof(replacement) - 1);
 			i += n == 0 ? 1 : n;
 			continue;
 		}
 		switch (cp) {
 		case '&':
-			PUT(w, "&amp;");
+			wbuf_lit(w, "&amp;");
 			break;
 		case '<':
-			PUT(w, "&lt;");
+			wbuf_lit(w, "&lt;");
 			break;
 		case '>':
-			PUT(w, "&gt;");
+			wbuf_lit(w, "&gt;");
 			break;
 		case '"':
-			PUT(w, "&quot;");
+			wbuf_lit(w, "&quot;");
 			break;
 		case '\'':
-			PUT(w, "&#39;");
+			wbuf_lit(w, "&#39;");
 			break;
 		default:
 			wbuf_bytes(w, s.p + i, n);
@@ -115,29 +113,30 @@ put_u64(struct wbuf *w, uint64_t v)
 static void
 page_head(struct wbuf *w, struct slice title)
 {
-	PUT(w, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-	       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-	       "<meta name=\"referrer\" content=\"no-referrer\"><title>");
+	wbuf_lit(w, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+	            "<meta name=\"referrer\" content=\"no-referrer\"><title>");
 	html_escape(w, title);
-	PUT(w, "</title>");
+	wbuf_lit(w, "</title>");
 	wbuf_bytes(w, style, sizeof(style) - 1);
-	PUT(w, "</head><body>\n");
+	wbuf_lit(w, "</head><body>\n");
 }
 
 static void
 search_form(struct wbuf *w)
 {
-	PUT(w, "<form action=\"/\" method=\"get\"><label for=\"hdl\">Identifier</label>"
-	       "<input type=\"text\" id=\"hdl\" name=\"hdl\" placeholder=\"88.118.8/P-000001\" "
-	       "autocapitalize=\"off\" autocorrect=\"off\" spellcheck=\"false\" required>"
-	       "<label><input type=\"checkbox\" name=\"noredirect\"> show the values, do not "
-	       "redirect</label><br><button type=\"submit\">Resolve</button></form>\n");
+	wbuf_lit(w,
+	         "<form action=\"/\" method=\"get\"><label for=\"hdl\">Identifier</label>"
+	         "<input type=\"text\" id=\"hdl\" name=\"hdl\" placeholder=\"88.118.8/P-000001\" "
+	         "autocapitalize=\"off\" autocorrect=\"off\" spellcheck=\"false\" required>"
+	         "<label><input type=\"checkbox\" name=\"noredirect\"> show the values, do not "
+	         "redirect</label><br><button type=\"submit\">Resolve</button></form>\n");
 }
 
 static void
 page_tail(struct wbuf *w)
 {
-	PUT(w, "</body></html>\n");
+	wbuf_lit(w, "</body></html>\n");
 }
 
 static bool
@@ -165,7 +164,7 @@ put_admin(struct wbuf *w, const struct value_admin *a)
 {
 	int bit;
 
-	PUT(w, "admin ");
+	wbuf_lit(w, "admin ");
 	html_escape(w, a->handle);
 	wbuf_printf(w, " index %u, permissions ", (unsigned)a->index);
 	for (bit = 11; bit >= 0; bit--) {
@@ -184,7 +183,7 @@ put_vlist(struct wbuf *w, struct slice data)
 	}
 	for (i = 0; i < n; i++) {
 		if (i > 0) {
-			PUT(w, "\n");
+			wbuf_lit(w, "\n");
 		}
 		html_escape(w, refs[i].handle);
 		wbuf_printf(w, " (index %u)", (unsigned)refs[i].index);
@@ -209,11 +208,11 @@ put_data(struct wbuf *w, const struct value *v)
 		return;
 	}
 	if (is_url_type(v->type) && is_web_url(v->data)) {
-		PUT(w, "<a href=\"");
+		wbuf_lit(w, "<a href=\"");
 		html_escape(w, v->data);
-		PUT(w, "\" rel=\"nofollow noopener noreferrer\">");
+		wbuf_lit(w, "\" rel=\"nofollow noopener noreferrer\">");
 		html_escape(w, v->data);
-		PUT(w, "</a>");
+		wbuf_lit(w, "</a>");
 		return;
 	}
 	html_escape(w, v->data);
@@ -224,18 +223,18 @@ put_value_row(struct wbuf *w, const struct value *v)
 {
 	char ts[VJSON_TIME_LEN];
 
-	PUT(w, "<tr><td data-l=\"Index\">");
+	wbuf_lit(w, "<tr><td data-l=\"Index\">");
 	put_u64(w, v->index);
-	PUT(w, "</td><td data-l=\"Type\">");
+	wbuf_lit(w, "</td><td data-l=\"Type\">");
 	html_escape(w, v->type);
-	PUT(w, "</td><td class=\"d\" data-l=\"Data\">");
+	wbuf_lit(w, "</td><td class=\"d\" data-l=\"Data\">");
 	put_data(w, v);
-	PUT(w, "</td><td data-l=\"Timestamp\">");
+	wbuf_lit(w, "</td><td data-l=\"Timestamp\">");
 	if (v->timestamp != 0) {
 		vjson_time_format(v->timestamp, ts);
 		put_cstr(w, ts);
 	}
-	PUT(w, "</td></tr>\n");
+	wbuf_lit(w, "</td></tr>\n");
 }
 
 static void
@@ -246,11 +245,11 @@ put_kind(struct wbuf *w, uint8_t kind)
 	if (kind == REC_KIND_NONE || label == NULL) {
 		return;
 	}
-	PUT(w, "<p class=\"kind\"><span lang=\"zh\">");
+	wbuf_lit(w, "<p class=\"kind\"><span lang=\"zh\">");
 	put_cstr(w, label);
-	PUT(w, "</span><small>");
+	wbuf_lit(w, "</span><small>");
 	put_cstr(w, rec_kind_name((enum rec_kind)kind));
-	PUT(w, "</small></p>\n");
+	wbuf_lit(w, "</small></p>\n");
 }
 
 /* The value rows; *hidden counts values left out by public_only. */
@@ -283,25 +282,25 @@ html_record_page(struct wbuf *w, struct slice handle, const struct rec_view *rec
 
 	page_head(w, handle);
 	put_kind(w, rec->kind);
-	PUT(w, "<h1>");
+	wbuf_lit(w, "<h1>");
 	html_escape(w, handle);
-	PUT(w, "</h1>\n<table><thead><tr><th>Index</th><th>Type</th><th>Data</th>"
-	       "<th>Timestamp</th></tr></thead><tbody>\n");
+	wbuf_lit(w, "</h1>\n<table><thead><tr><th>Index</th><th>Type</th><th>Data</th>"
+	            "<th>Timestamp</th></tr></thead><tbody>\n");
 	rc = put_values(w, rec, public_only, &shown, &hidden);
 	if (rc != IDR_OK) {
 		return rc;
 	}
-	PUT(w, "</tbody></table>\n");
+	wbuf_lit(w, "</tbody></table>\n");
 	if (shown == 0) {
-		PUT(w, "<p class=\"note\">No value of this record is public.</p>\n");
+		wbuf_lit(w, "<p class=\"note\">No value of this record is public.</p>\n");
 	}
 	if (hidden > 0) {
 		wbuf_printf(w, "<p class=\"note\">%zu value%s not shown (not public).</p>\n",
 		            hidden, hidden == 1 ? "" : "s");
 	}
-	PUT(w, "<p><a href=\"/api/handles/");
+	wbuf_lit(w, "<p><a href=\"/api/handles/");
 	uri_encode(w, handle, true);
-	PUT(w, "\">JSON</a></p>\n");
+	wbuf_lit(w, "\">JSON</a></p>\n");
 	page_tail(w);
 	return wbuf_error(w);
 }
@@ -318,18 +317,18 @@ html_error_page(struct wbuf *w, int status, const char *title, struct slice hand
 		head[0] = '\0';
 	}
 	page_head(w, slice_cstr(head));
-	PUT(w, "<h1>");
+	wbuf_lit(w, "<h1>");
 	put_cstr(w, head);
-	PUT(w, "</h1>\n");
+	wbuf_lit(w, "</h1>\n");
 	if (handle.len > 0) {
-		PUT(w, "<p><strong>");
+		wbuf_lit(w, "<p><strong>");
 		html_escape(w, handle);
-		PUT(w, "</strong></p>\n");
+		wbuf_lit(w, "</strong></p>\n");
 	}
 	if (message.len > 0) {
-		PUT(w, "<p>");
+		wbuf_lit(w, "<p>");
 		html_escape(w, message);
-		PUT(w, "</p>\n");
+		wbuf_lit(w, "</p>\n");
 	}
 	search_form(w);
 	page_tail(w);
@@ -340,11 +339,11 @@ int
 html_home_page(struct wbuf *w)
 {
 	page_head(w, SLICE_LIT("Identifier resolution"));
-	PUT(w, "<h1>Identifier resolution</h1>\n<p>Resolve an industrial internet identifier "
-	       "(Handle) served by this node: the record's web address, or its values.</p>\n");
+	wbuf_lit(w, "<h1>Identifier resolution</h1>\n<p>Resolve an industrial internet identifier "
+	            "(Handle) served by this node: the record's web address, or its values.</p>\n");
 	search_form(w);
-	PUT(w, "<p class=\"note\">JSON: <code>/api/handles/{identifier}</code> &middot; "
-	       "listing: <code>/api/handles?prefix={prefix}</code></p>\n");
+	wbuf_lit(w, "<p class=\"note\">JSON: <code>/api/handles/{identifier}</code> &middot; "
+	            "listing: <code>/api/handles?prefix={prefix}</code></p>\n");
 	page_tail(w);
 	return wbuf_error(w);
 }

@@ -13,8 +13,6 @@
 #include "http/html.h"
 #include "model/value.h"
 
-#define PUT(w, lit) wbuf_bytes((w), (lit), sizeof(lit) - 1)
-
 static bool
 web_url(struct slice data)
 {
@@ -77,7 +75,7 @@ location_put(struct wbuf *w, struct slice s)
 	}
 }
 
-/* Set Location (copied by evhttp) for a record with a URL; false if it has none. */
+/* Set Location (copied by the transport) for a record with a URL; false if it has none. */
 static bool
 set_redirect(struct http_req *q, const struct rec_view *rec)
 {
@@ -196,10 +194,10 @@ http_page_home(struct http_req *q)
 		noredirect = true;
 	}
 	wbuf_reset(w);
-	PUT(w, "/");
+	wbuf_lit(w, "/");
 	(void)uri_encode(w, id, true);
 	if (noredirect) {
-		PUT(w, "?noredirect");
+		wbuf_lit(w, "?noredirect");
 	}
 	wbuf_terminate(w);
 	if (wbuf_error(w) != IDR_OK) {

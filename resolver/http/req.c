@@ -13,8 +13,6 @@
 	"default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; "     \
 	"frame-ancestors 'none'"
 
-#define PUT(w, lit) wbuf_bytes((w), (lit), sizeof(lit) - 1)
-
 void
 http_header(struct http_req *q, const char *key, const char *value)
 {
@@ -88,7 +86,7 @@ http_json_error(struct wbuf *w, uint32_t rc, const char *key, struct slice value
 		vjson_write_str(w, value);
 	}
 	if (message.len > 0) {
-		PUT(w, ",\"message\":");
+		wbuf_lit(w, ",\"message\":");
 		vjson_write_str(w, message);
 	}
 	wbuf_u8(w, '}');

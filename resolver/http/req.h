@@ -21,6 +21,7 @@
 #include "base/wbuf.h"
 #include "core/conf.h"
 #include "core/rsv.h"
+#include "hdl/addr.h"
 #include "http/uri.h"
 
 #define HTTP_MSG_MAX    256
@@ -45,6 +46,9 @@ struct http_req;
 
 /* route flags */
 #define HTTP_R_API 0x1u /* errors as JSON bodies of the REST API, CORS on answers */
+#define HTTP_R_HDL 0x2u /* only for Handle messages (Content-Type application/x-hdl-message) */
+
+#define HTTP_CT_HDL "application/x-hdl-message"
 
 typedef void (*http_handler_fn)(struct http_req *q);
 
@@ -74,6 +78,9 @@ struct http_tx {
 	 *  HEAD the transport sends the headers (Content-Length of the body) and no body. */
 	void (*reply)(struct http_req *q, int status, const char *ctype, const struct slice *parts,
 	              size_t n);
+	/** The tag under which a Handle message's deferred answer comes back to the transport
+	 *  (rsv_ctx.tag with rconn): the transport answers it as application/x-hdl-message. */
+	uint64_t (*ticket)(struct http_req *q);
 };
 
 /** Per-worker memory the handlers use (the transport owns it). */
@@ -94,7 +101,14 @@ struct http_req {
 	unsigned method; /* one HTTP_M_* bit */
 	struct uri_target t;
 	struct http_match match;
-	const char *raw_target; /* as received, NUL-terminated */
+	const char *raw_target;    /* as received, NUL-terminated */
+	struct slice body;         /* the request body (decoded from chunks), empty if none */
+	struct slice content_type; /* empty if none */
+	const struct addr *peer;   /* the client (NULL in tests without sockets) */
+	struct rsv_conn *rconn;    /* the connection as the dispatcher sees it (NULL: none) */
+	bool hdl;                  /* a Handle message: POST of application/x-hdl-message */
+	bool pending;              /* the handler left the answer to the dispatcher (ticket) */
+	bool close;                /* close the connection after the answer */
 	bool head;
 	bool api; /* errors as JSON */
 	bool pretty;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "http/api.h"
+#include "http/native.h"
 #include "http/ops.h"
 #include "http/pages.h"
 
@@ -13,6 +14,7 @@
 
 /* THE table. First match wins; see route.h for the pattern syntax. */
 static const struct http_route routes[] = {
+        {HTTP_M_POST, "/*", http_native, "native", HTTP_R_HDL},
         {HTTP_M_READ, "/", http_page_home, "proxy", 0},
         {HTTP_M_READ, "/healthz", http_ops_healthz, "ops", 0},
         {HTTP_M_READ, "/metrics", http_ops_metrics, "ops", 0},
@@ -79,7 +81,7 @@ row_match(size_t i, struct slice path, struct slice *cap)
 }
 
 void
-http_route_match(unsigned method, struct slice path, struct http_match *out)
+http_route_match(unsigned method, bool hdl, struct slice path, struct http_match *out)
 {
 	struct slice cap;
 
@@ -87,7 +89,7 @@ http_route_match(unsigned method, struct slice path, struct http_match *out)
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < NROUTES; i++) {
 		cap = slice_make(NULL, 0);
-		if (!row_match(i, path, &cap)) {
+		if (((routes[i].flags & HTTP_R_HDL) != 0) != hdl || !row_match(i, path, &cap)) {
 			continue;
 		}
 		if (out->allow == 0) {

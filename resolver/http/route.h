@@ -23,8 +23,12 @@
 #include "base/slice.h"
 #include "http/req.h"
 
-/** Match a decoded path and a method (one HTTP_M_* bit). */
-void http_route_match(unsigned method, struct slice path, struct http_match *out);
+/**
+ * Match a decoded path and a method (one HTTP_M_* bit). hdl: the request is a Handle message
+ * (POST of application/x-hdl-message): only HTTP_R_HDL rows match it, and those rows match
+ * nothing else.
+ */
+void http_route_match(unsigned method, bool hdl, struct slice path, struct http_match *out);
 
 /** The distinct metrics labels of the table, in table order (static storage). */
 const char *const *http_route_labels(size_t *n);

@@ -23,8 +23,8 @@ struct accept_gate {
 };
 
 /*
- * An error callback gets the listener and its owner's argument (for HTTP, evhttp's), not the
- * gate: the gate is found by its listener in this list. Only the error path searches it.
+ * An error callback gets the listener and its owner's argument, not the gate: the gate is
+ * found by its listener in this list. Only the error path searches it.
  */
 static pthread_mutex_t all_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct accept_gate *all_gates;

@@ -19,34 +19,10 @@ BUILD=${BUILD:-$top/build-bench}
 ROUNDS=${ROUNDS:-2}
 PEER_BENCH=${PEER_BENCH:-$top/../shared/bench/peer-bench.sh}
 : "${BASE_IDRD:?BASE_IDRD must name the idrd binary to compare with}"
-DATA=$WORK/idr-data
 OUT=$WORK/ab
-R300=88.118.8/R300-000001
-PIDS=""
-
-say() { printf '%s\n' "$*" >&2; }
-die() { say "ab.sh: $*"; exit 1; }
-cleanup() {
-	for p in $PIDS; do kill -TERM "$p" 2>/dev/null || true; done
-	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
-}
-trap cleanup EXIT
-
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-	cmake -S "$top" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
-	cmake --build "$BUILD" --target idr idrd bench_get -j 2 >/dev/null
-fi
-IDR=$BUILD/tools/idr
-mkdir -p "$OUT"
-if [ ! -d "$DATA" ]; then
-	N=${N:-100000} WORK=$WORK BUILD=$BUILD SKIP_BUILD=1 LOOKUP_SECS=1 LOOKUP_ROUNDS=1 \
-		bash "$top/tests/bench/import.sh" >"$OUT/import.out"
-fi
-if ! "$IDR" get "$R300" --data "$DATA" >/dev/null 2>&1; then
-	"$IDR" register "$R300" --data "$DATA" --kind part \
-		--url "https://trace.example.com/items/$R300" \
-		model=MX-2024-A01-0001-REV-C batch=LOT-20240202-0001 >/dev/null
-fi
+. "$top/tests/bench/lib.sh"
+bench_build
+bench_data
 
 # start NAME BINARY [LINE...]: idrd on core 0 with its own port file and configuration
 start() {

@@ -31,53 +31,13 @@ LOAD_SECS=${LOAD_SECS:-60}
 PEER_BENCH=${PEER_BENCH:-$top/../shared/bench/peer-bench.sh}
 SRV_CPU=0
 CLI_CPU=1
-DATA=$WORK/idr-data
-R300=88.118.8/R300-000001
 OUT=$WORK/resolver
-PIDS=""
-
-say() { printf '%s\n' "$*" >&2; }
-die() { say "resolver.sh: $*"; exit 1; }
-
-cleanup() {
-	for p in $PIDS; do
-		kill -TERM "$p" 2>/dev/null || true
-	done
-	for p in $PIDS; do
-		wait "$p" 2>/dev/null || true
-	done
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+. "$top/tests/bench/lib.sh"
 
 # ---- build and data ----
 
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-	say "== release build in $BUILD"
-	cmake -S "$top" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
-	cmake --build "$BUILD" --target idr idrd bench_get -j 2 >/dev/null
-fi
-IDR=$BUILD/tools/idr
-IDRD=$BUILD/resolver/idrd
-if [ ! -x "$IDR" ] || [ ! -x "$IDRD" ]; then
-	die "no idr/idrd in $BUILD"
-fi
-mkdir -p "$OUT"
-
-last=$(printf '88.118.8/B-%07d' "$N")
-if ! "$IDR" get "$last" --data "$DATA" >/dev/null 2>&1; then
-	say "== no data directory with $N records in $DATA: tests/bench/import.sh makes it"
-	N=$N WORK=$WORK BUILD=$BUILD SKIP_BUILD=1 LOOKUP_SECS=1 LOOKUP_ROUNDS=1 \
-		bash "$top/tests/bench/import.sh" >"$OUT/import.out"
-	cat "$OUT/import.out" >&2
-fi
-# the ~300-byte record of the UDP and HTTP comparisons (its answer fits one datagram, so
-# udp_echo_cli's "one datagram back per request" holds; the imported items take two)
-if ! "$IDR" get "$R300" --data "$DATA" >/dev/null 2>&1; then
-	"$IDR" register "$R300" --data "$DATA" --kind part \
-		--url "https://trace.example.com/items/$R300" \
-		model=MX-2024-A01-0001-REV-C batch=LOT-20240202-0001 >/dev/null
-fi
+bench_build
+bench_data
 "$IDR" stats --data "$DATA" | tail -4 >&2
 
 # ---- idrd on core 0 ----

@@ -13,7 +13,7 @@
 #include "core/metrics.h"
 #include "core/rsv.h"
 #include "hdl/hdl.h"
-#include "reg.h"
+#include "lib/reg_abc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -30,28 +30,8 @@ static void
 setup(void)
 {
 	struct rsv_ports ports = {2641, 2641, 8000, 0};
-	struct reg_opts o;
-	struct reg_wtxn *wt;
-	struct value v;
 
-	memset(&o, 0, sizeof(o));
-	o.memory = true;
-	if (reg_init(&fx.reg, &o, "88.100", "fuzz") != IDR_OK ||
-	    reg_write_begin(fx.reg, "fuzz", &wt) != IDR_OK) {
-		abort();
-	}
-	if (reg_prefix_add(wt, SLICE_LIT("88.100.1"), SLICE_LIT("fuzz"), PFX_ENABLED, NULL) !=
-	    IDR_OK) {
-		abort();
-	}
-	memset(&v, 0, sizeof(v));
-	v.index = 1;
-	v.ttl = 86400;
-	v.perms = VALUE_PERM_DEFAULT;
-	v.type = SLICE_LIT("URL");
-	v.data = SLICE_LIT("https://example.com/a");
-	if (reg_create(wt, SLICE_LIT("88.100.1/abc"), REC_KIND_PART, &v, 1, 0, NULL) != IDR_OK ||
-	    reg_write_commit(wt) != IDR_OK) {
+	if (reg_abc(&fx.reg) != IDR_OK) {
 		abort();
 	}
 	/* no error rate limit, so every malformed input reaches the error path */

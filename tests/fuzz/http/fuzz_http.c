@@ -104,8 +104,8 @@ check_round_trip(const struct uri_target *t)
 	check(uri_parse(&t2, (const char *)w.p, w.len, params2, CAP, scratch2, sizeof(scratch2)) ==
 	      IDR_OK);
 	check(slice_eq(t2.path, t->path));
-	http_route_match(HTTP_M_GET, t->path, &m1);
-	http_route_match(HTTP_M_GET, t2.path, &m2);
+	http_route_match(HTTP_M_GET, false, t->path, &m1);
+	http_route_match(HTTP_M_GET, false, t2.path, &m2);
 	check(m1.route == m2.route && slice_eq(m1.capture, m2.capture));
 }
 
@@ -126,7 +126,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(t.path.len > 0 && t.path.p[0] == '/');
 	check_piece(t.path, scratch, size);
 	check(t.nparams <= CAP && t.params == params);
-	http_route_match(HTTP_M_GET, t.path, &m);
+	http_route_match(HTTP_M_GET, false, t.path, &m);
 	check(m.route != NULL && m.route->handler != NULL && (m.allow & HTTP_M_GET) != 0);
 	if (m.capture.len > 0) {
 		check(m.capture.len < t.path.len);

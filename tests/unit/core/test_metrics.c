@@ -367,8 +367,14 @@ test_metrics_render_parses(void **state)
 		check_line(t.s, line, end);
 		samples += line[0] != '#';
 	}
-	/* 1 + 1 requests, 1 http, 4 x (23 + 1 + 2) histogram, 6 drops, 4 conns, 5 store */
-	assert_int_equal(samples, 2 + 1 + 4 * 26 + 6 + 4 + 5);
+	/* 1 + 1 requests, 1 http, 4 x (23 + 1 + 2) histogram by protocol and 1 by route (only
+	 * "list" answered), 6 drops, 4 conns, 5 store */
+	assert_int_equal(samples, 2 + 1 + 4 * 26 + 26 + 6 + 4 + 5);
+	assert_non_null(strstr(t.s, "\nidr_http_request_duration_seconds_bucket{route=\"list\","
+	                            "le=\"0.001024\"} 1\n"));
+	assert_non_null(
+	        strstr(t.s, "\nidr_http_request_duration_seconds_count{route=\"list\"} 1\n"));
+	assert_null(strstr(t.s, "duration_seconds_count{route=\"api\"}")); /* no answers: none */
 	/* each family is described once */
 	assert_non_null(strstr(t.s, "# HELP idr_requests_total "));
 	assert_null(strstr(strstr(t.s, "# HELP idr_requests_total ") + 1,

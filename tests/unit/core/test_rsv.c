@@ -362,11 +362,10 @@ test_rsv_siteinfo(void **state)
 	assert_int_equal(a.m.hdr.flags, HDL_FLAG_CLIENT_DEFAULT); /* not primary: no AT */
 	assert_int_equal(a.m.hdr.expiration, EXPIRY);
 	assert_true(slice_eq(a.site, rsv_site(f->r)));
-	/* §8 HS_SITE but for the serial (0xffff here), the primary mask (none) and the HTTP
-	 * interface (not published while HTTP serves no Handle-over-HTTP: 2 interfaces) */
+	/* §8 HS_SITE but for the serial (0xffff here) and the primary mask (none) */
 	assert_hex(a.site, "0001020bffff000200000000000000010000000464657363000000047465737400"
-	                   "000001000000010000000000000000000000007f0000010000000000000002030100"
-	                   "000a51020000000a51");
+	                   "000001000000010000000000000000000000007f0000010000000000000003030100"
+	                   "000a51020000000a51030200001f40");
 }
 
 /* ---------------------------------------------------------------- response codes */

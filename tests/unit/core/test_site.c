@@ -17,16 +17,10 @@
 
 /* ref/handle.md §8: ver 1, proto 2.11, serial 1, primary, hash 2, desc=test, server 1 at
  * 127.0.0.1, no key, interfaces (3,TCP,2641) (2,UDP,2641) (3,HTTP,8000): the site of the
- * default listeners once they serve Handle-over-HTTP */
+ * default listeners (HTTP serves Handle messages) */
 static const char site_vector[] =
         "0001020b0001800200000000000000010000000464657363000000047465737400000001000000010000"
         "000000000000000000007f0000010000000000000003030100000a51020000000a51030200001f40";
-
-/* the same site as published now: no HTTP interface (the HTTP listener answers no Handle
- * message, and a stock client falling back to it would wait for its whole time-out) */
-static const char site_no_http[] =
-        "0001020b0001800200000000000000010000000464657363000000047465737400000001000000010000"
-        "000000000000000000007f0000010000000000000002030100000a51020000000a51";
 
 /* HS_PUBKEY encodings of tests/data/keys/{rsa1024,dsa1024}.pem, written down from
  * `openssl pkey -text` (which prints each number as Java's BigInteger.toByteArray()). */
@@ -166,8 +160,8 @@ test_site_vector_from_listeners(void **state)
 	/* the defaults listen on 127.0.0.1:2641 (UDP, TCP) and 127.0.0.1:8000 (HTTP) */
 	load(f, "site_serial 1\nsite_description test\nsite_primary yes\n");
 	assert_int_equal(site_encode(&f->out, &f->c, NULL), IDR_OK);
-	assert_bytes(wbuf_slice(&f->out), site_no_http);
-	assert_no_http(&decoded(f)->servers[0]);
+	/* HTTP serves Handle messages (http/native.h): the HTTP interface is published */
+	assert_bytes(wbuf_slice(&f->out), site_vector);
 }
 
 /* Once the HTTP listeners serve Handle-over-HTTP (SITE_HTTP_SERVES_HDL), the same site gains
@@ -181,7 +175,7 @@ test_site_ifaces_http_hdl(void **state)
 	uint8_t buf[256];
 	struct wbuf w;
 
-	assert_false(SITE_HTTP_SERVES_HDL);
+	assert_true(SITE_HTTP_SERVES_HDL);
 	load(f, "site_serial 1\nsite_description test\nsite_primary yes\n");
 	assert_int_equal(site_encode(&f->out, &f->c, NULL), IDR_OK);
 	(void)decoded(f);
@@ -217,7 +211,7 @@ test_site_vector_from_bound_ports(void **state)
 	load(f, "site_description test\nudp_listen 0.0.0.0:0\ntcp_listen 0.0.0.0:0\n"
 	        "http_listen [::]:0\nsite_address 127.0.0.1\n");
 	assert_int_equal(site_encode(&f->out, &f->c, &p), IDR_OK);
-	assert_bytes(wbuf_slice(&f->out), site_no_http);
+	assert_bytes(wbuf_slice(&f->out), site_vector);
 }
 
 static void
@@ -245,12 +239,14 @@ test_site_fields(void **state)
 	assert_memory_equal(s->servers[0].addr,
 	                    "\x20\x01\x0d\xb8\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x07", 16);
 	assert_int_equal(s->servers[0].pubkey.len, 0);
-	/* interfaces only for bound listeners: TCP admin+query; HTTPS serves no Handle-over-HTTP */
-	assert_int_equal(s->servers[0].nifaces, 1);
+	/* interfaces only for bound listeners: TCP admin+query, HTTPS admin+query */
+	assert_int_equal(s->servers[0].nifaces, 2);
 	assert_int_equal(s->servers[0].ifaces[0].type, 3);
 	assert_int_equal(s->servers[0].ifaces[0].proto, VALUE_PROTO_TCP);
 	assert_int_equal(s->servers[0].ifaces[0].port, 3000);
-	assert_no_http(&s->servers[0]);
+	assert_int_equal(s->servers[0].ifaces[1].type, 3);
+	assert_int_equal(s->servers[0].ifaces[1].proto, VALUE_PROTO_HTTPS);
+	assert_int_equal(s->servers[0].ifaces[1].port, 8443);
 }
 
 static void

@@ -97,7 +97,7 @@ test_route_table(void **state)
 			fail_msg("%s: %s (%s)", cases[i].target, idr_strerror(rc), t.why);
 		}
 		assert_slice(t.path, cases[i].path);
-		http_route_match(HTTP_M_GET, t.path, &m);
+		http_route_match(HTTP_M_GET, false, t.path, &m);
 		if (m.route == NULL || strcmp(m.route->pattern, cases[i].pattern) != 0) {
 			fail_msg("%s: answered by %s, want %s", cases[i].target,
 			         m.route != NULL ? m.route->pattern : "nothing", cases[i].pattern);
@@ -117,19 +117,19 @@ test_route_methods(void **state)
 	struct http_match m;
 
 	(void)state;
-	http_route_match(HTTP_M_HEAD, SLICE_LIT("/api/handles/88.118.8/x"), &m);
+	http_route_match(HTTP_M_HEAD, false, SLICE_LIT("/api/handles/88.118.8/x"), &m);
 	assert_non_null(m.route);
 	assert_true((m.flags & HTTP_R_API) != 0);
 	/* a path that exists with another method: no row, the methods it has, its flags */
-	http_route_match(HTTP_M_POST, SLICE_LIT("/api/handles/88.118.8/x"), &m);
+	http_route_match(HTTP_M_POST, false, SLICE_LIT("/api/handles/88.118.8/x"), &m);
 	assert_null(m.route);
 	assert_int_equal(m.allow, HTTP_M_READ);
 	assert_true((m.flags & HTTP_R_API) != 0);
 	assert_string_equal(http_allow_text(m.allow, allow, sizeof(allow)), "GET, HEAD, OPTIONS");
-	http_route_match(HTTP_M_DELETE, SLICE_LIT("/x/y"), &m);
+	http_route_match(HTTP_M_DELETE, false, SLICE_LIT("/x/y"), &m);
 	assert_null(m.route);
 	assert_int_equal(m.flags & HTTP_R_API, 0); /* the proxy: errors as pages */
-	http_route_match(HTTP_M_OPTIONS, SLICE_LIT("/healthz"), &m);
+	http_route_match(HTTP_M_OPTIONS, false, SLICE_LIT("/healthz"), &m);
 	assert_null(m.route);
 	assert_int_equal(m.allow, HTTP_M_READ);
 	/* the text never overflows */

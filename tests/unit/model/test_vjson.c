@@ -619,6 +619,24 @@ test_vjson_escape(void **state)
 		assert_string_equal(s, want);
 		free(s);
 	}
+	/* every byte at every place of a 17-byte string (the writer scans 8 bytes at a time):
+	 * escaped as it is alone, the plain bytes around it copied */
+	for (c = 0; c < 256; c++) {
+		uint8_t b = (uint8_t)c, in[17];
+		char *alone = str_json(&b, 1), got_want[64];
+
+		for (i = 0; i < sizeof(in); i++) {
+			memset(in, 'a', sizeof(in));
+			in[i] = b;
+			snprintf(got_want, sizeof(got_want), "\"%.*s%.*s%.*s\"", (int)i,
+			         "aaaaaaaaaaaaaaaaa", (int)(strlen(alone) - 2), alone + 1,
+			         (int)(sizeof(in) - 1 - i), "aaaaaaaaaaaaaaaaa");
+			s = str_json(in, sizeof(in));
+			assert_string_equal(s, got_want);
+			free(s);
+		}
+		free(alone);
+	}
 	for (i = 0; i < ARRAY_LEN(cases); i++) {
 		json_t *j;
 
