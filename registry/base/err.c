@@ -25,6 +25,10 @@ static const struct errmsg errmsgs[] = {
         {IDR_EUTF8, "text is not valid UTF-8"},
         {IDR_ECTRL, "text contains a control character"},
         {IDR_ESTATE, "operation not allowed in the current state"},
+        {IDR_EAUTH, "authentication failed"},
+        {IDR_EDENIED, "not authorized for this operation"},
+        {IDR_EEXPIRED, "expired"},
+        {IDR_EQUOTA, "quota exceeded"},
 
         {IDR_EID_EMPTY, "identifier is empty"},
         {IDR_EID_NOPREFIX, "identifier has an empty prefix (nothing before the first '/')"},

@@ -46,6 +46,10 @@ enum idr_err {
 	IDR_EUTF8 = -1012,     /* text is not valid UTF-8 */
 	IDR_ECTRL = -1013,     /* text contains a control character */
 	IDR_ESTATE = -1014,    /* operation not allowed in the current state */
+	IDR_EAUTH = -1015,     /* authentication failed: signature, MAC or secret does not verify */
+	IDR_EDENIED = -1016,   /* authenticated, but not authorized for this operation */
+	IDR_EEXPIRED = -1017,  /* challenge, session or token expired */
+	IDR_EQUOTA = -1018,    /* a per-prefix or per-client quota is used up */
 
 	/* identifier syntax: each names the rule */
 	IDR_EID_EMPTY = -1100,
