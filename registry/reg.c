@@ -1351,6 +1351,50 @@ reg_modify_values(struct reg_wtxn *w, struct slice id, const struct value *value
 	return target_store(w, &t, JRN_OP_MODIFY_VALUES, t.nv);
 }
 
+int
+reg_set_values(struct reg_wtxn *w, struct slice id, const struct value *values, size_t n,
+               enum reg_outcome *outcome)
+{
+	struct target t;
+	size_t i, nv;
+	bool added = false, changed = false;
+	int rc;
+
+	rc = target_load(w, id, n, &t);
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	rc = request_values(w, t.nv, values, n, false);
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	nv = t.nv;
+	for (i = 0; i < n; i++) {
+		const struct value *req = &w->vals[t.nv + i];
+		struct value *old = find_index(w->vals, t.nv, req->index);
+
+		if (old == NULL) {
+			w->vals[nv++] = *req; /* nv <= t.nv + i: never overwrites a request not yet read */
+			added = true;
+		} else if (!value_same_content(old, req)) {
+			*old = *req;
+			changed = true;
+		}
+	}
+	if (outcome != NULL) {
+		*outcome = added ? REG_CREATED : changed ? REG_UPDATED : REG_UNCHANGED;
+	}
+	if (!added && !changed) {
+		return IDR_OK;
+	}
+	if (nv > VALUE_MAX_VALUES) {
+		return IDR_EREC_TOOMANY;
+	}
+	rec_values_sort(w->vals, nv);
+	return target_store(w, &t, added && !changed ? JRN_OP_ADD_VALUES : JRN_OP_MODIFY_VALUES,
+	                    nv);
+}
+
 /* Mark the values to remove (sorted copies of their indexes in w->vals[nv..nv+n)). */
 static int
 remove_check(struct reg_wtxn *w, const struct target *t, const uint32_t *indexes, size_t n)

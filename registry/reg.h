@@ -187,6 +187,15 @@ int reg_add_values(struct reg_wtxn *w, struct slice id, const struct value *valu
 int reg_modify_values(struct reg_wtxn *w, struct slice id, const struct value *values,
                       size_t n) IDR_MUSTCHECK;
 
+/**
+ * Add or replace values by index (the REST API's PUT with `index`, `idr set`): a value whose
+ * index is absent is added, one present is replaced (its kind rules as reg_modify_values).
+ * @param outcome  REG_CREATED if a value was added, REG_UPDATED if only replaced ones differ,
+ *                 REG_UNCHANGED if every value was already there as given (nothing written).
+ */
+int reg_set_values(struct reg_wtxn *w, struct slice id, const struct value *values, size_t n,
+                   enum reg_outcome *outcome) IDR_MUSTCHECK;
+
 /** Remove values by index; an absent index is IDR_EREC_NOVALUE; removing all is refused. */
 int reg_remove_values(struct reg_wtxn *w, struct slice id, const uint32_t *indexes,
                       size_t n) IDR_MUSTCHECK;

@@ -8,8 +8,10 @@
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 
@@ -331,4 +333,34 @@ crypto_hs_pubkey_file(const char *path, struct wbuf *out)
 		out->len = mark; /* a half-written key is never left behind */
 	}
 	return rc;
+}
+
+/* (interim, replaced by the crypto branch) */
+int
+crypto_memeq(const void *a, const void *b, size_t len)
+{
+	return CRYPTO_memcmp(a, b, len) == 0;
+}
+
+int
+crypto_hmac(enum crypto_alg hash, const void *key, size_t klen, const void *msg, size_t mlen,
+            uint8_t *out)
+{
+	const EVP_MD *md = hash == CRYPTO_SHA1 ? EVP_sha1() : hash == CRYPTO_SHA256 ? EVP_sha256() : NULL;
+	unsigned int n = 0;
+
+	if (md == NULL) {
+		return IDR_EINVAL;
+	}
+	return HMAC(md, key, (int)klen, msg, mlen, out, &n) != NULL ? IDR_OK : IDR_ECRYPTO;
+}
+
+int
+crypto_pbkdf2_hmac_sha1(const void *pass, size_t plen, const void *salt, size_t slen,
+                        unsigned iterations, uint8_t *out, size_t outlen)
+{
+	return PKCS5_PBKDF2_HMAC(pass, (int)plen, salt, (int)slen, (int)iterations, EVP_sha1(),
+	                         (int)outlen, out) == 1
+	           ? IDR_OK
+	           : IDR_ECRYPTO;
 }

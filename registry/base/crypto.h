@@ -78,4 +78,11 @@ int crypto_unhex(const char *hex, size_t hexlen, uint8_t *out, size_t outlen);
  */
 int crypto_hs_pubkey_file(const char *path, struct wbuf *out);
 
+/* (interim, replaced by the crypto branch) */
+int crypto_memeq(const void *a, const void *b, size_t len);
+int crypto_hmac(enum crypto_alg hash, const void *key, size_t klen, const void *msg, size_t mlen,
+                uint8_t *out);
+int crypto_pbkdf2_hmac_sha1(const void *pass, size_t plen, const void *salt, size_t slen,
+                            unsigned iterations, uint8_t *out, size_t outlen);
+
 #endif /* IDR_REGISTRY_BASE_CRYPTO_H */

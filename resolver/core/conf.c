@@ -106,6 +106,14 @@ static const struct cfg_opt table[] = {
             "send Access-Control-Allow-Origin: * on API answers"),
         OPT(list_page_max, CFG_UINT, 1, 100000, "1000", NULL, true,
             "largest pageSize of GET /api/handles?prefix= listings"),
+        OPT(server_admins, CFG_LIST, 0, 0, NULL, NULL, true,
+            "identity (index:handle, e.g. 300:0.NA/88.118) allowed every write on this node"),
+        OPT(max_auth_time_ms, CFG_UINT, 1000, 3600000, "60000", NULL, true,
+            "milliseconds a client has to answer an authentication challenge"),
+        OPT(session_timeout, CFG_UINT, 10, 86400, "1800", NULL, true,
+            "seconds of inactivity after which a Handle or HTTP session expires"),
+        OPT(write_batch_max, CFG_UINT, 1, 65536, "1024", NULL, false,
+            "writes gathered into one transaction (group commit) at most"),
 };
 
 const struct cfg_opt *

@@ -68,6 +68,11 @@ struct conf {
 	/* HTTP */
 	bool http_cors;
 	uint64_t list_page_max;
+	/* writes and authentication */
+	struct cfg_list server_admins; /* "index:handle" identities allowed everything */
+	uint64_t max_auth_time_ms;     /* a pending challenge expires after this */
+	uint64_t session_timeout;      /* idle seconds before a session (Handle or HTTP) expires */
+	uint64_t write_batch_max;      /* writes in one transaction at most */
 	/* where each option of conf_table() was set in the file (0: default); see conf_line */
 	unsigned lines[CFG_OPTS_MAX];
 };

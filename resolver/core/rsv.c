@@ -83,6 +83,7 @@ struct rsv {
 	struct site_ports ports;
 	struct rsv_op *ops; /* set before the workers start, read-only afterwards */
 	size_t nops;
+	struct writer *writer; /* set before the workers start (NULL: no writes) */
 	pthread_mutex_t alock; /* anchors, anext */
 	struct rsv_anchor anchors[RSV_ANCHORS];
 	unsigned anext;
@@ -1180,6 +1181,9 @@ rsv_conn_pending(const struct rsv_conn *c)
 	return c->npending;
 }
 
+static void pending_free(struct rsv_pending *p);
+static void pending_link(struct rsv_pending *p, struct rsv_worker *w, struct rsv_conn *c);
+
 struct rsv_pending *
 rsv_req_defer(struct rsv_req *q, rsv_cancel_fn cancel, void *arg)
 {
@@ -1217,6 +1221,15 @@ rsv_req_defer(struct rsv_req *q, rsv_cancel_fn cancel, void *arg)
 	p->msg.raw = slice_make(p->bytes, m->raw.len);
 	p->msg.body = slice_make(p->bytes + HDL_HEADER_LEN, m->body.len); /* raw = header + body */
 	p->msg.cred = slice_make(p->bytes + m->raw.len, m->cred.len);
+	pending_link(p, w, c);
+	q->deferred = true;
+	return p;
+}
+
+/* Link a new pending request into its connection and worker. */
+static void
+pending_link(struct rsv_pending *p, struct rsv_worker *w, struct rsv_conn *c)
+{
 	p->conn = c;
 	p->cnext = c->pends;
 	if (c->pends != NULL) {
@@ -1230,8 +1243,53 @@ rsv_req_defer(struct rsv_req *q, rsv_cancel_fn cancel, void *arg)
 	}
 	w->pends = p;
 	w->npending++;
-	q->deferred = true;
+}
+
+struct rsv_pending *
+rsv_defer(struct rsv_worker *w, const struct rsv_ctx *ctx, rsv_cancel_fn cancel, void *arg)
+{
+	const struct conf *cf = &w->snap->conf;
+	struct rsv_conn *c = ctx->conn;
+	struct rsv_pending *p;
+
+	if (c == NULL || w->mbox == NULL || w->npending >= cf->max_pending ||
+	    c->npending >= cf->max_pending_per_conn) {
+		return NULL;
+	}
+	p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		return NULL;
+	}
+	p->w = w;
+	p->cancel = cancel;
+	p->cancel_arg = arg;
+	p->ctx = *ctx;
+	if (ctx->peer != NULL) {
+		p->peer_copy = *ctx->peer;
+		p->ctx.peer = &p->peer_copy;
+	}
+	p->t0 = rsv_mono_ns();
+	pending_link(p, w, c);
 	return p;
+}
+
+void
+rsv_pending_finish(struct rsv_pending *p, int status, struct slice body)
+{
+	struct rsv_conn *c = p->conn;
+	struct rsv_done d;
+
+	if (c == NULL) {
+		pending_free(p);
+		return;
+	}
+	d.tag = p->ctx.tag;
+	d.peer = p->ctx.peer;
+	d.action = RSV_REPLY;
+	d.answer = body;
+	d.status = status;
+	pending_free(p);
+	c->done(c->arg, &d);
 }
 
 const struct hdl_msg *
@@ -1286,6 +1344,7 @@ rsv_pending_complete(struct rsv_pending *p, rsv_op_fn answer, void *arg)
 	req_finish(&q, answer(arg, &q));
 	d.tag = p->ctx.tag;
 	d.peer = p->ctx.peer;
+	d.status = 0;
 	d.action = q.action;
 	d.answer = wbuf_slice(&w->pout);
 	if (d.answer.len == 0 && d.action == RSV_REPLY) {
@@ -1538,4 +1597,22 @@ rsv_conn_gauge(struct rsv_worker *w, enum rsv_proto proto, bool tls, int delta)
 	enum metrics_proto p = metrics_proto_of(proto);
 
 	metrics_conn(w->r->m, p == METRICS_HTTP && tls ? METRICS_HTTPS : p, delta);
+}
+
+void
+rsv_set_writer(struct rsv *r, struct writer *wr)
+{
+	r->writer = wr;
+}
+
+struct writer *
+rsv_writer(const struct rsv_worker *w)
+{
+	return w->r->writer;
+}
+
+struct reg *
+rsv_reg(const struct rsv_worker *w)
+{
+	return w->r->reg;
 }

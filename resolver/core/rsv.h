@@ -39,6 +39,7 @@
 
 struct rsv;
 struct rsv_worker;
+struct writer;
 struct rsv_conn;
 struct rsv_req;
 struct rsv_pending;
@@ -130,6 +131,8 @@ struct rsv_done {
 	const struct addr *peer; /* its source address (NULL if the front end gave none) */
 	enum rsv_action action;  /* RSV_REPLY, RSV_DROP or RSV_CLOSE */
 	struct slice answer;     /* one unit, or empty; valid during the call */
+	int status;              /* 0: answer is a Handle message; else the HTTP status of a JSON
+	                            answer (rsv_pending_finish) */
 };
 
 typedef void (*rsv_done_fn)(void *arg, const struct rsv_done *d);
@@ -215,6 +218,29 @@ struct rsv_pending *rsv_req_defer(struct rsv_req *q, rsv_cancel_fn cancel, void 
 
 /** Answer q with 3 RC_SERVER_BUSY ("too many requests in progress"). */
 int rsv_req_busy(struct rsv_req *q) IDR_MUSTCHECK;
+
+/**
+ * Defer a request that is not a Handle message (an HTTP JSON request waiting for the writer):
+ * the same bounds and cancellation as rsv_req_defer. Complete it with rsv_pending_finish.
+ * @return the pending request, or NULL (no connection or event base, a bound reached, out of
+ *         memory): answer busy.
+ */
+struct rsv_pending *rsv_defer(struct rsv_worker *w, const struct rsv_ctx *ctx,
+                              rsv_cancel_fn cancel, void *arg);
+
+/**
+ * Finish a request deferred with rsv_defer on its worker's thread: unless it was cancelled,
+ * the connection's done callback gets body with d->status = status (an HTTP status; body is
+ * the JSON answer). Then p is freed. Call exactly once.
+ */
+void rsv_pending_finish(struct rsv_pending *p, int status, struct slice body);
+
+/** The writer thread that applies writes (NULL: this node takes no writes). */
+void rsv_set_writer(struct rsv *r, struct writer *wr);
+struct writer *rsv_writer(const struct rsv_worker *w);
+
+/** The registry (for front ends that authenticate requests in the worker's transaction). */
+struct reg *rsv_reg(const struct rsv_worker *w);
 
 /** The deferred request's message (valid until rsv_pending_complete). */
 const struct hdl_msg *rsv_pending_msg(const struct rsv_pending *p);

@@ -981,6 +981,7 @@ build(struct srv *s)
 	if (rc == IDR_OK) {
 		/* every pending write is bounded per worker, so the queue never needs more */
 		wo.queue_max = (size_t)s->boot.max_pending * s->nworkers;
+		wo.batch_max = (size_t)s->boot.write_batch_max;
 		rc = writer_new(&s->writer, s->reg, &wo);
 	}
 	if (rc == IDR_OK) {
@@ -999,6 +1000,9 @@ build(struct srv *s)
 	if (rc == IDR_OK) {
 		ports = bound_ports(s);
 		rc = rsv_new(&s->rsv, s->reg, &s->boot, &ports, s->metrics);
+	}
+	if (rc == IDR_OK) {
+		rsv_set_writer(s->rsv, s->writer);
 	}
 	if (rc == IDR_OK) {
 		s->workers = calloc(s->nworkers, sizeof(*s->workers));

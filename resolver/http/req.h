@@ -104,6 +104,8 @@ struct http_req {
 	const char *raw_target;    /* as received, NUL-terminated */
 	struct slice body;         /* the request body (decoded from chunks), empty if none */
 	struct slice content_type; /* empty if none */
+	struct slice authorization; /* the Authorization field, empty if none */
+	bool tls;                   /* came over TLS (writes need it) */
 	const struct addr *peer;   /* the client (NULL in tests without sockets) */
 	struct rsv_conn *rconn;    /* the connection as the dispatcher sees it (NULL: none) */
 	bool hdl;                  /* a Handle message: POST of application/x-hdl-message */

@@ -163,6 +163,7 @@ static void conn_close(struct hconn *c);
 static bool reap(struct hconn *c);
 static void expire(struct hconn *c);
 static void flush_slots(struct hconn *c);
+static struct slot *slot_add(struct hconn *c, const struct txreq *x, bool head);
 static void resume(struct hconn *c);
 
 /* An iovec over const bytes (writev and our copies never write through it). */
@@ -646,12 +647,15 @@ tx_reply(struct http_req *q, int status, const char *ctype, const struct slice *
 	deliver(c, x->slot, iov, niov, close);
 }
 
-/* http_tx.ticket: the slot whose answer a deferred Handle message fills (on_hdl_done). */
+/* http_tx.ticket: the slot a deferred answer fills (on_hdl_done); made here if needed. */
 static uint64_t
 tx_ticket(struct http_req *q)
 {
 	struct txreq *x = q->tx_arg;
 
+	if (x->slot == NULL) { /* a handler that will answer later needs its place in line */
+		x->slot = slot_add(x->c, x, q->head);
+	}
 	return x->slot != NULL ? x->slot->id : 0;
 }
 
@@ -738,12 +742,21 @@ on_hdl_done(void *arg, const struct rsv_done *d)
 		return;
 	}
 	close = s->close || d->action == RSV_CLOSE || h->stopping;
-	status = d->action == RSV_DROP || d->answer.len == 0 ? 400 : 200;
 	wbuf_reset(&h->hdrs);
-	make_head(h, status, status == 200 ? CT_HDL : NULL, status == 200 ? d->answer.len : 0,
-	          close, s->minor);
+	if (d->status != 0) { /* a JSON answer of a handler that waited (rsv_pending_finish) */
+		status = d->status;
+		if (conf_of(c)->http_cors) {
+			wbuf_lit(&h->hdrs, "Access-Control-Allow-Origin: *\r\n");
+		}
+		make_head(h, status, HTTP_CT_JSON, d->answer.len, close, s->minor);
+		iov[1] = iov_make(d->answer.p, !s->head ? d->answer.len : 0);
+	} else {
+		status = d->action == RSV_DROP || d->answer.len == 0 ? 400 : 200;
+		make_head(h, status, status == 200 ? CT_HDL : NULL,
+		          status == 200 ? d->answer.len : 0, close, s->minor);
+		iov[1] = iov_make(d->answer.p, status == 200 && !s->head ? d->answer.len : 0);
+	}
 	iov[0] = iov_make(wbuf_data(&h->head), wbuf_len(&h->head));
-	iov[1] = iov_make(d->answer.p, status == 200 && !s->head ? d->answer.len : 0);
 	account(h, s->label, status, s->t0);
 	deliver(c, s, iov, 2, close);
 	reap(c);
@@ -835,6 +848,18 @@ is_hdl_message(struct slice ctype)
 	return slice_caseeq(slice_make(t.p, i), SLICE_LIT(CT_HDL));
 }
 
+/* The value of the first field named name (lower case), empty if none. */
+static struct slice
+field_value(const struct http_head *hd, const char *name)
+{
+	for (size_t i = 0; i < hd->nfields; i++) {
+		if (slice_caseeq_cstr(hd->fields[i].name, name)) {
+			return hd->fields[i].value;
+		}
+	}
+	return slice_make(NULL, 0);
+}
+
 /* Run one complete request: its answer is sent, kept in its slot, or deferred. */
 static void
 dispatch(struct hconn *c, const struct http_head *hd, struct slice body)
@@ -855,6 +880,8 @@ dispatch(struct hconn *c, const struct http_head *hd, struct slice body)
 	q.head = hd->method == HTTP_M_HEAD;
 	q.body = body;
 	q.content_type = hd->content_type;
+	q.authorization = field_value(hd, "authorization");
+	q.tls = c->tls != NULL;
 	q.peer = &c->peer;
 	q.rconn = c->rc;
 	q.hdl = hd->method == HTTP_M_POST && is_hdl_message(hd->content_type);

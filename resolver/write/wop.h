@@ -1,0 +1,83 @@
+/*
+ * wop.h - one write request of a client, as the writer thread applies it: the change (create,
+ * add/modify/set/remove values, delete) on one record, copied out of the front end's buffers
+ * into one allocation so it can cross threads, and its result.
+ *
+ * Every front end that writes (Handle admin operations over TCP and HTTP, the REST API, the
+ * national API) builds a wop after authorizing the change, submits wop->job to the writer
+ * (writer.h) and answers from wop->rc / wop->outcome when the job's done callback runs on its
+ * worker. The identity recorded in the journal is the authenticated one.
+ *
+ * Thread-safety: a wop belongs to its submitter, except between writer_submit and done.
+ */
+#ifndef IDR_RESOLVER_WRITE_WOP_H
+#define IDR_RESOLVER_WRITE_WOP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "base/slice.h"
+#include "model/value.h"
+#include "reg.h"
+#include "write/writer.h"
+
+#define WOP_IDENTITY_MAX (IDENT_HARD_MAX + 16)
+#define WOP_DETAIL_MAX   256
+
+enum wop_kind {
+	WOP_CREATE = 1, /* values = the whole record (HS_ADMIN added by the registry if absent) */
+	WOP_ADD = 2,    /* add values; an index already there fails (IDR_EEXIST) */
+	WOP_MODIFY = 3, /* replace values by index; an absent index fails */
+	WOP_SET = 4,    /* add or replace values by index */
+	WOP_REMOVE = 5, /* remove values by index */
+	WOP_DELETE = 6  /* delete the record */
+};
+
+struct wop {
+	struct writer_job job; /* job.arg == this; the submitter sets done and reply_to */
+	enum wop_kind kind;
+	bool overwrite; /* WOP_CREATE: replace a record that exists with other content */
+	struct slice handle;
+	struct value *values; /* owned copies */
+	size_t nvalues;
+	uint32_t *indexes;
+	size_t nindexes;
+	char identity[WOP_IDENTITY_MAX];
+	void *owner; /* the submitter's */
+	/* result (after apply) */
+	int rc;
+	enum reg_outcome outcome; /* REG_CREATED, REG_UPDATED (overwritten) or REG_UNCHANGED */
+};
+
+/**
+ * Make a write request: handle, values and indexes are copied (with their type, data and
+ * reference bytes) into the one allocation. The job's apply is set; the caller sets
+ * job.done, job.reply_to and owner.
+ * @param identity  "index:handle" of the authenticated client (NULL: "local").
+ * @return IDR_OK, IDR_EINVAL (a handle over IDENT_HARD_MAX bytes) or IDR_ENOMEM.
+ */
+int wop_new(struct wop **out, enum wop_kind kind, struct slice handle, const struct value *values,
+            size_t nvalues, const uint32_t *indexes, size_t nindexes,
+            const char *identity) IDR_MUSTCHECK;
+
+/** Free (accepts NULL). */
+void wop_free(struct wop *op);
+
+/**
+ * Apply the request in a write transaction (the writer job's apply; usable directly by tests
+ * and tools). Fills op->rc and op->outcome. @return op->rc.
+ */
+int wop_apply(void *arg, struct reg_wtxn *t);
+
+/**
+ * The Handle response code of a write's result (ref/handle.md §2.4), the same on every
+ * transport: IDR_OK -> 1; IDR_ENOENT -> 100; IDR_ECONFLICT -> 101 (exists); identifier syntax
+ * -> 102; IDR_EEXIST -> 201 (value exists); IDR_EREC_NOVALUE -> 200; other record rules
+ * (IDR_EREC_*, IDR_EINVAL, IDR_ETMPL_*) -> 202 (invalid value); a prefix not hosted or not
+ * enabled -> 301; IDR_EDENIED -> 401; IDR_EAGAIN -> 3 (busy); anything else -> 2.
+ */
+uint32_t wop_hdl_rc(int rc);
+
+#endif /* IDR_RESOLVER_WRITE_WOP_H */
