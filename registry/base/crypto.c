@@ -228,7 +228,7 @@ static const struct {
 	enum crypto_alg alg;
 } alg_names[] = {
         /* the first spelling of each is the one Handle.Net sends (Common.HASH_ALG_*) */
-        {"MD5", CRYPTO_MD5},         {"SHA1", CRYPTO_SHA1}, {"SHA-1", CRYPTO_SHA1},
+        {"MD5", CRYPTO_MD5},        {"SHA1", CRYPTO_SHA1},     {"SHA-1", CRYPTO_SHA1},
         {"SHA-256", CRYPTO_SHA256}, {"SHA256", CRYPTO_SHA256}, {"SM3", CRYPTO_SM3},
 };
 
@@ -452,8 +452,8 @@ crypto_cipher_decrypt(enum crypto_cipher c, bool ecb, const uint8_t *key, size_t
 		OPENSSL_cleanse(k, sizeof(k));
 		return wbuf_error(out);
 	}
-	rc = cipher_run(ciph, k, ivlen > 0 ? p : NULL, 0, p + ivlen, len - ivlen,
-	                out->p + out->len, &n);
+	rc = cipher_run(ciph, k, ivlen > 0 ? p : NULL, 0, p + ivlen, len - ivlen, out->p + out->len,
+	                &n);
 	OPENSSL_cleanse(k, sizeof(k));
 	if (rc == IDR_OK) {
 		out->len += n;

@@ -213,8 +213,7 @@ dh_from_pg(BIGNUM *p, BIGNUM *g, const BIGNUM *pub)
 	params = OSSL_PARAM_BLD_to_param(bld);
 	ctx = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL);
 	if (params == NULL || ctx == NULL || EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, &k,
-	                      pub != NULL ? EVP_PKEY_PUBLIC_KEY : EVP_PKEY_KEY_PARAMETERS,
+	    EVP_PKEY_fromdata(ctx, &k, pub != NULL ? EVP_PKEY_PUBLIC_KEY : EVP_PKEY_KEY_PARAMETERS,
 	                      params) != 1) {
 		k = NULL;
 	}
@@ -234,8 +233,8 @@ gen_dh(unsigned bits)
 		unsigned bits;
 		const char *group;
 	} groups[] = {
-	        {1536, "modp_1536"},   {2048, "ffdhe2048"}, {3072, "ffdhe3072"},
-	        {4096, "ffdhe4096"},   {6144, "ffdhe6144"}, {8192, "ffdhe8192"},
+	        {1536, "modp_1536"}, {2048, "ffdhe2048"}, {3072, "ffdhe3072"},
+	        {4096, "ffdhe4096"}, {6144, "ffdhe6144"}, {8192, "ffdhe8192"},
 	};
 	EVP_PKEY *params, *k;
 	size_t i;
@@ -257,8 +256,8 @@ gen_dh(unsigned bits)
 		if (groups[i].bits == bits) {
 			OSSL_PARAM p[2];
 
-			p[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-			                                        (char *)(uintptr_t)groups[i].group, 0);
+			p[0] = OSSL_PARAM_construct_utf8_string(
+			        OSSL_PKEY_PARAM_GROUP_NAME, (char *)(uintptr_t)groups[i].group, 0);
 			p[1] = OSSL_PARAM_construct_end();
 			return gen_named("DH", p);
 		}
@@ -497,7 +496,8 @@ put_bn(struct wbuf *w, const EVP_PKEY *k, const char *param)
 	}
 	buf[0] = 0;
 	BN_bn2bin(bn, buf + 1);
-	/* keep the 0x00 when the top bit is set (or the number is 0): a positive two's complement */
+	/* keep the 0x00 when the top bit is set (or the number is 0): a positive two's complement
+	 */
 	skip = n > 0 && (buf[1] & 0x80) == 0;
 	wbuf_str(w, buf + skip, (size_t)(n + 1 - skip));
 	free(buf);
@@ -757,30 +757,35 @@ sign_md(const struct crypto_key *k, enum crypto_alg hash)
 	}
 }
 
-/* A digest-sign or digest-verify context for k, with the SM2 user id set. */
+/*
+ * A digest-sign or digest-verify context for k, with the SM2 user id set. OpenSSL 3.0 takes
+ * the id only after the init (passed to the init it fails); the Z digest is computed later,
+ * at the first update.
+ */
 static EVP_MD_CTX *
 sig_ctx(const struct crypto_key *k, const EVP_MD *md, struct slice sm2_id, bool sign)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	OSSL_PARAM params[2], *pp = NULL;
+	EVP_PKEY_CTX *pctx = NULL;
+	OSSL_PARAM params[2];
 	int ok;
 
 	if (ctx == NULL) {
 		return NULL;
 	}
-	if (k->type == CRYPTO_KEY_SM2) {
+	ok = sign ? EVP_DigestSignInit_ex(ctx, &pctx, EVP_MD_get0_name(md), NULL, NULL, k->pkey,
+	                                  NULL)
+	          : EVP_DigestVerifyInit_ex(ctx, &pctx, EVP_MD_get0_name(md), NULL, NULL, k->pkey,
+	                                    NULL);
+	if (ok == 1 && k->type == CRYPTO_KEY_SM2) {
 		if (sm2_id.len == 0) {
 			sm2_id = SLICE_LIT(CRYPTO_SM2_DEFAULT_ID);
 		}
-		params[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_DIST_ID,
-		                                              (void *)(uintptr_t)sm2_id.p,
-		                                              sm2_id.len);
+		params[0] = OSSL_PARAM_construct_octet_string(
+		        OSSL_PKEY_PARAM_DIST_ID, (void *)(uintptr_t)sm2_id.p, sm2_id.len);
 		params[1] = OSSL_PARAM_construct_end();
-		pp = params;
+		ok = EVP_PKEY_CTX_set_params(pctx, params);
 	}
-	ok = sign ? EVP_DigestSignInit_ex(ctx, NULL, EVP_MD_get0_name(md), NULL, NULL, k->pkey, pp)
-	          : EVP_DigestVerifyInit_ex(ctx, NULL, EVP_MD_get0_name(md), NULL, NULL, k->pkey,
-	                                    pp);
 	if (ok != 1) {
 		EVP_MD_CTX_free(ctx);
 		return NULL;
@@ -789,8 +794,8 @@ sig_ctx(const struct crypto_key *k, const EVP_MD *md, struct slice sm2_id, bool 
 }
 
 int
-crypto_sign(const struct crypto_key *k, enum crypto_alg hash, struct slice sm2_id,
-            const void *msg, size_t len, struct wbuf *sig)
+crypto_sign(const struct crypto_key *k, enum crypto_alg hash, struct slice sm2_id, const void *msg,
+            size_t len, struct wbuf *sig)
 {
 	const EVP_MD *md = sign_md(k, hash);
 	EVP_MD_CTX *ctx;
@@ -899,8 +904,7 @@ dh_same_group(const struct crypto_key *a, const struct crypto_key *b)
 }
 
 int
-crypto_dh_derive(const struct crypto_key *mine, const struct crypto_key *peer,
-                 struct wbuf *secret)
+crypto_dh_derive(const struct crypto_key *mine, const struct crypto_key *peer, struct wbuf *secret)
 {
 	EVP_PKEY_CTX *ctx;
 	size_t n = 0;

@@ -227,11 +227,16 @@ test_crypto_alg_names(void **state)
 		int rc;
 		enum crypto_alg alg;
 	} v[] = {
-	        {"SHA1", IDR_OK, CRYPTO_SHA1},       {"sha-1", IDR_OK, CRYPTO_SHA1},
-	        {"SHA-256", IDR_OK, CRYPTO_SHA256},  {"Sha256", IDR_OK, CRYPTO_SHA256},
-	        {"MD5", IDR_OK, CRYPTO_MD5},         {"sm3", IDR_OK, CRYPTO_SM3},
-	        {"SHA", IDR_EINVAL, CRYPTO_MD5},     {"SHA-2561", IDR_EINVAL, CRYPTO_MD5},
-	        {"HMAC-SHA256", IDR_EINVAL, CRYPTO_MD5}, {"", IDR_EINVAL, CRYPTO_MD5},
+	        {"SHA1", IDR_OK, CRYPTO_SHA1},
+	        {"sha-1", IDR_OK, CRYPTO_SHA1},
+	        {"SHA-256", IDR_OK, CRYPTO_SHA256},
+	        {"Sha256", IDR_OK, CRYPTO_SHA256},
+	        {"MD5", IDR_OK, CRYPTO_MD5},
+	        {"sm3", IDR_OK, CRYPTO_SM3},
+	        {"SHA", IDR_EINVAL, CRYPTO_MD5},
+	        {"SHA-2561", IDR_EINVAL, CRYPTO_MD5},
+	        {"HMAC-SHA256", IDR_EINVAL, CRYPTO_MD5},
+	        {"", IDR_EINVAL, CRYPTO_MD5},
 	};
 	enum crypto_alg a;
 	size_t i;
@@ -294,7 +299,8 @@ test_crypto_cipher_known(void **state)
 		assert_hex(buf, plen, v[i].ct_first);
 		n = wbuf_len(&w);
 		wbuf_init(&w, buf + n, sizeof(buf) - n);
-		assert_int_equal(crypto_cipher_decrypt(v[i].c, true, key, klen, buf, n, &w), IDR_OK);
+		assert_int_equal(crypto_cipher_decrypt(v[i].c, true, key, klen, buf, n, &w),
+		                 IDR_OK);
 		assert_int_equal(wbuf_len(&w), plen);
 		assert_memory_equal(buf + n, pt, plen);
 	}
@@ -331,9 +337,9 @@ test_crypto_cipher_roundtrip(void **state)
 				size_t want = (ecb ? 0 : iv) + (len / iv + 1) * iv;
 
 				wbuf_init(&w, ct, sizeof(ct));
-				assert_int_equal(crypto_cipher_encrypt(cs[i], ecb, key, 32, msg, len,
-				                                       &w),
-				                 IDR_OK);
+				assert_int_equal(
+				        crypto_cipher_encrypt(cs[i], ecb, key, 32, msg, len, &w),
+				        IDR_OK);
 				assert_int_equal(wbuf_len(&w), want);
 				wbuf_init(&d, back, sizeof(back));
 				assert_int_equal(crypto_cipher_decrypt(cs[i], ecb, key, 32, ct,
@@ -355,7 +361,8 @@ test_crypto_cipher_roundtrip(void **state)
 		/* the key is too short for the cipher */
 		wbuf_init(&w, ct, sizeof(ct));
 		assert_int_equal(crypto_cipher_encrypt(cs[i], false, key,
-		                                       crypto_cipher_key_len(cs[i]) - 1, msg, 8, &w),
+		                                       crypto_cipher_key_len(cs[i]) - 1, msg, 8,
+		                                       &w),
 		                 IDR_EINVAL);
 		assert_int_equal(wbuf_len(&w), 0);
 	}
@@ -429,8 +436,7 @@ test_crypto_session_key_from_dh(void **state)
 	assert_int_equal(crypto_session_key_from_dh(CRYPTO_CIPHER_AES, secret, 128, &w), IDR_OK);
 	assert_memory_equal(buf, secret + 96, 32);
 	wbuf_init(&w, buf, sizeof(buf));
-	assert_int_equal(crypto_session_key_from_dh(CRYPTO_CIPHER_AES, secret, 31, &w),
-	                 IDR_EINVAL);
+	assert_int_equal(crypto_session_key_from_dh(CRYPTO_CIPHER_AES, secret, 31, &w), IDR_EINVAL);
 	/* DES: the first 8 bytes with odd parity in the low bit */
 	secret[0] = 0x00;
 	secret[1] = 0xff;
@@ -441,8 +447,7 @@ test_crypto_session_key_from_dh(void **state)
 	assert_int_equal(wbuf_len(&w), 8);
 	assert_hex(buf, 4, "01fe0280");
 	wbuf_init(&w, buf, sizeof(buf));
-	assert_int_equal(crypto_session_key_from_dh(CRYPTO_CIPHER_DESEDE, secret, 128, &w),
-	                 IDR_OK);
+	assert_int_equal(crypto_session_key_from_dh(CRYPTO_CIPHER_DESEDE, secret, 128, &w), IDR_OK);
 	assert_int_equal(wbuf_len(&w), 24);
 	wbuf_init(&w, buf, 8);
 	assert_int_equal(crypto_session_key_from_dh(CRYPTO_CIPHER_AES, secret, 128, &w),
