@@ -18,5 +18,6 @@ extern const struct cli_cmd cmd_audit;
 extern const struct cli_cmd cmd_stats;
 extern const struct cli_cmd cmd_resolve;
 extern const struct cli_cmd cmd_bench;
+extern const struct cli_cmd cmd_keygen;
 
 #endif /* IDR_TOOLS_IDR_CMD_H */
