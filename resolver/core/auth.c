@@ -345,7 +345,8 @@ pubkey_verify(const struct auth_id *id, struct slice key, struct slice answer, s
 	if (rc != IDR_OK) {
 		return rc == IDR_EINVAL ? IDR_EINVAL : IDR_EPROTO;
 	}
-	rc = crypto_verify(k, hash, crypto_key_type(k) == CRYPTO_KEY_SM2 ? id->handle : slice_make(NULL, 0),
+	rc = crypto_verify(k, hash,
+	                   crypto_key_type(k) == CRYPTO_KEY_SM2 ? id->handle : slice_make(NULL, 0),
 	                   msg.p, msg.len, sig.p, sig.len);
 	crypto_key_free(k);
 	return rc;
@@ -373,7 +374,8 @@ auth_verify_answer(struct reg_rtxn *t, const struct auth_id *id, struct slice ty
 	if (slice_caseeq(type, SLICE_LIT(TYPE_PUBKEY)) && kind == AUTH_KEY_PUB) {
 		memcpy(buf, nonce.p, nonce.len);
 		memcpy(buf + nonce.len, digest.p, digest.len);
-		return pubkey_verify(id, key, signed_response, slice_make(buf, nonce.len + digest.len));
+		return pubkey_verify(id, key, signed_response,
+		                     slice_make(buf, nonce.len + digest.len));
 	}
 	if (slice_caseeq(type, SLICE_LIT(TYPE_SECKEY)) && kind == AUTH_KEY_SEC) {
 		return auth_seckey_verify(key, signed_response, nonce, digest);

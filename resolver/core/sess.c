@@ -168,7 +168,18 @@ sess_create(struct sess_table *t, struct sess *s, struct slice request, uint64_t
 	if (t->count >= t->max) {
 		rc = IDR_EAGAIN;
 	}
-	while (rc == IDR_OK) {
+	if (rc == IDR_OK && s->id != 0) { /* the caller's id: a newer challenge replaces one */
+		struct entry **pp = slot_of(t, s->id);
+
+		if (*pp != NULL) {
+			unlink_free(t, pp);
+		}
+		e->s = *s;
+		*slot_of(t, s->id) = e;
+		t->count++;
+		e = NULL;
+	}
+	while (rc == IDR_OK && e != NULL) {
 		uint32_t id;
 
 		if (crypto_random(&id, sizeof(id)) != IDR_OK) {
@@ -181,11 +192,12 @@ sess_create(struct sess_table *t, struct sess *s, struct slice request, uint64_t
 			e->s = *s;
 			*slot_of(t, id) = e;
 			t->count++;
+			e = NULL;
 			break;
 		}
 	}
 	pthread_mutex_unlock(&t->lock);
-	if (rc != IDR_OK) {
+	if (e != NULL) {
 		entry_free(e);
 	}
 	return rc;

@@ -65,7 +65,8 @@ int sess_table_new(struct sess_table **out, size_t max) IDR_MUSTCHECK;
 void sess_table_free(struct sess_table *t); /* accepts NULL */
 
 /**
- * Create an entry from s (its id and nonce are chosen here, random; expires_ms = now + idle_ms)
+ * Create an entry from s (expires_ms = now + idle_ms; the nonce is chosen here, random; the id
+ * too unless s->id is set, then an entry with that id is replaced)
  * with an optional copy of a request (bytes, at most SESS_REQUEST_MAX).
  * @return IDR_OK (s->id, s->nonce set), IDR_EAGAIN (table full of live entries), IDR_ELIMIT
  *         (request too large), IDR_ENOMEM or IDR_ECRYPTO (no randomness).

@@ -19,6 +19,7 @@
 
 #include "base/err.h"
 #include "base/slice.h"
+#include "core/auth.h"
 #include "model/value.h"
 #include "reg.h"
 #include "write/writer.h"
@@ -70,6 +71,18 @@ void wop_free(struct wop *op);
  * and tools). Fills op->rc and op->outcome. @return op->rc.
  */
 int wop_apply(void *arg, struct reg_wtxn *t);
+
+/**
+ * May id make this change? (core/auth.h; node_admin: everything.) Create: ADD_HANDLE (ADD_NA
+ * for a prefix handle) on the authority, and DELETE_HANDLE on a record it would replace;
+ * delete: DELETE_HANDLE; values: ADD/MODIFY/REMOVE_VALUE per value (the *_ADMIN bits for
+ * HS_ADMIN values, old and new).
+ * @param exists  set to whether the record exists (may be NULL).
+ * @return IDR_OK, IDR_EDENIED, IDR_ENOENT (a change of values of an absent record), an
+ *         identifier syntax error, or a store error.
+ */
+int wop_authorize(const struct wop *op, struct reg_rtxn *t, const struct auth_id *id,
+                  bool node_admin, bool *exists) IDR_MUSTCHECK;
 
 /**
  * The Handle response code of a write's result (ref/handle.md §2.4), the same on every
