@@ -1,9 +1,11 @@
 /* wop.c - one client's write request, applied by the writer (wop.h). */
 #include "write/wop.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/crypto.h"
 #include "base/rbuf.h"
 #include "hdl/hdl.h"
 #include "model/ident.h"
@@ -87,12 +89,36 @@ wop_free(struct wop *op)
 	free(op);
 }
 
+int
+wop_mint(struct slice base, char *out, size_t cap)
+{
+	uint8_t b[16];
+	char hex[33];
+
+	if (base.len + WOP_UUID_LEN > IDENT_HARD_MAX || base.len + WOP_UUID_LEN + 1 > cap) {
+		return IDR_ELIMIT;
+	}
+	if (crypto_random(b, sizeof(b)) != IDR_OK) {
+		return IDR_ECRYPTO;
+	}
+	b[6] = (uint8_t)((b[6] & 0x0F) | 0x40);
+	b[8] = (uint8_t)((b[8] & 0x3F) | 0x80);
+	crypto_hex(b, sizeof(b), hex);
+	memcpy(out, base.p, base.len);
+	snprintf(out + base.len, cap - base.len, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8,
+	         hex + 12, hex + 16, hex + 20);
+	return IDR_OK;
+}
+
 /* Create, replacing a record with other content when asked (OVRW). */
 static int
 apply_create(struct wop *op, struct reg_wtxn *t)
 {
 	int rc = reg_create(t, op->handle, REC_KIND_NONE, op->values, op->nvalues, 0, &op->outcome);
 
+	if (rc == IDR_OK && op->exclusive && op->outcome == REG_UNCHANGED) {
+		return IDR_ECONFLICT; /* nothing was written */
+	}
 	if (rc != IDR_ECONFLICT || !op->overwrite) {
 		return rc;
 	}

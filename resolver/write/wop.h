@@ -40,6 +40,8 @@ struct wop {
 	struct writer_job job; /* job.arg == this; the submitter sets done and reply_to */
 	enum wop_kind kind;
 	bool overwrite; /* WOP_CREATE: replace a record that exists with other content */
+	bool exclusive; /* WOP_CREATE: a record that exists at all is IDR_ECONFLICT (Handle
+	                   CREATE without OVRW), even with the same content */
 	struct slice handle;
 	struct value *values; /* owned copies */
 	size_t nvalues;
@@ -65,6 +67,15 @@ int wop_new(struct wop **out, enum wop_kind kind, struct slice handle, const str
 
 /** Free (accepts NULL). */
 void wop_free(struct wop *op);
+
+#define WOP_UUID_LEN 36
+
+/**
+ * A minted handle (mintNewSuffix, the MINT flag): base followed by a random version-4 UUID,
+ * NUL-terminated in out. @return IDR_OK, IDR_ELIMIT (over IDENT_HARD_MAX bytes) or
+ * IDR_ECRYPTO.
+ */
+int wop_mint(struct slice base, char *out, size_t cap) IDR_MUSTCHECK;
 
 /**
  * Apply the request in a write transaction (the writer job's apply; usable directly by tests
