@@ -412,9 +412,9 @@ print_one(FILE *f, const struct rec_diff *d)
 		lb[strlen(lb) - 2] = '\0';
 	}
 	fprintf(f, "  %lu %s: ", (unsigned long)d->index, lb);
-	if (d->kind == REC_DIFF_ONLY_B) {
+	if (d->a == NULL) {
 		fprintf(f, "added %s\n", rec_quote(d->b->data, qb, sizeof(qb)));
-	} else if (d->kind == REC_DIFF_ONLY_A) {
+	} else if (d->b == NULL) {
 		fprintf(f, "removed %s\n", rec_quote(d->a->data, qa, sizeof(qa)));
 	} else if (d->fields & REC_DIFF_DATA) {
 		fprintf(f, "%s -> %s\n", rec_quote(d->a->data, qa, sizeof(qa)),

@@ -1,4 +1,5 @@
 /* cmd_delete.c - `idr delete`: remove registered records, printing what was removed. */
+#include <assert.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -197,6 +198,7 @@ run(const struct cli_cmd *self, int argc, char **argv)
 	if (rc != CLI_EXIT_OK) {
 		return rc < 0 ? cli_help(self) : rc;
 	}
+	assert(a.nargs >= 1); /* parse() succeeds only with an identifier */
 	if ((rc = check(self, &a)) != CLI_EXIT_OK) {
 		return rc;
 	}

@@ -1,4 +1,5 @@
 /* cmd_set.c - `idr set`: add or change values of a registered record (see common/edit.h). */
+#include <assert.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,6 +169,7 @@ run(const struct cli_cmd *self, int argc, char **argv)
 	if (rc != CLI_EXIT_OK) {
 		return rc < 0 ? cli_help(self) : rc;
 	}
+	assert(a.nargs >= 1); /* parse() succeeds only with an identifier */
 	if ((rc = check(self, &a)) != CLI_EXIT_OK) {
 		return rc;
 	}
