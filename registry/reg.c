@@ -1451,6 +1451,33 @@ reg_remove_values(struct reg_wtxn *w, struct slice id, const uint32_t *indexes, 
 }
 
 int
+reg_write_get(struct reg_wtxn *w, struct slice id, struct rec_view *out)
+{
+	uint8_t buf[IDENT_HARD_MAX];
+	struct slice stored, key;
+	struct ident ident;
+	int rc;
+
+	rc = wtxn_usable(w);
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	rc = ident_parse(&ident, id.p, id.len, &w->reg->id_opts);
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	ident_fold(id.p, id.len, buf);
+	rc = reg_key(slice_make(buf, id.len), buf, &key);
+	if (rc == IDR_OK) {
+		rc = store_get(w->txn, STORE_DB_HANDLES, key, &stored);
+	}
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	return rec_view_parse(stored, out);
+}
+
+int
 reg_delete(struct reg_wtxn *w, struct slice id)
 {
 	uint8_t buf[IDENT_HARD_MAX];

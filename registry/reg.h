@@ -200,6 +200,16 @@ int reg_set_values(struct reg_wtxn *w, struct slice id, const struct value *valu
 int reg_remove_values(struct reg_wtxn *w, struct slice id, const uint32_t *indexes,
                       size_t n) IDR_MUSTCHECK;
 
+/**
+ * Look a record up inside a write transaction: it sees the changes made in w so far (reg_get
+ * in a read transaction does not). For tools that decide what to change from what is there
+ * (`idr set`, `idr import --update`). The view borrows store memory valid until the next
+ * write in w or its end; the record is parsed completely (rec_view_parse).
+ * @return IDR_OK, IDR_ENOENT, an IDR_EID_* error, IDR_EPROTO (a damaged record), or the
+ *         store failure of an abort-only w.
+ */
+int reg_write_get(struct reg_wtxn *w, struct slice id, struct rec_view *out) IDR_MUSTCHECK;
+
 /** Delete a record. @return IDR_OK or IDR_ENOENT. */
 int reg_delete(struct reg_wtxn *w, struct slice id) IDR_MUSTCHECK;
 

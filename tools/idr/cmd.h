@@ -11,6 +11,9 @@
 extern const struct cli_cmd cmd_init;
 extern const struct cli_cmd cmd_prefix;
 extern const struct cli_cmd cmd_register;
+extern const struct cli_cmd cmd_set;
+extern const struct cli_cmd cmd_unset;
+extern const struct cli_cmd cmd_delete;
 extern const struct cli_cmd cmd_get;
 extern const struct cli_cmd cmd_import;
 extern const struct cli_cmd cmd_export;
