@@ -147,13 +147,15 @@ parse_opt(const struct cli_cmd *self, int c, struct resolve_args *a)
 	}
 }
 
-/* A server URL ("http[s]://...") or "HOST:PORT" (no '/', which every identifier has). */
+/* A URL ("scheme://...", to be refused by httpc_base_parse when not http[s]) or "HOST:PORT"
+ * (no '/', which every identifier has). */
 static bool
 looks_like_server(const char *s)
 {
+	size_t scheme = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
 	const char *colon = strrchr(s, ':');
 
-	if (strncasecmp(s, "http://", 7) == 0 || strncasecmp(s, "https://", 8) == 0) {
+	if (scheme > 0 && strncmp(s + scheme, "://", 3) == 0) {
 		return true;
 	}
 	return s[0] != '-' && strchr(s, '/') == NULL && colon != NULL && colon[1] != '\0' &&
