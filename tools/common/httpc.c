@@ -449,22 +449,30 @@ httpc_method_name(enum httpc_method m)
 static void fail_msg(struct httpc *c, const struct httpc_req *req, const char *fmt, ...)
         IDR_PRINTF(3, 4);
 
-/* "METHOD URL: " + the problem, the path cut to PATH_SHOW_MAX bytes. */
-static void
-fail_msg(struct httpc *c, const struct httpc_req *req, const char *fmt, ...)
+/* "METHOD URL: " into c->err, the path cut to PATH_SHOW_MAX bytes. @return its length. */
+static size_t
+msg_prefix(struct httpc *c, const struct httpc_req *req)
 {
 	size_t plen = req->path != NULL ? strnlen(req->path, PATH_SHOW_MAX + 1) : 0;
-	va_list ap;
 	int n;
 
 	n = snprintf(c->err, sizeof(c->err), "%s %s%.*s%s: ", httpc_method_name(req->method),
 	             c->base.url, (int)(plen > PATH_SHOW_MAX ? PATH_SHOW_MAX : plen),
 	             req->path != NULL ? req->path : "", plen > PATH_SHOW_MAX ? "..." : "");
-	if (n < 0 || (size_t)n >= sizeof(c->err)) {
-		return;
-	}
+	return n < 0 ? 0 : (size_t)n;
+}
+
+/* The message of a failed request: the prefix, then the problem (cut to fit c->err). */
+static void
+fail_msg(struct httpc *c, const struct httpc_req *req, const char *fmt, ...)
+{
+	size_t n = msg_prefix(c, req);
+	va_list ap;
+
 	va_start(ap, fmt);
-	(void)vsnprintf(c->err + n, sizeof(c->err) - (size_t)n, fmt, ap);
+	if (n < sizeof(c->err)) {
+		(void)vsnprintf(c->err + n, sizeof(c->err) - n, fmt, ap);
+	}
 	va_end(ap);
 }
 

@@ -653,6 +653,7 @@ run(const struct cli_cmd *self, int argc, char **argv)
 	if (a.dump != NULL) {
 		return dump_request(self, &a);
 	}
+	memset(&base, 0, sizeof(base));
 	rc = http_target(self, &a, &base);
 	if (rc != CLI_EXIT_OK || a.http) {
 		return rc != CLI_EXIT_OK ? rc : resolve_http(self, &a, &base);

@@ -217,39 +217,44 @@ last_response(const char *text)
 }
 
 static void
-test_httpc_head_table(void **state)
+head_case_check(size_t i, const struct head_case *c)
 {
 	struct httpc_head h;
-	size_t i, len, cut;
+	size_t len = strlen(c->lines), cut;
+
+	httpc_head_init(&h);
+	if (head_feed(&h, c->lines, len) != c->rc) {
+		fail_msg("head case %zu: wrong result", i);
+	}
+	if (c->rc == IDR_OK) {
+		assert_true(h.ended);
+		assert_int_equal(h.bytes, strlen(last_response(c->lines)));
+		str_check(h.content_type, c->content_type);
+		str_check(h.www_authenticate, c->www_authenticate);
+		str_check(h.location, c->location);
+	}
+	httpc_head_deinit(&h);
+	/* cut before any LF: the partial line is refused (a line comes whole or not at all) */
+	for (cut = 1; cut < len; cut++) {
+		if (c->lines[cut] != '\n' || c->lines[cut - 1] == '\n') {
+			continue;
+		}
+		httpc_head_init(&h);
+		if (head_feed(&h, c->lines, cut) == IDR_OK) {
+			fail_msg("head case %zu cut at %zu: accepted", i, cut);
+		}
+		httpc_head_deinit(&h);
+	}
+}
+
+static void
+test_httpc_head_table(void **state)
+{
+	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(head_cases) / sizeof(head_cases[0]); i++) {
-		const struct head_case *c = &head_cases[i];
-
-		len = strlen(c->lines);
-		httpc_head_init(&h);
-		if (head_feed(&h, c->lines, len) != c->rc) {
-			fail_msg("head case %zu: wrong result", i);
-		}
-		if (c->rc == IDR_OK) {
-			assert_true(h.ended);
-			assert_int_equal(h.bytes, strlen(last_response(c->lines)));
-			str_check(h.content_type, c->content_type);
-			str_check(h.www_authenticate, c->www_authenticate);
-			str_check(h.location, c->location);
-		}
-		httpc_head_deinit(&h);
-		/* cut before any LF: the partial line is refused (a line comes whole or not at all)
-		 */
-		for (cut = 0; cut < len; cut++) {
-			if (c->lines[cut] == '\n' && cut > 0 && c->lines[cut - 1] != '\n') {
-				httpc_head_init(&h);
-				if (head_feed(&h, c->lines, cut) == IDR_OK) {
-					fail_msg("head case %zu cut at %zu: accepted", i, cut);
-				}
-				httpc_head_deinit(&h);
-			}
-		}
+		head_case_check(i, &head_cases[i]);
 	}
 }
 
@@ -273,52 +278,60 @@ test_httpc_head_truncated(void **state)
 	}
 }
 
+/* "NAME: " + n times c + CRLF into line. @return its length. */
+static size_t
+line_make(char *line, size_t cap, const char *name, char c, size_t n)
+{
+	char *v = malloc(n + 1);
+	int len;
+
+	assert_non_null(v);
+	memset(v, c, n);
+	v[n] = '\0';
+	len = snprintf(line, cap, "%s: %s\r\n", name, v);
+	free(v);
+	assert_true(len > 0 && (size_t)len < cap);
+	return (size_t)len;
+}
+
 /* The kept-value cap and the head cap, at the limit and one past it. */
 static void
 test_httpc_head_limits(void **state)
 {
-	size_t prefix = strlen("Location: "), cap = prefix + HTTPC_VALUE_MAX + 3;
-	char *line = malloc(HTTPC_HEAD_MAX + 16);
+	size_t cap = HTTPC_HEAD_MAX + 64, n;
+	char *line = malloc(cap);
 	struct httpc_head h;
 	const char *why;
-	size_t left;
 
 	(void)state;
 	assert_non_null(line);
-	for (int extra = 0; extra <= 1; extra++) {
-		memcpy(line, "Location: ", prefix);
-		memset(line + prefix, 'x', HTTPC_VALUE_MAX + (size_t)extra);
-		memcpy(line + prefix + HTTPC_VALUE_MAX + extra, "\r\n", 2);
+	for (size_t extra = 0; extra <= 1; extra++) {
+		n = line_make(line, cap, "Location", 'x', HTTPC_VALUE_MAX + extra);
 		httpc_head_init(&h);
-		assert_int_equal(
-		        httpc_head_line(&h, slice_make(line, cap - 1 + (size_t)extra), &why),
-		        extra == 0 ? IDR_OK : IDR_ELIMIT);
+		assert_int_equal(httpc_head_line(&h, slice_make(line, n), &why),
+		                 extra == 0 ? IDR_OK : IDR_ELIMIT);
 		if (extra == 1) {
 			assert_non_null(strstr(why, "8192"));
 		}
 		httpc_head_deinit(&h);
 	}
-	/* WWW-Authenticate joined over the cap */
+	/* WWW-Authenticate joined up to the cap, then over it */
 	httpc_head_init(&h);
-	memcpy(line, "WWW-Authenticate: ", 18);
-	memset(line + 18, 'a', HTTPC_VALUE_MAX - 2);
-	memcpy(line + 18 + HTTPC_VALUE_MAX - 2, "\r\n", 2);
-	assert_int_equal(httpc_head_line(&h, slice_make(line, 18 + HTTPC_VALUE_MAX), &why), IDR_OK);
+	n = line_make(line, cap, "WWW-Authenticate", 'a', HTTPC_VALUE_MAX - 2);
+	assert_int_equal(httpc_head_line(&h, slice_make(line, n), &why), IDR_OK);
 	assert_int_equal(httpc_head_line(&h, SLICE_LIT("WWW-Authenticate:\r\n"), &why), IDR_OK);
 	assert_int_equal(strlen(h.www_authenticate), HTTPC_VALUE_MAX);
 	assert_int_equal(httpc_head_line(&h, SLICE_LIT("WWW-Authenticate: b\r\n"), &why),
 	                 IDR_ELIMIT);
 	httpc_head_deinit(&h);
 	/* the head: exactly HTTPC_HEAD_MAX bytes pass, one more does not */
-	for (int extra = 0; extra <= 1; extra++) {
+	for (size_t extra = 0; extra <= 1; extra++) {
 		httpc_head_init(&h);
 		assert_int_equal(httpc_head_line(&h, SLICE_LIT("HTTP/1.1 200 OK\r\n"), &why),
 		                 IDR_OK);
-		left = HTTPC_HEAD_MAX - strlen("HTTP/1.1 200 OK\r\n") + (size_t)extra;
-		memcpy(line, "X: ", 3);
-		memset(line + 3, 'y', left - 5);
-		memcpy(line + left - 2, "\r\n", 2);
-		assert_int_equal(httpc_head_line(&h, slice_make(line, left), &why),
+		n = HTTPC_HEAD_MAX - strlen("HTTP/1.1 200 OK\r\n") + extra;
+		assert_int_equal(line_make(line, cap, "X", 'y', n - 5), n);
+		assert_int_equal(httpc_head_line(&h, slice_make(line, n), &why),
 		                 extra == 0 ? IDR_OK : IDR_ELIMIT);
 		if (extra == 1) {
 			assert_non_null(strstr(why, "65536"));
