@@ -11,7 +11,7 @@
     of its first project include when that is X.h beside it and the name starts with X_.
  4. Foreign headers stay where STYLE.md puts them: lmdb.h only in registry/store/store.c,
     openssl/ only in registry/base/crypto{,_key}.c and resolver/net/tls.[ch], event2/ only in
-    resolver/.
+    resolver/, curl/ (libcurl) only in tools/common/httpc.c (its header keeps curl out).
 Prints every violation and exits 1 if there is one.
 """
 import os
@@ -65,6 +65,9 @@ for src in files:
                             'resolver/net/tls.h')
                     or src.startswith('tests/')):
                 problems.append('%s: includes <%s> (OpenSSL stays in base/crypto.c and net/tls)'
+                                % (src, name))
+            if name.startswith('curl/') and src != 'tools/common/httpc.c':
+                problems.append('%s: includes <%s> (libcurl only in tools/common/httpc.c)'
                                 % (src, name))
             if name.startswith('event2/') and not (src.startswith('resolver/') or
                                                    src.startswith('tests/')):
