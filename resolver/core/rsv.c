@@ -41,6 +41,7 @@
 #include <time.h>
 
 #include "base/log.h"
+#include "core/sess.h"
 #include "core/site.h"
 #include "model/ident.h"
 
@@ -83,8 +84,9 @@ struct rsv {
 	struct site_ports ports;
 	struct rsv_op *ops; /* set before the workers start, read-only afterwards */
 	size_t nops;
-	struct writer *writer; /* set before the workers start (NULL: no writes) */
-	rsv_sign_fn sign;      /* signs answers to requests with CT (NULL: unsigned) */
+	struct writer *writer;            /* set before the workers start (NULL: no writes) */
+	rsv_sign_fn sign;                 /* signs answers to requests with CT (NULL: unsigned) */
+	struct sess_table *http_sessions; /* REST API sessions (Authorization: Handle) */
 	void *sign_arg;
 	pthread_mutex_t alock; /* anchors, anext */
 	struct rsv_anchor anchors[RSV_ANCHORS];
@@ -342,6 +344,13 @@ rsv_new(struct rsv **out, struct reg *reg, const struct conf *conf, const struct
 		free(r);
 		return IDR_ENOMEM;
 	}
+	if (sess_table_new(&r->http_sessions, RSV_HTTP_SESSIONS) != IDR_OK) {
+		pthread_mutex_destroy(&r->alock);
+		pthread_mutex_destroy(&r->lock);
+		snap_free(s);
+		free(r);
+		return IDR_ENOMEM;
+	}
 	r->gen = 1;
 	atomic_init(&r->cur, s);
 	*out = r;
@@ -363,6 +372,7 @@ rsv_free(struct rsv *r)
 	snap_free(atomic_load(&r->cur));
 	pthread_mutex_destroy(&r->lock);
 	pthread_mutex_destroy(&r->alock);
+	sess_table_free(r->http_sessions);
 	free(r->ops);
 	free(r);
 }
@@ -1653,4 +1663,10 @@ const char *
 rsv_conn_identity(const struct rsv_conn *c)
 {
 	return c != NULL ? c->identity : NULL;
+}
+
+struct sess_table *
+rsv_http_sessions(const struct rsv_worker *w)
+{
+	return w->r->http_sessions;
 }

@@ -40,6 +40,7 @@
 struct rsv;
 struct rsv_worker;
 struct writer;
+struct sess_table;
 struct rsv_conn;
 struct rsv_req;
 struct rsv_pending;
@@ -254,6 +255,11 @@ const char *rsv_conn_identity(const struct rsv_conn *c);
 /** The writer thread that applies writes (NULL: this node takes no writes). */
 void rsv_set_writer(struct rsv *r, struct writer *wr);
 struct writer *rsv_writer(const struct rsv_worker *w);
+
+#define RSV_HTTP_SESSIONS 65536 /* REST API sessions held at most */
+
+/** The REST API's sessions (core/sess.h), shared by every worker. */
+struct sess_table *rsv_http_sessions(const struct rsv_worker *w);
 
 /** The registry (for front ends that authenticate requests in the worker's transaction). */
 struct reg *rsv_reg(const struct rsv_worker *w);

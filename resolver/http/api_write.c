@@ -228,6 +228,9 @@ static void
 auth_failed(struct http_req *q, enum hauth_result res, struct slice h, const char *msg)
 {
 	if (res == HAUTH_NONE) {
+		if (hauth_challenge(q) != IDR_OK) {
+			log_warn("http: no session for a Handle challenge (sessions exhausted?)");
+		}
 		http_header(q, "WWW-Authenticate", "Basic realm=\"handle\"");
 		fail(q, 401, HDL_RC_AUTHENTICATION_NEEDED, h, "authentication needed");
 	} else if (res == HAUTH_ERROR) {
