@@ -16,7 +16,7 @@
  *  - lifecycle items carry a kind; values have unique positive indexes, non-empty types;
  *  - create of an existing identifier with identical content (timestamps aside) is an
  *    idempotent success that writes nothing; with different content it is IDR_ECONFLICT;
- *  - a create whose values carry a template version (index 1001, type TEMPLATE) must satisfy
+ *  - a create whose values carry a template version (index 1001 with type TEMPLATE) must satisfy
  *    that published version of its prefix's metadata template (see the templates section).
  */
 #ifndef IDR_REGISTRY_REG_H

@@ -151,9 +151,10 @@ int reg_prefix_host_node(struct reg_wtxn *w, struct slice prefix, struct slice o
 
 /**
  * The template rule of a create under prefix (not a prefix handle): when the values carry a
- * template version (index 1001, TMPL_INDEX_VERSION), that version of prefix's template must
+ * template version (index 1001 with type TEMPLATE), that version of prefix's template must
  * exist (IDR_ETMPL_UNKNOWN), be published (IDR_ETMPL_NOTPUBLISHED) and accept the values
- * (IDR_ETMPL_RECORD); w->detail says why. Without a 1001 value: IDR_OK.
+ * (IDR_ETMPL_RECORD); w->detail says why. Without such a value: IDR_OK (a value at 1001 of
+ * another type is not a template reference).
  */
 int reg_tmpl_check_create(struct reg_wtxn *w, struct slice prefix, const struct value *v, size_t n);
 

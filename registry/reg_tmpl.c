@@ -368,13 +368,15 @@ reg_tmpl_item_disable(struct reg_wtxn *w, struct slice prefix, struct slice vers
 
 /* ---------------------------------------------------------------- registration check */
 
+/* The value naming the template version: index 1001 with type TEMPLATE. */
 static const struct value *
-find_value(const struct value *v, size_t n, uint32_t index)
+version_value(const struct value *v, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (v[i].index == index) {
+		if (v[i].index == TMPL_INDEX_VERSION &&
+		    slice_caseeq_cstr(v[i].type, TMPL_TYPE_VERSION)) {
 			return &v[i];
 		}
 	}
@@ -407,7 +409,7 @@ create_template(struct reg_wtxn *w, struct slice prefix, struct slice version,
 int
 reg_tmpl_check_create(struct reg_wtxn *w, struct slice prefix, const struct value *v, size_t n)
 {
-	const struct value *ver = find_value(v, n, TMPL_INDEX_VERSION);
+	const struct value *ver = version_value(v, n);
 	const struct tmpl *t = NULL;
 	struct tmpl_report rep;
 	int rc;

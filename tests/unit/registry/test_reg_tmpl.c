@@ -448,6 +448,7 @@ test_reg_tmpl_registration(void **state)
 	        val(2003, "weight", "12.5"),
 	};
 	struct value other[] = {val(2000, "anything", "x")};
+	struct value other1001[] = {val(TMPL_INDEX_VERSION, "VERSION", "9.9")};
 	struct value unknown[] = {val(TMPL_INDEX_VERSION, "TEMPLATE", "9.9")};
 
 	create_json(f, T10, IDR_OK, REG_CREATED);
@@ -469,8 +470,9 @@ test_reg_tmpl_registration(void **state)
 	assert_int_equal(create_rec(f, ENT "/P-4", unknown, 1, detail, sizeof(detail)),
 	                 IDR_ETMPL_UNKNOWN);
 	assert_string_equal(detail, "template 88.118.8 version 9.9 does not exist");
-	/* without a template version: no template rule */
+	/* without a template version (index 1001 of type TEMPLATE): no template rule */
 	assert_int_equal(create_rec(f, ENT "/P-5", other, 1, detail, sizeof(detail)), IDR_OK);
+	assert_int_equal(create_rec(f, ENT "/P-7", other1001, 1, detail, sizeof(detail)), IDR_OK);
 	/* withdrawn: no more registrations */
 	assert_int_equal(change(f, reg_tmpl_withdraw, "1.0", &oc, detail, sizeof(detail)), IDR_OK);
 	assert_int_equal(create_rec(f, ENT "/P-6", good, 3, detail, sizeof(detail)),
