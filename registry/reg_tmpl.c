@@ -20,14 +20,23 @@
 
 #define TKEY_MAX (TMPL_MAX_PREFIX + 1 + TMPL_MAX_VERSION)
 
-static int IDR_PRINTF(3, 4) detailf(struct reg_wtxn *w, int rc, const char *fmt, ...)
+static void
+vdetail(struct reg_wtxn *w, const char *fmt, va_list ap)
+{
+	if (vsnprintf(w->detail, sizeof(w->detail), fmt, ap) < 0) {
+		w->detail[0] = '\0';
+	}
+}
+
+static int detailf(struct reg_wtxn *w, int rc, const char *fmt, ...) IDR_PRINTF(3, 4);
+
+static int
+detailf(struct reg_wtxn *w, int rc, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vsnprintf(w->detail, sizeof(w->detail), fmt, ap) < 0) {
-		w->detail[0] = '\0';
-	}
+	vdetail(w, fmt, ap);
 	va_end(ap);
 	return rc;
 }
@@ -131,15 +140,17 @@ load_for_change(struct reg_wtxn *w, struct slice prefix, struct slice version, b
 		rc = tmpl_load(w->txn, prefix, version, t);
 	}
 	if (rc == IDR_ETMPL_UNKNOWN) {
-		return detailf(w, rc, "template %.*s version %.*s does not exist", (int)prefix.len,
-		               (const char *)prefix.p, (int)(version.len < 128 ? version.len : 128),
-		               (const char *)version.p);
+		(void)detailf(w, rc, "template %.*s version %.*s does not exist", (int)prefix.len,
+		              (const char *)prefix.p, (int)(version.len < 128 ? version.len : 128),
+		              (const char *)version.p);
+		return IDR_ETMPL_UNKNOWN;
 	}
 	if (rc == IDR_OK && draft_only && (*t)->state != TMPL_DRAFT) {
-		rc = detailf(w, IDR_ETMPL_PUBLISHED,
-		             "template %s version %s is %s: a published version never changes "
-		             "(create a new version)",
-		             (*t)->prefix, (*t)->version, tmpl_state_name((*t)->state));
+		(void)detailf(w, IDR_ETMPL_PUBLISHED,
+		              "template %s version %s is %s: a published version never changes "
+		              "(create a new version)",
+		              (*t)->prefix, (*t)->version, tmpl_state_name((*t)->state));
+		rc = IDR_ETMPL_PUBLISHED;
 		tmpl_free(*t);
 		*t = NULL;
 	}
@@ -153,8 +164,8 @@ same_definition(const struct tmpl *a, const struct tmpl *b, bool *same)
 	struct wbuf x, y;
 	int rc;
 
-	wbuf_init_heap(&x, TMPL_MAX_JSON * 2);
-	wbuf_init_heap(&y, TMPL_MAX_JSON * 2);
+	wbuf_init_heap(&x, (size_t)TMPL_MAX_JSON * 2);
+	wbuf_init_heap(&y, (size_t)TMPL_MAX_JSON * 2);
 	rc = tmpl_write_json(&x, a, 0);
 	if (rc == IDR_OK) {
 		rc = tmpl_write_json(&y, b, 0);

@@ -155,17 +155,25 @@ fail:
 
 /* ---------------------------------------------------------------- errors */
 
-static int IDR_PRINTF(4, 5) errf(char *err, size_t cap, int rc, const char *fmt, ...)
+/* Format into err[0..cap) (if given). */
+static void
+vformat(char *err, size_t cap, const char *fmt, va_list ap)
+{
+	if (err != NULL && cap > 0 && vsnprintf(err, cap, fmt, ap) < 0) {
+		err[0] = '\0';
+	}
+}
+
+static int errf(char *err, size_t cap, int rc, const char *fmt, ...) IDR_PRINTF(4, 5);
+
+static int
+errf(char *err, size_t cap, int rc, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (err != NULL && cap > 0) {
-		va_start(ap, fmt);
-		if (vsnprintf(err, cap, fmt, ap) < 0) {
-			err[0] = '\0';
-		}
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	vformat(err, cap, fmt, ap);
+	va_end(ap);
 	return rc;
 }
 
@@ -420,15 +428,16 @@ struct pctx {
 	char path[64];
 };
 
-static int IDR_PRINTF(4, 5) pfail(struct pctx *c, const char *key, int rc, const char *fmt, ...)
+static int pfail(struct pctx *c, const char *key, int rc, const char *fmt, ...) IDR_PRINTF(4, 5);
+
+static int
+pfail(struct pctx *c, const char *key, int rc, const char *fmt, ...)
 {
 	char msg[TMPL_ERR_LEN];
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0) {
-		msg[0] = '\0';
-	}
+	vformat(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	return errf(c->err, c->cap, rc, "%s%s%s: %s", c->path, c->path[0] != '\0' ? "." : "", key,
 	            msg);
@@ -1287,7 +1296,7 @@ merge_slot(const struct tmpl *t, const struct tmpl_item *u, size_t *slot, char *
 	for (i = 0; i < t->nitems; i++) {
 		const struct tmpl_item *o = &t->items[i];
 		bool same_index = !u->index_auto && u->index != 0 && o->index == u->index;
-		bool same_key = strcasecmp(o->key, u->key) == 0;
+		bool same_key = o->key != NULL && u->key != NULL && strcasecmp(o->key, u->key) == 0;
 
 		if (same_key && (same_index || u->index_auto)) {
 			*slot = i; /* without an idIndex the key names the item */
@@ -1314,6 +1323,7 @@ merge_into(struct tmpl *t, const struct tmpl *upd, char *err, size_t cap)
 	t->obj_type = upd->obj_type;
 	free(t->description);
 	free(t->handle);
+	t->description = t->handle = NULL;
 	if (!dup_opt(upd->description, &t->description) || !dup_opt(upd->handle, &t->handle)) {
 		return IDR_ENOMEM;
 	}

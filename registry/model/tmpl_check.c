@@ -22,7 +22,7 @@ quote(struct slice d, char *buf, size_t cap)
 	for (i = 0; i < n && o + 4 < cap; i++) {
 		uint8_t c = d.p[i];
 
-		buf[o++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+		buf[o++] = (char)(c < 0x20 || c == 0x7f ? '?' : c);
 	}
 	/* cut a truncated UTF-8 sequence so the quote stays valid text */
 	while (o > 0 && !text_is_clean((const uint8_t *)buf, o)) {
@@ -36,17 +36,24 @@ quote(struct slice d, char *buf, size_t cap)
 	return buf;
 }
 
-static int IDR_PRINTF(4, 5) fail(char *err, size_t cap, int rc, const char *fmt, ...)
+static void
+vformat(char *err, size_t cap, const char *fmt, va_list ap)
+{
+	if (err != NULL && cap > 0 && vsnprintf(err, cap, fmt, ap) < 0) {
+		err[0] = '\0';
+	}
+}
+
+static int fail(char *err, size_t cap, int rc, const char *fmt, ...) IDR_PRINTF(4, 5);
+
+static int
+fail(char *err, size_t cap, int rc, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (err != NULL && cap > 0) {
-		va_start(ap, fmt);
-		if (vsnprintf(err, cap, fmt, ap) < 0) {
-			err[0] = '\0';
-		}
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	vformat(err, cap, fmt, ap);
+	va_end(ap);
 	return rc;
 }
 
@@ -237,30 +244,38 @@ tmpl_check_data(const struct tmpl_item *it, struct slice d, char *err, size_t ca
 
 /* ---------------------------------------------------------------- report */
 
-void
-tmpl_report_add(struct tmpl_report *rep, const char *fmt, ...)
+/* Append "; " (after the first) and the message to rep->text, keeping it NUL-terminated. */
+static void
+report_vadd(struct tmpl_report *rep, const char *fmt, va_list ap)
 {
-	va_list ap;
 	size_t room;
 	int n;
 
-	rep->nerrs++;
-	if (rep->len + 1 >= sizeof(rep->text)) {
+	if (rep->len + 3 >= sizeof(rep->text)) {
 		return;
 	}
 	if (rep->len > 0) {
-		n = snprintf(rep->text + rep->len, sizeof(rep->text) - rep->len, "; ");
-		rep->len += n > 0 ? (size_t)n : 0;
+		memcpy(rep->text + rep->len, "; ", 3);
+		rep->len += 2;
 	}
 	room = sizeof(rep->text) - rep->len;
-	va_start(ap, fmt);
 	n = vsnprintf(rep->text + rep->len, room, fmt, ap);
-	va_end(ap);
 	if (n < 0) {
 		rep->text[rep->len] = '\0';
 		return;
 	}
 	rep->len += (size_t)n < room ? (size_t)n : room - 1;
+}
+
+void
+tmpl_report_add(struct tmpl_report *rep, const char *fmt, ...)
+{
+	va_list ap;
+
+	rep->nerrs++;
+	va_start(ap, fmt);
+	report_vadd(rep, fmt, ap);
+	va_end(ap);
 }
 
 /* The values that name the template (1001 version, 1000 handle) agree with t. */

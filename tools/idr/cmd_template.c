@@ -403,7 +403,7 @@ print_json(const struct tmpl *t)
 {
 	struct wbuf w;
 
-	wbuf_init_heap(&w, TMPL_MAX_JSON * 4);
+	wbuf_init_heap(&w, (size_t)TMPL_MAX_JSON * 4);
 	if (tmpl_write_json(&w, t, TMPL_JSON_STATE) == IDR_OK) {
 		fwrite(wbuf_data(&w), 1, wbuf_len(&w), stdout);
 		fputc('\n', stdout);

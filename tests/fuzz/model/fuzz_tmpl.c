@@ -46,8 +46,8 @@ round_trip(const struct tmpl *t)
 	struct tmpl *t2 = NULL, *t3 = NULL;
 	char err[TMPL_ERR_LEN];
 
-	wbuf_init_heap(&a, TMPL_MAX_JSON * 4);
-	wbuf_init_heap(&b, TMPL_MAX_JSON * 4);
+	wbuf_init_heap(&a, (size_t)TMPL_MAX_JSON * 4);
+	wbuf_init_heap(&b, (size_t)TMPL_MAX_JSON * 4);
 	write_or_die(&a, t, TMPL_JSON_STATE);
 	if (tmpl_from_json(&t2, wbuf_data(&a), wbuf_len(&a), err, sizeof(err)) != IDR_OK) {
 		die("written JSON does not parse", err);

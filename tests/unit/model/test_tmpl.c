@@ -285,7 +285,7 @@ limit_case(const char *fmt, size_t limit, int past_rc)
 		assert_non_null(hole);
 		memcpy(json, fmt, (size_t)(hole - fmt));
 		memcpy(json + (hole - fmt), v, n);
-		strcpy(json + (hole - fmt) + n, hole + 2);
+		memcpy(json + (hole - fmt) + n, hole + 2, strlen(hole + 2) + 1);
 		rc = tmpl_from_json(&t, json, strlen(json), err, sizeof(err));
 		if (n == limit && rc != IDR_OK) {
 			fail_msg("%zu bytes: %s", n, err);
@@ -372,7 +372,7 @@ to_json(const struct tmpl *t, unsigned flags)
 	char *s;
 	size_t len;
 
-	wbuf_init_heap(&w, TMPL_MAX_JSON * 2);
+	wbuf_init_heap(&w, (size_t)TMPL_MAX_JSON * 2);
 	assert_int_equal(tmpl_write_json(&w, t, flags), IDR_OK);
 	wbuf_terminate(&w);
 	s = (char *)wbuf_steal(&w, &len);
@@ -439,7 +439,7 @@ test_tmpl_stored(void **state)
 	t->state = TMPL_WITHDRAWN;
 	t->created = 1000;
 	t->changed = 2000;
-	wbuf_init_heap(&w, TMPL_MAX_JSON * 2);
+	wbuf_init_heap(&w, (size_t)TMPL_MAX_JSON * 2);
 	assert_int_equal(tmpl_encode(&w, t), IDR_OK);
 	p = wbuf_steal(&w, &len);
 	assert_non_null(p);

@@ -229,9 +229,9 @@ static int
 count_cb(void *arg, const struct tmpl *t)
 {
 	char *seen = arg;
+	size_t len = strlen(seen);
 
-	strcat(seen, t->version);
-	strcat(seen, t->state == TMPL_DRAFT ? "d " : "p ");
+	snprintf(seen + len, 64 - len, "%s%s", t->version, t->state == TMPL_DRAFT ? "d " : "p ");
 	return 0;
 }
 
