@@ -19,6 +19,8 @@
  *   journal   u64 big-endian seq -> entry (jrn.h); one entry per change, full payloads.
  *   stats     ident_fold(prefix of the identifier) | 0x00 | u8 kind -> u64 big-endian count;
  *             a counter that drops to 0 is deleted, so reg_stats lists prefixes with records.
+ *   templates ident_fold(prefix) | 0x00 | version -> stored metadata template (model/tmpl.h,
+ *             reg_tmpl.c); journaled as JRN_OP_TEMPLATE with the prefix as identifier.
  *
  * Writes. Every change encodes the new record once, straight into the transaction's change
  * buffer (jrn_change_begin), BEFORE any store write: the values of an existing record borrow
@@ -639,6 +641,7 @@ wtxn_free(struct reg_wtxn *w)
 	wbuf_deinit(&w->chg);
 	wbuf_deinit(&w->jrn);
 	reg_statmap_deinit(&w->stats);
+	tmpl_free(w->tmpl_cache);
 	free(w->vals);
 	free(w->identity);
 	free(w);
@@ -1198,6 +1201,12 @@ reg_create(struct reg_wtxn *w, struct slice id, enum rec_kind kind, const struct
 	}
 	if (prc != IDR_OK) {
 		return create_unchanged(w, ident.full, skey, kind, nv, prc, outcome);
+	}
+	if (!ident.zero_na) {
+		rc = reg_tmpl_check_create(w, ident.prefix, w->vals, nv);
+		if (rc != IDR_OK) {
+			return rc;
+		}
 	}
 	return create_put(w, ident.full, skey, ident.prefix.len, kind, nv, outcome);
 }

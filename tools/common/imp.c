@@ -115,6 +115,9 @@ is_row_error(int rc)
 	if (rc <= IDR_EID_EMPTY && rc > IDR_EREC_LASTVALUE - 100) {
 		return true; /* identifier, prefix and record rules */
 	}
+	if (rc <= IDR_ETMPL_UNKNOWN && rc >= IDR_ETMPL_RECORD) {
+		return true; /* metadata template rules */
+	}
 	switch (rc) {
 	case IDR_ECONFLICT:
 	case IDR_EUTF8:
@@ -342,6 +345,11 @@ row_failed(struct imp *im, struct slice id, int rc)
 	if (!is_row_error(rc)) {
 		return fatal(im, rc, "line %llu: %s", (unsigned long long)im->first,
 		             stop_reason(rc));
+	}
+	if (rc <= IDR_ETMPL_UNKNOWN && rc >= IDR_ETMPL_RECORD &&
+	    reg_write_detail(im->w)[0] != '\0') {
+		bad_row(im, id, reg_write_detail(im->w)); /* names the field and the rule */
+		return IDR_OK;
 	}
 	bad_row(im, id, reg_strerror(im->r, rc, msg, sizeof(msg)));
 	return IDR_OK;
