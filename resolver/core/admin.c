@@ -420,7 +420,7 @@ answer_write(void *arg, struct rsv_req *q)
 		code = wop_hdl_rc(op->rc);
 		rsv_req_set_rc(q, code);
 		return hdl_resp_error(rsv_req_out(q), &j->orig, code,
-		                      slice_cstr(idr_strerror(op->rc)), &o);
+		                      slice_cstr(wop_message(op)), &o);
 	}
 	rsv_req_set_rc(q, HDL_RC_SUCCESS);
 	if (op->outcome == REG_UPDATED && op->kind == WOP_CREATE) {
