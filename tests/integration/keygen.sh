@@ -10,7 +10,7 @@ note "usage"
 ok idr help keygen
 expect_out "usage: idr keygen"
 expect_exit 64 idr keygen --out "$T/x"
-expect_err "--type rsa or --type sm2 is required"
+expect_err "--type rsa, sm2 or secret is required"
 expect_exit 64 idr keygen --type dsa --out "$T/x"
 expect_exit 64 idr keygen --type rsa
 expect_err "--out FILE is required"
