@@ -304,4 +304,17 @@ int crypto_dh_derive(const struct crypto_key *mine, const struct crypto_key *pee
  */
 int crypto_hs_pubkey_file(const char *path, struct wbuf *out);
 
+/**
+ * RSA PKCS#1 v1.5 encryption (Java "RSA/ECB/PKCS1Padding"), the key transport of Handle
+ * sessions in modes 1-3: encrypt with the public part of k, decrypt with its private part.
+ * @param out  appended to.
+ * @return IDR_OK; IDR_EINVAL (not RSA, or no private part to decrypt); IDR_EAUTH (decryption
+ *         failed: wrong key or damaged input); IDR_ETOOBIG; IDR_ENOMEM; IDR_ECRYPTO (input
+ *         too long for the key).
+ */
+int crypto_rsa_encrypt(const struct crypto_key *k, const void *in, size_t len,
+                       struct wbuf *out) IDR_MUSTCHECK;
+int crypto_rsa_decrypt(const struct crypto_key *k, const void *in, size_t len,
+                       struct wbuf *out) IDR_MUSTCHECK;
+
 #endif /* IDR_REGISTRY_BASE_CRYPTO_H */

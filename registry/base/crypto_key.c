@@ -19,6 +19,7 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 
 #include "base/rbuf.h"
 
@@ -844,6 +845,60 @@ crypto_verify(const struct crypto_key *k, enum crypto_alg hash, struct slice sm2
 	EVP_MD_CTX_free(ctx);
 	ERR_clear_error();
 	return ok == 1 ? IDR_OK : IDR_EAUTH;
+}
+
+/* ------------------------------------------------------------------ RSA key transport */
+
+/* One EVP_PKEY_encrypt / _decrypt with RSA PKCS#1 v1.5 padding into out. */
+static int
+rsa_crypt(const struct crypto_key *k, bool enc, const uint8_t *in, size_t len, struct wbuf *out)
+{
+	EVP_PKEY_CTX *ctx;
+	size_t n = 0;
+	int rc = IDR_ECRYPTO;
+
+	if (k->type != CRYPTO_KEY_RSA || (!enc && !k->priv)) {
+		return IDR_EINVAL;
+	}
+	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
+	if (ctx == NULL) {
+		ERR_clear_error();
+		return IDR_ENOMEM;
+	}
+	if ((enc ? EVP_PKEY_encrypt_init(ctx) : EVP_PKEY_decrypt_init(ctx)) == 1 &&
+	    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1 &&
+	    (enc ? EVP_PKEY_encrypt(ctx, NULL, &n, in, len)
+	         : EVP_PKEY_decrypt(ctx, NULL, &n, in, len)) == 1) {
+		uint8_t *p = wbuf_reserve(out, n) ? out->p + out->len : NULL;
+
+		rc = IDR_ETOOBIG;
+		if (p != NULL) {
+			rc = (enc ? EVP_PKEY_encrypt(ctx, p, &n, in, len)
+			          : EVP_PKEY_decrypt(ctx, p, &n, in, len)) == 1
+			             ? IDR_OK
+			             : (enc ? IDR_ECRYPTO : IDR_EAUTH);
+			if (rc == IDR_OK) {
+				out->len += n;
+			}
+		}
+	} else if (!enc) {
+		rc = IDR_EAUTH;
+	}
+	EVP_PKEY_CTX_free(ctx);
+	ERR_clear_error();
+	return rc;
+}
+
+int
+crypto_rsa_encrypt(const struct crypto_key *k, const void *in, size_t len, struct wbuf *out)
+{
+	return rsa_crypt(k, true, in, len, out);
+}
+
+int
+crypto_rsa_decrypt(const struct crypto_key *k, const void *in, size_t len, struct wbuf *out)
+{
+	return rsa_crypt(k, false, in, len, out);
 }
 
 /* ------------------------------------------------------------------ Diffie-Hellman */

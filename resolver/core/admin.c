@@ -124,6 +124,9 @@ sess_cipher(const struct sess *s, bool *ecb)
 	bool modern = s->major > 2 || (s->major == 2 && s->minor >= 4);
 
 	*ecb = !modern;
+	if (s->cipher != 0) {
+		return (enum crypto_cipher)s->cipher;
+	}
 	return modern ? CRYPTO_CIPHER_AES : CRYPTO_CIPHER_DES;
 }
 
@@ -370,95 +373,122 @@ version_at_least(struct hdl_version v, uint8_t major, uint8_t minor)
 	return v.major > major || (v.major == major && v.minor >= minor);
 }
 
-static int
-op_session_setup(void *arg, struct rsv_req *q)
-{
-	struct admin *a = arg;
-	const struct hdl_msg *m = rsv_req_msg(q);
-	const struct conf *cf = rsv_worker_conf(rsv_req_worker(q));
-	struct hdl_auth_session_setup ss;
-	struct crypto_key *peer = NULL, *mine = NULL;
-	struct wbuf secret, key, pub, data;
-	struct hdl_msg answer;
-	struct hdl_version v = hdl_version_negotiate(&m->env);
-	bool modern = version_at_least(v, 2, 4);
-	struct sess s;
-	struct rbuf r;
-	uint64_t idle;
-	int rc;
+#define SESSION_KEY_LEN 16 /* AES-128 key made for the RSA key-transport modes */
 
-	rbuf_init(&r, m->body.p, m->body.len);
-	if (hdl_auth_session_setup_parse(&r, &ss) != IDR_OK) {
-		return rsv_req_error(q, HDL_RC_INVALID_SESSION_SETUP,
-		                     "malformed SESSION_SETUP body");
-	}
-	if (ss.mode != HDL_KEX_DH) {
-		return rsv_req_error(q, HDL_RC_INVALID_SESSION_SETUP,
-		                     "only Diffie-Hellman key exchange (mode 4) is offered here");
-	}
-	if (crypto_key_from_hs_pubkey(&peer, ss.pubkey.p, ss.pubkey.len) != IDR_OK ||
-	    crypto_key_type(peer) != CRYPTO_KEY_DH) {
-		crypto_key_free(peer);
-		return rsv_req_error(q, HDL_RC_INVALID_SESSION_SETUP,
-		                     "the session setup does not carry a valid DH_PUB_KEY");
-	}
+/*
+ * The session key and the answer's data for a key exchange mode:
+ *  4 DH: a key pair in the client's group; data = int4 3 (AES) ‖ our DH_PUB_KEY (>= 2.4), or
+ *    the bare key with a DES session below;
+ *  1 CIPHER_CLIENT / 3 CIPHER_HDL: a random AES key, sent RSA-encrypted (PKCS#1 v1.5) to the
+ *    client's key (1: the one in the request; 3: the HS_PUBKEY at key handle:index here), as
+ *    int4 3 ‖ key from 2.2, the bare key below;
+ *  2 CIPHER_SERVER: no key yet; data = our HS_PUBKEY (RSA), the client sends the key with
+ *    SESSION_EXCHANGEKEY.
+ * @return IDR_OK, or the response code to answer in *code with IDR_EINVAL.
+ */
+static int
+exchange(struct admin *a, struct rsv_req *q, const struct hdl_auth_session_setup *ss,
+         struct hdl_version v, struct sess *s, struct wbuf *data, uint32_t *code, const char **why)
+{
+	struct crypto_key *peer = NULL, *mine = NULL;
+	struct wbuf secret, key, pub;
+	uint8_t raw[4 + SESSION_KEY_LEN];
+	int rc = IDR_OK;
+
+	*code = HDL_RC_INVALID_SESSION_SETUP;
 	wbuf_init_heap(&secret, 2048);
 	wbuf_init_heap(&key, SESS_KEY_MAX);
 	wbuf_init_heap(&pub, HDL_AUTH_MAX_KEY);
-	wbuf_init_heap(&data, HDL_AUTH_MAX_KEY + 8);
-	rc = crypto_dh_keypair_like(&mine, peer);
-	if (rc == IDR_OK) {
-		rc = crypto_dh_derive(mine, peer, &secret);
-	}
-	if (rc == IDR_OK) {
-		rc = crypto_session_key_from_dh(modern ? CRYPTO_CIPHER_AES : CRYPTO_CIPHER_DES,
-		                                wbuf_data(&secret), wbuf_len(&secret), &key);
-	}
-	if (rc == IDR_OK) {
-		rc = crypto_key_hs_pubkey(mine, &pub);
-	}
-	if (rc == IDR_OK && wbuf_len(&key) > SESS_KEY_MAX) {
-		rc = IDR_ELIMIT;
-	}
-	if (rc == IDR_OK) {
-		if (modern) {
-			hdl_auth_dh_data_encode(&data, HDL_CIPHER_AES, wbuf_slice(&pub));
-		} else {
-			wbuf_bytes(&data, wbuf_data(&pub), wbuf_len(&pub));
-		}
-		rc = wbuf_error(&data);
-	}
-	if (rc == IDR_OK) {
-		memset(&s, 0, sizeof(s));
-		s.kind = SESS_HANDLE;
-		idle = ss.timeout > 0 && ss.timeout < cf->session_timeout ? ss.timeout
-		                                                          : cf->session_timeout;
-		s.idle_ms = idle * 1000u;
-		memcpy(s.key, wbuf_data(&key), wbuf_len(&key));
-		s.key_len = wbuf_len(&key);
-		s.mode = ss.mode;
-		s.major = v.major;
-		s.minor = v.minor;
-		if (ss.identity.len > 0) {
-			struct auth_id id = {ss.identity, ss.identity_index};
+	if (ss->mode == HDL_KEX_DH) {
+		bool modern = version_at_least(v, 2, 4);
 
-			auth_id_format(&id, s.identity, sizeof(s.identity));
+		if (crypto_key_from_hs_pubkey(&peer, ss->pubkey.p, ss->pubkey.len) != IDR_OK ||
+		    crypto_key_type(peer) != CRYPTO_KEY_DH) {
+			*why = "the session setup does not carry a valid DH_PUB_KEY";
+			rc = IDR_EINVAL;
 		}
-		rc = sess_create(a->sessions, &s, slice_make(NULL, 0), now_ms());
-		memset(s.key, 0, sizeof(s.key));
+		if (rc == IDR_OK) {
+			rc = crypto_dh_keypair_like(&mine, peer);
+		}
+		if (rc == IDR_OK) {
+			rc = crypto_dh_derive(mine, peer, &secret);
+		}
+		if (rc == IDR_OK) {
+			s->cipher = modern ? CRYPTO_CIPHER_AES : CRYPTO_CIPHER_DES;
+			rc = crypto_session_key_from_dh(s->cipher, wbuf_data(&secret),
+			                                wbuf_len(&secret), &key);
+		}
+		if (rc == IDR_OK) {
+			rc = crypto_key_hs_pubkey(mine, &pub);
+		}
+		if (rc == IDR_OK && modern) {
+			hdl_auth_dh_data_encode(data, HDL_CIPHER_AES, wbuf_slice(&pub));
+		} else if (rc == IDR_OK) {
+			wbuf_bytes(data, wbuf_data(&pub), wbuf_len(&pub));
+		}
+	} else if (ss->mode == HDL_KEX_CIPHER_CLIENT || ss->mode == HDL_KEX_CIPHER_HDL) {
+		bool modern = version_at_least(v, 2, 2);
+
+		if (ss->mode == HDL_KEX_CIPHER_CLIENT) {
+			rc = crypto_key_from_hs_pubkey(&peer, ss->pubkey.p, ss->pubkey.len);
+		} else {
+			struct auth_id kid = {ss->key_handle, ss->key_index};
+			enum auth_key_kind kind;
+			struct slice kv;
+			struct reg_rtxn *t;
+
+			rc = rsv_read_begin(rsv_req_worker(q), &t);
+			if (rc == IDR_OK) {
+				rc = auth_key_get(t, &kid, &kind, &kv);
+				if (rc == IDR_OK && kind == AUTH_KEY_PUB) {
+					rc = crypto_key_from_hs_pubkey(&peer, kv.p, kv.len);
+				} else if (rc == IDR_OK) {
+					rc = IDR_EINVAL;
+				}
+				rsv_read_end(rsv_req_worker(q));
+			}
+		}
+		if (rc != IDR_OK || crypto_key_type(peer) != CRYPTO_KEY_RSA) {
+			*why = "key transport needs an RSA public key (in the request, or at the "
+			       "key "
+			       "handle named)";
+			rc = IDR_EINVAL;
+		}
+		if (rc == IDR_OK) {
+			memset(raw, 0, 4);
+			raw[3] = HDL_CIPHER_AES;
+			rc = crypto_random(raw + 4, SESSION_KEY_LEN);
+		}
+		if (rc == IDR_OK) {
+			s->cipher = CRYPTO_CIPHER_AES;
+			wbuf_bytes(&key, raw + 4, SESSION_KEY_LEN);
+			rc = crypto_rsa_encrypt(peer, modern ? raw : raw + 4,
+			                        modern ? sizeof(raw) : SESSION_KEY_LEN, data);
+		}
+		memset(raw, 0, sizeof(raw));
+	} else if (ss->mode == HDL_KEX_CIPHER_SERVER) {
+		if (a->key == NULL || crypto_key_type(a->key) != CRYPTO_KEY_RSA) {
+			*code = HDL_RC_NEED_RSAKEY;
+			*why = "this node has no RSA server_key to receive a session key";
+			rc = IDR_EINVAL;
+		} else {
+			rc = crypto_key_hs_pubkey(a->key, data);
+		}
+	} else {
+		*why = "unknown key exchange mode";
+		rc = IDR_EINVAL;
+	}
+	if (rc == IDR_OK && wbuf_len(&key) <= SESS_KEY_MAX) {
+		memcpy(s->key, wbuf_data(&key), wbuf_len(&key));
+		s->key_len = wbuf_len(&key);
 	}
 	if (rc == IDR_OK) {
-		answer = *m;
-		answer.env.session_id = s.id;
-		rsv_req_set_rc(q, HDL_RC_SUCCESS);
-		rc = hdl_auth_session_setup_resp_encode(rsv_req_out(q), &answer, HDL_KEX_DH,
-		                                        wbuf_slice(&data), rsv_req_opts(q));
-		log_debug("handle session %u set up for %s", s.id,
-		          s.identity[0] != '\0' ? s.identity : "(anonymous)");
-	} else if (rc == IDR_EAGAIN) {
-		rc = rsv_req_busy(q);
-	} else {
-		rc = rsv_req_error(q, HDL_RC_SESSION_FAILED, "session setup failed");
+		rc = wbuf_error(data);
+	}
+	if (rc != IDR_OK && rc != IDR_EINVAL) {
+		*code = HDL_RC_SESSION_FAILED;
+		*why = "session setup failed";
+		rc = IDR_EINVAL;
 	}
 	crypto_key_free(peer);
 	crypto_key_free(mine);
@@ -471,8 +501,127 @@ op_session_setup(void *arg, struct rsv_req *q)
 	wbuf_deinit(&secret);
 	wbuf_deinit(&key);
 	wbuf_deinit(&pub);
+	return rc;
+}
+
+static int
+op_session_setup(void *arg, struct rsv_req *q)
+{
+	struct admin *a = arg;
+	const struct hdl_msg *m = rsv_req_msg(q);
+	const struct conf *cf = rsv_worker_conf(rsv_req_worker(q));
+	struct hdl_version v = hdl_version_negotiate(&m->env);
+	struct hdl_auth_session_setup ss;
+	struct hdl_msg answer;
+	const char *why = "";
+	uint32_t code;
+	struct wbuf data;
+	struct sess s;
+	struct rbuf r;
+	uint64_t idle;
+	int rc;
+
+	rbuf_init(&r, m->body.p, m->body.len);
+	if (hdl_auth_session_setup_parse(&r, &ss) != IDR_OK) {
+		return rsv_req_error(q, HDL_RC_INVALID_SESSION_SETUP,
+		                     "malformed SESSION_SETUP body");
+	}
+	memset(&s, 0, sizeof(s));
+	s.kind = SESS_HANDLE;
+	s.mode = ss.mode;
+	s.major = v.major;
+	s.minor = v.minor;
+	idle = ss.timeout > 0 && ss.timeout < cf->session_timeout ? ss.timeout
+	                                                          : cf->session_timeout;
+	s.idle_ms = idle * 1000u;
+	if (ss.identity.len > 0) {
+		struct auth_id id = {ss.identity, ss.identity_index};
+
+		auth_id_format(&id, s.identity, sizeof(s.identity));
+	}
+	wbuf_init_heap(&data, HDL_AUTH_MAX_KEY + 8);
+	rc = exchange(a, q, &ss, v, &s, &data, &code, &why);
+	if (rc == IDR_OK) {
+		rc = sess_create(a->sessions, &s, slice_make(NULL, 0), now_ms());
+		memset(s.key, 0, sizeof(s.key));
+		if (rc == IDR_OK) {
+			answer = *m;
+			answer.env.session_id = s.id;
+			rsv_req_set_rc(q, HDL_RC_SUCCESS);
+			rc = hdl_auth_session_setup_resp_encode(rsv_req_out(q), &answer, ss.mode,
+			                                        wbuf_slice(&data), rsv_req_opts(q));
+			log_debug("handle session %u (mode %u) set up for %s", s.id,
+			          (unsigned)ss.mode,
+			          s.identity[0] != '\0' ? s.identity : "(anonymous)");
+		} else if (rc == IDR_EAGAIN) {
+			rc = rsv_req_busy(q);
+		}
+	} else {
+		rc = rsv_req_error(q, code, why);
+	}
 	wbuf_deinit(&data);
 	return rc;
+}
+
+/* SESSION_EXCHANGEKEY (mode 2): the session key, RSA-encrypted to our server_key. */
+static int
+op_exchange_key(void *arg, struct rsv_req *q)
+{
+	struct admin *a = arg;
+	const struct hdl_msg *m = rsv_req_msg(q);
+	struct slice enc;
+	struct wbuf plain;
+	struct sess s;
+	struct rbuf r;
+	int rc;
+
+	rbuf_init(&r, m->body.p, m->body.len);
+	if (hdl_auth_exchange_key_parse(&r, &enc) != IDR_OK || enc.len == 0) {
+		return rsv_req_error(q, HDL_RC_PROTOCOL_ERROR,
+		                     "malformed SESSION_EXCHANGEKEY body");
+	}
+	if (sess_get(a->sessions, m->env.session_id, now_ms(), &s) != IDR_OK) {
+		return rsv_req_error(q, HDL_RC_SESSION_TIMEOUT, "session expired or unknown");
+	}
+	if (s.mode != HDL_KEX_CIPHER_SERVER || a->key == NULL) {
+		return rsv_req_error(q, HDL_RC_INVALID_SESSION_SETUP,
+		                     "SESSION_EXCHANGEKEY belongs to key exchange mode 2");
+	}
+	wbuf_init_heap(&plain, 1024);
+	rc = crypto_rsa_decrypt(a->key, enc.p, enc.len, &plain);
+	if (rc == IDR_OK) {
+		const uint8_t *p = wbuf_data(&plain);
+		size_t n = wbuf_len(&plain);
+		uint32_t alg = n > 4 ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+		                               (uint32_t)p[2] << 8 | p[3]
+		                     : 0;
+
+		/* int4 algorithm ‖ key from 2.2; a bare key before (DES) */
+		if (alg >= HDL_CIPHER_DES && alg <= HDL_CIPHER_AES &&
+		    n - 4 >= crypto_cipher_key_len((enum crypto_cipher)alg)) {
+			s.cipher = (uint8_t)alg;
+			p += 4;
+			n -= 4;
+		} else {
+			s.cipher = CRYPTO_CIPHER_DES;
+		}
+		if (n > SESS_KEY_MAX || n < crypto_cipher_key_len((enum crypto_cipher)s.cipher)) {
+			rc = IDR_EPROTO;
+		} else {
+			memcpy(s.key, p, n);
+			s.key_len = n;
+			rc = sess_put(a->sessions, &s);
+		}
+		memset(plain.p, 0, plain.len);
+	}
+	wbuf_deinit(&plain);
+	memset(s.key, 0, sizeof(s.key));
+	if (rc != IDR_OK) {
+		return rsv_req_error(q, HDL_RC_INVALID_SESSION_KEY,
+		                     "the session key does not decrypt with this server's key");
+	}
+	rsv_req_set_rc(q, HDL_RC_SUCCESS);
+	return hdl_resp_generic(rsv_req_out(q), m, rsv_req_opts(q));
 }
 
 static int
@@ -1019,6 +1168,9 @@ admin_new(struct admin **out, struct rsv *r, struct writer *wr, const struct con
 	}
 	if (rc == IDR_OK) {
 		rc = rsv_set_op(r, HDL_OC_SESSION_TERMINATE, op_session_terminate, a);
+	}
+	if (rc == IDR_OK) {
+		rc = rsv_set_op(r, HDL_OC_SESSION_EXCHANGEKEY, op_exchange_key, a);
 	}
 	if (rc != IDR_OK) {
 		admin_free(a);

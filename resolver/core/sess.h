@@ -53,8 +53,9 @@ struct sess {
 	uint8_t key[SESS_KEY_MAX];
 	size_t key_len;
 	uint32_t counter;     /* highest session counter accepted */
-	uint64_t seen; /* bit i: counter - i was accepted (replay window of 64) */
+	uint64_t seen;        /* bit i: counter - i was accepted (replay window of 64) */
 	uint16_t mode;        /* key exchange mode */
+	uint8_t cipher;       /* the session cipher (crypto.h enum crypto_cipher), 0: by version */
 	uint8_t major, minor; /* protocol version the session was set up with */
 	bool encrypt;         /* answers encrypted (EC) */
 };

@@ -626,6 +626,64 @@ test_crypto_key_dh_bad_peer(void **state)
 	crypto_key_free(rsa);
 }
 
+/* RSA key transport (session modes 1-3): round trip, wrong key, other key types, the openssl
+ * command line decrypting ours. */
+static void
+test_crypto_key_rsa_transport(void **state)
+{
+	struct crypto_key *k = load("rsa1024.pem"), *pub = load("rsa1024.pub.pem");
+	struct crypto_key *dsa = load("dsa1024.pem"), *other = NULL;
+	static const uint8_t secret[36] = {0, 0, 0, 3, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+	struct wbuf ct, pt;
+	char dir[] = "/tmp/idr-rsa-XXXXXX", path[4200], cmd[8800];
+	FILE *f;
+	(void)state;
+
+	wbuf_init_heap(&ct, 4096);
+	wbuf_init_heap(&pt, 4096);
+	assert_int_equal(crypto_rsa_encrypt(pub, secret, sizeof(secret), &ct), IDR_OK);
+	assert_int_equal(wbuf_len(&ct), 128); /* the modulus size */
+	assert_int_equal(crypto_rsa_decrypt(k, wbuf_data(&ct), wbuf_len(&ct), &pt), IDR_OK);
+	assert_int_equal(wbuf_len(&pt), sizeof(secret));
+	assert_memory_equal(wbuf_data(&pt), secret, sizeof(secret));
+	/* a public key cannot decrypt; DSA does neither; another key fails to decrypt */
+	wbuf_reset(&pt);
+	assert_int_equal(crypto_rsa_decrypt(pub, wbuf_data(&ct), wbuf_len(&ct), &pt), IDR_EINVAL);
+	assert_int_equal(crypto_rsa_encrypt(dsa, secret, sizeof(secret), &pt), IDR_EINVAL);
+	assert_int_equal(crypto_key_generate(&other, CRYPTO_KEY_RSA, 1024), IDR_OK);
+	assert_int_equal(crypto_rsa_decrypt(other, wbuf_data(&ct), wbuf_len(&ct), &pt), IDR_EAUTH);
+	/* too long for PKCS#1 v1.5 with a 1024-bit key (at most 117 bytes) */
+	{
+		static const uint8_t big[118];
+
+		assert_int_not_equal(crypto_rsa_encrypt(pub, big, sizeof(big), &pt), IDR_OK);
+	}
+	/* the openssl command line reads what we encrypted */
+	if (system("openssl version >/dev/null 2>&1") == 0) {
+		assert_non_null(mkdtemp(dir));
+		snprintf(path, sizeof(path), "%s/ct", dir);
+		f = fopen(path, "wb");
+		assert_non_null(f);
+		assert_int_equal(fwrite(wbuf_data(&ct), 1, wbuf_len(&ct), f), wbuf_len(&ct));
+		fclose(f);
+		snprintf(
+		        cmd, sizeof(cmd),
+		        "openssl pkeyutl -decrypt -inkey %s -pkeyopt rsa_padding_mode:pkcs1 -in %s "
+		        "-out %s/pt && cmp -s %s/pt - && rm -rf %s",
+		        key_path("rsa1024.pem"), path, dir, dir, dir);
+		f = popen(cmd, "w");
+		assert_non_null(f);
+		assert_int_equal(fwrite(secret, 1, sizeof(secret), f), sizeof(secret));
+		assert_int_equal(pclose(f), 0);
+	}
+	wbuf_deinit(&ct);
+	wbuf_deinit(&pt);
+	crypto_key_free(k);
+	crypto_key_free(pub);
+	crypto_key_free(dsa);
+	crypto_key_free(other);
+}
+
 int
 main(void)
 {
@@ -640,6 +698,7 @@ main(void)
 	        cmocka_unit_test(test_crypto_key_hs_malformed),
 	        cmocka_unit_test(test_crypto_key_dh),
 	        cmocka_unit_test(test_crypto_key_dh_bad_peer),
+	        cmocka_unit_test(test_crypto_key_rsa_transport),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
