@@ -43,6 +43,7 @@ struct writer;
 struct rsv_conn;
 struct rsv_req;
 struct rsv_pending;
+struct quota;
 
 enum rsv_proto { RSV_PROTO_UDP = 0, RSV_PROTO_TCP = 1, RSV_PROTO_HTTP = 2, RSV_PROTO_COUNT };
 
@@ -225,8 +226,8 @@ int rsv_req_busy(struct rsv_req *q) IDR_MUSTCHECK;
  * @return the pending request, or NULL (no connection or event base, a bound reached, out of
  *         memory): answer busy.
  */
-struct rsv_pending *rsv_defer(struct rsv_worker *w, const struct rsv_ctx *ctx,
-                              rsv_cancel_fn cancel, void *arg);
+struct rsv_pending *rsv_defer(struct rsv_worker *w, const struct rsv_ctx *ctx, rsv_cancel_fn cancel,
+                              void *arg);
 
 /**
  * Finish a request deferred with rsv_defer on its worker's thread: unless it was cancelled,
@@ -238,6 +239,12 @@ void rsv_pending_finish(struct rsv_pending *p, int status, struct slice body);
 /** The writer thread that applies writes (NULL: this node takes no writes). */
 void rsv_set_writer(struct rsv *r, struct writer *wr);
 struct writer *rsv_writer(const struct rsv_worker *w);
+
+/**
+ * The daily quotas and write rate limits of this node (made by rsv_new from the configuration's
+ * quota_* and write_* options, their limits replaced by rsv_reload). Thread-safe.
+ */
+struct quota *rsv_quota(const struct rsv_worker *w);
 
 /** The registry (for front ends that authenticate requests in the worker's transaction). */
 struct reg *rsv_reg(const struct rsv_worker *w);

@@ -3,12 +3,14 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
 #include "base/crypto.h"
 #include "base/log.h"
 #include "core/auth.h"
+#include "core/quota.h"
 #include "hdl/hdl.h"
 #include "http/hauth.h"
 #include "model/ident.h"
@@ -42,6 +44,85 @@ fail(struct http_req *q, int status, uint32_t rc, struct slice handle, const cha
 	}
 }
 
+/* 429 Too Many Requests with Retry-After (quota.h). */
+static void
+too_many(struct http_req *q, struct slice h, enum quota_verdict v, uint32_t retry)
+{
+	char secs[16];
+
+	snprintf(secs, sizeof(secs), "%u", retry > 0 ? retry : 1);
+	http_header(q, "Retry-After", secs);
+	/* the body's responseCode is 3 (busy) as for any Handle.Net client; the message names
+	 * the quota (603/604) */
+	fail(q, 429, HDL_RC_SERVER_BUSY, h, quota_message(v));
+}
+
+bool
+http_write_rate_ok(struct http_req *q, struct slice h)
+{
+	uint32_t retry = 1;
+	enum quota_verdict v;
+
+	if (q->peer == NULL) {
+		return true; /* tests without sockets */
+	}
+	v = quota_rate_take(rsv_quota(q->rw), (const struct sockaddr *)&q->peer->ss,
+	                    rsv_mono_ns() / 1000000u, &retry);
+	if (v == QUOTA_OK) {
+		return true;
+	}
+	log_notice("http: write to %.*s refused: %s", (int)h.len, (const char *)h.p,
+	           quota_message(v));
+	too_many(q, h, v, retry);
+	return false;
+}
+
+/* The prefix whose quota a write of handle counts against: its prefix; for 0.NA/P, P. */
+static struct slice
+quota_prefix_of(struct slice h)
+{
+	const uint8_t *slash = memchr(h.p, '/', h.len);
+	struct slice pfx;
+
+	if (slash == NULL) {
+		return h;
+	}
+	pfx = slice_make(h.p, (size_t)(slash - h.p));
+	if (slice_caseeq(pfx, SLICE_LIT(IDENT_ZERO_NA))) {
+		struct slice rest = slice_make(slash + 1, h.len - pfx.len - 1);
+
+		return quota_prefix_of(rest);
+	}
+	return pfx;
+}
+
+/*
+ * The daily quotas of the prefix written under (node administrators are not limited). On
+ * refusal the answer is sent. *reg says whether a registration was counted.
+ */
+static bool
+quota_ok(struct http_req *q, const struct wreq *w, const struct hauth *a, bool *reg)
+{
+	struct slice h = slice_make(w->handle, w->handle_len);
+	uint32_t retry = 1;
+	enum quota_verdict v;
+
+	*reg = false;
+	if (a->node_admin) {
+		return true;
+	}
+	v = quota_take(rsv_quota(q->rw), quota_prefix_of(h), w->kind == WOP_CREATE,
+	               (uint64_t)time(NULL), &retry);
+	if (v == QUOTA_OK) {
+		*reg = w->kind == WOP_CREATE;
+		return true;
+	}
+	log_notice("http: write to %.*s by %s refused: %s", (int)h.len, (const char *)h.p, a->text,
+	           quota_message(v));
+	too_many(q, h, v, retry);
+	return false;
+}
+
 /* The answer, once the writer committed (writer_job.done, on the worker's loop). */
 static void
 on_done(void *arg, int rc, bool ran)
@@ -52,6 +133,9 @@ on_done(void *arg, int rc, bool ran)
 	struct wbuf w;
 	int status;
 
+	if (op->quota != NULL && (rc != IDR_OK || op->outcome != REG_CREATED)) {
+		quota_refund(op->quota, slice_cstr(op->quota_prefix), (uint64_t)time(NULL));
+	}
 	if (!ran) {
 		wop_free(op); /* the worker went away: its pending requests went with it */
 		return;
@@ -304,32 +388,51 @@ admit(struct http_req *q, struct wreq *w, struct hauth *a)
 	return true;
 }
 
+/* Free a write that never reached the writer, giving its registration back. */
+static void
+unsubmitted(struct wop *op)
+{
+	if (op->quota != NULL) {
+		quota_refund(op->quota, slice_cstr(op->quota_prefix), (uint64_t)time(NULL));
+	}
+	wop_free(op);
+}
+
 /* Hand the write to the writer; its answer comes in on_done. */
 static void
-submit(struct http_req *q, struct wreq *w, const struct hauth *a)
+submit(struct http_req *q, struct wreq *w, const struct hauth *a, bool reg)
 {
 	struct slice h = slice_make(w->handle, w->handle_len);
 	struct rsv_ctx ctx = {RSV_PROTO_HTTP, q->peer, q->rconn, 0};
 	struct writer *wr = rsv_writer(q->rw);
+	struct slice pfx = quota_prefix_of(h);
 	struct wop *op;
 	int rc;
 
 	rc = wop_new(&op, w->kind, h, w->vals.v, w->vals.n, w->indexes,
 	             w->kind == WOP_REMOVE ? w->nindexes : 0, a->text);
 	if (rc != IDR_OK) {
+		if (reg) {
+			quota_refund(rsv_quota(q->rw), pfx, (uint64_t)time(NULL));
+		}
 		fail(q, 500, HDL_RC_ERROR, h, idr_strerror(rc));
 		return;
 	}
 	op->overwrite = w->overwrite;
+	if (reg && pfx.len < sizeof(op->quota_prefix)) {
+		op->quota = rsv_quota(q->rw); /* given back by on_done if nothing is created */
+		memcpy(op->quota_prefix, pfx.p, pfx.len);
+		op->quota_prefix[pfx.len] = '\0';
+	}
 	ctx.tag = q->rconn != NULL && q->tx->ticket != NULL ? q->tx->ticket(q) : 0;
 	if (ctx.tag == 0 || ctx.conn == NULL) {
-		wop_free(op);
+		unsubmitted(op);
 		fail(q, 503, HDL_RC_SERVER_BUSY, h, "cannot take writes on this connection now");
 		return;
 	}
 	op->owner = rsv_defer(q->rw, &ctx, on_cancel, op);
 	if (op->owner == NULL) {
-		wop_free(op);
+		unsubmitted(op);
 		fail(q, 503, HDL_RC_SERVER_BUSY, h, "too many requests in progress");
 		return;
 	}
@@ -344,7 +447,7 @@ submit(struct http_req *q, struct wreq *w, const struct hauth *a)
 		                      SLICE_LIT("the writer is busy or stopping"));
 		rsv_pending_finish(op->owner, 503, wbuf_slice(&out));
 		wbuf_deinit(&out);
-		wop_free(op);
+		unsubmitted(op);
 		return;
 	}
 	q->pending = true;
@@ -364,6 +467,9 @@ begin(struct http_req *q, struct wreq *w)
 	}
 	if (rsv_writer(q->rw) == NULL) {
 		fail(q, 503, HDL_RC_SERVER_BACKUP, h, "this node takes no writes");
+		return false;
+	}
+	if (!http_write_rate_ok(q, h)) {
 		return false;
 	}
 	if (uri_param_bool(&q->t, "overwrite", true, &w->overwrite) != IDR_OK ||
@@ -399,6 +505,7 @@ http_api_put(struct http_req *q)
 	struct wreq w;
 	struct hauth a;
 	char msg[HTTP_MSG_MAX];
+	bool reg;
 
 	if (!begin(q, &w)) {
 		return;
@@ -418,8 +525,8 @@ http_api_put(struct http_req *q)
 	} else {
 		w.kind = w.overwrite ? WOP_SET : WOP_ADD;
 	}
-	if (admit(q, &w, &a)) {
-		submit(q, &w, &a);
+	if (admit(q, &w, &a) && quota_ok(q, &w, &a, &reg)) {
+		submit(q, &w, &a, reg);
 	}
 	vjson_values_free(&w.vals);
 }
@@ -429,6 +536,7 @@ http_api_delete(struct http_req *q)
 {
 	struct wreq w;
 	struct hauth a;
+	bool reg;
 
 	if (!begin(q, &w)) {
 		return;
@@ -439,7 +547,7 @@ http_api_delete(struct http_req *q)
 		return;
 	}
 	w.kind = w.nindexes > 0 ? WOP_REMOVE : WOP_DELETE;
-	if (admit(q, &w, &a)) {
-		submit(q, &w, &a);
+	if (admit(q, &w, &a) && quota_ok(q, &w, &a, &reg)) {
+		submit(q, &w, &a, reg);
 	}
 }
