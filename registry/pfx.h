@@ -31,7 +31,9 @@
  * Rules on hosting (reg.h): the node prefix is hosted at init with state 1 and never changes
  * state; an enterprise prefix must be strictly beneath it; a record may be created only under
  * a hosted prefix in state 1; each hosted prefix has a prefix handle 0.NA/<prefix> (HS_ADMIN
- * at index 100 naming 0.NA/<prefix> index 300) which this node serves.
+ * at index 100 naming 0.NA/<prefix> index 300) which this node serves. An approved application
+ * puts the enterprise administrator in an HS_VLIST group at that index 300 (reg.h,
+ * onboarding).
  *
  * Pure functions; thread-safe; decoded records borrow the input bytes.
  */
