@@ -40,6 +40,7 @@
 struct rsv;
 struct rsv_worker;
 struct writer;
+struct sess_table;
 struct rsv_conn;
 struct rsv_req;
 struct rsv_pending;
@@ -236,6 +237,31 @@ struct rsv_pending *rsv_defer(struct rsv_worker *w, const struct rsv_ctx *ctx, r
  */
 void rsv_pending_finish(struct rsv_pending *p, int status, struct slice body);
 
+/**
+ * Finishes an answer to a request with CT (certify) or ENC (encrypt) set: the unit at
+ * out[mark..] (one finished message, CredentialLength 0) gets an HS_SIGNED credential and/or is
+ * encrypted with the request's session key. Set before the workers start.
+ * @return IDR_OK or an error (the answer then goes out as it is, logged).
+ */
+typedef int (*rsv_sign_fn)(void *arg, const struct hdl_msg *req, struct wbuf *out, size_t mark);
+void rsv_set_signer(struct rsv *r, rsv_sign_fn fn, void *arg);
+
+/**
+ * Opens a request encrypted with a session key (hdl_envelope_sealed): the plaintext header +
+ * body + credential appended to plain. @return IDR_OK or an error (answered 501).
+ */
+typedef int (*rsv_open_fn)(void *arg, const struct hdl_envelope *env, struct slice sealed,
+                           struct wbuf *plain);
+void rsv_set_opener(struct rsv *r, rsv_open_fn fn, void *arg);
+
+/**
+ * The identity authenticated on a connection (the IDIS login, op 2001: later admin requests on
+ * the channel need no challenge). Copied; NULL clears. @return IDR_OK or IDR_ENOMEM.
+ */
+int rsv_conn_set_identity(struct rsv_conn *c, const char *identity) IDR_MUSTCHECK;
+/** The connection's identity, or NULL (also for c NULL). */
+const char *rsv_conn_identity(const struct rsv_conn *c);
+
 /** The writer thread that applies writes (NULL: this node takes no writes). */
 void rsv_set_writer(struct rsv *r, struct writer *wr);
 struct writer *rsv_writer(const struct rsv_worker *w);
@@ -245,6 +271,11 @@ struct writer *rsv_writer(const struct rsv_worker *w);
  * quota_* and write_* options, their limits replaced by rsv_reload). Thread-safe.
  */
 struct quota *rsv_quota(const struct rsv_worker *w);
+
+#define RSV_HTTP_SESSIONS 65536 /* REST API sessions held at most */
+
+/** The REST API's sessions (core/sess.h), shared by every worker. */
+struct sess_table *rsv_http_sessions(const struct rsv_worker *w);
 
 /** The registry (for front ends that authenticate requests in the worker's transaction). */
 struct reg *rsv_reg(const struct rsv_worker *w);

@@ -14,7 +14,6 @@
 #include "hdl/hdl.h"
 #include "http/hauth.h"
 #include "model/ident.h"
-#include "model/rec.h"
 #include "model/vjson.h"
 #include "write/wop.h"
 #include "write/writer.h"
@@ -89,38 +88,49 @@ quota_prefix_of(struct slice h)
 	}
 	pfx = slice_make(h.p, (size_t)(slash - h.p));
 	if (slice_caseeq(pfx, SLICE_LIT(IDENT_ZERO_NA))) {
-		struct slice rest = slice_make(slash + 1, h.len - pfx.len - 1);
-
-		return quota_prefix_of(rest);
+		return quota_prefix_of(slice_make(slash + 1, h.len - pfx.len - 1));
 	}
 	return pfx;
 }
 
 /*
- * The daily quotas of the prefix written under (node administrators are not limited). On
- * refusal the answer is sent. *reg says whether a registration was counted.
+ * The daily quotas of the prefix op writes under (node administrators are not limited). A
+ * registration counted is remembered in op, to be given back if nothing is created. On
+ * refusal the answer is sent. @return true if op may go on.
  */
 static bool
-quota_ok(struct http_req *q, const struct wreq *w, const struct hauth *a, bool *reg)
+quota_ok(struct http_req *q, struct wop *op, const struct hauth *a)
 {
-	struct slice h = slice_make(w->handle, w->handle_len);
+	struct slice pfx = quota_prefix_of(op->handle);
 	uint32_t retry = 1;
 	enum quota_verdict v;
 
-	*reg = false;
 	if (a->node_admin) {
 		return true;
 	}
-	v = quota_take(rsv_quota(q->rw), quota_prefix_of(h), w->kind == WOP_CREATE,
-	               (uint64_t)time(NULL), &retry);
-	if (v == QUOTA_OK) {
-		*reg = w->kind == WOP_CREATE;
-		return true;
+	v = quota_take(rsv_quota(q->rw), pfx, op->kind == WOP_CREATE, (uint64_t)time(NULL), &retry);
+	if (v != QUOTA_OK) {
+		log_notice("http: write to %.*s by %s refused: %s", (int)op->handle.len,
+		           (const char *)op->handle.p, a->text, quota_message(v));
+		too_many(q, op->handle, v, retry);
+		return false;
 	}
-	log_notice("http: write to %.*s by %s refused: %s", (int)h.len, (const char *)h.p, a->text,
-	           quota_message(v));
-	too_many(q, h, v, retry);
-	return false;
+	if (op->kind == WOP_CREATE && pfx.len < sizeof(op->quota_prefix)) {
+		op->quota = rsv_quota(q->rw);
+		memcpy(op->quota_prefix, pfx.p, pfx.len);
+		op->quota_prefix[pfx.len] = '\0';
+	}
+	return true;
+}
+
+/* Free a write that never reached the writer, giving its registration back. */
+static void
+unsubmitted(struct wop *op)
+{
+	if (op->quota != NULL) {
+		quota_refund(op->quota, slice_cstr(op->quota_prefix), (uint64_t)time(NULL));
+	}
+	wop_free(op);
 }
 
 /* The answer, once the writer committed (writer_job.done, on the worker's loop). */
@@ -147,7 +157,7 @@ on_done(void *arg, int rc, bool ran)
 	}
 	wbuf_init_heap(&w, 256 + 6 * op->handle.len);
 	(void)http_json_error(&w, code, "handle", op->handle,
-	                      slice_cstr(code == HDL_RC_SUCCESS ? "" : idr_strerror(rc)));
+	                      slice_cstr(code == HDL_RC_SUCCESS ? "" : wop_message(op)));
 	if (wbuf_error(&w) != IDR_OK) {
 		wbuf_reset(&w);
 		wbuf_lit(&w, "{\"responseCode\":2,\"message\":\"out of memory\"}");
@@ -271,174 +281,29 @@ put_body(struct http_req *q, struct wreq *w, char *msg, size_t cap)
 	return true;
 }
 
-/*
- * The permissions the write needs on the record (its values as stored) and on the authority
- * of a create. @return IDR_OK, IDR_EDENIED or a store error.
- */
-static int
-authorize(struct reg_rtxn *t, const struct hauth *a, const struct wreq *w, bool exists,
-          const struct rec_view *rec)
-{
-	struct slice h = slice_make(w->handle, w->handle_len);
-	uint16_t need = 0;
-	struct value v;
-	struct rbuf r;
-
-	if (a->node_admin) {
-		return IDR_OK;
-	}
-	if (w->kind == WOP_CREATE) {
-		char authority[IDENT_HARD_MAX + 8];
-		uint16_t add;
-		int rc = auth_create_authority(h, authority, sizeof(authority), &add);
-
-		if (rc == IDR_OK) {
-			rc = auth_allowed(t, &a->id, slice_cstr(authority), add);
-		}
-		if (rc != IDR_OK || !exists) {
-			return rc; /* an identifier error is answered as such (102) */
-		}
-		return auth_allowed(t, &a->id, h, VALUE_ADMIN_DELETE_HANDLE); /* replacing it */
-	}
-	if (w->kind == WOP_DELETE) {
-		return auth_allowed(t, &a->id, h, VALUE_ADMIN_DELETE_HANDLE);
-	}
-	for (size_t i = 0; i < (w->kind == WOP_REMOVE ? w->nindexes : w->vals.n); i++) {
-		uint32_t index = w->kind == WOP_REMOVE ? w->indexes[i] : w->vals.v[i].index;
-		bool found = false;
-
-		rbuf_init(&r, rec->values.p, rec->values.len);
-		while (rec_value_next(&r, &v) == IDR_OK) {
-			if (v.index == index) {
-				found = true;
-				break;
-			}
-		}
-		if (w->kind == WOP_REMOVE) {
-			need |= found ? auth_value_perm(VALUE_ADMIN_REMOVE_VALUE, v.type) : 0;
-		} else if (found) {
-			need |= auth_value_perm(VALUE_ADMIN_MODIFY_VALUE, v.type);
-			need |= auth_value_perm(VALUE_ADMIN_MODIFY_VALUE, w->vals.v[i].type);
-		} else {
-			need |= auth_value_perm(VALUE_ADMIN_ADD_VALUE, w->vals.v[i].type);
-		}
-	}
-	return auth_allowed(t, &a->id, h, need != 0 ? need : VALUE_ADMIN_MODIFY_VALUE);
-}
-
-/* Authenticate and authorize in one read transaction; on failure the answer is sent. */
-static bool
-admit(struct http_req *q, struct wreq *w, struct hauth *a)
-{
-	struct slice h = slice_make(w->handle, w->handle_len);
-	struct reg_rtxn *t;
-	struct rec_view rec;
-	enum hauth_result res;
-	char msg[HTTP_MSG_MAX];
-	bool exists;
-	int rc;
-
-	if (rsv_read_begin(q->rw, &t) != IDR_OK) {
-		fail(q, 500, HDL_RC_ERROR, h, "internal error");
-		return false;
-	}
-	res = http_authenticate(q, t, a, msg, sizeof(msg));
-	if (res != HAUTH_OK) {
-		rsv_read_end(q->rw);
-		if (res == HAUTH_NONE) {
-			http_header(q, "WWW-Authenticate", "Basic realm=\"handle\"");
-			fail(q, 401, HDL_RC_AUTHENTICATION_NEEDED, h, "authentication needed");
-		} else if (res == HAUTH_ERROR) {
-			fail(q, 500, HDL_RC_ERROR, h, msg);
-		} else {
-			log_notice("http: write to %.*s refused: %s", (int)h.len, (const char *)h.p,
-			           msg);
-			fail(q, res == HAUTH_BAD ? 400 : 403,
-			     res == HAUTH_BAD ? HDL_RC_PROTOCOL_ERROR
-			                      : HDL_RC_AUTHENTICATION_FAILED,
-			     h, msg);
-		}
-		return false;
-	}
-	rc = reg_get(t, h, &rec);
-	exists = rc == IDR_OK;
-	if (rc != IDR_OK && rc != IDR_ENOENT) {
-		rsv_read_end(q->rw);
-		fail(q, 0, wop_hdl_rc(rc), h, idr_strerror(rc));
-		return false;
-	}
-	if (!exists && w->kind != WOP_CREATE) {
-		rsv_read_end(q->rw);
-		fail(q, 0, HDL_RC_HANDLE_NOT_FOUND, h, "");
-		return false;
-	}
-	rc = authorize(t, a, w, exists, &rec);
-	rsv_read_end(q->rw);
-	if (rc == IDR_EDENIED) {
-		log_notice("http: write to %.*s refused: %s is not an administrator of it",
-		           (int)h.len, (const char *)h.p, a->text);
-		snprintf(msg, sizeof(msg), "%.200s may not make this change (HS_ADMIN)", a->text);
-		fail(q, 0, HDL_RC_INSUFFICIENT_PERMS, h, msg);
-		return false;
-	}
-	if (rc != IDR_OK) {
-		fail(q, 0, wop_hdl_rc(rc), h, idr_strerror(rc));
-		return false;
-	}
-	return true;
-}
-
-/* Free a write that never reached the writer, giving its registration back. */
+/* Hand the write to the writer; its answer comes in on_done. Takes op. */
 static void
-unsubmitted(struct wop *op)
+submit(struct http_req *q, struct wop *op)
 {
-	if (op->quota != NULL) {
-		quota_refund(op->quota, slice_cstr(op->quota_prefix), (uint64_t)time(NULL));
-	}
-	wop_free(op);
-}
-
-/* Hand the write to the writer; its answer comes in on_done. */
-static void
-submit(struct http_req *q, struct wreq *w, const struct hauth *a, bool reg)
-{
-	struct slice h = slice_make(w->handle, w->handle_len);
 	struct rsv_ctx ctx = {RSV_PROTO_HTTP, q->peer, q->rconn, 0};
-	struct writer *wr = rsv_writer(q->rw);
-	struct slice pfx = quota_prefix_of(h);
-	struct wop *op;
+	struct slice h = op->handle;
 	int rc;
 
-	rc = wop_new(&op, w->kind, h, w->vals.v, w->vals.n, w->indexes,
-	             w->kind == WOP_REMOVE ? w->nindexes : 0, a->text);
-	if (rc != IDR_OK) {
-		if (reg) {
-			quota_refund(rsv_quota(q->rw), pfx, (uint64_t)time(NULL));
-		}
-		fail(q, 500, HDL_RC_ERROR, h, idr_strerror(rc));
-		return;
-	}
-	op->overwrite = w->overwrite;
-	if (reg && pfx.len < sizeof(op->quota_prefix)) {
-		op->quota = rsv_quota(q->rw); /* given back by on_done if nothing is created */
-		memcpy(op->quota_prefix, pfx.p, pfx.len);
-		op->quota_prefix[pfx.len] = '\0';
-	}
 	ctx.tag = q->rconn != NULL && q->tx->ticket != NULL ? q->tx->ticket(q) : 0;
 	if (ctx.tag == 0 || ctx.conn == NULL) {
-		unsubmitted(op);
 		fail(q, 503, HDL_RC_SERVER_BUSY, h, "cannot take writes on this connection now");
+		unsubmitted(op);
 		return;
 	}
 	op->owner = rsv_defer(q->rw, &ctx, on_cancel, op);
 	if (op->owner == NULL) {
-		unsubmitted(op);
 		fail(q, 503, HDL_RC_SERVER_BUSY, h, "too many requests in progress");
+		unsubmitted(op);
 		return;
 	}
 	op->job.done = on_done;
 	op->job.reply_to = rsv_worker_mbox(q->rw);
-	rc = writer_submit(wr, &op->job);
+	rc = writer_submit(rsv_writer(q->rw), &op->job);
 	if (rc != IDR_OK) {
 		struct wbuf out;
 
@@ -451,6 +316,76 @@ submit(struct http_req *q, struct wreq *w, const struct hauth *a, bool reg)
 		return;
 	}
 	q->pending = true;
+}
+
+/* The answer to a request whose credentials did not authenticate. */
+static void
+auth_failed(struct http_req *q, enum hauth_result res, struct slice h, const char *msg)
+{
+	if (res == HAUTH_NONE) {
+		if (hauth_challenge(q) != IDR_OK) {
+			log_warn("http: no session for a Handle challenge (sessions exhausted?)");
+		}
+		http_header(q, "WWW-Authenticate", "Basic realm=\"handle\"");
+		fail(q, 401, HDL_RC_AUTHENTICATION_NEEDED, h, "authentication needed");
+	} else if (res == HAUTH_ERROR) {
+		fail(q, 500, HDL_RC_ERROR, h, msg);
+	} else {
+		log_notice("http: write to %.*s refused: %s", (int)h.len, (const char *)h.p, msg);
+		fail(q, res == HAUTH_BAD ? 400 : 403,
+		     res == HAUTH_BAD ? HDL_RC_PROTOCOL_ERROR : HDL_RC_AUTHENTICATION_FAILED, h,
+		     msg);
+	}
+}
+
+/* Authenticate, authorize (one read transaction) and submit; every failure is answered. */
+static void
+run_write(struct http_req *q, struct wreq *w)
+{
+	struct slice h = slice_make(w->handle, w->handle_len);
+	struct reg_rtxn *t;
+	struct hauth a;
+	enum hauth_result res;
+	char msg[HTTP_MSG_MAX];
+	struct wop *op;
+	int rc;
+
+	if (rsv_read_begin(q->rw, &t) != IDR_OK) {
+		fail(q, 500, HDL_RC_ERROR, h, "internal error");
+		return;
+	}
+	res = http_authenticate(q, t, &a, msg, sizeof(msg));
+	if (res != HAUTH_OK) {
+		rsv_read_end(q->rw);
+		auth_failed(q, res, h, msg);
+		return;
+	}
+	rc = wop_new(&op, w->kind, h, w->vals.v, w->vals.n, w->indexes,
+	             w->kind == WOP_REMOVE ? w->nindexes : 0, a.text);
+	if (rc == IDR_OK) {
+		op->overwrite = w->overwrite;
+		rc = wop_authorize(op, t, &a.id, a.node_admin, NULL);
+		if (rc != IDR_OK) {
+			wop_free(op);
+		}
+	}
+	rsv_read_end(q->rw);
+	if (rc == IDR_OK && !quota_ok(q, op, &a)) {
+		wop_free(op);
+		return;
+	}
+	if (rc == IDR_EDENIED) {
+		log_notice("http: write to %.*s refused: %s is not an administrator of it",
+		           (int)h.len, (const char *)h.p, a.text);
+		snprintf(msg, sizeof(msg), "%.200s may not make this change (HS_ADMIN)", a.text);
+		fail(q, 0, HDL_RC_INSUFFICIENT_PERMS, h, msg);
+		return;
+	}
+	if (rc != IDR_OK) {
+		fail(q, 0, wop_hdl_rc(rc), h, rc == IDR_ENOENT ? "" : idr_strerror(rc));
+		return;
+	}
+	submit(q, op);
 }
 
 /* Common start of PUT and DELETE: transport, parameters, target. */
@@ -503,9 +438,7 @@ void
 http_api_put(struct http_req *q)
 {
 	struct wreq w;
-	struct hauth a;
 	char msg[HTTP_MSG_MAX];
-	bool reg;
 
 	if (!begin(q, &w)) {
 		return;
@@ -525,9 +458,7 @@ http_api_put(struct http_req *q)
 	} else {
 		w.kind = w.overwrite ? WOP_SET : WOP_ADD;
 	}
-	if (admit(q, &w, &a) && quota_ok(q, &w, &a, &reg)) {
-		submit(q, &w, &a, reg);
-	}
+	run_write(q, &w);
 	vjson_values_free(&w.vals);
 }
 
@@ -535,8 +466,6 @@ void
 http_api_delete(struct http_req *q)
 {
 	struct wreq w;
-	struct hauth a;
-	bool reg;
 
 	if (!begin(q, &w)) {
 		return;
@@ -547,7 +476,5 @@ http_api_delete(struct http_req *q)
 		return;
 	}
 	w.kind = w.nindexes > 0 ? WOP_REMOVE : WOP_DELETE;
-	if (admit(q, &w, &a) && quota_ok(q, &w, &a, &reg)) {
-		submit(q, &w, &a, reg);
-	}
+	run_write(q, &w);
 }

@@ -11,6 +11,7 @@
 #include "http/native.h"
 #include "http/ops.h"
 #include "http/pages.h"
+#include "http/sessions.h"
 
 #define CAPTURE "{handle}"
 
@@ -31,6 +32,10 @@ static const struct http_route routes[] = {
         {HTTP_M_READ, "/api/v1/prefixes", http_prefix_list, "prefix", HTTP_R_API},
         {HTTP_M_READ | HTTP_M_POST, "/api/v1/prefixes/" CAPTURE, http_prefix_item, "prefix",
          HTTP_R_API},
+        {HTTP_M_POST, "/api/sessions", http_sessions_new, "sessions", HTTP_R_API},
+        {HTTP_M_POST, "/api/sessions/", http_sessions_new, "sessions", HTTP_R_API},
+        {HTTP_M_READ | HTTP_M_PUT | HTTP_M_POST | HTTP_M_DELETE, "/api/sessions/this",
+         http_sessions_this, "sessions", HTTP_R_API},
         {HTTP_M_READ, "/api", http_api_none, "api", HTTP_R_API},
         {HTTP_M_READ, "/api/*", http_api_none, "api", HTTP_R_API},
         {HTTP_M_READ, "/" CAPTURE, http_page_proxy, "proxy", 0},
