@@ -244,6 +244,74 @@ int reg_prefix_set_state(struct reg_wtxn *w, struct slice prefix, int state) IDR
 int reg_prefix_adopt_owner(struct reg_wtxn *w, struct slice prefix, struct slice owner,
                            struct slice *current, enum reg_outcome *outcome) IDR_MUSTCHECK;
 
+/*
+ * Onboarding (ref/idis.md §2.3): an enterprise applies for a prefix (state 4 待审核) with its
+ * name, unified social credit code, GB/T 4754 industry and a contact; an auditor approves
+ * (state 1 启用) or rejects (state 3 被驳回) it. The applicant and the auditor are the
+ * identities of the write transactions (reg_write_begin / reg_write_identity), recorded in the
+ * prefix record and, as for every change, in the journal.
+ *
+ * Approval makes the enterprise its own administrator, in the same transaction:
+ *  - the identity <prefix>/ADMIN (REG_ADMIN_SUFFIX) gets its key at index 300
+ *    (REG_ADMIN_KEY_INDEX): an HS_PUBKEY, or an HS_SECKEY holding the hashed secret (lower-case
+ *    hex SHA-1 of it), readable by administrators only; the record is created if absent, its
+ *    index 300 replaced if present;
+ *  - the prefix handle 0.NA/<prefix> gets an HS_VLIST group at index 300 naming
+ *    (<prefix>/ADMIN, 300), or the identity is added to the group already there. Every record
+ *    under the prefix carries by default an HS_ADMIN naming (0.NA/<prefix>, 300) (reg_create),
+ *    and so does the prefix handle itself: through this group the enterprise administrator
+ *    may create, change and delete under its prefix and nowhere else. Records written before
+ *    keep working unchanged (their HS_ADMIN already names index 300). An index 300 holding
+ *    anything but a group (e.g. a key put there by hand) is left alone and the approval is
+ *    refused with IDR_EPFX_ADMINSLOT.
+ */
+#define REG_ADMIN_SUFFIX    "ADMIN" /* the enterprise administrator <prefix>/ADMIN */
+#define REG_ADMIN_KEY_INDEX 300     /* index of its key, and of the group at 0.NA/<prefix> */
+#define REG_ADMIN_GROUP_MAX 256     /* members of that group read at most */
+
+/** An application for a prefix. Every field is required (bytes; limits in pfx.h). */
+struct reg_prefix_app {
+	struct slice prefix;   /* requested prefix, strictly beneath the node prefix */
+	struct slice owner;    /* enterprise name (UTF-8) */
+	struct slice uscc;     /* unified social credit code (ent_uscc_check) */
+	struct slice industry; /* GB/T 4754 code (ent_industry_check) */
+	struct slice contact;  /* contact person, telephone, e-mail (UTF-8, free text) */
+};
+
+/**
+ * Apply for a prefix: it is hosted in state 4 (待审核) with the application and its prefix
+ * handle is created (records cannot be written under it until approval). The same application
+ * again while pending is REG_UNCHANGED; a rejected one may be made again (REG_UPDATED: the
+ * new application replaces the old, the decision is cleared).
+ * @return IDR_OK; IDR_EPFX_APPLIED (hosted or pending with other details); the checks of
+ *         reg_prefix_add (IDR_EID_*, IDR_ELIMIT, IDR_EPFX_NODE, IDR_EPFX_NOTBELOW, IDR_EUTF8,
+ *         IDR_ECTRL); IDR_EINVAL (an empty field); IDR_EPFX_USCC_*; IDR_EPFX_INDUSTRY; a store
+ *         error.
+ */
+int reg_prefix_apply(struct reg_wtxn *w, const struct reg_prefix_app *a,
+                     enum reg_outcome *outcome) IDR_MUSTCHECK;
+
+/** A decision on an application. */
+struct reg_prefix_decision {
+	struct slice prefix;
+	bool approve;        /* true: state 1 and the administrator; false: state 3 */
+	struct slice reason; /* may be empty (<= PFX_MAX_REASON bytes, UTF-8) */
+	/* approve: the key value of <prefix>/ADMIN at index 300 */
+	struct slice key_type; /* "HS_PUBKEY" or "HS_SECKEY" */
+	struct slice key_data; /* the HS_PUBKEY encoding, or the hashed secret */
+};
+
+/**
+ * Approve or reject a pending application (state 4 or 5), recording the transaction's identity
+ * as the auditor. An identity under the prefix itself cannot decide (IDR_EDENIED).
+ * @return IDR_OK; IDR_EPFX_UNKNOWN; IDR_EPFX_UNDECIDED (not in state 4 or 5); IDR_EPFX_NODE;
+ *         IDR_EDENIED; IDR_EINVAL (key type not HS_PUBKEY/HS_SECKEY, empty key); IDR_ELIMIT /
+ *         IDR_EUTF8 / IDR_ECTRL (reason); IDR_EPFX_ADMINSLOT; a store error. A rule broken after
+ *         the prefix record was written (which the checks before make unlikely) leaves w
+ *         abort-only, so that an approval never commits half done.
+ */
+int reg_prefix_decide(struct reg_wtxn *w, const struct reg_prefix_decision *d) IDR_MUSTCHECK;
+
 /* ---------------------------------------------------------------- metadata templates */
 
 /*

@@ -65,12 +65,19 @@ enum idr_err {
 	IDR_EID_NOSLASH = -1110, /* no '/' between prefix and suffix */
 
 	/* prefixes */
-	IDR_EPFX_UNKNOWN = -1200,  /* prefix not hosted by this node */
-	IDR_EPFX_DISABLED = -1201, /* prefix hosted but not enabled */
-	IDR_EPFX_NOTBELOW = -1202, /* enterprise prefix not beneath the node prefix */
-	IDR_EPFX_STATE = -1203,    /* unknown prefix state */
-	IDR_EPFX_NODE = -1204,     /* the node prefix cannot be changed this way */
-	IDR_EPFX_DIFFNODE = -1205, /* data belongs to another node prefix */
+	IDR_EPFX_UNKNOWN = -1200,    /* prefix not hosted by this node */
+	IDR_EPFX_DISABLED = -1201,   /* prefix hosted but not enabled */
+	IDR_EPFX_NOTBELOW = -1202,   /* enterprise prefix not beneath the node prefix */
+	IDR_EPFX_STATE = -1203,      /* unknown prefix state */
+	IDR_EPFX_NODE = -1204,       /* the node prefix cannot be changed this way */
+	IDR_EPFX_DIFFNODE = -1205,   /* data belongs to another node prefix */
+	IDR_EPFX_USCC_LEN = -1206,   /* credit code is not 18 characters */
+	IDR_EPFX_USCC_CHAR = -1207,  /* credit code has a character outside GB 32100's set */
+	IDR_EPFX_USCC_CHECK = -1208, /* credit code check digit wrong */
+	IDR_EPFX_INDUSTRY = -1209,   /* not a GB/T 4754 industry code */
+	IDR_EPFX_UNDECIDED = -1210,  /* prefix is not awaiting a decision (state 4 or 5) */
+	IDR_EPFX_APPLIED = -1211,    /* prefix already hosted or applied for */
+	IDR_EPFX_ADMINSLOT = -1212,  /* 0.NA/<prefix> index 300 holds something else than a group */
 
 	/* records and values */
 	IDR_EREC_KIND = -1300,      /* unknown item kind */

@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/crypto.h"
 #include "base/log.h"
 #include "base/rbuf.h"
 #include "core/auth.h"
+#include "core/quota.h"
 #include "core/sess.h"
 #include "hdl/hdl_admin.h"
 #include "hdl/hdl_auth.h"
@@ -662,10 +664,21 @@ answer_write(void *arg, struct rsv_req *q)
 	return hdl_resp_generic(rsv_req_out(q), &j->orig, &o);
 }
 
+/* Free op, giving back a registration counted against its prefix's quota that created
+ * nothing (it failed, or never reached the writer: rc and outcome are still 0). */
+static void
+op_release(struct wop *op)
+{
+	if (op->quota != NULL && (op->rc != IDR_OK || op->outcome != REG_CREATED)) {
+		quota_refund(op->quota, slice_cstr(op->quota_prefix), (uint64_t)time(NULL));
+	}
+	wop_free(op);
+}
+
 static void
 ajob_free(struct ajob *j)
 {
-	wop_free(j->op);
+	op_release(j->op);
 	free(j);
 }
 
@@ -706,7 +719,7 @@ submit(struct admin *a, struct rsv_req *q, const struct hdl_msg *orig, struct wo
 	int rc;
 
 	if (j == NULL) {
-		wop_free(op);
+		op_release(op);
 		return IDR_ENOMEM;
 	}
 	j->op = op;
@@ -895,6 +908,60 @@ make_wop(struct rsv_req *q, const struct hdl_msg *orig, const char *identity, st
 	return rc;
 }
 
+/* The prefix whose daily quota a write of handle counts against: its prefix; 0.NA/P: P. */
+static struct slice
+quota_prefix_of(struct slice h)
+{
+	const uint8_t *slash = memchr(h.p, '/', h.len);
+	struct slice pfx;
+
+	if (slash == NULL) {
+		return h;
+	}
+	pfx = slice_make(h.p, (size_t)(slash - h.p));
+	if (slice_caseeq(pfx, SLICE_LIT(IDENT_ZERO_NA))) {
+		return quota_prefix_of(slice_make(slash + 1, h.len - pfx.len - 1));
+	}
+	return pfx;
+}
+
+/*
+ * The daily quotas of the prefix op writes under (core/quota.h; node administrators are not
+ * limited). A refusal is answered 603/604 to IDIS clients, which know these codes: a client
+ * is IDIS when its connection logged in with the national opcode 2001 or the request carries
+ * the IDIS trusted-resolution flags (DT/TR); every other client gets 3 (busy), which stock
+ * Handle.Net clients understand. @return true if op may go on (else the answer is written).
+ */
+static bool
+quota_ok(struct rsv_req *q, const struct hdl_msg *orig, struct wop *op, bool node_admin, int *rc)
+{
+	struct quota *qt = rsv_quota(rsv_req_worker(q));
+	const struct rsv_ctx *ctx = rsv_req_ctx(q);
+	struct slice pfx = quota_prefix_of(op->handle);
+	uint32_t retry = 1;
+	enum quota_verdict v;
+	bool idis;
+
+	if (node_admin) {
+		return true;
+	}
+	v = quota_take(qt, pfx, op->kind == WOP_CREATE, (uint64_t)time(NULL), &retry);
+	if (v == QUOTA_OK) {
+		if (op->kind == WOP_CREATE && pfx.len < sizeof(op->quota_prefix)) {
+			op->quota = qt;
+			memcpy(op->quota_prefix, pfx.p, pfx.len);
+			op->quota_prefix[pfx.len] = '\0';
+		}
+		return true;
+	}
+	idis = (ctx->conn != NULL && rsv_conn_identity(ctx->conn) != NULL) ||
+	       (orig->hdr.flags & (HDL_FLAG_DT | HDL_FLAG_TR)) != 0;
+	log_notice("handle admin op %u on %.*s refused: %s", (unsigned)orig->hdr.opcode,
+	           (int)op->handle.len, (const char *)op->handle.p, quota_message(v));
+	*rc = answer_error_to(q, orig, quota_hdl_rc(v, idis), quota_message(v));
+	return false;
+}
+
 /* Carry out orig as identity (authenticated). Answers to orig, now or once written. */
 static int
 execute(struct admin *a, struct rsv_req *q, const struct hdl_msg *orig, const char *identity)
@@ -925,6 +992,16 @@ execute(struct admin *a, struct rsv_req *q, const struct hdl_msg *orig, const ch
 	if (a->wr == NULL) {
 		return answer_error_to(q, orig, HDL_RC_SERVER_BACKUP, "this node takes no writes");
 	}
+	if (rsv_req_ctx(q)->peer != NULL) {
+		uint32_t retry;
+
+		if (quota_rate_take(rsv_quota(rsv_req_worker(q)),
+		                    (const struct sockaddr *)&rsv_req_ctx(q)->peer->ss,
+		                    rsv_mono_ns() / 1000000u, &retry) != QUOTA_OK) {
+			return answer_error_to(q, orig, HDL_RC_SERVER_BUSY,
+			                       quota_message(QUOTA_RATE));
+		}
+	}
 	rc = make_wop(q, orig, identity, &op, &answered);
 	if (rc != IDR_OK || answered) {
 		return rc;
@@ -949,6 +1026,10 @@ execute(struct admin *a, struct rsv_req *q, const struct hdl_msg *orig, const ch
 		}
 		wop_free(op);
 		return answer_error_to(q, orig, code, msg);
+	}
+	if (!quota_ok(q, orig, op, node_admin, &rc)) {
+		wop_free(op);
+		return rc;
 	}
 	return submit(a, q, orig, op);
 }

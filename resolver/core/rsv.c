@@ -85,6 +85,7 @@ struct rsv {
 	struct rsv_op *ops; /* set before the workers start, read-only afterwards */
 	size_t nops;
 	struct writer *writer; /* set before the workers start (NULL: no writes) */
+	struct quota *quota;   /* daily quotas and write rate limits (thread-safe) */
 	rsv_sign_fn sign;      /* signs / encrypts answers (CT, ENC); NULL: neither */
 	void *sign_arg;
 	rsv_open_fn open; /* opens encrypted requests (NULL: they are dropped) */
@@ -307,6 +308,22 @@ snap_pick(struct rsv_worker *w)
 	}
 }
 
+/* The quota counters, with the limits of conf (the limits struct is large: on the heap). */
+static int
+quota_start(struct rsv *r, const struct conf *conf)
+{
+	struct quota_limits *l = malloc(sizeof(*l));
+	int rc;
+
+	if (l == NULL) {
+		return IDR_ENOMEM;
+	}
+	conf_quota_limits(conf, l);
+	rc = quota_new(&r->quota, (size_t)conf->quota_table, (size_t)conf->write_clients, l);
+	free(l);
+	return rc;
+}
+
 int
 rsv_new(struct rsv **out, struct reg *reg, const struct conf *conf, const struct rsv_ports *ports,
         struct metrics *m)
@@ -330,19 +347,27 @@ rsv_new(struct rsv **out, struct reg *reg, const struct conf *conf, const struct
 	} else {
 		site_ports_from_conf(conf, &r->ports);
 	}
+	rc = quota_start(r, conf);
+	if (rc != IDR_OK) {
+		free(r);
+		return rc;
+	}
 	rc = snap_new(&s, conf, &r->ports, 1);
 	if (rc != IDR_OK) {
+		quota_free(r->quota);
 		free(r);
 		return rc;
 	}
 	if (pthread_mutex_init(&r->lock, NULL) != 0) {
 		snap_free(s);
+		quota_free(r->quota);
 		free(r);
 		return IDR_ENOMEM;
 	}
 	if (pthread_mutex_init(&r->alock, NULL) != 0) {
 		pthread_mutex_destroy(&r->lock);
 		snap_free(s);
+		quota_free(r->quota);
 		free(r);
 		return IDR_ENOMEM;
 	}
@@ -350,6 +375,7 @@ rsv_new(struct rsv **out, struct reg *reg, const struct conf *conf, const struct
 		pthread_mutex_destroy(&r->alock);
 		pthread_mutex_destroy(&r->lock);
 		snap_free(s);
+		quota_free(r->quota);
 		free(r);
 		return IDR_ENOMEM;
 	}
@@ -374,6 +400,7 @@ rsv_free(struct rsv *r)
 	snap_free(atomic_load(&r->cur));
 	pthread_mutex_destroy(&r->lock);
 	pthread_mutex_destroy(&r->alock);
+	quota_free(r->quota);
 	sess_table_free(r->http_sessions);
 	free(r->ops);
 	free(r);
@@ -388,6 +415,15 @@ rsv_reload(struct rsv *r, const struct conf *conf)
 	pthread_mutex_lock(&r->lock);
 	rc = snap_new(&s, conf, &r->ports, r->gen + 1);
 	if (rc == IDR_OK) {
+		struct quota_limits *l = malloc(sizeof(*l));
+
+		if (l != NULL) {
+			conf_quota_limits(conf, l);
+			quota_set_limits(r->quota, l);
+			free(l);
+		} else {
+			log_warn("reload: out of memory: the quotas keep their limits");
+		}
 		r->gen++;
 		old = atomic_exchange_explicit(&r->cur, s, memory_order_acq_rel);
 		old->next = r->retired;
@@ -1663,6 +1699,7 @@ rsv_metrics_page(struct rsv_worker *w, struct wbuf *out)
 		return IDR_ESTATE;
 	}
 	metrics_render(w->r->m, reg_store_info(w->r->reg, &info) == IDR_OK ? &info : NULL, out);
+	metrics_render_quota(w->r->quota, (uint64_t)time(NULL), out);
 	return wbuf_error(out);
 }
 
@@ -1678,6 +1715,12 @@ void
 rsv_set_writer(struct rsv *r, struct writer *wr)
 {
 	r->writer = wr;
+}
+
+struct quota *
+rsv_quota(const struct rsv_worker *w)
+{
+	return w->r->quota;
 }
 
 struct writer *

@@ -44,6 +44,7 @@ struct sess_table;
 struct rsv_conn;
 struct rsv_req;
 struct rsv_pending;
+struct quota;
 
 enum rsv_proto { RSV_PROTO_UDP = 0, RSV_PROTO_TCP = 1, RSV_PROTO_HTTP = 2, RSV_PROTO_COUNT };
 
@@ -264,6 +265,12 @@ const char *rsv_conn_identity(const struct rsv_conn *c);
 /** The writer thread that applies writes (NULL: this node takes no writes). */
 void rsv_set_writer(struct rsv *r, struct writer *wr);
 struct writer *rsv_writer(const struct rsv_worker *w);
+
+/**
+ * The daily quotas and write rate limits of this node (made by rsv_new from the configuration's
+ * quota_* and write_* options, their limits replaced by rsv_reload). Thread-safe.
+ */
+struct quota *rsv_quota(const struct rsv_worker *w);
 
 #define RSV_HTTP_SESSIONS 65536 /* REST API sessions held at most */
 

@@ -3,12 +3,14 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
 #include "base/crypto.h"
 #include "base/log.h"
 #include "core/auth.h"
+#include "core/quota.h"
 #include "hdl/hdl.h"
 #include "http/hauth.h"
 #include "model/ident.h"
@@ -41,6 +43,96 @@ fail(struct http_req *q, int status, uint32_t rc, struct slice handle, const cha
 	}
 }
 
+/* 429 Too Many Requests with Retry-After (quota.h). */
+static void
+too_many(struct http_req *q, struct slice h, enum quota_verdict v, uint32_t retry)
+{
+	char secs[16];
+
+	snprintf(secs, sizeof(secs), "%u", retry > 0 ? retry : 1);
+	http_header(q, "Retry-After", secs);
+	/* the body's responseCode is 3 (busy) as for any Handle.Net client; the message names
+	 * the quota (603/604) */
+	fail(q, 429, HDL_RC_SERVER_BUSY, h, quota_message(v));
+}
+
+bool
+http_write_rate_ok(struct http_req *q, struct slice h)
+{
+	uint32_t retry = 1;
+	enum quota_verdict v;
+
+	if (q->peer == NULL) {
+		return true; /* tests without sockets */
+	}
+	v = quota_rate_take(rsv_quota(q->rw), (const struct sockaddr *)&q->peer->ss,
+	                    rsv_mono_ns() / 1000000u, &retry);
+	if (v == QUOTA_OK) {
+		return true;
+	}
+	log_notice("http: write to %.*s refused: %s", (int)h.len, (const char *)h.p,
+	           quota_message(v));
+	too_many(q, h, v, retry);
+	return false;
+}
+
+/* The prefix whose quota a write of handle counts against: its prefix; for 0.NA/P, P. */
+static struct slice
+quota_prefix_of(struct slice h)
+{
+	const uint8_t *slash = memchr(h.p, '/', h.len);
+	struct slice pfx;
+
+	if (slash == NULL) {
+		return h;
+	}
+	pfx = slice_make(h.p, (size_t)(slash - h.p));
+	if (slice_caseeq(pfx, SLICE_LIT(IDENT_ZERO_NA))) {
+		return quota_prefix_of(slice_make(slash + 1, h.len - pfx.len - 1));
+	}
+	return pfx;
+}
+
+/*
+ * The daily quotas of the prefix op writes under (node administrators are not limited). A
+ * registration counted is remembered in op, to be given back if nothing is created. On
+ * refusal the answer is sent. @return true if op may go on.
+ */
+static bool
+quota_ok(struct http_req *q, struct wop *op, const struct hauth *a)
+{
+	struct slice pfx = quota_prefix_of(op->handle);
+	uint32_t retry = 1;
+	enum quota_verdict v;
+
+	if (a->node_admin) {
+		return true;
+	}
+	v = quota_take(rsv_quota(q->rw), pfx, op->kind == WOP_CREATE, (uint64_t)time(NULL), &retry);
+	if (v != QUOTA_OK) {
+		log_notice("http: write to %.*s by %s refused: %s", (int)op->handle.len,
+		           (const char *)op->handle.p, a->text, quota_message(v));
+		too_many(q, op->handle, v, retry);
+		return false;
+	}
+	if (op->kind == WOP_CREATE && pfx.len < sizeof(op->quota_prefix)) {
+		op->quota = rsv_quota(q->rw);
+		memcpy(op->quota_prefix, pfx.p, pfx.len);
+		op->quota_prefix[pfx.len] = '\0';
+	}
+	return true;
+}
+
+/* Free a write that never reached the writer, giving its registration back. */
+static void
+unsubmitted(struct wop *op)
+{
+	if (op->quota != NULL) {
+		quota_refund(op->quota, slice_cstr(op->quota_prefix), (uint64_t)time(NULL));
+	}
+	wop_free(op);
+}
+
 /* The answer, once the writer committed (writer_job.done, on the worker's loop). */
 static void
 on_done(void *arg, int rc, bool ran)
@@ -51,6 +143,9 @@ on_done(void *arg, int rc, bool ran)
 	struct wbuf w;
 	int status;
 
+	if (op->quota != NULL && (rc != IDR_OK || op->outcome != REG_CREATED)) {
+		quota_refund(op->quota, slice_cstr(op->quota_prefix), (uint64_t)time(NULL));
+	}
 	if (!ran) {
 		wop_free(op); /* the worker went away: its pending requests went with it */
 		return;
@@ -197,13 +292,13 @@ submit(struct http_req *q, struct wop *op)
 	ctx.tag = q->rconn != NULL && q->tx->ticket != NULL ? q->tx->ticket(q) : 0;
 	if (ctx.tag == 0 || ctx.conn == NULL) {
 		fail(q, 503, HDL_RC_SERVER_BUSY, h, "cannot take writes on this connection now");
-		wop_free(op);
+		unsubmitted(op);
 		return;
 	}
 	op->owner = rsv_defer(q->rw, &ctx, on_cancel, op);
 	if (op->owner == NULL) {
 		fail(q, 503, HDL_RC_SERVER_BUSY, h, "too many requests in progress");
-		wop_free(op);
+		unsubmitted(op);
 		return;
 	}
 	op->job.done = on_done;
@@ -217,7 +312,7 @@ submit(struct http_req *q, struct wop *op)
 		                      SLICE_LIT("the writer is busy or stopping"));
 		rsv_pending_finish(op->owner, 503, wbuf_slice(&out));
 		wbuf_deinit(&out);
-		wop_free(op);
+		unsubmitted(op);
 		return;
 	}
 	q->pending = true;
@@ -275,6 +370,10 @@ run_write(struct http_req *q, struct wreq *w)
 		}
 	}
 	rsv_read_end(q->rw);
+	if (rc == IDR_OK && !quota_ok(q, op, &a)) {
+		wop_free(op);
+		return;
+	}
 	if (rc == IDR_EDENIED) {
 		log_notice("http: write to %.*s refused: %s is not an administrator of it",
 		           (int)h.len, (const char *)h.p, a.text);
@@ -303,6 +402,9 @@ begin(struct http_req *q, struct wreq *w)
 	}
 	if (rsv_writer(q->rw) == NULL) {
 		fail(q, 503, HDL_RC_SERVER_BACKUP, h, "this node takes no writes");
+		return false;
+	}
+	if (!http_write_rate_ok(q, h)) {
 		return false;
 	}
 	if (uri_param_bool(&q->t, "overwrite", true, &w->overwrite) != IDR_OK ||

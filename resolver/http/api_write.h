@@ -16,13 +16,29 @@
  *   changed); the body is {"responseCode":1,"handle":...}.
  * - DELETE without `index`: delete the record; with index=i...: remove those values.
  * - The answer is sent once the writer's transaction is durable (group commit).
+ * - Quotas (core/quota.h): the client address's write rate is checked first (before the
+ *   credentials, which also slows the guessing of secrets), then, once the client is
+ *   authorized, the daily request and registration quotas of the prefix written under (node
+ *   administrators are not limited; a create that creates nothing gives its registration
+ *   back). A refusal is 429 with Retry-After (seconds to the next local midnight, or until the
+ *   address may write again) and responseCode 3 (busy) with a message naming the quota; nothing
+ *   is written.
  */
 #ifndef IDR_RESOLVER_HTTP_API_WRITE_H
 #define IDR_RESOLVER_HTTP_API_WRITE_H
 
+#include <stdbool.h>
+
+#include "base/slice.h"
 #include "http/req.h"
 
 void http_api_put(struct http_req *q);
 void http_api_delete(struct http_req *q);
+
+/**
+ * The write rate of the client address of q (quota_rate_take): true if it may write; else the
+ * 429 answer (Retry-After) is sent. h names the target in the answer. For every write route.
+ */
+bool http_write_rate_ok(struct http_req *q, struct slice h);
 
 #endif /* IDR_RESOLVER_HTTP_API_WRITE_H */

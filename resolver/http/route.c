@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "http/api.h"
+#include "http/api_prefix.h"
 #include "http/api_write.h"
 #include "http/native.h"
 #include "http/ops.h"
@@ -27,6 +28,10 @@ static const struct http_route routes[] = {
         {HTTP_M_READ, "/api/handles/" CAPTURE, http_api_handle, "api", HTTP_R_API},
         {HTTP_M_PUT, "/api/handles/" CAPTURE, http_api_put, "write", HTTP_R_API},
         {HTTP_M_DELETE, "/api/handles/" CAPTURE, http_api_delete, "write", HTTP_R_API},
+        {HTTP_M_POST, "/api/v1/prefixes/apply", http_prefix_apply, "prefix", HTTP_R_API},
+        {HTTP_M_READ, "/api/v1/prefixes", http_prefix_list, "prefix", HTTP_R_API},
+        {HTTP_M_READ | HTTP_M_POST, "/api/v1/prefixes/" CAPTURE, http_prefix_item, "prefix",
+         HTTP_R_API},
         {HTTP_M_POST, "/api/sessions", http_sessions_new, "sessions", HTTP_R_API},
         {HTTP_M_POST, "/api/sessions/", http_sessions_new, "sessions", HTTP_R_API},
         {HTTP_M_READ | HTTP_M_PUT | HTTP_M_POST | HTTP_M_DELETE, "/api/sessions/this",

@@ -24,6 +24,8 @@
 #include "reg.h"
 #include "write/writer.h"
 
+struct quota;
+
 #define WOP_IDENTITY_MAX (IDENT_HARD_MAX + 16)
 #define WOP_DETAIL_MAX   256
 
@@ -49,6 +51,10 @@ struct wop {
 	size_t nindexes;
 	char identity[WOP_IDENTITY_MAX];
 	void *owner; /* the submitter's */
+	/* the submitter's: a registration counted against the daily quota of this prefix
+	 * (core/quota.h), to be given back if the write creates nothing; NULL: none */
+	struct quota *quota;
+	char quota_prefix[PFX_MAX_LEN + 1];
 	/* result (after apply) */
 	int rc;
 	enum reg_outcome outcome; /* REG_CREATED, REG_UPDATED (overwritten) or REG_UNCHANGED */
