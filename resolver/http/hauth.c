@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/b64.h"
+#include "http/idis.h"
 
 #define BASIC_MAX (AUTH_ID_MAX * 3 + HAUTH_SECRET_MAX + 2) /* decoded user:password */
 
@@ -130,8 +131,11 @@ http_authenticate(struct http_req *q, struct reg_rtxn *t, struct hauth *a, char 
 	}
 	if (scheme(q->authorization, "Basic", &rest)) {
 		res = basic(rest, t, a, msg, cap);
+	} else if (scheme(q->authorization, "Bearer", &rest)) {
+		return http_idis_bearer(q, rest, t, a, msg, cap); /* sets node_admin itself */
 	} else {
-		snprintf(msg, cap, "unsupported Authorization scheme (use Basic or Handle)");
+		snprintf(msg, cap,
+		         "unsupported Authorization scheme (use Basic, Bearer or Handle)");
 		return HAUTH_BAD;
 	}
 	if (res == HAUTH_OK) {

@@ -6,7 +6,7 @@
  *   percent-encoded; the password must match the identity's HS_SECKEY (auth_secret_match).
  * - `Handle sessionId="..."` (and the challenge-response that authenticates a session): see
  *   http/sessions.h when present.
- * - `Bearer <token>`: a token of the national API's login (http/idis.h when present).
+ * - `Bearer <token>`: a token of the national API's login (http/idis.h, core/token.h).
  * Credentials count only over TLS: over plain HTTP a write is refused before they are looked at.
  * Secrets never reach a log or an answer.
  */
