@@ -267,7 +267,9 @@ token_verify(const struct token_key *k, struct slice tok, uint64_t now, struct t
 	}
 	plen = (size_t)(dot - (tok.p + hlen + 1));
 	glen = tok.len - (size_t)(dot + 1 - tok.p);
-	if (glen != SIG_B64LEN ||
+	/* the last character carries 2 unused bits: they must be 0, else several texts would
+	 * stand for one signature */
+	if (glen != SIG_B64LEN || dot[glen] == 0 || strchr("AEIMQUYcgkosw048", dot[glen]) == NULL ||
 	    b64url_decode(slice_make(dot + 1, glen), given, sizeof(given), &n) != IDR_OK ||
 	    n != sizeof(mac)) {
 		return IDR_EAUTH;

@@ -101,7 +101,8 @@ void token_date(uint64_t t, int64_t offset, char out[TOKEN_DATE_LEN + 1]);
  *   auth_secret_match knows (the secret, hex SHA-1 of it) and, in addition, a stored value of
  *   64 hex digits that is SHA-256 of the secret.
  * - cipher (POST /identity/token/v1): the password is sha256hex(sha256hex(secret) + date),
- *   date "yyyy-MM-dd" (ref example: secret 12345 on 2019-08-15 gives 58e2c92c...). sha256hex
+ *   date "yyyy-MM-dd" (the ref's example: 58e2c92c... is secret 123456 on 2019-08-15; its
+ *   note says 12345, a slip: 123456 is the vector). sha256hex
  *   of the secret comes from a stored secret in clear, or is the stored value when that is 64
  *   hex digits. A stored SHA-1 form cannot take part (the secret is not known). Dates
  *   accepted: those of now +- 15 minutes in China Standard Time (UTC+8, the national system's
