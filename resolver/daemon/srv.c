@@ -31,7 +31,7 @@
 #include "core/metrics.h"
 #include "core/rsv.h"
 #include "core/token.h"
-#include "http/idis.h"
+#include "http/hauth.h"
 #include "http/route.h"
 #include "http/server.h"
 #include "net/accept.h"
@@ -985,7 +985,7 @@ token_setup(struct srv *s)
 		        idr_strerror(rc));
 		return rc;
 	}
-	http_idis_set_key(&k);
+	hauth_set_token_key(&k);
 	memset(&k, 0, sizeof(k));
 	return IDR_OK;
 }

@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "core/auth.h"
+#include "core/token.h"
 #include "http/req.h"
 
 #define HAUTH_SECRET_MAX 1024 /* bytes of a Basic password */
@@ -50,5 +51,20 @@ enum hauth_result http_authenticate(struct http_req *q, struct reg_rtxn *t, stru
  * @return IDR_OK or IDR_EINVAL (bad escape, not index:handle, too long).
  */
 int hauth_basic_user(struct slice user, char *buf, size_t cap, struct auth_id *id) IDR_MUSTCHECK;
+
+/** Set the node secret for bearer tokens (copied; before the workers start). NULL: none. */
+void hauth_set_token_key(const struct token_key *k);
+
+/** The node secret for tokens, or NULL when none is set (valid until the next set). */
+const struct token_key *hauth_token_key(void);
+
+/**
+ * Authenticate a bearer token (core/token.h) in the read transaction t: its signature, its
+ * expiry, and the identity's key still being the one it logged in with (kfp).
+ * @return HAUTH_OK (a filled, node_admin set), HAUTH_FAILED (msg says why: expired, invalid,
+ *         the key changed, no token key) or HAUTH_ERROR (store failure).
+ */
+enum hauth_result hauth_bearer(struct http_req *q, struct slice token, struct reg_rtxn *t,
+                               struct hauth *a, char *msg, size_t cap);
 
 #endif /* IDR_RESOLVER_HTTP_HAUTH_H */

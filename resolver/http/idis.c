@@ -9,7 +9,6 @@
 #include <jansson.h>
 
 #include "base/b64.h"
-#include "base/crypto.h"
 #include "base/log.h"
 #include "base/text.h"
 #include "hdl/hdl.h"
@@ -34,18 +33,6 @@
 #define HTTP_NOLOGIN 401
 #define HTTP_DENIED  403
 #define JWT_PREFIX   "eyJ"
-
-static struct token_key key;
-static bool key_set;
-
-void
-http_idis_set_key(const struct token_key *k)
-{
-	key_set = k != NULL;
-	if (k != NULL) {
-		key = *k;
-	}
-}
 
 static uint64_t
 now_s(void)
@@ -92,52 +79,6 @@ fail(struct http_req *q, int status, const char *msg)
 
 /* ---------------------------------------------------------------- authentication */
 
-enum hauth_result
-http_idis_bearer(struct http_req *q, struct slice token, struct reg_rtxn *t, struct hauth *a,
-                 char *msg, size_t cap)
-{
-	struct token_claims c;
-	enum auth_key_kind kind;
-	uint8_t fp[TOKEN_FP_LEN];
-	struct slice kv;
-	int rc;
-
-	memset(a, 0, sizeof(*a));
-	if (!key_set) {
-		snprintf(msg, cap, "tokens are not enabled on this node");
-		return HAUTH_FAILED;
-	}
-	rc = token_verify(&key, token, now_s(), &c);
-	if (rc == IDR_EEXPIRED) {
-		snprintf(msg, cap, "token已过期，请重新登录 (token expired)");
-		return HAUTH_FAILED;
-	}
-	if (rc != IDR_OK) {
-		snprintf(msg, cap, "token无效 (invalid token)");
-		return HAUTH_FAILED;
-	}
-	memcpy(a->idbuf, c.sub, sizeof(a->idbuf));
-	if (auth_id_parse(slice_cstr(a->idbuf), &a->id) != IDR_OK) {
-		snprintf(msg, cap, "token无效 (invalid token)");
-		return HAUTH_FAILED;
-	}
-	auth_id_format(&a->id, a->text, sizeof(a->text));
-	rc = auth_key_get(t, &a->id, &kind, &kv);
-	if (rc != IDR_OK && rc != IDR_ENOENT && rc != IDR_EINVAL) {
-		snprintf(msg, cap, "internal error");
-		return HAUTH_ERROR;
-	}
-	if (rc == IDR_OK) {
-		token_key_fp(kv, fp);
-	}
-	if (rc != IDR_OK || kind != AUTH_KEY_SEC || crypto_memeq(fp, c.fp, sizeof(fp)) != 1) {
-		snprintf(msg, cap, "token无效：身份密钥已更换或删除 (the identity's key changed)");
-		return HAUTH_FAILED;
-	}
-	a->node_admin = auth_is_node_admin(&q->conf->server_admins, &a->id);
-	return HAUTH_OK;
-}
-
 /*
  * Who sent q: Bearer (or a bare token), or what hauth.h knows. On failure the answer is sent
  * and false returned; t stays open either way.
@@ -151,7 +92,7 @@ authenticate(struct http_req *q, struct reg_rtxn *t, struct hauth *a)
 
 	if (v.len > sizeof(JWT_PREFIX) - 1 &&
 	    memcmp(v.p, JWT_PREFIX, sizeof(JWT_PREFIX) - 1) == 0) {
-		res = http_idis_bearer(q, v, t, a, msg, sizeof(msg));
+		res = hauth_bearer(q, v, t, a, msg, sizeof(msg));
 	} else {
 		res = http_authenticate(q, t, a, msg, sizeof(msg));
 	}
@@ -217,7 +158,7 @@ login(struct http_req *q, enum token_login form)
 		fail(q, IDIS_DENIED, MSG_HTTPS);
 		return;
 	}
-	if (!key_set) {
+	if (hauth_token_key() == NULL) {
 		reply(q, 503, IDIS_INTERNAL, "tokens are not enabled on this node",
 		      slice_make(NULL, 0));
 		return;
@@ -246,7 +187,7 @@ login(struct http_req *q, enum token_login form)
 	auth_id_format(&id, who, sizeof(who)); /* not into idbuf: id.handle points there */
 	wbuf_init_heap(&w, 4096);
 	wbuf_lit(&w, "{\"token\":\"");
-	if (token_issue(&key, who, fp, now_s(), &w) != IDR_OK) {
+	if (token_issue(hauth_token_key(), who, fp, now_s(), &w) != IDR_OK) {
 		wbuf_deinit(&w);
 		fail(q, IDIS_INTERNAL, MSG_INTERNAL);
 		return;

@@ -30,7 +30,7 @@
  * IDIS_KEY_INDEX), at most IDIS_USER_MAX characters; password at most IDIS_PASS_MAX. The
  * identity's key value must be an HS_SECKEY (token_login_match says which stored forms work
  * with which login). The token (core/token.h) is sent back as `Authorization: Bearer <token>`
- * (the bare token is accepted too); it also works on the REST API (hauth.h). Public-key
+ * (the bare token is accepted too; hauth.h checks it, also for the REST API). Public-key
  * identities cannot log in here yet: the national signature login belongs to the enterprise
  * "standard" API (challenge / verify-response), not to this one.
  *
@@ -70,7 +70,7 @@
  *
  * Bodies are bounded by http_max_body_size (1 MiB by default: raise it for batches of 2000
  * large items). Thread-safety: handlers run on the worker that received the request; the
- * token key is set once before the workers start.
+ * token key (hauth_set_token_key) is set once before the workers start.
  */
 #ifndef IDR_RESOLVER_HTTP_IDIS_H
 #define IDR_RESOLVER_HTTP_IDIS_H
@@ -80,7 +80,6 @@
 
 #include "base/slice.h"
 #include "base/wbuf.h"
-#include "core/token.h"
 #include "http/hauth.h"
 #include "http/req.h"
 #include "model/value.h"
@@ -126,9 +125,6 @@ struct idis_items {
 	size_t n;
 };
 
-/** Set the node secret for tokens (copied; before the workers start). NULL: no logins. */
-void http_idis_set_key(const struct token_key *k);
-
 /**
  * Parse a data request body (outside input, at most the configured body size): for a single
  * request (batch false) one object ({handle} for delete, or ?handle= when the body is empty
@@ -163,15 +159,6 @@ int idis_user_id(struct slice user, char *buf, size_t cap, struct auth_id *id) I
  * null). @return the wbuf's error.
  */
 int idis_envelope(struct wbuf *w, int status, const char *message, struct slice data);
-
-/**
- * Authenticate a bearer token in the read transaction t (for hauth.c and the handlers here):
- * the signature, expiry, and the identity's key still being the one it logged in with.
- * @return HAUTH_OK (a filled), HAUTH_FAILED (msg says why: expired, invalid, revoked) or
- *         HAUTH_ERROR.
- */
-enum hauth_result http_idis_bearer(struct http_req *q, struct slice token, struct reg_rtxn *t,
-                                   struct hauth *a, char *msg, size_t cap);
 
 /** An error in the envelope (for the transport: 400, 405 on these routes). */
 void http_idis_error(struct http_req *q, int http_status, int status, const char *msg);
