@@ -19,6 +19,8 @@
  *   journal   u64 big-endian seq -> entry (jrn.h); one entry per change, full payloads.
  *   stats     ident_fold(prefix of the identifier) | 0x00 | u8 kind -> u64 big-endian count;
  *             a counter that drops to 0 is deleted, so reg_stats lists prefixes with records.
+ *   templates ident_fold(prefix) | 0x00 | version -> stored metadata template (model/tmpl.h,
+ *             reg_tmpl.c); journaled as JRN_OP_TEMPLATE with the prefix as identifier.
  *
  * Writes. Every change encodes the new record once, straight into the transaction's change
  * buffer (jrn_change_begin), BEFORE any store write: the values of an existing record borrow
@@ -639,6 +641,7 @@ wtxn_free(struct reg_wtxn *w)
 	wbuf_deinit(&w->chg);
 	wbuf_deinit(&w->jrn);
 	reg_statmap_deinit(&w->stats);
+	tmpl_free(w->tmpl_cache);
 	free(w->vals);
 	free(w->identity);
 	free(w);
@@ -1199,6 +1202,12 @@ reg_create(struct reg_wtxn *w, struct slice id, enum rec_kind kind, const struct
 	if (prc != IDR_OK) {
 		return create_unchanged(w, ident.full, skey, kind, nv, prc, outcome);
 	}
+	if (!ident.zero_na) {
+		rc = reg_tmpl_check_create(w, ident.prefix, w->vals, nv);
+		if (rc != IDR_OK) {
+			return rc;
+		}
+	}
 	return create_put(w, ident.full, skey, ident.prefix.len, kind, nv, outcome);
 }
 
@@ -1448,6 +1457,33 @@ reg_remove_values(struct reg_wtxn *w, struct slice id, const uint32_t *indexes, 
 		w->vals[out++] = w->vals[i];
 	}
 	return target_store(w, &t, JRN_OP_REMOVE_VALUES, out);
+}
+
+int
+reg_write_get(struct reg_wtxn *w, struct slice id, struct rec_view *out)
+{
+	uint8_t buf[IDENT_HARD_MAX];
+	struct slice stored, key;
+	struct ident ident;
+	int rc;
+
+	rc = wtxn_usable(w);
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	rc = ident_parse(&ident, id.p, id.len, &w->reg->id_opts);
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	ident_fold(id.p, id.len, buf);
+	rc = reg_key(slice_make(buf, id.len), buf, &key);
+	if (rc == IDR_OK) {
+		rc = store_get(w->txn, STORE_DB_HANDLES, key, &stored);
+	}
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	return rec_view_parse(stored, out);
 }
 
 int

@@ -15,7 +15,9 @@
  *    a record identical to one already there is REG_UNCHANGED whatever the prefix state;
  *  - lifecycle items carry a kind; values have unique positive indexes, non-empty types;
  *  - create of an existing identifier with identical content (timestamps aside) is an
- *    idempotent success that writes nothing; with different content it is IDR_ECONFLICT.
+ *    idempotent success that writes nothing; with different content it is IDR_ECONFLICT;
+ *  - a create whose values carry a template version (index 1001 with type TEMPLATE) must satisfy
+ *    that published version of its prefix's metadata template (see the templates section).
  */
 #ifndef IDR_REGISTRY_REG_H
 #define IDR_REGISTRY_REG_H
@@ -29,6 +31,7 @@
 #include "jrn.h"
 #include "model/ident.h"
 #include "model/rec.h"
+#include "model/tmpl.h"
 #include "model/value.h"
 #include "pfx.h"
 #include "store/store.h"
@@ -200,6 +203,16 @@ int reg_set_values(struct reg_wtxn *w, struct slice id, const struct value *valu
 int reg_remove_values(struct reg_wtxn *w, struct slice id, const uint32_t *indexes,
                       size_t n) IDR_MUSTCHECK;
 
+/**
+ * Look a record up inside a write transaction: it sees the changes made in w so far (reg_get
+ * in a read transaction does not). For tools that decide what to change from what is there
+ * (`idr set`, `idr import --update`). The view borrows store memory valid until the next
+ * write in w or its end; the record is parsed completely (rec_view_parse).
+ * @return IDR_OK, IDR_ENOENT, an IDR_EID_* error, IDR_EPROTO (a damaged record), or the
+ *         store failure of an abort-only w.
+ */
+int reg_write_get(struct reg_wtxn *w, struct slice id, struct rec_view *out) IDR_MUSTCHECK;
+
 /** Delete a record. @return IDR_OK or IDR_ENOENT. */
 int reg_delete(struct reg_wtxn *w, struct slice id) IDR_MUSTCHECK;
 
@@ -230,6 +243,93 @@ int reg_prefix_set_state(struct reg_wtxn *w, struct slice prefix, int state) IDR
  */
 int reg_prefix_adopt_owner(struct reg_wtxn *w, struct slice prefix, struct slice owner,
                            struct slice *current, enum reg_outcome *outcome) IDR_MUSTCHECK;
+
+/* ---------------------------------------------------------------- metadata templates */
+
+/*
+ * Metadata templates (元数据模板, model/tmpl.h) of hosted prefixes: one per (prefix, version)
+ * in the `templates` database, each change journaled (JRN_OP_TEMPLATE: identifier = the
+ * prefix, payload = the stored template). Rules:
+ *  - only a hosted prefix (any state) may have templates (IDR_EPFX_UNKNOWN);
+ *  - a version is created as a draft; a draft may be updated (tmpl_merge: items are added or
+ *    replaced, never removed), get items, and have items disabled;
+ *  - publishing makes the version immutable: any later update, item add or item disable is
+ *    IDR_ETMPL_PUBLISHED (make a new version instead); a version needs an enabled item to be
+ *    published (IDR_ETMPL_INVALID);
+ *  - states: draft -> published -> withdrawn -> published ...; withdrawing a draft is
+ *    IDR_ETMPL_STATE; publishing a published (withdrawing a withdrawn) version is
+ *    REG_UNCHANGED; only published versions accept registrations (reg_create);
+ *  - nothing is ever deleted: items are disabled, versions withdrawn.
+ * After a call returns an IDR_ETMPL_* code (or IDR_ECONFLICT, IDR_ELIMIT from a template
+ * call), reg_write_detail(w) names the field and the rule.
+ */
+
+/**
+ * Create version t->version of t->prefix's template as a draft (t's state and times are
+ * ignored; created/changed become now). The same definition again is REG_UNCHANGED; a
+ * different one is IDR_ECONFLICT for a draft (use reg_tmpl_update) or IDR_ETMPL_PUBLISHED.
+ * @return IDR_OK, IDR_ETMPL_INVALID, IDR_EPFX_UNKNOWN, IDR_ECONFLICT, IDR_ETMPL_PUBLISHED, an
+ *         IDR_EID_* code for a bad prefix, or a store error.
+ */
+int reg_tmpl_create(struct reg_wtxn *w, const struct tmpl *t,
+                    enum reg_outcome *outcome) IDR_MUSTCHECK;
+
+/**
+ * Update a draft with the national PUT semantics (tmpl_merge). @return IDR_OK,
+ * IDR_ETMPL_UNKNOWN, IDR_ETMPL_PUBLISHED, IDR_ETMPL_INVALID, or a store error.
+ */
+int reg_tmpl_update(struct reg_wtxn *w, const struct tmpl *upd) IDR_MUSTCHECK;
+
+/** Publish a version (see the state rules). @return IDR_OK, IDR_ETMPL_UNKNOWN, ... */
+int reg_tmpl_publish(struct reg_wtxn *w, struct slice prefix, struct slice version,
+                     enum reg_outcome *outcome) IDR_MUSTCHECK;
+
+/** Withdraw a published version. @return IDR_OK, IDR_ETMPL_UNKNOWN, IDR_ETMPL_STATE, ... */
+int reg_tmpl_withdraw(struct reg_wtxn *w, struct slice prefix, struct slice version,
+                      enum reg_outcome *outcome) IDR_MUSTCHECK;
+
+/**
+ * Add an item to a draft (it->index 0: the next free index from 2000).
+ * @param index  if not NULL, receives the item's index.
+ * @return IDR_OK, IDR_ETMPL_UNKNOWN, IDR_ETMPL_PUBLISHED, IDR_ETMPL_INVALID or a store error.
+ */
+int reg_tmpl_item_add(struct reg_wtxn *w, struct slice prefix, struct slice version,
+                      const struct tmpl_item *it, uint32_t *index) IDR_MUSTCHECK;
+
+/**
+ * Disable an item of a draft, named by its index (decimal) or its key; the item stays in
+ * the template. Disabling a disabled item is REG_UNCHANGED.
+ * @return IDR_OK, IDR_ETMPL_UNKNOWN, IDR_ETMPL_ITEM, IDR_ETMPL_PUBLISHED or a store error.
+ */
+int reg_tmpl_item_disable(struct reg_wtxn *w, struct slice prefix, struct slice version,
+                          struct slice item, enum reg_outcome *outcome) IDR_MUSTCHECK;
+
+/**
+ * The detail of the last failed template call or template-checked create in w: which
+ * field and which rule, e.g. "weight (2003): number 12.5 above maximum 10". "" if none.
+ * Valid until the next call on w.
+ */
+const char *reg_write_detail(const struct reg_wtxn *w);
+
+/**
+ * A version of prefix's template (a heap copy: the caller frees it with tmpl_free).
+ * @return IDR_OK, IDR_ETMPL_UNKNOWN, an IDR_EID_* code, or a store/decode error.
+ */
+int reg_tmpl_get(struct reg_rtxn *t, struct slice prefix, struct slice version,
+                 struct tmpl **out) IDR_MUSTCHECK;
+
+/** Visit the versions of prefix's template in version byte order; cb returns non-zero to
+ * stop (that value is returned). The template is valid during the call only. */
+typedef int (*reg_tmpl_fn)(void *arg, const struct tmpl *t);
+int reg_tmpl_list(struct reg_rtxn *t, struct slice prefix, reg_tmpl_fn cb, void *arg);
+
+/**
+ * Check values against a version of prefix's template in any state (a dry run of the
+ * registration check). @return IDR_OK, IDR_ETMPL_RECORD (rep says why), IDR_ETMPL_UNKNOWN
+ * or a store error.
+ */
+int reg_tmpl_check(struct reg_rtxn *t, struct slice prefix, struct slice version,
+                   const struct value *v, size_t n, struct tmpl_report *rep);
 
 /* ---------------------------------------------------------------- reads */
 

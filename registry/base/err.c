@@ -60,6 +60,17 @@ static const struct errmsg errmsgs[] = {
         {IDR_EREC_TOOMANY, "record has more than 2048 values"},
         {IDR_EREC_NOVALUE, "record has no value with that index"},
         {IDR_EREC_LASTVALUE, "cannot remove the last value of a record (delete the record)"},
+
+        {IDR_ETMPL_UNKNOWN, "no metadata template with that prefix and version"},
+        {IDR_ETMPL_PUBLISHED,
+         "metadata template version is published and cannot change (create a new version)"},
+        {IDR_ETMPL_NOTPUBLISHED, "metadata template version is not published (draft or "
+                                 "withdrawn): records cannot be registered against it"},
+        {IDR_ETMPL_STATE, "metadata template state does not allow this (draft -> published "
+                          "<-> withdrawn)"},
+        {IDR_ETMPL_INVALID, "metadata template definition is invalid"},
+        {IDR_ETMPL_ITEM, "metadata template has no item with that index or key"},
+        {IDR_ETMPL_RECORD, "record does not satisfy its metadata template"},
 };
 
 const char *

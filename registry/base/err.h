@@ -73,14 +73,23 @@ enum idr_err {
 	IDR_EPFX_DIFFNODE = -1205, /* data belongs to another node prefix */
 
 	/* records and values */
-	IDR_EREC_KIND = -1300,     /* unknown item kind */
-	IDR_EREC_NOKIND = -1301,   /* lifecycle item without a kind */
-	IDR_EREC_INDEX = -1302,    /* value index invalid or duplicated */
-	IDR_EREC_TYPE = -1303,     /* value type empty or invalid */
-	IDR_EREC_RESERVED = -1304, /* attribute uses a reserved type or index */
-	IDR_EREC_TOOMANY = -1305,  /* more than 2048 values */
-	IDR_EREC_NOVALUE = -1306,  /* no value with that index */
-	IDR_EREC_LASTVALUE = -1307 /* would remove the last value */
+	IDR_EREC_KIND = -1300,      /* unknown item kind */
+	IDR_EREC_NOKIND = -1301,    /* lifecycle item without a kind */
+	IDR_EREC_INDEX = -1302,     /* value index invalid or duplicated */
+	IDR_EREC_TYPE = -1303,      /* value type empty or invalid */
+	IDR_EREC_RESERVED = -1304,  /* attribute uses a reserved type or index */
+	IDR_EREC_TOOMANY = -1305,   /* more than 2048 values */
+	IDR_EREC_NOVALUE = -1306,   /* no value with that index */
+	IDR_EREC_LASTVALUE = -1307, /* would remove the last value */
+
+	/* metadata templates (元数据模板); the registry's detail string names the field */
+	IDR_ETMPL_UNKNOWN = -1400,      /* no template with that prefix and version */
+	IDR_ETMPL_PUBLISHED = -1401,    /* the version is published: immutable */
+	IDR_ETMPL_NOTPUBLISHED = -1402, /* registration against a draft or withdrawn version */
+	IDR_ETMPL_STATE = -1403,        /* publish/withdraw not allowed in the current state */
+	IDR_ETMPL_INVALID = -1404,      /* template definition breaks a rule */
+	IDR_ETMPL_ITEM = -1405,         /* no item with that index or key */
+	IDR_ETMPL_RECORD = -1406        /* record values do not satisfy the template */
 };
 
 /**

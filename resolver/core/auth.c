@@ -319,3 +319,66 @@ auth_seckey_verify(struct slice key, struct slice mac, struct slice nonce, struc
 	}
 	return IDR_EPROTO;
 }
+
+/* nonce ‖ digest, the bytes every challenge answer covers */
+#define ANSWER_MSG_MAX (2 * CRYPTO_MAX_LEN + 1024)
+
+static int
+pubkey_verify(const struct auth_id *id, struct slice key, struct slice answer, struct slice msg)
+{
+	struct crypto_key *k;
+	enum crypto_alg hash;
+	struct slice alg, sig;
+	struct rbuf r;
+	int rc;
+
+	rbuf_init(&r, answer.p, answer.len);
+	alg = rbuf_str(&r, 64);
+	sig = rbuf_str(&r, 8192);
+	if (rbuf_error(&r) != IDR_OK || rbuf_left(&r) != 0) {
+		return IDR_EPROTO;
+	}
+	if (crypto_alg_from_name(alg, &hash) != IDR_OK) {
+		return IDR_EINVAL;
+	}
+	rc = crypto_key_from_hs_pubkey(&k, key.p, key.len);
+	if (rc != IDR_OK) {
+		return rc == IDR_EINVAL ? IDR_EINVAL : IDR_EPROTO;
+	}
+	rc = crypto_verify(k, hash,
+	                   crypto_key_type(k) == CRYPTO_KEY_SM2 ? id->handle : slice_make(NULL, 0),
+	                   msg.p, msg.len, sig.p, sig.len);
+	crypto_key_free(k);
+	return rc;
+}
+
+int
+auth_verify_answer(struct reg_rtxn *t, const struct auth_id *id, struct slice type,
+                   struct slice signed_response, struct slice nonce, struct slice digest)
+{
+	uint8_t buf[ANSWER_MSG_MAX];
+	enum auth_key_kind kind;
+	struct slice key;
+	int rc;
+
+	if (nonce.len + digest.len > sizeof(buf)) {
+		return IDR_EPROTO;
+	}
+	rc = auth_key_get(t, id, &kind, &key);
+	if (rc == IDR_ENOENT || rc == IDR_EINVAL) {
+		return IDR_EAUTH;
+	}
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	if (slice_caseeq(type, SLICE_LIT(TYPE_PUBKEY)) && kind == AUTH_KEY_PUB) {
+		memcpy(buf, nonce.p, nonce.len);
+		memcpy(buf + nonce.len, digest.p, digest.len);
+		return pubkey_verify(id, key, signed_response,
+		                     slice_make(buf, nonce.len + digest.len));
+	}
+	if (slice_caseeq(type, SLICE_LIT(TYPE_SECKEY)) && kind == AUTH_KEY_SEC) {
+		return auth_seckey_verify(key, signed_response, nonce, digest);
+	}
+	return IDR_EAUTH;
+}

@@ -103,4 +103,19 @@ bool auth_secret_match(struct slice stored, struct slice given);
 int auth_seckey_verify(struct slice key, struct slice mac, struct slice nonce,
                        struct slice digest) IDR_MUSTCHECK;
 
+/**
+ * Verify the answer to a challenge — a Handle CHALLENGE_RESPONSE (op 200, digest = the request
+ * digest) or an HTTP `Authorization: Handle` (digest = the client's cnonce): the identity's key
+ * signs or MACs nonce ‖ digest.
+ *  - type "HS_PUBKEY": signed_response = UTF8 hash name ("SHA-256", "SHA1", "SM3") + UTF8
+ *    signature; RSA PKCS#1 v1.5, DSA, or SM2 with the identity's handle as SM2 user id.
+ *  - type "HS_SECKEY": the forms of auth_seckey_verify.
+ * The identity's key value must be of that type.
+ * @return IDR_OK; IDR_EAUTH (does not verify, no such key, key of the other type); IDR_EPROTO
+ *         (malformed answer or stored key); IDR_EINVAL (unsupported algorithm); a store error.
+ */
+int auth_verify_answer(struct reg_rtxn *t, const struct auth_id *id, struct slice type,
+                       struct slice signed_response, struct slice nonce,
+                       struct slice digest) IDR_MUSTCHECK;
+
 #endif /* IDR_RESOLVER_CORE_AUTH_H */

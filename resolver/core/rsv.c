@@ -41,6 +41,7 @@
 #include <time.h>
 
 #include "base/log.h"
+#include "core/sess.h"
 #include "core/site.h"
 #include "model/ident.h"
 
@@ -83,7 +84,10 @@ struct rsv {
 	struct site_ports ports;
 	struct rsv_op *ops; /* set before the workers start, read-only afterwards */
 	size_t nops;
-	struct writer *writer; /* set before the workers start (NULL: no writes) */
+	struct writer *writer;            /* set before the workers start (NULL: no writes) */
+	rsv_sign_fn sign;                 /* signs answers to requests with CT (NULL: unsigned) */
+	struct sess_table *http_sessions; /* REST API sessions (Authorization: Handle) */
+	void *sign_arg;
 	pthread_mutex_t alock; /* anchors, anext */
 	struct rsv_anchor anchors[RSV_ANCHORS];
 	unsigned anext;
@@ -125,6 +129,7 @@ struct rsv_conn {
 	void *arg;
 	struct rsv_pending *pends; /* this connection's pending requests */
 	size_t npending;
+	char *identity; /* authenticated on this channel (IDIS login), NULL: none */
 };
 
 /* One request in flight (answered now, or being completed from a struct rsv_pending). */
@@ -339,6 +344,13 @@ rsv_new(struct rsv **out, struct reg *reg, const struct conf *conf, const struct
 		free(r);
 		return IDR_ENOMEM;
 	}
+	if (sess_table_new(&r->http_sessions, RSV_HTTP_SESSIONS) != IDR_OK) {
+		pthread_mutex_destroy(&r->alock);
+		pthread_mutex_destroy(&r->lock);
+		snap_free(s);
+		free(r);
+		return IDR_ENOMEM;
+	}
 	r->gen = 1;
 	atomic_init(&r->cur, s);
 	*out = r;
@@ -360,6 +372,7 @@ rsv_free(struct rsv *r)
 	snap_free(atomic_load(&r->cur));
 	pthread_mutex_destroy(&r->lock);
 	pthread_mutex_destroy(&r->alock);
+	sess_table_free(r->http_sessions);
 	free(r->ops);
 	free(r);
 }
@@ -916,6 +929,14 @@ req_finish(struct rsv_req *q, int rc)
 	if (rc != IDR_OK) {
 		answer_failed(q, rc);
 	}
+	if (q->out->len > q->mark && (q->m->hdr.flags & HDL_FLAG_CT) != 0 &&
+	    q->w->r->sign != NULL) {
+		rc = q->w->r->sign(q->w->r->sign_arg, q->out, q->mark);
+		if (rc != IDR_OK) {
+			log_warn("request id %u: answer not signed: %s", q->m->env.request_id,
+			         idr_strerror(rc));
+		}
+	}
 	if (q->out->len > q->mark) {
 		metrics_request(q->w->ms, metrics_proto_of(q->proto), q->m->hdr.opcode, q->rc,
 		                rsv_mono_ns() - q->t0);
@@ -1172,6 +1193,7 @@ rsv_conn_free(struct rsv_conn *c)
 			p->cancel(p->cancel_arg, p); /* may complete (free) p right away */
 		}
 	}
+	free(c->identity);
 	free(c);
 }
 
@@ -1615,4 +1637,36 @@ struct reg *
 rsv_reg(const struct rsv_worker *w)
 {
 	return w->r->reg;
+}
+
+void
+rsv_set_signer(struct rsv *r, rsv_sign_fn fn, void *arg)
+{
+	r->sign = fn;
+	r->sign_arg = arg;
+}
+
+int
+rsv_conn_set_identity(struct rsv_conn *c, const char *identity)
+{
+	char *copy = identity != NULL ? strdup(identity) : NULL;
+
+	if (identity != NULL && copy == NULL) {
+		return IDR_ENOMEM;
+	}
+	free(c->identity);
+	c->identity = copy;
+	return IDR_OK;
+}
+
+const char *
+rsv_conn_identity(const struct rsv_conn *c)
+{
+	return c != NULL ? c->identity : NULL;
+}
+
+struct sess_table *
+rsv_http_sessions(const struct rsv_worker *w)
+{
+	return w->r->http_sessions;
 }

@@ -40,6 +40,7 @@
 struct rsv;
 struct rsv_worker;
 struct writer;
+struct sess_table;
 struct rsv_conn;
 struct rsv_req;
 struct rsv_pending;
@@ -225,8 +226,8 @@ int rsv_req_busy(struct rsv_req *q) IDR_MUSTCHECK;
  * @return the pending request, or NULL (no connection or event base, a bound reached, out of
  *         memory): answer busy.
  */
-struct rsv_pending *rsv_defer(struct rsv_worker *w, const struct rsv_ctx *ctx,
-                              rsv_cancel_fn cancel, void *arg);
+struct rsv_pending *rsv_defer(struct rsv_worker *w, const struct rsv_ctx *ctx, rsv_cancel_fn cancel,
+                              void *arg);
 
 /**
  * Finish a request deferred with rsv_defer on its worker's thread: unless it was cancelled,
@@ -235,9 +236,30 @@ struct rsv_pending *rsv_defer(struct rsv_worker *w, const struct rsv_ctx *ctx,
  */
 void rsv_pending_finish(struct rsv_pending *p, int status, struct slice body);
 
+/**
+ * Signs an answer: the unit at out[mark..] (one finished message, CredentialLength 0) gets an
+ * HS_SIGNED credential. Called for every answer to a request with CT (certify). Set before the
+ * workers start. @return IDR_OK or an error (the answer then goes out unsigned, logged).
+ */
+typedef int (*rsv_sign_fn)(void *arg, struct wbuf *out, size_t mark);
+void rsv_set_signer(struct rsv *r, rsv_sign_fn fn, void *arg);
+
+/**
+ * The identity authenticated on a connection (the IDIS login, op 2001: later admin requests on
+ * the channel need no challenge). Copied; NULL clears. @return IDR_OK or IDR_ENOMEM.
+ */
+int rsv_conn_set_identity(struct rsv_conn *c, const char *identity) IDR_MUSTCHECK;
+/** The connection's identity, or NULL (also for c NULL). */
+const char *rsv_conn_identity(const struct rsv_conn *c);
+
 /** The writer thread that applies writes (NULL: this node takes no writes). */
 void rsv_set_writer(struct rsv *r, struct writer *wr);
 struct writer *rsv_writer(const struct rsv_worker *w);
+
+#define RSV_HTTP_SESSIONS 65536 /* REST API sessions held at most */
+
+/** The REST API's sessions (core/sess.h), shared by every worker. */
+struct sess_table *rsv_http_sessions(const struct rsv_worker *w);
 
 /** The registry (for front ends that authenticate requests in the worker's transaction). */
 struct reg *rsv_reg(const struct rsv_worker *w);

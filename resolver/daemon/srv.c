@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "core/admin.h"
 #include "core/metrics.h"
 #include "core/rsv.h"
 #include "core/token.h"
@@ -94,6 +95,7 @@ struct srv {
 	struct writer *writer; /* the only writer of the store */
 	struct metrics *metrics;
 	struct rsv *rsv;
+	struct admin *admin; /* Handle admin operations, sessions, signed answers */
 	struct tls_ctx *tls;
 	struct connlim *limits;
 	struct udp_budget *budget; /* per-source UDP answer budget, shared by the workers */
@@ -1025,6 +1027,7 @@ build(struct srv *s)
 	}
 	if (rc == IDR_OK) {
 		rsv_set_writer(s->rsv, s->writer);
+		rc = admin_new(&s->admin, s->rsv, s->writer, &s->boot);
 	}
 	if (rc == IDR_OK) {
 		s->workers = calloc(s->nworkers, sizeof(*s->workers));
@@ -1160,6 +1163,7 @@ srv_free(struct srv *s)
 		event_base_free(s->base);
 	}
 	rsv_free(s->rsv);
+	admin_free(s->admin);
 	udp_budget_free(s->budget);
 	connlim_free(s->limits);
 	metrics_free(s->metrics);

@@ -12,7 +12,6 @@
 #include "hdl/hdl.h"
 #include "http/hauth.h"
 #include "model/ident.h"
-#include "model/rec.h"
 #include "model/vjson.h"
 #include "write/wop.h"
 #include "write/writer.h"
@@ -187,155 +186,29 @@ put_body(struct http_req *q, struct wreq *w, char *msg, size_t cap)
 	return true;
 }
 
-/*
- * The permissions the write needs on the record (its values as stored) and on the authority
- * of a create. @return IDR_OK, IDR_EDENIED or a store error.
- */
-static int
-authorize(struct reg_rtxn *t, const struct hauth *a, const struct wreq *w, bool exists,
-          const struct rec_view *rec)
-{
-	struct slice h = slice_make(w->handle, w->handle_len);
-	uint16_t need = 0;
-	struct value v;
-	struct rbuf r;
-
-	if (a->node_admin) {
-		return IDR_OK;
-	}
-	if (w->kind == WOP_CREATE) {
-		char authority[IDENT_HARD_MAX + 8];
-		uint16_t add;
-		int rc = auth_create_authority(h, authority, sizeof(authority), &add);
-
-		if (rc == IDR_OK) {
-			rc = auth_allowed(t, &a->id, slice_cstr(authority), add);
-		}
-		if (rc != IDR_OK || !exists) {
-			return rc; /* an identifier error is answered as such (102) */
-		}
-		return auth_allowed(t, &a->id, h, VALUE_ADMIN_DELETE_HANDLE); /* replacing it */
-	}
-	if (w->kind == WOP_DELETE) {
-		return auth_allowed(t, &a->id, h, VALUE_ADMIN_DELETE_HANDLE);
-	}
-	for (size_t i = 0; i < (w->kind == WOP_REMOVE ? w->nindexes : w->vals.n); i++) {
-		uint32_t index = w->kind == WOP_REMOVE ? w->indexes[i] : w->vals.v[i].index;
-		bool found = false;
-
-		rbuf_init(&r, rec->values.p, rec->values.len);
-		while (rec_value_next(&r, &v) == IDR_OK) {
-			if (v.index == index) {
-				found = true;
-				break;
-			}
-		}
-		if (w->kind == WOP_REMOVE) {
-			need |= found ? auth_value_perm(VALUE_ADMIN_REMOVE_VALUE, v.type) : 0;
-		} else if (found) {
-			need |= auth_value_perm(VALUE_ADMIN_MODIFY_VALUE, v.type);
-			need |= auth_value_perm(VALUE_ADMIN_MODIFY_VALUE, w->vals.v[i].type);
-		} else {
-			need |= auth_value_perm(VALUE_ADMIN_ADD_VALUE, w->vals.v[i].type);
-		}
-	}
-	return auth_allowed(t, &a->id, h, need != 0 ? need : VALUE_ADMIN_MODIFY_VALUE);
-}
-
-/* Authenticate and authorize in one read transaction; on failure the answer is sent. */
-static bool
-admit(struct http_req *q, struct wreq *w, struct hauth *a)
-{
-	struct slice h = slice_make(w->handle, w->handle_len);
-	struct reg_rtxn *t;
-	struct rec_view rec;
-	enum hauth_result res;
-	char msg[HTTP_MSG_MAX];
-	bool exists;
-	int rc;
-
-	if (rsv_read_begin(q->rw, &t) != IDR_OK) {
-		fail(q, 500, HDL_RC_ERROR, h, "internal error");
-		return false;
-	}
-	res = http_authenticate(q, t, a, msg, sizeof(msg));
-	if (res != HAUTH_OK) {
-		rsv_read_end(q->rw);
-		if (res == HAUTH_NONE) {
-			http_header(q, "WWW-Authenticate", "Basic realm=\"handle\"");
-			fail(q, 401, HDL_RC_AUTHENTICATION_NEEDED, h, "authentication needed");
-		} else if (res == HAUTH_ERROR) {
-			fail(q, 500, HDL_RC_ERROR, h, msg);
-		} else {
-			log_notice("http: write to %.*s refused: %s", (int)h.len, (const char *)h.p,
-			           msg);
-			fail(q, res == HAUTH_BAD ? 400 : 403,
-			     res == HAUTH_BAD ? HDL_RC_PROTOCOL_ERROR
-			                      : HDL_RC_AUTHENTICATION_FAILED,
-			     h, msg);
-		}
-		return false;
-	}
-	rc = reg_get(t, h, &rec);
-	exists = rc == IDR_OK;
-	if (rc != IDR_OK && rc != IDR_ENOENT) {
-		rsv_read_end(q->rw);
-		fail(q, 0, wop_hdl_rc(rc), h, idr_strerror(rc));
-		return false;
-	}
-	if (!exists && w->kind != WOP_CREATE) {
-		rsv_read_end(q->rw);
-		fail(q, 0, HDL_RC_HANDLE_NOT_FOUND, h, "");
-		return false;
-	}
-	rc = authorize(t, a, w, exists, &rec);
-	rsv_read_end(q->rw);
-	if (rc == IDR_EDENIED) {
-		log_notice("http: write to %.*s refused: %s is not an administrator of it",
-		           (int)h.len, (const char *)h.p, a->text);
-		snprintf(msg, sizeof(msg), "%.200s may not make this change (HS_ADMIN)", a->text);
-		fail(q, 0, HDL_RC_INSUFFICIENT_PERMS, h, msg);
-		return false;
-	}
-	if (rc != IDR_OK) {
-		fail(q, 0, wop_hdl_rc(rc), h, idr_strerror(rc));
-		return false;
-	}
-	return true;
-}
-
-/* Hand the write to the writer; its answer comes in on_done. */
+/* Hand the write to the writer; its answer comes in on_done. Takes op. */
 static void
-submit(struct http_req *q, struct wreq *w, const struct hauth *a)
+submit(struct http_req *q, struct wop *op)
 {
-	struct slice h = slice_make(w->handle, w->handle_len);
 	struct rsv_ctx ctx = {RSV_PROTO_HTTP, q->peer, q->rconn, 0};
-	struct writer *wr = rsv_writer(q->rw);
-	struct wop *op;
+	struct slice h = op->handle;
 	int rc;
 
-	rc = wop_new(&op, w->kind, h, w->vals.v, w->vals.n, w->indexes,
-	             w->kind == WOP_REMOVE ? w->nindexes : 0, a->text);
-	if (rc != IDR_OK) {
-		fail(q, 500, HDL_RC_ERROR, h, idr_strerror(rc));
-		return;
-	}
-	op->overwrite = w->overwrite;
 	ctx.tag = q->rconn != NULL && q->tx->ticket != NULL ? q->tx->ticket(q) : 0;
 	if (ctx.tag == 0 || ctx.conn == NULL) {
-		wop_free(op);
 		fail(q, 503, HDL_RC_SERVER_BUSY, h, "cannot take writes on this connection now");
+		wop_free(op);
 		return;
 	}
 	op->owner = rsv_defer(q->rw, &ctx, on_cancel, op);
 	if (op->owner == NULL) {
-		wop_free(op);
 		fail(q, 503, HDL_RC_SERVER_BUSY, h, "too many requests in progress");
+		wop_free(op);
 		return;
 	}
 	op->job.done = on_done;
 	op->job.reply_to = rsv_worker_mbox(q->rw);
-	rc = writer_submit(wr, &op->job);
+	rc = writer_submit(rsv_writer(q->rw), &op->job);
 	if (rc != IDR_OK) {
 		struct wbuf out;
 
@@ -348,6 +221,72 @@ submit(struct http_req *q, struct wreq *w, const struct hauth *a)
 		return;
 	}
 	q->pending = true;
+}
+
+/* The answer to a request whose credentials did not authenticate. */
+static void
+auth_failed(struct http_req *q, enum hauth_result res, struct slice h, const char *msg)
+{
+	if (res == HAUTH_NONE) {
+		if (hauth_challenge(q) != IDR_OK) {
+			log_warn("http: no session for a Handle challenge (sessions exhausted?)");
+		}
+		http_header(q, "WWW-Authenticate", "Basic realm=\"handle\"");
+		fail(q, 401, HDL_RC_AUTHENTICATION_NEEDED, h, "authentication needed");
+	} else if (res == HAUTH_ERROR) {
+		fail(q, 500, HDL_RC_ERROR, h, msg);
+	} else {
+		log_notice("http: write to %.*s refused: %s", (int)h.len, (const char *)h.p, msg);
+		fail(q, res == HAUTH_BAD ? 400 : 403,
+		     res == HAUTH_BAD ? HDL_RC_PROTOCOL_ERROR : HDL_RC_AUTHENTICATION_FAILED, h,
+		     msg);
+	}
+}
+
+/* Authenticate, authorize (one read transaction) and submit; every failure is answered. */
+static void
+run_write(struct http_req *q, struct wreq *w)
+{
+	struct slice h = slice_make(w->handle, w->handle_len);
+	struct reg_rtxn *t;
+	struct hauth a;
+	enum hauth_result res;
+	char msg[HTTP_MSG_MAX];
+	struct wop *op;
+	int rc;
+
+	if (rsv_read_begin(q->rw, &t) != IDR_OK) {
+		fail(q, 500, HDL_RC_ERROR, h, "internal error");
+		return;
+	}
+	res = http_authenticate(q, t, &a, msg, sizeof(msg));
+	if (res != HAUTH_OK) {
+		rsv_read_end(q->rw);
+		auth_failed(q, res, h, msg);
+		return;
+	}
+	rc = wop_new(&op, w->kind, h, w->vals.v, w->vals.n, w->indexes,
+	             w->kind == WOP_REMOVE ? w->nindexes : 0, a.text);
+	if (rc == IDR_OK) {
+		op->overwrite = w->overwrite;
+		rc = wop_authorize(op, t, &a.id, a.node_admin, NULL);
+		if (rc != IDR_OK) {
+			wop_free(op);
+		}
+	}
+	rsv_read_end(q->rw);
+	if (rc == IDR_EDENIED) {
+		log_notice("http: write to %.*s refused: %s is not an administrator of it",
+		           (int)h.len, (const char *)h.p, a.text);
+		snprintf(msg, sizeof(msg), "%.200s may not make this change (HS_ADMIN)", a.text);
+		fail(q, 0, HDL_RC_INSUFFICIENT_PERMS, h, msg);
+		return;
+	}
+	if (rc != IDR_OK) {
+		fail(q, 0, wop_hdl_rc(rc), h, rc == IDR_ENOENT ? "" : idr_strerror(rc));
+		return;
+	}
+	submit(q, op);
 }
 
 /* Common start of PUT and DELETE: transport, parameters, target. */
@@ -397,7 +336,6 @@ void
 http_api_put(struct http_req *q)
 {
 	struct wreq w;
-	struct hauth a;
 	char msg[HTTP_MSG_MAX];
 
 	if (!begin(q, &w)) {
@@ -418,9 +356,7 @@ http_api_put(struct http_req *q)
 	} else {
 		w.kind = w.overwrite ? WOP_SET : WOP_ADD;
 	}
-	if (admit(q, &w, &a)) {
-		submit(q, &w, &a);
-	}
+	run_write(q, &w);
 	vjson_values_free(&w.vals);
 }
 
@@ -428,7 +364,6 @@ void
 http_api_delete(struct http_req *q)
 {
 	struct wreq w;
-	struct hauth a;
 
 	if (!begin(q, &w)) {
 		return;
@@ -439,7 +374,5 @@ http_api_delete(struct http_req *q)
 		return;
 	}
 	w.kind = w.nindexes > 0 ? WOP_REMOVE : WOP_DELETE;
-	if (admit(q, &w, &a)) {
-		submit(q, &w, &a);
-	}
+	run_write(q, &w);
 }

@@ -402,7 +402,15 @@ batch_apply(void *arg, struct reg_wtxn *t)
 			op->rc = reg_write_status(t);
 			continue;
 		}
-		(void)wop_apply(op, t);
+		if (wop_apply(op, t) <= -1400 && op->rc > -1500) { /* a template rule: say which */
+			const char *why = reg_write_detail(t);
+			char m[IDIS_MSG_MAX];
+
+			if (why != NULL && why[0] != '\0') {
+				snprintf(m, sizeof(m), "非法操作，%s", why);
+				b->slots[i].msg = strdup(m); /* NULL: the generic message */
+			}
+		}
 	}
 	return IDR_OK;
 }
@@ -549,59 +557,6 @@ on_cancel(void *arg, struct rsv_pending *p)
 	(void)p;
 }
 
-/* Permissions an update (add or replace values by index) needs on the stored record. */
-static uint16_t
-update_need(const struct idis_item *it, const struct rec_view *rec)
-{
-	uint16_t need = 0;
-
-	for (size_t i = 0; i < it->nvalues; i++) {
-		bool found = false;
-		struct value v;
-		struct rbuf r;
-
-		rbuf_init(&r, rec->values.p, rec->values.len);
-		while (rec_value_next(&r, &v) == IDR_OK) {
-			if (v.index == it->values[i].index) {
-				found = true;
-				break;
-			}
-		}
-		if (found) {
-			need |= auth_value_perm(VALUE_ADMIN_MODIFY_VALUE, v.type);
-			need |= auth_value_perm(VALUE_ADMIN_MODIFY_VALUE, it->values[i].type);
-		} else {
-			need |= auth_value_perm(VALUE_ADMIN_ADD_VALUE, it->values[i].type);
-		}
-	}
-	return need != 0 ? need : VALUE_ADMIN_MODIFY_VALUE;
-}
-
-/* Is a allowed this item? IDR_OK, IDR_EDENIED, an identifier error or a store error. */
-static int
-authorize(struct reg_rtxn *t, const struct hauth *a, enum idis_op op, const struct idis_item *it,
-          const struct rec_view *rec)
-{
-	char authority[IDENT_HARD_MAX + 8];
-	uint16_t need;
-	int rc;
-
-	if (op == IDIS_CREATE) {
-		rc = auth_create_authority(it->handle, authority, sizeof(authority), &need);
-		if (rc != IDR_OK || a->node_admin) {
-			return rc;
-		}
-		return auth_allowed(t, &a->id, slice_cstr(authority), need);
-	}
-	if (a->node_admin) {
-		return IDR_OK;
-	}
-	if (op == IDIS_DELETE) {
-		return auth_allowed(t, &a->id, it->handle, VALUE_ADMIN_DELETE_HANDLE);
-	}
-	return auth_allowed(t, &a->id, it->handle, update_need(it, rec));
-}
-
 /* ---- the handles seen in one batch (ASCII case folded, as lookups fold) */
 
 struct seen {
@@ -650,14 +605,14 @@ bad(struct slot *s, int rc)
 	return IDR_OK;
 }
 
-/* Decide item i before the writer: a result, or a wop in its slot. */
+/* Decide item i before the writer: a result, or a wop in its slot (authorized as on every
+ * write path: wop_authorize). */
 static int
 admit_item(struct batch *b, struct reg_rtxn *t, const struct hauth *a, struct seen *seen, size_t i)
 {
+	static const enum wop_kind kinds[] = {WOP_CREATE, WOP_CREATE, WOP_SET, WOP_DELETE};
 	const struct idis_item *it = &b->items.v[i];
 	struct slot *s = &b->slots[i];
-	static const enum wop_kind kinds[] = {WOP_CREATE, WOP_CREATE, WOP_SET, WOP_DELETE};
-	struct rec_view rec;
 	int rc;
 
 	if (it->err != NULL) {
@@ -668,35 +623,36 @@ admit_item(struct batch *b, struct reg_rtxn *t, const struct hauth *a, struct se
 		s->res = R_DUP;
 		return IDR_OK;
 	}
-	rc = reg_get(t, it->handle, &rec);
-	if (rc <= IDR_EID_EMPTY && rc >= IDR_EID_NOSLASH) {
-		return bad(s, rc);
-	}
-	if (rc != IDR_OK && rc != IDR_ENOENT) {
-		s->res = R_INTERNAL;
-		return IDR_OK;
-	}
-	if (rc != IDR_OK && b->op != IDIS_CREATE) {
-		s->res = R_ABSENT;
-		return IDR_OK;
-	}
-	rc = authorize(t, a, b->op, it, &rec);
-	if (rc == IDR_EDENIED) {
-		s->res = R_DENIED;
-		return IDR_OK;
-	}
-	if (rc != IDR_OK) {
-		return bad(s, rc);
-	}
 	rc = wop_new(&s->op, kinds[b->op], it->handle, it->values, it->nvalues, NULL, 0,
 	             b->identity);
 	if (rc == IDR_EINVAL) {
-		s->res = R_BAD;
-		s->msg = strdup("非法操作，标识过长");
+		return bad(s, IDR_EID_HARDLIMIT);
+	}
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	rc = wop_authorize(s->op, t, &a->id, a->node_admin, NULL);
+	if (rc != IDR_OK) {
+		wop_free(s->op);
+		s->op = NULL;
+	}
+	switch (rc) {
+	case IDR_OK:
+		b->nsub++;
+		return IDR_OK;
+	case IDR_ENOENT:
+		s->res = R_ABSENT;
+		return IDR_OK;
+	case IDR_EDENIED:
+		s->res = R_DENIED;
+		return IDR_OK;
+	default:
+		if (rc <= IDR_EID_EMPTY && rc >= IDR_EID_NOSLASH) {
+			return bad(s, rc);
+		}
+		s->res = R_INTERNAL;
 		return IDR_OK;
 	}
-	b->nsub += rc == IDR_OK;
-	return rc;
 }
 
 /* Authorize every item in one read transaction. false: the answer was sent. */

@@ -64,7 +64,8 @@
  * All accepted items of one request are applied as one writer job (write/writer.h), so they
  * land in one transaction and are answered after it is durable; one job rather than one per
  * item keeps a 2000-item batch inside the writer's queue bound (max_pending per worker).
- * Authorization is core/auth.h's, as on the REST API: create asks ADD_HANDLE of 0.NA/<prefix>,
+ * Authorization is wop_authorize (write/wop.h), as on every write path: create asks ADD_HANDLE of
+ * 0.NA/<prefix> (and DELETE_HANDLE of a record that exists, as a replacement would),
  * update the value permissions of the record, delete DELETE_HANDLE; node administrators may
  * do everything. Each item's journal entry carries the token's identity.
  *

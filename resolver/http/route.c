@@ -11,6 +11,7 @@
 #include "http/native.h"
 #include "http/ops.h"
 #include "http/pages.h"
+#include "http/sessions.h"
 
 #define CAPTURE "{handle}"
 
@@ -27,6 +28,10 @@ static const struct http_route routes[] = {
         {HTTP_M_READ, "/api/handles/" CAPTURE, http_api_handle, "api", HTTP_R_API},
         {HTTP_M_PUT, "/api/handles/" CAPTURE, http_api_put, "write", HTTP_R_API},
         {HTTP_M_DELETE, "/api/handles/" CAPTURE, http_api_delete, "write", HTTP_R_API},
+        {HTTP_M_POST, "/api/sessions", http_sessions_new, "sessions", HTTP_R_API},
+        {HTTP_M_POST, "/api/sessions/", http_sessions_new, "sessions", HTTP_R_API},
+        {HTTP_M_READ | HTTP_M_PUT | HTTP_M_POST | HTTP_M_DELETE, "/api/sessions/this",
+         http_sessions_this, "sessions", HTTP_R_API},
         {HTTP_M_POST, "/identity/token", http_idis_login, "idis_login", HTTP_R_IDIS},
         {HTTP_M_POST, "/identity/token/v1", http_idis_login_cipher, "idis_login", HTTP_R_IDIS},
         {HTTP_M_READ, "/identityv2/data/detail", http_idis_detail, "idis_read", HTTP_R_IDIS},

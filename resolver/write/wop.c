@@ -1,11 +1,15 @@
 /* wop.c - one client's write request, applied by the writer (wop.h). */
 #include "write/wop.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/crypto.h"
+#include "base/rbuf.h"
 #include "hdl/hdl.h"
 #include "model/ident.h"
+#include "model/rec.h"
 
 /* Bytes a value's slices need in the copy. */
 static size_t
@@ -85,12 +89,36 @@ wop_free(struct wop *op)
 	free(op);
 }
 
+int
+wop_mint(struct slice base, char *out, size_t cap)
+{
+	uint8_t b[16];
+	char hex[33];
+
+	if (base.len + WOP_UUID_LEN > IDENT_HARD_MAX || base.len + WOP_UUID_LEN + 1 > cap) {
+		return IDR_ELIMIT;
+	}
+	if (crypto_random(b, sizeof(b)) != IDR_OK) {
+		return IDR_ECRYPTO;
+	}
+	b[6] = (uint8_t)((b[6] & 0x0F) | 0x40);
+	b[8] = (uint8_t)((b[8] & 0x3F) | 0x80);
+	crypto_hex(b, sizeof(b), hex);
+	memcpy(out, base.p, base.len);
+	snprintf(out + base.len, cap - base.len, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8,
+	         hex + 12, hex + 16, hex + 20);
+	return IDR_OK;
+}
+
 /* Create, replacing a record with other content when asked (OVRW). */
 static int
 apply_create(struct wop *op, struct reg_wtxn *t)
 {
 	int rc = reg_create(t, op->handle, REC_KIND_NONE, op->values, op->nvalues, 0, &op->outcome);
 
+	if (rc == IDR_OK && op->exclusive && op->outcome == REG_UNCHANGED) {
+		return IDR_ECONFLICT; /* nothing was written */
+	}
 	if (rc != IDR_ECONFLICT || !op->overwrite) {
 		return rc;
 	}
@@ -174,4 +202,80 @@ wop_hdl_rc(int rc)
 	default:
 		return HDL_RC_ERROR;
 	}
+}
+
+/* The permission bits a change of values needs on the record as stored. */
+static uint16_t
+values_need(const struct wop *op, const struct rec_view *rec)
+{
+	size_t n = op->kind == WOP_REMOVE ? op->nindexes : op->nvalues;
+	uint16_t need = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t index = op->kind == WOP_REMOVE ? op->indexes[i] : op->values[i].index;
+		struct value v;
+		struct rbuf r;
+		bool found = false;
+
+		rbuf_init(&r, rec->values.p, rec->values.len);
+		while (rec_value_next(&r, &v) == IDR_OK) {
+			if (v.index == index) {
+				found = true;
+				break;
+			}
+		}
+		if (op->kind == WOP_REMOVE) {
+			need |= found ? auth_value_perm(VALUE_ADMIN_REMOVE_VALUE, v.type) : 0;
+		} else if (found && op->kind != WOP_ADD) {
+			need |= auth_value_perm(VALUE_ADMIN_MODIFY_VALUE, v.type);
+			need |= auth_value_perm(VALUE_ADMIN_MODIFY_VALUE, op->values[i].type);
+		} else {
+			need |= auth_value_perm(VALUE_ADMIN_ADD_VALUE, op->values[i].type);
+		}
+	}
+	if (need != 0) {
+		return need;
+	}
+	return op->kind == WOP_REMOVE ? VALUE_ADMIN_REMOVE_VALUE : VALUE_ADMIN_MODIFY_VALUE;
+}
+
+int
+wop_authorize(const struct wop *op, struct reg_rtxn *t, const struct auth_id *id, bool node_admin,
+              bool *exists)
+{
+	struct rec_view rec;
+	bool there;
+	int rc = reg_get(t, op->handle, &rec);
+
+	if (rc != IDR_OK && rc != IDR_ENOENT) {
+		return rc;
+	}
+	there = rc == IDR_OK;
+	if (exists != NULL) {
+		*exists = there;
+	}
+	if (!there && op->kind != WOP_CREATE) {
+		return IDR_ENOENT;
+	}
+	if (node_admin) {
+		return IDR_OK;
+	}
+	if (op->kind == WOP_CREATE) {
+		char authority[IDENT_HARD_MAX + 8];
+		uint16_t add;
+
+		rc = auth_create_authority(op->handle, authority, sizeof(authority), &add);
+		if (rc == IDR_OK) {
+			rc = auth_allowed(t, id, slice_cstr(authority), add);
+		}
+		if (rc != IDR_OK || !there) {
+			return rc;
+		}
+		return auth_allowed(t, id, op->handle,
+		                    VALUE_ADMIN_DELETE_HANDLE); /* replacing it */
+	}
+	if (op->kind == WOP_DELETE) {
+		return auth_allowed(t, id, op->handle, VALUE_ADMIN_DELETE_HANDLE);
+	}
+	return auth_allowed(t, id, op->handle, values_need(op, &rec));
 }

@@ -19,6 +19,7 @@
 
 #include "base/err.h"
 #include "base/slice.h"
+#include "core/auth.h"
 #include "model/value.h"
 #include "reg.h"
 #include "write/writer.h"
@@ -39,6 +40,8 @@ struct wop {
 	struct writer_job job; /* job.arg == this; the submitter sets done and reply_to */
 	enum wop_kind kind;
 	bool overwrite; /* WOP_CREATE: replace a record that exists with other content */
+	bool exclusive; /* WOP_CREATE: a record that exists at all is IDR_ECONFLICT (Handle
+	                   CREATE without OVRW), even with the same content */
 	struct slice handle;
 	struct value *values; /* owned copies */
 	size_t nvalues;
@@ -65,11 +68,32 @@ int wop_new(struct wop **out, enum wop_kind kind, struct slice handle, const str
 /** Free (accepts NULL). */
 void wop_free(struct wop *op);
 
+#define WOP_UUID_LEN 36
+
+/**
+ * A minted handle (mintNewSuffix, the MINT flag): base followed by a random version-4 UUID,
+ * NUL-terminated in out. @return IDR_OK, IDR_ELIMIT (over IDENT_HARD_MAX bytes) or
+ * IDR_ECRYPTO.
+ */
+int wop_mint(struct slice base, char *out, size_t cap) IDR_MUSTCHECK;
+
 /**
  * Apply the request in a write transaction (the writer job's apply; usable directly by tests
  * and tools). Fills op->rc and op->outcome. @return op->rc.
  */
 int wop_apply(void *arg, struct reg_wtxn *t);
+
+/**
+ * May id make this change? (core/auth.h; node_admin: everything.) Create: ADD_HANDLE (ADD_NA
+ * for a prefix handle) on the authority, and DELETE_HANDLE on a record it would replace;
+ * delete: DELETE_HANDLE; values: ADD/MODIFY/REMOVE_VALUE per value (the *_ADMIN bits for
+ * HS_ADMIN values, old and new).
+ * @param exists  set to whether the record exists (may be NULL).
+ * @return IDR_OK, IDR_EDENIED, IDR_ENOENT (a change of values of an absent record), an
+ *         identifier syntax error, or a store error.
+ */
+int wop_authorize(const struct wop *op, struct reg_rtxn *t, const struct auth_id *id,
+                  bool node_admin, bool *exists) IDR_MUSTCHECK;
 
 /**
  * The Handle response code of a write's result (ref/handle.md §2.4), the same on every

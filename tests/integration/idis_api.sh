@@ -27,6 +27,29 @@ cat >"$T/ids.jsonl" <<EOF
 {"handle":"88.1021.150/PUBONLY","values":[{"index":300,"type":"HS_PUBKEY","data":{"format":"hex","value":"0000000b5253415f5055425f4b4559"}}]}
 EOF
 ok "$IDR_BIN" import "$T/ids.jsonl" --data "$D"
+# the metadata templates the fixtures register against (published versions)
+tmpl() { # PREFIX VERSION KEY... : items KEY at 2000, 2001, ... (strings, optional)
+	p=$1 v=$2
+	shift 2
+	python3 - "$T/tmpl.json" "$@" <<'PY'
+import json, sys
+items = [{"name": "属性%d" % i, "idType": k, "idIndex": 2000 + i, "required": False,
+          "state": 1, "metadata": {"type": "string", "maxLength": 255}}
+         for i, k in enumerate(sys.argv[2:])]
+json.dump({"industryCategory": "C", "industrySpecific": "34", "industryTrade": "341",
+           "industrySubclass": "3411", "type": 1, "description": "idis_api", "items": items},
+          open(sys.argv[1], "w"), ensure_ascii=False)
+PY
+	ok "$IDR_BIN" template create "$p" "$v" --file "$T/tmpl.json" --data "$D"
+	ok "$IDR_BIN" template publish "$p" "$v" --data "$D"
+}
+tmpl 88.1021.150 1.0 name
+tmpl 88.1021.150 1.1 name color
+tmpl 88.1021.150 1 name
+tmpl 88.1021.150 lot-1 serial
+tmpl 88.101.0042 1.0.0 URL1 URL2
+tmpl 88.101.0042 1.0.1 URL1 URL2
+tmpl 88.101.0042 1.0 note
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
 	-keyout "$T/key.pem" -out "$T/cert.pem" -subj /CN=localhost \
@@ -72,7 +95,7 @@ python3 - "$T" <<'EOF'
 import json, sys
 t = sys.argv[1]
 def items(n, tag):
-    return [{"handle": f"88.1021.150/{tag}-{i:05d}", "templateVersion": "1.0",
+    return [{"handle": f"88.1021.150/{tag}-{i:05d}", "templateVersion": "lot-1",
              "value": [{"index": 2000, "type": "serial", "auth": "",
                         "data": {"format": "string", "value": f"SN{i:08d}"}}]} for i in range(n)]
 json.dump(items(2001, "over"), open(f"{t}/b2001.json", "w"))

@@ -165,6 +165,8 @@ class Runner:
         err = match(step["response"], got)
         if err:
             raise SystemExit(f"{where}: {err}\n  got: {json.dumps(got, ensure_ascii=False)}")
+        if step["response"].get("message") == "<any>":
+            print(f"{where}: {got.get('message')}")
         if "save" in step:
             self.tokens[step["save"]] = got["data"]["token"]
             with open(self.tokens_file, "w") as f:

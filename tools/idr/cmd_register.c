@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/cli.h"
+#include "common/edit.h"
 #include "common/row.h"
 #include "idr/cmd.h"
 #include "model/rec.h"
@@ -113,6 +114,21 @@ attrs_build(const struct cli_cmd *self, const struct register_args *a, struct ro
 	return CLI_EXIT_OK;
 }
 
+/* What differs from the registered record (the plain message without memory). */
+static void
+conflict_text(struct reg_wtxn *w, const struct row *row, enum rec_kind kind,
+              const struct value *values, size_t n, char *msg, size_t cap)
+{
+	struct edit e;
+
+	if (edit_init(&e) != IDR_OK) {
+		snprintf(msg, cap, "%s", idr_strerror(IDR_ECONFLICT));
+		return;
+	}
+	edit_conflict_text(&e, w, row->id, kind, values, n, EDIT_IN_COMMAND, msg, cap);
+	edit_deinit(&e);
+}
+
 static int
 create(const struct cli_cmd *self, const struct register_args *a, const struct row *row,
        enum rec_kind kind)
@@ -122,7 +138,7 @@ create(const struct cli_cmd *self, const struct register_args *a, const struct r
 	enum reg_outcome oc = REG_UNCHANGED;
 	struct reg_wtxn *w = NULL;
 	struct reg *r = NULL;
-	char err[ROW_ERR_LEN];
+	char err[ROW_ERR_LEN], msg[EDIT_ERR_LEN * 2];
 	char idb[300];
 	size_t n = 0;
 	int rc;
@@ -144,9 +160,17 @@ create(const struct cli_cmd *self, const struct register_args *a, const struct r
 	}
 	rc = reg_write_begin(r, REG_IDENTITY_LOCAL, &w);
 	if (rc == IDR_OK) {
-		rc = cli_write_end(w, reg_create(w, row->id, kind, values, n, 0, &oc));
+		rc = reg_create(w, row->id, kind, values, n, 0, &oc);
+		if (rc == IDR_ECONFLICT) {
+			conflict_text(w, row, kind, values, n, msg, sizeof(msg));
+		}
+		rc = cli_write_end(w, rc);
 	}
-	if (rc != IDR_OK) {
+	if (rc == IDR_ECONFLICT) {
+		cli_errorf(self->name, "%s: %s", cli_safe(a->args[0], idb, sizeof(idb)), msg);
+		cli_errorf(self->name, "to change a registered record: idr set ID KEY=VALUE... "
+		                       "(or idr import --update)");
+	} else if (rc != IDR_OK) {
 		cli_errorf(self->name, "%s: %s", cli_safe(a->args[0], idb, sizeof(idb)),
 		           reg_strerror(r, rc, err, sizeof(err)));
 	}
@@ -218,7 +242,8 @@ const struct cli_cmd cmd_register = {
         "by this node. Values: the kind at index 10 (type ITEM_KIND), the URL at index 1\n"
         "(type URL), each KEY=VALUE at index 2000, 2001, ... in the order given, with type\n"
         "KEY. Registering the same content again changes nothing ('unchanged'); different\n"
-        "content for an existing identifier is a conflict (exit status 1).\n"
+        "content for an existing identifier is a conflict (exit status 1) whose message\n"
+        "names the values that differ; change a registered record with idr set / unset.\n"
         "\n"
         "kinds: part 零部件, wip 在制品, process 工序, product 产品, lot 批次, package 包装\n"
         "keys:  non-empty UTF-8 text without '=' or control characters; URL, ITEM_KIND and\n"
