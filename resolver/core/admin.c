@@ -78,11 +78,10 @@ sign_hash(const struct crypto_key *k, struct hdl_version v)
 	}
 }
 
-/* rsv_sign_fn: an HS_SIGNED credential on the answer at out[mark..]. */
+/* An HS_SIGNED credential on the answer at out[mark..]. */
 static int
-sign_answer(void *arg, struct wbuf *out, size_t mark)
+sign_answer(struct admin *a, struct wbuf *out, size_t mark)
 {
-	struct admin *a = arg;
 	struct hdl_msg m;
 	struct rbuf r;
 	struct wbuf data, sig;
@@ -115,6 +114,88 @@ sign_answer(void *arg, struct wbuf *out, size_t mark)
 	}
 	wbuf_deinit(&data);
 	wbuf_deinit(&sig);
+	return rc;
+}
+
+/* The session cipher: AES from 2.4 (CBC with its IV in front), DES in ECB below. */
+static enum crypto_cipher
+sess_cipher(const struct sess *s, bool *ecb)
+{
+	bool modern = s->major > 2 || (s->major == 2 && s->minor >= 4);
+
+	*ecb = !modern;
+	return modern ? CRYPTO_CIPHER_AES : CRYPTO_CIPHER_DES;
+}
+
+/* Encrypt the answer at out[mark..] with session s (envelope flag EC, new MessageLength). */
+static int
+seal_answer(const struct sess *s, struct wbuf *out, size_t mark)
+{
+	struct hdl_envelope env;
+	struct wbuf ct, env_out;
+	uint8_t head[HDL_ENVELOPE_LEN];
+	struct rbuf r;
+	bool ecb;
+	enum crypto_cipher c = sess_cipher(s, &ecb);
+	int rc;
+
+	rbuf_init(&r, wbuf_data(out) + mark, wbuf_len(out) - mark);
+	rc = hdl_envelope_parse(&r, &env);
+	if (rc != IDR_OK || rbuf_left(&r) != env.msg_len) {
+		return IDR_OK; /* several messages (a listing) are not sealed */
+	}
+	wbuf_init_heap(&ct, env.msg_len + 64);
+	rc = crypto_cipher_encrypt(c, ecb, s->key, s->key_len, rbuf_bytes(&r, env.msg_len).p,
+	                           env.msg_len, &ct);
+	if (rc == IDR_OK) {
+		env.flags |= HDL_ENV_EC;
+		env.msg_len = (uint32_t)wbuf_len(&ct);
+		wbuf_init(&env_out, head, sizeof(head));
+		hdl_envelope_encode(&env_out, &env);
+		out->len = mark;
+		wbuf_bytes(out, head, sizeof(head));
+		wbuf_bytes(out, wbuf_data(&ct), wbuf_len(&ct));
+		rc = wbuf_error(out);
+	}
+	wbuf_deinit(&ct);
+	return rc;
+}
+
+/* rsv_sign_fn: sign (CT) and encrypt (ENC, in a session) the answer at out[mark..]. */
+static int
+finish_answer(void *arg, const struct hdl_msg *req, struct wbuf *out, size_t mark)
+{
+	struct admin *a = arg;
+	struct sess s;
+	int rc = IDR_OK;
+
+	if ((req->hdr.flags & HDL_FLAG_CT) != 0 && a->key != NULL) {
+		rc = sign_answer(a, out, mark);
+	}
+	if (rc == IDR_OK && (req->hdr.flags & HDL_FLAG_ENC) != 0 && req->env.session_id != 0 &&
+	    sess_get(a->sessions, req->env.session_id, sess_now_ms(), &s) == IDR_OK) {
+		rc = seal_answer(&s, out, mark);
+		memset(s.key, 0, sizeof(s.key));
+	}
+	return rc;
+}
+
+/* rsv_open_fn: decrypt a request sealed with its session's key. */
+static int
+open_request(void *arg, const struct hdl_envelope *env, struct slice sealed, struct wbuf *plain)
+{
+	struct admin *a = arg;
+	struct sess s;
+	bool ecb;
+	enum crypto_cipher c;
+	int rc = sess_get(a->sessions, env->session_id, sess_now_ms(), &s);
+
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	c = sess_cipher(&s, &ecb);
+	rc = crypto_cipher_decrypt(c, ecb, s.key, s.key_len, sealed.p, sealed.len, plain);
+	memset(s.key, 0, sizeof(s.key));
 	return rc;
 }
 
@@ -419,8 +500,8 @@ answer_write(void *arg, struct rsv_req *q)
 	if (op->rc != IDR_OK) {
 		code = wop_hdl_rc(op->rc);
 		rsv_req_set_rc(q, code);
-		return hdl_resp_error(rsv_req_out(q), &j->orig, code,
-		                      slice_cstr(idr_strerror(op->rc)), &o);
+		return hdl_resp_error(rsv_req_out(q), &j->orig, code, slice_cstr(wop_message(op)),
+		                      &o);
 	}
 	rsv_req_set_rc(q, HDL_RC_SUCCESS);
 	if (op->outcome == REG_UPDATED && op->kind == WOP_CREATE) {
@@ -943,9 +1024,8 @@ admin_new(struct admin **out, struct rsv *r, struct writer *wr, const struct con
 		admin_free(a);
 		return rc;
 	}
-	if (a->key != NULL) {
-		rsv_set_signer(r, sign_answer, a);
-	}
+	rsv_set_signer(r, finish_answer, a);
+	rsv_set_opener(r, open_request, a);
 	*out = a;
 	return IDR_OK;
 }

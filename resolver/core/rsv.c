@@ -84,11 +84,13 @@ struct rsv {
 	struct site_ports ports;
 	struct rsv_op *ops; /* set before the workers start, read-only afterwards */
 	size_t nops;
-	struct writer *writer;            /* set before the workers start (NULL: no writes) */
-	rsv_sign_fn sign;                 /* signs answers to requests with CT (NULL: unsigned) */
-	struct sess_table *http_sessions; /* REST API sessions (Authorization: Handle) */
+	struct writer *writer; /* set before the workers start (NULL: no writes) */
+	rsv_sign_fn sign;      /* signs / encrypts answers (CT, ENC); NULL: neither */
 	void *sign_arg;
-	pthread_mutex_t alock; /* anchors, anext */
+	rsv_open_fn open; /* opens encrypted requests (NULL: they are dropped) */
+	void *open_arg;
+	struct sess_table *http_sessions; /* REST API sessions (Authorization: Handle) */
+	pthread_mutex_t alock;            /* anchors, anext */
 	struct rsv_anchor anchors[RSV_ANCHORS];
 	unsigned anext;
 	_Atomic(struct rsv_snap *) cur;
@@ -929,12 +931,12 @@ req_finish(struct rsv_req *q, int rc)
 	if (rc != IDR_OK) {
 		answer_failed(q, rc);
 	}
-	if (q->out->len > q->mark && (q->m->hdr.flags & HDL_FLAG_CT) != 0 &&
+	if (q->out->len > q->mark && (q->m->hdr.flags & (HDL_FLAG_CT | HDL_FLAG_ENC)) != 0 &&
 	    q->w->r->sign != NULL) {
-		rc = q->w->r->sign(q->w->r->sign_arg, q->out, q->mark);
+		rc = q->w->r->sign(q->w->r->sign_arg, q->m, q->out, q->mark);
 		if (rc != IDR_OK) {
-			log_warn("request id %u: answer not signed: %s", q->m->env.request_id,
-			         idr_strerror(rc));
+			log_warn("request id %u: answer not signed or encrypted: %s",
+			         q->m->env.request_id, idr_strerror(rc));
 		}
 	}
 	if (q->out->len > q->mark) {
@@ -1036,6 +1038,51 @@ framing_error(const struct hdl_envelope *env, struct slice msg, const struct hdl
 	return "CredentialLength does not match the rest of the message";
 }
 
+/*
+ * A message encrypted with a session key: opened by the hook and handled as if it came in
+ * clear; one that does not open is answered 501 RC_SESSION_FAILED (in clear, as Handle.Net).
+ */
+static enum rsv_action
+handle_sealed(struct rsv_worker *w, const struct rsv_ctx *ctx, const struct hdl_envelope *sealed,
+              struct slice msg, uint32_t now, struct wbuf *out, uint64_t t0)
+{
+	struct hdl_envelope env = *sealed;
+	struct wbuf plain;
+	struct hdl_msg m;
+	enum rsv_action act;
+	int rc;
+
+	env.flags &= (uint8_t)~HDL_ENV_EC;
+	if (msg.len != env.msg_len ||
+	    hdl_envelope_check(&env, (size_t)w->snap->conf.max_request_size) != IDR_OK) {
+		metrics_drop(w->ms, METRICS_DROP_MALFORMED);
+		return ctx->proto == RSV_PROTO_TCP ? RSV_CLOSE : RSV_DROP;
+	}
+	wbuf_init_heap(&plain, HDL_MAX_MESSAGE_LEN);
+	rc = w->r->open(w->r->open_arg, sealed, msg, &plain);
+	if (rc == IDR_OK) {
+		env.msg_len = (uint32_t)wbuf_len(&plain);
+		rc = hdl_msg_parse_message(&env, wbuf_slice(&plain), &m);
+	}
+	if (rc == IDR_OK) {
+		act = handle_parsed(w, ctx, &m, now, out, t0);
+	} else {
+		struct rsv_req q;
+
+		memset(&m, 0, sizeof(m));
+		m.env = env;
+		m.hdr.site_serial = 0xffff;
+		req_init(&q, w, &m, ctx, now, out, t0);
+		req_finish(
+		        &q,
+		        answer_error(&q, HDL_RC_SESSION_FAILED,
+		                     "the encrypted message does not open with the session's key"));
+		act = q.action;
+	}
+	wbuf_deinit(&plain);
+	return act;
+}
+
 enum rsv_action
 rsv_handle(struct rsv_worker *w, const struct rsv_ctx *ctx, const uint8_t *unit, size_t len,
            uint32_t now, struct wbuf *out)
@@ -1049,8 +1096,14 @@ rsv_handle(struct rsv_worker *w, const struct rsv_ctx *ctx, const uint8_t *unit,
 
 	snap_pick(w);
 	rbuf_init(&r, unit, len);
-	if (hdl_envelope_parse(&r, &env) != IDR_OK ||
-	    hdl_envelope_check(&env, (size_t)w->snap->conf.max_request_size) != IDR_OK) {
+	if (hdl_envelope_parse(&r, &env) != IDR_OK) {
+		metrics_drop(w->ms, METRICS_DROP_MALFORMED);
+		return drop;
+	}
+	if (hdl_envelope_sealed(&env) && w->r->open != NULL) {
+		return handle_sealed(w, ctx, &env, rbuf_bytes(&r, rbuf_left(&r)), now, out, t0);
+	}
+	if (hdl_envelope_check(&env, (size_t)w->snap->conf.max_request_size) != IDR_OK) {
 		metrics_drop(w->ms, METRICS_DROP_MALFORMED);
 		return drop;
 	}
@@ -1644,6 +1697,13 @@ rsv_set_signer(struct rsv *r, rsv_sign_fn fn, void *arg)
 {
 	r->sign = fn;
 	r->sign_arg = arg;
+}
+
+void
+rsv_set_opener(struct rsv *r, rsv_open_fn fn, void *arg)
+{
+	r->open = fn;
+	r->open_arg = arg;
 }
 
 int

@@ -237,12 +237,21 @@ struct rsv_pending *rsv_defer(struct rsv_worker *w, const struct rsv_ctx *ctx, r
 void rsv_pending_finish(struct rsv_pending *p, int status, struct slice body);
 
 /**
- * Signs an answer: the unit at out[mark..] (one finished message, CredentialLength 0) gets an
- * HS_SIGNED credential. Called for every answer to a request with CT (certify). Set before the
- * workers start. @return IDR_OK or an error (the answer then goes out unsigned, logged).
+ * Finishes an answer to a request with CT (certify) or ENC (encrypt) set: the unit at
+ * out[mark..] (one finished message, CredentialLength 0) gets an HS_SIGNED credential and/or is
+ * encrypted with the request's session key. Set before the workers start.
+ * @return IDR_OK or an error (the answer then goes out as it is, logged).
  */
-typedef int (*rsv_sign_fn)(void *arg, struct wbuf *out, size_t mark);
+typedef int (*rsv_sign_fn)(void *arg, const struct hdl_msg *req, struct wbuf *out, size_t mark);
 void rsv_set_signer(struct rsv *r, rsv_sign_fn fn, void *arg);
+
+/**
+ * Opens a request encrypted with a session key (hdl_envelope_sealed): the plaintext header +
+ * body + credential appended to plain. @return IDR_OK or an error (answered 501).
+ */
+typedef int (*rsv_open_fn)(void *arg, const struct hdl_envelope *env, struct slice sealed,
+                           struct wbuf *plain);
+void rsv_set_opener(struct rsv *r, rsv_open_fn fn, void *arg);
 
 /**
  * The identity authenticated on a connection (the IDIS login, op 2001: later admin requests on

@@ -62,7 +62,7 @@ on_done(void *arg, int rc, bool ran)
 	}
 	wbuf_init_heap(&w, 256 + 6 * op->handle.len);
 	(void)http_json_error(&w, code, "handle", op->handle,
-	                      slice_cstr(code == HDL_RC_SUCCESS ? "" : idr_strerror(rc)));
+	                      slice_cstr(code == HDL_RC_SUCCESS ? "" : wop_message(op)));
 	if (wbuf_error(&w) != IDR_OK) {
 		wbuf_reset(&w);
 		wbuf_lit(&w, "{\"responseCode\":2,\"message\":\"out of memory\"}");

@@ -162,7 +162,17 @@ wop_apply(void *arg, struct reg_wtxn *t)
 		break;
 	}
 	op->rc = rc;
+	op->detail[0] = '\0';
+	if (rc <= IDR_ETMPL_UNKNOWN && rc >= IDR_ETMPL_RECORD && reg_write_detail(t) != NULL) {
+		snprintf(op->detail, sizeof(op->detail), "%s", reg_write_detail(t));
+	}
 	return rc;
+}
+
+const char *
+wop_message(const struct wop *op)
+{
+	return op->detail[0] != '\0' ? op->detail : idr_strerror(op->rc);
 }
 
 uint32_t
@@ -177,7 +187,7 @@ wop_hdl_rc(int rc)
 	if (rc <= IDR_EREC_KIND && rc >= IDR_EREC_LASTVALUE) {
 		return rc == IDR_EREC_NOVALUE ? HDL_RC_VALUES_NOT_FOUND : HDL_RC_INVALID_VALUE;
 	}
-	if (rc <= -1400 && rc > -1500) {
+	if (rc <= IDR_ETMPL_UNKNOWN && rc >= IDR_ETMPL_RECORD) {
 		return HDL_RC_INVALID_VALUE; /* template rules */
 	}
 	switch (rc) {

@@ -52,6 +52,7 @@ struct wop {
 	/* result (after apply) */
 	int rc;
 	enum reg_outcome outcome; /* REG_CREATED, REG_UPDATED (overwritten) or REG_UNCHANGED */
+	char detail[WOP_DETAIL_MAX]; /* what was wrong, naming the field (templates), or "" */
 };
 
 /**
@@ -94,6 +95,9 @@ int wop_apply(void *arg, struct reg_wtxn *t);
  */
 int wop_authorize(const struct wop *op, struct reg_rtxn *t, const struct auth_id *id,
                   bool node_admin, bool *exists) IDR_MUSTCHECK;
+
+/** The message for a failed write: its detail, else the error's text. */
+const char *wop_message(const struct wop *op);
 
 /**
  * The Handle response code of a write's result (ref/handle.md §2.4), the same on every

@@ -10,7 +10,7 @@ note "usage"
 ok idr help keygen
 expect_out "usage: idr keygen"
 expect_exit 64 idr keygen --out "$T/x"
-expect_err "--type rsa or --type sm2 is required"
+expect_err "--type rsa, sm2 or secret is required"
 expect_exit 64 idr keygen --type dsa --out "$T/x"
 expect_exit 64 idr keygen --type rsa
 expect_err "--out FILE is required"
@@ -70,3 +70,17 @@ ok idr get 88.118.8/admin --json
 cp "$OUT" "$T/get.json"
 assert_eq "$(json_get "$T/get.json" '[v["data"]["value"] for v in d["values"] if v["index"] == 300][0]')" \
 	"$(json_get "$T/sm2.value" 'd["data"]["value"]')" "imported HS_PUBKEY"
+
+note "secret-key identities: the secret in a 0600 file, its hashed form in HS_SECKEY"
+ok idr keygen --type secret --out "$T/s.key"
+cp "$OUT" "$T/s.value"
+assert_eq "$(stat -c %a "$T/s.key")" 600 "secret file mode"
+assert_eq "$(json_get "$T/s.value" 'd["type"]')" HS_SECKEY "secret value type"
+assert_eq "$(json_get "$T/s.value" 'd["permissions"]')" 1100 "secret never public"
+assert_eq "$(json_get "$T/s.value" 'd["data"]["value"]')" \
+	"$(tr -d '\n' <"$T/s.key" | sha1sum | cut -d' ' -f1)" "HS_SECKEY holds hex SHA-1 of the secret"
+[ "$(wc -c <"$T/s.key")" -ge 33 ] || fail "secret too short"
+expect_exit 1 idr keygen --type secret --out "$T/s.key"
+expect_err "exists; not overwritten"
+ok idr keygen --type secret --out "$T/s2.key"
+[ "$(cat "$T/s.key")" != "$(cat "$T/s2.key")" ] || fail "two secrets are equal"

@@ -24,6 +24,10 @@ cat >"$T/ids.jsonl" <<EOF
 {"handle":"88.118.8/PUBONLY","values":[{"index":300,"type":"HS_PUBKEY","data":{"format":"hex","value":"0000000b5253415f5055425f4b4559"}}]}
 EOF
 ok "$IDR_BIN" import "$T/ids.jsonl" --data "$D"
+# an RSA identity for challenge-response (Authorization: Handle), named by the node's group
+ok "$IDR_BIN" keygen --type rsa --out "$T/rsa.pem"
+printf '{"handle":"88.118.8/RSA","values":[%s]}\n' "$(tail -n 1 "$OUT")" >"$T/rsa.jsonl"
+ok "$IDR_BIN" import "$T/rsa.jsonl" --data "$D"
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
 	-keyout "$T/key.pem" -out "$T/cert.pem" -subj /CN=localhost \
@@ -166,10 +170,66 @@ assert_eq "$(cat "$T/c")" 404 "deleted record"
 req PUT /api/handles/88.118.9/BY-NODE "$NODE" "$URLV"
 expect 201 1 "node admin writes under any hosted prefix"
 
+# ---- challenge-response sessions (Authorization: Handle, /api/sessions)
+# session: POST /api/sessions; the sessionId and nonce in $SID / $NONCE
+session() {
+	curl -sS -o "$T/sess" -w '%{http_code}' --cacert "$T/cert.pem" -X POST \
+		"https://$S/api/sessions" >"$T/c"
+	assert_eq "$(cat "$T/c")" 201 "POST /api/sessions"
+	SID=$(json_get "$T/sess" 'd["sessionId"]')
+	NONCE=$(json_get "$T/sess" 'd["nonce"]')
+}
+# handle_auth KEY ID: the Authorization: Handle value answering the session's nonce
+handle_auth() {
+	CN=$(head -c 16 /dev/urandom | base64)
+	{ printf '%s' "$NONCE" | base64 -d; printf '%s' "$CN" | base64 -d; } >"$T/tosign"
+	SIG=$(openssl dgst -sha256 -sign "$1" "$T/tosign" | base64 -w0)
+	echo "Handle sessionId=\"$SID\", id=\"$2\", type=\"HS_PUBKEY\", cnonce=\"$CN\", alg=\"SHA256\", signature=\"$SIG\""
+}
+hreq() { # hreq METHOD PATH AUTHORIZATION [BODY]
+	args=(-sS -o "$T/body" -w '%{http_code}' --cacert "$T/cert.pem" -X "$1" -H "Authorization: $3")
+	[ -n "${4:-}" ] && args+=(-H 'Content-Type: application/json' --data-binary "$4")
+	code=$(curl "${args[@]}" "https://$S$2")
+}
+J3=$(changes)
+session
+hreq PUT /api/handles/88.118.8/H-1 "Handle sessionId=\"$SID\"" "$URLV"
+expect 403 403 "a session not yet authenticated"
+grep -qF 'not authenticated' "$T/body" || fail "no reason for an unauthenticated session"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/other.pem" 2>/dev/null
+hreq GET /api/sessions/this "$(handle_auth "$T/other.pem" 300:88.118.8/RSA)"
+[ "$code" = 401 ] || fail "a signature by another key: HTTP $code, want 401"
+hreq PUT /api/handles/88.118.8/H-1 "$(handle_auth "$T/rsa.pem" 301:88.118.8/RSA)" "$URLV"
+expect 403 403 "wrong identity index"
+hreq PUT /api/handles/88.118.8/H-1 "Handle sessionId=\"7fffffff\"" "$URLV"
+expect 403 403 "an unknown session"
+hreq PUT /api/handles/88.118.8/H-1 "Handle sessionId=\"$SID\", id=\"300:88.118.8/RSA\"" "$URLV"
+expect 400 4 "credentials without signature"
+assert_eq "$(changes)" "$J3" "journal after the refused sessions"
+# the RSA identity authenticates but is not in HS_ADMIN of 88.118.8 yet: 401
+session
+hreq PUT /api/handles/88.118.8/H-1 "$(handle_auth "$T/rsa.pem" 300:88.118.8/RSA)" "$URLV"
+expect 403 401 "authenticated but not an administrator"
+req PUT '/api/handles/0.NA/88.118.8?index=300' "$NODE" \
+	'[{"index":300,"type":"HS_VLIST","data":{"format":"vlist","value":[{"handle":"88.118.8/ADMIN","index":300},{"handle":"88.118.8/RSA","index":300}]}}]'
+expect 200 1 "node admin adds the RSA identity to the group"
+hreq PUT /api/handles/88.118.8/H-1 "Handle sessionId=\"$SID\"" "$URLV"
+expect 201 1 "write in an authenticated session"
+hreq GET /api/sessions/this "Handle sessionId=\"$SID\""
+[ "$code" = 200 ] || fail "GET /api/sessions/this: $code"
+assert_eq "$(json_get "$T/body" 'd["id"]')" "300:88.118.8/RSA" "session identity"
+hreq DELETE /api/sessions/this "Handle sessionId=\"$SID\""
+[ "$code" = 204 ] || fail "DELETE /api/sessions/this: $code"
+hreq PUT /api/handles/88.118.8/H-2 "Handle sessionId=\"$SID\"" "$URLV"
+expect 403 403 "a write in an ended session"
+code=$(curl -sS -o /dev/null -w '%{http_code}' -X POST "http://$H/api/sessions")
+assert_eq "$code" 403 "sessions over plain HTTP"
+
 # ---- every write is attributed in the journal, and the chain holds
 stop_idrd "$T/idrd.log"
 ok "$IDR_BIN" audit verify --data "$D"
 grep -qaF '300:88.118.8/ADMIN' "$D/data.mdb" || fail "the enterprise identity is not in the journal"
 grep -qaF '300:88.118/NODEADMIN' "$D/data.mdb" || fail "the node identity is not in the journal"
+grep -qaF '300:88.118.8/RSA' "$D/data.mdb" || fail "the session identity is not in the journal"
 check_sanitizer "$T/idrd.log"
 echo "rest_write: ok"

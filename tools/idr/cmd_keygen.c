@@ -1,9 +1,12 @@
-/* cmd_keygen.c - `idr keygen`: make a key pair for a Handle identity and print its HS_PUBKEY. */
+/* cmd_keygen.c - `idr keygen`: a key pair (HS_PUBKEY) or a secret (HS_SECKEY) for an identity. */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/b64.h"
 #include "base/crypto.h"
 #include "base/wbuf.h"
 #include "common/cli.h"
@@ -66,8 +69,9 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct keygen_args *a)
 	if (a->out == NULL) {
 		return cli_usage_errorf(self, "--out FILE is required");
 	}
-	if (a->type == NULL || (strcmp(a->type, "rsa") != 0 && strcmp(a->type, "sm2") != 0)) {
-		return cli_usage_errorf(self, "--type rsa or --type sm2 is required");
+	if (a->type == NULL || (strcmp(a->type, "rsa") != 0 && strcmp(a->type, "sm2") != 0 &&
+	                        strcmp(a->type, "secret") != 0)) {
+		return cli_usage_errorf(self, "--type rsa, sm2 or secret is required");
 	}
 	if (a->bits != 0 && strcmp(a->type, "rsa") != 0) {
 		return cli_usage_errorf(self,
@@ -165,6 +169,67 @@ done:
 	return ec;
 }
 
+#define SECRET_BYTES 24 /* 32 base64 characters */
+
+/*
+ * A secret-key identity: FILE gets a random secret (base64, mode 0600, never overwritten);
+ * the HS_SECKEY value printed holds it hashed, as Handle.Net's "hashed" secret keys: the
+ * lower-case hex of SHA-1(secret). HTTP Basic sends the secret itself; Handle clients answer
+ * challenges with the hashed form (Java: SecretKeyAuthenticationInfo(..., hashed = true)).
+ */
+static int
+secret(const char *name, const char *path)
+{
+	uint8_t raw[SECRET_BYTES], sha[CRYPTO_SHA1_LEN];
+	char text[2 * SECRET_BYTES + 2], hex[2 * CRYPTO_SHA1_LEN + 1], safe[256];
+	struct wbuf b64, json;
+	struct value v;
+	FILE *f;
+	int fd, rc;
+
+	if (crypto_random(raw, sizeof(raw)) != IDR_OK) {
+		cli_errorf(name, "no randomness");
+		return CLI_EXIT_FAIL;
+	}
+	wbuf_init(&b64, text, sizeof(text));
+	b64_encode(&b64, slice_make(raw, sizeof(raw)));
+	text[wbuf_len(&b64)] = '\0';
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		cli_errorf(name, "%s: %s", cli_safe(path, safe, sizeof(safe)),
+		           errno == EEXIST ? "exists; not overwritten" : strerror(errno));
+		return CLI_EXIT_FAIL;
+	}
+	f = fdopen(fd, "w");
+	if (f == NULL || fprintf(f, "%s\n", text) < 0 || fclose(f) != 0) {
+		cli_errorf(name, "%s: %s", cli_safe(path, safe, sizeof(safe)), strerror(errno));
+		return CLI_EXIT_FAIL;
+	}
+	rc = crypto_hash(CRYPTO_SHA1, text, strlen(text), sha);
+	if (rc != IDR_OK) {
+		cli_errorf(name, "hashing the secret: %s", idr_strerror(rc));
+		return CLI_EXIT_FAIL;
+	}
+	crypto_hex(sha, sizeof(sha), hex);
+	memset(&v, 0, sizeof(v));
+	v.index = KEYGEN_INDEX;
+	v.ttl_type = VALUE_TTL_RELATIVE;
+	v.ttl = 86400;
+	v.perms = VALUE_PERM_ADMIN_READ | VALUE_PERM_ADMIN_WRITE; /* never public */
+	v.type = SLICE_LIT("HS_SECKEY");
+	v.data = slice_cstr(hex);
+	wbuf_init_heap(&json, 4096);
+	rc = vjson_write_value(&json, &v);
+	if (rc == IDR_OK) {
+		fwrite(wbuf_data(&json), 1, wbuf_len(&json), stdout);
+		putchar('\n');
+	}
+	wbuf_deinit(&json);
+	memset(raw, 0, sizeof(raw));
+	memset(text, 0, sizeof(text));
+	return rc == IDR_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+}
+
 static int
 run(const struct cli_cmd *self, int argc, char **argv)
 {
@@ -177,13 +242,19 @@ run(const struct cli_cmd *self, int argc, char **argv)
 	if (rc != CLI_EXIT_OK) {
 		return rc;
 	}
-	return a.show != NULL ? show(self->name, a.show) : generate(self->name, &a);
+	if (a.show != NULL) {
+		return show(self->name, a.show);
+	}
+	if (strcmp(a.type, "secret") == 0) {
+		return secret(self->name, a.out);
+	}
+	return generate(self->name, &a);
 }
 
 const struct cli_cmd cmd_keygen = {
         "keygen",
         "make a key pair for an identity and print its HS_PUBKEY value",
-        "usage: idr keygen --type rsa|sm2 [--bits N] --out FILE\n"
+        "usage: idr keygen --type rsa|sm2|secret [--bits N] --out FILE\n"
         "       idr keygen --hs-pubkey FILE\n"
         "\n"
         "Generate a key pair: FILE gets the private key (PKCS#8 PEM, mode 0600) and FILE.pub\n"
@@ -192,9 +263,12 @@ const struct cli_cmd cmd_keygen = {
         "`idr import` record lines, to paste into the identity's \"values\" array.\n"
         "--hs-pubkey FILE prints that value for an existing PEM key file (private or\n"
         "public; RSA, DSA or SM2).\n"
+        "--type secret writes a random secret to FILE (0600) and prints an HS_SECKEY value\n"
+        "holding it hashed (hex SHA-1, Handle.Net's hashed secret keys): HTTP Basic sends the\n"
+        "secret, Handle clients answer challenges with the hashed form.\n"
         "\n"
         "options:\n"
-        "  --type rsa|sm2   key type (SM2 keys sign with SM3, the IDIS way)\n"
+        "  --type T         rsa, sm2 (signs with SM3, the IDIS way) or secret\n"
         "  --bits N         RSA modulus size, 1024..16384 (default 2048)\n"
         "  --out FILE       private key file; the public key goes to FILE.pub\n",
         run,

@@ -123,9 +123,10 @@ test_route_methods(void **state)
 	/* a path that exists with another method: no row, the methods it has, its flags */
 	http_route_match(HTTP_M_POST, false, SLICE_LIT("/api/handles/88.118.8/x"), &m);
 	assert_null(m.route);
-	assert_int_equal(m.allow, HTTP_M_READ);
+	assert_int_equal(m.allow, HTTP_M_READ | HTTP_M_PUT | HTTP_M_DELETE);
 	assert_true((m.flags & HTTP_R_API) != 0);
-	assert_string_equal(http_allow_text(m.allow, allow, sizeof(allow)), "GET, HEAD, OPTIONS");
+	assert_string_equal(http_allow_text(m.allow, allow, sizeof(allow)),
+	                    "GET, HEAD, PUT, DELETE, OPTIONS");
 	http_route_match(HTTP_M_DELETE, false, SLICE_LIT("/x/y"), &m);
 	assert_null(m.route);
 	assert_int_equal(m.flags & HTTP_R_API, 0); /* the proxy: errors as pages */
