@@ -19,9 +19,11 @@
 /* base64url of {"alg":"HS256","typ":"JWT"}: the only header we issue or accept */
 #define JWT_HEADER   "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
 #define SIG_B64LEN   43 /* 32 bytes, unpadded */
-#define SHA256_HEX   (2 * CRYPTO_SHA256_LEN)
-#define CST_OFFSET   (8 * 3600) /* China Standard Time */
-#define DATE_SLACK   900        /* seconds either side of now whose date counts */
+#define SHA256_HEX   ((size_t)2 * CRYPTO_SHA256_LEN)
+#define KEY_HEX      ((size_t)2 * TOKEN_KEY_LEN)
+#define FP_HEX       ((size_t)2 * TOKEN_FP_LEN)
+#define CST_OFFSET   ((int64_t)8 * 3600) /* China Standard Time */
+#define DATE_SLACK   900                 /* seconds either side of now whose date counts */
 #define PATH_MAX_LEN 4096
 
 static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -69,7 +71,7 @@ b64url_decode(struct slice s, uint8_t *out, size_t cap, size_t *n)
 		if (c == '+' || c == '/' || c == '=') {
 			return IDR_EPROTO;
 		}
-		std[i] = c == '-' ? '+' : c == '_' ? '/' : c;
+		std[i] = (char)(c == '-' ? '+' : c == '_' ? '/' : c);
 	}
 	while (i % 4 != 0) {
 		std[i++] = '=';
@@ -82,7 +84,7 @@ b64url_decode(struct slice s, uint8_t *out, size_t cap, size_t *n)
 static int
 key_read(int fd, const char *path, struct token_key *out)
 {
-	char buf[2 * TOKEN_KEY_LEN + 2];
+	char buf[KEY_HEX + 2];
 	ssize_t got = read(fd, buf, sizeof(buf));
 
 	if (got < 0) {
@@ -91,8 +93,8 @@ key_read(int fd, const char *path, struct token_key *out)
 		log_err("%s: %s", path, strerror(e));
 		return -e;
 	}
-	if ((got != 2 * TOKEN_KEY_LEN && !(got == 2 * TOKEN_KEY_LEN + 1 && buf[got - 1] == '\n')) ||
-	    crypto_unhex(buf, 2 * TOKEN_KEY_LEN, out->k, TOKEN_KEY_LEN) != IDR_OK) {
+	if (((size_t)got != KEY_HEX && !((size_t)got == KEY_HEX + 1 && buf[got - 1] == '\n')) ||
+	    crypto_unhex(buf, KEY_HEX, out->k, TOKEN_KEY_LEN) != IDR_OK) {
 		log_err("%s: not a token key (64 hex digits); remove it to make a new one (every "
 		        "token issued so far becomes invalid)",
 		        path);
@@ -104,13 +106,13 @@ key_read(int fd, const char *path, struct token_key *out)
 static int
 key_make(int fd, const char *path, struct token_key *out)
 {
-	char hex[2 * TOKEN_KEY_LEN + 2];
+	char hex[KEY_HEX + 2];
 
 	if (crypto_random(out->k, TOKEN_KEY_LEN) != IDR_OK) {
 		return IDR_ECRYPTO;
 	}
 	crypto_hex(out->k, TOKEN_KEY_LEN, hex);
-	hex[2 * TOKEN_KEY_LEN] = '\n';
+	hex[KEY_HEX] = '\n';
 	if (write(fd, hex, sizeof(hex) - 1) != (ssize_t)(sizeof(hex) - 1) || fsync(fd) != 0) {
 		int e = errno != 0 ? errno : EIO;
 
@@ -179,7 +181,7 @@ token_issue(const struct token_key *k, const char *sub, const uint8_t fp[TOKEN_F
             uint64_t now, struct wbuf *out)
 {
 	char payload[AUTH_ID_MAX + 128];
-	char fphex[2 * TOKEN_FP_LEN + 1];
+	char fphex[FP_HEX + 1];
 	uint8_t mac[CRYPTO_SHA256_LEN];
 	size_t slen = strlen(sub), start = wbuf_len(out);
 	json_t *sj;
@@ -198,7 +200,7 @@ token_issue(const struct token_key *k, const char *sub, const uint8_t fp[TOKEN_F
 	crypto_hex(fp, TOKEN_FP_LEN, fphex);
 	n = snprintf(payload, sizeof(payload),
 	             "{\"sub\":%s,\"iat\":%llu,\"exp\":%llu,\"kfp\":\"%s\"}", subj,
-	             (unsigned long long)now, (unsigned long long)(now + TOKEN_TTL), fphex);
+	             (unsigned long long)now, (unsigned long long)now + TOKEN_TTL, fphex);
 	free(subj);
 	if (n < 0 || (size_t)n >= sizeof(payload)) {
 		return IDR_EINVAL;
@@ -235,9 +237,8 @@ claims(const uint8_t *p, size_t n, struct token_claims *out)
 	    json_string_length(sub) < sizeof(out->sub) && json_is_integer(iat) &&
 	    json_is_integer(exp) && json_integer_value(iat) >= 0 &&
 	    json_integer_value(exp) == json_integer_value(iat) + (json_int_t)TOKEN_TTL &&
-	    json_is_string(kfp) && json_string_length(kfp) == 2 * TOKEN_FP_LEN &&
-	    crypto_unhex(json_string_value(kfp), 2 * TOKEN_FP_LEN, out->fp, TOKEN_FP_LEN) ==
-	            IDR_OK) {
+	    json_is_string(kfp) && json_string_length(kfp) == FP_HEX &&
+	    crypto_unhex(json_string_value(kfp), FP_HEX, out->fp, TOKEN_FP_LEN) == IDR_OK) {
 		memcpy(out->sub, json_string_value(sub), json_string_length(sub) + 1);
 		out->iat = (uint64_t)json_integer_value(iat);
 		out->exp = (uint64_t)json_integer_value(exp);
