@@ -31,6 +31,8 @@
 #include "core/admin.h"
 #include "core/metrics.h"
 #include "core/rsv.h"
+#include "core/token.h"
+#include "http/hauth.h"
 #include "http/route.h"
 #include "http/server.h"
 #include "net/accept.h"
@@ -973,6 +975,23 @@ open_registry(struct srv *s)
 	return rc;
 }
 
+/* The secret of the national API's tokens, kept in the data directory (core/token.h). */
+static int
+token_setup(struct srv *s)
+{
+	struct token_key k;
+	int rc = token_key_load(s->boot.data_dir, &k);
+
+	if (rc != IDR_OK) {
+		log_err("data_dir %s: cannot read or make %s: %s", s->boot.data_dir, TOKEN_FILE,
+		        idr_strerror(rc));
+		return rc;
+	}
+	hauth_set_token_key(&k);
+	memset(&k, 0, sizeof(k));
+	return IDR_OK;
+}
+
 static int
 build(struct srv *s)
 {
@@ -980,6 +999,9 @@ build(struct srv *s)
 	struct writer_opts wo = {0, 0};
 	int rc = open_registry(s);
 
+	if (rc == IDR_OK) {
+		rc = token_setup(s);
+	}
 	if (rc == IDR_OK) {
 		/* every pending write is bounded per worker, so the queue never needs more */
 		wo.queue_max = (size_t)s->boot.max_pending * s->nworkers;

@@ -3,8 +3,10 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/b64.h"
+#include "base/crypto.h"
 #include "base/num.h"
 #include "base/rbuf.h"
 #include "core/sess.h"
@@ -70,6 +72,70 @@ scheme(struct slice v, const char *name, struct slice *rest)
 	}
 	*rest = slice_make(v.p + n, v.len - n);
 	return true;
+}
+
+static struct token_key tkey; /* set before the workers start, read-only after */
+static bool tkey_set;
+
+void
+hauth_set_token_key(const struct token_key *k)
+{
+	tkey_set = k != NULL;
+	if (k != NULL) {
+		tkey = *k;
+	}
+}
+
+const struct token_key *
+hauth_token_key(void)
+{
+	return tkey_set ? &tkey : NULL;
+}
+
+enum hauth_result
+hauth_bearer(struct http_req *q, struct slice token, struct reg_rtxn *t, struct hauth *a, char *msg,
+             size_t cap)
+{
+	struct token_claims c;
+	enum auth_key_kind kind;
+	uint8_t fp[TOKEN_FP_LEN];
+	struct slice kv;
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	if (!tkey_set) {
+		snprintf(msg, cap, "tokens are not enabled on this node");
+		return HAUTH_FAILED;
+	}
+	rc = token_verify(&tkey, token, (uint64_t)time(NULL), &c);
+	if (rc == IDR_EEXPIRED) {
+		snprintf(msg, cap, "token已过期，请重新登录 (token expired)");
+		return HAUTH_FAILED;
+	}
+	if (rc != IDR_OK) {
+		snprintf(msg, cap, "token无效 (invalid token)");
+		return HAUTH_FAILED;
+	}
+	memcpy(a->idbuf, c.sub, sizeof(a->idbuf));
+	if (auth_id_parse(slice_cstr(a->idbuf), &a->id) != IDR_OK) {
+		snprintf(msg, cap, "token无效 (invalid token)");
+		return HAUTH_FAILED;
+	}
+	auth_id_format(&a->id, a->text, sizeof(a->text));
+	rc = auth_key_get(t, &a->id, &kind, &kv);
+	if (rc != IDR_OK && rc != IDR_ENOENT && rc != IDR_EINVAL) {
+		snprintf(msg, cap, "internal error");
+		return HAUTH_ERROR;
+	}
+	if (rc == IDR_OK) {
+		token_key_fp(kv, fp);
+	}
+	if (rc != IDR_OK || kind != AUTH_KEY_SEC || crypto_memeq(fp, c.fp, sizeof(fp)) != 1) {
+		snprintf(msg, cap, "token无效：身份密钥已更换或删除 (the identity's key changed)");
+		return HAUTH_FAILED;
+	}
+	a->node_admin = auth_is_node_admin(&q->conf->server_admins, &a->id);
+	return HAUTH_OK;
 }
 
 static enum hauth_result
@@ -461,8 +527,11 @@ http_authenticate(struct http_req *q, struct reg_rtxn *t, struct hauth *a, char 
 			return HAUTH_BAD;
 		}
 		res = hauth_session(q, t, &p, a, msg, cap);
+	} else if (scheme(q->authorization, "Bearer", &rest)) {
+		return hauth_bearer(q, rest, t, a, msg, cap); /* sets node_admin itself */
 	} else {
-		snprintf(msg, cap, "unsupported Authorization scheme (use Basic or Handle)");
+		snprintf(msg, cap,
+		         "unsupported Authorization scheme (use Basic, Bearer or Handle)");
 		return HAUTH_BAD;
 	}
 	if (res == HAUTH_OK) {

@@ -10,6 +10,7 @@
  *   WWW-Authenticate: Handle header, or POST /api/sessions, hands it out); the session is then
  *   authenticated, and later requests send `Handle sessionId="..."` alone. Sessions live in
  *   rsv_http_sessions, expire after session_timeout seconds idle.
+ * - `Bearer <token>`: a token of the national API's login (http/idis.h, core/token.h).
  * Credentials count only over TLS: over plain HTTP a write is refused before they are looked at.
  * Secrets never reach a log or an answer.
  */
@@ -20,6 +21,7 @@
 #include <stddef.h>
 
 #include "core/auth.h"
+#include "core/token.h"
 #include "http/req.h"
 
 #define HAUTH_SECRET_MAX 1024 /* bytes of a Basic password */
@@ -85,5 +87,20 @@ void hauth_session_text(uint32_t id, char out[9]);
  * @return IDR_OK or IDR_EINVAL (bad escape, not index:handle, too long).
  */
 int hauth_basic_user(struct slice user, char *buf, size_t cap, struct auth_id *id) IDR_MUSTCHECK;
+
+/** Set the node secret for bearer tokens (copied; before the workers start). NULL: none. */
+void hauth_set_token_key(const struct token_key *k);
+
+/** The node secret for tokens, or NULL when none is set (valid until the next set). */
+const struct token_key *hauth_token_key(void);
+
+/**
+ * Authenticate a bearer token (core/token.h) in the read transaction t: its signature, its
+ * expiry, and the identity's key still being the one it logged in with (kfp).
+ * @return HAUTH_OK (a filled, node_admin set), HAUTH_FAILED (msg says why: expired, invalid,
+ *         the key changed, no token key) or HAUTH_ERROR (store failure).
+ */
+enum hauth_result hauth_bearer(struct http_req *q, struct slice token, struct reg_rtxn *t,
+                               struct hauth *a, char *msg, size_t cap);
 
 #endif /* IDR_RESOLVER_HTTP_HAUTH_H */

@@ -8,6 +8,7 @@
 #include "http/api.h"
 #include "http/api_prefix.h"
 #include "http/api_write.h"
+#include "http/idis.h"
 #include "http/native.h"
 #include "http/ops.h"
 #include "http/pages.h"
@@ -36,6 +37,18 @@ static const struct http_route routes[] = {
         {HTTP_M_POST, "/api/sessions/", http_sessions_new, "sessions", HTTP_R_API},
         {HTTP_M_READ | HTTP_M_PUT | HTTP_M_POST | HTTP_M_DELETE, "/api/sessions/this",
          http_sessions_this, "sessions", HTTP_R_API},
+        {HTTP_M_POST, "/identity/token", http_idis_login, "idis_login", HTTP_R_IDIS},
+        {HTTP_M_POST, "/identity/token/v1", http_idis_login_cipher, "idis_login", HTTP_R_IDIS},
+        {HTTP_M_READ, "/identityv2/data/detail", http_idis_detail, "idis_read", HTTP_R_IDIS},
+        {HTTP_M_POST, "/identityv2/data", http_idis_create, "idis_write", HTTP_R_IDIS},
+        {HTTP_M_PUT, "/identityv2/data", http_idis_update, "idis_write", HTTP_R_IDIS},
+        {HTTP_M_DELETE, "/identityv2/data", http_idis_delete, "idis_write", HTTP_R_IDIS},
+        {HTTP_M_POST, "/identityv2/data/batchCreate", http_idis_batch_create, "idis_batch",
+         HTTP_R_IDIS},
+        {HTTP_M_PUT, "/identityv2/data/batchUpdate", http_idis_batch_update, "idis_batch",
+         HTTP_R_IDIS},
+        {HTTP_M_DELETE, "/identityv2/data/batchDelete", http_idis_batch_delete, "idis_batch",
+         HTTP_R_IDIS},
         {HTTP_M_READ, "/api", http_api_none, "api", HTTP_R_API},
         {HTTP_M_READ, "/api/*", http_api_none, "api", HTTP_R_API},
         {HTTP_M_READ, "/" CAPTURE, http_page_proxy, "proxy", 0},

@@ -49,6 +49,7 @@
 #include "hdl/addr.h"
 #include "hdl/hdl.h"
 #include "http/html.h"
+#include "http/idis.h"
 #include "http/parse.h"
 #include "http/req.h"
 #include "http/route.h"
@@ -798,6 +799,10 @@ bad_target(struct http_req *q, size_t len)
 	int status = len > URI_MAX_TARGET ? 414 : 400;
 	const char *why = q->t.why != NULL ? q->t.why : "malformed request-target";
 
+	if (q->idis) {
+		http_idis_error(q, status, IDIS_FAIL, why);
+		return;
+	}
 	if (q->api) {
 		http_api_error_at(q, status, HDL_RC_PROTOCOL_ERROR, NULL, slice_make(NULL, 0), why);
 		return;
@@ -825,10 +830,14 @@ other_method(struct http_req *q)
 		http_reply(q, 204, NULL, NULL, 0);
 		return;
 	}
-	if (q->api) {
+	if (q->api || q->idis) {
 		char msg[96];
 
 		snprintf(msg, sizeof(msg), "method not allowed: use %s", allow);
+		if (q->idis) {
+			http_idis_error(q, 405, IDIS_FAIL, msg);
+			return;
+		}
 		http_api_error_at(q, 405, HDL_RC_OPERATION_NOT_SUPPORTED, NULL, slice_make(NULL, 0),
 		                  msg);
 		return;
@@ -894,6 +903,7 @@ dispatch(struct hconn *c, const struct http_head *hd, struct slice body)
 	if (rc == IDR_OK) {
 		http_route_match(q.method, q.hdl, q.t.path, &q.match);
 		q.api = (q.match.flags & HTTP_R_API) != 0;
+		q.idis = (q.match.flags & HTTP_R_IDIS) != 0;
 		x.label = q.match.route != NULL ? q.match.route->label : (q.api ? "api" : "proxy");
 	} else {
 		q.api = hd->target.len >= 4 && memcmp(hd->target.p, "/api", 4) == 0;
