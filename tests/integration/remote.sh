@@ -180,6 +180,16 @@ expect_exit 2 idr import "$T/items.csv" --update "${SEC[@]}"
 expect_out "0 created, 1 updated, 300 unchanged, 3 bad rows"
 assert_eq "$(attr 88.118.8/L-1 model)" OTHER "model after import --update"
 
+note "a session that expires (session_timeout 10) is set up again"
+{
+	echo '{"id":"88.118.8/E-1","kind":"lot"}'
+	sleep 11
+	echo '{"id":"88.118.8/E-2","kind":"lot"}'
+} | expect_exit 0 "$IDR_BIN" import - --jobs 1 "${RSA[@]}"
+expect_out "2 created"
+assert_eq "$(attr 88.118.8/E-2 ITEM_KIND)" lot "the row after the session expired"
+log_wait "$T/idrd.log" "is unknown or expired"
+
 note "an import stopped half-way, then resumed"
 python3 - "$T/big.jsonl" <<'EOF'
 import json, sys

@@ -9,7 +9,8 @@
 
 #include "base/err.h"
 
-/* Move the unconsumed bytes to the front and read more; sets eof at the end of input. */
+/* Move the unconsumed bytes to the front and read once more (up to the buffer's room);
+ * sets eof at the end of input. */
 static int
 refill(struct rowsrc *s)
 {
@@ -36,9 +37,7 @@ refill(struct rowsrc *s)
 			break;
 		}
 		s->have += (size_t)n;
-		if (s->have - s->off >= ROWSRC_BLOCK) {
-			break;
-		}
+		break; /* parse what came: rows from a pipe go out as they arrive */
 	}
 	return IDR_OK;
 }
