@@ -111,7 +111,7 @@ write_req(struct rmt *r, enum httpc_method m, struct slice id, const char *query
 	struct wbuf w;
 	int rc;
 
-	wbuf_init_heap(&w, IDENT_HARD_MAX * 3 + strlen(query) + 64);
+	wbuf_init_heap(&w, (size_t)IDENT_HARD_MAX * 3 + strlen(query) + 64);
 	if (rmt_path(&w, id, query) != IDR_OK || (wbuf_u8(&w, '\0'), wbuf_error(&w)) != IDR_OK) {
 		wbuf_deinit(&w);
 		snprintf(msg, cap, "out of memory");

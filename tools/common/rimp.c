@@ -432,6 +432,8 @@ setup(struct rimp *im, int fd)
 		snprintf(im->st->s.fatal, sizeof(im->st->s.fatal), "%.600s", err);
 		return IDR_EINVAL;
 	}
+	/* an array of pointers (clang-tidy 14 reads sizeof(*p) of a pointer array as a mistake) */
+	// NOLINTNEXTLINE(bugprone-sizeof-expression)
 	im->conns = calloc(n, sizeof(*im->conns));
 	im->threads = calloc(n, sizeof(*im->threads));
 	im->qcap = (size_t)n * QUEUE_PER_JOB;

@@ -139,7 +139,7 @@ secret_read(struct rmt_cred *c, const char *path, char *err, size_t cap)
 		rc = IDR_EINVAL;
 	}
 	if (rc == IDR_OK) {
-		c->secret = malloc(n);
+		c->secret = malloc(n > 0 ? n : 1); /* n > 0 here */
 		if (c->secret == NULL) {
 			snprintf(err, cap, "out of memory");
 			rc = IDR_ENOMEM;
@@ -182,8 +182,10 @@ rmt_cred_load(struct rmt_cred **out, const struct rmt_opts *o, char *err, size_t
 		snprintf(err, cap, "out of memory");
 		return IDR_ENOMEM;
 	}
-	if (o->id == NULL || strlen(o->id) >= sizeof(c->id) ||
-	    auth_id_parse(slice_cstr(strcpy(c->id, o->id)), &c->aid) != IDR_OK) {
+	if (o->id != NULL && strlen(o->id) < sizeof(c->id)) {
+		memcpy(c->id, o->id, strlen(o->id) + 1);
+	}
+	if (c->id[0] == '\0' || auth_id_parse(slice_cstr(c->id), &c->aid) != IDR_OK) {
 		snprintf(err, cap, "--id '%s': not INDEX:HANDLE (e.g. 300:88.118.8/ADMIN)",
 		         cli_safe(o->id != NULL ? o->id : "", idb, sizeof(idb)));
 		rmt_cred_free(c);

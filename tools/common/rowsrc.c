@@ -99,6 +99,7 @@ rowsrc_close(struct rowsrc *s)
 	s->buf = NULL;
 }
 
+/* The next CSV record after the header (read first) as a row. */
 static int
 next_csv(struct rowsrc *s, struct row *row)
 {
@@ -108,26 +109,26 @@ next_csv(struct rowsrc *s, struct row *row)
 	for (;;) {
 		rc = row_csv_next(&s->csv, s->buf + s->off, s->have - s->off, s->eof, &used);
 		consumed(s, used);
-		if (rc != IDR_EAGAIN || s->eof) {
-			break;
+		if (rc == IDR_EAGAIN && !s->eof) {
+			if ((rc = refill(s)) != IDR_OK) {
+				return rc;
+			}
+			continue;
 		}
-		if ((rc = refill(s)) != IDR_OK) {
+		if (rc == IDR_ENOENT) {
 			return rc;
 		}
-	}
-	if (rc == IDR_ENOENT) {
-		return rc;
-	}
-	s->first = s->csv.rec_line;
-	s->last = s->csv.rec_last;
-	if (rc == IDR_OK && !s->header_done) {
+		s->first = s->csv.rec_line;
+		s->last = s->csv.rec_last;
+		if (rc != IDR_OK || s->header_done) {
+			break;
+		}
 		if (row_csv_header(&s->csv) != IDR_OK) {
 			snprintf(s->err, sizeof(s->err), "line %llu: %s",
 			         (unsigned long long)s->first, s->csv.err);
 			return IDR_EPROTO;
 		}
 		s->header_done = true;
-		return rowsrc_next(s, row);
 	}
 	if (rc == IDR_OK) {
 		rc = row_csv_row(&s->csv, row);

@@ -243,8 +243,7 @@ const struct cli_cmd cmd_delete = {
         "  --json             print the deleted records as JSON lines (idr export form)\n"
         "  --max-id-chars N   identifier length limit in characters (default 255)\n"
         "  --data DIR         data directory (default: $IDR_DATA, then ./idr-data)\n"
-        "\n" RMT_HELP
-        "  With --node every record is read first (one not registered: nothing is\n"
+        "\n" RMT_HELP "  With --node every record is read first (one not registered: nothing is\n"
         "  deleted, exit status 3), then each is deleted with its own request.\n",
         run,
 };

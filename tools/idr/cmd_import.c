@@ -286,8 +286,9 @@ import_remote(const struct cli_cmd *self, const struct import_args *a, int fd, u
 		progress_clear(&ui.bar);
 		cli_errorf(self->name, "%s: %s", ui.name, st.s.fatal);
 		if (st.s.written || st.s.unchanged > 0) {
-			fprintf(stderr, "idr import: %" PRIu64 " rows were answered before; run the "
-			                "import again to finish the rest\n",
+			fprintf(stderr,
+			        "idr import: %" PRIu64 " rows were answered before; run the "
+			        "import again to finish the rest\n",
 			        st.s.created + st.s.updated + st.s.unchanged);
 		}
 		return CLI_EXIT_FAIL;
@@ -296,7 +297,8 @@ import_remote(const struct cli_cmd *self, const struct import_args *a, int fd, u
 	summary(a, &st.s, progress_now() - t0);
 	if (st.prefix_lines > 0) {
 		fprintf(stderr,
-		        "idr import: %" PRIu64 " prefix line%s skipped (prefixes are managed on the "
+		        "idr import: %" PRIu64
+		        " prefix line%s skipped (prefixes are managed on the "
 		        "node: idr prefix)\n",
 		        st.prefix_lines, st.prefix_lines == 1 ? "" : "s");
 	}
