@@ -51,6 +51,27 @@ edit_load(struct edit *e, struct reg_wtxn *w, struct slice id)
 	return rc;
 }
 
+int
+edit_load_values(struct edit *e, const struct value *values, size_t n)
+{
+	size_t i;
+
+	memset(&e->view, 0, sizeof(e->view));
+	e->nhave = e->nwant = e->ndiff = 0;
+	if (n > VALUE_MAX_VALUES) {
+		return IDR_EREC_TOOMANY;
+	}
+	memcpy(e->have, values, n * sizeof(*values));
+	rec_values_sort(e->have, n);
+	for (i = 1; i < n; i++) {
+		if (e->have[i].index == e->have[i - 1].index) {
+			return IDR_EREC_INDEX;
+		}
+	}
+	e->nhave = n;
+	return IDR_OK;
+}
+
 /* A text value as `idr register` and `idr import` make them (row.h). */
 static void
 text_value(struct value *v, uint32_t index, struct slice type, struct slice data)

@@ -68,6 +68,15 @@ void edit_deinit(struct edit *e);
 int edit_load(struct edit *e, struct reg_wtxn *w, struct slice id) IDR_MUSTCHECK;
 
 /**
+ * Load a record's values from elsewhere (the remote mode: a node's GET answer) into e->have,
+ * sorted by index; e->view is emptied (kind REC_KIND_NONE), e->want and e->diff too. The
+ * values' slices are borrowed and must outlive e's use of them.
+ * @return IDR_OK, IDR_EREC_TOOMANY (more than VALUE_MAX_VALUES) or IDR_EREC_INDEX (two
+ *         values share an index).
+ */
+int edit_load_values(struct edit *e, const struct value *values, size_t n) IDR_MUSTCHECK;
+
+/**
  * e->want = what a create of (kind, values) would store, with the stored HS_ values the row
  * does not replace (see the file comment). values need not be sorted; they are copied (their
  * slices must outlive e's use of them).

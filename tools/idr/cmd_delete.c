@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "common/cli.h"
+#include "common/rcmd.h"
+#include "common/rmt.h"
 #include "idr/cmd.h"
 #include "model/ident.h"
 #include "model/rec.h"
@@ -15,6 +17,7 @@ struct delete_args {
 	const char *data;
 	bool json;
 	uint64_t max_id_chars;
+	struct rmt_opts remote;
 	int nargs;
 	char **args; /* ID... */
 };
@@ -27,8 +30,10 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct delete_args *a)
 	        {"json", no_argument, NULL, 'j'},
 	        {"help", no_argument, NULL, 'h'},
 	        {"max-id-chars", required_argument, NULL, 'm'},
+	        RMT_LONGOPTS,
 	        {NULL, 0, NULL, 0},
 	};
+	const char *why = NULL;
 	int c, rc;
 
 	cli_getopt_reset();
@@ -50,11 +55,17 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct delete_args *a)
 		case 'h':
 			return -1;
 		default:
+			if (rmt_opt_take(&a->remote, c, optarg)) {
+				break;
+			}
 			return cli_bad_option(self, c, argv);
 		}
 	}
 	a->nargs = argc - optind;
 	a->args = argv + optind;
+	if (rmt_opts_check(&a->remote, a->data != NULL, &why) != IDR_OK) {
+		return cli_usage_errorf(self, "%s", why);
+	}
 	if (a->nargs < 1) {
 		return cli_usage_errorf(self, "missing the identifier (e.g. 88.118.8/P-000001)");
 	}
@@ -202,6 +213,9 @@ run(const struct cli_cmd *self, int argc, char **argv)
 	if ((rc = check(self, &a)) != CLI_EXIT_OK) {
 		return rc;
 	}
+	if (a.remote.node != NULL) {
+		return rcmd_delete(self->name, &a.remote, a.args, a.nargs, a.json);
+	}
 	memset(&o, 0, sizeof(o));
 	o.max_id_chars = (size_t)a.max_id_chars;
 	if ((rc = cli_open(self->name, cli_data_dir(a.data), false, &o, &r)) != CLI_EXIT_OK) {
@@ -216,6 +230,8 @@ const struct cli_cmd cmd_delete = {
         "delete",
         "delete registered records (prints what it deleted)",
         "usage: idr delete ID... [--json] [--data DIR] [--max-id-chars N]\n"
+        "       idr delete ID... [--json] --node URL --id INDEX:HANDLE (--key FILE |\n"
+        "                  --secret-file FILE) [--cacert FILE | --insecure]\n"
         "\n"
         "Delete the records of the identifiers given, all in one transaction: if one is not\n"
         "registered, nothing is deleted (exit status 3). Asks nothing; prints a line per\n"
@@ -226,6 +242,8 @@ const struct cli_cmd cmd_delete = {
         "options:\n"
         "  --json             print the deleted records as JSON lines (idr export form)\n"
         "  --max-id-chars N   identifier length limit in characters (default 255)\n"
-        "  --data DIR         data directory (default: $IDR_DATA, then ./idr-data)\n",
+        "  --data DIR         data directory (default: $IDR_DATA, then ./idr-data)\n"
+        "\n" RMT_HELP "  With --node every record is read first (one not registered: nothing is\n"
+        "  deleted, exit status 3), then each is deleted with its own request.\n",
         run,
 };

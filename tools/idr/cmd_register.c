@@ -7,6 +7,8 @@
 
 #include "common/cli.h"
 #include "common/edit.h"
+#include "common/rcmd.h"
+#include "common/rmt.h"
 #include "common/row.h"
 #include "idr/cmd.h"
 #include "model/rec.h"
@@ -17,6 +19,7 @@ struct register_args {
 	const char *kind;
 	const char *url;
 	uint64_t max_id_chars;
+	struct rmt_opts remote;
 	int nargs;
 	char **args; /* ID KEY=VALUE... */
 };
@@ -30,8 +33,10 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct register_args *a
 	        {"url", required_argument, NULL, 'u'},
 	        {"help", no_argument, NULL, 'h'},
 	        {"max-id-chars", required_argument, NULL, 'm'},
+	        RMT_LONGOPTS,
 	        {NULL, 0, NULL, 0},
 	};
+	const char *why = NULL;
 	int c, rc;
 
 	cli_getopt_reset();
@@ -56,11 +61,17 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct register_args *a
 		case 'h':
 			return -1;
 		default:
+			if (rmt_opt_take(&a->remote, c, optarg)) {
+				break;
+			}
 			return cli_bad_option(self, c, argv);
 		}
 	}
 	a->nargs = argc - optind;
 	a->args = argv + optind;
+	if (rmt_opts_check(&a->remote, a->data != NULL, &why) != IDR_OK) {
+		return cli_usage_errorf(self, "%s", why);
+	}
 	if (a->nargs < 1) {
 		return cli_usage_errorf(self, "missing the identifier (e.g. 88.118.8/P-000001)");
 	}
@@ -152,6 +163,11 @@ create(const struct cli_cmd *self, const struct register_args *a, const struct r
 		free(values);
 		return CLI_EXIT_FAIL;
 	}
+	if (a->remote.node != NULL) {
+		rc = rcmd_register(self->name, &a->remote, a->args[0], kind, values, n);
+		free(values);
+		return rc;
+	}
 	memset(&o, 0, sizeof(o));
 	o.max_id_chars = (size_t)a->max_id_chars;
 	if ((rc = cli_open(self->name, cli_data_dir(a->data), false, &o, &r)) != CLI_EXIT_OK) {
@@ -237,6 +253,8 @@ const struct cli_cmd cmd_register = {
         "register one item (part, wip, process, product, lot, package)",
         "usage: idr register ID --kind KIND [--url URL] [KEY=VALUE ...] [--data DIR]\n"
         "                   [--max-id-chars N]\n"
+        "       idr register ID --kind KIND ... --node URL --id INDEX:HANDLE\n"
+        "                   (--key FILE | --secret-file FILE) [--cacert FILE | --insecure]\n"
         "\n"
         "Create the record of item ID (e.g. 88.118.8/P-000001) under an enabled prefix hosted\n"
         "by this node. Values: the kind at index 10 (type ITEM_KIND), the URL at index 1\n"
@@ -253,6 +271,7 @@ const struct cli_cmd cmd_register = {
         "  --kind KIND        item kind (required)\n"
         "  --url URL          the item's URL (a scanner or browser is redirected there)\n"
         "  --max-id-chars N   identifier length limit in characters (default 255)\n"
-        "  --data DIR         data directory (default: $IDR_DATA, then ./idr-data)\n",
+        "  --data DIR         data directory (default: $IDR_DATA, then ./idr-data)\n"
+        "\n" RMT_HELP,
         run,
 };

@@ -8,6 +8,8 @@
 #include "base/text.h"
 #include "common/cli.h"
 #include "common/edit.h"
+#include "common/rcmd.h"
+#include "common/rmt.h"
 #include "common/row.h"
 #include "idr/cmd.h"
 #include "model/rec.h"
@@ -18,6 +20,7 @@ struct set_args {
 	const char *kind_name;
 	const char *url;
 	uint64_t max_id_chars;
+	struct rmt_opts remote;
 	enum rec_kind kind;
 	int nargs;
 	char **args; /* ID KEY=VALUE... */
@@ -32,8 +35,10 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct set_args *a)
 	        {"url", required_argument, NULL, 'u'},
 	        {"help", no_argument, NULL, 'h'},
 	        {"max-id-chars", required_argument, NULL, 'm'},
+	        RMT_LONGOPTS,
 	        {NULL, 0, NULL, 0},
 	};
+	const char *why = NULL;
 	int c, rc;
 
 	cli_getopt_reset();
@@ -58,11 +63,17 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct set_args *a)
 		case 'h':
 			return -1;
 		default:
+			if (rmt_opt_take(&a->remote, c, optarg)) {
+				break;
+			}
 			return cli_bad_option(self, c, argv);
 		}
 	}
 	a->nargs = argc - optind;
 	a->args = argv + optind;
+	if (rmt_opts_check(&a->remote, a->data != NULL, &why) != IDR_OK) {
+		return cli_usage_errorf(self, "%s", why);
+	}
 	if (a->nargs < 1) {
 		return cli_usage_errorf(self, "missing the identifier (e.g. 88.118.8/P-000001)");
 	}
@@ -173,6 +184,9 @@ run(const struct cli_cmd *self, int argc, char **argv)
 	if ((rc = check(self, &a)) != CLI_EXIT_OK) {
 		return rc;
 	}
+	if (a.remote.node != NULL) {
+		return rcmd_edit(self->name, &a.remote, a.args[0], build, &a);
+	}
 	memset(&o, 0, sizeof(o));
 	o.max_id_chars = (size_t)a.max_id_chars;
 	if ((rc = cli_open(self->name, cli_data_dir(a.data), false, &o, &r)) != CLI_EXIT_OK) {
@@ -188,6 +202,8 @@ const struct cli_cmd cmd_set = {
         "add or change values of a registered record",
         "usage: idr set ID [KEY=VALUE ...] [--url URL] [--kind KIND] [--data DIR]\n"
         "              [--max-id-chars N]\n"
+        "       idr set ID [KEY=VALUE ...] ... --node URL --id INDEX:HANDLE\n"
+        "              (--key FILE | --secret-file FILE) [--cacert FILE | --insecure]\n"
         "\n"
         "Change the record of identifier ID, which must be registered (idr register creates\n"
         "records; set on an identifier not registered fails with exit status 3, so a typo\n"
@@ -203,6 +219,10 @@ const struct cli_cmd cmd_set = {
         "  --kind KIND        change the kind (part wip process product lot package)\n"
         "  --max-id-chars N   identifier length limit in characters (default 255)\n"
         "  --data DIR         data directory (default: $IDR_DATA, then ./idr-data)\n"
+        "\n"
+        "\n" RMT_HELP
+        "  With --node the record is read from the node (its public values), the change\n"
+        "  computed as above and sent as PUT ?index=various (and DELETE ?index=...).\n"
         "\n"
         "see also: idr unset (remove values), idr delete (remove records), idr import\n"
         "--update (many records from a file)\n",

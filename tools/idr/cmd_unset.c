@@ -6,12 +6,15 @@
 
 #include "common/cli.h"
 #include "common/edit.h"
+#include "common/rcmd.h"
+#include "common/rmt.h"
 #include "idr/cmd.h"
 #include "reg.h"
 
 struct unset_args {
 	const char *data;
 	uint64_t max_id_chars;
+	struct rmt_opts remote;
 	int nargs;
 	char **args; /* ID KEY... */
 };
@@ -23,8 +26,10 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct unset_args *a)
 	        {"data", required_argument, NULL, 'd'},
 	        {"help", no_argument, NULL, 'h'},
 	        {"max-id-chars", required_argument, NULL, 'm'},
+	        RMT_LONGOPTS,
 	        {NULL, 0, NULL, 0},
 	};
+	const char *why = NULL;
 	int c, rc;
 
 	cli_getopt_reset();
@@ -43,11 +48,17 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct unset_args *a)
 		case 'h':
 			return -1;
 		default:
+			if (rmt_opt_take(&a->remote, c, optarg)) {
+				break;
+			}
 			return cli_bad_option(self, c, argv);
 		}
 	}
 	a->nargs = argc - optind;
 	a->args = argv + optind;
+	if (rmt_opts_check(&a->remote, a->data != NULL, &why) != IDR_OK) {
+		return cli_usage_errorf(self, "%s", why);
+	}
 	if (a->nargs < 1) {
 		return cli_usage_errorf(self, "missing the identifier (e.g. 88.118.8/P-000001)");
 	}
@@ -106,6 +117,9 @@ run(const struct cli_cmd *self, int argc, char **argv)
 	if ((rc = check(self, &a)) != CLI_EXIT_OK) {
 		return rc;
 	}
+	if (a.remote.node != NULL) {
+		return rcmd_edit(self->name, &a.remote, a.args[0], build, &a);
+	}
 	memset(&o, 0, sizeof(o));
 	o.max_id_chars = (size_t)a.max_id_chars;
 	if ((rc = cli_open(self->name, cli_data_dir(a.data), false, &o, &r)) != CLI_EXIT_OK) {
@@ -120,6 +134,8 @@ const struct cli_cmd cmd_unset = {
         "unset",
         "remove values of a registered record",
         "usage: idr unset ID KEY... [--data DIR] [--max-id-chars N]\n"
+        "       idr unset ID KEY... --node URL --id INDEX:HANDLE (--key FILE |\n"
+        "                 --secret-file FILE) [--cacert FILE | --insecure]\n"
         "\n"
         "Remove values from the record of identifier ID: KEY is an attribute key (the value\n"
         "whose type is KEY, ASCII case-insensitive) or 'url' (the URL at index 1). Every KEY\n"
@@ -130,6 +146,7 @@ const struct cli_cmd cmd_unset = {
         "\n"
         "options:\n"
         "  --max-id-chars N   identifier length limit in characters (default 255)\n"
-        "  --data DIR         data directory (default: $IDR_DATA, then ./idr-data)\n",
+        "  --data DIR         data directory (default: $IDR_DATA, then ./idr-data)\n"
+        "\n" RMT_HELP,
         run,
 };
