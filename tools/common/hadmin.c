@@ -711,7 +711,10 @@ setup_exchange(struct hadmin *c, struct slice unit, struct hdlc_reply *out)
 	int rc = HDLC_ETIMEDOUT;
 
 	if (p == HDLC_PROTO_AUTO || p == HDLC_PROTO_UDP) {
-		rc = hdlc_udp_exchange(&c->net.server, unit, NULL, HDLC_UDP_TRIES, out);
+		const struct addr *u =
+		        c->net.udp_server.len > 0 ? &c->net.udp_server : &c->net.server;
+
+		rc = hdlc_udp_exchange(u, unit, NULL, HDLC_UDP_TRIES, out);
 		if (p == HDLC_PROTO_UDP || (rc != HDLC_ETIMEDOUT && rc != -ECONNREFUSED)) {
 			return rc;
 		}

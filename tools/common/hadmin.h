@@ -184,7 +184,8 @@ int hadmin_signed_verify(const struct hdl_msg *m, const struct crypto_key *site)
 
 /** How hadmin_do reaches the server. */
 struct hadmin_net {
-	struct addr server;
+	struct addr server;          /* TCP (and UDP unless udp_server is set) */
+	struct addr udp_server;      /* UDP when it listens elsewhere (len 0: server) */
 	enum hdlc_proto setup_proto; /* SESSION_SETUP: AUTO (UDP, then TCP), UDP or TCP */
 	bool session;                /* false: no session; every request is challenged */
 	bool keep_alive;             /* one TCP connection with KC, else one per message */
