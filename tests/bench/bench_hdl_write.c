@@ -51,8 +51,8 @@ cpu_of(const char *pid)
 	fclose(f);
 	buf[n] = '\0';
 	p = strrchr(buf, ')'); /* the command name may hold spaces */
-	if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
-	                        &st) != 2) {
+	if (p == NULL ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2) {
 		return -1;
 	}
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
@@ -157,7 +157,8 @@ main(int argc, char **argv)
 		ws[i].no = (int)i;
 		ws[i].count = count / clients;
 		ws[i].ready = &ready;
-		if (hadmin_new(&ws[i].c, &ident) != IDR_OK || hadmin_connect(ws[i].c, &net) != IDR_OK ||
+		if (hadmin_new(&ws[i].c, &ident) != IDR_OK ||
+		    hadmin_connect(ws[i].c, &net) != IDR_OK ||
 		    pthread_create(&ws[i].t, NULL, run, &ws[i]) != 0) {
 			return 1;
 		}
@@ -180,7 +181,8 @@ main(int argc, char **argv)
 	printf("creates %lu clients %lu seconds %.3f items_per_s %.0f failed %lu", done, clients,
 	       t1 - t0, (double)done / (t1 - t0), failed);
 	if (c0 >= 0 && c1 >= 0 && done > 0) {
-		printf(" server_cpu_s %.2f cpu_us_per_item %.1f", c1 - c0, (c1 - c0) * 1e6 / (double)done);
+		printf(" server_cpu_s %.2f cpu_us_per_item %.1f", c1 - c0,
+		       (c1 - c0) * 1e6 / (double)done);
 	}
 	printf("\n");
 	pthread_barrier_destroy(&ready);

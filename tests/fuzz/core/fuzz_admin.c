@@ -128,8 +128,7 @@ setup(void)
 	char keyfile[512];
 
 	/* a fixed identity key (so seeds name it) and a server key made now */
-	snprintf(keyfile, sizeof(keyfile), "%s/keys/rsa1024.pem",
-	         dir != NULL ? dir : "tests/data");
+	snprintf(keyfile, sizeof(keyfile), "%s/keys/rsa1024.pem", dir != NULL ? dir : "tests/data");
 	if (fd < 0 || crypto_key_load(&fx.key, keyfile) != IDR_OK ||
 	    crypto_key_generate(&fx.site, CRYPTO_KEY_RSA, 1024) != IDR_OK) {
 		abort();
