@@ -15,7 +15,7 @@
 #define SALT_LEN         16
 #define MAC_SLACK        256
 #define DEFAULT_TIMEOUT  10000
-#define SITE_UNIT_MAX    (64 * 1024)
+#define SITE_UNIT_MAX    ((size_t)64 * 1024)
 #define HMAC_SHA256_NAME "HMAC-SHA256"
 
 struct hadmin {
@@ -251,7 +251,9 @@ read_message(const struct hdl_msg *m, struct rbuf *rest, struct hadmin_result *r
 	}
 	n = msg.len < sizeof(res->message) - 1 ? msg.len : sizeof(res->message) - 1;
 	for (size_t i = 0; i < n; i++) {
-		res->message[i] = msg.p[i] < 0x20 || msg.p[i] == 0x7f ? '?' : (char)msg.p[i];
+		uint8_t b = msg.p[i];
+
+		res->message[i] = (char)(b < 0x20 || b == 0x7f ? (uint8_t)'?' : b);
 	}
 	res->message[n] = '\0';
 }
@@ -828,7 +830,6 @@ hadmin_do(struct hadmin *c, const struct hadmin_op *op, struct hadmin_result *re
 
 		fresh = false;
 		hdlc_reply_init(&rep);
-		rc = IDR_OK;
 		if (sess && c->sid == 0) {
 			rc = setup(c, res);
 			if (rc != IDR_OK || res->rc != HDL_RC_SUCCESS) {

@@ -281,8 +281,10 @@ op_build(const struct cli_cmd *self, const struct admin_args *a, struct valueset
 {
 	int rc;
 
+	const char *h = a->handle != NULL ? a->handle : "";
+
 	memset(op, 0, sizeof(*op));
-	op->handle = slice_cstr(a->handle);
+	op->handle = slice_cstr(h);
 	if (strcmp(a->op, "remove") == 0) {
 		for (int i = 0; i < a->nrest; i++) {
 			uint64_t idx;
@@ -319,9 +321,8 @@ op_build(const struct cli_cmd *self, const struct admin_args *a, struct valueset
 		op->opcode = HDL_OC_LOGIN_ID_SYSTEM;
 	} else {
 		/* list PREFIX: the prefix handle 0.NA/PREFIX (a 0.NA/ handle is taken as given) */
-		int n = strncmp(a->handle, "0.NA/", 5) == 0
-		                ? snprintf(prefix_handle, cap, "%s", a->handle)
-		                : snprintf(prefix_handle, cap, "0.NA/%s", a->handle);
+		int n = strncmp(h, "0.NA/", 5) == 0 ? snprintf(prefix_handle, cap, "%s", h)
+		                                    : snprintf(prefix_handle, cap, "0.NA/%s", h);
 
 		if (n < 0 || (size_t)n >= cap) {
 			return cli_usage_errorf(self, "the prefix is too long");
@@ -338,7 +339,7 @@ ident_load(const struct cli_cmd *self, const struct admin_args *a, struct hadmin
            struct crypto_key **key, uint8_t *secret, size_t cap)
 {
 	char idb[ID_ARG_MAX];
-	const char *colon = strchr(a->id, ':');
+	const char *colon = a->id != NULL ? strchr(a->id, ':') : NULL;
 	uint64_t idx;
 	int rc;
 
