@@ -535,6 +535,17 @@ hdlc_tcp_exchange(struct hdlc_tcp *c, struct slice unit, unsigned timeout_ms,
 	return rc;
 }
 
+int
+hdlc_tcp_read(struct hdlc_tcp *c, unsigned timeout_ms, struct hdlc_reply *out)
+{
+	int rc = tcp_read_unit(c->fd, now_ms() + timeout_ms, out);
+
+	if (rc != IDR_OK) {
+		hdlc_reply_deinit(out);
+	}
+	return rc;
+}
+
 /* ---- checking and resolving ---- */
 
 int

@@ -135,6 +135,14 @@ int hdlc_tcp_exchange(struct hdlc_tcp *c, struct slice unit, unsigned timeout_ms
                       struct hdlc_reply *out) IDR_MUSTCHECK;
 
 /**
+ * Read the next answer unit on a connection without sending anything: the messages after
+ * the first of an answer sent as a stream (LIST_HANDLES, messages with CN set).
+ * @param out  empty reply, filled on IDR_OK, left empty on error.
+ * @return as hdlc_tcp_exchange (the request id is not checked here).
+ */
+int hdlc_tcp_read(struct hdlc_tcp *c, unsigned timeout_ms, struct hdlc_reply *out) IDR_MUSTCHECK;
+
+/**
  * Check an answer against the request unit it answers: same request id and opcode, a
  * nonzero response code, and when the request set RD, a digest in the answer that matches the
  * request's header + body (in the algorithm of the answer's version). Then open the body.

@@ -23,5 +23,6 @@ extern const struct cli_cmd cmd_stats;
 extern const struct cli_cmd cmd_resolve;
 extern const struct cli_cmd cmd_bench;
 extern const struct cli_cmd cmd_keygen;
+extern const struct cli_cmd cmd_admin;
 
 #endif /* IDR_TOOLS_IDR_CMD_H */
