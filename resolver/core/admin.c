@@ -480,7 +480,7 @@ exchange(struct admin *a, struct rsv_req *q, const struct hdl_auth_session_setup
 		*why = "unknown key exchange mode";
 		rc = IDR_EINVAL;
 	}
-	if (rc == IDR_OK && wbuf_len(&key) <= SESS_KEY_MAX) {
+	if (rc == IDR_OK && wbuf_len(&key) > 0 && wbuf_len(&key) <= SESS_KEY_MAX) {
 		memcpy(s->key, wbuf_data(&key), wbuf_len(&key));
 		s->key_len = wbuf_len(&key);
 	}

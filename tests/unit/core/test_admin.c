@@ -1221,6 +1221,200 @@ test_admin_client_refuses_foreign_challenge(void **state)
 	hadmin_free(c);
 }
 
+/* ------------------------------------------------------------------ key transport modes */
+
+static struct hdl_req_opts
+ropts(uint32_t session_id, uint32_t request_id)
+{
+	struct hdl_req_opts o;
+
+	hdl_req_opts_init(&o, request_id, now_s() + 3600);
+	o.ver.major = o.sugg.major = 2;
+	o.ver.minor = o.sugg.minor = 11;
+	o.session_id = session_id;
+	return o;
+}
+
+/* SESSION_SETUP in mode with the given fields; the answer in f->am. */
+static void
+setup_mode(struct fix *f, uint16_t mode, struct slice pubkey, const char *key_handle,
+           uint32_t key_index)
+{
+	struct hdl_auth_session_setup ss;
+	struct hdl_req_opts o = ropts(0, 4242);
+
+	memset(&ss, 0, sizeof(ss));
+	ss.mode = mode <= HDL_KEX_DH ? mode : HDL_KEX_CIPHER_SERVER; /* others patched below */
+	ss.timeout = 600;
+	ss.identity = SLICE_LIT("0.NA/88.118.8");
+	ss.identity_index = 300;
+	ss.pubkey = pubkey;
+	ss.key_handle = key_handle != NULL ? slice_cstr(key_handle) : slice_make(NULL, 0);
+	ss.key_index = key_index;
+	wbuf_reset(&f->req);
+	assert_int_equal(hdl_auth_session_setup_encode(&f->req, &o, &ss), IDR_OK);
+	if (mode > HDL_KEX_DH) { /* the int2 mode opens the body */
+		f->req.p[HDL_ENVELOPE_LEN + HDL_HEADER_LEN] = (uint8_t)(mode >> 8);
+		f->req.p[HDL_ENVELOPE_LEN + HDL_HEADER_LEN + 1] = (uint8_t)mode;
+	}
+	send_unit(f, f->udp, wbuf_slice(&f->req));
+}
+
+/* The data of a successful setup answer (after its RD). */
+static struct slice
+setup_data(struct fix *f, uint16_t want_mode)
+{
+	struct hdl_digest rd;
+	struct slice data;
+	struct rbuf rest;
+	uint16_t mode;
+	bool has_rd;
+
+	assert_int_equal(f->am.hdr.rc, HDL_RC_SUCCESS);
+	assert_int_not_equal(f->am.env.session_id, 0);
+	assert_int_equal(hdl_resp_open(&f->am, &rd, &has_rd, &rest), IDR_OK);
+	assert_int_equal(hdl_auth_session_setup_resp_parse(&rest, &mode, &data), IDR_OK);
+	assert_int_equal(mode, want_mode);
+	return data;
+}
+
+/* A CREATE in session sid MACed with key (HMAC-SHA256, counter ctr); the answer's rc. */
+static uint32_t
+mac_create(struct fix *f, uint32_t sid, struct slice key, uint32_t ctr)
+{
+	struct hdl_req_opts o = ropts(sid, 5000 + ctr);
+	struct value v = url("https://example.com/kt");
+	enum hdl_auth_mac_kind kind;
+	uint8_t mac[CRYPTO_SHA256_LEN];
+	struct hdl_cred c;
+	struct hdl_msg m;
+	struct wbuf d;
+	struct rbuf r;
+
+	wbuf_reset(&f->req);
+	assert_int_equal(hdl_req_values_encode(&f->req, &o, HDL_OC_CREATE_HANDLE,
+	                                       SLICE_LIT("88.118.8/kt"), &v, 1),
+	                 IDR_OK);
+	rbuf_init(&r, wbuf_data(&f->req), wbuf_len(&f->req));
+	assert_int_equal(hdl_msg_parse(&r, &m), IDR_OK);
+	wbuf_init_heap(&d, 4096);
+	assert_int_equal(
+	        hdl_auth_mac_data(&d, &m.env, ctr, m.raw, key, HDL_AUTH_HASH_HMAC_SHA256, &kind),
+	        IDR_OK);
+	assert_int_equal(kind, HDL_AUTH_MAC_HMAC);
+	assert_int_equal(
+	        crypto_hmac(CRYPTO_SHA256, key.p, key.len, wbuf_data(&d), wbuf_len(&d), mac),
+	        IDR_OK);
+	wbuf_deinit(&d);
+	memset(&c, 0, sizeof(c));
+	c.type = SLICE_LIT(HDL_CRED_TYPE_MAC);
+	c.digest_alg = SLICE_LIT("HMAC-SHA256");
+	c.signer_index = ctr;
+	c.signature = slice_make(mac, sizeof(mac));
+	assert_int_equal(hdl_auth_cred_attach(&f->req, 0, &c), IDR_OK);
+	send_unit(f, f->tcp, wbuf_slice(&f->req));
+	return f->am.hdr.rc;
+}
+
+/* int4 3 (AES) ‖ 16-byte key, decrypted with k from data. */
+static void
+transported_key(struct crypto_key *k, struct slice data, uint8_t key[16])
+{
+	struct wbuf plain;
+
+	wbuf_init_heap(&plain, 1024);
+	assert_int_equal(crypto_rsa_decrypt(k, data.p, data.len, &plain), IDR_OK);
+	assert_int_equal(wbuf_len(&plain), 4 + 16);
+	assert_memory_equal(wbuf_data(&plain), "\0\0\0\3", 4);
+	memcpy(key, wbuf_data(&plain) + 4, 16);
+	wbuf_deinit(&plain);
+}
+
+/*
+ * Modes 1 (the client's RSA key in the request), 3 (the RSA key at a handle here) and 2 (the
+ * server's RSA key, then SESSION_EXCHANGEKEY): the key the server holds is the one sent, shown
+ * by a MAC made with it reaching the challenge (402) while one made with another key is 502;
+ * the refusals of each mode.
+ */
+static void
+test_admin_key_transport_modes(void **state)
+{
+	struct fix *f = *state;
+	struct wbuf pub, enc;
+	uint8_t key[16], wrong[16] = {1};
+	uint8_t raw[20] = {0, 0, 0, 3};
+	uint32_t sid;
+	uint64_t before = changes(f);
+
+	wbuf_init_heap(&pub, 8192);
+	wbuf_init_heap(&enc, 1024);
+	/* mode 1: the client's RSA key */
+	assert_int_equal(crypto_key_hs_pubkey(KA, &pub), IDR_OK);
+	setup_mode(f, HDL_KEX_CIPHER_CLIENT, wbuf_slice(&pub), NULL, 0);
+	transported_key(KA, setup_data(f, HDL_KEX_CIPHER_CLIENT), key);
+	sid = f->am.env.session_id;
+	assert_int_equal(mac_create(f, sid, slice_make(wrong, 16), 1), HDL_RC_INVALID_SESSION_KEY);
+	assert_int_equal(mac_create(f, sid, slice_make(key, 16), 2), HDL_RC_AUTHENTICATION_NEEDED);
+	/* mode 1 with a key that is not RSA (SM2), mode 3 at a handle holding SM2: refused */
+	wbuf_reset(&pub);
+	assert_int_equal(crypto_key_hs_pubkey(KB, &pub), IDR_OK);
+	setup_mode(f, HDL_KEX_CIPHER_CLIENT, wbuf_slice(&pub), NULL, 0);
+	assert_int_equal(f->am.hdr.rc, HDL_RC_INVALID_SESSION_SETUP);
+	setup_mode(f, HDL_KEX_CIPHER_HDL, slice_make(NULL, 0), "0.NA/88.118.9", 300);
+	assert_int_equal(f->am.hdr.rc, HDL_RC_INVALID_SESSION_SETUP);
+	setup_mode(f, HDL_KEX_CIPHER_HDL, slice_make(NULL, 0), "88.118.8/nobody", 300);
+	assert_int_equal(f->am.hdr.rc, HDL_RC_INVALID_SESSION_SETUP);
+	/* mode 3: the HS_PUBKEY at 0.NA/88.118.8:300 (KA) */
+	setup_mode(f, HDL_KEX_CIPHER_HDL, slice_make(NULL, 0), "0.NA/88.118.8", 300);
+	transported_key(KA, setup_data(f, HDL_KEX_CIPHER_HDL), key);
+	assert_int_equal(mac_create(f, f->am.env.session_id, slice_make(key, 16), 1),
+	                 HDL_RC_AUTHENTICATION_NEEDED);
+	/* mode 2: the server's key in the answer; the client sends the session key */
+	setup_mode(f, HDL_KEX_CIPHER_SERVER, slice_make(NULL, 0), NULL, 0);
+	{
+		struct slice data = setup_data(f, HDL_KEX_CIPHER_SERVER);
+		struct crypto_key *server = NULL;
+		struct hdl_req_opts o;
+
+		sid = f->am.env.session_id;
+		assert_int_equal(crypto_key_from_hs_pubkey(&server, data.p, data.len), IDR_OK);
+		assert_true(crypto_key_public_equal(server, KS));
+		/* a key encrypted to another key does not open: 502, the session keeps no key */
+		assert_int_equal(crypto_random(raw + 4, 16), IDR_OK);
+		assert_int_equal(crypto_rsa_encrypt(KBAD, raw, sizeof(raw), &enc), IDR_OK);
+		o = ropts(sid, 6000);
+		wbuf_reset(&f->req);
+		assert_int_equal(hdl_auth_exchange_key_encode(&f->req, &o, wbuf_slice(&enc)),
+		                 IDR_OK);
+		send_unit(f, f->tcp, wbuf_slice(&f->req));
+		assert_int_equal(f->am.hdr.rc, HDL_RC_INVALID_SESSION_KEY);
+		wbuf_reset(&enc);
+		assert_int_equal(crypto_rsa_encrypt(server, raw, sizeof(raw), &enc), IDR_OK);
+		o = ropts(sid, 6001);
+		wbuf_reset(&f->req);
+		assert_int_equal(hdl_auth_exchange_key_encode(&f->req, &o, wbuf_slice(&enc)),
+		                 IDR_OK);
+		send_unit(f, f->tcp, wbuf_slice(&f->req));
+		assert_int_equal(f->am.hdr.rc, HDL_RC_SUCCESS);
+		assert_int_equal(mac_create(f, sid, slice_make(raw + 4, 16), 1),
+		                 HDL_RC_AUTHENTICATION_NEEDED);
+		/* EXCHANGEKEY outside a mode-2 session, or for an unknown session */
+		o = ropts(0x7ffffff0u, 6002);
+		wbuf_reset(&f->req);
+		assert_int_equal(hdl_auth_exchange_key_encode(&f->req, &o, wbuf_slice(&enc)),
+		                 IDR_OK);
+		send_unit(f, f->tcp, wbuf_slice(&f->req));
+		assert_int_equal(f->am.hdr.rc, HDL_RC_SESSION_TIMEOUT);
+		crypto_key_free(server);
+	}
+	/* an unknown mode */
+	setup_mode(f, 9, slice_make(NULL, 0), NULL, 0);
+	assert_int_not_equal(f->am.hdr.rc, HDL_RC_SUCCESS);
+	assert_int_equal(changes(f), before); /* challenges only: nothing written */
+	wbuf_deinit(&pub);
+	wbuf_deinit(&enc);
+}
+
 int
 main(void)
 {
@@ -1242,6 +1436,7 @@ main(void)
 	        cmocka_unit_test_setup_teardown(test_admin_mint_and_overwrite, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_admin_sm2_and_secret, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_admin_idis_login, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_admin_key_transport_modes, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_admin_client_refuses_foreign_challenge, setup,
 	                                        teardown),
 	};
