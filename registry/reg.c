@@ -1383,7 +1383,8 @@ reg_set_values(struct reg_wtxn *w, struct slice id, const struct value *values, 
 		struct value *old = find_index(w->vals, t.nv, req->index);
 
 		if (old == NULL) {
-			w->vals[nv++] = *req; /* nv <= t.nv + i: never overwrites a request not yet read */
+			w->vals[nv++] =
+			        *req; /* nv <= t.nv + i: never overwrites a request not yet read */
 			added = true;
 		} else if (!value_same_content(old, req)) {
 			*old = *req;

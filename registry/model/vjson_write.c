@@ -10,9 +10,9 @@
 
 #include <jansson.h>
 
+#include "base/b64.h"
 #include "base/crypto.h"
 #include "base/err.h"
-#include "base/b64.h"
 #include "base/num.h"
 #include "base/rbuf.h"
 #include "base/text.h"

@@ -57,7 +57,7 @@ struct wop {
 	char quota_prefix[PFX_MAX_LEN + 1];
 	/* result (after apply) */
 	int rc;
-	enum reg_outcome outcome; /* REG_CREATED, REG_UPDATED (overwritten) or REG_UNCHANGED */
+	enum reg_outcome outcome;    /* REG_CREATED, REG_UPDATED (overwritten) or REG_UNCHANGED */
 	char detail[WOP_DETAIL_MAX]; /* what was wrong, naming the field (templates), or "" */
 };
 
