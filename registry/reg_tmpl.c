@@ -20,6 +20,8 @@
 
 #define TKEY_MAX (TMPL_MAX_PREFIX + 1 + TMPL_MAX_VERSION)
 
+static void vdetail(struct reg_wtxn *w, const char *fmt, va_list ap) IDR_PRINTF(2, 0);
+
 static void
 vdetail(struct reg_wtxn *w, const char *fmt, va_list ap)
 {

@@ -156,6 +156,8 @@ fail:
 /* ---------------------------------------------------------------- errors */
 
 /* Format into err[0..cap) (if given). */
+static void vformat(char *err, size_t cap, const char *fmt, va_list ap) IDR_PRINTF(3, 0);
+
 static void
 vformat(char *err, size_t cap, const char *fmt, va_list ap)
 {

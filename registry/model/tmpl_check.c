@@ -36,6 +36,8 @@ quote(struct slice d, char *buf, size_t cap)
 	return buf;
 }
 
+static void vformat(char *err, size_t cap, const char *fmt, va_list ap) IDR_PRINTF(3, 0);
+
 static void
 vformat(char *err, size_t cap, const char *fmt, va_list ap)
 {
@@ -245,6 +247,8 @@ tmpl_check_data(const struct tmpl_item *it, struct slice d, char *err, size_t ca
 /* ---------------------------------------------------------------- report */
 
 /* Append "; " (after the first) and the message to rep->text, keeping it NUL-terminated. */
+static void report_vadd(struct tmpl_report *rep, const char *fmt, va_list ap) IDR_PRINTF(2, 0);
+
 static void
 report_vadd(struct tmpl_report *rep, const char *fmt, va_list ap)
 {

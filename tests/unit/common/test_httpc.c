@@ -606,8 +606,8 @@ test_httpc_body_cap(void **state)
 {
 	static const char *const answers[] = {
 	        "HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n0123456789x",
-	        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\n012345\r\n5\r\n6789x\r\n"
-	        "0\r\n\r\n",
+	        ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	         "6\r\n012345\r\n5\r\n6789x\r\n0\r\n\r\n"),
 	        "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789",
 	};
 	struct httpc_resp r;
