@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "base/text.h"
 #include "hdl/hdl.h"
+#include "http/idis_int.h"
 #include "model/ident.h"
 #include "model/rec.h"
 #include "model/vjson.h"
@@ -814,4 +815,30 @@ void
 http_idis_batch_delete(struct http_req *q)
 {
 	data_request(q, IDIS_DELETE, true);
+}
+
+/* ---------------------------------------------------------------- shared (idis_int.h) */
+
+void
+idis_reply(struct http_req *q, int http, int status, const char *msg, struct slice data)
+{
+	reply(q, http, status, msg, data);
+}
+
+void
+idis_fail(struct http_req *q, int status, const char *msg)
+{
+	fail(q, status, msg);
+}
+
+int
+idis_http_status(int status)
+{
+	return http_of(status);
+}
+
+bool
+idis_authenticate(struct http_req *q, struct reg_rtxn *t, struct hauth *a)
+{
+	return authenticate(q, t, a);
 }

@@ -37,8 +37,9 @@
  * Items -> Handle values (the ref's examples; where the ref is silent, decided here):
  *   - handle: at most IDIS_HANDLE_MAX characters; the registry's identifier rules apply.
  *   - templateVersion (required, 1..IDIS_TVER_MAX characters) becomes value index 1001, type
- *     "TEMPLATE", data the version (the resolve example's shape). No template registry exists
- *     on this branch: the version is stored, not checked against a template.
+ *     "TEMPLATE", data the version (the resolve example's shape); the registry checks the
+ *     values against that published version of the prefix's template (reg.h; the templates
+ *     themselves: http/idis_tmpl.h, /snms/api/v5/template).
  *   - value[i] = {index, type, auth, data:{format:"string", value}}: index 1..2^31-1 but not
  *     1001; type 1..IDIS_TYPE_MAX characters, not an HS_ type (those hold binary admin data:
  *     keys, admin lists, site info, and are written through the Handle or REST API); data.format

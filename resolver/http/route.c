@@ -9,6 +9,7 @@
 #include "http/api_prefix.h"
 #include "http/api_write.h"
 #include "http/idis.h"
+#include "http/idis_tmpl.h"
 #include "http/native.h"
 #include "http/ops.h"
 #include "http/pages.h"
@@ -48,6 +49,18 @@ static const struct http_route routes[] = {
         {HTTP_M_PUT, "/identityv2/data/batchUpdate", http_idis_batch_update, "idis_batch",
          HTTP_R_IDIS},
         {HTTP_M_DELETE, "/identityv2/data/batchDelete", http_idis_batch_delete, "idis_batch",
+         HTTP_R_IDIS},
+        {HTTP_M_READ, "/snms/api/v5/template", http_idis_template_get, "idis_template",
+         HTTP_R_IDIS},
+        {HTTP_M_POST, "/snms/api/v5/template", http_idis_template_create, "idis_template",
+         HTTP_R_IDIS},
+        {HTTP_M_PUT, "/snms/api/v5/template", http_idis_template_update, "idis_template",
+         HTTP_R_IDIS},
+        {HTTP_M_DELETE, "/snms/api/v5/template", http_idis_template_delete, "idis_template",
+         HTTP_R_IDIS},
+        {HTTP_M_READ, "/snms/api/v5/template/list", http_idis_template_list, "idis_template",
+         HTTP_R_IDIS},
+        {HTTP_M_POST, "/snms/api/v5/template/publish", http_idis_template_publish, "idis_template",
          HTTP_R_IDIS},
         {HTTP_M_READ, "/api", http_api_none, "api", HTTP_R_API},
         {HTTP_M_READ, "/api/*", http_api_none, "api", HTTP_R_API},

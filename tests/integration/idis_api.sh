@@ -2,8 +2,9 @@
 # idis_api.sh - the national-style API (ref/idis.md §4.1) against the real idrd over HTTPS:
 # the golden request/response pairs of tests/data/idis/ (the ref's examples re-typed: login
 # in both forms, register, resolve, batches with duplicates and bad rows, update, delete,
-# batch delete), every refusal (login failures, no / tampered / expired / foreign tokens,
-# enterprise A writing under B's prefix, writes and login over plain HTTP) writing nothing;
+# batch delete, the metadata templates of /snms/api/v5/template), every refusal (login
+# failures, no / tampered / expired / foreign tokens, enterprise A writing under B's prefix
+# or its templates, writes and login over plain HTTP) writing nothing;
 # then a batch of 2001 refused and one of 2000 landing in one or two writer transactions,
 # a token revoked by changing its identity's secret, tokens surviving a restart, the token
 # used on the REST API, and the journal naming the token's identity.
