@@ -141,8 +141,13 @@ ok "$IDR_BIN" admin create 88.118.8/K-1 1:URL:https://e.example/k \
 ok "$IDR_BIN" admin delete 88.118.8/K-1 "${AS[@]}"
 ok "$IDR_BIN" admin create 88.118.9/N-1 1:URL:https://e.example/n "${TLS[@]}" \
 	--id 300:88.118/ADMIN --key "$T/node.pem"
+L0=$(wc -l <"$T/idrd.log")
 ok "$IDR_BIN" admin create 88.118.8/I-1 1:URL:https://e.example/i --login --no-session "${A[@]}"
-grep -q "op 2001 answered rc 402" "$T/idrd.log" || fail "no login challenge"
+tail -n +"$((L0 + 1))" "$T/idrd.log" >"$T/login.log"
+grep -q "op 2001 answered rc 402" "$T/login.log" || fail "no login challenge"
+# the create went on the logged-in connection (kept alive): executed without a challenge
+grep -q "op 100 answered rc 1" "$T/login.log" || fail "the create after the login not executed at once"
+grep -q "op 100 answered rc 402" "$T/login.log" && fail "the create after the login was challenged"
 ok "$IDR_BIN" admin login "${A[@]}"
 expect_out "logged in as 300:0.NA/88.118.8"
 
