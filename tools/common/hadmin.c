@@ -1,8 +1,10 @@
 /* hadmin.c - a Handle admin protocol client: sessions, HS_MAC, challenges, operations. */
 #include "common/hadmin.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "base/rbuf.h"
@@ -17,6 +19,9 @@
 #define DEFAULT_TIMEOUT  10000
 #define SITE_UNIT_MAX    ((size_t)64 * 1024)
 #define HMAC_SHA256_NAME "HMAC-SHA256"
+#define HTTP_PATH_MAX    (1 + 3 * HDL_MAX_HANDLE_LEN + 1) /* "/" + %XX per byte, NUL */
+#define HTTP_PATH_SHOWN  80 /* bytes of a path named in an error message */
+#define CT_HDL           "application/x-hdl-message"
 
 struct hadmin {
 	uint8_t *handle;
@@ -42,6 +47,10 @@ struct hadmin {
 	bool has_net;
 	struct hadmin_net net;
 	struct hdlc_tcp *tcp;
+	struct httpc *http;
+	uint8_t *hbody; /* the last HTTP answer body; answer units point into it */
+	struct hadmin_http_body hb;
+	char err[HADMIN_ERR_MAX];
 };
 
 static const struct hdl_version v211 = {2, 11};
@@ -97,6 +106,8 @@ hadmin_free(struct hadmin *c)
 		return;
 	}
 	tcp_drop(c);
+	httpc_free(c->http);
+	free(c->hbody);
 	crypto_key_free(c->dh);
 	if (c->secret != NULL) {
 		memset(c->secret, 0, c->secret_len);
@@ -656,18 +667,220 @@ hadmin_result_read(const struct hdl_msg *m, struct hadmin_result *res, hadmin_li
 	return IDR_OK;
 }
 
+/* ------------------------------------------------------------------ Handle over HTTP */
+
+static bool
+unreserved(uint8_t b)
+{
+	return (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') ||
+	       b == '-' || b == '.' || b == '_' || b == '~';
+}
+
+int
+hadmin_http_path(struct wbuf *w, struct slice handle)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	wbuf_u8(w, '/');
+	for (size_t i = 0; i < handle.len; i++) {
+		uint8_t b = handle.p[i];
+
+		if (unreserved(b)) {
+			wbuf_u8(w, b);
+		} else {
+			uint8_t e[3] = {'%', (uint8_t)hex[b >> 4], (uint8_t)hex[b & 0xf]};
+
+			wbuf_bytes(w, e, sizeof(e));
+		}
+	}
+	return wbuf_error(w);
+}
+
+void
+hadmin_http_body_init(struct hadmin_http_body *b, struct slice body, uint32_t request_id)
+{
+	rbuf_init(&b->r, body.p, body.len);
+	b->request_id = request_id;
+	b->units = 0;
+	b->ended = false;
+}
+
+int
+hadmin_http_body_next(struct hadmin_http_body *b, struct hdl_msg *out)
+{
+	bool cn;
+	int rc;
+
+	if (rbuf_error(&b->r) != IDR_OK) {
+		return rbuf_error(&b->r);
+	}
+	if (b->ended) {
+		return IDR_ENOENT;
+	}
+	rc = hdl_msg_parse(&b->r, out);
+	if (rc == IDR_EAGAIN) {
+		rc = IDR_EPROTO; /* empty, or a unit cut short: nothing more will come */
+	}
+	if (rc == IDR_OK &&
+	    (out->env.request_id != b->request_id || out->hdr.rc == HDL_RC_RESERVED)) {
+		rc = IDR_EPROTO;
+	}
+	if (rc == IDR_OK) {
+		cn = (out->hdr.flags & HDL_FLAG_CN) != 0;
+		/* CN promises another unit; without CN the answer ends with this one */
+		if (cn == (rbuf_left(&b->r) == 0)) {
+			rc = IDR_EPROTO;
+		}
+		b->ended = !cn;
+	}
+	if (rc != IDR_OK) {
+		rbuf_fail(&b->r, rc);
+		memset(out, 0, sizeof(*out));
+		return rc;
+	}
+	b->units++;
+	return IDR_OK;
+}
+
+static bool
+content_type_hdl(const char *ct)
+{
+	size_t n = strlen(CT_HDL);
+
+	return ct != NULL && strncasecmp(ct, CT_HDL, n) == 0 &&
+	       (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ' || ct[n] == '\t');
+}
+
+/* POST unit to the path of handle; the answer body in *body (owned by h until its next
+ * request). A status other than 200 or another Content-Type is no Handle answer. */
+static int
+http_post(struct httpc *h, struct slice handle, struct slice unit, struct slice *body, char *err,
+          size_t errcap)
+{
+	static const char *const headers[] = {"Accept: " CT_HDL};
+	char path[HTTP_PATH_MAX];
+	struct httpc_resp resp;
+	struct httpc_req req;
+	struct wbuf w;
+	int rc;
+
+	wbuf_init(&w, path, sizeof(path) - 1);
+	rc = hadmin_http_path(&w, handle);
+	if (rc != IDR_OK) {
+		return IDR_ELIMIT;
+	}
+	path[wbuf_len(&w)] = '\0';
+	memset(&req, 0, sizeof(req));
+	req.method = HTTPC_POST;
+	req.path = path;
+	req.headers = headers;
+	req.nheaders = 1;
+	req.content_type = CT_HDL;
+	req.body = unit;
+	rc = httpc_request(h, &req, &resp);
+	if (rc != IDR_OK) {
+		snprintf(err, errcap, "%s", httpc_errmsg(h));
+		return rc;
+	}
+	if (resp.status != 200 || !content_type_hdl(resp.content_type)) {
+		snprintf(err, errcap, "POST %s%.*s: HTTP status %d with no Handle answer%s%.64s%s",
+		         httpc_url(h), HTTP_PATH_SHOWN, path, resp.status,
+		         resp.content_type != NULL ? " (Content-Type " : "",
+		         resp.content_type != NULL ? resp.content_type : "",
+		         resp.content_type != NULL ? ")" : "");
+		return IDR_EPROTO;
+	}
+	*body = resp.body;
+	return IDR_OK;
+}
+
+/* The request id of an encoded unit. */
+static uint32_t
+unit_request_id(struct slice unit)
+{
+	struct hdl_envelope env;
+	struct rbuf r;
+
+	rbuf_init(&r, unit.p, unit.len);
+	return hdl_envelope_parse(&r, &env) == IDR_OK ? env.request_id : 0;
+}
+
+/* One exchange over HTTP: the first answer unit in rep (pointing into c->hbody, valid until
+ * the next exchange); the units after it are read with http_next. */
+static int
+http_exchange(struct hadmin *c, struct slice handle, struct slice unit, struct hdlc_reply *rep)
+{
+	struct slice body;
+	int rc;
+
+	free(c->hbody);
+	c->hbody = NULL;
+	hadmin_http_body_init(&c->hb, slice_make(NULL, 0), 0);
+	rc = http_post(c->http, handle, unit, &body, c->err, sizeof(c->err));
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	c->hbody = malloc(body.len > 0 ? body.len : 1);
+	if (c->hbody == NULL) {
+		return IDR_ENOMEM;
+	}
+	memcpy(c->hbody, body.p, body.len);
+	hadmin_http_body_init(&c->hb, slice_make(c->hbody, body.len), unit_request_id(unit));
+	rc = hadmin_http_body_next(&c->hb, &rep->msg);
+	if (rc != IDR_OK) {
+		snprintf(c->err, sizeof(c->err), "POST %s: the answer body (%zu bytes) is %s",
+		         httpc_url(c->http), body.len,
+		         body.len == 0 ? "empty" : "not a well-formed Handle answer");
+	}
+	return rc;
+}
+
+/* The next unit of a streamed answer in the last HTTP answer body. */
+static int
+http_next(struct hadmin *c, struct hdlc_reply *rep)
+{
+	int rc = hadmin_http_body_next(&c->hb, &rep->msg);
+
+	if (rc != IDR_OK) {
+		snprintf(c->err, sizeof(c->err), "POST %s: message %zu of a streamed answer: %s",
+		         httpc_url(c->http), c->hb.units + 1,
+		         rc == IDR_ENOENT ? "missing" : "malformed or cut short");
+		rc = IDR_EPROTO;
+	}
+	return rc;
+}
+
 /* ------------------------------------------------------------------ transport */
 
 int
 hadmin_connect(struct hadmin *c, const struct hadmin_net *net)
 {
+	int rc;
+
 	tcp_drop(c);
+	httpc_free(c->http);
+	c->http = NULL;
+	c->has_net = false;
 	c->net = *net;
 	if (c->net.timeout_ms == 0) {
 		c->net.timeout_ms = DEFAULT_TIMEOUT;
 	}
+	if (c->net.http) {
+		c->net.http_opts.timeout_ms = c->net.timeout_ms;
+		rc = httpc_new(&c->http, &c->net.http_base, &c->net.http_opts);
+		c->net.http_opts.cacert = NULL; /* borrowed for the call only (httpc_new copies) */
+		if (rc != IDR_OK) {
+			return rc;
+		}
+	}
 	c->has_net = true;
 	return IDR_OK;
+}
+
+const char *
+hadmin_errmsg(const struct hadmin *c)
+{
+	return c->err;
 }
 
 /* One exchange over TCP; a kept-alive connection the server closed is opened again once. */
@@ -696,6 +909,13 @@ tcp_exchange(struct hadmin *c, struct slice unit, struct hdlc_reply *out)
 	}
 }
 
+/* One exchange over the client's transport; handle names the HTTP path. */
+static int
+exchange(struct hadmin *c, struct slice handle, struct slice unit, struct hdlc_reply *out)
+{
+	return c->http != NULL ? http_exchange(c, handle, unit, out) : tcp_exchange(c, unit, out);
+}
+
 /* One message per connection unless keep-alive (Java closes after each answer). */
 static void
 tcp_done(struct hadmin *c)
@@ -712,6 +932,9 @@ setup_exchange(struct hadmin *c, struct slice unit, struct hdlc_reply *out)
 	struct hdlc_tcp *t = NULL;
 	int rc = HDLC_ETIMEDOUT;
 
+	if (c->http != NULL) {
+		return http_exchange(c, slice_make(NULL, 0), unit, out); /* Java: a blank handle */
+	}
 	if (p == HDLC_PROTO_AUTO || p == HDLC_PROTO_UDP) {
 		const struct addr *u =
 		        c->net.udp_server.len > 0 ? &c->net.udp_server : &c->net.server;
@@ -765,10 +988,11 @@ setup(struct hadmin *c, struct hadmin_result *res)
 
 /* Send the request in w, answer challenges; the final answer in rep. */
 static int
-send_answering(struct hadmin *c, struct wbuf *w, struct hadmin_result *res, struct hdlc_reply *rep)
+send_answering(struct hadmin *c, struct slice handle, struct wbuf *w, struct hadmin_result *res,
+               struct hdlc_reply *rep)
 {
-	struct hadmin_msg_opts o = {now_s(), c->net.keep_alive};
-	int rc = tcp_exchange(c, wbuf_slice(w), rep);
+	struct hadmin_msg_opts o = {now_s(), c->net.keep_alive && c->http == NULL};
+	int rc = exchange(c, handle, wbuf_slice(w), rep);
 
 	while (rc == IDR_OK && rep->msg.hdr.rc == HDL_RC_AUTHENTICATION_NEEDED &&
 	       res->challenges < HADMIN_MAX_CHALLENGES) {
@@ -778,7 +1002,7 @@ send_answering(struct hadmin *c, struct wbuf *w, struct hadmin_result *res, stru
 		hdlc_reply_deinit(rep);
 		if (rc == IDR_OK) {
 			res->challenges++;
-			rc = tcp_exchange(c, wbuf_slice(w), rep);
+			rc = exchange(c, slice_make(NULL, 0), wbuf_slice(w), rep);
 		}
 	}
 	return rc;
@@ -794,7 +1018,12 @@ read_more(struct hadmin *c, struct hadmin_result *res, hadmin_list_fn fn, void *
 
 	while (rc == IDR_OK && more && res->rc == HDL_RC_SUCCESS) {
 		hdlc_reply_init(&rep);
-		rc = c->tcp != NULL ? hdlc_tcp_read(c->tcp, c->net.timeout_ms, &rep) : IDR_EPROTO;
+		if (c->http != NULL) {
+			rc = http_next(c, &rep);
+		} else {
+			rc = c->tcp != NULL ? hdlc_tcp_read(c->tcp, c->net.timeout_ms, &rep)
+			                    : IDR_EPROTO;
+		}
 		if (rc == IDR_OK) {
 			rc = hadmin_result_read(&rep.msg, res, fn, arg, &more);
 		}
@@ -819,12 +1048,13 @@ hadmin_do(struct hadmin *c, const struct hadmin_op *op, struct hadmin_result *re
 	int rc;
 
 	memset(res, 0, sizeof(*res));
+	c->err[0] = '\0';
 	if (!c->has_net) {
 		return IDR_EINVAL;
 	}
 	wbuf_init_heap(&w, HDL_MAX_UNIT_LEN);
 	for (;;) {
-		struct hadmin_msg_opts o = {now_s(), c->net.keep_alive};
+		struct hadmin_msg_opts o = {now_s(), c->net.keep_alive && c->http == NULL};
 		bool sess = c->net.session && op->opcode != HDL_OC_LIST_HANDLES &&
 		            op->opcode != HDL_OC_LOGIN_ID_SYSTEM;
 
@@ -840,7 +1070,10 @@ hadmin_do(struct hadmin *c, const struct hadmin_op *op, struct hadmin_result *re
 		wbuf_reset(&w);
 		rc = hadmin_request_encode(c, &w, op, &o);
 		if (rc == IDR_OK) {
-			rc = send_answering(c, &w, res, &rep);
+			rc = send_answering(c,
+			                    op->opcode == HDL_OC_LOGIN_ID_SYSTEM ? ident_handle(c)
+			                                                         : op->handle,
+			                    &w, res, &rep);
 		}
 		if (rc == IDR_OK && sess && !fresh && !retried && session_refused(rep.msg.hdr.rc)) {
 			hdlc_reply_deinit(&rep);
@@ -873,61 +1106,118 @@ hadmin_do(struct hadmin *c, const struct hadmin_op *op, struct hadmin_result *re
 	return rc;
 }
 
-int
-hadmin_site_key(const struct addr *srv, unsigned timeout_ms, struct crypto_key **out)
+/* A GET_SITEINFO request (as a resolver asks it). */
+static int
+site_request(struct wbuf *w)
 {
 	struct hdl_req_opts ro;
-	struct hdlc_reply rep;
-	struct hdlc_tcp *t = NULL;
+	uint32_t rid;
+	int rc = hdlc_request_id(&rid);
+
+	if (rc == IDR_OK) {
+		hdl_req_opts_init(&ro, rid, now_s() + HDLC_EXPIRATION_SEC);
+		rc = hdl_req_handle_encode(w, &ro, HDL_OC_GET_SITEINFO, SLICE_LIT("/"));
+	}
+	return rc;
+}
+
+/* The public key of the first server with one in the answer rep to the GET_SITEINFO unit. */
+static int
+site_decode(const struct hdlc_reply *rep, struct slice unit, struct crypto_key **out)
+{
 	struct value_site *site;
 	struct slice data;
 	struct rbuf rest;
-	struct wbuf w;
-	uint32_t rid;
 	int rc;
 
-	*out = NULL;
+	rc = hdlc_reply_check(rep, unit, &rest);
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	if (rep->msg.hdr.rc != HDL_RC_SUCCESS) {
+		return IDR_EPROTO;
+	}
 	site = malloc(sizeof(*site));
 	if (site == NULL) {
 		return IDR_ENOMEM;
 	}
+	rc = IDR_EPROTO;
+	if (hdl_siteinfo_resp_parse(&rest, &data) == IDR_OK &&
+	    value_site_decode(data, site) == IDR_OK) {
+		rc = IDR_ENOENT;
+	}
+	for (size_t i = 0; rc == IDR_ENOENT && i < site->nservers; i++) {
+		struct slice k = site->servers[i].pubkey;
+
+		if (k.len > 0) {
+			rc = crypto_key_from_hs_pubkey(out, k.p, k.len);
+		}
+	}
+	free(site);
+	return rc;
+}
+
+int
+hadmin_site_key(const struct addr *srv, unsigned timeout_ms, struct crypto_key **out)
+{
+	unsigned t_ms = timeout_ms == 0 ? DEFAULT_TIMEOUT : timeout_ms;
+	struct hdlc_reply rep;
+	struct hdlc_tcp *t = NULL;
+	struct wbuf w;
+	int rc;
+
+	*out = NULL;
 	hdlc_reply_init(&rep);
 	wbuf_init_heap(&w, SITE_UNIT_MAX);
-	rc = hdlc_request_id(&rid);
+	rc = site_request(&w);
 	if (rc == IDR_OK) {
-		hdl_req_opts_init(&ro, rid, now_s() + HDLC_EXPIRATION_SEC);
-		rc = hdl_req_handle_encode(&w, &ro, HDL_OC_GET_SITEINFO, SLICE_LIT("/"));
-	}
-	if (rc == IDR_OK) {
-		rc = hdlc_tcp_open(&t, srv, timeout_ms == 0 ? DEFAULT_TIMEOUT : timeout_ms);
+		rc = hdlc_tcp_open(&t, srv, t_ms);
 	}
 	if (rc == IDR_OK) {
-		rc = hdlc_tcp_exchange(t, wbuf_slice(&w),
-		                       timeout_ms == 0 ? DEFAULT_TIMEOUT : timeout_ms, &rep);
+		rc = hdlc_tcp_exchange(t, wbuf_slice(&w), t_ms, &rep);
 	}
 	if (rc == IDR_OK) {
-		rc = hdlc_reply_check(&rep, wbuf_slice(&w), &rest);
-	}
-	if (rc == IDR_OK && rep.msg.hdr.rc != HDL_RC_SUCCESS) {
-		rc = IDR_EPROTO;
-	}
-	if (rc == IDR_OK && (hdl_siteinfo_resp_parse(&rest, &data) != IDR_OK ||
-	                     value_site_decode(data, site) != IDR_OK)) {
-		rc = IDR_EPROTO;
-	}
-	if (rc == IDR_OK) {
-		rc = IDR_ENOENT;
-		for (size_t i = 0; i < site->nservers && rc == IDR_ENOENT; i++) {
-			struct slice k = site->servers[i].pubkey;
-
-			if (k.len > 0) {
-				rc = crypto_key_from_hs_pubkey(out, k.p, k.len);
-			}
-		}
+		rc = site_decode(&rep, wbuf_slice(&w), out);
 	}
 	hdlc_tcp_close(t);
 	hdlc_reply_deinit(&rep);
 	wbuf_deinit(&w);
-	free(site);
+	return rc;
+}
+
+int
+hadmin_site_key_http(const struct httpc_base *base, const struct httpc_opts *o,
+                     struct crypto_key **out, char *err, size_t errcap)
+{
+	struct hadmin_http_body b;
+	struct hdlc_reply rep;
+	struct httpc *h = NULL;
+	struct slice body;
+	struct wbuf w;
+	int rc;
+
+	*out = NULL;
+	if (err != NULL && errcap > 0) {
+		err[0] = '\0';
+	}
+	hdlc_reply_init(&rep);
+	wbuf_init_heap(&w, SITE_UNIT_MAX);
+	rc = site_request(&w);
+	if (rc == IDR_OK) {
+		rc = httpc_new(&h, base, o);
+	}
+	if (rc == IDR_OK) {
+		rc = http_post(h, SLICE_LIT("/"), wbuf_slice(&w), &body, err,
+		               err != NULL ? errcap : 0);
+	}
+	if (rc == IDR_OK) {
+		hadmin_http_body_init(&b, body, unit_request_id(wbuf_slice(&w)));
+		rc = hadmin_http_body_next(&b, &rep.msg);
+	}
+	if (rc == IDR_OK) {
+		rc = site_decode(&rep, wbuf_slice(&w), out);
+	}
+	httpc_free(h);
+	wbuf_deinit(&w);
 	return rc;
 }

@@ -13,8 +13,11 @@
  *    into a wbuf and read answer units; the tests drive a server in memory with them.
  *  - transport: hadmin_connect then hadmin_do moves those messages over UDP (session setup,
  *    then TCP if UDP stays silent) and TCP (admin requests; one connection per message as
- *    Java, or one kept-alive connection with KC), answers challenges, sets up a new session
- *    when the server forgot the old one (rc 500) and reads LIST_HANDLES streams.
+ *    Java, or one kept-alive connection with KC), or every message over HTTP(S)
+ *    (Handle-over-HTTP, ref/handle.md §5: a POST of application/x-hdl-message to
+ *    /<handle>, one kept-alive connection of common/httpc.h); answers challenges, sets up a
+ *    new session when the server forgot the old one (rc 500) and reads LIST_HANDLES streams
+ *    (over HTTP: every message of the stream in the one answer body, hadmin_http_body_next).
  *
  * A struct hadmin is used by one thread at a time; several may run in parallel. Keys given to
  * it are borrowed and must outlive it; the secret is copied. Errors: IDR_OK or a negative
@@ -34,6 +37,7 @@
 #include "base/slice.h"
 #include "base/wbuf.h"
 #include "common/hdlc.h"
+#include "common/httpc.h"
 #include "hdl/addr.h"
 #include "hdl/hdl.h"
 #include "model/value.h"
@@ -45,6 +49,7 @@
 #define HADMIN_MAX_SECRET      1024 /* bytes of an HS_SECKEY secret */
 #define HADMIN_MAX_CHALLENGES  2    /* consecutive 402s answered for one request (Java: 2) */
 #define HADMIN_MSG_MAX         512  /* bytes of an error message kept in a result */
+#define HADMIN_ERR_MAX         (HTTPC_ERR_MAX + 64) /* hadmin_errmsg, NUL included */
 
 /** Who the client is: an identity (handle + index of its key value) and its key. */
 struct hadmin_ident {
@@ -180,6 +185,42 @@ int hadmin_result_read(const struct hdl_msg *m, struct hadmin_result *res, hadmi
  */
 int hadmin_signed_verify(const struct hdl_msg *m, const struct crypto_key *site) IDR_MUSTCHECK;
 
+/* ---- Handle-over-HTTP (sans-I/O) ---- */
+
+/**
+ * Append the path a Handle message about handle is POSTed to: "/" then the handle
+ * percent-encoded as one URI component (all but A-Z a-z 0-9 - . _ ~ as %XX, '/' included),
+ * as the Java client does; an empty handle (session setup, challenge answers) gives "/".
+ * @return IDR_OK or the wbuf's error (IDR_ETOOBIG).
+ */
+int hadmin_http_path(struct wbuf *w, struct slice handle) IDR_MUSTCHECK;
+
+/**
+ * The answer units in the body of one Handle-over-HTTP answer, read in order. idrd (like
+ * Handle.Net) puts every message of a streamed answer (LIST_HANDLES: CN set on all but the
+ * last) in the one body; any other answer is one unit.
+ */
+struct hadmin_http_body {
+	struct rbuf r;
+	uint32_t request_id; /* every unit must carry it */
+	size_t units;        /* units read */
+	bool ended;          /* the unit without CN was read: the answer is complete */
+};
+
+/** Start reading body (borrowed: it must outlive the reads) for the request request_id. */
+void hadmin_http_body_init(struct hadmin_http_body *b, struct slice body, uint32_t request_id);
+
+/**
+ * The next answer unit of the body (envelope + message, hdl_msg_parse).
+ * @param out  on IDR_OK, the unit (slices into the body).
+ * @return IDR_OK; IDR_ENOENT once the unit without CN has been read (the answer is complete);
+ *         IDR_EPROTO for an empty body, a truncated or malformed unit, a unit with another
+ *         request id or response code 0, bytes after the unit without CN, or a unit with CN
+ *         that ends the body (the stream was cut); IDR_ELIMIT (an envelope over the protocol
+ *         maximum). After an error every call fails the same way.
+ */
+int hadmin_http_body_next(struct hadmin_http_body *b, struct hdl_msg *out) IDR_MUSTCHECK;
+
 /* ---- transport ---- */
 
 /** How hadmin_do reaches the server. */
@@ -190,14 +231,29 @@ struct hadmin_net {
 	bool session;                /* false: no session; every request is challenged */
 	bool keep_alive;             /* one TCP connection with KC, else one per message */
 	unsigned timeout_ms;         /* bound on each exchange (0: 10 s) */
+	bool http;                   /* Handle-over-HTTP: every message, session setup included,
+	                                is POSTed to http_base (server, udp_server, setup_proto
+	                                and keep_alive are not used; the one HTTP connection is
+	                                kept between messages) */
+	struct httpc_base http_base; /* the HTTP(S) server */
+	struct httpc_opts http_opts; /* its TLS options (cacert borrowed until hadmin_connect
+	                                returns); timeout_ms above bounds each exchange */
 };
 
 /**
- * Give a client its transport. The server's key (hadmin_ident.site) should come from its
- * HS_SITE: hadmin_site_key fetches it.
- * @return IDR_OK.
+ * Give a client its transport (with http, an HTTP client of http_base; nothing is sent yet).
+ * The server's key (hadmin_ident.site) should come from its HS_SITE: hadmin_site_key (TCP) or
+ * hadmin_site_key_http fetches it.
+ * @return IDR_OK or IDR_ENOMEM.
  */
 int hadmin_connect(struct hadmin *c, const struct hadmin_net *net) IDR_MUSTCHECK;
+
+/**
+ * What went wrong in the last failed hadmin_do beyond its error code: for HTTP, the method,
+ * URL and problem ("POST https://127.0.0.1:8443/...: HTTP status 403 with no Handle answer",
+ * or the HTTP client's message); empty otherwise. Lives until the next hadmin_do.
+ */
+const char *hadmin_errmsg(const struct hadmin *c);
 
 /**
  * Fetch the server's HS_SITE (GET_SITEINFO over TCP) and build the public key of the server
@@ -207,6 +263,17 @@ int hadmin_connect(struct hadmin *c, const struct hadmin_net *net) IDR_MUSTCHECK
  */
 int hadmin_site_key(const struct addr *srv, unsigned timeout_ms,
                     struct crypto_key **out) IDR_MUSTCHECK;
+
+/**
+ * As hadmin_site_key, with GET_SITEINFO POSTed over HTTP(S) (Handle-over-HTTP) to base.
+ * @param o     the HTTP client's options (TLS); NULL: defaults.
+ * @param err   on an HTTP failure, what went wrong (as hadmin_errmsg), NUL-terminated within
+ *              errcap bytes (HADMIN_ERR_MAX is enough); may be NULL (errcap then ignored).
+ * @return as hadmin_site_key; the HTTP client's errors (httpc.h); IDR_EPROTO when the answer
+ *         is not a Handle answer.
+ */
+int hadmin_site_key_http(const struct httpc_base *base, const struct httpc_opts *o,
+                         struct crypto_key **out, char *err, size_t errcap) IDR_MUSTCHECK;
 
 /**
  * Carry out op: set up a session if there is none (and hadmin_net.session), send the request,

@@ -15,10 +15,12 @@
 #include "base/text.h"
 #include "common/cli.h"
 #include "common/hadmin.h"
+#include "common/httpc.h"
 #include "hdl/addr.h"
 #include "idr/cmd.h"
 
 #define ADMIN_PORT       2641
+#define ADMIN_HTTP_PORT  8000 /* Handle's HTTP interface (a bare HOST:PORT is plain HTTP) */
 #define ADMIN_MAX_VALUES 256
 #define ADMIN_DATA_MAX   1024 /* an HS_ADMIN value's data */
 #define ID_ARG_MAX       (HDL_MAX_HANDLE_LEN + 16)
@@ -35,7 +37,10 @@ enum {
 	OPT_MINT,
 	OPT_TIMEOUT,
 	OPT_LOGIN,
-	OPT_UDP
+	OPT_UDP,
+	OPT_HTTP,
+	OPT_CACERT,
+	OPT_INSECURE
 };
 
 struct admin_args {
@@ -45,6 +50,10 @@ struct admin_args {
 	const char *key;
 	const char *secret_file;
 	const char *server_key;
+	const char *http;   /* --http URL */
+	const char *cacert; /* --cacert FILE */
+	bool insecure;
+	bool setup_given;
 	enum hdlc_proto setup;
 	bool no_session, keep_alive, overwrite, mint, login;
 	uint64_t timeout_s;
@@ -84,7 +93,17 @@ parse_opt(const struct cli_cmd *self, int c, struct admin_args *a)
 	case OPT_SERVER_KEY:
 		a->server_key = optarg;
 		return CLI_EXIT_OK;
+	case OPT_HTTP:
+		a->http = optarg;
+		return CLI_EXIT_OK;
+	case OPT_CACERT:
+		a->cacert = optarg;
+		return CLI_EXIT_OK;
+	case OPT_INSECURE:
+		a->insecure = true;
+		return CLI_EXIT_OK;
 	case OPT_SETUP:
+		a->setup_given = true;
 		if (strcmp(optarg, "udp") == 0) {
 			a->setup = HDLC_PROTO_UDP;
 		} else if (strcmp(optarg, "tcp") == 0) {
@@ -129,6 +148,26 @@ op_known(const char *op)
 	return false;
 }
 
+/* --http excludes the UDP/TCP options; --cacert and --insecure need it. */
+static int
+parse_check_http(const struct cli_cmd *self, const struct admin_args *a)
+{
+	if (a->http == NULL) {
+		if (a->cacert != NULL || a->insecure) {
+			return cli_usage_errorf(self, "--cacert and --insecure need --http");
+		}
+		return CLI_EXIT_OK;
+	}
+	if (a->server != NULL || a->udp != NULL || a->setup_given) {
+		return cli_usage_errorf(self, "--http sends every message over HTTP: no --server, "
+		                              "--udp or --setup");
+	}
+	if (a->cacert != NULL && a->insecure) {
+		return cli_usage_errorf(self, "give --cacert or --insecure, not both");
+	}
+	return CLI_EXIT_OK;
+}
+
 static int
 parse_check(const struct cli_cmd *self, struct admin_args *a)
 {
@@ -161,11 +200,11 @@ parse_check(const struct cli_cmd *self, struct admin_args *a)
 	if (a->overwrite && strcmp(a->op, "create") != 0 && strcmp(a->op, "add") != 0) {
 		return cli_usage_errorf(self, "--overwrite is for create and add");
 	}
-	if (a->login && !a->keep_alive) {
+	if (a->login && !a->keep_alive && a->http == NULL) {
 		return cli_usage_errorf(self, "--login needs --keep-alive (it authenticates the "
 		                              "connection)");
 	}
-	return CLI_EXIT_OK;
+	return parse_check_http(self, a);
 }
 
 static int
@@ -185,6 +224,9 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct admin_args *a)
 	        {"overwrite", no_argument, NULL, OPT_OVERWRITE},
 	        {"mint", no_argument, NULL, OPT_MINT},
 	        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+	        {"http", required_argument, NULL, OPT_HTTP},
+	        {"cacert", required_argument, NULL, OPT_CACERT},
+	        {"insecure", no_argument, NULL, OPT_INSECURE},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -452,10 +494,30 @@ server_addr(const struct cli_cmd *self, const char *text, struct addr *out)
 	return CLI_EXIT_OK;
 }
 
+/* --http URL: the HTTP(S) server every message goes to. */
+static int
+http_target(const struct cli_cmd *self, const struct admin_args *a, struct hadmin_net *net)
+{
+	const char *why = "bad server";
+
+	if (httpc_base_parse(a->http, ADMIN_HTTP_PORT, &net->http_base, &why) != IDR_OK) {
+		return cli_usage_errorf(self, "--http: %s", why);
+	}
+	if (!net->http_base.tls && (a->cacert != NULL || a->insecure)) {
+		return cli_usage_errorf(self, "--cacert and --insecure need an https:// server");
+	}
+	net->http = true;
+	net->http_opts.cacert = a->cacert;
+	net->http_opts.insecure = a->insecure;
+	net->http_opts.timeout_ms = (unsigned)a->timeout_s * 1000u;
+	return CLI_EXIT_OK;
+}
+
 static int
 site_key(const struct cli_cmd *self, const struct admin_args *a, const struct hadmin_net *net,
          struct crypto_key **out)
 {
+	char err[HADMIN_ERR_MAX] = "";
 	int rc;
 
 	if (a->server_key != NULL) {
@@ -466,10 +528,15 @@ site_key(const struct cli_cmd *self, const struct admin_args *a, const struct ha
 		}
 		return CLI_EXIT_OK;
 	}
-	rc = hadmin_site_key(&net->server, net->timeout_ms, out);
+	if (net->http) {
+		rc = hadmin_site_key_http(&net->http_base, &net->http_opts, out, err, sizeof(err));
+	} else {
+		rc = hadmin_site_key(&net->server, net->timeout_ms, out);
+	}
 	if (rc != IDR_OK) {
 		cli_errorf(self->name, "the server's key (HS_SITE): %s",
 		           rc == IDR_ENOENT ? "the site publishes none (server_key not set?)"
+		           : err[0] != '\0' ? err
 		                            : idr_strerror(rc));
 		return CLI_EXIT_FAIL;
 	}
@@ -499,7 +566,9 @@ run_ops(const struct cli_cmd *self, const struct admin_args *a, struct hadmin *c
 		rc = hadmin_do(c, op, &res, print_handle, NULL);
 	}
 	if (rc != IDR_OK) {
-		cli_errorf(self->name, "%s: %s", a->op, idr_strerror(rc));
+		const char *why = hadmin_errmsg(c);
+
+		cli_errorf(self->name, "%s: %s", a->op, why[0] != '\0' ? why : idr_strerror(rc));
 		return CLI_EXIT_FAIL;
 	}
 	return report(self, a, &res);
@@ -526,7 +595,9 @@ run(const struct cli_cmd *self, int argc, char **argv)
 	if (rc == -1) {
 		return cli_help(self);
 	}
-	if (rc == CLI_EXIT_OK) {
+	if (rc == CLI_EXIT_OK && a.http != NULL) {
+		rc = http_target(self, &a, &net);
+	} else if (rc == CLI_EXIT_OK) {
 		rc = server_addr(self, a.server, &net.server);
 	}
 	if (rc == CLI_EXIT_OK && a.udp != NULL) {
@@ -573,7 +644,8 @@ const struct cli_cmd cmd_admin = {
         "       idr admin delete ID                                   OPTIONS\n"
         "       idr admin list PREFIX                                 OPTIONS\n"
         "       idr admin login                                       OPTIONS\n"
-        "OPTIONS: --id INDEX:HANDLE (--key FILE | --secret-file FILE) [--server HOST[:PORT]]\n"
+        "OPTIONS: --id INDEX:HANDLE (--key FILE | --secret-file FILE)\n"
+        "         [--server HOST[:PORT] | --http URL [--cacert FILE | --insecure]]\n"
         "\n"
         "Send one administration request to a Handle server (idrd or any Handle.Net server)\n"
         "as a stock Handle.Net client does: a Diffie-Hellman session is set up first (its\n"
@@ -592,11 +664,17 @@ const struct cli_cmd cmd_admin = {
         "  --server-key FILE     the server's public key (PEM) instead of the one its\n"
         "                        HS_SITE names (fetched with GET_SITEINFO over TCP)\n"
         "  --udp HOST[:PORT]     where the server listens on UDP, if not at --server\n"
+        "  --http URL            Handle-over-HTTP: POST every message (session setup,\n"
+        "                        challenge answers, GET_SITEINFO) to http[s]://HOST[:PORT]\n"
+        "                        as application/x-hdl-message, on one kept-alive\n"
+        "                        connection (a bare HOST:PORT is http://; port 8000)\n"
+        "  --cacert FILE         https: the CA (PEM) the server's certificate must chain to\n"
+        "  --insecure            https: do not verify the server's certificate\n"
         "  --setup udp|tcp       how the session is set up (default: UDP, then TCP)\n"
         "  --no-session          no session: every request is challenged\n"
         "  --keep-alive          one TCP connection for every message (KC), not one each\n"
         "  --login               IDIS login (opcode 2001) on the connection first\n"
-        "                        (needs --keep-alive)\n"
+        "                        (needs --keep-alive, or --http)\n"
         "  --overwrite           create: replace an existing record; add: replace values\n"
         "  --mint                create: append a unique suffix to ID\n"
         "  --timeout S           bound on each exchange (default 10)\n"
