@@ -1092,8 +1092,8 @@ op_admin(void *arg, struct rsv_req *q)
 		}
 		return challenge(a, q, m, 0);
 	}
-	if (conn_id != NULL) {
-		return execute(a, q, m, conn_id);
+	if (conn_id != NULL && ctx->proto == RSV_PROTO_TCP) {
+		return execute(a, q, m, conn_id); /* a channel the IDIS login authenticated */
 	}
 	return challenge(a, q, m, 0);
 }
@@ -1162,7 +1162,10 @@ op_answer(void *arg, struct rsv_req *q)
 		}
 	}
 	if (orig.hdr.opcode == HDL_OC_LOGIN_ID_SYSTEM) {
-		if (ctx->conn != NULL && rsv_conn_set_identity(ctx->conn, idtext) != IDR_OK) {
+		/* only a TCP channel is one client's: over HTTP a proxy may share a connection
+		 * between clients, so there the login proves the identity and trusts nothing */
+		if (ctx->conn != NULL && ctx->proto == RSV_PROTO_TCP &&
+		    rsv_conn_set_identity(ctx->conn, idtext) != IDR_OK) {
 			free(blob);
 			return IDR_ENOMEM;
 		}

@@ -22,8 +22,9 @@
  *    request is carried out as that identity and answered with the answer's request id. A
  *    session whose named identity answered becomes authenticated: later requests in it need
  *    their MAC only.
- *  - IDIS login (2001): identity + index, then the same challenge; afterwards the connection is
- *    authenticated for later admin requests on it.
+ *  - IDIS login (2001): identity + index, then the same challenge; afterwards a TCP connection
+ *    is authenticated for later admin requests on it (over HTTP the login is answered but
+ *    trusts nothing: a proxy may share one connection between clients).
  *  - CREATE_HANDLE (OVRW replaces, MINT appends a UUID to the handle), DELETE_HANDLE,
  *    ADD_VALUE (OVRW: replace values that exist), MODIFY_VALUE, REMOVE_VALUE: authorized by
  *    HS_ADMIN / HS_VLIST (write/wop.h), applied by the writer thread, answered after the commit
