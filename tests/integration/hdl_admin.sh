@@ -28,6 +28,8 @@ cp "$OUT" "$T/x.value"
 ok "$IDR_BIN" keygen --type rsa --out "$T/w.pem"
 cp "$OUT" "$T/w.value"
 ok "$IDR_BIN" keygen --type rsa --out "$T/other.pem"
+ok "$IDR_BIN" keygen --type secret --out "$T/hashed.secret"
+cp "$OUT" "$T/hashed.value"
 printf 's3cret\n' >"$T/secret"
 printf 'wrong\n' >"$T/wrong"
 admin() { # admin HANDLE INDEX PERMS: an HS_ADMIN value at index 101.. naming HANDLE:INDEX
@@ -43,12 +45,14 @@ admin() { # admin HANDLE INDEX PERMS: an HS_ADMIN value at index 101.. naming HA
 	printf '{"handle":"0.NA/88.118.9","values":[%s,%s]}\n' \
 		"$(admin 100 0.NA/88.118.9 300 111111111111)" "$(cat "$T/b.value")"
 	printf '{"handle":"88.118/ADMIN","values":[%s]}\n' "$(cat "$T/node.value")"
+	printf '{"handle":"88.118/HASHED","values":[%s]}\n' "$(cat "$T/hashed.value")"
 	printf '{"handle":"88.118.8/stranger","values":[%s]}\n' "$(cat "$T/x.value")"
 	printf '{"handle":"88.118.8/writer","values":[%s]}\n' "$(cat "$T/w.value")"
 } >"$T/ids.jsonl"
 ok "$IDR_BIN" import --update "$T/ids.jsonl" --data "$D"
 
 idrd_conf "$T/idrd.conf" "server_key $T/server.pem" "server_admins 300:88.118/ADMIN" \
+	"server_admins 300:88.118/HASHED" \
 	"log_level debug"
 start_idrd "$T/idrd.conf" "$T/idrd.log"
 U=$(port_of udp)
@@ -180,6 +184,17 @@ expect_exit 64 "$IDR_BIN" admin create 88.118.8/X 1:URL --server "$S" \
 expect_err "INDEX:TYPE:DATA"
 ok "$IDR_BIN" help admin
 expect_out "usage: idr admin create"
+
+note "a secret the node holds hashed (idr keygen --type secret): answered with its hashed form"
+H=(--server "$S" --udp "$U" --id 300:88.118/HASHED --secret-file "$T/hashed.secret")
+J0=$(changes)
+expect_exit 1 "$IDR_BIN" admin create 88.118.8/HS-1 1:URL:https://e.example/h "${H[@]}"
+expect_err "AUTHENTICATION_FAILED"
+assert_eq "$(changes)" "$J0" "journal after an answer with the clear secret"
+ok "$IDR_BIN" admin create 88.118.8/HS-1 1:URL:https://e.example/h "${H[@]}" --hashed
+expect_exit 64 "$IDR_BIN" admin delete 88.118.8/HS-1 --server "$S" --id 300:0.NA/88.118.8 \
+	--key "$T/a.pem" --hashed
+expect_err "--hashed goes with --secret-file"
 
 stop_idrd "$T/idrd.log"
 echo "hdl_admin: ok"

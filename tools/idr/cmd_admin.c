@@ -29,6 +29,7 @@ enum {
 	OPT_ID = 256,
 	OPT_KEY,
 	OPT_SECRET_FILE,
+	OPT_HASHED,
 	OPT_SERVER_KEY,
 	OPT_SETUP,
 	OPT_NO_SESSION,
@@ -56,6 +57,7 @@ struct admin_args {
 	bool setup_given;
 	enum hdlc_proto setup;
 	bool no_session, keep_alive, overwrite, mint, login;
+	bool hashed; /* --hashed: the node holds the secret hashed (hex SHA-1) */
 	uint64_t timeout_s;
 	const char *op;
 	const char *handle;
@@ -86,6 +88,9 @@ parse_opt(const struct cli_cmd *self, int c, struct admin_args *a)
 		return CLI_EXIT_OK;
 	case OPT_KEY:
 		a->key = optarg;
+		return CLI_EXIT_OK;
+	case OPT_HASHED:
+		a->hashed = true;
 		return CLI_EXIT_OK;
 	case OPT_SECRET_FILE:
 		a->secret_file = optarg;
@@ -180,6 +185,9 @@ parse_check(const struct cli_cmd *self, struct admin_args *a)
 	if ((a->key == NULL) == (a->secret_file == NULL)) {
 		return cli_usage_errorf(self, "give --key FILE or --secret-file FILE");
 	}
+	if (a->hashed && a->secret_file == NULL) {
+		return cli_usage_errorf(self, "--hashed goes with --secret-file");
+	}
 	if (strcmp(a->op, "login") != 0 && a->handle == NULL) {
 		return cli_usage_errorf(self, "%s: missing the %s", a->op,
 		                        strcmp(a->op, "list") == 0 ? "prefix" : "identifier");
@@ -216,6 +224,7 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct admin_args *a)
 	        {"id", required_argument, NULL, OPT_ID},
 	        {"key", required_argument, NULL, OPT_KEY},
 	        {"secret-file", required_argument, NULL, OPT_SECRET_FILE},
+	        {"hashed", no_argument, NULL, OPT_HASHED},
 	        {"server-key", required_argument, NULL, OPT_SERVER_KEY},
 	        {"setup", required_argument, NULL, OPT_SETUP},
 	        {"no-session", no_argument, NULL, OPT_NO_SESSION},
@@ -426,6 +435,20 @@ ident_load(const struct cli_cmd *self, const struct admin_args *a, struct hadmin
 			cli_errorf(self->name, "%s: the secret must be 1-%zu bytes", a->secret_file,
 			           cap - 1);
 			return CLI_EXIT_FAIL;
+		}
+		if (a->hashed) { /* Handle.Net's hashed secret keys: the key is hex(SHA-1(secret))
+			          */
+			uint8_t sha[CRYPTO_SHA1_LEN];
+			char hex[2 * CRYPTO_SHA1_LEN + 1];
+
+			if (cap <= 2 * CRYPTO_SHA1_LEN ||
+			    crypto_hash(CRYPTO_SHA1, secret, n, sha) != IDR_OK) {
+				cli_errorf(self->name, "cannot hash the secret");
+				return CLI_EXIT_FAIL;
+			}
+			crypto_hex(sha, sizeof(sha), hex);
+			memcpy(secret, hex, 2 * CRYPTO_SHA1_LEN);
+			n = 2 * CRYPTO_SHA1_LEN;
 		}
 		id->secret = slice_make(secret, n);
 	}
@@ -661,6 +684,9 @@ const struct cli_cmd cmd_admin = {
         "  --id INDEX:HANDLE     the administrator identity, e.g. 300:0.NA/88.118.8\n"
         "  --key FILE            its private key (PEM: RSA, DSA or SM2), for an HS_PUBKEY\n"
         "  --secret-file FILE    its secret (first line of FILE), for an HS_SECKEY\n"
+        "  --hashed              the node holds the secret hashed (idr keygen --type secret,\n"
+        "                        idr prefix approve): answer with hex(SHA-1(secret)), as\n"
+        "                        Handle.Net's hashed secret keys\n"
         "  --server-key FILE     the server's public key (PEM) instead of the one its\n"
         "                        HS_SITE names (fetched with GET_SITEINFO over TCP)\n"
         "  --udp HOST[:PORT]     where the server listens on UDP, if not at --server\n"
