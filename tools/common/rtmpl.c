@@ -78,7 +78,7 @@ parse_data(const json_t *data, enum rtmpl_data want, struct rtmpl_answer *out, c
 		return IDR_OK;
 	}
 	if (want == RTMPL_DATA_ONE) {
-		out->tmpls = calloc(1, sizeof(*out->tmpls));
+		out->tmpls = calloc(1, sizeof(struct tmpl *));
 		if (out->tmpls == NULL) {
 			snprintf(err, cap, "out of memory");
 			return IDR_ENOMEM;
@@ -96,7 +96,7 @@ parse_data(const json_t *data, enum rtmpl_data want, struct rtmpl_answer *out, c
 		snprintf(err, cap, "more than %d versions in the answer", RTMPL_LIST_MAX);
 		return IDR_ELIMIT;
 	}
-	out->tmpls = calloc(n > 0 ? n : 1, sizeof(*out->tmpls));
+	out->tmpls = calloc(n > 0 ? n : 1, sizeof(struct tmpl *));
 	if (out->tmpls == NULL) {
 		snprintf(err, cap, "out of memory");
 		return IDR_ENOMEM;

@@ -1,4 +1,5 @@
-/* cmd_template.c - `idr template`: metadata templates (元数据模板) of hosted prefixes. */
+/* cmd_template.c - `idr template`: metadata templates (元数据模板) of hosted prefixes, in the data
+ * directory or (--node) on a running node through its national template API (common/rtmpl.h). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>

@@ -159,31 +159,35 @@ static const struct case_ cases[] = {
 };
 
 static void
-test_rtmpl_table(void **state)
+check_case(size_t i, const struct case_ *c)
 {
 	struct rtmpl_answer a;
 	char err[RTMPL_MSG_MAX];
+	int rc;
 
+	err[0] = '\0';
+	rc = rtmpl_answer_parse(slice_cstr(c->body), c->want, &a, err, sizeof(err));
+	if (rc != c->rc) {
+		fail_msg("case %zu (%s): rc %d, want %d (%s)", i, c->body, rc, c->rc, err);
+	}
+	if (rc == IDR_OK) {
+		assert_int_equal(a.status, c->status);
+		assert_non_null(strstr(a.message, c->word));
+	} else {
+		assert_null(a.tmpls);
+		if (strstr(err, c->word) == NULL) {
+			fail_msg("case %zu: '%s' lacks '%s'", i, err, c->word);
+		}
+	}
+	rtmpl_answer_deinit(&a);
+}
+
+static void
+test_rtmpl_table(void **state)
+{
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const struct case_ *c = &cases[i];
-		int rc;
-
-		err[0] = '\0';
-		rc = rtmpl_answer_parse(slice_cstr(c->body), c->want, &a, err, sizeof(err));
-		if (rc != c->rc) {
-			fail_msg("case %zu (%s): rc %d, want %d (%s)", i, c->body, rc, c->rc, err);
-		}
-		if (rc == IDR_OK) {
-			assert_int_equal(a.status, c->status);
-			assert_non_null(strstr(a.message, c->word));
-		} else {
-			assert_null(a.tmpls);
-			if (strstr(err, c->word) == NULL) {
-				fail_msg("case %zu: '%s' lacks '%s'", i, err, c->word);
-			}
-		}
-		rtmpl_answer_deinit(&a);
+		check_case(i, &cases[i]);
 	}
 }
 
@@ -191,47 +195,55 @@ test_rtmpl_table(void **state)
 static void
 test_rtmpl_limits(void **state)
 {
-	size_t n = RTMPL_BODY_MAX + 1, len;
-	char *big = malloc(n);
+	size_t n = RTMPL_BODY_MAX + 1;
 	struct rtmpl_answer a;
 	char err[RTMPL_MSG_MAX];
-	const char *head = "{\"status\":-2,\"message\":\"";
+	struct wbuf w;
 
 	(void)state;
-	assert_non_null(big);
-	memset(big, 'm', n);
-	memcpy(big, head, strlen(head));
-	big[n - 2] = '"';
-	big[n - 1] = '}';
-	assert_int_equal(
-	        rtmpl_answer_parse(slice_make(big, n), RTMPL_DATA_NONE, &a, err, sizeof(err)),
-	        IDR_ELIMIT);
-	big[n - 3] = '"';
-	big[n - 2] = '}';
-	assert_int_equal(
-	        rtmpl_answer_parse(slice_make(big, n - 1), RTMPL_DATA_NONE, &a, err, sizeof(err)),
-	        IDR_OK);
-	assert_true(strlen(a.message) < RMT_MSG_MAX);
-	/* RTMPL_LIST_MAX + 1 entries: refused before any is parsed */
-	len = (size_t)snprintf(big, n, "{\"status\":1,\"data\":[");
-	for (size_t i = 0; i <= RTMPL_LIST_MAX; i++) {
-		memcpy(big + len, i > 0 ? ",0" : "0", i > 0 ? 2 : 1);
-		len += i > 0 ? 2 : 1;
+	/* a refusal whose message fills the body: n bytes refused, n - 1 parsed */
+	wbuf_init_heap(&w, n);
+	wbuf_lit(&w, "{\"status\":-2,\"message\":\"");
+	while (wbuf_len(&w) < n - 2) {
+		wbuf_u8(&w, 'm');
 	}
-	memcpy(big + len, "]}", 2);
-	len += 2;
-	assert_int_equal(
-	        rtmpl_answer_parse(slice_make(big, len), RTMPL_DATA_LIST, &a, err, sizeof(err)),
-	        IDR_ELIMIT);
+	wbuf_lit(&w, "\"}");
+	assert_int_equal(wbuf_len(&w), n);
+	assert_int_equal(rtmpl_answer_parse(wbuf_slice(&w), RTMPL_DATA_NONE, &a, err, sizeof(err)),
+	                 IDR_ELIMIT);
+	wbuf_deinit(&w);
+	wbuf_init_heap(&w, n);
+	wbuf_lit(&w, "{\"status\":-2,\"message\":\"");
+	while (wbuf_len(&w) < n - 3) {
+		wbuf_u8(&w, 'm');
+	}
+	wbuf_lit(&w, "\"}");
+	assert_int_equal(rtmpl_answer_parse(wbuf_slice(&w), RTMPL_DATA_NONE, &a, err, sizeof(err)),
+	                 IDR_OK);
+	assert_true(strlen(a.message) < RMT_MSG_MAX);
+	wbuf_deinit(&w);
+	/* RTMPL_LIST_MAX + 1 entries: refused before any is parsed */
+	wbuf_init_heap(&w, n);
+	wbuf_lit(&w, "{\"status\":1,\"data\":[0");
+	for (size_t i = 1; i <= RTMPL_LIST_MAX; i++) {
+		wbuf_lit(&w, ",0");
+	}
+	wbuf_lit(&w, "]}");
+	assert_int_equal(rtmpl_answer_parse(wbuf_slice(&w), RTMPL_DATA_LIST, &a, err, sizeof(err)),
+	                 IDR_ELIMIT);
 	assert_non_null(strstr(err, "versions"));
+	wbuf_deinit(&w);
 	/* RTMPL_LIST_MAX entries: within the cap (the first entry is then not a template) */
-	len -= 4;
-	memcpy(big + len, "]}", 2);
-	len += 2;
-	assert_int_equal(
-	        rtmpl_answer_parse(slice_make(big, len), RTMPL_DATA_LIST, &a, err, sizeof(err)),
-	        IDR_EPROTO);
-	free(big);
+	wbuf_init_heap(&w, n);
+	wbuf_lit(&w, "{\"status\":1,\"data\":[0");
+	for (size_t i = 1; i < RTMPL_LIST_MAX; i++) {
+		wbuf_lit(&w, ",0");
+	}
+	wbuf_lit(&w, "]}");
+	assert_int_equal(rtmpl_answer_parse(wbuf_slice(&w), RTMPL_DATA_LIST, &a, err, sizeof(err)),
+	                 IDR_EPROTO);
+	assert_non_null(strstr(err, "not a template"));
+	wbuf_deinit(&w);
 }
 
 static void
