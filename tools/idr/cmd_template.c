@@ -1,4 +1,5 @@
-/* cmd_template.c - `idr template`: metadata templates (元数据模板) of hosted prefixes. */
+/* cmd_template.c - `idr template`: metadata templates (元数据模板) of hosted prefixes, in the data
+ * directory or (--node) on a running node through its national template API (common/rtmpl.h). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -9,6 +10,9 @@
 
 #include "base/wbuf.h"
 #include "common/cli.h"
+#include "common/rcmd.h"
+#include "common/rmt.h"
+#include "common/rtmpl.h"
 #include "idr/cmd.h"
 #include "model/tmpl.h"
 #include "reg.h"
@@ -22,16 +26,24 @@ struct tmpl_args {
 	bool json;
 	int nargs;
 	char **args;
+	struct rmt_opts remote;
+	struct rmt_cred *cred; /* remote: opened on first use (node()) */
+	struct rmt *r;
 };
 
 static int
 parse(const struct cli_cmd *self, int argc, char **argv, struct tmpl_args *a)
 {
 	static const struct option longopts[] = {
-	        {"data", required_argument, NULL, 'd'}, {"file", required_argument, NULL, 'f'},
-	        {"from", required_argument, NULL, 'F'}, {"json", no_argument, NULL, 'j'},
-	        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
+	        {"data", required_argument, NULL, 'd'},
+	        {"file", required_argument, NULL, 'f'},
+	        {"from", required_argument, NULL, 'F'},
+	        {"json", no_argument, NULL, 'j'},
+	        {"help", no_argument, NULL, 'h'},
+	        RMT_LONGOPTS,
+	        {NULL, 0, NULL, 0},
 	};
+	const char *why = NULL;
 	int c;
 
 	cli_getopt_reset();
@@ -52,11 +64,86 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct tmpl_args *a)
 		case 'h':
 			return -1;
 		default:
+			if (rmt_opt_take(&a->remote, c, optarg)) {
+				break;
+			}
 			return cli_bad_option(self, c, argv);
 		}
 	}
 	a->nargs = argc - optind;
 	a->args = argv + optind;
+	if (rmt_opts_check(&a->remote, a->data != NULL, &why) != IDR_OK) {
+		return cli_usage_errorf(self, "%s", why);
+	}
+	return CLI_EXIT_OK;
+}
+
+/* ---------------------------------------------------------------- remote mode */
+
+/* The node's connection and session, opened on first use (closed at the end of run()). */
+static int
+node(const struct cli_cmd *self, struct tmpl_args *a)
+{
+	if (a->r != NULL) {
+		return CLI_EXIT_OK;
+	}
+	return rcmd_open(self->name, &a->remote, &a->cred, &a->r);
+}
+
+/* A refusal or failure of the node for PREFIX VERSION: the node's message. */
+static int
+node_fail(const struct cli_cmd *self, const char *prefix, const char *version, const char *msg)
+{
+	char pb[TMPL_MAX_PREFIX + 1], vb[TMPL_MAX_VERSION + 1];
+
+	cli_errorf(self->name, "%s %s: %s", cli_safe(prefix, pb, sizeof(pb)),
+	           cli_safe(version, vb, sizeof(vb)), msg);
+	return CLI_EXIT_FAIL;
+}
+
+/* A version from the node. */
+static int
+node_get(const struct cli_cmd *self, struct tmpl_args *a, const char *prefix, const char *version,
+         struct tmpl **out)
+{
+	char msg[RTMPL_MSG_MAX];
+	int rc = node(self, a);
+
+	if (rc != CLI_EXIT_OK) {
+		return rc;
+	}
+	if (rtmpl_get(a->r, prefix, version, out, msg, sizeof(msg)) != IDR_OK) {
+		return node_fail(self, prefix, version, msg);
+	}
+	return CLI_EXIT_OK;
+}
+
+/* A version from the node or the data directory; errors printed. */
+static int
+fetch(const struct cli_cmd *self, struct tmpl_args *a, const char *prefix, const char *version,
+      struct tmpl **out)
+{
+	struct reg_rtxn *t = NULL;
+	struct reg *r = NULL;
+	int rc;
+
+	*out = NULL;
+	if (a->remote.node != NULL) {
+		return node_get(self, a, prefix, version, out);
+	}
+	if ((rc = cli_open(self->name, cli_data_dir(a->data), true, NULL, &r)) != CLI_EXIT_OK) {
+		return rc;
+	}
+	rc = reg_read_begin(r, &t);
+	if (rc == IDR_OK) {
+		rc = reg_tmpl_get(t, slice_cstr(prefix), slice_cstr(version), out);
+	}
+	reg_read_end(t);
+	reg_close(r);
+	if (rc != IDR_OK) {
+		cli_errorf(self->name, "%s %s: %s", prefix, version, idr_strerror(rc));
+		return CLI_EXIT_FAIL;
+	}
 	return CLI_EXIT_OK;
 }
 
@@ -204,24 +291,12 @@ create_do(struct reg_wtxn *w, const struct tmpl_args *a, void *arg)
 
 /* The definition of version --from, as a new version (state and times are reset). */
 static int
-load_from(const struct cli_cmd *self, const struct tmpl_args *a, struct tmpl **out)
+load_from(const struct cli_cmd *self, struct tmpl_args *a, struct tmpl **out)
 {
-	struct reg_rtxn *t = NULL;
-	struct reg *r = NULL;
-	int rc;
+	int rc = fetch(self, a, a->args[0], a->from, out);
 
-	if ((rc = cli_open(self->name, cli_data_dir(a->data), true, NULL, &r)) != CLI_EXIT_OK) {
+	if (rc != CLI_EXIT_OK) {
 		return rc;
-	}
-	rc = reg_read_begin(r, &t);
-	if (rc == IDR_OK) {
-		rc = reg_tmpl_get(t, slice_cstr(a->args[0]), slice_cstr(a->from), out);
-	}
-	reg_read_end(t);
-	reg_close(r);
-	if (rc != IDR_OK) {
-		cli_errorf(self->name, "%s %s: %s", a->args[0], a->from, idr_strerror(rc));
-		return CLI_EXIT_FAIL;
 	}
 	free((*out)->version);
 	(*out)->version = strdup(a->args[1]);
@@ -229,6 +304,33 @@ load_from(const struct cli_cmd *self, const struct tmpl_args *a, struct tmpl **o
 		tmpl_free(*out);
 		*out = NULL;
 		return CLI_EXIT_FAIL;
+	}
+	return CLI_EXIT_OK;
+}
+
+/*
+ * Create on the node. It answers success for a new version and for the same definition
+ * again, so a GET first tells "created" from "unchanged".
+ */
+static int
+node_create(const struct cli_cmd *self, struct tmpl_args *a, const struct tmpl *t,
+            enum reg_outcome *oc)
+{
+	char msg[RTMPL_MSG_MAX];
+	struct tmpl *cur = NULL;
+	int rc = node(self, a);
+
+	if (rc != CLI_EXIT_OK) {
+		return rc;
+	}
+	rc = rtmpl_get(a->r, t->prefix, t->version, &cur, msg, sizeof(msg));
+	tmpl_free(cur);
+	if (rc != IDR_OK && rc != IDR_EINVAL) { /* EINVAL: status -2, it does not exist */
+		return node_fail(self, t->prefix, t->version, msg);
+	}
+	*oc = rc == IDR_OK ? REG_UNCHANGED : REG_CREATED;
+	if (rtmpl_send(a->r, HTTPC_POST, t, msg, sizeof(msg)) != IDR_OK) {
+		return node_fail(self, t->prefix, t->version, msg);
 	}
 	return CLI_EXIT_OK;
 }
@@ -245,7 +347,8 @@ do_create(const struct cli_cmd *self, struct tmpl_args *a)
 	}
 	rc = a->file != NULL ? load_file(self, a, &c.t) : load_from(self, a, &c.t);
 	if (rc == CLI_EXIT_OK) {
-		rc = write_one(self, a, create_do, &c);
+		rc = a->remote.node != NULL ? node_create(self, a, c.t, &c.oc)
+		                            : write_one(self, a, create_do, &c);
 	}
 	if (rc == CLI_EXIT_OK) {
 		printf("%s template %s version %s (draft: publish it to register against it)\n",
@@ -265,6 +368,7 @@ update_do(struct reg_wtxn *w, const struct tmpl_args *a, void *arg)
 static int
 do_update(const struct cli_cmd *self, struct tmpl_args *a)
 {
+	char msg[RTMPL_MSG_MAX];
 	struct tmpl *t = NULL;
 	int rc;
 
@@ -273,7 +377,13 @@ do_update(const struct cli_cmd *self, struct tmpl_args *a)
 		                              "T.json");
 	}
 	rc = load_file(self, a, &t);
-	if (rc == CLI_EXIT_OK) {
+	if (rc == CLI_EXIT_OK && a->remote.node != NULL) {
+		rc = node(self, a);
+		if (rc == CLI_EXIT_OK &&
+		    rtmpl_send(a->r, HTTPC_PUT, t, msg, sizeof(msg)) != IDR_OK) {
+			rc = node_fail(self, t->prefix, t->version, msg);
+		}
+	} else if (rc == CLI_EXIT_OK) {
 		rc = write_one(self, a, update_do, t);
 	}
 	if (rc == CLI_EXIT_OK) {
@@ -300,6 +410,26 @@ state_do(struct reg_wtxn *w, const struct tmpl_args *a, void *arg)
 	return s->op(w, slice_cstr(a->args[0]), slice_cstr(a->args[1]), &s->oc);
 }
 
+/* Publish or withdraw on the node; the state before tells "unchanged (already)". */
+static int
+node_state(const struct cli_cmd *self, struct tmpl_args *a, bool publish, enum reg_outcome *oc)
+{
+	char msg[RTMPL_MSG_MAX];
+	struct tmpl *cur = NULL;
+	int rc = node_get(self, a, a->args[0], a->args[1], &cur);
+
+	if (rc != CLI_EXIT_OK) {
+		return rc;
+	}
+	*oc = cur->state == (publish ? TMPL_PUBLISHED : TMPL_WITHDRAWN) ? REG_UNCHANGED
+	                                                                : REG_UPDATED;
+	tmpl_free(cur);
+	if (rtmpl_state(a->r, publish, a->args[0], a->args[1], msg, sizeof(msg)) != IDR_OK) {
+		return node_fail(self, a->args[0], a->args[1], msg);
+	}
+	return CLI_EXIT_OK;
+}
+
 static int
 do_state(const struct cli_cmd *self, struct tmpl_args *a, state_op op, const char *verb)
 {
@@ -309,7 +439,8 @@ do_state(const struct cli_cmd *self, struct tmpl_args *a, state_op op, const cha
 	if (a->nargs != 2) {
 		return cli_usage_errorf(self, "usage: idr template %s PREFIX VERSION", verb);
 	}
-	rc = write_one(self, a, state_do, &s);
+	rc = a->remote.node != NULL ? node_state(self, a, op == reg_tmpl_publish, &s.oc)
+	                            : write_one(self, a, state_do, &s);
 	if (rc == CLI_EXIT_OK) {
 		printf("%s template %s version %s\n",
 		       s.oc == REG_UNCHANGED ? "unchanged (already)" : verb, a->args[0],
@@ -344,6 +475,106 @@ item_disable_do(struct reg_wtxn *w, const struct tmpl_args *a, void *arg)
 	                             slice_cstr(a->args[2]), &i->oc);
 }
 
+/*
+ * PUT t's header with one item: the node's merge replaces the item of the same idIndex and
+ * idType (or adds it) and keeps the others as they are on the node.
+ */
+static int
+node_put_item(struct tmpl_args *a, const struct tmpl *t, const struct tmpl_item *it, char *msg,
+              size_t cap)
+{
+	struct tmpl part = *t;
+	struct tmpl_item one = *it;
+
+	part.items = &one;
+	part.nitems = 1;
+	return rtmpl_send(a->r, HTTPC_PUT, &part, msg, cap);
+}
+
+/* Add an item on the node: its index is chosen and the rules checked as locally. */
+static int
+node_item_add(const struct cli_cmd *self, struct tmpl_args *a, struct item_arg *i)
+{
+	char msg[RTMPL_MSG_MAX];
+	struct tmpl *t = NULL;
+	int rc = node_get(self, a, a->args[0], a->args[1], &t);
+
+	if (rc != CLI_EXIT_OK) {
+		return rc;
+	}
+	rc = tmpl_item_add(t, &i->it, msg, sizeof(msg));
+	if (rc != IDR_OK && t->state != TMPL_DRAFT) { /* what the node would say first */
+		rc = IDR_ETMPL_PUBLISHED;
+		snprintf(msg, sizeof(msg),
+		         "template %s version %s is %s: a published version never changes (create "
+		         "a new version)",
+		         t->prefix, t->version, tmpl_state_name(t->state));
+	}
+	if (rc != IDR_OK) {
+		cli_errorf(self->name, "%s %s: %s — %s", a->args[0], a->args[1], msg,
+		           idr_strerror(rc));
+		tmpl_free(t);
+		return CLI_EXIT_FAIL;
+	}
+	i->index = t->items[t->nitems - 1].index;
+	rc = CLI_EXIT_OK;
+	if (node_put_item(a, t, &t->items[t->nitems - 1], msg, sizeof(msg)) != IDR_OK) {
+		rc = node_fail(self, a->args[0], a->args[1], msg);
+	}
+	tmpl_free(t);
+	return rc;
+}
+
+/* The item named by a decimal index or a key (as the registry finds it), or NULL. */
+static const struct tmpl_item *
+item_named(const struct tmpl *t, const char *name)
+{
+	size_t len = strlen(name);
+	bool numeric = len > 0 && len <= 10 && strspn(name, "0123456789") == len;
+	uint64_t index = 0;
+
+	for (size_t i = 0; numeric && i < len; i++) {
+		index = index * 10 + (uint64_t)(name[i] - '0');
+	}
+	if (numeric && index <= TMPL_MAX_INDEX && tmpl_item_by_index(t, (uint32_t)index) != NULL) {
+		return tmpl_item_by_index(t, (uint32_t)index);
+	}
+	return tmpl_item_by_key(t, slice_cstr(name));
+}
+
+/* Disable an item on the node: GET the version, PUT the item with state 0. */
+static int
+node_item_disable(const struct cli_cmd *self, struct tmpl_args *a, struct item_arg *i)
+{
+	char msg[RTMPL_MSG_MAX], nb[TMPL_MAX_NAME + 1];
+	const struct tmpl_item *it;
+	struct tmpl_item off;
+	struct tmpl *t = NULL;
+	int rc = node_get(self, a, a->args[0], a->args[1], &t);
+
+	if (rc != CLI_EXIT_OK) {
+		return rc;
+	}
+	it = item_named(t, a->args[2]);
+	i->oc = REG_UPDATED;
+	if (it == NULL) {
+		cli_errorf(self->name, "%s %s: template %s version %s has no item %s — %s",
+		           a->args[0], a->args[1], t->prefix, t->version,
+		           cli_safe(a->args[2], nb, sizeof(nb)), idr_strerror(IDR_ETMPL_ITEM));
+		rc = CLI_EXIT_FAIL;
+	} else if (!it->enabled && t->state == TMPL_DRAFT) {
+		i->oc = REG_UNCHANGED; /* a published version: the node says it never changes */
+	} else {
+		off = *it;
+		off.enabled = false;
+		if (node_put_item(a, t, &off, msg, sizeof(msg)) != IDR_OK) {
+			rc = node_fail(self, a->args[0], a->args[1], msg);
+		}
+	}
+	tmpl_free(t);
+	return rc;
+}
+
 static int
 do_item(const struct cli_cmd *self, struct tmpl_args *a)
 {
@@ -360,7 +591,8 @@ do_item(const struct cli_cmd *self, struct tmpl_args *a)
 			return cli_usage_errorf(self, "usage: idr template item disable PREFIX "
 			                              "VERSION INDEX|KEY");
 		}
-		rc = write_one(self, a, item_disable_do, &i);
+		rc = a->remote.node != NULL ? node_item_disable(self, a, &i)
+		                            : write_one(self, a, item_disable_do, &i);
 		if (rc == CLI_EXIT_OK) {
 			printf("%s item %s of template %s version %s\n",
 			       i.oc == REG_UNCHANGED ? "unchanged (already disabled)" : "disabled",
@@ -387,7 +619,8 @@ do_item(const struct cli_cmd *self, struct tmpl_args *a)
 		return CLI_EXIT_FAIL;
 	}
 	free(text);
-	rc = write_one(self, a, item_add_do, &i);
+	rc = a->remote.node != NULL ? node_item_add(self, a, &i)
+	                            : write_one(self, a, item_add_do, &i);
 	if (rc == CLI_EXIT_OK) {
 		printf("added item %s (%u) to template %s version %s\n", i.it.key, i.index,
 		       a->args[0], a->args[1]);
@@ -478,26 +711,14 @@ print_text(const struct tmpl *t)
 static int
 do_show(const struct cli_cmd *self, struct tmpl_args *a)
 {
-	struct reg_rtxn *t = NULL;
 	struct tmpl *tm = NULL;
-	struct reg *r = NULL;
 	int rc;
 
 	if (a->nargs != 2) {
 		return cli_usage_errorf(self, "usage: idr template show PREFIX VERSION [--json]");
 	}
-	if ((rc = cli_open(self->name, cli_data_dir(a->data), true, NULL, &r)) != CLI_EXIT_OK) {
+	if ((rc = fetch(self, a, a->args[0], a->args[1], &tm)) != CLI_EXIT_OK) {
 		return rc;
-	}
-	rc = reg_read_begin(r, &t);
-	if (rc == IDR_OK) {
-		rc = reg_tmpl_get(t, slice_cstr(a->args[0]), slice_cstr(a->args[1]), &tm);
-	}
-	reg_read_end(t);
-	reg_close(r);
-	if (rc != IDR_OK) {
-		cli_errorf(self->name, "%s %s: %s", a->args[0], a->args[1], idr_strerror(rc));
-		return CLI_EXIT_FAIL;
 	}
 	if (a->json) {
 		print_json(tm);
@@ -536,6 +757,41 @@ list_cb(void *arg, const struct tmpl *t)
 	return 0;
 }
 
+/* The versions of the node's template of PREFIX, printed as locally. */
+static int
+node_list(const struct cli_cmd *self, struct tmpl_args *a)
+{
+	char msg[RTMPL_MSG_MAX], pb[TMPL_MAX_PREFIX + 1];
+	struct list_arg l = {a->json, 0};
+	struct rtmpl_answer ans;
+	struct wbuf w;
+	int rc = node(self, a);
+
+	if (rc != CLI_EXIT_OK) {
+		return rc;
+	}
+	wbuf_init_heap(&w, 64 + TMPL_MAX_PREFIX * 3);
+	rc = rtmpl_query(&w, RTMPL_PATH_LIST, a->args[0], NULL);
+	if (rc == IDR_OK) {
+		rc = rtmpl_call(a->r, HTTPC_GET, (const char *)wbuf_data(&w), slice_make(NULL, 0),
+		                RTMPL_DATA_LIST, &ans, msg, sizeof(msg));
+	} else {
+		snprintf(msg, sizeof(msg), "the prefix is too long");
+	}
+	wbuf_deinit(&w);
+	if (rc != IDR_OK) {
+		cli_errorf(self->name, "%s: %s", cli_safe(a->args[0], pb, sizeof(pb)), msg);
+		return CLI_EXIT_FAIL;
+	}
+	printf("%s", a->json ? "[" : "");
+	for (size_t i = 0; i < ans.ntmpls; i++) {
+		(void)list_cb(&l, ans.tmpls[i]);
+	}
+	printf("%s", a->json ? "]\n" : "");
+	rtmpl_answer_deinit(&ans);
+	return CLI_EXIT_OK;
+}
+
 static int
 do_list(const struct cli_cmd *self, struct tmpl_args *a)
 {
@@ -546,6 +802,9 @@ do_list(const struct cli_cmd *self, struct tmpl_args *a)
 
 	if (a->nargs != 1) {
 		return cli_usage_errorf(self, "usage: idr template list PREFIX [--json]");
+	}
+	if (a->remote.node != NULL) {
+		return node_list(self, a);
 	}
 	if ((rc = cli_open(self->name, cli_data_dir(a->data), true, NULL, &r)) != CLI_EXIT_OK) {
 		return rc;
@@ -609,9 +868,7 @@ static int
 do_check(const struct cli_cmd *self, struct tmpl_args *a)
 {
 	struct tmpl_report rep;
-	struct reg_rtxn *t = NULL;
 	struct tmpl *tm = NULL;
-	struct reg *r = NULL;
 	struct value *v;
 	size_t n = 0;
 	int rc;
@@ -620,18 +877,8 @@ do_check(const struct cli_cmd *self, struct tmpl_args *a)
 		return cli_usage_errorf(self, "usage: idr template check PREFIX VERSION "
 		                              "[KEY=VALUE ...]");
 	}
-	if ((rc = cli_open(self->name, cli_data_dir(a->data), true, NULL, &r)) != CLI_EXIT_OK) {
+	if ((rc = fetch(self, a, a->args[0], a->args[1], &tm)) != CLI_EXIT_OK) {
 		return rc;
-	}
-	rc = reg_read_begin(r, &t);
-	if (rc == IDR_OK) {
-		rc = reg_tmpl_get(t, slice_cstr(a->args[0]), slice_cstr(a->args[1]), &tm);
-	}
-	reg_read_end(t);
-	reg_close(r);
-	if (rc != IDR_OK) {
-		cli_errorf(self->name, "%s %s: %s", a->args[0], a->args[1], idr_strerror(rc));
-		return CLI_EXIT_FAIL;
 	}
 	v = calloc((size_t)a->nargs, sizeof(*v));
 	rc = v == NULL ? CLI_EXIT_FAIL : check_values(self, tm, a, v, &n);
@@ -646,6 +893,36 @@ do_check(const struct cli_cmd *self, struct tmpl_args *a)
 	free(v);
 	tmpl_free(tm);
 	return rc;
+}
+
+static int
+dispatch(const struct cli_cmd *self, char **argv, struct tmpl_args *a)
+{
+	if (strcmp(argv[1], "create") == 0) {
+		return do_create(self, a);
+	}
+	if (strcmp(argv[1], "update") == 0) {
+		return do_update(self, a);
+	}
+	if (strcmp(argv[1], "show") == 0) {
+		return do_show(self, a);
+	}
+	if (strcmp(argv[1], "list") == 0) {
+		return do_list(self, a);
+	}
+	if (strcmp(argv[1], "publish") == 0) {
+		return do_state(self, a, reg_tmpl_publish, "published");
+	}
+	if (strcmp(argv[1], "withdraw") == 0) {
+		return do_state(self, a, reg_tmpl_withdraw, "withdrawn");
+	}
+	if (strcmp(argv[1], "item") == 0) {
+		return do_item(self, a);
+	}
+	if (strcmp(argv[1], "check") == 0) {
+		return do_check(self, a);
+	}
+	return cli_usage_errorf(self, "unknown subcommand '%s' (" SUBCMDS ")", argv[1]);
 }
 
 static int
@@ -665,31 +942,10 @@ run(const struct cli_cmd *self, int argc, char **argv)
 	if (rc != CLI_EXIT_OK) {
 		return rc < 0 ? cli_help(self) : rc;
 	}
-	if (strcmp(argv[1], "create") == 0) {
-		return do_create(self, &a);
-	}
-	if (strcmp(argv[1], "update") == 0) {
-		return do_update(self, &a);
-	}
-	if (strcmp(argv[1], "show") == 0) {
-		return do_show(self, &a);
-	}
-	if (strcmp(argv[1], "list") == 0) {
-		return do_list(self, &a);
-	}
-	if (strcmp(argv[1], "publish") == 0) {
-		return do_state(self, &a, reg_tmpl_publish, "published");
-	}
-	if (strcmp(argv[1], "withdraw") == 0) {
-		return do_state(self, &a, reg_tmpl_withdraw, "withdrawn");
-	}
-	if (strcmp(argv[1], "item") == 0) {
-		return do_item(self, &a);
-	}
-	if (strcmp(argv[1], "check") == 0) {
-		return do_check(self, &a);
-	}
-	return cli_usage_errorf(self, "unknown subcommand '%s' (" SUBCMDS ")", argv[1]);
+	rc = dispatch(self, argv, &a);
+	rmt_free(a.r); /* ends the session */
+	rmt_cred_free(a.cred);
+	return rc;
 }
 
 const struct cli_cmd cmd_template = {
@@ -704,6 +960,8 @@ const struct cli_cmd cmd_template = {
         "       idr template item add PREFIX VERSION --file ITEM.json\n"
         "       idr template item disable PREFIX VERSION INDEX|KEY\n"
         "       idr template check PREFIX VERSION [KEY=VALUE ...]\n"
+        "       idr template SUBCOMMAND ... --node URL --id INDEX:HANDLE\n"
+        "                   (--key FILE | --secret-file FILE) [--cacert FILE | --insecure]\n"
         "\n"
         "A metadata template is a versioned data model of a hosted prefix: items with a name,\n"
         "a key (the value type), an index (2000 and up), a type (string, number, date, enum,\n"
@@ -731,6 +989,13 @@ const struct cli_cmd cmd_template = {
         "  --file FILE    JSON input ('-' for standard input)\n"
         "  --from VER     create: copy this version of the same prefix\n"
         "  --json         show, list: JSON output\n"
-        "  --data DIR     data directory (default: $IDR_DATA, then ./idr-data)\n",
+        "  --data DIR     data directory (default: $IDR_DATA, then ./idr-data)\n"
+        "\n"
+        "With --node every subcommand works on a running node's templates through its\n"
+        "national template API (/snms/api/v5/template) over HTTPS, with the same output;\n"
+        "the node's refusals are shown with its message. check fetches the version and\n"
+        "checks the values here; item add and item disable fetch the version and send the\n"
+        "one item (PUT).\n"
+        "\n" RMT_HELP,
         run,
 };
