@@ -908,23 +908,6 @@ make_wop(struct rsv_req *q, const struct hdl_msg *orig, const char *identity, st
 	return rc;
 }
 
-/* The prefix whose daily quota a write of handle counts against: its prefix; 0.NA/P: P. */
-static struct slice
-quota_prefix_of(struct slice h)
-{
-	const uint8_t *slash = memchr(h.p, '/', h.len);
-	struct slice pfx;
-
-	if (slash == NULL) {
-		return h;
-	}
-	pfx = slice_make(h.p, (size_t)(slash - h.p));
-	if (slice_caseeq(pfx, SLICE_LIT(IDENT_ZERO_NA))) {
-		return quota_prefix_of(slice_make(slash + 1, h.len - pfx.len - 1));
-	}
-	return pfx;
-}
-
 /*
  * The daily quotas of the prefix op writes under (core/quota.h; node administrators are not
  * limited). A refusal is answered 603/604 to IDIS clients, which know these codes: a client
@@ -937,7 +920,7 @@ quota_ok(struct rsv_req *q, const struct hdl_msg *orig, struct wop *op, bool nod
 {
 	struct quota *qt = rsv_quota(rsv_req_worker(q));
 	const struct rsv_ctx *ctx = rsv_req_ctx(q);
-	struct slice pfx = quota_prefix_of(op->handle);
+	struct slice pfx = quota_prefix(op->handle);
 	uint32_t retry = 1;
 	enum quota_verdict v;
 	bool idis;

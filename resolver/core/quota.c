@@ -16,6 +16,7 @@
 #include "base/crypto.h"
 #include "base/num.h"
 #include "hdl/hdl.h"
+#include "model/ident.h"
 #include "net/net.h"
 
 #define MILLI           1000u
@@ -456,4 +457,20 @@ quota_stats(struct quota *q, struct quota_stats *out)
 	pthread_mutex_lock(&q->lock);
 	*out = q->st;
 	pthread_mutex_unlock(&q->lock);
+}
+
+struct slice
+quota_prefix(struct slice handle)
+{
+	const uint8_t *slash = memchr(handle.p, '/', handle.len);
+	struct slice pfx;
+
+	if (slash == NULL) {
+		return handle;
+	}
+	pfx = slice_make(handle.p, (size_t)(slash - handle.p));
+	if (slice_caseeq(pfx, SLICE_LIT(IDENT_ZERO_NA))) {
+		return quota_prefix(slice_make(slash + 1, handle.len - pfx.len - 1));
+	}
+	return pfx;
 }

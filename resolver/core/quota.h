@@ -149,4 +149,7 @@ void quota_visit(struct quota *q, uint64_t now, void (*cb)(void *arg, const stru
 /** A copy of the totals. */
 void quota_stats(struct quota *q, struct quota_stats *out);
 
+/** The prefix whose quotas a write of handle counts against: its prefix; for 0.NA/P, P. */
+struct slice quota_prefix(struct slice handle);
+
 #endif /* IDR_RESOLVER_CORE_QUOTA_H */

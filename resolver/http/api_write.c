@@ -76,23 +76,6 @@ http_write_rate_ok(struct http_req *q, struct slice h)
 	return false;
 }
 
-/* The prefix whose quota a write of handle counts against: its prefix; for 0.NA/P, P. */
-static struct slice
-quota_prefix_of(struct slice h)
-{
-	const uint8_t *slash = memchr(h.p, '/', h.len);
-	struct slice pfx;
-
-	if (slash == NULL) {
-		return h;
-	}
-	pfx = slice_make(h.p, (size_t)(slash - h.p));
-	if (slice_caseeq(pfx, SLICE_LIT(IDENT_ZERO_NA))) {
-		return quota_prefix_of(slice_make(slash + 1, h.len - pfx.len - 1));
-	}
-	return pfx;
-}
-
 /*
  * The daily quotas of the prefix op writes under (node administrators are not limited). A
  * registration counted is remembered in op, to be given back if nothing is created. On
@@ -101,7 +84,7 @@ quota_prefix_of(struct slice h)
 static bool
 quota_ok(struct http_req *q, struct wop *op, const struct hauth *a)
 {
-	struct slice pfx = quota_prefix_of(op->handle);
+	struct slice pfx = quota_prefix(op->handle);
 	uint32_t retry = 1;
 	enum quota_verdict v;
 
