@@ -63,6 +63,19 @@ if [ ! -s "$demo/tls.key" ] || [ ! -s "$demo/tls.crt" ]; then
 	chmod 600 "$demo/tls.key"
 fi
 
+# The demo's administrator: an HS_SECKEY identity 300:88.118/ADMIN (the secret in
+# admin.secret, its hashed form in the registry) named in server_admins, and the node's own
+# signing key (server_key: answers to certified Handle requests are signed with it).
+if [ ! -s "$demo/admin.secret" ]; then
+	"$idr" keygen --type secret --out "$demo/admin.secret" >"$demo/admin.value"
+	printf '{"handle":"88.118/ADMIN","values":[%s]}\n' "$(cat "$demo/admin.value")" \
+		>"$demo/admin.jsonl"
+	"$idr" import "$demo/admin.jsonl" --update --data "$data" >/dev/null
+fi
+if [ ! -s "$demo/server.pem" ]; then
+	"$idr" keygen --type rsa --out "$demo/server.pem" >/dev/null
+fi
+
 # The configuration: every other option keeps the default of deploy/idrd.conf.sample. The
 # pid file lets the next run.sh see that this node is running. Written only if it changes.
 cat >"$demo/idrd.conf.new" <<CONF
@@ -75,6 +88,8 @@ https_listen 127.0.0.1:$sport
 tls_cert $(cd "$demo" && pwd)/tls.crt
 tls_key $(cd "$demo" && pwd)/tls.key
 pid_file $(cd "$demo" && pwd)/idrd.pid
+server_key $(cd "$demo" && pwd)/server.pem
+server_admins 300:88.118/ADMIN
 site_description "idr demo secondary node 88.118"
 CONF
 if cmp -s "$demo/idrd.conf.new" "$demo/idrd.conf"; then
@@ -91,6 +106,9 @@ Try, in another terminal:
   $idr resolve 88.118.8/P-000001 --server 127.0.0.1:$hport
   curl -s http://127.0.0.1:$wport/api/handles/88.118.8/P-000001?pretty
   curl -sk "https://127.0.0.1:$sport/88.118.8/P-000001?noredirect"    (the page a phone opens)
+  curl -sk -u "300%3A88.118/ADMIN:\$(cat $demo/admin.secret)" -X PUT -H 'Content-Type: application/json' \\
+    -d '[{"index":1,"type":"URL","data":"https://example.com/new"}]' \\
+    https://127.0.0.1:$sport/api/handles/88.118.8/NEW-1          (a write, as the demo's administrator)
 Ctrl-C stops the node.
 
 MSG

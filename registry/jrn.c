@@ -16,12 +16,13 @@
 #include "store/store.h"
 
 static const char *const jop_names[] = {NULL,         "init",          "prefix",        "create",
-                                        "add_values", "modify_values", "remove_values", "delete"};
+                                        "add_values", "modify_values", "remove_values", "delete",
+                                        "template"};
 
 const char *
 jrn_op_name(int op)
 {
-	if (op < JRN_OP_INIT || op > JRN_OP_DELETE) {
+	if (op < JRN_OP_INIT || op > JRN_OP_TEMPLATE) {
 		return NULL;
 	}
 	return jop_names[op];

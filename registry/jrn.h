@@ -11,9 +11,10 @@
  *   u16  0            reserved
  *   u64  time_ms      unix milliseconds of the change
  *   UTF8 identity     who made the change ("local" for the command-line tool)
- *   UTF8 identifier   the record's identifier, or the prefix for JRN_OP_INIT/PREFIX
+ *   UTF8 identifier   the record's identifier, or the prefix for JRN_OP_INIT/PREFIX/TEMPLATE
  *   UTF8 payload      the full stored record after the change (the prefix record for
- *                     INIT/PREFIX, empty for DELETE): the journal can be replayed
+ *                     INIT/PREFIX, the stored template for TEMPLATE, empty for DELETE):
+ *                     the journal can be replayed
  *   32   change_hash  SHA-256(u8 op | UTF8 identifier | UTF8 payload)
  *   32   prev_hash    hash of the previous entry (all zero for entry 1)
  *
@@ -55,7 +56,9 @@ enum jrn_op {
 	JRN_OP_ADD_VALUES = 4,
 	JRN_OP_MODIFY_VALUES = 5,
 	JRN_OP_REMOVE_VALUES = 6,
-	JRN_OP_DELETE = 7
+	JRN_OP_DELETE = 7,
+	JRN_OP_TEMPLATE = 8 /* metadata template version created or changed; the identifier is
+	                       the prefix, the payload the stored template (tmpl.h) */
 };
 /** "init", "prefix", "create", "add_values", ...; NULL when out of range. */
 const char *jrn_op_name(int op);

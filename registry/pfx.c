@@ -21,6 +21,7 @@
 #include "base/num.h"
 #include "base/rbuf.h"
 #include "model/ident.h"
+#include "model/vjson.h"
 #include "store/store.h"
 
 static const char *const state_names[] = {"disabled", "enabled", "deleting",
@@ -72,16 +73,29 @@ pfx_state_parse(const char *s, int *state)
 
 /* ---------------------------------------------------------------- codec */
 
+bool
+pfx_has_application(const struct pfx_info *p)
+{
+	return p->uscc.len > 0 || p->industry.len > 0 || p->contact.len > 0 ||
+	       p->applicant.len > 0 || p->applied != 0 || p->decided_by.len > 0 ||
+	       p->reason.len > 0 || p->decided != 0;
+}
+
 int
 pfx_encode(struct wbuf *w, const struct pfx_info *p)
 {
+	bool app = pfx_has_application(p);
+
 	if (!state_valid(p->state)) {
 		return IDR_EPFX_STATE;
 	}
-	if (p->name.len > IDENT_HARD_MAX || p->owner.len > PFX_MAX_OWNER) {
+	if (p->name.len > IDENT_HARD_MAX || p->owner.len > PFX_MAX_OWNER ||
+	    p->uscc.len > ENT_USCC_LEN || p->industry.len > ENT_INDUSTRY_MAX ||
+	    p->contact.len > PFX_MAX_CONTACT || p->applicant.len > PFX_MAX_IDENTITY ||
+	    p->decided_by.len > PFX_MAX_IDENTITY || p->reason.len > PFX_MAX_REASON) {
 		return IDR_ELIMIT;
 	}
-	wbuf_u8(w, PFX_FORMAT);
+	wbuf_u8(w, app ? PFX_FORMAT_APP : PFX_FORMAT);
 	wbuf_u8(w, (uint8_t)p->state);
 	wbuf_u8(w, p->node ? PFX_FLAG_NODE : 0);
 	wbuf_u8(w, 0);
@@ -89,7 +103,31 @@ pfx_encode(struct wbuf *w, const struct pfx_info *p)
 	wbuf_u64(w, p->changed);
 	wbuf_slice_str(w, p->name);
 	wbuf_slice_str(w, p->owner);
+	if (app) {
+		wbuf_slice_str(w, p->uscc);
+		wbuf_slice_str(w, p->industry);
+		wbuf_slice_str(w, p->contact);
+		wbuf_slice_str(w, p->applicant);
+		wbuf_u64(w, p->applied);
+		wbuf_slice_str(w, p->decided_by);
+		wbuf_slice_str(w, p->reason);
+		wbuf_u64(w, p->decided);
+	}
 	return wbuf_error(w);
+}
+
+/* The application part of a format 2 record. */
+static void
+decode_app(struct rbuf *r, struct pfx_info *p)
+{
+	p->uscc = rbuf_str(r, ENT_USCC_LEN);
+	p->industry = rbuf_str(r, ENT_INDUSTRY_MAX);
+	p->contact = rbuf_str(r, PFX_MAX_CONTACT);
+	p->applicant = rbuf_str(r, PFX_MAX_IDENTITY);
+	p->applied = rbuf_u64(r);
+	p->decided_by = rbuf_str(r, PFX_MAX_IDENTITY);
+	p->reason = rbuf_str(r, PFX_MAX_REASON);
+	p->decided = rbuf_u64(r);
 }
 
 int
@@ -97,10 +135,12 @@ pfx_decode(struct slice stored, struct pfx_info *out)
 {
 	struct pfx_info p;
 	struct rbuf r;
-	uint8_t flags, reserved;
+	uint8_t format, flags, reserved;
 
+	memset(&p, 0, sizeof(p));
 	rbuf_init(&r, stored.p, stored.len);
-	if (rbuf_u8(&r) != PFX_FORMAT) {
+	format = rbuf_u8(&r);
+	if (format != PFX_FORMAT && format != PFX_FORMAT_APP) {
 		return rbuf_error(&r) != IDR_OK ? rbuf_error(&r) : IDR_ESCHEMA;
 	}
 	p.state = rbuf_u8(&r);
@@ -110,16 +150,69 @@ pfx_decode(struct slice stored, struct pfx_info *out)
 	p.changed = rbuf_u64(&r);
 	p.name = rbuf_str(&r, IDENT_HARD_MAX);
 	p.owner = rbuf_str(&r, PFX_MAX_OWNER);
+	if (format == PFX_FORMAT_APP) {
+		decode_app(&r, &p);
+	}
 	if (rbuf_error(&r) != IDR_OK) {
 		return rbuf_error(&r);
 	}
 	if (rbuf_left(&r) != 0 || !state_valid(p.state) || (flags & ~PFX_FLAG_NODE) != 0 ||
-	    reserved != 0) {
-		return IDR_EPROTO;
+	    reserved != 0 || (format == PFX_FORMAT_APP && !pfx_has_application(&p))) {
+		return IDR_EPROTO; /* format 2 without an application is never written */
 	}
 	p.node = (flags & PFX_FLAG_NODE) != 0;
 	*out = p;
 	return IDR_OK;
+}
+
+/* ,"key":"value" */
+static void
+json_member(struct wbuf *w, const char *key, struct slice value)
+{
+	wbuf_printf(w, ",\"%s\":", key);
+	vjson_write_str(w, value);
+}
+
+/* ,"key":"time" (null for 0) */
+static void
+json_time(struct wbuf *w, const char *key, uint64_t t)
+{
+	char when[VJSON_TIME_LEN];
+
+	if (t == 0) {
+		wbuf_printf(w, ",\"%s\":null", key);
+		return;
+	}
+	vjson_time_format((uint32_t)t, when);
+	wbuf_printf(w, ",\"%s\":\"%s\"", key, when);
+}
+
+int
+pfx_json(struct wbuf *w, const struct pfx_info *p)
+{
+	if (!state_valid(p->state)) {
+		return IDR_EPFX_STATE;
+	}
+	wbuf_cstr(w, "{\"prefix\":");
+	vjson_write_str(w, p->name);
+	json_member(w, "owner", p->owner);
+	wbuf_printf(w, ",\"state\":%d,\"state_name\":\"%s\",\"state_label\":\"%s\",\"node\":%s",
+	            p->state, state_names[p->state], state_labels[p->state],
+	            p->node ? "true" : "false");
+	json_time(w, "created", p->created);
+	json_time(w, "changed", p->changed);
+	if (pfx_has_application(p)) {
+		json_member(w, "credit_code", p->uscc);
+		json_member(w, "industry", p->industry);
+		json_member(w, "contact", p->contact);
+		json_member(w, "applicant", p->applicant);
+		json_time(w, "applied", p->applied);
+		json_member(w, "decided_by", p->decided_by);
+		json_member(w, "reason", p->reason);
+		json_time(w, "decided", p->decided);
+	}
+	wbuf_cstr(w, "}");
+	return wbuf_error(w);
 }
 
 /* ---------------------------------------------------------------- lookups */

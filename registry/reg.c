@@ -19,6 +19,8 @@
  *   journal   u64 big-endian seq -> entry (jrn.h); one entry per change, full payloads.
  *   stats     ident_fold(prefix of the identifier) | 0x00 | u8 kind -> u64 big-endian count;
  *             a counter that drops to 0 is deleted, so reg_stats lists prefixes with records.
+ *   templates ident_fold(prefix) | 0x00 | version -> stored metadata template (model/tmpl.h,
+ *             reg_tmpl.c); journaled as JRN_OP_TEMPLATE with the prefix as identifier.
  *
  * Writes. Every change encodes the new record once, straight into the transaction's change
  * buffer (jrn_change_begin), BEFORE any store write: the values of an existing record borrow
@@ -639,6 +641,7 @@ wtxn_free(struct reg_wtxn *w)
 	wbuf_deinit(&w->chg);
 	wbuf_deinit(&w->jrn);
 	reg_statmap_deinit(&w->stats);
+	tmpl_free(w->tmpl_cache);
 	free(w->vals);
 	free(w->identity);
 	free(w);
@@ -1199,6 +1202,12 @@ reg_create(struct reg_wtxn *w, struct slice id, enum rec_kind kind, const struct
 	if (prc != IDR_OK) {
 		return create_unchanged(w, ident.full, skey, kind, nv, prc, outcome);
 	}
+	if (!ident.zero_na) {
+		rc = reg_tmpl_check_create(w, ident.prefix, w->vals, nv);
+		if (rc != IDR_OK) {
+			return rc;
+		}
+	}
 	return create_put(w, ident.full, skey, ident.prefix.len, kind, nv, outcome);
 }
 
@@ -1351,6 +1360,51 @@ reg_modify_values(struct reg_wtxn *w, struct slice id, const struct value *value
 	return target_store(w, &t, JRN_OP_MODIFY_VALUES, t.nv);
 }
 
+int
+reg_set_values(struct reg_wtxn *w, struct slice id, const struct value *values, size_t n,
+               enum reg_outcome *outcome)
+{
+	struct target t;
+	size_t i, nv;
+	bool added = false, changed = false;
+	int rc;
+
+	rc = target_load(w, id, n, &t);
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	rc = request_values(w, t.nv, values, n, false);
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	nv = t.nv;
+	for (i = 0; i < n; i++) {
+		const struct value *req = &w->vals[t.nv + i];
+		struct value *old = find_index(w->vals, t.nv, req->index);
+
+		if (old == NULL) {
+			w->vals[nv++] =
+			        *req; /* nv <= t.nv + i: never overwrites a request not yet read */
+			added = true;
+		} else if (!value_same_content(old, req)) {
+			*old = *req;
+			changed = true;
+		}
+	}
+	if (outcome != NULL) {
+		*outcome = added ? REG_CREATED : changed ? REG_UPDATED : REG_UNCHANGED;
+	}
+	if (!added && !changed) {
+		return IDR_OK;
+	}
+	if (nv > VALUE_MAX_VALUES) {
+		return IDR_EREC_TOOMANY;
+	}
+	rec_values_sort(w->vals, nv);
+	return target_store(w, &t, added && !changed ? JRN_OP_ADD_VALUES : JRN_OP_MODIFY_VALUES,
+	                    nv);
+}
+
 /* Mark the values to remove (sorted copies of their indexes in w->vals[nv..nv+n)). */
 static int
 remove_check(struct reg_wtxn *w, const struct target *t, const uint32_t *indexes, size_t n)
@@ -1404,6 +1458,33 @@ reg_remove_values(struct reg_wtxn *w, struct slice id, const uint32_t *indexes, 
 		w->vals[out++] = w->vals[i];
 	}
 	return target_store(w, &t, JRN_OP_REMOVE_VALUES, out);
+}
+
+int
+reg_write_get(struct reg_wtxn *w, struct slice id, struct rec_view *out)
+{
+	uint8_t buf[IDENT_HARD_MAX];
+	struct slice stored, key;
+	struct ident ident;
+	int rc;
+
+	rc = wtxn_usable(w);
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	rc = ident_parse(&ident, id.p, id.len, &w->reg->id_opts);
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	ident_fold(id.p, id.len, buf);
+	rc = reg_key(slice_make(buf, id.len), buf, &key);
+	if (rc == IDR_OK) {
+		rc = store_get(w->txn, STORE_DB_HANDLES, key, &stored);
+	}
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	return rec_view_parse(stored, out);
 }
 
 int

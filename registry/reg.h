@@ -15,7 +15,9 @@
  *    a record identical to one already there is REG_UNCHANGED whatever the prefix state;
  *  - lifecycle items carry a kind; values have unique positive indexes, non-empty types;
  *  - create of an existing identifier with identical content (timestamps aside) is an
- *    idempotent success that writes nothing; with different content it is IDR_ECONFLICT.
+ *    idempotent success that writes nothing; with different content it is IDR_ECONFLICT;
+ *  - a create whose values carry a template version (index 1001 with type TEMPLATE) must satisfy
+ *    that published version of its prefix's metadata template (see the templates section).
  */
 #ifndef IDR_REGISTRY_REG_H
 #define IDR_REGISTRY_REG_H
@@ -29,6 +31,7 @@
 #include "jrn.h"
 #include "model/ident.h"
 #include "model/rec.h"
+#include "model/tmpl.h"
 #include "model/value.h"
 #include "pfx.h"
 #include "store/store.h"
@@ -187,9 +190,28 @@ int reg_add_values(struct reg_wtxn *w, struct slice id, const struct value *valu
 int reg_modify_values(struct reg_wtxn *w, struct slice id, const struct value *values,
                       size_t n) IDR_MUSTCHECK;
 
+/**
+ * Add or replace values by index (the REST API's PUT with `index`, `idr set`): a value whose
+ * index is absent is added, one present is replaced (its kind rules as reg_modify_values).
+ * @param outcome  REG_CREATED if a value was added, REG_UPDATED if only replaced ones differ,
+ *                 REG_UNCHANGED if every value was already there as given (nothing written).
+ */
+int reg_set_values(struct reg_wtxn *w, struct slice id, const struct value *values, size_t n,
+                   enum reg_outcome *outcome) IDR_MUSTCHECK;
+
 /** Remove values by index; an absent index is IDR_EREC_NOVALUE; removing all is refused. */
 int reg_remove_values(struct reg_wtxn *w, struct slice id, const uint32_t *indexes,
                       size_t n) IDR_MUSTCHECK;
+
+/**
+ * Look a record up inside a write transaction: it sees the changes made in w so far (reg_get
+ * in a read transaction does not). For tools that decide what to change from what is there
+ * (`idr set`, `idr import --update`). The view borrows store memory valid until the next
+ * write in w or its end; the record is parsed completely (rec_view_parse).
+ * @return IDR_OK, IDR_ENOENT, an IDR_EID_* error, IDR_EPROTO (a damaged record), or the
+ *         store failure of an abort-only w.
+ */
+int reg_write_get(struct reg_wtxn *w, struct slice id, struct rec_view *out) IDR_MUSTCHECK;
 
 /** Delete a record. @return IDR_OK or IDR_ENOENT. */
 int reg_delete(struct reg_wtxn *w, struct slice id) IDR_MUSTCHECK;
@@ -221,6 +243,161 @@ int reg_prefix_set_state(struct reg_wtxn *w, struct slice prefix, int state) IDR
  */
 int reg_prefix_adopt_owner(struct reg_wtxn *w, struct slice prefix, struct slice owner,
                            struct slice *current, enum reg_outcome *outcome) IDR_MUSTCHECK;
+
+/*
+ * Onboarding (ref/idis.md §2.3): an enterprise applies for a prefix (state 4 待审核) with its
+ * name, unified social credit code, GB/T 4754 industry and a contact; an auditor approves
+ * (state 1 启用) or rejects (state 3 被驳回) it. The applicant and the auditor are the
+ * identities of the write transactions (reg_write_begin / reg_write_identity), recorded in the
+ * prefix record and, as for every change, in the journal.
+ *
+ * Approval makes the enterprise its own administrator, in the same transaction:
+ *  - the identity <prefix>/ADMIN (REG_ADMIN_SUFFIX) gets its key at index 300
+ *    (REG_ADMIN_KEY_INDEX): an HS_PUBKEY, or an HS_SECKEY holding the hashed secret (lower-case
+ *    hex SHA-1 of it), readable by administrators only; the record is created if absent, its
+ *    index 300 replaced if present;
+ *  - the prefix handle 0.NA/<prefix> gets an HS_VLIST group at index 300 naming
+ *    (<prefix>/ADMIN, 300), or the identity is added to the group already there. Every record
+ *    under the prefix carries by default an HS_ADMIN naming (0.NA/<prefix>, 300) (reg_create),
+ *    and so does the prefix handle itself: through this group the enterprise administrator
+ *    may create, change and delete under its prefix and nowhere else. Records written before
+ *    keep working unchanged (their HS_ADMIN already names index 300). An index 300 holding
+ *    anything but a group (e.g. a key put there by hand) is left alone and the approval is
+ *    refused with IDR_EPFX_ADMINSLOT.
+ */
+#define REG_ADMIN_SUFFIX    "ADMIN" /* the enterprise administrator <prefix>/ADMIN */
+#define REG_ADMIN_KEY_INDEX 300     /* index of its key, and of the group at 0.NA/<prefix> */
+#define REG_ADMIN_GROUP_MAX 256     /* members of that group read at most */
+
+/** An application for a prefix. Every field is required (bytes; limits in pfx.h). */
+struct reg_prefix_app {
+	struct slice prefix;   /* requested prefix, strictly beneath the node prefix */
+	struct slice owner;    /* enterprise name (UTF-8) */
+	struct slice uscc;     /* unified social credit code (ent_uscc_check) */
+	struct slice industry; /* GB/T 4754 code (ent_industry_check) */
+	struct slice contact;  /* contact person, telephone, e-mail (UTF-8, free text) */
+};
+
+/**
+ * Apply for a prefix: it is hosted in state 4 (待审核) with the application and its prefix
+ * handle is created (records cannot be written under it until approval). The same application
+ * again while pending is REG_UNCHANGED; a rejected one may be made again (REG_UPDATED: the
+ * new application replaces the old, the decision is cleared).
+ * @return IDR_OK; IDR_EPFX_APPLIED (hosted or pending with other details); the checks of
+ *         reg_prefix_add (IDR_EID_*, IDR_ELIMIT, IDR_EPFX_NODE, IDR_EPFX_NOTBELOW, IDR_EUTF8,
+ *         IDR_ECTRL); IDR_EINVAL (an empty field); IDR_EPFX_USCC_*; IDR_EPFX_INDUSTRY; a store
+ *         error.
+ */
+int reg_prefix_apply(struct reg_wtxn *w, const struct reg_prefix_app *a,
+                     enum reg_outcome *outcome) IDR_MUSTCHECK;
+
+/** A decision on an application. */
+struct reg_prefix_decision {
+	struct slice prefix;
+	bool approve;        /* true: state 1 and the administrator; false: state 3 */
+	struct slice reason; /* may be empty (<= PFX_MAX_REASON bytes, UTF-8) */
+	/* approve: the key value of <prefix>/ADMIN at index 300 */
+	struct slice key_type; /* "HS_PUBKEY" or "HS_SECKEY" */
+	struct slice key_data; /* the HS_PUBKEY encoding, or the hashed secret */
+};
+
+/**
+ * Approve or reject a pending application (state 4 or 5), recording the transaction's identity
+ * as the auditor. An identity under the prefix itself cannot decide (IDR_EDENIED).
+ * @return IDR_OK; IDR_EPFX_UNKNOWN; IDR_EPFX_UNDECIDED (not in state 4 or 5); IDR_EPFX_NODE;
+ *         IDR_EDENIED; IDR_EINVAL (key type not HS_PUBKEY/HS_SECKEY, empty key); IDR_ELIMIT /
+ *         IDR_EUTF8 / IDR_ECTRL (reason); IDR_EPFX_ADMINSLOT; a store error. A rule broken after
+ *         the prefix record was written (which the checks before make unlikely) leaves w
+ *         abort-only, so that an approval never commits half done.
+ */
+int reg_prefix_decide(struct reg_wtxn *w, const struct reg_prefix_decision *d) IDR_MUSTCHECK;
+
+/* ---------------------------------------------------------------- metadata templates */
+
+/*
+ * Metadata templates (元数据模板, model/tmpl.h) of hosted prefixes: one per (prefix, version)
+ * in the `templates` database, each change journaled (JRN_OP_TEMPLATE: identifier = the
+ * prefix, payload = the stored template). Rules:
+ *  - only a hosted prefix (any state) may have templates (IDR_EPFX_UNKNOWN);
+ *  - a version is created as a draft; a draft may be updated (tmpl_merge: items are added or
+ *    replaced, never removed), get items, and have items disabled;
+ *  - publishing makes the version immutable: any later update, item add or item disable is
+ *    IDR_ETMPL_PUBLISHED (make a new version instead); a version needs an enabled item to be
+ *    published (IDR_ETMPL_INVALID);
+ *  - states: draft -> published -> withdrawn -> published ...; withdrawing a draft is
+ *    IDR_ETMPL_STATE; publishing a published (withdrawing a withdrawn) version is
+ *    REG_UNCHANGED; only published versions accept registrations (reg_create);
+ *  - nothing is ever deleted: items are disabled, versions withdrawn.
+ * After a call returns an IDR_ETMPL_* code (or IDR_ECONFLICT, IDR_ELIMIT from a template
+ * call), reg_write_detail(w) names the field and the rule.
+ */
+
+/**
+ * Create version t->version of t->prefix's template as a draft (t's state and times are
+ * ignored; created/changed become now). The same definition again is REG_UNCHANGED; a
+ * different one is IDR_ECONFLICT for a draft (use reg_tmpl_update) or IDR_ETMPL_PUBLISHED.
+ * @return IDR_OK, IDR_ETMPL_INVALID, IDR_EPFX_UNKNOWN, IDR_ECONFLICT, IDR_ETMPL_PUBLISHED, an
+ *         IDR_EID_* code for a bad prefix, or a store error.
+ */
+int reg_tmpl_create(struct reg_wtxn *w, const struct tmpl *t,
+                    enum reg_outcome *outcome) IDR_MUSTCHECK;
+
+/**
+ * Update a draft with the national PUT semantics (tmpl_merge). @return IDR_OK,
+ * IDR_ETMPL_UNKNOWN, IDR_ETMPL_PUBLISHED, IDR_ETMPL_INVALID, or a store error.
+ */
+int reg_tmpl_update(struct reg_wtxn *w, const struct tmpl *upd) IDR_MUSTCHECK;
+
+/** Publish a version (see the state rules). @return IDR_OK, IDR_ETMPL_UNKNOWN, ... */
+int reg_tmpl_publish(struct reg_wtxn *w, struct slice prefix, struct slice version,
+                     enum reg_outcome *outcome) IDR_MUSTCHECK;
+
+/** Withdraw a published version. @return IDR_OK, IDR_ETMPL_UNKNOWN, IDR_ETMPL_STATE, ... */
+int reg_tmpl_withdraw(struct reg_wtxn *w, struct slice prefix, struct slice version,
+                      enum reg_outcome *outcome) IDR_MUSTCHECK;
+
+/**
+ * Add an item to a draft (it->index 0: the next free index from 2000).
+ * @param index  if not NULL, receives the item's index.
+ * @return IDR_OK, IDR_ETMPL_UNKNOWN, IDR_ETMPL_PUBLISHED, IDR_ETMPL_INVALID or a store error.
+ */
+int reg_tmpl_item_add(struct reg_wtxn *w, struct slice prefix, struct slice version,
+                      const struct tmpl_item *it, uint32_t *index) IDR_MUSTCHECK;
+
+/**
+ * Disable an item of a draft, named by its index (decimal) or its key; the item stays in
+ * the template. Disabling a disabled item is REG_UNCHANGED.
+ * @return IDR_OK, IDR_ETMPL_UNKNOWN, IDR_ETMPL_ITEM, IDR_ETMPL_PUBLISHED or a store error.
+ */
+int reg_tmpl_item_disable(struct reg_wtxn *w, struct slice prefix, struct slice version,
+                          struct slice item, enum reg_outcome *outcome) IDR_MUSTCHECK;
+
+/**
+ * The detail of the last failed template call or template-checked create in w: which
+ * field and which rule, e.g. "weight (2003): number 12.5 above maximum 10". "" if none.
+ * Valid until the next call on w.
+ */
+const char *reg_write_detail(const struct reg_wtxn *w);
+
+/**
+ * A version of prefix's template (a heap copy: the caller frees it with tmpl_free).
+ * @return IDR_OK, IDR_ETMPL_UNKNOWN, an IDR_EID_* code, or a store/decode error.
+ */
+int reg_tmpl_get(struct reg_rtxn *t, struct slice prefix, struct slice version,
+                 struct tmpl **out) IDR_MUSTCHECK;
+
+/** Visit the versions of prefix's template in version byte order; cb returns non-zero to
+ * stop (that value is returned). The template is valid during the call only. */
+typedef int (*reg_tmpl_fn)(void *arg, const struct tmpl *t);
+int reg_tmpl_list(struct reg_rtxn *t, struct slice prefix, reg_tmpl_fn cb, void *arg);
+
+/**
+ * Check values against a version of prefix's template in any state (a dry run of the
+ * registration check). @return IDR_OK, IDR_ETMPL_RECORD (rep says why), IDR_ETMPL_UNKNOWN
+ * or a store error.
+ */
+int reg_tmpl_check(struct reg_rtxn *t, struct slice prefix, struct slice version,
+                   const struct value *v, size_t n, struct tmpl_report *rep);
 
 /* ---------------------------------------------------------------- reads */
 

@@ -26,6 +26,7 @@
 #include "base/wbuf.h"
 #include "jrn.h"
 #include "model/ident.h"
+#include "model/tmpl.h"
 #include "model/value.h"
 #include "reg.h"
 #include "store/store.h"
@@ -86,6 +87,10 @@ struct reg_wtxn {
 	int pfx_rc;
 	size_t pfx_len;
 	uint8_t pfx_key[PFX_MAX_LEN];
+	/* the template of the last registration checked against one (invalidated by template
+	 * writes), and the detail of the last IDR_ETMPL_* failure */
+	struct tmpl *tmpl_cache;
+	char detail[TMPL_REPORT_LEN];
 };
 
 struct reg_rtxn {
@@ -141,5 +146,16 @@ int reg_prefix_served(struct reg_wtxn *w, struct slice prefix);
 
 /** reg_init's part: host the node prefix (state 1) and create its prefix handle. */
 int reg_prefix_host_node(struct reg_wtxn *w, struct slice prefix, struct slice owner);
+
+/* ------------------------------------------------------------- reg_tmpl.c */
+
+/**
+ * The template rule of a create under prefix (not a prefix handle): when the values carry a
+ * template version (index 1001 with type TEMPLATE), that version of prefix's template must
+ * exist (IDR_ETMPL_UNKNOWN), be published (IDR_ETMPL_NOTPUBLISHED) and accept the values
+ * (IDR_ETMPL_RECORD); w->detail says why. Without such a value: IDR_OK (a value at 1001 of
+ * another type is not a template reference).
+ */
+int reg_tmpl_check_create(struct reg_wtxn *w, struct slice prefix, const struct value *v, size_t n);
 
 #endif /* IDR_REGISTRY_REG_INT_H */

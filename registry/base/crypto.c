@@ -1,4 +1,5 @@
-/* crypto.c - digests, randomness and HS_PUBKEY export over OpenSSL's EVP interface. */
+/* crypto.c - digests, MACs, randomness and session ciphers over OpenSSL's EVP interface (keys,
+ * signatures and DH are in crypto_key.c). */
 #include "base/crypto.h"
 
 #include <pthread.h>
@@ -6,11 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include "base/text.h"
@@ -31,6 +31,8 @@ alg_md(enum crypto_alg alg)
 		return EVP_sha1();
 	case CRYPTO_SHA256:
 		return EVP_sha256();
+	case CRYPTO_SM3:
+		return EVP_sm3();
 	default:
 		return NULL;
 	}
@@ -46,6 +48,8 @@ crypto_hash_len(enum crypto_alg alg)
 		return CRYPTO_SHA1_LEN;
 	case CRYPTO_SHA256:
 		return CRYPTO_SHA256_LEN;
+	case CRYPTO_SM3:
+		return CRYPTO_SM3_LEN;
 	default:
 		return 0;
 	}
@@ -219,116 +223,280 @@ crypto_unhex(const char *hex, size_t hexlen, uint8_t *out, size_t outlen)
 	return IDR_OK;
 }
 
-/* Never prompt for a passphrase: an encrypted key fails to load instead. */
-static int
-no_passphrase(char *buf, int size, int rwflag, void *arg)
+static const struct {
+	const char *name;
+	enum crypto_alg alg;
+} alg_names[] = {
+        /* the first spelling of each is the one Handle.Net sends (Common.HASH_ALG_*) */
+        {"MD5", CRYPTO_MD5},        {"SHA1", CRYPTO_SHA1},     {"SHA-1", CRYPTO_SHA1},
+        {"SHA-256", CRYPTO_SHA256}, {"SHA256", CRYPTO_SHA256}, {"SM3", CRYPTO_SM3},
+};
+
+int
+crypto_alg_from_name(struct slice name, enum crypto_alg *out)
 {
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)arg;
-	return -1;
+	size_t i;
+
+	for (i = 0; i < sizeof(alg_names) / sizeof(alg_names[0]); i++) {
+		if (slice_caseeq_cstr(name, alg_names[i].name)) {
+			*out = alg_names[i].alg;
+			return IDR_OK;
+		}
+	}
+	return IDR_EINVAL;
 }
 
-/* A private key, else a public key, from a PEM file. */
-static int
-pem_load(const char *path, EVP_PKEY **out)
+const char *
+crypto_alg_name(enum crypto_alg a)
 {
-	FILE *f = fopen(path, "r");
-	int err;
+	size_t i;
 
-	if (f == NULL) {
-		err = errno;
-		return err != 0 ? -err : IDR_EIO;
+	for (i = 0; i < sizeof(alg_names) / sizeof(alg_names[0]); i++) {
+		if (alg_names[i].alg == a) {
+			return alg_names[i].name;
+		}
 	}
-	*out = PEM_read_PrivateKey(f, NULL, no_passphrase, NULL);
-	if (*out == NULL) {
-		rewind(f);
-		*out = PEM_read_PUBKEY(f, NULL, no_passphrase, NULL);
-	}
-	fclose(f);
-	ERR_clear_error(); /* the failed first attempt leaves entries behind */
-	return *out != NULL ? IDR_OK : IDR_EPROTO;
+	return "";
 }
 
-/* Java BigInteger.toByteArray() of a non-negative number, as a UTF8-String byte array. */
-static int
-put_bn(struct wbuf *w, const EVP_PKEY *k, const char *param)
+int
+crypto_hmac(enum crypto_alg hash, const void *key, size_t klen, const void *msg, size_t mlen,
+            uint8_t *out)
 {
-	uint8_t *buf;
-	BIGNUM *bn = NULL;
-	int n, skip;
+	static const uint8_t empty[1];
+	const EVP_MD *md = alg_md(hash);
+	unsigned int n = 0;
 
-	if (EVP_PKEY_get_bn_param(k, param, &bn) != 1) {
+	if (md == NULL) {
+		return IDR_EINVAL;
+	}
+	if (klen > INT32_MAX) {
+		return IDR_EINVAL;
+	}
+	if (HMAC(md, klen > 0 ? key : empty, (int)klen, mlen > 0 ? msg : empty, mlen, out, &n) ==
+	    NULL) {
+		ERR_clear_error();
 		return IDR_ECRYPTO;
 	}
-	n = BN_num_bytes(bn);
-	buf = malloc((size_t)n + 1);
-	if (buf == NULL) {
-		BN_free(bn);
-		return IDR_ENOMEM;
-	}
-	buf[0] = 0;
-	BN_bn2bin(bn, buf + 1);
-	/* keep the 0x00 when the top bit is set (or the number is 0): a positive two's complement
-	 */
-	skip = n > 0 && (buf[1] & 0x80) == 0;
-	wbuf_str(w, buf + skip, (size_t)(n + 1 - skip));
-	free(buf);
-	BN_free(bn);
 	return IDR_OK;
 }
 
-static int
-put_key(struct wbuf *w, const EVP_PKEY *k)
+int
+crypto_pbkdf2_hmac_sha1(const void *pass, size_t plen, const void *salt, size_t slen,
+                        unsigned iterations, uint8_t *out, size_t outlen)
 {
-	static const char *const rsa[] = {OSSL_PKEY_PARAM_RSA_E, OSSL_PKEY_PARAM_RSA_N};
-	static const char *const dsa[] = {OSSL_PKEY_PARAM_FFC_Q, OSSL_PKEY_PARAM_FFC_P,
-	                                  OSSL_PKEY_PARAM_FFC_G, OSSL_PKEY_PARAM_PUB_KEY};
-	const char *const *fields;
-	size_t i, n;
+	static const uint8_t empty[1];
+
+	if (iterations < 1 || iterations > 10000000 || outlen < 1 || outlen > 4096 ||
+	    plen > INT32_MAX || slen > INT32_MAX) {
+		return IDR_EINVAL;
+	}
+	if (PKCS5_PBKDF2_HMAC_SHA1(plen > 0 ? pass : (const void *)empty, (int)plen,
+	                           slen > 0 ? salt : empty, (int)slen, (int)iterations, (int)outlen,
+	                           out) != 1) {
+		ERR_clear_error();
+		return IDR_ECRYPTO;
+	}
+	return IDR_OK;
+}
+
+int
+crypto_memeq(const void *a, const void *b, size_t len)
+{
+	return len == 0 || CRYPTO_memcmp(a, b, len) == 0;
+}
+
+size_t
+crypto_cipher_key_len(enum crypto_cipher c)
+{
+	switch (c) {
+	case CRYPTO_CIPHER_DES:
+		return 8;
+	case CRYPTO_CIPHER_DESEDE:
+		return 24;
+	case CRYPTO_CIPHER_AES:
+		return 16;
+	default:
+		return 0;
+	}
+}
+
+size_t
+crypto_cipher_iv_len(enum crypto_cipher c)
+{
+	switch (c) {
+	case CRYPTO_CIPHER_DES:
+	case CRYPTO_CIPHER_DESEDE:
+		return 8;
+	case CRYPTO_CIPHER_AES:
+		return 16;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The EVP cipher and its 16- or 24-byte key. Single DES lives in OpenSSL 3's legacy provider,
+ * which a node should not need to load: DES with key K is triple DES (EDE) with K, K, K.
+ */
+static const EVP_CIPHER *
+cipher_setup(enum crypto_cipher c, bool ecb, const uint8_t *key, size_t klen, uint8_t k[24])
+{
+	size_t n = crypto_cipher_key_len(c);
+
+	if (n == 0 || klen < n) {
+		return NULL;
+	}
+	switch (c) {
+	case CRYPTO_CIPHER_DES:
+		memcpy(k, key, 8);
+		memcpy(k + 8, key, 8);
+		memcpy(k + 16, key, 8);
+		return ecb ? EVP_des_ede3_ecb() : EVP_des_ede3_cbc();
+	case CRYPTO_CIPHER_DESEDE:
+		memcpy(k, key, 24);
+		return ecb ? EVP_des_ede3_ecb() : EVP_des_ede3_cbc();
+	case CRYPTO_CIPHER_AES:
+		memcpy(k, key, 16);
+		return ecb ? EVP_aes_128_ecb() : EVP_aes_128_cbc();
+	default:
+		return NULL;
+	}
+}
+
+/* Run the cipher over in[0..len) into out (which has room for len + one block). */
+static int
+cipher_run(const EVP_CIPHER *ciph, const uint8_t *k, const uint8_t *iv, int enc, const void *in,
+           size_t len, uint8_t *out, size_t *outlen)
+{
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int n1 = 0, n2 = 0, rc = IDR_ECRYPTO;
+
+	if (ctx == NULL) {
+		return IDR_ENOMEM;
+	}
+	if (EVP_CipherInit_ex(ctx, ciph, NULL, k, iv, enc) != 1) {
+		goto done;
+	}
+	if (len > 0 && EVP_CipherUpdate(ctx, out, &n1, in, (int)len) != 1) {
+		goto done;
+	}
+	if (EVP_CipherFinal_ex(ctx, out + n1, &n2) != 1) {
+		rc = enc ? IDR_ECRYPTO : IDR_EAUTH; /* decrypting: the padding is wrong */
+		goto done;
+	}
+	*outlen = (size_t)n1 + (size_t)n2;
+	rc = IDR_OK;
+done:
+	EVP_CIPHER_CTX_free(ctx);
+	ERR_clear_error();
+	return rc;
+}
+
+int
+crypto_cipher_encrypt(enum crypto_cipher c, bool ecb, const uint8_t *key, size_t klen,
+                      const void *in, size_t len, struct wbuf *out)
+{
+	uint8_t k[24], iv[16];
+	const EVP_CIPHER *ciph = cipher_setup(c, ecb, key, klen, k);
+	size_t ivlen = ecb ? 0 : crypto_cipher_iv_len(c), block = crypto_cipher_iv_len(c), n = 0;
+	size_t mark = out->len;
 	int rc;
 
-	switch (EVP_PKEY_get_base_id(k)) {
-	case EVP_PKEY_RSA:
-		wbuf_str(w, "RSA_PUB_KEY", 11);
-		fields = rsa;
-		n = sizeof(rsa) / sizeof(rsa[0]);
+	if (ciph == NULL) {
+		return IDR_EINVAL;
+	}
+	if (len > INT32_MAX - 64) {
+		return IDR_ETOOBIG;
+	}
+	if (ivlen > 0 && crypto_random(iv, ivlen) != IDR_OK) {
+		return IDR_ECRYPTO;
+	}
+	/* the IV, then the ciphertext: at most one block of padding */
+	if (!wbuf_reserve(out, ivlen + len + block)) {
+		return wbuf_error(out);
+	}
+	memcpy(out->p + out->len, iv, ivlen);
+	rc = cipher_run(ciph, k, ivlen > 0 ? iv : NULL, 1, in, len, out->p + out->len + ivlen, &n);
+	OPENSSL_cleanse(k, sizeof(k));
+	if (rc != IDR_OK) {
+		out->len = mark;
+		return rc;
+	}
+	out->len += ivlen + n;
+	return IDR_OK;
+}
+
+int
+crypto_cipher_decrypt(enum crypto_cipher c, bool ecb, const uint8_t *key, size_t klen,
+                      const void *in, size_t len, struct wbuf *out)
+{
+	uint8_t k[24];
+	const EVP_CIPHER *ciph = cipher_setup(c, ecb, key, klen, k);
+	size_t ivlen = ecb ? 0 : crypto_cipher_iv_len(c), block = crypto_cipher_iv_len(c), n = 0;
+	const uint8_t *p = in;
+	int rc;
+
+	if (ciph == NULL) {
+		return IDR_EINVAL;
+	}
+	if (len < ivlen + block || (len - ivlen) % block != 0) {
+		OPENSSL_cleanse(k, sizeof(k));
+		return IDR_EPROTO;
+	}
+	if (len > INT32_MAX) {
+		OPENSSL_cleanse(k, sizeof(k));
+		return IDR_ETOOBIG;
+	}
+	if (!wbuf_reserve(out, len - ivlen + block)) {
+		OPENSSL_cleanse(k, sizeof(k));
+		return wbuf_error(out);
+	}
+	rc = cipher_run(ciph, k, ivlen > 0 ? p : NULL, 0, p + ivlen, len - ivlen, out->p + out->len,
+	                &n);
+	OPENSSL_cleanse(k, sizeof(k));
+	if (rc == IDR_OK) {
+		out->len += n;
+	}
+	return rc;
+}
+
+int
+crypto_session_key_from_dh(enum crypto_cipher c, const uint8_t *secret, size_t len,
+                           struct wbuf *out)
+{
+	size_t i = 0, n;
+
+	switch (c) {
+	case CRYPTO_CIPHER_AES:
+		/* GenericProvider.stripLeadingZerosAndTruncate(secret, 32) */
+		n = 32;
+		while (i + n < len && secret[i] == 0) {
+			i++;
+		}
 		break;
-	case EVP_PKEY_DSA:
-		wbuf_str(w, "DSA_PUB_KEY", 11);
-		fields = dsa;
-		n = sizeof(dsa) / sizeof(dsa[0]);
+	case CRYPTO_CIPHER_DES:
+	case CRYPTO_CIPHER_DESEDE:
+		n = crypto_cipher_key_len(c);
 		break;
 	default:
 		return IDR_EINVAL;
 	}
-	wbuf_u16(w, 0); /* flags, reserved */
-	for (i = 0; i < n; i++) {
-		rc = put_bn(w, k, fields[i]);
-		if (rc != IDR_OK) {
-			return rc;
+	if (len - i < n) {
+		return IDR_EINVAL;
+	}
+	if (!wbuf_reserve(out, n)) {
+		return wbuf_error(out);
+	}
+	memcpy(out->p + out->len, secret + i, n);
+	if (c != CRYPTO_CIPHER_AES) {
+		/* GenericProvider.generateSecretWithAlgorithm: odd parity in the low bit */
+		for (i = 0; i < n; i++) {
+			uint8_t b = out->p[out->len + i] & 0xfe;
+
+			out->p[out->len + i] = (uint8_t)(b | ((__builtin_popcount(b) & 1) ^ 1));
 		}
 	}
-	return wbuf_error(w);
-}
-
-int
-crypto_hs_pubkey_file(const char *path, struct wbuf *out)
-{
-	size_t mark = out->len;
-	EVP_PKEY *k = NULL;
-	int rc;
-
-	rc = pem_load(path, &k);
-	if (rc != IDR_OK) {
-		return rc;
-	}
-	rc = wbuf_error(out) != IDR_OK ? wbuf_error(out) : put_key(out, k);
-	EVP_PKEY_free(k);
-	ERR_clear_error();
-	if (rc != IDR_OK) {
-		out->len = mark; /* a half-written key is never left behind */
-	}
-	return rc;
+	out->len += n;
+	return IDR_OK;
 }

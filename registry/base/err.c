@@ -51,6 +51,19 @@ static const struct errmsg errmsgs[] = {
                          "number, the English name in any case, or the Chinese label)"},
         {IDR_EPFX_NODE, "the node prefix cannot be changed or disabled this way"},
         {IDR_EPFX_DIFFNODE, "data belongs to a different node prefix"},
+        {IDR_EPFX_USCC_LEN, "unified social credit code (统一社会信用代码) must be 18 characters"},
+        {IDR_EPFX_USCC_CHAR, "unified social credit code may hold only digits and the upper-case "
+                             "letters of GB 32100 (not I, O, S, V, Z)"},
+        {IDR_EPFX_USCC_CHECK, "unified social credit code check digit (the 18th character) is "
+                              "wrong (GB 32100-2015)"},
+        {IDR_EPFX_INDUSTRY, "industry must be a GB/T 4754 code: a section letter A-T and/or a "
+                            "division, group or class of 2, 3 or 4 digits (e.g. C, C13, 1311)"},
+        {IDR_EPFX_UNDECIDED, "prefix is not awaiting a decision (its state is not 4 pending "
+                             "待审核 or 5 reviewing 审核中)"},
+        {IDR_EPFX_APPLIED, "prefix is already hosted or applied for (only a rejected 被驳回 "
+                           "application may be made again)"},
+        {IDR_EPFX_ADMINSLOT, "the prefix handle's index 300 holds a value that is not an "
+                             "HS_VLIST group: move it before approving"},
 
         {IDR_EREC_KIND, "unknown item kind (part wip process product lot package)"},
         {IDR_EREC_NOKIND, "lifecycle item needs a kind (part wip process product lot package)"},
@@ -60,6 +73,17 @@ static const struct errmsg errmsgs[] = {
         {IDR_EREC_TOOMANY, "record has more than 2048 values"},
         {IDR_EREC_NOVALUE, "record has no value with that index"},
         {IDR_EREC_LASTVALUE, "cannot remove the last value of a record (delete the record)"},
+
+        {IDR_ETMPL_UNKNOWN, "no metadata template with that prefix and version"},
+        {IDR_ETMPL_PUBLISHED,
+         "metadata template version is published and cannot change (create a new version)"},
+        {IDR_ETMPL_NOTPUBLISHED, "metadata template version is not published (draft or "
+                                 "withdrawn): records cannot be registered against it"},
+        {IDR_ETMPL_STATE, "metadata template state does not allow this (draft -> published "
+                          "<-> withdrawn)"},
+        {IDR_ETMPL_INVALID, "metadata template definition is invalid"},
+        {IDR_ETMPL_ITEM, "metadata template has no item with that index or key"},
+        {IDR_ETMPL_RECORD, "record does not satisfy its metadata template"},
 };
 
 const char *

@@ -65,22 +65,38 @@ enum idr_err {
 	IDR_EID_NOSLASH = -1110, /* no '/' between prefix and suffix */
 
 	/* prefixes */
-	IDR_EPFX_UNKNOWN = -1200,  /* prefix not hosted by this node */
-	IDR_EPFX_DISABLED = -1201, /* prefix hosted but not enabled */
-	IDR_EPFX_NOTBELOW = -1202, /* enterprise prefix not beneath the node prefix */
-	IDR_EPFX_STATE = -1203,    /* unknown prefix state */
-	IDR_EPFX_NODE = -1204,     /* the node prefix cannot be changed this way */
-	IDR_EPFX_DIFFNODE = -1205, /* data belongs to another node prefix */
+	IDR_EPFX_UNKNOWN = -1200,    /* prefix not hosted by this node */
+	IDR_EPFX_DISABLED = -1201,   /* prefix hosted but not enabled */
+	IDR_EPFX_NOTBELOW = -1202,   /* enterprise prefix not beneath the node prefix */
+	IDR_EPFX_STATE = -1203,      /* unknown prefix state */
+	IDR_EPFX_NODE = -1204,       /* the node prefix cannot be changed this way */
+	IDR_EPFX_DIFFNODE = -1205,   /* data belongs to another node prefix */
+	IDR_EPFX_USCC_LEN = -1206,   /* credit code is not 18 characters */
+	IDR_EPFX_USCC_CHAR = -1207,  /* credit code has a character outside GB 32100's set */
+	IDR_EPFX_USCC_CHECK = -1208, /* credit code check digit wrong */
+	IDR_EPFX_INDUSTRY = -1209,   /* not a GB/T 4754 industry code */
+	IDR_EPFX_UNDECIDED = -1210,  /* prefix is not awaiting a decision (state 4 or 5) */
+	IDR_EPFX_APPLIED = -1211,    /* prefix already hosted or applied for */
+	IDR_EPFX_ADMINSLOT = -1212,  /* 0.NA/<prefix> index 300 holds something else than a group */
 
 	/* records and values */
-	IDR_EREC_KIND = -1300,     /* unknown item kind */
-	IDR_EREC_NOKIND = -1301,   /* lifecycle item without a kind */
-	IDR_EREC_INDEX = -1302,    /* value index invalid or duplicated */
-	IDR_EREC_TYPE = -1303,     /* value type empty or invalid */
-	IDR_EREC_RESERVED = -1304, /* attribute uses a reserved type or index */
-	IDR_EREC_TOOMANY = -1305,  /* more than 2048 values */
-	IDR_EREC_NOVALUE = -1306,  /* no value with that index */
-	IDR_EREC_LASTVALUE = -1307 /* would remove the last value */
+	IDR_EREC_KIND = -1300,      /* unknown item kind */
+	IDR_EREC_NOKIND = -1301,    /* lifecycle item without a kind */
+	IDR_EREC_INDEX = -1302,     /* value index invalid or duplicated */
+	IDR_EREC_TYPE = -1303,      /* value type empty or invalid */
+	IDR_EREC_RESERVED = -1304,  /* attribute uses a reserved type or index */
+	IDR_EREC_TOOMANY = -1305,   /* more than 2048 values */
+	IDR_EREC_NOVALUE = -1306,   /* no value with that index */
+	IDR_EREC_LASTVALUE = -1307, /* would remove the last value */
+
+	/* metadata templates (元数据模板); the registry's detail string names the field */
+	IDR_ETMPL_UNKNOWN = -1400,      /* no template with that prefix and version */
+	IDR_ETMPL_PUBLISHED = -1401,    /* the version is published: immutable */
+	IDR_ETMPL_NOTPUBLISHED = -1402, /* registration against a draft or withdrawn version */
+	IDR_ETMPL_STATE = -1403,        /* publish/withdraw not allowed in the current state */
+	IDR_ETMPL_INVALID = -1404,      /* template definition breaks a rule */
+	IDR_ETMPL_ITEM = -1405,         /* no item with that index or key */
+	IDR_ETMPL_RECORD = -1406        /* record values do not satisfy the template */
 };
 
 /**

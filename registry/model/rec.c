@@ -1,6 +1,9 @@
 /* rec.c - stored record format (header + Handle resolution body) and item kinds. */
 #include "model/rec.h"
 
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -300,4 +303,290 @@ rec_same_content(const struct rec_view *a, const struct rec_view *b)
 		}
 	}
 	return true;
+}
+
+/* ---------------------------------------------------------------- differences */
+
+static bool
+sorted_unique(const struct value *v, size_t n)
+{
+	size_t i;
+
+	for (i = 1; i < n; i++) {
+		if (v[i].index <= v[i - 1].index) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* What differs between two values of the same index (0: the same content). */
+static unsigned
+changed_fields(const struct value *a, const struct value *b)
+{
+	unsigned f = 0;
+
+	if (!slice_eq(a->type, b->type)) {
+		f |= REC_DIFF_TYPE;
+	}
+	if (!slice_eq(a->data, b->data)) {
+		f |= REC_DIFF_DATA;
+	}
+	if (a->ttl_type != b->ttl_type || a->ttl != b->ttl) {
+		f |= REC_DIFF_TTL;
+	}
+	if (a->perms != b->perms) {
+		f |= REC_DIFF_PERMS;
+	}
+	if (a->nrefs != b->nrefs || !slice_eq(a->refs, b->refs)) {
+		f |= REC_DIFF_REFS;
+	}
+	return f;
+}
+
+int
+rec_diff(const struct value *a, size_t na, const struct value *b, size_t nb, struct rec_diff *out,
+         size_t cap)
+{
+	size_t i = 0, j = 0, total = 0;
+
+	if (!sorted_unique(a, na) || !sorted_unique(b, nb)) {
+		return IDR_EREC_INDEX;
+	}
+	if (na > INT_MAX / 2 || nb > INT_MAX / 2) {
+		return IDR_ELIMIT;
+	}
+	while (i < na || j < nb) {
+		struct rec_diff d;
+
+		memset(&d, 0, sizeof(d));
+		if (j == nb || (i < na && a[i].index < b[j].index)) {
+			d.kind = REC_DIFF_ONLY_A;
+			d.index = a[i].index;
+			d.a = &a[i++];
+		} else if (i == na || b[j].index < a[i].index) {
+			d.kind = REC_DIFF_ONLY_B;
+			d.index = b[j].index;
+			d.b = &b[j++];
+		} else {
+			d.fields = changed_fields(&a[i], &b[j]);
+			d.kind = REC_DIFF_CHANGED;
+			d.index = a[i].index;
+			d.a = &a[i++];
+			d.b = &b[j++];
+			if (d.fields == 0) {
+				continue;
+			}
+		}
+		if (total < cap) {
+			out[total] = d;
+		}
+		total++;
+	}
+	return (int)total;
+}
+
+const char *
+rec_quote(struct slice s, char *buf, size_t cap)
+{
+	size_t i = 0, o = 0, chars = 0, n, need;
+	uint32_t cp;
+
+	if (!text_is_clean(s.p, s.len)) {
+		snprintf(buf, cap, "<%zu bytes>", s.len);
+		return buf;
+	}
+	buf[o++] = '"';
+	while (i < s.len) {
+		n = text_utf8_next(s.p + i, s.len - i, &cp);
+		need = n + (s.p[i] == '"' || s.p[i] == '\\');
+		/* room for this character and then ...", NUL */
+		if (n == 0 || chars == REC_QUOTE_CHARS || o + need + 5 > cap) {
+			memcpy(buf + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (need > n) {
+			buf[o++] = '\\';
+		}
+		memcpy(buf + o, s.p + i, n);
+		o += n;
+		i += n;
+		chars++;
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+	return buf;
+}
+
+/* A bounded text being built: once full, it ends in "..." and takes nothing more. */
+struct text_out {
+	char *buf;
+	size_t cap, len;
+	bool full;
+};
+
+static void
+out_put(struct text_out *o, const char *s)
+{
+	size_t n = strlen(s), room, cut;
+
+	if (o->full) {
+		return;
+	}
+	room = o->cap - 1 - o->len;
+	memcpy(o->buf + o->len, s, n <= room ? n : room);
+	if (n <= room) {
+		o->len += n;
+		o->buf[o->len] = '\0';
+		return;
+	}
+	/* the end of the text (of s, or before it) makes way for "..." */
+	cut = o->cap - 1 >= 3 ? o->cap - 1 - 3 : 0;
+	while (cut > 0 && ((uint8_t)o->buf[cut] & 0xC0) == 0x80) {
+		cut--; /* never cut a UTF-8 sequence */
+	}
+	memcpy(o->buf + cut, "...", o->cap - 1 - cut < 3 ? o->cap - 1 - cut : 3);
+	o->len = cut + (o->cap - 1 - cut < 3 ? o->cap - 1 - cut : 3);
+	o->buf[o->len] = '\0';
+	o->full = true;
+}
+
+static void out_printf(struct text_out *o, const char *fmt, ...) IDR_PRINTF(2, 3);
+
+static void
+out_printf(struct text_out *o, const char *fmt, ...)
+{
+	char tmp[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	/* the analyzer misses va_start above (clang-tidy 14) */
+	// NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized)
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	out_put(o, tmp);
+}
+
+/* A value's type for "value N (type)": its quoted form without the quotes. */
+static const char *
+type_label(const struct value *v, char *buf, size_t cap)
+{
+	size_t n;
+
+	rec_quote(v->type, buf, cap);
+	n = strlen(buf);
+	if (buf[0] == '"' && n >= 2) {
+		memmove(buf, buf + 1, n - 2);
+		buf[n - 2] = '\0';
+	}
+	return buf;
+}
+
+static void
+ttl_text(const struct value *v, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s%ld", v->ttl_type == VALUE_TTL_ABSOLUTE ? "until " : "",
+	         (long)v->ttl);
+}
+
+static void
+perms_text(const struct value *v, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%c%c%c%c", (v->perms & VALUE_PERM_ADMIN_READ) ? 'r' : '-',
+	         (v->perms & VALUE_PERM_ADMIN_WRITE) ? 'w' : '-',
+	         (v->perms & VALUE_PERM_PUBLIC_READ) ? 'r' : '-',
+	         (v->perms & VALUE_PERM_PUBLIC_WRITE) ? 'w' : '-');
+}
+
+/* The fields after the first one described: " (and its TTL, permissions)". */
+static void
+other_fields(struct text_out *o, unsigned fields)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} names[] = {{REC_DIFF_TYPE, "type"},
+	             {REC_DIFF_DATA, "data"},
+	             {REC_DIFF_TTL, "TTL"},
+	             {REC_DIFF_PERMS, "permissions"},
+	             {REC_DIFF_REFS, "references"}};
+	bool first = true, skipped = false;
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if ((fields & names[i].bit) == 0) {
+			continue;
+		}
+		if (!skipped) {
+			skipped = true; /* the one already described */
+			continue;
+		}
+		out_put(o, first ? " (and its " : ", ");
+		out_put(o, names[i].name);
+		first = false;
+	}
+	if (!first) {
+		out_put(o, ")");
+	}
+}
+
+static void
+changed_text(struct text_out *o, const struct rec_diff *d, const char *an, const char *bn)
+{
+	char qa[REC_QUOTE_CHARS * 4 + 16], qb[sizeof(qa)], lb[sizeof(qa)];
+
+	if (d->fields & REC_DIFF_TYPE) {
+		out_printf(o, "value %lu has type %s %s, %s %s", (unsigned long)d->index,
+		           rec_quote(d->a->type, qa, sizeof(qa)), an,
+		           rec_quote(d->b->type, qb, sizeof(qb)), bn);
+	} else if (d->fields & REC_DIFF_DATA) {
+		out_printf(o, "value %lu (%s) is %s %s, %s %s", (unsigned long)d->index,
+		           type_label(d->a, lb, sizeof(lb)), rec_quote(d->a->data, qa, sizeof(qa)),
+		           an, rec_quote(d->b->data, qb, sizeof(qb)), bn);
+	} else if (d->fields & REC_DIFF_TTL) {
+		ttl_text(d->a, qa, sizeof(qa));
+		ttl_text(d->b, qb, sizeof(qb));
+		out_printf(o, "value %lu (%s) has TTL %s %s, %s %s", (unsigned long)d->index,
+		           type_label(d->a, lb, sizeof(lb)), qa, an, qb, bn);
+	} else if (d->fields & REC_DIFF_PERMS) {
+		perms_text(d->a, qa, sizeof(qa));
+		perms_text(d->b, qb, sizeof(qb));
+		out_printf(o, "value %lu (%s) has permissions %s %s, %s %s",
+		           (unsigned long)d->index, type_label(d->a, lb, sizeof(lb)), qa, an, qb,
+		           bn);
+	} else {
+		out_printf(o, "value %lu (%s) has other references %s", (unsigned long)d->index,
+		           type_label(d->a, lb, sizeof(lb)), bn);
+	}
+	other_fields(o, d->fields);
+}
+
+size_t
+rec_diff_format(const struct rec_diff *d, size_t n, size_t total, size_t max_listed,
+                const char *a_name, const char *b_name, char *buf, size_t cap)
+{
+	struct text_out o = {buf, cap, 0, false};
+	char lb[REC_QUOTE_CHARS * 4 + 16];
+	size_t i, shown = n < max_listed ? n : max_listed;
+
+	buf[0] = '\0';
+	for (i = 0; i < shown; i++) {
+		if (i > 0) {
+			out_put(&o, "; ");
+		}
+		if (d[i].kind == REC_DIFF_CHANGED) {
+			changed_text(&o, &d[i], a_name, b_name);
+		} else {
+			const struct value *v = d[i].kind == REC_DIFF_ONLY_A ? d[i].a : d[i].b;
+
+			out_printf(&o, "value %lu (%s) only %s", (unsigned long)d[i].index,
+			           type_label(v, lb, sizeof(lb)),
+			           d[i].kind == REC_DIFF_ONLY_A ? a_name : b_name);
+		}
+	}
+	if (total > shown) {
+		out_printf(&o, "%sand %zu more", shown > 0 ? "; " : "", total - shown);
+	}
+	return o.len;
 }

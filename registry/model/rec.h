@@ -110,4 +110,63 @@ int rec_values(const struct rec_view *view, struct value *out, size_t cap, size_
 /** True if two records hold the same values ignoring timestamps (and the same kind). */
 bool rec_same_content(const struct rec_view *a, const struct rec_view *b);
 
+/* ---------------------------------------------------------------- differences */
+
+enum rec_diff_kind {
+	REC_DIFF_CHANGED = 1, /* the index is in both lists, with other content */
+	REC_DIFF_ONLY_A = 2,  /* the index is only in the first list (e.g. the stored record) */
+	REC_DIFF_ONLY_B = 3   /* the index is only in the second list (e.g. a request, a row) */
+};
+
+/* what differs in a REC_DIFF_CHANGED item (struct rec_diff.fields) */
+#define REC_DIFF_TYPE  0x01
+#define REC_DIFF_DATA  0x02
+#define REC_DIFF_TTL   0x04 /* TTL or TTL type */
+#define REC_DIFF_PERMS 0x08
+#define REC_DIFF_REFS  0x10
+
+/** One difference between two value lists. */
+struct rec_diff {
+	enum rec_diff_kind kind;
+	uint32_t index;
+	unsigned fields;       /* REC_DIFF_* bits (REC_DIFF_CHANGED only, else 0) */
+	const struct value *a; /* the value in the first list (NULL for REC_DIFF_ONLY_B) */
+	const struct value *b; /* the value in the second list (NULL for REC_DIFF_ONLY_A) */
+};
+
+/**
+ * Compare two value lists, each sorted by index with unique indexes (rec_values gives a
+ * stored record's that way; rec_values_sort sorts others), ignoring timestamps, as
+ * rec_same_content does (types compare exactly, case included). The differences come in
+ * ascending index order; the first cap of them are written to out[] (pointers into a and b,
+ * valid as long as those are).
+ * @return the number of differences, which may exceed cap (0: same content), or
+ *         IDR_EREC_INDEX when a list is not sorted with unique indexes (nothing written).
+ */
+int rec_diff(const struct value *a, size_t na, const struct value *b, size_t nb,
+             struct rec_diff *out, size_t cap);
+
+#define REC_QUOTE_CHARS 40 /* characters of a value's data or type quoted in messages */
+
+/**
+ * Quote s for a message: "text" with '"' and '\\' escaped, cut after REC_QUOTE_CHARS
+ * characters with "..." inside the quotes; text that is not UTF-8 without control
+ * characters as <N bytes>. Always NUL-terminated (cut to fit cap, cap >= 16).
+ * @return buf.
+ */
+const char *rec_quote(struct slice s, char *buf, size_t cap);
+
+/**
+ * Describe differences for a message (what rec_diff found): "value 2000 (colour) is "red"
+ * <a_name>, "blue" <b_name>; value 2001 (weight) only <b_name>; value 5 (EMAIL) only
+ * <a_name>; and 3 more". At most max_listed of d[0..n) are described, then "and K more"
+ * counts the rest of total (the count rec_diff returned, which may exceed n). A change of
+ * something other than the data names it: "value 2000 (colour) has TTL 86400 <a_name>, 3600
+ * <b_name>", "has type ...", "has other permissions"/"other references". a_name and b_name
+ * are short phrases ("here", "in the row"). The text is cut with "..." to fit cap (>= 16).
+ * @return the length written (< cap).
+ */
+size_t rec_diff_format(const struct rec_diff *d, size_t n, size_t total, size_t max_listed,
+                       const char *a_name, const char *b_name, char *buf, size_t cap);
+
 #endif /* IDR_REGISTRY_MODEL_REC_H */

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "base/b64.h"
 #include "base/crypto.h"
 #include "base/err.h"
 #include "base/num.h"
@@ -358,70 +359,6 @@ static const char *const ref_keys[] = {"handle", "index", NULL};
 
 /* ---- parser: data formats ---- */
 
-static int8_t
-b64_value(uint8_t ch)
-{
-	if (ch >= 'A' && ch <= 'Z') {
-		return (int8_t)(ch - 'A');
-	}
-	if (ch >= 'a' && ch <= 'z') {
-		return (int8_t)(ch - 'a' + 26);
-	}
-	if (ch >= '0' && ch <= '9') {
-		return (int8_t)(ch - '0' + 52);
-	}
-	if (ch == '+') {
-		return 62;
-	}
-	return ch == '/' ? 63 : -1;
-}
-
-/*
- * Decoded size of standard base64 s (padding optional, no whitespace) and in *m the number of
- * characters before the padding, or SIZE_MAX if the length or padding is impossible.
- * Characters are checked while decoding.
- */
-static size_t
-b64_decoded_len(struct slice s, size_t *m)
-{
-	size_t pad = 0;
-
-	while (pad < 2 && pad < s.len && s.p[s.len - 1 - pad] == '=') {
-		pad++;
-	}
-	*m = s.len - pad;
-	if ((pad > 0 && s.len % 4 != 0) || *m % 4 == 1) {
-		return SIZE_MAX;
-	}
-	return *m / 4 * 3 + (*m % 4 == 0 ? 0 : *m % 4 - 1);
-}
-
-/* Decode the m base64 characters of s into out[0..outlen). @return false on a bad one. */
-static bool
-b64_decode(struct slice s, size_t m, uint8_t *out, size_t outlen)
-{
-	size_t i, o = 0;
-	uint32_t acc = 0;
-	unsigned bits = 0;
-
-	for (i = 0; i < m; i++) {
-		int8_t d = b64_value(s.p[i]);
-
-		if (d < 0) {
-			return false;
-		}
-		acc = (acc << 6 | (uint32_t)d) & 0xFFFFFF;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (o < outlen) {
-				out[o++] = (uint8_t)(acc >> bits);
-			}
-		}
-	}
-	return true;
-}
-
 static int
 data_too_long(struct pctx *c)
 {
@@ -431,7 +368,7 @@ data_too_long(struct pctx *c)
 static int
 parse_base64(struct pctx *c, struct slice text, struct slice *data)
 {
-	size_t m, n = b64_decoded_len(text, &m);
+	size_t n = b64_decoded_len(text);
 	uint8_t *p;
 
 	if (n == SIZE_MAX) {
@@ -444,7 +381,7 @@ parse_base64(struct pctx *c, struct slice text, struct slice *data)
 	if (n > 0 && p == NULL) {
 		return IDR_ENOMEM;
 	}
-	if (!b64_decode(text, m, p, n)) {
+	if (b64_decode(text, p, n, &n) != IDR_OK) {
 		return fail(c, IDR_EPROTO, "invalid base64");
 	}
 	*data = n > 0 ? slice_make(p, n) : slice_make(empty_bytes, 0);

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "base/b64.h"
 #include "base/crypto.h"
 #include "base/err.h"
 #include "base/num.h"
@@ -18,8 +19,6 @@
 #include "model/ident.h"
 
 static const char hex_digits[] = "0123456789abcdef";
-static const char b64_alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /*
  * Byte classes for string output: 0 copied as is, 1 escaped, 2 start of a multi-byte UTF-8
@@ -231,33 +230,8 @@ write_cstr(struct wbuf *w, const char *s)
 static void
 write_base64(struct wbuf *w, struct slice s)
 {
-	char out[1024];
-	size_t i = 0, o = 0;
-	uint32_t v;
-
 	wbuf_u8(w, '"');
-	for (; s.len - i >= 3; i += 3) {
-		v = (uint32_t)s.p[i] << 16 | (uint32_t)s.p[i + 1] << 8 | s.p[i + 2];
-		out[o++] = b64_alphabet[v >> 18];
-		out[o++] = b64_alphabet[(v >> 12) & 0x3F];
-		out[o++] = b64_alphabet[(v >> 6) & 0x3F];
-		out[o++] = b64_alphabet[v & 0x3F];
-		if (o == sizeof(out)) {
-			wbuf_bytes(w, out, o);
-			o = 0;
-		}
-	}
-	if (s.len - i > 0) {
-		v = (uint32_t)s.p[i] << 16 | (s.len - i == 2 ? (uint32_t)s.p[i + 1] << 8 : 0);
-		out[o++] = b64_alphabet[v >> 18];
-		out[o++] = b64_alphabet[(v >> 12) & 0x3F];
-		out[o++] = '=';
-		if (s.len - i == 2) {
-			out[o - 1] = b64_alphabet[(v >> 6) & 0x3F];
-		}
-		out[o++] = '=';
-	}
-	wbuf_bytes(w, out, o);
+	b64_encode(w, s);
 	wbuf_u8(w, '"');
 }
 

@@ -26,7 +26,7 @@
 static const char *const db_names[STORE_DB_COUNT] = {
         [STORE_DB_META] = "meta",         [STORE_DB_HANDLES] = "handles",
         [STORE_DB_PREFIXES] = "prefixes", [STORE_DB_JOURNAL] = "journal",
-        [STORE_DB_STATS] = "stats",
+        [STORE_DB_STATS] = "stats",       [STORE_DB_TEMPLATES] = "templates",
 };
 
 /* ---- LMDB backend ------------------------------------------------------------------------ */
@@ -47,6 +47,7 @@ struct lmdb_txn {
 struct lmdb_store {
 	MDB_env *env;
 	MDB_dbi dbi[STORE_DB_COUNT];
+	bool absent[STORE_DB_COUNT]; /* a late database missing from a read-only store */
 	char *path;
 	pthread_mutex_t lock; /* guards wtxn and writer */
 	bool lock_init;
@@ -237,10 +238,37 @@ env_open(struct lmdb_store *ls, const struct store_opts *o)
 	return IDR_OK;
 }
 
+/* Create the late databases (STORE_DB_FIRST_LATE..) that an older store lacks. */
 static int
-dbis_open(struct lmdb_store *ls, bool create)
+dbis_add_late(struct lmdb_store *ls)
 {
 	MDB_txn *txn;
+	int rc, i;
+
+	rc = mdb_txn_begin(ls->env, NULL, 0, &txn);
+	if (rc != MDB_SUCCESS) {
+		return lmdb_err(rc, "begin transaction");
+	}
+	for (i = STORE_DB_FIRST_LATE; i < STORE_DB_COUNT; i++) {
+		if (!ls->absent[i]) {
+			continue;
+		}
+		rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &ls->dbi[i]);
+		if (rc != MDB_SUCCESS) {
+			mdb_txn_abort(txn);
+			return lmdb_err(rc, db_names[i]);
+		}
+		log_notice("store: %s: added database \"%s\"", ls->path, db_names[i]);
+		ls->absent[i] = false;
+	}
+	return lmdb_err(mdb_txn_commit(txn), "add databases");
+}
+
+static int
+dbis_open(struct lmdb_store *ls, bool create, bool read_only)
+{
+	MDB_txn *txn;
+	bool late = false;
 	int rc, i;
 
 	rc = mdb_txn_begin(ls->env, NULL, create ? 0 : MDB_RDONLY, &txn);
@@ -249,6 +277,10 @@ dbis_open(struct lmdb_store *ls, bool create)
 	}
 	for (i = 0; i < STORE_DB_COUNT; i++) {
 		rc = mdb_dbi_open(txn, db_names[i], create ? MDB_CREATE : 0, &ls->dbi[i]);
+		if (rc == MDB_NOTFOUND && i >= STORE_DB_FIRST_LATE) {
+			ls->absent[i] = late = true;
+			continue;
+		}
 		if (rc == MDB_NOTFOUND) {
 			log_err("store: %s: database \"%s\" is missing", ls->path, db_names[i]);
 			mdb_txn_abort(txn);
@@ -260,7 +292,11 @@ dbis_open(struct lmdb_store *ls, bool create)
 		}
 	}
 	/* committing (also a read-only transaction) makes the handles usable everywhere */
-	return lmdb_err(mdb_txn_commit(txn), "open databases");
+	rc = lmdb_err(mdb_txn_commit(txn), "open databases");
+	if (rc == IDR_OK && late && !read_only) {
+		rc = dbis_add_late(ls);
+	}
+	return rc;
 }
 
 static void
@@ -316,7 +352,7 @@ lmdb_open(struct store *s, const struct store_opts *o)
 		goto fail;
 	}
 	readers_clear(ls);
-	rc = dbis_open(ls, o->create);
+	rc = dbis_open(ls, o->create, o->read_only);
 	if (rc != IDR_OK) {
 		goto fail;
 	}
@@ -611,11 +647,20 @@ dbi_of(struct store_txn *t, enum store_db db)
 	return ls->dbi[db];
 }
 
+/* A late database missing from a read-only store: reads find nothing. */
+static bool
+db_absent(struct store_txn *t, enum store_db db)
+{
+	const struct lmdb_store *ls = t->s->be;
+
+	return ls->absent[db];
+}
+
 static int
 lmdb_get(struct store_txn *t, enum store_db db, struct slice key, struct slice *val)
 {
 	MDB_val k = to_val(key), v;
-	int rc = mdb_get(mdb_of(t), dbi_of(t, db), &k, &v);
+	int rc = db_absent(t, db) ? MDB_NOTFOUND : mdb_get(mdb_of(t), dbi_of(t, db), &k, &v);
 
 	if (rc != MDB_SUCCESS) {
 		return lmdb_err(rc, "get");
@@ -661,8 +706,13 @@ static int
 lmdb_count(struct store_txn *t, enum store_db db, uint64_t *out)
 {
 	MDB_stat st;
-	int rc = mdb_stat(mdb_of(t), dbi_of(t, db), &st);
+	int rc;
 
+	if (db_absent(t, db)) {
+		*out = 0;
+		return IDR_OK;
+	}
+	rc = mdb_stat(mdb_of(t), dbi_of(t, db), &st);
 	if (rc != MDB_SUCCESS) {
 		return lmdb_err(rc, "count");
 	}
@@ -674,7 +724,13 @@ static int
 lmdb_cursor_open(struct store_cursor *c)
 {
 	MDB_cursor *cur = NULL;
-	int rc = mdb_cursor_open(mdb_of(c->t), dbi_of(c->t, c->db), &cur);
+	int rc;
+
+	if (db_absent(c->t, c->db)) {
+		c->be = NULL; /* finds nothing */
+		return IDR_OK;
+	}
+	rc = mdb_cursor_open(mdb_of(c->t), dbi_of(c->t, c->db), &cur);
 
 	if (rc != MDB_SUCCESS) {
 		return lmdb_err(rc, "open cursor");
@@ -686,7 +742,9 @@ lmdb_cursor_open(struct store_cursor *c)
 static void
 lmdb_cursor_close(struct store_cursor *c)
 {
-	mdb_cursor_close(c->be);
+	if (c->be != NULL) {
+		mdb_cursor_close(c->be);
+	}
 }
 
 static int
@@ -699,7 +757,7 @@ lmdb_cursor_move(struct store_cursor *c, enum store_cur_op op, struct slice key,
 	        [STORE_CUR_PREV] = MDB_PREV,
 	};
 	MDB_val mk = to_val(key), mv = {0, NULL};
-	int rc = mdb_cursor_get(c->be, &mk, &mv, mops[op]);
+	int rc = c->be == NULL ? MDB_NOTFOUND : mdb_cursor_get(c->be, &mk, &mv, mops[op]);
 
 	if (rc != MDB_SUCCESS) {
 		return lmdb_err(rc, "cursor");

@@ -36,13 +36,21 @@
 #include "base/slice.h"
 
 enum store_db {
-	STORE_DB_META = 0, /* schema version, node identity, journal head */
-	STORE_DB_HANDLES,  /* folded identifier -> stored record (rec.h) */
-	STORE_DB_PREFIXES, /* folded prefix -> prefix record */
-	STORE_DB_JOURNAL,  /* u64 big-endian sequence -> journal entry */
-	STORE_DB_STATS,    /* folded prefix + 0x00 + kind -> u64 count */
+	STORE_DB_META = 0,  /* schema version, node identity, journal head */
+	STORE_DB_HANDLES,   /* folded identifier -> stored record (rec.h) */
+	STORE_DB_PREFIXES,  /* folded prefix -> prefix record */
+	STORE_DB_JOURNAL,   /* u64 big-endian sequence -> journal entry */
+	STORE_DB_STATS,     /* folded prefix + 0x00 + kind -> u64 count */
+	STORE_DB_TEMPLATES, /* folded prefix + 0x00 + version -> metadata template (tmpl.h) */
 	STORE_DB_COUNT
 };
+
+/*
+ * Databases from STORE_DB_FIRST_LATE on were added after the first data directories were
+ * made: opening an existing LMDB store without one creates it when the store is writable, and
+ * a read-only open sees it as empty (get: IDR_ENOENT, count 0, cursors find nothing).
+ */
+#define STORE_DB_FIRST_LATE STORE_DB_TEMPLATES
 
 enum store_backend { STORE_BACKEND_LMDB = 0, STORE_BACKEND_MEMORY = 1 };
 

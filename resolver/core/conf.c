@@ -106,6 +106,32 @@ static const struct cfg_opt table[] = {
             "send Access-Control-Allow-Origin: * on API answers"),
         OPT(list_page_max, CFG_UINT, 1, 100000, "1000", NULL, true,
             "largest pageSize of GET /api/handles?prefix= listings"),
+        OPT(server_admins, CFG_LIST, 0, 0, NULL, NULL, true,
+            "identity (index:handle, e.g. 300:0.NA/88.118) allowed every write on this node"),
+        OPT(max_auth_time_ms, CFG_UINT, 1000, 3600000, "60000", NULL, true,
+            "milliseconds a client has to answer an authentication challenge"),
+        OPT(session_timeout, CFG_UINT, 10, 86400, "1800", NULL, true,
+            "seconds of inactivity after which a Handle or HTTP session expires"),
+        OPT(write_batch_max, CFG_UINT, 1, 65536, "1024", NULL, false,
+            "writes gathered into one transaction (group commit) at most"),
+        OPT(quota_requests_per_day, CFG_UINT, 0, 1ULL << 40, "0", NULL, true,
+            "write requests per enterprise prefix per day (local midnight to midnight); over "
+            "it writes are refused (HTTP 429, Handle 603 to IDIS clients) (0 = no limit)"),
+        OPT(quota_registrations_per_day, CFG_UINT, 0, 1ULL << 40, "0", NULL, true,
+            "registrations (creates) per enterprise prefix per day (HTTP 429, Handle 604 to "
+            "IDIS clients) (0 = no limit)"),
+        OPT(quota_prefix, CFG_LIST, 0, 0, NULL, NULL, true,
+            "per-prefix quotas replacing the two above: PREFIX REQUESTS REGISTRATIONS, e.g. "
+            "`quota_prefix 88.118.8 100000 50000` (0 = no limit; one line per prefix)"),
+        OPT(quota_table, CFG_UINT, 16, 1048576, "4096", NULL, false,
+            "prefixes whose daily quotas are counted at once (more are not limited that day)"),
+        OPT(write_rate, CFG_UINT, 0, 1000000, "0", NULL, true,
+            "writes per second one client address (IPv4, IPv6 /64) may send, HTTP 429 beyond "
+            "(0 = no limit)"),
+        OPT(write_burst, CFG_UINT, 1, 1000000, "100", NULL, true,
+            "writes a client address may send at once before write_rate applies"),
+        OPT(write_clients, CFG_UINT, 64, 1ULL << 24, "65536", NULL, false,
+            "client addresses whose write rate is tracked at once, about 32 bytes each"),
 };
 
 const struct cfg_opt *
@@ -149,6 +175,15 @@ cross_check(struct conf *c, const char *path, cfg_err_fn err, void *arg, int *rc
 		err(arg, file, conf_line(c, &c->data_dir), "data_dir must not be empty");
 		*rc = IDR_ECONFIG;
 	}
+	for (size_t i = 0; i < c->quota_prefix.n; i++) {
+		struct quota_override o;
+		const char *why = NULL;
+
+		if (quota_override_parse(c->quota_prefix.v[i], &o, &why) != IDR_OK) {
+			err(arg, file, c->quota_prefix.line[i], why);
+			*rc = IDR_ECONFIG;
+		}
+	}
 	if (strcmp(c->log_target, "file") == 0 && c->log_file == NULL) {
 		err(arg, file, conf_line(c, &c->log_target), "log_target file needs log_file");
 		*rc = IDR_ECONFIG;
@@ -187,6 +222,24 @@ conf_load(struct conf *c, const char *path, cfg_err_fn err, void *arg)
 		conf_free(c);
 	}
 	return rc;
+}
+
+void
+conf_quota_limits(const struct conf *c, struct quota_limits *out)
+{
+	const char *why;
+
+	memset(out, 0, sizeof(*out));
+	out->requests_per_day = c->quota_requests_per_day;
+	out->registrations_per_day = c->quota_registrations_per_day;
+	out->rate = c->write_rate;
+	out->burst = c->write_burst;
+	for (size_t i = 0; i < c->quota_prefix.n && out->nov < QUOTA_OVERRIDES_MAX; i++) {
+		if (quota_override_parse(c->quota_prefix.v[i], &out->ov[out->nov], &why) ==
+		    IDR_OK) {
+			out->nov++;
+		}
+	}
 }
 
 void

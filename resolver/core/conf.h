@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "base/cfg.h"
+#include "core/quota.h"
 
 struct conf {
 	/* storage */
@@ -68,6 +69,19 @@ struct conf {
 	/* HTTP */
 	bool http_cors;
 	uint64_t list_page_max;
+	/* writes and authentication */
+	struct cfg_list server_admins; /* "index:handle" identities allowed everything */
+	uint64_t max_auth_time_ms;     /* a pending challenge expires after this */
+	uint64_t session_timeout;      /* idle seconds before a session (Handle or HTTP) expires */
+	uint64_t write_batch_max;      /* writes in one transaction at most */
+	/* quotas and rate limits (core/quota.h) */
+	uint64_t quota_requests_per_day;
+	uint64_t quota_registrations_per_day;
+	struct cfg_list quota_prefix; /* "PREFIX REQUESTS REGISTRATIONS" */
+	uint64_t quota_table;
+	uint64_t write_rate;
+	uint64_t write_burst;
+	uint64_t write_clients;
 	/* where each option of conf_table() was set in the file (0: default); see conf_line */
 	unsigned lines[CFG_OPTS_MAX];
 };
@@ -91,6 +105,10 @@ int conf_load(struct conf *c, const char *path, cfg_err_fn err, void *arg) IDR_M
  * has its default (or field is not an option).
  */
 unsigned conf_line(const struct conf *c, const void *field);
+
+/** The quota limits of a loaded configuration (quota_prefix lines that do not parse, which
+ *  conf_load reports, are left out). */
+void conf_quota_limits(const struct conf *c, struct quota_limits *out);
 
 /** Release the strings and lists of a loaded configuration (accepts a zeroed struct). */
 void conf_free(struct conf *c);

@@ -564,3 +564,58 @@ metrics_render(struct metrics *m, const struct reg_store_info *info, struct wbuf
 		render_store(info, out);
 	}
 }
+
+/* One prefix's usage and limits (a quota_visit callback). */
+static void
+render_quota_prefix(void *arg, const struct quota_usage *u)
+{
+	struct wbuf *w = arg;
+	char label[QUOTA_PREFIX_MAX + 1];
+	size_t n = 0;
+
+	/* prefixes are letters, digits, '.', '-', '_': anything else is left out of the label */
+	for (size_t i = 0; i < u->prefix.len && n < QUOTA_PREFIX_MAX; i++) {
+		uint8_t c = u->prefix.p[i];
+
+		if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    c == '.' || c == '-' || c == '_') {
+			label[n++] = (char)c;
+		}
+	}
+	label[n] = '\0';
+	wbuf_printf(w, "idr_quota_used{prefix=\"%s\",kind=\"requests\"} %llu\n", label,
+	            (unsigned long long)u->requests);
+	wbuf_printf(w, "idr_quota_used{prefix=\"%s\",kind=\"registrations\"} %llu\n", label,
+	            (unsigned long long)u->registrations);
+	wbuf_printf(w, "idr_quota_limit{prefix=\"%s\",kind=\"requests\"} %llu\n", label,
+	            (unsigned long long)u->requests_limit);
+	wbuf_printf(w, "idr_quota_limit{prefix=\"%s\",kind=\"registrations\"} %llu\n", label,
+	            (unsigned long long)u->registrations_limit);
+}
+
+void
+metrics_render_quota(struct quota *q, uint64_t now, struct wbuf *out)
+{
+	static const char *const reasons[] = {"", "requests", "registrations", "rate"};
+	struct quota_stats st;
+
+	if (q == NULL) {
+		return;
+	}
+	family(out, "idr_quota_used", "gauge",
+	       "Write requests and registrations of each prefix today (local day).");
+	quota_visit(q, now, render_quota_prefix, out);
+	family(out, "idr_quota_limit", "gauge",
+	       "Daily limits of the prefixes counted today (0 = no limit).");
+	quota_stats(q, &st);
+	family(out, "idr_quota_refused_total", "counter",
+	       "Writes refused by a daily prefix quota or the per-address write rate.");
+	for (size_t i = 1; i < 4; i++) {
+		wbuf_printf(out, "idr_quota_refused_total{reason=\"%s\"} %llu\n", reasons[i],
+		            (unsigned long long)st.refused[i]);
+	}
+	family(out, "idr_quota_untracked_total", "counter",
+	       "Writes of prefixes not counted because the quota table was full (raise "
+	       "quota_table).");
+	wbuf_printf(out, "idr_quota_untracked_total %llu\n", (unsigned long long)st.untracked);
+}

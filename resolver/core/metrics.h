@@ -17,6 +17,7 @@
 
 #include "base/err.h"
 #include "base/wbuf.h"
+#include "core/quota.h"
 #include "reg.h"
 
 #define METRICS_LAT_BUCKETS 23 /* le 1us, 2us, 4us, ... 2^22 us (~4.2 s), +Inf */
@@ -76,5 +77,13 @@ void metrics_conn(struct metrics *m, enum metrics_proto p, int delta);
  * @param info  store figures to export (may be NULL).
  */
 void metrics_render(struct metrics *m, const struct reg_store_info *info, struct wbuf *out);
+
+/**
+ * Render the quota figures (core/quota.h): idr_quota_used{prefix,kind} and
+ * idr_quota_limit{prefix,kind} of the prefixes counted today (the day as of now, unix
+ * seconds), idr_quota_refused_total{reason} and idr_quota_untracked_total. q may be NULL
+ * (nothing rendered).
+ */
+void metrics_render_quota(struct quota *q, uint64_t now, struct wbuf *out);
 
 #endif /* IDR_RESOLVER_CORE_METRICS_H */

@@ -41,6 +41,7 @@
 #include <time.h>
 
 #include "base/log.h"
+#include "core/sess.h"
 #include "core/site.h"
 #include "model/ident.h"
 
@@ -83,7 +84,14 @@ struct rsv {
 	struct site_ports ports;
 	struct rsv_op *ops; /* set before the workers start, read-only afterwards */
 	size_t nops;
-	pthread_mutex_t alock; /* anchors, anext */
+	struct writer *writer; /* set before the workers start (NULL: no writes) */
+	struct quota *quota;   /* daily quotas and write rate limits (thread-safe) */
+	rsv_sign_fn sign;      /* signs / encrypts answers (CT, ENC); NULL: neither */
+	void *sign_arg;
+	rsv_open_fn open; /* opens encrypted requests (NULL: they are dropped) */
+	void *open_arg;
+	struct sess_table *http_sessions; /* REST API sessions (Authorization: Handle) */
+	pthread_mutex_t alock;            /* anchors, anext */
 	struct rsv_anchor anchors[RSV_ANCHORS];
 	unsigned anext;
 	_Atomic(struct rsv_snap *) cur;
@@ -124,6 +132,7 @@ struct rsv_conn {
 	void *arg;
 	struct rsv_pending *pends; /* this connection's pending requests */
 	size_t npending;
+	char *identity; /* authenticated on this channel (IDIS login), NULL: none */
 };
 
 /* One request in flight (answered now, or being completed from a struct rsv_pending). */
@@ -299,6 +308,22 @@ snap_pick(struct rsv_worker *w)
 	}
 }
 
+/* The quota counters, with the limits of conf (the limits struct is large: on the heap). */
+static int
+quota_start(struct rsv *r, const struct conf *conf)
+{
+	struct quota_limits *l = malloc(sizeof(*l));
+	int rc;
+
+	if (l == NULL) {
+		return IDR_ENOMEM;
+	}
+	conf_quota_limits(conf, l);
+	rc = quota_new(&r->quota, (size_t)conf->quota_table, (size_t)conf->write_clients, l);
+	free(l);
+	return rc;
+}
+
 int
 rsv_new(struct rsv **out, struct reg *reg, const struct conf *conf, const struct rsv_ports *ports,
         struct metrics *m)
@@ -322,19 +347,35 @@ rsv_new(struct rsv **out, struct reg *reg, const struct conf *conf, const struct
 	} else {
 		site_ports_from_conf(conf, &r->ports);
 	}
+	rc = quota_start(r, conf);
+	if (rc != IDR_OK) {
+		free(r);
+		return rc;
+	}
 	rc = snap_new(&s, conf, &r->ports, 1);
 	if (rc != IDR_OK) {
+		quota_free(r->quota);
 		free(r);
 		return rc;
 	}
 	if (pthread_mutex_init(&r->lock, NULL) != 0) {
 		snap_free(s);
+		quota_free(r->quota);
 		free(r);
 		return IDR_ENOMEM;
 	}
 	if (pthread_mutex_init(&r->alock, NULL) != 0) {
 		pthread_mutex_destroy(&r->lock);
 		snap_free(s);
+		quota_free(r->quota);
+		free(r);
+		return IDR_ENOMEM;
+	}
+	if (sess_table_new(&r->http_sessions, RSV_HTTP_SESSIONS) != IDR_OK) {
+		pthread_mutex_destroy(&r->alock);
+		pthread_mutex_destroy(&r->lock);
+		snap_free(s);
+		quota_free(r->quota);
 		free(r);
 		return IDR_ENOMEM;
 	}
@@ -359,6 +400,8 @@ rsv_free(struct rsv *r)
 	snap_free(atomic_load(&r->cur));
 	pthread_mutex_destroy(&r->lock);
 	pthread_mutex_destroy(&r->alock);
+	quota_free(r->quota);
+	sess_table_free(r->http_sessions);
 	free(r->ops);
 	free(r);
 }
@@ -372,6 +415,15 @@ rsv_reload(struct rsv *r, const struct conf *conf)
 	pthread_mutex_lock(&r->lock);
 	rc = snap_new(&s, conf, &r->ports, r->gen + 1);
 	if (rc == IDR_OK) {
+		struct quota_limits *l = malloc(sizeof(*l));
+
+		if (l != NULL) {
+			conf_quota_limits(conf, l);
+			quota_set_limits(r->quota, l);
+			free(l);
+		} else {
+			log_warn("reload: out of memory: the quotas keep their limits");
+		}
 		r->gen++;
 		old = atomic_exchange_explicit(&r->cur, s, memory_order_acq_rel);
 		old->next = r->retired;
@@ -915,6 +967,14 @@ req_finish(struct rsv_req *q, int rc)
 	if (rc != IDR_OK) {
 		answer_failed(q, rc);
 	}
+	if (q->out->len > q->mark && (q->m->hdr.flags & (HDL_FLAG_CT | HDL_FLAG_ENC)) != 0 &&
+	    q->w->r->sign != NULL) {
+		rc = q->w->r->sign(q->w->r->sign_arg, q->m, q->out, q->mark);
+		if (rc != IDR_OK) {
+			log_warn("request id %u: answer not signed or encrypted: %s",
+			         q->m->env.request_id, idr_strerror(rc));
+		}
+	}
 	if (q->out->len > q->mark) {
 		metrics_request(q->w->ms, metrics_proto_of(q->proto), q->m->hdr.opcode, q->rc,
 		                rsv_mono_ns() - q->t0);
@@ -1014,6 +1074,51 @@ framing_error(const struct hdl_envelope *env, struct slice msg, const struct hdl
 	return "CredentialLength does not match the rest of the message";
 }
 
+/*
+ * A message encrypted with a session key: opened by the hook and handled as if it came in
+ * clear; one that does not open is answered 501 RC_SESSION_FAILED (in clear, as Handle.Net).
+ */
+static enum rsv_action
+handle_sealed(struct rsv_worker *w, const struct rsv_ctx *ctx, const struct hdl_envelope *sealed,
+              struct slice msg, uint32_t now, struct wbuf *out, uint64_t t0)
+{
+	struct hdl_envelope env = *sealed;
+	struct wbuf plain;
+	struct hdl_msg m;
+	enum rsv_action act;
+	int rc;
+
+	env.flags &= (uint8_t)~HDL_ENV_EC;
+	if (msg.len != env.msg_len ||
+	    hdl_envelope_check(&env, (size_t)w->snap->conf.max_request_size) != IDR_OK) {
+		metrics_drop(w->ms, METRICS_DROP_MALFORMED);
+		return ctx->proto == RSV_PROTO_TCP ? RSV_CLOSE : RSV_DROP;
+	}
+	wbuf_init_heap(&plain, HDL_MAX_MESSAGE_LEN);
+	rc = w->r->open(w->r->open_arg, sealed, msg, &plain);
+	if (rc == IDR_OK) {
+		env.msg_len = (uint32_t)wbuf_len(&plain);
+		rc = hdl_msg_parse_message(&env, wbuf_slice(&plain), &m);
+	}
+	if (rc == IDR_OK) {
+		act = handle_parsed(w, ctx, &m, now, out, t0);
+	} else {
+		struct rsv_req q;
+
+		memset(&m, 0, sizeof(m));
+		m.env = env;
+		m.hdr.site_serial = 0xffff;
+		req_init(&q, w, &m, ctx, now, out, t0);
+		req_finish(
+		        &q,
+		        answer_error(&q, HDL_RC_SESSION_FAILED,
+		                     "the encrypted message does not open with the session's key"));
+		act = q.action;
+	}
+	wbuf_deinit(&plain);
+	return act;
+}
+
 enum rsv_action
 rsv_handle(struct rsv_worker *w, const struct rsv_ctx *ctx, const uint8_t *unit, size_t len,
            uint32_t now, struct wbuf *out)
@@ -1027,8 +1132,14 @@ rsv_handle(struct rsv_worker *w, const struct rsv_ctx *ctx, const uint8_t *unit,
 
 	snap_pick(w);
 	rbuf_init(&r, unit, len);
-	if (hdl_envelope_parse(&r, &env) != IDR_OK ||
-	    hdl_envelope_check(&env, (size_t)w->snap->conf.max_request_size) != IDR_OK) {
+	if (hdl_envelope_parse(&r, &env) != IDR_OK) {
+		metrics_drop(w->ms, METRICS_DROP_MALFORMED);
+		return drop;
+	}
+	if (hdl_envelope_sealed(&env) && w->r->open != NULL) {
+		return handle_sealed(w, ctx, &env, rbuf_bytes(&r, rbuf_left(&r)), now, out, t0);
+	}
+	if (hdl_envelope_check(&env, (size_t)w->snap->conf.max_request_size) != IDR_OK) {
 		metrics_drop(w->ms, METRICS_DROP_MALFORMED);
 		return drop;
 	}
@@ -1171,6 +1282,7 @@ rsv_conn_free(struct rsv_conn *c)
 			p->cancel(p->cancel_arg, p); /* may complete (free) p right away */
 		}
 	}
+	free(c->identity);
 	free(c);
 }
 
@@ -1179,6 +1291,9 @@ rsv_conn_pending(const struct rsv_conn *c)
 {
 	return c->npending;
 }
+
+static void pending_free(struct rsv_pending *p);
+static void pending_link(struct rsv_pending *p, struct rsv_worker *w, struct rsv_conn *c);
 
 struct rsv_pending *
 rsv_req_defer(struct rsv_req *q, rsv_cancel_fn cancel, void *arg)
@@ -1217,6 +1332,15 @@ rsv_req_defer(struct rsv_req *q, rsv_cancel_fn cancel, void *arg)
 	p->msg.raw = slice_make(p->bytes, m->raw.len);
 	p->msg.body = slice_make(p->bytes + HDL_HEADER_LEN, m->body.len); /* raw = header + body */
 	p->msg.cred = slice_make(p->bytes + m->raw.len, m->cred.len);
+	pending_link(p, w, c);
+	q->deferred = true;
+	return p;
+}
+
+/* Link a new pending request into its connection and worker. */
+static void
+pending_link(struct rsv_pending *p, struct rsv_worker *w, struct rsv_conn *c)
+{
 	p->conn = c;
 	p->cnext = c->pends;
 	if (c->pends != NULL) {
@@ -1230,8 +1354,53 @@ rsv_req_defer(struct rsv_req *q, rsv_cancel_fn cancel, void *arg)
 	}
 	w->pends = p;
 	w->npending++;
-	q->deferred = true;
+}
+
+struct rsv_pending *
+rsv_defer(struct rsv_worker *w, const struct rsv_ctx *ctx, rsv_cancel_fn cancel, void *arg)
+{
+	const struct conf *cf = &w->snap->conf;
+	struct rsv_conn *c = ctx->conn;
+	struct rsv_pending *p;
+
+	if (c == NULL || w->mbox == NULL || w->npending >= cf->max_pending ||
+	    c->npending >= cf->max_pending_per_conn) {
+		return NULL;
+	}
+	p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		return NULL;
+	}
+	p->w = w;
+	p->cancel = cancel;
+	p->cancel_arg = arg;
+	p->ctx = *ctx;
+	if (ctx->peer != NULL) {
+		p->peer_copy = *ctx->peer;
+		p->ctx.peer = &p->peer_copy;
+	}
+	p->t0 = rsv_mono_ns();
+	pending_link(p, w, c);
 	return p;
+}
+
+void
+rsv_pending_finish(struct rsv_pending *p, int status, struct slice body)
+{
+	struct rsv_conn *c = p->conn;
+	struct rsv_done d;
+
+	if (c == NULL) {
+		pending_free(p);
+		return;
+	}
+	d.tag = p->ctx.tag;
+	d.peer = p->ctx.peer;
+	d.action = RSV_REPLY;
+	d.answer = body;
+	d.status = status;
+	pending_free(p);
+	c->done(c->arg, &d);
 }
 
 const struct hdl_msg *
@@ -1286,6 +1455,7 @@ rsv_pending_complete(struct rsv_pending *p, rsv_op_fn answer, void *arg)
 	req_finish(&q, answer(arg, &q));
 	d.tag = p->ctx.tag;
 	d.peer = p->ctx.peer;
+	d.status = 0;
 	d.action = q.action;
 	d.answer = wbuf_slice(&w->pout);
 	if (d.answer.len == 0 && d.action == RSV_REPLY) {
@@ -1529,6 +1699,7 @@ rsv_metrics_page(struct rsv_worker *w, struct wbuf *out)
 		return IDR_ESTATE;
 	}
 	metrics_render(w->r->m, reg_store_info(w->r->reg, &info) == IDR_OK ? &info : NULL, out);
+	metrics_render_quota(w->r->quota, (uint64_t)time(NULL), out);
 	return wbuf_error(out);
 }
 
@@ -1538,4 +1709,67 @@ rsv_conn_gauge(struct rsv_worker *w, enum rsv_proto proto, bool tls, int delta)
 	enum metrics_proto p = metrics_proto_of(proto);
 
 	metrics_conn(w->r->m, p == METRICS_HTTP && tls ? METRICS_HTTPS : p, delta);
+}
+
+void
+rsv_set_writer(struct rsv *r, struct writer *wr)
+{
+	r->writer = wr;
+}
+
+struct quota *
+rsv_quota(const struct rsv_worker *w)
+{
+	return w->r->quota;
+}
+
+struct writer *
+rsv_writer(const struct rsv_worker *w)
+{
+	return w->r->writer;
+}
+
+struct reg *
+rsv_reg(const struct rsv_worker *w)
+{
+	return w->r->reg;
+}
+
+void
+rsv_set_signer(struct rsv *r, rsv_sign_fn fn, void *arg)
+{
+	r->sign = fn;
+	r->sign_arg = arg;
+}
+
+void
+rsv_set_opener(struct rsv *r, rsv_open_fn fn, void *arg)
+{
+	r->open = fn;
+	r->open_arg = arg;
+}
+
+int
+rsv_conn_set_identity(struct rsv_conn *c, const char *identity)
+{
+	char *copy = identity != NULL ? strdup(identity) : NULL;
+
+	if (identity != NULL && copy == NULL) {
+		return IDR_ENOMEM;
+	}
+	free(c->identity);
+	c->identity = copy;
+	return IDR_OK;
+}
+
+const char *
+rsv_conn_identity(const struct rsv_conn *c)
+{
+	return c != NULL ? c->identity : NULL;
+}
+
+struct sess_table *
+rsv_http_sessions(const struct rsv_worker *w)
+{
+	return w->r->http_sessions;
 }

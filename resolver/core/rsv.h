@@ -39,9 +39,12 @@
 
 struct rsv;
 struct rsv_worker;
+struct writer;
+struct sess_table;
 struct rsv_conn;
 struct rsv_req;
 struct rsv_pending;
+struct quota;
 
 enum rsv_proto { RSV_PROTO_UDP = 0, RSV_PROTO_TCP = 1, RSV_PROTO_HTTP = 2, RSV_PROTO_COUNT };
 
@@ -130,6 +133,8 @@ struct rsv_done {
 	const struct addr *peer; /* its source address (NULL if the front end gave none) */
 	enum rsv_action action;  /* RSV_REPLY, RSV_DROP or RSV_CLOSE */
 	struct slice answer;     /* one unit, or empty; valid during the call */
+	int status;              /* 0: answer is a Handle message; else the HTTP status of a JSON
+	                            answer (rsv_pending_finish) */
 };
 
 typedef void (*rsv_done_fn)(void *arg, const struct rsv_done *d);
@@ -215,6 +220,65 @@ struct rsv_pending *rsv_req_defer(struct rsv_req *q, rsv_cancel_fn cancel, void 
 
 /** Answer q with 3 RC_SERVER_BUSY ("too many requests in progress"). */
 int rsv_req_busy(struct rsv_req *q) IDR_MUSTCHECK;
+
+/**
+ * Defer a request that is not a Handle message (an HTTP JSON request waiting for the writer):
+ * the same bounds and cancellation as rsv_req_defer. Complete it with rsv_pending_finish.
+ * @return the pending request, or NULL (no connection or event base, a bound reached, out of
+ *         memory): answer busy.
+ */
+struct rsv_pending *rsv_defer(struct rsv_worker *w, const struct rsv_ctx *ctx, rsv_cancel_fn cancel,
+                              void *arg);
+
+/**
+ * Finish a request deferred with rsv_defer on its worker's thread: unless it was cancelled,
+ * the connection's done callback gets body with d->status = status (an HTTP status; body is
+ * the JSON answer). Then p is freed. Call exactly once.
+ */
+void rsv_pending_finish(struct rsv_pending *p, int status, struct slice body);
+
+/**
+ * Finishes an answer to a request with CT (certify) or ENC (encrypt) set: the unit at
+ * out[mark..] (one finished message, CredentialLength 0) gets an HS_SIGNED credential and/or is
+ * encrypted with the request's session key. Set before the workers start.
+ * @return IDR_OK or an error (the answer then goes out as it is, logged).
+ */
+typedef int (*rsv_sign_fn)(void *arg, const struct hdl_msg *req, struct wbuf *out, size_t mark);
+void rsv_set_signer(struct rsv *r, rsv_sign_fn fn, void *arg);
+
+/**
+ * Opens a request encrypted with a session key (hdl_envelope_sealed): the plaintext header +
+ * body + credential appended to plain. @return IDR_OK or an error (answered 501).
+ */
+typedef int (*rsv_open_fn)(void *arg, const struct hdl_envelope *env, struct slice sealed,
+                           struct wbuf *plain);
+void rsv_set_opener(struct rsv *r, rsv_open_fn fn, void *arg);
+
+/**
+ * The identity authenticated on a connection (the IDIS login, op 2001: later admin requests on
+ * the channel need no challenge). Copied; NULL clears. @return IDR_OK or IDR_ENOMEM.
+ */
+int rsv_conn_set_identity(struct rsv_conn *c, const char *identity) IDR_MUSTCHECK;
+/** The connection's identity, or NULL (also for c NULL). */
+const char *rsv_conn_identity(const struct rsv_conn *c);
+
+/** The writer thread that applies writes (NULL: this node takes no writes). */
+void rsv_set_writer(struct rsv *r, struct writer *wr);
+struct writer *rsv_writer(const struct rsv_worker *w);
+
+/**
+ * The daily quotas and write rate limits of this node (made by rsv_new from the configuration's
+ * quota_* and write_* options, their limits replaced by rsv_reload). Thread-safe.
+ */
+struct quota *rsv_quota(const struct rsv_worker *w);
+
+#define RSV_HTTP_SESSIONS 65536 /* REST API sessions held at most */
+
+/** The REST API's sessions (core/sess.h), shared by every worker. */
+struct sess_table *rsv_http_sessions(const struct rsv_worker *w);
+
+/** The registry (for front ends that authenticate requests in the worker's transaction). */
+struct reg *rsv_reg(const struct rsv_worker *w);
 
 /** The deferred request's message (valid until rsv_pending_complete). */
 const struct hdl_msg *rsv_pending_msg(const struct rsv_pending *p);

@@ -28,8 +28,11 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "core/admin.h"
 #include "core/metrics.h"
 #include "core/rsv.h"
+#include "core/token.h"
+#include "http/hauth.h"
 #include "http/route.h"
 #include "http/server.h"
 #include "net/accept.h"
@@ -92,6 +95,7 @@ struct srv {
 	struct writer *writer; /* the only writer of the store */
 	struct metrics *metrics;
 	struct rsv *rsv;
+	struct admin *admin; /* Handle admin operations, sessions, signed answers */
 	struct tls_ctx *tls;
 	struct connlim *limits;
 	struct udp_budget *budget; /* per-source UDP answer budget, shared by the workers */
@@ -971,6 +975,23 @@ open_registry(struct srv *s)
 	return rc;
 }
 
+/* The secret of the national API's tokens, kept in the data directory (core/token.h). */
+static int
+token_setup(struct srv *s)
+{
+	struct token_key k;
+	int rc = token_key_load(s->boot.data_dir, &k);
+
+	if (rc != IDR_OK) {
+		log_err("data_dir %s: cannot read or make %s: %s", s->boot.data_dir, TOKEN_FILE,
+		        idr_strerror(rc));
+		return rc;
+	}
+	hauth_set_token_key(&k);
+	memset(&k, 0, sizeof(k));
+	return IDR_OK;
+}
+
 static int
 build(struct srv *s)
 {
@@ -979,8 +1000,12 @@ build(struct srv *s)
 	int rc = open_registry(s);
 
 	if (rc == IDR_OK) {
+		rc = token_setup(s);
+	}
+	if (rc == IDR_OK) {
 		/* every pending write is bounded per worker, so the queue never needs more */
 		wo.queue_max = (size_t)s->boot.max_pending * s->nworkers;
+		wo.batch_max = (size_t)s->boot.write_batch_max;
 		rc = writer_new(&s->writer, s->reg, &wo);
 	}
 	if (rc == IDR_OK) {
@@ -999,6 +1024,10 @@ build(struct srv *s)
 	if (rc == IDR_OK) {
 		ports = bound_ports(s);
 		rc = rsv_new(&s->rsv, s->reg, &s->boot, &ports, s->metrics);
+	}
+	if (rc == IDR_OK) {
+		rsv_set_writer(s->rsv, s->writer);
+		rc = admin_new(&s->admin, s->rsv, s->writer, &s->boot);
 	}
 	if (rc == IDR_OK) {
 		s->workers = calloc(s->nworkers, sizeof(*s->workers));
@@ -1134,6 +1163,7 @@ srv_free(struct srv *s)
 		event_base_free(s->base);
 	}
 	rsv_free(s->rsv);
+	admin_free(s->admin);
 	udp_budget_free(s->budget);
 	connlim_free(s->limits);
 	metrics_free(s->metrics);

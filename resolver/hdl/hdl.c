@@ -161,6 +161,13 @@ hdl_envelope_fault(const struct hdl_envelope *env, size_t max_msg_len)
 	return HDL_ENV_FAULT_NONE;
 }
 
+bool
+hdl_envelope_sealed(const struct hdl_envelope *env)
+{
+	return (env->flags & HDL_ENV_EC) != 0 && (env->flags & HDL_ENV_CP) == 0 &&
+	       env->session_id != 0;
+}
+
 int
 hdl_envelope_check(const struct hdl_envelope *env, size_t max_msg_len)
 {

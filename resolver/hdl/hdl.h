@@ -227,6 +227,13 @@ void hdl_envelope_encode(struct wbuf *w, const struct hdl_envelope *env);
  */
 int hdl_envelope_check(const struct hdl_envelope *env, size_t max_msg_len) IDR_MUSTCHECK;
 
+/**
+ * A message encrypted with a session key (EC set, CP not, a session id): it can be read once
+ * opened with the session's key. hdl_envelope_check refuses it as it stands; front ends that
+ * can open it check a copy without EC.
+ */
+bool hdl_envelope_sealed(const struct hdl_envelope *env);
+
 /** What hdl_envelope_check objects to, for front ends that count drops by reason. */
 enum hdl_env_fault {
 	HDL_ENV_FAULT_NONE = 0,

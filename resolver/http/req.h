@@ -45,8 +45,9 @@ struct http_req;
 #define HTTP_M_READ    (HTTP_M_GET | HTTP_M_HEAD)
 
 /* route flags */
-#define HTTP_R_API 0x1u /* errors as JSON bodies of the REST API, CORS on answers */
-#define HTTP_R_HDL 0x2u /* only for Handle messages (Content-Type application/x-hdl-message) */
+#define HTTP_R_API  0x1u /* errors as JSON bodies of the REST API, CORS on answers */
+#define HTTP_R_HDL  0x2u /* only for Handle messages (Content-Type application/x-hdl-message) */
+#define HTTP_R_IDIS 0x4u /* the national-style API: errors in its envelope (http/idis.h) */
 
 #define HTTP_CT_HDL "application/x-hdl-message"
 
@@ -101,16 +102,19 @@ struct http_req {
 	unsigned method; /* one HTTP_M_* bit */
 	struct uri_target t;
 	struct http_match match;
-	const char *raw_target;    /* as received, NUL-terminated */
-	struct slice body;         /* the request body (decoded from chunks), empty if none */
-	struct slice content_type; /* empty if none */
-	const struct addr *peer;   /* the client (NULL in tests without sockets) */
-	struct rsv_conn *rconn;    /* the connection as the dispatcher sees it (NULL: none) */
-	bool hdl;                  /* a Handle message: POST of application/x-hdl-message */
-	bool pending;              /* the handler left the answer to the dispatcher (ticket) */
-	bool close;                /* close the connection after the answer */
+	const char *raw_target;     /* as received, NUL-terminated */
+	struct slice body;          /* the request body (decoded from chunks), empty if none */
+	struct slice content_type;  /* empty if none */
+	struct slice authorization; /* the Authorization field, empty if none */
+	bool tls;                   /* came over TLS (writes need it) */
+	const struct addr *peer;    /* the client (NULL in tests without sockets) */
+	struct rsv_conn *rconn;     /* the connection as the dispatcher sees it (NULL: none) */
+	bool hdl;                   /* a Handle message: POST of application/x-hdl-message */
+	bool pending;               /* the handler left the answer to the dispatcher (ticket) */
+	bool close;                 /* close the connection after the answer */
 	bool head;
-	bool api; /* errors as JSON */
+	bool api;  /* errors as JSON */
+	bool idis; /* errors in the national API's envelope */
 	bool pretty;
 	struct slice callback;
 	int status; /* the status sent (0 before) */

@@ -6,9 +6,14 @@
 #include <string.h>
 
 #include "http/api.h"
+#include "http/api_prefix.h"
+#include "http/api_write.h"
+#include "http/idis.h"
+#include "http/idis_tmpl.h"
 #include "http/native.h"
 #include "http/ops.h"
 #include "http/pages.h"
+#include "http/sessions.h"
 
 #define CAPTURE "{handle}"
 
@@ -23,6 +28,40 @@ static const struct http_route routes[] = {
         {HTTP_M_READ, "/api/handles", http_api_list, "list", HTTP_R_API},
         {HTTP_M_READ, "/api/handles/", http_api_list, "list", HTTP_R_API},
         {HTTP_M_READ, "/api/handles/" CAPTURE, http_api_handle, "api", HTTP_R_API},
+        {HTTP_M_PUT, "/api/handles/" CAPTURE, http_api_put, "write", HTTP_R_API},
+        {HTTP_M_DELETE, "/api/handles/" CAPTURE, http_api_delete, "write", HTTP_R_API},
+        {HTTP_M_POST, "/api/v1/prefixes/apply", http_prefix_apply, "prefix", HTTP_R_API},
+        {HTTP_M_READ, "/api/v1/prefixes", http_prefix_list, "prefix", HTTP_R_API},
+        {HTTP_M_READ | HTTP_M_POST, "/api/v1/prefixes/" CAPTURE, http_prefix_item, "prefix",
+         HTTP_R_API},
+        {HTTP_M_POST, "/api/sessions", http_sessions_new, "sessions", HTTP_R_API},
+        {HTTP_M_POST, "/api/sessions/", http_sessions_new, "sessions", HTTP_R_API},
+        {HTTP_M_READ | HTTP_M_PUT | HTTP_M_POST | HTTP_M_DELETE, "/api/sessions/this",
+         http_sessions_this, "sessions", HTTP_R_API},
+        {HTTP_M_POST, "/identity/token", http_idis_login, "idis_login", HTTP_R_IDIS},
+        {HTTP_M_POST, "/identity/token/v1", http_idis_login_cipher, "idis_login", HTTP_R_IDIS},
+        {HTTP_M_READ, "/identityv2/data/detail", http_idis_detail, "idis_read", HTTP_R_IDIS},
+        {HTTP_M_POST, "/identityv2/data", http_idis_create, "idis_write", HTTP_R_IDIS},
+        {HTTP_M_PUT, "/identityv2/data", http_idis_update, "idis_write", HTTP_R_IDIS},
+        {HTTP_M_DELETE, "/identityv2/data", http_idis_delete, "idis_write", HTTP_R_IDIS},
+        {HTTP_M_POST, "/identityv2/data/batchCreate", http_idis_batch_create, "idis_batch",
+         HTTP_R_IDIS},
+        {HTTP_M_PUT, "/identityv2/data/batchUpdate", http_idis_batch_update, "idis_batch",
+         HTTP_R_IDIS},
+        {HTTP_M_DELETE, "/identityv2/data/batchDelete", http_idis_batch_delete, "idis_batch",
+         HTTP_R_IDIS},
+        {HTTP_M_READ, "/snms/api/v5/template", http_idis_template_get, "idis_template",
+         HTTP_R_IDIS},
+        {HTTP_M_POST, "/snms/api/v5/template", http_idis_template_create, "idis_template",
+         HTTP_R_IDIS},
+        {HTTP_M_PUT, "/snms/api/v5/template", http_idis_template_update, "idis_template",
+         HTTP_R_IDIS},
+        {HTTP_M_DELETE, "/snms/api/v5/template", http_idis_template_delete, "idis_template",
+         HTTP_R_IDIS},
+        {HTTP_M_READ, "/snms/api/v5/template/list", http_idis_template_list, "idis_template",
+         HTTP_R_IDIS},
+        {HTTP_M_POST, "/snms/api/v5/template/publish", http_idis_template_publish, "idis_template",
+         HTTP_R_IDIS},
         {HTTP_M_READ, "/api", http_api_none, "api", HTTP_R_API},
         {HTTP_M_READ, "/api/*", http_api_none, "api", HTTP_R_API},
         {HTTP_M_READ, "/" CAPTURE, http_page_proxy, "proxy", 0},

@@ -49,6 +49,7 @@
 #include "hdl/addr.h"
 #include "hdl/hdl.h"
 #include "http/html.h"
+#include "http/idis.h"
 #include "http/parse.h"
 #include "http/req.h"
 #include "http/route.h"
@@ -163,6 +164,7 @@ static void conn_close(struct hconn *c);
 static bool reap(struct hconn *c);
 static void expire(struct hconn *c);
 static void flush_slots(struct hconn *c);
+static struct slot *slot_add(struct hconn *c, const struct txreq *x, bool head);
 static void resume(struct hconn *c);
 
 /* An iovec over const bytes (writev and our copies never write through it). */
@@ -646,12 +648,15 @@ tx_reply(struct http_req *q, int status, const char *ctype, const struct slice *
 	deliver(c, x->slot, iov, niov, close);
 }
 
-/* http_tx.ticket: the slot whose answer a deferred Handle message fills (on_hdl_done). */
+/* http_tx.ticket: the slot a deferred answer fills (on_hdl_done); made here if needed. */
 static uint64_t
 tx_ticket(struct http_req *q)
 {
 	struct txreq *x = q->tx_arg;
 
+	if (x->slot == NULL) { /* a handler that will answer later needs its place in line */
+		x->slot = slot_add(x->c, x, q->head);
+	}
 	return x->slot != NULL ? x->slot->id : 0;
 }
 
@@ -738,12 +743,21 @@ on_hdl_done(void *arg, const struct rsv_done *d)
 		return;
 	}
 	close = s->close || d->action == RSV_CLOSE || h->stopping;
-	status = d->action == RSV_DROP || d->answer.len == 0 ? 400 : 200;
 	wbuf_reset(&h->hdrs);
-	make_head(h, status, status == 200 ? CT_HDL : NULL, status == 200 ? d->answer.len : 0,
-	          close, s->minor);
+	if (d->status != 0) { /* a JSON answer of a handler that waited (rsv_pending_finish) */
+		status = d->status;
+		if (conf_of(c)->http_cors) {
+			wbuf_lit(&h->hdrs, "Access-Control-Allow-Origin: *\r\n");
+		}
+		make_head(h, status, HTTP_CT_JSON, d->answer.len, close, s->minor);
+		iov[1] = iov_make(d->answer.p, !s->head ? d->answer.len : 0);
+	} else {
+		status = d->action == RSV_DROP || d->answer.len == 0 ? 400 : 200;
+		make_head(h, status, status == 200 ? CT_HDL : NULL,
+		          status == 200 ? d->answer.len : 0, close, s->minor);
+		iov[1] = iov_make(d->answer.p, status == 200 && !s->head ? d->answer.len : 0);
+	}
 	iov[0] = iov_make(wbuf_data(&h->head), wbuf_len(&h->head));
-	iov[1] = iov_make(d->answer.p, status == 200 && !s->head ? d->answer.len : 0);
 	account(h, s->label, status, s->t0);
 	deliver(c, s, iov, 2, close);
 	reap(c);
@@ -785,6 +799,10 @@ bad_target(struct http_req *q, size_t len)
 	int status = len > URI_MAX_TARGET ? 414 : 400;
 	const char *why = q->t.why != NULL ? q->t.why : "malformed request-target";
 
+	if (q->idis) {
+		http_idis_error(q, status, IDIS_FAIL, why);
+		return;
+	}
 	if (q->api) {
 		http_api_error_at(q, status, HDL_RC_PROTOCOL_ERROR, NULL, slice_make(NULL, 0), why);
 		return;
@@ -812,10 +830,14 @@ other_method(struct http_req *q)
 		http_reply(q, 204, NULL, NULL, 0);
 		return;
 	}
-	if (q->api) {
+	if (q->api || q->idis) {
 		char msg[96];
 
 		snprintf(msg, sizeof(msg), "method not allowed: use %s", allow);
+		if (q->idis) {
+			http_idis_error(q, 405, IDIS_FAIL, msg);
+			return;
+		}
 		http_api_error_at(q, 405, HDL_RC_OPERATION_NOT_SUPPORTED, NULL, slice_make(NULL, 0),
 		                  msg);
 		return;
@@ -833,6 +855,18 @@ is_hdl_message(struct slice ctype)
 		i++;
 	}
 	return slice_caseeq(slice_make(t.p, i), SLICE_LIT(CT_HDL));
+}
+
+/* The value of the first field named name (lower case), empty if none. */
+static struct slice
+field_value(const struct http_head *hd, const char *name)
+{
+	for (size_t i = 0; i < hd->nfields; i++) {
+		if (slice_caseeq_cstr(hd->fields[i].name, name)) {
+			return hd->fields[i].value;
+		}
+	}
+	return slice_make(NULL, 0);
 }
 
 /* Run one complete request: its answer is sent, kept in its slot, or deferred. */
@@ -855,6 +889,8 @@ dispatch(struct hconn *c, const struct http_head *hd, struct slice body)
 	q.head = hd->method == HTTP_M_HEAD;
 	q.body = body;
 	q.content_type = hd->content_type;
+	q.authorization = field_value(hd, "authorization");
+	q.tls = c->tls != NULL;
 	q.peer = &c->peer;
 	q.rconn = c->rc;
 	q.hdl = hd->method == HTTP_M_POST && is_hdl_message(hd->content_type);
@@ -867,6 +903,7 @@ dispatch(struct hconn *c, const struct http_head *hd, struct slice body)
 	if (rc == IDR_OK) {
 		http_route_match(q.method, q.hdl, q.t.path, &q.match);
 		q.api = (q.match.flags & HTTP_R_API) != 0;
+		q.idis = (q.match.flags & HTTP_R_IDIS) != 0;
 		x.label = q.match.route != NULL ? q.match.route->label : (q.api ? "api" : "proxy");
 	} else {
 		q.api = hd->target.len >= 4 && memcmp(hd->target.p, "/api", 4) == 0;

@@ -233,8 +233,14 @@ frame(struct conn *c, struct evbuffer *in)
 		return 0;
 	}
 	rbuf_init(&r, head, sizeof(head));
-	if (hdl_envelope_parse(&r, &env) != IDR_OK ||
-	    hdl_envelope_check(&env, (size_t)cf->max_request_size) != IDR_OK) {
+	if (hdl_envelope_parse(&r, &env) != IDR_OK) {
+		metrics_drop(c->l->ms, METRICS_DROP_MALFORMED);
+		return 0;
+	}
+	if (hdl_envelope_sealed(&env)) {
+		env.flags &= (uint8_t)~HDL_ENV_EC; /* the dispatcher opens it */
+	}
+	if (hdl_envelope_check(&env, (size_t)cf->max_request_size) != IDR_OK) {
 		metrics_drop(c->l->ms, METRICS_DROP_MALFORMED);
 		return 0;
 	}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # cli.sh - the idr command-line tool end to end: init, prefixes, register, get, every
 # rejection rule with its exit status, import (bad rows, dry run, strict, re-run), export ->
-# import -> export round trip, audit verify, stats.
+# import -> export round trip, local changes (set, unset, delete, import --update) with their
+# journal entries, audit verify, stats.
 . "$(dirname "$0")/lib.sh"
 
 D=$T/data
@@ -11,7 +12,7 @@ note "usage and help"
 expect_exit 64 idr
 ok idr help
 expect_out "exit status"
-for c in init prefix register get import export audit stats; do
+for c in init prefix register set unset delete get import export audit stats; do
 	ok idr help "$c"
 	expect_out "usage: idr $c"
 	ok idr "$c" --help
@@ -103,7 +104,8 @@ expect_out "created 88.118.8/P-000001"
 ok idr register 88.118.8/P-000001 --kind part --url https://example.com/p/1 model=X1 batch=B7 "材料=铝合金"
 expect_out "unchanged 88.118.8/P-000001"
 expect_exit 1 idr register 88.118.8/P-000001 --kind part model=X2
-expect_err "already exists with different content"
+expect_err "idr register: 88.118.8/P-000001: already exists with different content: value 1 (URL) only here; value 2000 (model) is \"X1\" here, \"X2\" in the command; value 2001 (batch) only here; and 1 more"
+expect_err "to change a registered record: idr set ID KEY=VALUE..."
 expect_exit 1 idr register 88.118.8/p-000001 --kind wip
 expect_err "different content"
 
@@ -401,6 +403,157 @@ expect_err "e1.jsonl:2: 88.118.8: hosted here with owner '别的公司', the inp
 ok idr init --data "$T/node2" --node-prefix 88.200
 expect_exit 2 idr import --data "$T/node2" "$T/e1.jsonl"
 expect_err "exported by node 88.118"
+
+note "local changes: set, unset, delete (data directory of their own)"
+E=$T/edit
+# journal_entries: the number of journal entries of $E, as idr audit verify counts them
+journal_entries() {
+	ok idr audit verify --data "$E"
+	sed -n 's/^journal OK: \([0-9]*\) entries.*/\1/p' "$OUT"
+}
+# unchanged_since FILE: the export of $E is still FILE (nothing was changed)
+unchanged_since() {
+	ok idr export --data "$E" -o "$T/now.jsonl"
+	cmp -s "$1" "$T/now.jsonl" || fail "the data changed: $(diff "$1" "$T/now.jsonl" | head -5)"
+}
+ok idr init --data "$E" --node-prefix 88.118
+ok idr prefix add --data "$E" 88.118.8 --owner x
+ok idr prefix add --data "$E" 88.118.9 --owner y --state 0
+ok idr register --data "$E" 88.118.8/E-1 --kind part --url https://example.com/e/1 model=X1 batch=B7
+j0=$(journal_entries)
+ok idr set --data "$E" 88.118.8/e-1 Model=X2 colour=红 --url https://example.com/e/2
+expect_out "updated 88.118.8/e-1"
+expect_out '  1 URL: "https://example.com/e/1" -> "https://example.com/e/2"'
+expect_out '  2000 model: "X1" -> "X2"'
+expect_out '  2002 colour: added "红"'
+# one journal entry per kind of change: modify, add
+assert_eq "$(journal_entries)" $((j0 + 2)) "journal entries after set"
+ok idr get --data "$E" 88.118.8/E-1 --json
+cp "$OUT" "$T/e1.json"
+assert_eq "$(json_get "$T/e1.json" '[(v["type"], v["data"]["value"]) for v in d["values"] if v["index"] >= 2000]')" "[('model', 'X2'), ('batch', 'B7'), ('colour', '红')]" "set: attributes keep their index"
+assert_eq "$(json_get "$T/e1.json" '[v["data"]["value"] for v in d["values"] if v["index"] == 1][0]')" "https://example.com/e/2" "set --url"
+# the same values again: nothing written
+ok idr set --data "$E" 88.118.8/E-1 model=X2
+expect_out "unchanged 88.118.8/E-1 (it already holds these values)"
+assert_eq "$(journal_entries)" $((j0 + 2)) "journal entries after an unchanged set"
+ok idr set --data "$E" 88.118.8/E-1 --kind lot
+expect_out '  10 ITEM_KIND: "part" -> "lot"'
+ok idr get --data "$E" 88.118.8/E-1
+expect_out "kind: lot"
+ok idr stats --data "$E" --json
+cp "$OUT" "$T/es.json"
+assert_eq "$(json_get "$T/es.json" 'd["by_kind"]')" "{'-': 3, 'lot': 1}" "kind counters follow set --kind"
+ok idr export --data "$E" -o "$T/before.jsonl"
+j1=$(journal_entries)
+# every failure names what is wrong, exits non-zero and changes nothing
+expect_exit 3 idr set --data "$E" 88.118.8/NOPE a=1
+expect_err "idr set: 88.118.8/NOPE: not registered (create it with idr register ID --kind KIND"
+expect_exit 64 idr set --data "$E" 88.118.8/E-1
+expect_err "nothing to set: give KEY=VALUE, --url or --kind"
+expect_exit 64 idr set --data "$E" 88.118.8/E-1 model=
+expect_err "(to remove one: idr unset ID KEY)"
+expect_exit 64 idr set --data "$E"
+expect_exit 1 idr set --data "$E" 88.118.8/E-1 HS_ADMIN=x
+expect_err "attribute key 'HS_ADMIN' is reserved"
+expect_exit 1 idr set --data "$E" 88.118.8/E-1 a=1 A=2
+expect_err "attribute key 'A' is given twice"
+expect_exit 1 idr set --data "$E" 88.118.8/E-1 --kind gizmo
+expect_err "kind 'gizmo'"
+expect_exit 1 idr set --data "$E" 88.118.8/E-1 --url ""
+expect_err "--url: empty (to remove the URL: idr unset ID url)"
+expect_exit 1 idr set --data "$E" 88.118.8/E-1 "a=$(printf 'bad\377')"
+expect_err "value is not valid UTF-8"
+expect_exit 1 idr set --data "$E" 0.NA/88.118.8 --kind part
+expect_err "idr set: 0.NA/88.118.8: attribute uses a reserved value type or index"
+expect_exit 1 idr set --data "$E" bad a=1
+expect_err "idr set: bad: identifier has no '/'"
+expect_exit 3 idr unset --data "$E" 88.118.8/NOPE a
+expect_err "idr unset: 88.118.8/NOPE: not registered"
+expect_exit 1 idr unset --data "$E" 88.118.8/E-1 colour weight
+expect_err "idr unset: 88.118.8/E-1: no value with key \"weight\" to remove"
+expect_exit 1 idr unset --data "$E" 88.118.8/E-1 kind
+expect_err "the kind of an item cannot be removed (change it with idr set ID --kind KIND)"
+expect_exit 1 idr unset --data "$E" 88.118.8/E-1 HS_ADMIN
+expect_err "is reserved"
+expect_exit 1 idr unset --data "$E" 88.118.8/E-1 colour COLOUR
+expect_err "key 'COLOUR' is given twice"
+expect_exit 64 idr unset --data "$E" 88.118.8/E-1
+expect_err "nothing to remove"
+expect_exit 3 idr delete --data "$E" 88.118.8/E-1 88.118.8/NOPE
+expect_err "idr delete: 88.118.8/NOPE: not registered (nothing was deleted)"
+expect_exit 1 idr delete --data "$E" 0.NA/88.118.8
+expect_err "a prefix handle; prefixes are managed with idr prefix"
+expect_exit 1 idr delete --data "$E" 88.118.8/E-1 88.118.8/e-1
+expect_err "88.118.8/e-1 is given twice"
+expect_exit 64 idr delete --data "$E"
+unchanged_since "$T/before.jsonl"
+assert_eq "$(journal_entries)" "$j1" "journal entries after failures"
+# unset: several keys in one go, one journal entry
+ok idr unset --data "$E" 88.118.8/E-1 colour URL
+expect_out '  1 URL: removed "https://example.com/e/2"'
+expect_out '  2002 colour: removed "红"'
+assert_eq "$(journal_entries)" $((j1 + 1)) "journal entries after unset"
+ok idr get --data "$E" 88.118.8/E-1 --json
+cp "$OUT" "$T/e1.json"
+assert_eq "$(json_get "$T/e1.json" 'sorted(v["index"] for v in d["values"])')" "[10, 100, 2000, 2001]" "values after unset"
+# delete prints what it deleted; --json restores with idr import
+ok idr register --data "$E" 88.118.8/E-2 --kind wip a=1
+j2=$(journal_entries)
+ok idr delete --data "$E" 88.118.8/E-2
+assert_eq "$(cat "$OUT")" "deleted 88.118.8/E-2 (wip, 3 values)" "delete output"
+expect_exit 3 idr get --data "$E" 88.118.8/E-2
+ok idr export --data "$E" -o "$T/before.jsonl"
+ok idr delete --data "$E" 88.118.8/e-1 --json
+cp "$OUT" "$T/deleted.jsonl"
+expect_exit 3 idr get --data "$E" 88.118.8/E-1
+assert_eq "$(journal_entries)" $((j2 + 2)) "journal entries after two deletes"
+ok idr import --data "$E" "$T/deleted.jsonl"
+expect_out "1 created"
+unchanged_since "$T/before.jsonl"
+ok idr stats --data "$E" --json
+cp "$OUT" "$T/es.json"
+assert_eq "$(json_get "$T/es.json" 'd["by_kind"]')" "{'-': 3, 'lot': 1}" "kind counters after delete and restore"
+
+note "import --update: created / updated / unchanged / bad, exactly"
+printf '%s\n' 'id,kind,url,colour,weight' '88.118.8/U-1,part,https://a,red,1kg' \
+	'88.118.8/U-2,part,,blue,' '88.118.8/U-3,lot,,,' >"$T/u1.csv"
+ok idr import --data "$E" "$T/u1.csv"
+expect_out "3 created, 0 unchanged, 0 bad rows"
+ok idr set --data "$E" 88.118.8/U-1 extra=1
+printf '%s\n' 'id,kind,url,colour,weight' '88.118.8/U-1,part,https://a,green,1kg' \
+	'88.118.8/U-2,part,,blue,' '88.118.8/U-3,part,,,' '88.118.8/U-4,wip,,x,' 'bad,part,,,' >"$T/u2.csv"
+ok idr export --data "$E" -o "$T/before.jsonl"
+j3=$(journal_entries)
+# without --update: conflicts name the values that differ, nothing is changed
+expect_exit 2 idr import --data "$E" "$T/u2.csv" --dry-run
+expect_err 'u2.csv:2: 88.118.8/U-1: already exists with different content: value 2000 (colour) is "red" here, "green" in the row; value 2002 (extra) only here'
+expect_err 'u2.csv:4: 88.118.8/U-3: already exists with different content: value 10 (ITEM_KIND) is "lot" here, "part" in the row'
+expect_err "idr import: 2 rows conflict with registered records; --update makes the records what the rows say"
+expect_out "dry run: 1 to create, 1 unchanged, 3 bad rows; nothing was written"
+expect_exit 2 idr import --data "$E" "$T/u2.csv" --update --dry-run
+expect_out "dry run: 1 to create, 2 to update, 1 unchanged, 1 bad rows; nothing was written"
+expect_exit 2 idr import --data "$E" "$T/u2.csv" --update --strict
+expect_out "strict: 1 bad rows, nothing was written (would have been: 1 created, 2 updated, 1 unchanged)"
+unchanged_since "$T/before.jsonl"
+assert_eq "$(journal_entries)" "$j3" "journal entries after dry runs"
+expect_exit 2 idr import --data "$E" "$T/u2.csv" --update
+expect_out "1 created, 2 updated, 1 unchanged, 1 bad rows (skipped)"
+expect_err "u2.csv:6: bad: identifier has no '/'"
+# U-4 created (1), U-1 modify + remove (2), U-3 modify (1)
+assert_eq "$(journal_entries)" $((j3 + 4)) "journal entries after import --update"
+ok idr get --data "$E" 88.118.8/U-1 --json
+cp "$OUT" "$T/u.json"
+assert_eq "$(json_get "$T/u.json" '[(v["index"], v["data"]["value"]) for v in d["values"] if v["index"] >= 2000]')" "[(2000, 'green'), (2001, '1kg')]" "updated attributes"
+ok idr get --data "$E" 88.118.8/U-3
+expect_out "kind: part"
+# the file is now what is registered: with or without --update, nothing to do
+expect_exit 2 idr import --data "$E" "$T/u2.csv"
+expect_out "0 created, 4 unchanged, 1 bad rows"
+expect_exit 2 idr import --data "$E" "$T/u2.csv" --update
+expect_out "0 created, 0 updated, 4 unchanged, 1 bad rows"
+ok idr import --data "$E" "$T/u1.csv" --update
+expect_out "0 created, 2 updated, 1 unchanged, 0 bad rows"
+ok idr audit verify --data "$E"
 
 note "audit verify"
 ok idr audit verify

@@ -300,12 +300,16 @@ assert_eq "$CODE" 200 "HEAD status"
 assert_eq "$(hdr Content-Length)" "$(wc -c <"$T/record.json")" "HEAD Content-Length"
 get "$BASE/api/handles/88.118.8/P-000001" -X OPTIONS
 expect_code 204 "OPTIONS"
-expect_hdr Allow "GET, HEAD, OPTIONS" "OPTIONS"
-expect_hdr Access-Control-Allow-Methods "GET, HEAD, OPTIONS" "preflight"
-for m in DELETE PUT POST PATCH; do
+expect_hdr Allow "GET, HEAD, PUT, DELETE, OPTIONS" "OPTIONS"
+expect_hdr Access-Control-Allow-Methods "GET, HEAD, PUT, DELETE, OPTIONS" "preflight"
+for m in POST PATCH; do
 	get "$BASE/api/handles/88.118.8/P-000001" -X "$m"
 	expect_code 405 "$m"
-	expect_hdr Allow "GET, HEAD, OPTIONS" "$m"
+	expect_hdr Allow "GET, HEAD, PUT, DELETE, OPTIONS" "$m"
+done
+for m in DELETE PUT; do # writes: HTTPS only (rest_write.sh tests them)
+	get "$BASE/api/handles/88.118.8/P-000001" -X "$m"
+	expect_code 403 "$m over plain HTTP"
 done
 keep method error
 get "$BASE/88.118.8/P-000001" -X POST

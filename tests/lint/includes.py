@@ -10,8 +10,8 @@
     X.c and X_int.h belong to X.h; a .c without a header of its own (hdl_req.c) to the module
     of its first project include when that is X.h beside it and the name starts with X_.
  4. Foreign headers stay where STYLE.md puts them: lmdb.h only in registry/store/store.c,
-    openssl/ only in registry/base/crypto.c and resolver/net/tls.[ch], event2/ only in
-    resolver/.
+    openssl/ only in registry/base/crypto{,_key}.c and resolver/net/tls.[ch], event2/ only in
+    resolver/, curl/ (libcurl) only in tools/common/httpc.c (its header keeps curl out).
 Prints every violation and exits 1 if there is one.
 """
 import os
@@ -61,9 +61,13 @@ for src in files:
             if name == 'lmdb.h' and src not in ('registry/store/store.c', 'tests/bench/bench_get.c'):
                 problems.append('%s: includes <lmdb.h> (only registry/store/store.c may)' % src)
             if name.startswith('openssl/') and not (
-                    src in ('registry/base/crypto.c', 'resolver/net/tls.c', 'resolver/net/tls.h')
+                    src in ('registry/base/crypto.c', 'registry/base/crypto_key.c', 'resolver/net/tls.c',
+                            'resolver/net/tls.h')
                     or src.startswith('tests/')):
                 problems.append('%s: includes <%s> (OpenSSL stays in base/crypto.c and net/tls)'
+                                % (src, name))
+            if name.startswith('curl/') and src != 'tools/common/httpc.c':
+                problems.append('%s: includes <%s> (libcurl only in tools/common/httpc.c)'
                                 % (src, name))
             if name.startswith('event2/') and not (src.startswith('resolver/') or
                                                    src.startswith('tests/')):

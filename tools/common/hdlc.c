@@ -1,4 +1,4 @@
-/* hdlc.c - blocking Handle-protocol (UDP, TCP) and HTTP GET client with deadlines. */
+/* hdlc.c - blocking Handle-protocol (UDP, TCP) client with deadlines; HTTP API paths. */
 #define _GNU_SOURCE /* SOCK_NONBLOCK, SOCK_CLOEXEC */
 #include "common/hdlc.h"
 
@@ -10,11 +10,8 @@
 #include <unistd.h>
 
 #include "base/crypto.h"
-#include "base/num.h"
 
-#define UDP_RECV_BUF  2048 /* a Handle datagram is at most 512 bytes */
-#define HTTP_READ     16384
-#define HTTP_LINE_MAX 1024 /* a chunk-size or trailer line */
+#define UDP_RECV_BUF 2048 /* a Handle datagram is at most 512 bytes */
 
 const unsigned hdlc_udp_schedule[HDLC_UDP_TRIES] = {500, 1000, 1500};
 
@@ -538,6 +535,17 @@ hdlc_tcp_exchange(struct hdlc_tcp *c, struct slice unit, unsigned timeout_ms,
 	return rc;
 }
 
+int
+hdlc_tcp_read(struct hdlc_tcp *c, unsigned timeout_ms, struct hdlc_reply *out)
+{
+	int rc = tcp_read_unit(c->fd, now_ms() + timeout_ms, out);
+
+	if (rc != IDR_OK) {
+		hdlc_reply_deinit(out);
+	}
+	return rc;
+}
+
 /* ---- checking and resolving ---- */
 
 int
@@ -647,249 +655,10 @@ hdlc_resolve(const struct addr *srv, enum hdlc_proto proto, const struct hdlc_qu
 
 /* ---- HTTP ---- */
 
-/* Length of the CRLF-terminated line at r's position, at most max bytes (CRLF excluded).
- * @return IDR_OK, IDR_EAGAIN (no CRLF yet), IDR_ELIMIT (longer) or IDR_EPROTO (bare CR/LF). */
-static int
-line_len(const struct rbuf *r, size_t max, size_t *len)
-{
-	struct rbuf p = *r;
-	size_t n = 0;
-	uint8_t c;
-
-	while (rbuf_left(&p) > 0) {
-		c = rbuf_u8(&p);
-		if (c == '\r') {
-			if (rbuf_left(&p) == 0) {
-				return IDR_EAGAIN;
-			}
-			if (rbuf_u8(&p) != '\n') {
-				return IDR_EPROTO;
-			}
-			*len = n;
-			return IDR_OK;
-		}
-		if (c == '\n' || c == '\0') {
-			return IDR_EPROTO;
-		}
-		if (++n > max) {
-			return IDR_ELIMIT;
-		}
-	}
-	return IDR_EAGAIN;
-}
-
-/* Next line (CRLF consumed). */
-static int
-next_line(struct rbuf *r, size_t max, struct slice *line)
-{
-	size_t n = 0;
-	int rc = line_len(r, max, &n);
-
-	if (rc != IDR_OK) {
-		return rc;
-	}
-	*line = rbuf_bytes(r, n);
-	rbuf_skip(r, 2);
-	return IDR_OK;
-}
-
 static bool
 is_digit(uint8_t c)
 {
 	return c >= '0' && c <= '9';
-}
-
-/* "HTTP/1.x NNN[ reason]" */
-static int
-status_parse(struct slice line, int *status)
-{
-	struct rbuf r;
-	struct slice v;
-	uint8_t d[3];
-	int i;
-
-	rbuf_init(&r, line.p, line.len);
-	v = rbuf_bytes(&r, 7);
-	if (rbuf_error(&r) != IDR_OK || memcmp(v.p, "HTTP/1.", 7) != 0 || !is_digit(rbuf_u8(&r)) ||
-	    rbuf_u8(&r) != ' ') {
-		return IDR_EPROTO;
-	}
-	for (i = 0; i < 3; i++) {
-		d[i] = rbuf_u8(&r);
-	}
-	if (rbuf_error(&r) != IDR_OK || !is_digit(d[0]) || !is_digit(d[1]) || !is_digit(d[2]) ||
-	    (rbuf_left(&r) > 0 && rbuf_u8(&r) != ' ')) {
-		return IDR_EPROTO;
-	}
-	*status = (d[0] - '0') * 100 + (d[1] - '0') * 10 + (d[2] - '0');
-	return *status >= 200 && *status <= 599 ? IDR_OK : IDR_EPROTO;
-}
-
-/* Trim spaces and tabs at both ends. */
-static struct slice
-ows_trim(struct slice s)
-{
-	struct rbuf r;
-	size_t lead = 0, trail = 0;
-
-	while (lead < s.len && (s.p[lead] == ' ' || s.p[lead] == '\t')) {
-		lead++;
-	}
-	while (trail < s.len - lead &&
-	       (s.p[s.len - 1 - trail] == ' ' || s.p[s.len - 1 - trail] == '\t')) {
-		trail++;
-	}
-	rbuf_init(&r, s.p, s.len);
-	rbuf_skip(&r, lead);
-	return rbuf_bytes(&r, s.len - lead - trail);
-}
-
-static int
-header_apply(struct slice line, struct hdlc_http_head *h)
-{
-	const uint8_t *colon = line.len > 0 ? memchr(line.p, ':', line.len) : NULL;
-	struct slice name, value;
-	struct rbuf r;
-	uint64_t n;
-
-	if (colon == NULL || colon == line.p || line.p[0] == ' ' || line.p[0] == '\t') {
-		return IDR_EPROTO; /* no name, or an obsolete folded line */
-	}
-	rbuf_init(&r, line.p, line.len);
-	name = rbuf_bytes(&r, (size_t)(colon - line.p));
-	rbuf_skip(&r, 1);
-	value = ows_trim(rbuf_bytes(&r, rbuf_left(&r)));
-	if (memchr(name.p, ' ', name.len) != NULL || memchr(name.p, '\t', name.len) != NULL) {
-		return IDR_EPROTO;
-	}
-	if (slice_caseeq_cstr(name, "Content-Length")) {
-		if (value.len == 0 ||
-		    num_parse_u64_n((const char *)value.p, value.len, 0, UINT64_MAX / 2, &n) !=
-		            IDR_OK ||
-		    (h->has_length && n != h->content_length)) {
-			return IDR_EPROTO;
-		}
-		h->has_length = true;
-		h->content_length = n;
-	} else if (slice_caseeq_cstr(name, "Transfer-Encoding")) {
-		if (!slice_caseeq_cstr(value, "chunked")) {
-			return IDR_EPROTO; /* compressed or layered encodings are not supported */
-		}
-		h->chunked = true;
-	}
-	return IDR_OK;
-}
-
-int
-hdlc_http_head_parse(struct slice in, struct hdlc_http_head *out)
-{
-	struct hdlc_http_head h;
-	struct slice line;
-	struct rbuf r;
-	int rc;
-
-	memset(&h, 0, sizeof(h));
-	rbuf_init(&r, in.p, in.len > HDLC_HTTP_HEAD_MAX ? HDLC_HTTP_HEAD_MAX : in.len);
-	rc = next_line(&r, HDLC_HTTP_HEAD_MAX, &line);
-	if (rc == IDR_OK) {
-		rc = status_parse(line, &h.status);
-	}
-	while (rc == IDR_OK) {
-		rc = next_line(&r, HDLC_HTTP_HEAD_MAX, &line);
-		if (rc != IDR_OK || line.len == 0) {
-			break;
-		}
-		rc = header_apply(line, &h);
-	}
-	if (rc == IDR_EAGAIN && in.len >= HDLC_HTTP_HEAD_MAX) {
-		rc = IDR_ELIMIT;
-	}
-	if (rc != IDR_OK) {
-		return rc;
-	}
-	h.head_len = rbuf_offset(&r);
-	*out = h;
-	return IDR_OK;
-}
-
-/* "hex[;ext]" with 1-8 hex digits; spaces or tabs may precede the extension. */
-static int
-chunk_size_parse(struct slice line, uint32_t *size)
-{
-	uint32_t v = 0;
-	size_t i;
-	int d;
-
-	for (i = 0; i < line.len && i < 9; i++) {
-		uint8_t c = line.p[i];
-
-		if (c >= '0' && c <= '9') {
-			d = c - '0';
-		} else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') {
-			d = (c | 0x20) - 'a' + 10;
-		} else {
-			break;
-		}
-		v = (v << 4) | (uint32_t)d;
-	}
-	if (i == 0 || i > 8) {
-		return IDR_EPROTO;
-	}
-	if (i < line.len && line.p[i] != ';' && line.p[i] != ' ' && line.p[i] != '\t') {
-		return IDR_EPROTO;
-	}
-	*size = v;
-	return IDR_OK;
-}
-
-/* Trailer lines up to the empty line. */
-static int
-trailers_skip(struct rbuf *r)
-{
-	struct slice line;
-	int rc;
-
-	do {
-		rc = next_line(r, HTTP_LINE_MAX, &line);
-	} while (rc == IDR_OK && line.len > 0);
-	return rc == IDR_ELIMIT ? IDR_EPROTO : rc;
-}
-
-int
-hdlc_http_dechunk(struct slice in, struct wbuf *out)
-{
-	struct slice line, data;
-	uint8_t cr, lf;
-	uint32_t size;
-	struct rbuf r;
-	int rc;
-
-	rbuf_init(&r, in.p, in.len);
-	for (;;) {
-		rc = next_line(&r, HTTP_LINE_MAX, &line);
-		if (rc == IDR_OK) {
-			rc = chunk_size_parse(line, &size);
-		}
-		if (rc != IDR_OK) {
-			return rc == IDR_ELIMIT ? IDR_EPROTO : rc;
-		}
-		if (size == 0) {
-			return trailers_skip(&r);
-		}
-		if (rbuf_left(&r) < (size_t)size + 2) {
-			return IDR_EAGAIN;
-		}
-		data = rbuf_bytes(&r, size);
-		cr = rbuf_u8(&r);
-		lf = rbuf_u8(&r);
-		if (cr != '\r' || lf != '\n' || rbuf_error(&r) != IDR_OK) {
-			return IDR_EPROTO;
-		}
-		wbuf_bytes(out, data.p, data.len);
-		if (wbuf_error(out) != IDR_OK) {
-			return wbuf_error(out);
-		}
-	}
 }
 
 static bool
@@ -937,169 +706,4 @@ hdlc_http_resolve_path(struct wbuf *w, const struct hdlc_query *q)
 		wbuf_printf(w, "%cauth=true", sep);
 	}
 	return wbuf_error(w);
-}
-
-/* State of one HTTP response being read. */
-struct http_read {
-	struct wbuf raw; /* everything received */
-	struct hdlc_http_head head;
-	bool have_head;
-	size_t max_body;
-};
-
-/* The body bytes received so far (after the head). */
-static struct slice
-http_body_bytes(const struct http_read *h)
-{
-	struct rbuf r;
-
-	rbuf_init(&r, wbuf_data(&h->raw), wbuf_len(&h->raw));
-	rbuf_skip(&r, h->head.head_len);
-	return rbuf_bytes(&r, rbuf_left(&r));
-}
-
-/* Is the response complete? @return 1 (body appended to out), 0 (need more) or error. */
-static int
-http_try_finish(struct http_read *h, bool eof, struct wbuf *out)
-{
-	struct slice b;
-	struct wbuf tmp;
-	int rc;
-
-	if (!h->have_head) {
-		rc = hdlc_http_head_parse(wbuf_slice(&h->raw), &h->head);
-		if (rc == IDR_EAGAIN) {
-			return eof ? IDR_EPROTO : 0;
-		}
-		if (rc != IDR_OK) {
-			return rc;
-		}
-		h->have_head = true;
-	}
-	b = http_body_bytes(h);
-	if (h->head.chunked) {
-		wbuf_init_heap(&tmp, h->max_body);
-		rc = hdlc_http_dechunk(b, &tmp);
-		if (rc == IDR_OK) {
-			wbuf_bytes(out, wbuf_data(&tmp), wbuf_len(&tmp));
-		}
-		wbuf_deinit(&tmp);
-		rc = rc == IDR_ETOOBIG ? IDR_ELIMIT : rc;
-		if (rc == IDR_EAGAIN) {
-			return eof ? IDR_EPROTO : 0;
-		}
-		return rc == IDR_OK ? (wbuf_error(out) != IDR_OK ? wbuf_error(out) : 1) : rc;
-	}
-	if (h->head.has_length || h->head.status == 204 || h->head.status == 304) {
-		uint64_t want = h->head.has_length ? h->head.content_length : 0;
-
-		if (want > h->max_body) {
-			return IDR_ELIMIT;
-		}
-		if (b.len < want) {
-			return eof ? IDR_EPROTO : 0;
-		}
-		b.len = (size_t)want;
-	} else if (!eof) {
-		return b.len > h->max_body ? IDR_ELIMIT
-		                           : 0; /* the body runs to the end of stream */
-	}
-	wbuf_bytes(out, b.p, b.len);
-	return wbuf_error(out) != IDR_OK ? wbuf_error(out) : 1;
-}
-
-static int
-http_request_write(int fd, const struct addr *srv, const char *path, uint64_t deadline)
-{
-	char host[ADDR_STRLEN];
-	struct wbuf w;
-	int rc;
-
-	rc = addr_format((const struct sockaddr *)&srv->ss, host, sizeof(host));
-	if (rc != IDR_OK) {
-		return rc;
-	}
-	wbuf_init_heap(&w, 2 * (size_t)HDLC_HTTP_HEAD_MAX);
-	wbuf_printf(&w,
-	            "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: idr\r\nAccept: application/json\r\n"
-	            "Connection: close\r\n\r\n",
-	            path, host);
-	rc = wbuf_error(&w);
-	if (rc == IDR_OK) {
-		rc = write_all(fd, wbuf_data(&w), wbuf_len(&w), deadline);
-	}
-	wbuf_deinit(&w);
-	return rc == IDR_ETOOBIG ? IDR_EINVAL : rc;
-}
-
-static int
-http_read_response(int fd, struct http_read *h, uint64_t deadline, struct wbuf *body)
-{
-	uint8_t buf[HTTP_READ];
-	ssize_t n;
-	int rc;
-
-	for (;;) {
-		n = read_some(fd, buf, sizeof(buf), deadline);
-		if (n < 0) {
-			return (int)n;
-		}
-		wbuf_bytes(&h->raw, buf, (size_t)n);
-		if (wbuf_error(&h->raw) != IDR_OK) {
-			return wbuf_error(&h->raw) == IDR_ETOOBIG ? IDR_ELIMIT
-			                                          : wbuf_error(&h->raw);
-		}
-		rc = http_try_finish(h, n == 0, body);
-		if (rc != 0) {
-			return rc > 0 ? IDR_OK : rc;
-		}
-	}
-}
-
-static bool
-path_ok(const char *path)
-{
-	const char *p;
-
-	if (path[0] != '/') {
-		return false;
-	}
-	for (p = path; *p != '\0'; p++) {
-		if ((unsigned char)*p <= 0x20 || (unsigned char)*p == 0x7f) {
-			return false;
-		}
-	}
-	return true;
-}
-
-int
-hdlc_http_get(const struct addr *srv, const char *path, unsigned timeout_ms, size_t max_body,
-              int *status, struct wbuf *body)
-{
-	uint64_t deadline = now_ms() + timeout_ms;
-	struct http_read h;
-	int fd = -1, rc;
-
-	if (!path_ok(path)) {
-		return IDR_EINVAL;
-	}
-	memset(&h, 0, sizeof(h));
-	h.max_body = max_body == 0 ? HDLC_HTTP_BODY_MAX : max_body;
-	/* raw bytes: the head, the body and chunk framing of up to 2x the body */
-	wbuf_init_heap(&h.raw, HDLC_HTTP_HEAD_MAX + 2 * h.max_body + 2 * (size_t)HTTP_READ);
-	rc = tcp_connect(srv, deadline, &fd);
-	if (rc == IDR_OK) {
-		rc = http_request_write(fd, srv, path, deadline);
-	}
-	if (rc == IDR_OK) {
-		rc = http_read_response(fd, &h, deadline, body);
-	}
-	if (rc == IDR_OK) {
-		*status = h.head.status;
-	}
-	if (fd >= 0) {
-		close(fd);
-	}
-	wbuf_deinit(&h.raw);
-	return rc;
 }

@@ -1,6 +1,6 @@
 /*
  * hdlc.h - a small blocking client of the Handle protocol (ref/handle.md §2, §5) and of the
- * HTTP JSON API (§7), for `idr resolve` and the tests.
+ * HTTP JSON API paths (§7), for `idr resolve` and the tests.
  *
  * Handle protocol: requests are encoded by the codec (resolver/hdl.h); this module moves them.
  * UDP sends the request (fragmented when longer than one datagram), waits 500, 1000 and
@@ -11,10 +11,8 @@
  * its request by hdlc_reply_check: request id, opcode, a response code, and the request
  * digest when the request asked for one (RD).
  *
- * HTTP: GET over a plain socket (no TLS), HTTP/1.1 with "Connection: close"; only the status
- * line, Content-Length and Transfer-Encoding: chunked are interpreted, the head is bounded
- * (HDLC_HTTP_HEAD_MAX) and so is the body (caller's cap). The head and chunk parsers are
- * sans-I/O (fuzzed by tests/fuzz/fuzz_hdlc_http.c).
+ * HTTP: only the path of a resolution query (hdlc_http_resolve_path); the request itself goes
+ * through the HTTP(S) client common/httpc.h.
  *
  * Sockets are non-blocking and waited on with poll() against a deadline; every call is
  * bounded in time. Errors: IDR_OK, HDLC_ETIMEDOUT (no answer in time), negated errno of a
@@ -40,8 +38,6 @@
 
 #define HDLC_ETIMEDOUT      (-ETIMEDOUT)
 #define HDLC_UDP_TRIES      3           /* sends of one UDP request (Java HandleResolver) */
-#define HDLC_HTTP_HEAD_MAX  16384       /* status line + headers, bytes */
-#define HDLC_HTTP_BODY_MAX  (64u << 20) /* default body cap of hdlc_http_get */
 #define HDLC_EXPIRATION_SEC (12 * 3600) /* request expiration: now + 12 h, as Java */
 
 /** Milliseconds to wait after each UDP send: 500, 1000, 1500 (the Java resolver's schedule). */
@@ -139,6 +135,14 @@ int hdlc_tcp_exchange(struct hdlc_tcp *c, struct slice unit, unsigned timeout_ms
                       struct hdlc_reply *out) IDR_MUSTCHECK;
 
 /**
+ * Read the next answer unit on a connection without sending anything: the messages after
+ * the first of an answer sent as a stream (LIST_HANDLES, messages with CN set).
+ * @param out  empty reply, filled on IDR_OK, left empty on error.
+ * @return as hdlc_tcp_exchange (the request id is not checked here).
+ */
+int hdlc_tcp_read(struct hdlc_tcp *c, unsigned timeout_ms, struct hdlc_reply *out) IDR_MUSTCHECK;
+
+/**
  * Check an answer against the request unit it answers: same request id and opcode, a
  * nonzero response code, and when the request set RD, a digest in the answer that matches the
  * request's header + body (in the algorithm of the answer's version). Then open the body.
@@ -166,35 +170,6 @@ int hdlc_resolve(const struct addr *srv, enum hdlc_proto proto, const struct hdl
 
 /* ---- HTTP ---- */
 
-/** What hdlc_http_head_parse found in a response head. */
-struct hdlc_http_head {
-	int status;              /* 200..599 */
-	size_t head_len;         /* bytes up to and including the empty line */
-	bool has_length;         /* Content-Length given */
-	uint64_t content_length; /* when has_length */
-	bool chunked;            /* Transfer-Encoding: chunked (wins over Content-Length) */
-};
-
-/**
- * Parse a response head at the start of in: "HTTP/1.x NNN reason" CRLF, header lines CRLF,
- * an empty line. Header names are matched case-insensitively; Content-Length must be decimal
- * (repeated only with the same value); Transfer-Encoding must be exactly "chunked"; folded
- * lines, bare LF line ends and 1xx statuses are refused.
- * @return IDR_OK, IDR_EAGAIN (no empty line yet within in), IDR_ELIMIT (no end of head
- *         within HDLC_HTTP_HEAD_MAX bytes) or IDR_EPROTO (malformed; unsupported encoding).
- */
-int hdlc_http_head_parse(struct slice in, struct hdlc_http_head *out) IDR_MUSTCHECK;
-
-/**
- * Decode a chunked body from the start of in (everything after the head received so far)
- * and append the data to out: hex size [;extensions] CRLF, data CRLF, ..., "0" CRLF,
- * optional trailer lines, CRLF. Chunk sizes are limited to 8 hex digits.
- * @return IDR_OK (complete; bytes after the final CRLF are ignored), IDR_EAGAIN (in ends
- *         before the last chunk: call again with more bytes, on an emptied out), IDR_EPROTO
- *         (malformed) or out's error (IDR_ETOOBIG, IDR_ENOMEM).
- */
-int hdlc_http_dechunk(struct slice in, struct wbuf *out) IDR_MUSTCHECK;
-
 /**
  * Append the API path of a resolution query: "/api/handles/" + the handle percent-encoded
  * (unreserved characters and '/' kept), then "?type=..&index=..", "publicOnly=false" when
@@ -202,17 +177,5 @@ int hdlc_http_dechunk(struct slice in, struct wbuf *out) IDR_MUSTCHECK;
  * @return IDR_OK or the wbuf's error.
  */
 int hdlc_http_resolve_path(struct wbuf *w, const struct hdlc_query *q) IDR_MUSTCHECK;
-
-/**
- * GET path from srv within timeout_ms; "Host" is the server address.
- * @param max_body  cap on the body (0: HDLC_HTTP_BODY_MAX).
- * @param status    receives the HTTP status.
- * @param body      receives the body (decoded when chunked), appended.
- * @return IDR_OK, HDLC_ETIMEDOUT, IDR_EPROTO (malformed response, or closed before its end),
- *         IDR_ELIMIT (head or body over its cap), IDR_EINVAL (path not starting with '/' or
- *         containing control characters or spaces), a negated errno, or body's error.
- */
-int hdlc_http_get(const struct addr *srv, const char *path, unsigned timeout_ms, size_t max_body,
-                  int *status, struct wbuf *body) IDR_MUSTCHECK;
 
 #endif /* IDR_TOOLS_COMMON_HDLC_H */

@@ -11,6 +11,7 @@
 #include "base/err.h"
 #include "base/text.h"
 #include "common/cli.h"
+#include "common/edit.h"
 #include "model/rec.h"
 
 #define PROGRESS_EVERY 256        /* rows between progress callbacks */
@@ -55,6 +56,8 @@ struct imp {
 	bool open_line;       /* the input so far ends inside a line (no line feed yet) */
 	struct value *values; /* VALUE_MAX_VALUES */
 	struct seen seen;
+	struct edit edit; /* updates and conflict messages; allocated when first needed */
+	bool edit_ready;
 	struct pending_state pending[MAX_PENDING];
 	size_t npending;
 };
@@ -111,6 +114,9 @@ is_row_error(int rc)
 {
 	if (rc <= IDR_EID_EMPTY && rc > IDR_EREC_LASTVALUE - 100) {
 		return true; /* identifier, prefix and record rules */
+	}
+	if (rc <= IDR_ETMPL_UNKNOWN && rc >= IDR_ETMPL_RECORD) {
+		return true; /* metadata template rules */
 	}
 	switch (rc) {
 	case IDR_ECONFLICT:
@@ -340,7 +346,76 @@ row_failed(struct imp *im, struct slice id, int rc)
 		return fatal(im, rc, "line %llu: %s", (unsigned long long)im->first,
 		             stop_reason(rc));
 	}
+	if (rc <= IDR_ETMPL_UNKNOWN && rc >= IDR_ETMPL_RECORD &&
+	    reg_write_detail(im->w)[0] != '\0') {
+		bad_row(im, id, reg_write_detail(im->w)); /* names the field and the rule */
+		return IDR_OK;
+	}
 	bad_row(im, id, reg_strerror(im->r, rc, msg, sizeof(msg)));
+	return IDR_OK;
+}
+
+static int
+edit_prepare(struct imp *im)
+{
+	if (im->edit_ready) {
+		return IDR_OK;
+	}
+	if (edit_init(&im->edit) != IDR_OK) {
+		return fatal(im, IDR_ENOMEM, "out of memory");
+	}
+	im->edit_ready = true;
+	return IDR_OK;
+}
+
+/* The row's identifier is registered with other content: a bad row naming what differs. */
+static int
+conflict(struct imp *im, const struct row *row, enum rec_kind kind, const struct value *values,
+         size_t n)
+{
+	char msg[IMP_MSG_LEN];
+	int rc = edit_prepare(im);
+
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	edit_conflict_text(&im->edit, im->w, row->id, kind, values, n, EDIT_IN_ROW, msg,
+	                   sizeof(msg));
+	im->st->conflicts++;
+	bad_row(im, row->id, msg);
+	return IDR_OK;
+}
+
+/* --update: make the registered record hold what the row says (edit.h). */
+static int
+update(struct imp *im, const struct row *row, enum rec_kind kind, const struct value *values,
+       size_t n)
+{
+	int rc = edit_prepare(im), ndiff = 0;
+
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	rc = edit_load(&im->edit, im->w, row->id);
+	if (rc == IDR_OK) {
+		rc = edit_want_row(&im->edit, kind, values, n);
+	}
+	if (rc == IDR_OK) {
+		ndiff = edit_diff(&im->edit);
+		rc = ndiff < 0 ? ndiff : IDR_OK;
+	}
+	if (rc == IDR_OK && ndiff > 0) {
+		rc = edit_apply(&im->edit, im->w, row->id);
+	}
+	if (rc != IDR_OK) {
+		return row_failed(im, row->id, rc);
+	}
+	if (ndiff > 0) {
+		im->st->updated++;
+	} else {
+		im->st->unchanged++; /* it differs only in the HS_ values a row does not set */
+	}
+	seen_add(&im->seen, row->id, im->first);
 	return IDR_OK;
 }
 
@@ -354,6 +429,10 @@ create(struct imp *im, const struct row *row, enum rec_kind kind, const struct v
 	if ((rc == IDR_OK || rc == IDR_ECONFLICT) && oc != REG_CREATED &&
 	    duplicate(im, row, rc == IDR_OK)) {
 		return IDR_OK;
+	}
+	if (rc == IDR_ECONFLICT) {
+		return im->o->update ? update(im, row, kind, values, n)
+		                     : conflict(im, row, kind, values, n);
 	}
 	if (rc == IDR_OK) {
 		if (oc == REG_CREATED) {
@@ -803,6 +882,9 @@ imp_teardown(struct imp *im)
 		free(im->pending[i].prefix);
 	}
 	seen_free(&im->seen);
+	if (im->edit_ready) {
+		edit_deinit(&im->edit);
+	}
 }
 
 int

@@ -9,6 +9,11 @@
  *    missing; every --batch rows are one transaction (durable at commit);
  *  - a bad row (syntax, identifier, prefix, kind, conflict, ...) is reported through
  *    opts.report with every line it covered and skipped; storage failures stop the import;
+ *    a conflict (the identifier is registered with other content) names the values that
+ *    differ (edit.h: "value 2000 (colour) is "red" here, "blue" in the row; ...");
+ *  - update: a row whose identifier is registered with other content updates the record to
+ *    the row's content instead (edit.h: the stored HS_ values are kept), counted in
+ *    st->updated; in the same transaction as the batch, so dry_run and strict apply too;
  *  - an identifier repeated in the input (ASCII case folded) is a bad row "<id> is a duplicate
  *    of line N (same|different content)", N the first line of its earlier row (up to 12.5
  *    million identifiers are remembered, 16 bytes each);
@@ -52,6 +57,7 @@ struct imp_opts {
 	size_t batch; /* rows per transaction; 0 = IMP_DEFAULT_BATCH */
 	bool strict;
 	bool dry_run;
+	bool update; /* update records registered with other content (idr import --update) */
 	struct row_limits lim;    /* zeroes: defaults */
 	imp_report_fn report;     /* may be NULL */
 	imp_progress_fn progress; /* may be NULL */
@@ -61,8 +67,10 @@ struct imp_opts {
 struct imp_stats {
 	uint64_t rows; /* data rows seen (not the CSV header, not blank lines) */
 	uint64_t created;
+	uint64_t updated; /* update: records changed to the row's content */
 	uint64_t unchanged;
 	uint64_t bad;
+	uint64_t conflicts; /* of the bad rows: registered with other content (not update) */
 	uint64_t prefixes_created;
 	uint64_t prefixes_unchanged;
 	uint64_t owners_set;  /* hosted prefixes without an owner that got the input's */

@@ -10,7 +10,11 @@
 
 extern const struct cli_cmd cmd_init;
 extern const struct cli_cmd cmd_prefix;
+extern const struct cli_cmd cmd_template;
 extern const struct cli_cmd cmd_register;
+extern const struct cli_cmd cmd_set;
+extern const struct cli_cmd cmd_unset;
+extern const struct cli_cmd cmd_delete;
 extern const struct cli_cmd cmd_get;
 extern const struct cli_cmd cmd_import;
 extern const struct cli_cmd cmd_export;
@@ -18,5 +22,7 @@ extern const struct cli_cmd cmd_audit;
 extern const struct cli_cmd cmd_stats;
 extern const struct cli_cmd cmd_resolve;
 extern const struct cli_cmd cmd_bench;
+extern const struct cli_cmd cmd_keygen;
+extern const struct cli_cmd cmd_admin;
 
 #endif /* IDR_TOOLS_IDR_CMD_H */

@@ -70,6 +70,7 @@ struct bench_args {
 	uint64_t cpu;
 	bool pin;
 	bool json;
+	bool certify; /* CT: ask for signed answers */
 };
 
 /* Pre-encoded requests, back to back; request i is buf[off[i] .. off[i+1]). */
@@ -322,7 +323,7 @@ request_copy(const struct reqset *rs, size_t i, uint32_t id, uint8_t *out)
 
 /* ---- options ---- */
 
-enum { OPT_UDP = 256, OPT_TCP, OPT_STEM, OPT_WIDTH, OPT_START, OPT_TIMEOUT };
+enum { OPT_UDP = 256, OPT_TCP, OPT_STEM, OPT_WIDTH, OPT_START, OPT_TIMEOUT, OPT_CERTIFY };
 
 static int
 parse_num(const struct cli_cmd *self, int c, const char *arg, struct bench_args *a)
@@ -375,6 +376,9 @@ parse_opt(const struct cli_cmd *self, int c, const char *arg, struct bench_args 
 	case 'j':
 		a->json = true;
 		return CLI_EXIT_OK;
+	case OPT_CERTIFY:
+		a->certify = true;
+		return CLI_EXIT_OK;
 	default:
 		return parse_num(self, c, arg, a);
 	}
@@ -425,6 +429,7 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct bench_args *a)
 	        {"duration", required_argument, NULL, 'd'},
 	        {"warmup", required_argument, NULL, 'w'},
 	        {"timeout-ms", required_argument, NULL, OPT_TIMEOUT},
+	        {"certify", no_argument, NULL, OPT_CERTIFY},
 	        {"cpu", required_argument, NULL, 'C'},
 	        {"json", no_argument, NULL, 'j'},
 	        {"help", no_argument, NULL, 'h'},
@@ -484,7 +489,7 @@ reqset_add(struct reqset *rs, const struct bench_args *a, const char *id)
 		rs->off = grown;
 	}
 	hdl_req_opts_init(&o, 0, (uint32_t)time(NULL) + HDLC_EXPIRATION_SEC);
-	o.flags |= a->tcp ? HDL_FLAG_KC : 0;
+	o.flags |= (a->tcp ? HDL_FLAG_KC : 0) | (a->certify ? HDL_FLAG_CT : 0);
 	rc = hdl_req_resolution_encode(&rs->w, &o, slice_cstr(id), NULL, 0, NULL, 0);
 	if (rc != IDR_OK) {
 		return rc;
@@ -1340,7 +1345,7 @@ const struct cli_cmd cmd_bench = {
         "                         (--ids FILE [--count N] | --prefix P --count N [--stem S]\n"
         "                          [--width W] [--start K])\n"
         "                         [--concurrency C | --rate R] [--duration S] [--warmup S]\n"
-        "                         [--timeout-ms MS] [--cpu N] [--json]\n"
+        "                         [--timeout-ms MS] [--cpu N] [--certify] [--json]\n"
         "\n"
         "Send RESOLUTION requests for many distinct identifiers (picked at random) to a Handle\n"
         "server and report throughput, latency percentiles and the count of each response\n"
@@ -1376,6 +1381,8 @@ const struct cli_cmd cmd_bench = {
         "  --warmup S           seconds before measuring (default 1)\n"
         "  --timeout-ms MS      a request unanswered after MS ms counts as timed out (1000)\n"
         "  --cpu N              run on CPU N only\n"
+        "  --certify            set CT: the server signs every answer (HS_SIGNED), as a\n"
+        "                       stock client's certified resolution asks (not verified here)\n"
         "  --json               one JSON object instead of the summary block\n",
         run,
 };

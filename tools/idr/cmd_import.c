@@ -13,6 +13,8 @@
 #include "common/cli.h"
 #include "common/imp.h"
 #include "common/progress.h"
+#include "common/rimp.h"
+#include "common/rmt.h"
 #include "idr/cmd.h"
 #include "reg.h"
 
@@ -27,6 +29,9 @@ struct import_args {
 	uint64_t map_size;
 	bool strict;
 	bool dry_run;
+	bool update;
+	uint64_t jobs;
+	struct rmt_opts remote;
 };
 
 static int
@@ -54,8 +59,13 @@ parse_opt(const struct cli_cmd *self, int c, struct import_args *a)
 	case 'n':
 		a->dry_run = true;
 		return CLI_EXIT_OK;
+	case 'U':
+		a->update = true;
+		return CLI_EXIT_OK;
+	case 'j':
+		return cli_parse_u64(self, "--jobs", optarg, 1, RIMP_MAX_JOBS, &a->jobs);
 	default:
-		return CLI_EXIT_USAGE;
+		return rmt_opt_take(&a->remote, c, optarg) ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 	}
 }
 
@@ -67,11 +77,15 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct import_args *a)
 	        {"batch", required_argument, NULL, 'b'},
 	        {"strict", no_argument, NULL, 's'},
 	        {"dry-run", no_argument, NULL, 'n'},
+	        {"update", no_argument, NULL, 'U'},
 	        {"max-id-chars", required_argument, NULL, 'c'},
 	        {"map-size", required_argument, NULL, 'm'},
 	        {"help", no_argument, NULL, 'h'},
+	        {"jobs", required_argument, NULL, 'j'},
+	        RMT_LONGOPTS,
 	        {NULL, 0, NULL, 0},
 	};
+	const char *why = NULL;
 	int c, rc;
 
 	cli_getopt_reset();
@@ -92,6 +106,18 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct import_args *a)
 		                                                 : "give exactly one input file");
 	}
 	a->file = argv[optind];
+	if (rmt_opts_check(&a->remote, a->data != NULL, &why) != IDR_OK) {
+		return cli_usage_errorf(self, "%s", why);
+	}
+	if (a->remote.node != NULL && (a->strict || a->dry_run || a->batch != 0 ||
+	                               a->map_size != 0 || a->max_id_chars != 0)) {
+		return cli_usage_errorf(self, "--strict, --dry-run, --batch, --map-size and "
+		                              "--max-id-chars are for a local data directory, not "
+		                              "--node");
+	}
+	if (a->remote.node == NULL && a->jobs != 0) {
+		return cli_usage_errorf(self, "--jobs is for --node");
+	}
 	return CLI_EXIT_OK;
 }
 
@@ -121,25 +147,37 @@ on_progress(void *arg, uint64_t bytes, uint64_t rows)
 	progress_update(&ui->bar, bytes, rows);
 }
 
+/* "N created, M updated, K unchanged" (updated only with --update), or the dry-run form. */
+static void
+counts(const struct import_args *a, const struct imp_stats *st, bool dry)
+{
+	printf("%" PRIu64 " %s", st->created, dry ? "to create" : "created");
+	if (a->update) {
+		printf(", %" PRIu64 " %s", st->updated, dry ? "to update" : "updated");
+	}
+	printf(", %" PRIu64 " unchanged", st->unchanged);
+}
+
 static void
 summary(const struct import_args *a, const struct imp_stats *st, double secs)
 {
 	double rate = secs > 0 ? (double)st->rows / secs : 0;
 
 	if (a->dry_run) {
-		printf("dry run: %" PRIu64 " to create, %" PRIu64 " unchanged, %" PRIu64
-		       " bad rows; nothing was written",
-		       st->created, st->unchanged, st->bad);
+		printf("dry run: ");
+		counts(a, st, true);
+		printf(", %" PRIu64 " bad rows; nothing was written", st->bad);
 	} else if (a->strict && st->bad > 0) {
-		printf("strict: %" PRIu64 " bad rows, nothing was written (%" PRIu64
-		       " would be created, %" PRIu64 " unchanged)",
-		       st->bad, st->created, st->unchanged);
-	} else if (st->created == 0 && st->bad == 0 && st->prefixes_created == 0 &&
-	           st->owners_set == 0 && st->unchanged > 0) {
+		printf("strict: %" PRIu64 " bad rows, nothing was written (would have been: ",
+		       st->bad);
+		counts(a, st, false);
+		printf(")");
+	} else if (st->created == 0 && st->updated == 0 && st->bad == 0 &&
+	           st->prefixes_created == 0 && st->owners_set == 0 && st->unchanged > 0) {
 		printf("nothing to do: all %" PRIu64 " records already registered", st->unchanged);
 	} else {
-		printf("%" PRIu64 " created, %" PRIu64 " unchanged, %" PRIu64 " bad rows (skipped)",
-		       st->created, st->unchanged, st->bad);
+		counts(a, st, false);
+		printf(", %" PRIu64 " bad rows (skipped)", st->bad);
 	}
 	if (st->prefixes_created > 0) {
 		printf("; %" PRIu64 " prefixes %s", st->prefixes_created,
@@ -199,6 +237,7 @@ import(const struct cli_cmd *self, struct reg *r, const struct import_args *a, i
 	o.batch = (size_t)a->batch;
 	o.strict = a->strict;
 	o.dry_run = a->dry_run;
+	o.update = a->update;
 	o.report = on_bad_row;
 	o.progress = on_progress;
 	o.arg = &ui;
@@ -214,7 +253,63 @@ import(const struct cli_cmd *self, struct reg *r, const struct import_args *a, i
 	}
 	progress_finish(&ui.bar);
 	summary(a, &st, progress_now() - t0);
+	if (st.conflicts > 0) {
+		fprintf(stderr,
+		        "idr import: %" PRIu64 " row%s conflict%s with registered records; "
+		        "--update makes the records what the rows say\n",
+		        st.conflicts, st.conflicts == 1 ? "" : "s", st.conflicts == 1 ? "s" : "");
+	}
 	return st.bad > 0 ? CLI_EXIT_BADROWS : CLI_EXIT_OK;
+}
+
+/* --node: the rows go to the node (rimp.h); the same messages and summary. */
+static int
+import_remote(const struct cli_cmd *self, const struct import_args *a, int fd, uint64_t size)
+{
+	struct rimp_opts o;
+	struct rimp_stats st;
+	struct ui ui;
+	double t0 = progress_now();
+	int rc;
+
+	ui.name = strcmp(a->file, "-") == 0 ? "stdin" : a->file;
+	progress_init(&ui.bar, STDERR_FILENO, true, size);
+	memset(&o, 0, sizeof(o));
+	o.remote = &a->remote;
+	o.jobs = (unsigned)a->jobs;
+	o.update = a->update;
+	o.report = on_bad_row;
+	o.progress = on_progress;
+	o.arg = &ui;
+	rc = rimp_run(fd, &o, &st);
+	if (rc != IDR_OK) {
+		progress_clear(&ui.bar);
+		cli_errorf(self->name, "%s: %s", ui.name, st.s.fatal);
+		if (st.s.written || st.s.unchanged > 0) {
+			fprintf(stderr,
+			        "idr import: %" PRIu64 " rows were answered before; run the "
+			        "import again to finish the rest\n",
+			        st.s.created + st.s.updated + st.s.unchanged);
+		}
+		return CLI_EXIT_FAIL;
+	}
+	progress_finish(&ui.bar);
+	summary(a, &st.s, progress_now() - t0);
+	if (st.prefix_lines > 0) {
+		fprintf(stderr,
+		        "idr import: %" PRIu64
+		        " prefix line%s skipped (prefixes are managed on the "
+		        "node: idr prefix)\n",
+		        st.prefix_lines, st.prefix_lines == 1 ? "" : "s");
+	}
+	if (st.s.conflicts > 0) {
+		fprintf(stderr,
+		        "idr import: %" PRIu64 " row%s conflict%s with registered records; "
+		        "--update makes the records what the rows say\n",
+		        st.s.conflicts, st.s.conflicts == 1 ? "" : "s",
+		        st.s.conflicts == 1 ? "s" : "");
+	}
+	return st.s.bad > 0 ? CLI_EXIT_BADROWS : CLI_EXIT_OK;
 }
 
 static int
@@ -238,8 +333,10 @@ run(const struct cli_cmd *self, int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	o.max_id_chars = (size_t)a.max_id_chars;
 	o.map_size = a.map_size;
-	rc = cli_open(self->name, cli_data_dir(a.data), false, &o, &r);
-	if (rc == CLI_EXIT_OK) {
+	if (a.remote.node != NULL) {
+		rc = import_remote(self, &a, fd, size);
+	} else if ((rc = cli_open(self->name, cli_data_dir(a.data), false, &o, &r)) ==
+	           CLI_EXIT_OK) {
 		rc = import(self, r, &a, fd, size);
 		reg_close(r);
 	}
@@ -252,14 +349,18 @@ run(const struct cli_cmd *self, int argc, char **argv)
 const struct cli_cmd cmd_import = {
         "import",
         "import items from CSV or JSON lines (idempotent, resumable)",
-        "usage: idr import FILE|- [--batch N] [--strict] [--dry-run] [--max-id-chars N]\n"
-        "                  [--map-size SIZE] [--data DIR]\n"
+        "usage: idr import FILE|- [--update] [--batch N] [--strict] [--dry-run]\n"
+        "                  [--max-id-chars N] [--map-size SIZE] [--data DIR]\n"
+        "       idr import FILE|- [--update] [--jobs N] --node URL --id INDEX:HANDLE\n"
+        "                  (--key FILE | --secret-file FILE) [--cacert FILE | --insecure]\n"
         "\n"
         "Register the rows of FILE (- for standard input). Rows already registered with the\n"
         "same content are 'unchanged', so running the same file again, or again after an\n"
         "interruption, writes only what is missing. A bad row is reported as FILE:LINE: reason\n"
         "(FILE:FIRST-LAST: for a CSV record over several lines) and skipped (exit status 2 at\n"
         "the end); an identifier given twice is bad the second time, naming the first line.\n"
+        "A row whose identifier is registered with other content is a bad row naming the\n"
+        "values that differ, unless --update is given.\n"
         "The summary counts rows and lines, and the rows that span lines.\n"
         "\n"
         "CSV (UTF-8, RFC 4180 quoting: a quoted field may hold line breaks, but not a line\n"
@@ -277,6 +378,11 @@ const struct cli_cmd cmd_import = {
         "  {\"prefix\":\"88.118.8\",\"owner\":..,\"state\":1} prefixes, as written by idr export\n"
         "\n"
         "options:\n"
+        "  --update           update records registered with other content to what their\n"
+        "                     row says: values the row does not have are removed, except\n"
+        "                     HS_ values (administrators, keys), which a row cannot set;\n"
+        "                     each update is journaled (up to three entries: values\n"
+        "                     modified, removed, added)\n"
         "  --batch N          rows per transaction (default 10000); each is durable when\n"
         "                     committed\n"
         "  --strict           write nothing if any row is bad (one transaction; also catches\n"
@@ -288,6 +394,14 @@ const struct cli_cmd cmd_import = {
         "\n"
         "On a terminal a progress bar shows percent, rows/s and ETA; otherwise only the\n"
         "summary is printed: N created, M unchanged, K bad rows (skipped); R rows from L\n"
-        "lines.\n",
+        "lines (with --update: N created, U updated, M unchanged, K bad rows).\n"
+        "\n" RMT_HELP
+        "  --jobs N           requests in flight, each on its own connection (default 8,\n"
+        "                     at most 64)\n"
+        "  With --node every row is a PUT /api/handles/ID?overwrite=false on the node: rows\n"
+        "  already there identically are 'unchanged', so a re-run after a failure finishes\n"
+        "  the rest. --update fetches a conflicting record and sends the differences.\n"
+        "  Prefix lines are skipped; --strict, --dry-run, --batch, --map-size and\n"
+        "  --max-id-chars are local only.\n",
         run,
 };

@@ -6,6 +6,9 @@
 #include <string.h>
 
 #include "common/cli.h"
+#include "common/edit.h"
+#include "common/rcmd.h"
+#include "common/rmt.h"
 #include "common/row.h"
 #include "idr/cmd.h"
 #include "model/rec.h"
@@ -16,6 +19,7 @@ struct register_args {
 	const char *kind;
 	const char *url;
 	uint64_t max_id_chars;
+	struct rmt_opts remote;
 	int nargs;
 	char **args; /* ID KEY=VALUE... */
 };
@@ -29,8 +33,10 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct register_args *a
 	        {"url", required_argument, NULL, 'u'},
 	        {"help", no_argument, NULL, 'h'},
 	        {"max-id-chars", required_argument, NULL, 'm'},
+	        RMT_LONGOPTS,
 	        {NULL, 0, NULL, 0},
 	};
+	const char *why = NULL;
 	int c, rc;
 
 	cli_getopt_reset();
@@ -55,11 +61,17 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct register_args *a
 		case 'h':
 			return -1;
 		default:
+			if (rmt_opt_take(&a->remote, c, optarg)) {
+				break;
+			}
 			return cli_bad_option(self, c, argv);
 		}
 	}
 	a->nargs = argc - optind;
 	a->args = argv + optind;
+	if (rmt_opts_check(&a->remote, a->data != NULL, &why) != IDR_OK) {
+		return cli_usage_errorf(self, "%s", why);
+	}
 	if (a->nargs < 1) {
 		return cli_usage_errorf(self, "missing the identifier (e.g. 88.118.8/P-000001)");
 	}
@@ -113,6 +125,21 @@ attrs_build(const struct cli_cmd *self, const struct register_args *a, struct ro
 	return CLI_EXIT_OK;
 }
 
+/* What differs from the registered record (the plain message without memory). */
+static void
+conflict_text(struct reg_wtxn *w, const struct row *row, enum rec_kind kind,
+              const struct value *values, size_t n, char *msg, size_t cap)
+{
+	struct edit e;
+
+	if (edit_init(&e) != IDR_OK) {
+		snprintf(msg, cap, "%s", idr_strerror(IDR_ECONFLICT));
+		return;
+	}
+	edit_conflict_text(&e, w, row->id, kind, values, n, EDIT_IN_COMMAND, msg, cap);
+	edit_deinit(&e);
+}
+
 static int
 create(const struct cli_cmd *self, const struct register_args *a, const struct row *row,
        enum rec_kind kind)
@@ -122,7 +149,7 @@ create(const struct cli_cmd *self, const struct register_args *a, const struct r
 	enum reg_outcome oc = REG_UNCHANGED;
 	struct reg_wtxn *w = NULL;
 	struct reg *r = NULL;
-	char err[ROW_ERR_LEN];
+	char err[ROW_ERR_LEN], msg[EDIT_ERR_LEN * 2];
 	char idb[300];
 	size_t n = 0;
 	int rc;
@@ -136,6 +163,11 @@ create(const struct cli_cmd *self, const struct register_args *a, const struct r
 		free(values);
 		return CLI_EXIT_FAIL;
 	}
+	if (a->remote.node != NULL) {
+		rc = rcmd_register(self->name, &a->remote, a->args[0], kind, values, n);
+		free(values);
+		return rc;
+	}
 	memset(&o, 0, sizeof(o));
 	o.max_id_chars = (size_t)a->max_id_chars;
 	if ((rc = cli_open(self->name, cli_data_dir(a->data), false, &o, &r)) != CLI_EXIT_OK) {
@@ -144,9 +176,17 @@ create(const struct cli_cmd *self, const struct register_args *a, const struct r
 	}
 	rc = reg_write_begin(r, REG_IDENTITY_LOCAL, &w);
 	if (rc == IDR_OK) {
-		rc = cli_write_end(w, reg_create(w, row->id, kind, values, n, 0, &oc));
+		rc = reg_create(w, row->id, kind, values, n, 0, &oc);
+		if (rc == IDR_ECONFLICT) {
+			conflict_text(w, row, kind, values, n, msg, sizeof(msg));
+		}
+		rc = cli_write_end(w, rc);
 	}
-	if (rc != IDR_OK) {
+	if (rc == IDR_ECONFLICT) {
+		cli_errorf(self->name, "%s: %s", cli_safe(a->args[0], idb, sizeof(idb)), msg);
+		cli_errorf(self->name, "to change a registered record: idr set ID KEY=VALUE... "
+		                       "(or idr import --update)");
+	} else if (rc != IDR_OK) {
 		cli_errorf(self->name, "%s: %s", cli_safe(a->args[0], idb, sizeof(idb)),
 		           reg_strerror(r, rc, err, sizeof(err)));
 	}
@@ -213,12 +253,15 @@ const struct cli_cmd cmd_register = {
         "register one item (part, wip, process, product, lot, package)",
         "usage: idr register ID --kind KIND [--url URL] [KEY=VALUE ...] [--data DIR]\n"
         "                   [--max-id-chars N]\n"
+        "       idr register ID --kind KIND ... --node URL --id INDEX:HANDLE\n"
+        "                   (--key FILE | --secret-file FILE) [--cacert FILE | --insecure]\n"
         "\n"
         "Create the record of item ID (e.g. 88.118.8/P-000001) under an enabled prefix hosted\n"
         "by this node. Values: the kind at index 10 (type ITEM_KIND), the URL at index 1\n"
         "(type URL), each KEY=VALUE at index 2000, 2001, ... in the order given, with type\n"
         "KEY. Registering the same content again changes nothing ('unchanged'); different\n"
-        "content for an existing identifier is a conflict (exit status 1).\n"
+        "content for an existing identifier is a conflict (exit status 1) whose message\n"
+        "names the values that differ; change a registered record with idr set / unset.\n"
         "\n"
         "kinds: part 零部件, wip 在制品, process 工序, product 产品, lot 批次, package 包装\n"
         "keys:  non-empty UTF-8 text without '=' or control characters; URL, ITEM_KIND and\n"
@@ -228,6 +271,7 @@ const struct cli_cmd cmd_register = {
         "  --kind KIND        item kind (required)\n"
         "  --url URL          the item's URL (a scanner or browser is redirected there)\n"
         "  --max-id-chars N   identifier length limit in characters (default 255)\n"
-        "  --data DIR         data directory (default: $IDR_DATA, then ./idr-data)\n",
+        "  --data DIR         data directory (default: $IDR_DATA, then ./idr-data)\n"
+        "\n" RMT_HELP,
         run,
 };

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "base/crypto.h"
@@ -12,6 +13,7 @@
 #include "base/wbuf.h"
 #include "common/cli.h"
 #include "common/hdlc.h"
+#include "common/httpc.h"
 #include "common/vtab.h"
 #include "hdl/addr.h"
 #include "hdl/hdl.h"
@@ -27,8 +29,12 @@
 struct resolve_args {
 	const char *id;
 	const char *server;
+	const char *http_server; /* --http SERVER */
 	enum hdlc_proto proto;
 	bool http;
+	const char *cacert;
+	bool insecure;
+	uint64_t max_body; /* 0: HTTPC_BODY_MAX */
 	uint32_t indexes[RESOLVE_MAX_FILTERS];
 	size_t nindexes;
 	struct slice types[RESOLVE_MAX_FILTERS];
@@ -48,11 +54,23 @@ struct answer {
 	struct slice message; /* error message, may be empty */
 	struct value *values; /* decoded values (owned array; slices borrow the reply) */
 	size_t n;
-	char via[ADDR_STRLEN + 16];
+	char via[HTTPC_URL_MAX + 16];
 	double ms;
 };
 
-enum { OPT_UDP = 256, OPT_TCP, OPT_HTTP, OPT_AUTH, OPT_PO, OPT_NO_PO, OPT_DIGEST, OPT_DUMP };
+enum {
+	OPT_UDP = 256,
+	OPT_TCP,
+	OPT_HTTP,
+	OPT_AUTH,
+	OPT_PO,
+	OPT_NO_PO,
+	OPT_DIGEST,
+	OPT_DUMP,
+	OPT_CACERT,
+	OPT_INSECURE,
+	OPT_MAX_BODY
+};
 
 static int
 add_filter(const struct cli_cmd *self, int c, const char *arg, struct resolve_args *a)
@@ -116,8 +134,43 @@ parse_opt(const struct cli_cmd *self, int c, struct resolve_args *a)
 	case OPT_DUMP:
 		a->dump = optarg;
 		return CLI_EXIT_OK;
+	case OPT_CACERT:
+		a->cacert = optarg;
+		return CLI_EXIT_OK;
+	case OPT_INSECURE:
+		a->insecure = true;
+		return CLI_EXIT_OK;
+	case OPT_MAX_BODY:
+		return cli_parse_u64(self, "--max-body", optarg, 1, HTTPC_BODY_MAX, &a->max_body);
 	default:
 		return -1;
+	}
+}
+
+/* A URL ("scheme://...", to be refused by httpc_base_parse when not http[s]) or "HOST:PORT"
+ * (no '/', which every identifier has). */
+static bool
+looks_like_server(const char *s)
+{
+	size_t scheme = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
+	const char *colon = strrchr(s, ':');
+
+	if (scheme > 0 && strncmp(s + scheme, "://", 3) == 0) {
+		return true;
+	}
+	return s[0] != '-' && strchr(s, '/') == NULL && colon != NULL && colon[1] != '\0' &&
+	       strspn(colon + 1, "0123456789") == strlen(colon + 1);
+}
+
+/* --http=SERVER, or --http SERVER when the next word is a server rather than the identifier. */
+static void
+http_server_take(int argc, char **argv, struct resolve_args *a)
+{
+	if (optarg != NULL) {
+		a->http_server = optarg;
+	} else if (optind < argc && looks_like_server(argv[optind])) {
+		a->http_server =
+		        argv[optind++]; /* getopt_long moves the skipped identifier after it */
 	}
 }
 
@@ -128,7 +181,10 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct resolve_args *a)
 	        {"server", required_argument, NULL, 's'},
 	        {"udp", no_argument, NULL, OPT_UDP},
 	        {"tcp", no_argument, NULL, OPT_TCP},
-	        {"http", no_argument, NULL, OPT_HTTP},
+	        {"http", optional_argument, NULL, OPT_HTTP},
+	        {"cacert", required_argument, NULL, OPT_CACERT},
+	        {"insecure", no_argument, NULL, OPT_INSECURE},
+	        {"max-body", required_argument, NULL, OPT_MAX_BODY},
 	        {"type", required_argument, NULL, 'T'},
 	        {"index", required_argument, NULL, 'i'},
 	        {"json", no_argument, NULL, 'j'},
@@ -152,6 +208,9 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct resolve_args *a)
 			return cli_bad_option(self, c, argv);
 		}
 		rc = parse_opt(self, c, a);
+		if (rc == CLI_EXIT_OK && c == OPT_HTTP) {
+			http_server_take(argc, argv, a);
+		}
 		if (rc != CLI_EXIT_OK) {
 			return rc;
 		}
@@ -475,53 +534,112 @@ http_show(const struct cli_cmd *self, const struct resolve_args *a, struct slice
 }
 
 static int
-resolve_http(const struct cli_cmd *self, const struct resolve_args *a, const struct addr *srv)
+resolve_http(const struct cli_cmd *self, const struct resolve_args *a,
+             const struct httpc_base *base)
 {
-	char where[ADDR_STRLEN], idb[300];
+	static const char *const hdrs[] = {"Accept: application/json"};
+	struct httpc_opts o;
+	struct httpc_resp resp;
+	struct httpc_req req;
+	struct httpc *c = NULL;
+	char idb[300];
 	struct hdlc_query q;
 	struct timespec t0;
 	struct answer ans;
-	struct wbuf path, body;
-	int rc, status = 0;
+	struct wbuf path;
+	int rc;
 
-	if (addr_format((const struct sockaddr *)&srv->ss, where, sizeof(where)) != IDR_OK) {
-		snprintf(where, sizeof(where), "?");
-	}
 	memset(&ans, 0, sizeof(ans));
 	ans.handle = slice_cstr(a->id);
-	snprintf(ans.via, sizeof(ans.via), "HTTP %s", where);
+	snprintf(ans.via, sizeof(ans.via), "%s %s:%u", base->tls ? "HTTPS" : "HTTP", base->host,
+	         (unsigned)base->port);
+	memset(&o, 0, sizeof(o));
+	o.cacert = a->cacert;
+	o.insecure = a->insecure;
+	o.timeout_ms = (unsigned)a->timeout_s * 1000u;
+	o.max_body = (size_t)a->max_body;
 	query_init(a, &q);
 	wbuf_init_heap(&path, (size_t)64 * 1024);
-	wbuf_init_heap(&body, HDLC_HTTP_BODY_MAX);
 	rc = hdlc_http_resolve_path(&path, &q);
 	wbuf_terminate(&path);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (rc == IDR_OK && wbuf_error(&path) == IDR_OK) {
-		rc = hdlc_http_get(srv, (const char *)wbuf_data(&path),
-		                   (unsigned)a->timeout_s * 1000u, 0, &status, &body);
-	}
-	ans.ms = elapsed_ms(&t0);
 	if (rc == IDR_OK) {
-		rc = http_show(self, a, wbuf_slice(&body), &ans);
+		rc = wbuf_error(&path) == IDR_OK ? httpc_new(&c, base, &o) : wbuf_error(&path);
+	}
+	if (rc != IDR_OK) {
+		cli_errorf(self->name, "%s: %s", cli_safe(a->id, idb, sizeof(idb)),
+		           idr_strerror(rc));
+		wbuf_deinit(&path);
+		return CLI_EXIT_FAIL;
+	}
+	memset(&req, 0, sizeof(req));
+	req.method = HTTPC_GET;
+	req.path = (const char *)wbuf_data(&path);
+	req.headers = hdrs;
+	req.nheaders = 1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = httpc_request(c, &req, &resp);
+	ans.ms = elapsed_ms(&t0);
+	if (rc != IDR_OK) {
+		cli_errorf(self->name, "%s: %s", cli_safe(a->id, idb, sizeof(idb)),
+		           httpc_errmsg(c));
+		rc = CLI_EXIT_FAIL;
+	} else {
+		rc = http_show(self, a, resp.body, &ans);
 		if (rc == IDR_EPROTO) {
-			cli_errorf(self->name, "%s: HTTP %s: status %d without a JSON answer",
-			           cli_safe(a->id, idb, sizeof(idb)), where, status);
+			cli_errorf(self->name, "%s: %s: status %d without a JSON answer",
+			           cli_safe(a->id, idb, sizeof(idb)), httpc_url(c), resp.status);
 			rc = CLI_EXIT_FAIL;
 		}
-	} else {
-		cli_errorf(self->name, "%s: HTTP %s: %s", cli_safe(a->id, idb, sizeof(idb)), where,
-		           idr_strerror(rc));
-		rc = CLI_EXIT_FAIL;
 	}
+	httpc_free(c);
 	wbuf_deinit(&path);
-	wbuf_deinit(&body);
 	return rc;
+}
+
+/* The HTTP(S) server: --http SERVER or --server (a URL there implies --http). */
+static int
+http_target(const struct cli_cmd *self, struct resolve_args *a, struct httpc_base *base)
+{
+	const char *text = a->http_server != NULL ? a->http_server : a->server;
+	const char *why = NULL;
+
+	if (a->http_server != NULL && a->server != NULL) {
+		return cli_usage_errorf(self, "give the server once: --server or --http SERVER");
+	}
+	if (text != NULL &&
+	    (strncasecmp(text, "http://", 7) == 0 || strncasecmp(text, "https://", 8) == 0)) {
+		if (a->proto != HDLC_PROTO_AUTO) {
+			return cli_usage_errorf(self, "an http(s):// server needs --http, not --%s",
+			                        a->proto == HDLC_PROTO_UDP ? "udp" : "tcp");
+		}
+		a->http = true;
+	}
+	if (!a->http) {
+		if (a->cacert != NULL || a->insecure || a->max_body != 0) {
+			return cli_usage_errorf(self,
+			                        "--cacert, --insecure and --max-body need --http");
+		}
+		return CLI_EXIT_OK;
+	}
+	if (httpc_base_parse(text != NULL ? text : "127.0.0.1", DEFAULT_HTTP_PORT, base, &why) !=
+	    IDR_OK) {
+		return cli_usage_errorf(self, "%s: %s",
+		                        a->http_server != NULL ? "--http" : "--server", why);
+	}
+	if (!base->tls && (a->cacert != NULL || a->insecure)) {
+		return cli_usage_errorf(self, "--cacert and --insecure need an https:// server");
+	}
+	if (a->cacert != NULL && a->insecure) {
+		return cli_usage_errorf(self, "give --cacert or --insecure, not both");
+	}
+	return CLI_EXIT_OK;
 }
 
 static int
 run(const struct cli_cmd *self, int argc, char **argv)
 {
 	struct resolve_args a;
+	struct httpc_base base;
 	struct addr srv;
 	int rc;
 
@@ -535,20 +653,25 @@ run(const struct cli_cmd *self, int argc, char **argv)
 	if (a.dump != NULL) {
 		return dump_request(self, &a);
 	}
-	rc = server_parse(self, a.server != NULL ? a.server : "127.0.0.1",
-	                  a.http ? DEFAULT_HTTP_PORT : DEFAULT_HDL_PORT, &srv);
+	memset(&base, 0, sizeof(base));
+	rc = http_target(self, &a, &base);
+	if (rc != CLI_EXIT_OK || a.http) {
+		return rc != CLI_EXIT_OK ? rc : resolve_http(self, &a, &base);
+	}
+	rc = server_parse(self, a.server != NULL ? a.server : "127.0.0.1", DEFAULT_HDL_PORT, &srv);
 	if (rc != CLI_EXIT_OK) {
 		return rc;
 	}
-	return a.http ? resolve_http(self, &a, &srv) : resolve_hdl(self, &a, &srv);
+	return resolve_hdl(self, &a, &srv);
 }
 
 const struct cli_cmd cmd_resolve = {
         "resolve",
         "ask a Handle server for a record (UDP, TCP or the HTTP JSON API)",
-        "usage: idr resolve ID [--server HOST[:PORT]] [--udp|--tcp|--http] [--type T]...\n"
+        "usage: idr resolve ID [--server HOST[:PORT]] [--udp|--tcp] [--type T]...\n"
         "                      [--index N]... [--json] [--timeout S] [--auth]\n"
         "                      [--public-only|--no-public-only] [--digest]\n"
+        "       idr resolve ID --http [SERVER] [--cacert FILE|--insecure] [--max-body N] ...\n"
         "       idr resolve ID [--type T]... [--index N]... ... --dump-request FILE\n"
         "\n"
         "Resolve identifier ID at a Handle server (idrd or any Handle.Net server) and show its\n"
@@ -557,7 +680,9 @@ const struct cli_cmd cmd_resolve = {
         "other binary data as <hex ...>); the item kind first when the record carries one.\n"
         "Like the Java resolver it asks over UDP (re-sending after 0.5, 1 and 1.5 s, answers\n"
         "in several datagrams reassembled) and falls back to TCP when UDP gets no answer;\n"
-        "--udp or --tcp use one transport only, --http the REST API (GET /api/handles/ID).\n"
+        "--udp or --tcp use one transport only, --http the REST API (GET /api/handles/ID)\n"
+        "over HTTP or HTTPS (SERVER is HOST:PORT or http[s]://HOST[:PORT]; the certificate\n"
+        "of an https:// server is verified against the system's CAs or --cacert FILE).\n"
         "--json prints the record as the REST API does ({\"responseCode\":1,\"handle\":..,\n"
         "\"values\":[..]}), the same for every transport.\n"
         "\n"
@@ -567,7 +692,12 @@ const struct cli_cmd cmd_resolve = {
         "options:\n"
         "  --server HOST[:PORT]  server address (default 127.0.0.1, port 2641; 8000 with\n"
         "                        --http); IPv6 as [ADDR]:PORT\n"
-        "  --udp, --tcp, --http  use only this transport\n"
+        "  --udp, --tcp          use only this transport\n"
+        "  --http [SERVER]       use the REST API; SERVER as HOST:PORT (plain HTTP) or\n"
+        "                        http[s]://HOST[:PORT] (ports 80/443), here or in --server\n"
+        "  --cacert FILE         HTTPS: trust the CA certificates (PEM) in FILE\n"
+        "  --insecure            HTTPS: do not verify the server's certificate or name\n"
+        "  --max-body N          HTTP(S): refuse an answer body over N bytes (64 MiB)\n"
         "  --type T              only values of type T (repeatable; 'T.' includes sub-types)\n"
         "  --index N             only the value with index N (repeatable; with --type: either)\n"
         "  --json                JSON output\n"

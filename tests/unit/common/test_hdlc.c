@@ -1,4 +1,5 @@
-/* test_hdlc.c - the Handle/HTTP client against a fake server thread on 127.0.0.1. */
+/* test_hdlc.c - the Handle client (and the HTTP API path) against a fake server thread on
+ * 127.0.0.1. */
 #define _GNU_SOURCE /* SOCK_CLOEXEC */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -61,8 +62,6 @@ struct fake {
 	int fail;       /* the fake met something unexpected */
 	bool tamper;    /* corrupt the request digest of the answer */
 	size_t nvalues; /* values in a built answer (40 x 100 bytes: fragmented over UDP) */
-	char http_req[4096];
-	bool keep_open; /* HTTP: do not close after the answer */
 	size_t piece;   /* write TCP answers in pieces of this many bytes (0: at once) */
 };
 
@@ -362,35 +361,6 @@ serve_tcp_built(struct fake *f)
 	wbuf_deinit(&ans);
 }
 
-/* HTTP: read the head of the request, write the canned answer. */
-static void
-serve_http(struct fake *f)
-{
-	int fd = tcp_accept(f);
-	size_t got = 0;
-	uint8_t b;
-
-	if (fd < 0) {
-		f->fail = 1;
-		return;
-	}
-	while (got + 1 < sizeof(f->http_req) && wait_in(fd, WAIT_MS) && recv(fd, &b, 1, 0) == 1) {
-		f->http_req[got++] = (char)b;
-		if (got >= 4 && memcmp(f->http_req + got - 4, "\r\n\r\n", 4) == 0) {
-			break;
-		}
-	}
-	f->http_req[got] = '\0';
-	f->nreq++;
-	/* a client may stop reading (an answer over its limit) and close: not an error here */
-	(void)tcp_write(f, fd, f->canned, f->canned_len);
-	if (f->keep_open) {
-		while (wait_in(fd, WAIT_MS) && recv(fd, &b, 1, 0) > 0) {
-		}
-	}
-	close(fd);
-}
-
 static void *
 fake_main(void *arg)
 {
@@ -468,13 +438,6 @@ static void
 fake_canned(struct fake *f, const char *hex)
 {
 	f->canned_len = unhex(hex, f->canned, sizeof(f->canned));
-}
-
-static void
-fake_canned_text(struct fake *f, const char *text)
-{
-	f->canned_len = strlen(text);
-	memcpy(f->canned, text, f->canned_len);
 }
 
 /* ======================================================================================== */
@@ -939,182 +902,6 @@ test_hdlc_resolve_udp_only_times_out(void **state)
 /* HTTP                                                                                     */
 /* ======================================================================================== */
 
-struct head_case {
-	const char *in;
-	int rc;
-	int status;
-	uint64_t length;
-	bool has_length;
-	bool chunked;
-};
-
-static const struct head_case head_cases[] = {
-        {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", IDR_OK, 200, 5, true, false},
-        {"HTTP/1.0 404 Not Found\r\nServer: x\r\n\r\n", IDR_OK, 404, 0, false, false},
-        {"HTTP/1.1 204\r\n\r\n", IDR_OK, 204, 0, false, false},
-        {"HTTP/1.1 200 OK\r\ntransfer-encoding:  Chunked \r\ncontent-length: 3\r\n\r\n", IDR_OK,
-         200, 3, true, true},
-        {"HTTP/1.1 200 OK\r\nContent-Length: 7\r\nCONTENT-LENGTH:7\r\n\r\n", IDR_OK, 200, 7, true,
-         false},
-        {"HTTP/1.1 599 x\r\nContent-Length: 9223372036854775807\r\n\r\n", IDR_OK, 599,
-         9223372036854775807ull, true, false},
-        {"HTTP/1.1 200 OK\r\nContent-Length: 9223372036854775808\r\n\r\n", IDR_EPROTO, 0, 0, false,
-         false},
-        {"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", IDR_EPROTO, 0, 0,
-         false, false},
-        {"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", IDR_EPROTO, 0, 0, false, false},
-        {"HTTP/1.1 200 OK\r\nContent-Length:\r\n\r\n", IDR_EPROTO, 0, 0, false, false},
-        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", IDR_EPROTO, 0, 0, false,
-         false},
-        {"HTTP/1.1 200 OK\r\n folded: x\r\n\r\n", IDR_EPROTO, 0, 0, false, false},
-        {"HTTP/1.1 200 OK\r\nNoColon\r\n\r\n", IDR_EPROTO, 0, 0, false, false},
-        {"HTTP/1.1 200 OK\r\n: empty name\r\n\r\n", IDR_EPROTO, 0, 0, false, false},
-        {"HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n", IDR_EPROTO, 0, 0, false, false},
-        {"HTTP/1.1 200 OK\nContent-Length: 1\n\n", IDR_EPROTO, 0, 0, false, false},
-        {"HTTP/1.1 200 OK\r\rX: y\r\n\r\n", IDR_EPROTO, 0, 0, false, false},
-        {"HTTP/1.1 100 Continue\r\n\r\n", IDR_EPROTO, 0, 0, false, false},
-        {"HTTP/1.1 600 Odd\r\n\r\n", IDR_EPROTO, 0, 0, false, false},
-        {"HTTP/1.1 20 OK\r\n\r\n", IDR_EPROTO, 0, 0, false, false},
-        {"HTTP/1.1 2000 OK\r\n\r\n", IDR_EPROTO, 0, 0, false, false},
-        {"HTTP/2 200 OK\r\n\r\n", IDR_EPROTO, 0, 0, false, false},
-        {"http/1.1 200 OK\r\n\r\n", IDR_EPROTO, 0, 0, false, false},
-        {"ICY 200 OK\r\n\r\n", IDR_EPROTO, 0, 0, false, false},
-};
-
-/* One case: the result, the fields, and every truncation asking for more bytes. */
-static void
-head_case_check(size_t i, const struct head_case *c)
-{
-	struct hdlc_http_head h;
-	size_t len = strlen(c->in), cut;
-
-	memset(&h, 0, sizeof(h));
-	if (hdlc_http_head_parse(slice_make(c->in, len), &h) != c->rc) {
-		fail_msg("case %zu: %s", i, c->in);
-	}
-	if (c->rc != IDR_OK) {
-		return;
-	}
-	assert_int_equal(h.status, c->status);
-	assert_int_equal(h.head_len, len);
-	assert_int_equal(h.has_length, c->has_length);
-	assert_true(h.content_length == c->length);
-	assert_int_equal(h.chunked, c->chunked);
-	for (cut = 0; cut < len; cut++) {
-		if (hdlc_http_head_parse(slice_make(c->in, cut), &h) != IDR_EAGAIN) {
-			fail_msg("case %zu: cut at %zu", i, cut);
-		}
-	}
-}
-
-static void
-test_hdlc_http_head_table(void **state)
-{
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < sizeof(head_cases) / sizeof(head_cases[0]); i++) {
-		head_case_check(i, &head_cases[i]);
-	}
-}
-
-/* A head of exactly len bytes (one padded header), then "body". */
-static struct slice
-head_of(uint8_t *buf, size_t cap, size_t len)
-{
-	static const char start[] = "HTTP/1.1 200 OK\r\nX-Pad: ";
-	struct wbuf w;
-
-	wbuf_init(&w, buf, cap);
-	wbuf_cstr(&w, start);
-	while (wbuf_len(&w) < len - 4) {
-		wbuf_u8(&w, 'a');
-	}
-	wbuf_cstr(&w, "\r\n\r\nbody");
-	assert_int_equal(wbuf_error(&w), IDR_OK);
-	return wbuf_slice(&w);
-}
-
-static void
-test_hdlc_http_head_limit(void **state)
-{
-	static uint8_t big[HDLC_HTTP_HEAD_MAX + 64];
-	struct hdlc_http_head h;
-	struct slice s;
-
-	(void)state;
-	/* a head of exactly HDLC_HTTP_HEAD_MAX bytes is accepted, one byte more is not */
-	s = head_of(big, sizeof(big), HDLC_HTTP_HEAD_MAX);
-	assert_int_equal(hdlc_http_head_parse(s, &h), IDR_OK);
-	assert_int_equal(h.head_len, HDLC_HTTP_HEAD_MAX);
-	s = head_of(big, sizeof(big), HDLC_HTTP_HEAD_MAX + 1);
-	assert_int_equal(hdlc_http_head_parse(s, &h), IDR_ELIMIT);
-	assert_int_equal(hdlc_http_head_parse(slice_make(s.p, HDLC_HTTP_HEAD_MAX - 1), &h),
-	                 IDR_EAGAIN);
-	assert_int_equal(hdlc_http_head_parse(slice_make(s.p, HDLC_HTTP_HEAD_MAX), &h), IDR_ELIMIT);
-}
-
-struct chunk_case {
-	const char *in;
-	int rc;
-	const char *out;
-};
-
-static const struct chunk_case chunk_cases[] = {
-        {"5\r\nhello\r\n0\r\n\r\n", IDR_OK, "hello"},
-        {"5;ext=1\r\nhello\r\n6 \r\n world\r\n0\r\nTrailer: x\r\n\r\n", IDR_OK, "hello world"},
-        {"A\r\n0123456789\r\n00000000\r\n\r\ntrailing bytes", IDR_OK, "0123456789"},
-        {"0\r\n\r\n", IDR_OK, ""},
-        {"5\r\nhelloXX0\r\n\r\n", IDR_EPROTO, NULL},
-        {"g\r\n", IDR_EPROTO, NULL},
-        {"\r\n", IDR_EPROTO, NULL},
-        {"123456789\r\n", IDR_EPROTO, NULL}, /* nine hex digits: one past the limit */
-        {"12345678\r\n", IDR_EAGAIN, NULL},  /* eight: fine, the data is missing */
-        {"5x\r\nhello\r\n0\r\n\r\n", IDR_EPROTO, NULL},
-        {"5\nhello\r\n0\r\n\r\n", IDR_EPROTO, NULL},
-};
-
-/* One case: the result, the output, and every truncation asking for more bytes. */
-static void
-chunk_case_check(size_t i, const struct chunk_case *c)
-{
-	uint8_t buf[64];
-	struct wbuf w;
-	size_t len = strlen(c->in), cut;
-
-	wbuf_init(&w, buf, sizeof(buf));
-	if (hdlc_http_dechunk(slice_make(c->in, len), &w) != c->rc) {
-		fail_msg("case %zu: %s", i, c->in);
-	}
-	if (c->rc != IDR_OK) {
-		return;
-	}
-	assert_int_equal(wbuf_len(&w), strlen(c->out));
-	assert_memory_equal(buf, c->out, wbuf_len(&w));
-	for (cut = 0; cut < len && strstr(c->in, "trailing") == NULL; cut++) {
-		wbuf_init(&w, buf, sizeof(buf));
-		if (hdlc_http_dechunk(slice_make(c->in, cut), &w) != IDR_EAGAIN) {
-			fail_msg("case %zu: cut at %zu", i, cut);
-		}
-	}
-}
-
-static void
-test_hdlc_http_dechunk_table(void **state)
-{
-	uint8_t buf[64];
-	struct wbuf w;
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < sizeof(chunk_cases) / sizeof(chunk_cases[0]); i++) {
-		chunk_case_check(i, &chunk_cases[i]);
-	}
-	/* the output buffer's limit */
-	wbuf_init(&w, buf, 3);
-	assert_int_equal(hdlc_http_dechunk(SLICE_LIT("5\r\nhello\r\n0\r\n\r\n"), &w), IDR_ETOOBIG);
-}
-
 static void
 test_hdlc_http_path(void **state)
 {
@@ -1148,124 +935,6 @@ test_hdlc_http_path(void **state)
 	wbuf_deinit(&w);
 }
 
-static int
-http_get(struct fake *f, const char *answer, bool keep_open, size_t max, int *status,
-         struct wbuf *body)
-{
-	int rc;
-
-	fake_canned_text(f, answer);
-	f->keep_open = keep_open;
-	f->piece = 5;
-	fake_start(f, serve_http);
-	rc = hdlc_http_get(&f->addr, "/api/handles/x/y?type=URL", 2000, max, status, body);
-	fake_end(f);
-	return rc;
-}
-
-static void
-test_hdlc_http_get(void **state)
-{
-	struct wbuf body;
-	struct fake *f;
-	int status = 0;
-
-	(void)state;
-	wbuf_init_heap(&body, 1 << 20);
-	/* Content-Length, the server keeping the connection open */
-	f = fake_new();
-	assert_int_equal(http_get(f,
-	                          "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-	                          "Content-Length: 17\r\n\r\n{\"responseCode\":1}",
-	                          true, 0, &status, &body),
-	                 IDR_OK);
-	assert_int_equal(status, 200);
-	assert_int_equal(wbuf_len(&body), 17);
-	assert_memory_equal(wbuf_data(&body), "{\"responseCode\":1", 17);
-	/* chunked */
-	wbuf_reset(&body);
-	f = fake_new();
-	assert_int_equal(http_get(f,
-	                          "HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n"
-	                          "4\r\n{\"a\"\r\n3\r\n:1}\r\n0\r\n\r\n",
-	                          true, 0, &status, &body),
-	                 IDR_OK);
-	assert_int_equal(status, 404);
-	assert_int_equal(wbuf_len(&body), 7);
-	assert_memory_equal(wbuf_data(&body), "{\"a\":1}", 7);
-	/* neither: the body runs to the end of the stream */
-	wbuf_reset(&body);
-	f = fake_new();
-	assert_int_equal(http_get(f, "HTTP/1.0 200 OK\r\n\r\nto the end", false, 0, &status, &body),
-	                 IDR_OK);
-	assert_int_equal(wbuf_len(&body), 10);
-	wbuf_deinit(&body);
-}
-
-static void
-test_hdlc_http_get_errors(void **state)
-{
-	struct addr a;
-	struct wbuf body;
-	struct fake *f;
-	int status = 0;
-
-	(void)state;
-	wbuf_init_heap(&body, 1 << 20);
-	f = fake_new();
-	assert_int_equal(http_get(f, "HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nshort", false, 0,
-	                          &status, &body),
-	                 IDR_EPROTO);
-	f = fake_new();
-	assert_int_equal(http_get(f, "HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n0123456789x",
-	                          true, 10, &status, &body),
-	                 IDR_ELIMIT);
-	f = fake_new();
-	assert_int_equal(http_get(f, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789",
-	                          true, 10, &status, &body),
-	                 IDR_OK);
-	f = fake_new();
-	assert_int_equal(http_get(f, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab",
-	                          false, 0, &status, &body),
-	                 IDR_EPROTO);
-	f = fake_new();
-	assert_int_equal(http_get(f, "garbage\r\n\r\n", false, 0, &status, &body), IDR_EPROTO);
-	f = fake_new();
-	a = f->addr;
-	assert_int_equal(http_get(f, "HTTP/1.1 200 OK\r\nX: y\r\n", false, 0, &status, &body),
-	                 IDR_EPROTO);
-	assert_int_equal(hdlc_http_get(&a, "no-slash", 100, 0, &status, &body), IDR_EINVAL);
-	assert_int_equal(hdlc_http_get(&a, "/a b", 100, 0, &status, &body), IDR_EINVAL);
-	wbuf_deinit(&body);
-}
-
-static void
-test_hdlc_http_request_line(void **state)
-{
-	struct wbuf body;
-	struct fake *f = fake_new();
-	char want[128];
-	int status = 0;
-
-	(void)state;
-	wbuf_init_heap(&body, 1024);
-	fake_canned_text(f, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
-	f->keep_open = true;
-	fake_start(f, serve_http);
-	assert_int_equal(hdlc_http_get(&f->addr, "/api/handles/x/y", 2000, 0, &status, &body),
-	                 IDR_OK);
-	assert_int_equal(pthread_join(f->th, NULL), 0);
-	assert_int_equal(f->fail, 0);
-	assert_non_null(strstr(f->http_req, "GET /api/handles/x/y HTTP/1.1\r\n"));
-	snprintf(want, sizeof(want), "\r\nHost: 127.0.0.1:%u\r\n", addr_port(&f->addr));
-	assert_non_null(strstr(f->http_req, want));
-	assert_non_null(strstr(f->http_req, "\r\nConnection: close\r\n"));
-	close(f->udp);
-	close(f->tcp);
-	free(f);
-	wbuf_deinit(&body);
-}
-
 int
 main(void)
 {
@@ -1287,13 +956,7 @@ main(void)
 	        cmocka_unit_test(test_hdlc_resolve_bad_digest),
 	        cmocka_unit_test(test_hdlc_resolve_falls_back_to_tcp),
 	        cmocka_unit_test(test_hdlc_resolve_udp_only_times_out),
-	        cmocka_unit_test(test_hdlc_http_head_table),
-	        cmocka_unit_test(test_hdlc_http_head_limit),
-	        cmocka_unit_test(test_hdlc_http_dechunk_table),
 	        cmocka_unit_test(test_hdlc_http_path),
-	        cmocka_unit_test(test_hdlc_http_get),
-	        cmocka_unit_test(test_hdlc_http_get_errors),
-	        cmocka_unit_test(test_hdlc_http_request_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -66,9 +66,9 @@ report(void *arg, uint64_t first, uint64_t last, const char *msg)
 	}
 }
 
-/* Import text (a dry run unless write) into f's registry; the bad rows land in f->log. */
+/* Import text with --update (a dry run unless write); the bad rows land in f->log. */
 static void
-import(struct fx *f, const char *text, bool write, struct imp_stats *st)
+import_opt(struct fx *f, const char *text, bool write, bool update, struct imp_stats *st)
 {
 	FILE *tmp = tmpfile();
 	struct imp_opts o;
@@ -79,11 +79,19 @@ import(struct fx *f, const char *text, bool write, struct imp_stats *st)
 	rewind(tmp);
 	memset(&o, 0, sizeof(o));
 	o.dry_run = !write;
+	o.update = update;
 	o.report = report;
 	o.arg = f;
 	f->log[0] = '\0';
 	assert_int_equal(imp_run(f->r, fileno(tmp), &o, st), IDR_OK);
 	fclose(tmp);
+}
+
+/* Import text (a dry run unless write) into f's registry; the bad rows land in f->log. */
+static void
+import(struct fx *f, const char *text, bool write, struct imp_stats *st)
+{
+	import_opt(f, text, write, false, st);
 }
 
 /* The records over several lines: how many, and the lines of the first. */
@@ -192,6 +200,108 @@ test_imp_duplicate_many(void **state)
 	free(text);
 }
 
+#define BASE_CSV                                                                                   \
+	"id,kind,url,colour,weight\n" ENT "/A,part,https://a,red,1kg\n" ENT "/B,part,,blue,\n" ENT \
+	"/C,lot,,,\n"
+#define NEXT_CSV                                                                                   \
+	"id,kind,url,colour,weight\n" ENT "/A,part,https://a,green,1kg\n" ENT                      \
+	"/B,part,,blue,\n" ENT "/C,part,,,\n" ENT "/D,wip,,x,\n"                                   \
+	"bad,part,,,\n"
+
+/* Without --update a row with other content is a conflict naming the values; with it, the
+ * record is updated: created / updated / unchanged / bad counted exactly. */
+static void
+test_imp_update_counts(void **state)
+{
+	struct fx *f = *state;
+	struct imp_stats st;
+
+	import(f, BASE_CSV, true, &st);
+	assert_int_equal(st.created, 3);
+	import(f, NEXT_CSV, false, &st);
+	assert_string_equal(f->log,
+	                    "2: " ENT "/A: already exists with different content: value 2000 "
+	                    "(colour) is \"red\" here, \"green\" in the row\n"
+	                    "4: " ENT "/C: already exists with different content: value 10 "
+	                    "(ITEM_KIND) is \"lot\" here, \"part\" in the row\n"
+	                    "6: bad: identifier has no '/' separating prefix and suffix (e.g. "
+	                    "88.118.8/P-1)\n");
+	assert_int_equal(st.created, 1);
+	assert_int_equal(st.updated, 0);
+	assert_int_equal(st.unchanged, 1);
+	assert_int_equal(st.bad, 3);
+	assert_int_equal(st.conflicts, 2);
+	/* a dry run with --update counts, writes nothing */
+	import_opt(f, NEXT_CSV, false, true, &st);
+	assert_int_equal(st.created, 1);
+	assert_int_equal(st.updated, 2);
+	assert_int_equal(st.unchanged, 1);
+	assert_int_equal(st.bad, 1);
+	assert_int_equal(st.conflicts, 0);
+	assert_false(st.written);
+	import(f, NEXT_CSV, false, &st);
+	assert_int_equal(st.conflicts, 2);
+	/* written, then the same file again is unchanged, with or without --update */
+	import_opt(f, NEXT_CSV, true, true, &st);
+	assert_int_equal(st.created, 1);
+	assert_int_equal(st.updated, 2);
+	assert_int_equal(st.unchanged, 1);
+	assert_int_equal(st.bad, 1);
+	import(f, NEXT_CSV, true, &st);
+	assert_int_equal(st.unchanged, 4);
+	assert_int_equal(st.bad, 1);
+	import_opt(f, NEXT_CSV, true, true, &st);
+	assert_int_equal(st.updated, 0);
+	assert_int_equal(st.unchanged, 4);
+	/* and back */
+	import_opt(f, BASE_CSV, true, true, &st);
+	assert_int_equal(st.updated, 2);
+	assert_int_equal(st.unchanged, 1);
+	assert_int_equal(st.bad, 0);
+	import(f, BASE_CSV, true, &st);
+	assert_int_equal(st.unchanged, 3);
+}
+
+/* --update and repeats inside the file: the second row is a duplicate, never an update. */
+static void
+test_imp_update_duplicate(void **state)
+{
+	struct fx *f = *state;
+	struct imp_stats st;
+
+	import(f, "id,kind,m\n" ENT "/U,part,a\n", true, &st);
+	import_opt(f, "id,kind,m\n" ENT "/U,part,b\n" ENT "/u,part,c\n" ENT "/U,part,b\n", true,
+	           true, &st);
+	assert_string_equal(f->log, "3: " ENT "/u is a duplicate of line 2 (different content)\n"
+	                            "4: " ENT "/U is a duplicate of line 2 (same content)\n");
+	assert_int_equal(st.updated, 1);
+	assert_int_equal(st.bad, 2);
+	import(f, "id,kind,m\n" ENT "/U,part,b\n", false, &st);
+	assert_int_equal(st.unchanged, 1);
+}
+
+/* An update the registry refuses is a bad row that changes nothing (here: an export line
+ * without a kind would remove the item's kind value, after its URL was changed). */
+static void
+test_imp_update_refused(void **state)
+{
+	struct fx *f = *state;
+	struct imp_stats st;
+
+	import(f, "{\"id\":\"" ENT "/R\",\"kind\":\"part\",\"url\":\"https://a\"}\n", true, &st);
+	import_opt(f,
+	           "{\"handle\":\"" ENT "/R\",\"values\":[{\"index\":1,\"type\":\"URL\","
+	           "\"data\":\"https://b\"}]}\n",
+	           true, true, &st);
+	assert_string_equal(f->log, "1: " ENT "/R: attribute uses a reserved value type or "
+	                            "index\n");
+	assert_int_equal(st.bad, 1);
+	assert_int_equal(st.updated, 0);
+	assert_false(st.written);
+	import(f, "{\"id\":\"" ENT "/R\",\"kind\":\"part\",\"url\":\"https://a\"}\n", false, &st);
+	assert_int_equal(st.unchanged, 1);
+}
+
 int
 main(void)
 {
@@ -201,6 +311,9 @@ main(void)
 	        cmocka_unit_test_setup_teardown(test_imp_duplicate_names_earlier_line, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_imp_duplicate_many, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_imp_update_counts, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_imp_update_duplicate, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_imp_update_refused, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -84,6 +84,10 @@ test_route_table(void **state)
 	        {"HTTPS://example.com:8443", "/", "/", NULL},
 	        {"http://h?hdl=x", "/", "/", NULL},
 	        {"http://h/", "/", "/", NULL},
+	        {"/snms/api/v5/template?prefix=88.1&version=1", "/snms/api/v5/template",
+	         "/snms/api/v5/template", NULL},
+	        {"/snms/api/v5/template/list?prefix=88.1", "/snms/api/v5/template/list",
+	         "/snms/api/v5/template/list", NULL},
 	};
 	struct http_match m;
 	struct uri_target t;
@@ -123,15 +127,30 @@ test_route_methods(void **state)
 	/* a path that exists with another method: no row, the methods it has, its flags */
 	http_route_match(HTTP_M_POST, false, SLICE_LIT("/api/handles/88.118.8/x"), &m);
 	assert_null(m.route);
-	assert_int_equal(m.allow, HTTP_M_READ);
+	assert_int_equal(m.allow, HTTP_M_READ | HTTP_M_PUT | HTTP_M_DELETE);
 	assert_true((m.flags & HTTP_R_API) != 0);
-	assert_string_equal(http_allow_text(m.allow, allow, sizeof(allow)), "GET, HEAD, OPTIONS");
+	assert_string_equal(http_allow_text(m.allow, allow, sizeof(allow)),
+	                    "GET, HEAD, PUT, DELETE, OPTIONS");
 	http_route_match(HTTP_M_DELETE, false, SLICE_LIT("/x/y"), &m);
 	assert_null(m.route);
 	assert_int_equal(m.flags & HTTP_R_API, 0); /* the proxy: errors as pages */
 	http_route_match(HTTP_M_OPTIONS, false, SLICE_LIT("/healthz"), &m);
 	assert_null(m.route);
 	assert_int_equal(m.allow, HTTP_M_READ);
+	/* the national template rows: every method of the CRUD, errors in the envelope */
+	http_route_match(HTTP_M_OPTIONS, false, SLICE_LIT("/snms/api/v5/template"), &m);
+	assert_null(m.route);
+	assert_int_equal(m.allow, HTTP_M_READ | HTTP_M_POST | HTTP_M_PUT | HTTP_M_DELETE);
+	assert_true((m.flags & HTTP_R_IDIS) != 0);
+	http_route_match(HTTP_M_DELETE, false, SLICE_LIT("/snms/api/v5/template"), &m);
+	assert_non_null(m.route);
+	assert_string_equal(m.route->label, "idis_template");
+	http_route_match(HTTP_M_POST, false, SLICE_LIT("/snms/api/v5/template/publish"), &m);
+	assert_non_null(m.route);
+	assert_string_equal(m.route->label, "idis_template");
+	http_route_match(HTTP_M_PUT, false, SLICE_LIT("/snms/api/v5/template/publish"), &m);
+	assert_null(m.route);
+	assert_true((m.allow & HTTP_M_POST) != 0); /* (GET: the proxy's "/{handle}") */
 	/* the text never overflows */
 	assert_string_equal(http_allow_text(HTTP_M_GET | HTTP_M_PUT | HTTP_M_DELETE, allow, 12),
 	                    "GET, PUT");

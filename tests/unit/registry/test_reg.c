@@ -1175,6 +1175,35 @@ test_reg_delete(void **state)
 	audit_ok(f);
 }
 
+/* reg_write_get sees the changes of its own transaction, which reg_get does not yet. */
+static void
+test_reg_write_get(void **state)
+{
+	struct fx *f = *state;
+	struct value v[2] = {val(1, "URL", "u"), val(2000, "colour", "red")};
+	struct reg_wtxn *w;
+	struct rec_view rec;
+
+	add_prefix(f, ENT, PFX_ENABLED);
+	must_create(f, ENT "/G-1", REC_KIND_PART, "u1");
+	w = wbegin(f);
+	assert_int_equal(reg_write_get(w, SLICE_LIT(ENT "/g-1"), &rec), IDR_OK);
+	assert_memory_equal(rec.handle.p, ENT "/G-1", rec.handle.len);
+	assert_int_equal(rec.kind, REC_KIND_PART);
+	assert_int_equal(reg_write_get(w, SLICE_LIT(ENT "/G-2"), &rec), IDR_ENOENT);
+	assert_int_equal(reg_create(w, SLICE_LIT(ENT "/G-2"), REC_KIND_LOT, v, 2, 0, NULL), IDR_OK);
+	assert_int_equal(reg_write_get(w, SLICE_LIT(ENT "/G-2"), &rec), IDR_OK);
+	assert_int_equal(rec.kind, REC_KIND_LOT);
+	assert_int_equal(rec.nvalues, 4); /* URL, kind, HS_ADMIN, colour */
+	assert_int_equal(reg_delete(w, SLICE_LIT(ENT "/G-1")), IDR_OK);
+	assert_int_equal(reg_write_get(w, SLICE_LIT(ENT "/G-1"), &rec), IDR_ENOENT);
+	assert_int_equal(reg_write_get(w, SLICE_LIT("bad"), &rec), IDR_EID_NOSLASH);
+	assert_int_equal(reg_write_get(w, SLICE_LIT(""), &rec), IDR_EID_EMPTY);
+	reg_write_abort(w);
+	assert_true(has_record(f, ENT "/G-1"));
+	assert_false(has_record(f, ENT "/G-2"));
+}
+
 /* ---------------------------------------------------------------- listing and counters */
 
 struct rlist {
@@ -1450,7 +1479,7 @@ test_reg_journal_walk(void **state)
 	assert_string_equal(j->e[11].identifier, ENT);
 	assert_string_equal(jrn_op_name(j->e[9].op), "remove_values");
 	assert_null(jrn_op_name(0));
-	assert_null(jrn_op_name(8));
+	assert_null(jrn_op_name(9));
 
 	/* the remove entry's payload is the stored H-1 (it was the last change of H-1) */
 	assert_int_equal(got_load(f, ENT "/H-1", &g), IDR_OK);
@@ -1873,6 +1902,7 @@ main(void)
 	        BOTH(test_reg_modify_values),
 	        BOTH(test_reg_remove_values),
 	        BOTH(test_reg_delete),
+	        BOTH(test_reg_write_get),
 	        BOTH(test_reg_list_paging),
 	        BOTH(test_reg_stats),
 	        BOTH(test_reg_journal_walk),
