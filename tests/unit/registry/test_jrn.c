@@ -218,7 +218,7 @@ test_jrn_entry_malformed(void **state)
 	        {OFF_FORMAT, 0, IDR_ESCHEMA},
 	        {OFF_FORMAT, 2, IDR_ESCHEMA},
 	        {OFF_OP, 0, IDR_EPROTO},
-	        {OFF_OP, 9, IDR_EPROTO},
+	        {OFF_OP, 10, IDR_EPROTO},
 	        {OFF_OP, 0xff, IDR_EPROTO},
 	        {OFF_RESERVED, 1, IDR_EPROTO},
 	        {OFF_RESERVED + 1, 1, IDR_EPROTO},
