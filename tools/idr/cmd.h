@@ -16,6 +16,8 @@ extern const struct cli_cmd cmd_set;
 extern const struct cli_cmd cmd_unset;
 extern const struct cli_cmd cmd_delete;
 extern const struct cli_cmd cmd_get;
+extern const struct cli_cmd cmd_trace;
+extern const struct cli_cmd cmd_events;
 extern const struct cli_cmd cmd_import;
 extern const struct cli_cmd cmd_export;
 extern const struct cli_cmd cmd_audit;
