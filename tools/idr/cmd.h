@@ -28,4 +28,8 @@ extern const struct cli_cmd cmd_keygen;
 extern const struct cli_cmd cmd_admin;
 extern const struct cli_cmd cmd_event;
 
+/* idr event add / import (cmd_capture.c), dispatched by cmd_event */
+int event_add_run(const struct cli_cmd *self, int argc, char **argv);
+int event_import_run(const struct cli_cmd *self, int argc, char **argv);
+
 #endif /* IDR_TOOLS_IDR_CMD_H */

@@ -83,6 +83,12 @@ run(const struct cli_cmd *self, int argc, char **argv)
 	bool prehash = false;
 	int c, rc, ex = CLI_EXIT_OK;
 
+	if (argc >= 2 && strcmp(argv[1], "add") == 0) {
+		return event_add_run(self, argc - 1, argv + 1);
+	}
+	if (argc >= 2 && strcmp(argv[1], "import") == 0) {
+		return event_import_run(self, argc - 1, argv + 1);
+	}
 	cli_getopt_reset();
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -127,12 +133,25 @@ run(const struct cli_cmd *self, int argc, char **argv)
 const struct cli_cmd cmd_event = {
         .name = "event",
         .summary = "EPCIS 2.0 lifecycle events: CBV 2.0 event ids",
-        .usage = "usage: idr event hash [--prehash] FILE\n"
-                 "\n"
-                 "Print the CBV 2.0 event hash (ni:///sha-256;...?ver=CBV2.0) of each event of\n"
-                 "an EPCIS 2.0 JSON-LD document (epcisBody.eventList), or of one event object,\n"
-                 "one per line; FILE '-' is standard input. Invalid events are refused with\n"
-                 "the rule they break.\n"
-                 "  --prehash  print the canonical pre-hash strings instead\n",
+        .usage =
+                "usage: idr event add ID --biz-step STEP [--disposition D] [--read-point P]\n"
+                "                     [--time T] [--action ADD|OBSERVE|DELETE]\n"
+                "                     [--parent P | --input A,B [--output C]] [--node-url URL]\n"
+                "       idr event import FILE\n"
+                "       idr event hash [--prehash] FILE\n"
+                "\n"
+                "add records one lifecycle event of ID (an EPCIS 2.0 ObjectEvent; with --parent\n"
+                "an AggregationEvent packing ID into P; with --input a TransformationEvent making\n"
+                "ID, or the --output list, from the inputs). Handles become node URIs\n"
+                "(--node-url, default https://localhost); times are RFC 3339, default now at\n"
+                "+08:00. import captures every event of an EPCIS 2.0 document in one\n"
+                "transaction; events that break a rule are reported and skipped. An event\n"
+                "captured before (same CBV 2.0 hash) is 'unchanged'. Both take --data DIR.\n"
+                "\n"
+                "Print the CBV 2.0 event hash (ni:///sha-256;...?ver=CBV2.0) of each event of\n"
+                "an EPCIS 2.0 JSON-LD document (epcisBody.eventList), or of one event object,\n"
+                "one per line; FILE '-' is standard input. Invalid events are refused with\n"
+                "the rule they break.\n"
+                "  --prehash  print the canonical pre-hash strings instead\n",
         .run = run,
 };

@@ -12,8 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "common/cli.h"
 #include "idr/cmd.h"
+#include "life/event.h"
 #include "model/ident.h"
 #include "model/rec.h"
 #include "model/vjson.h"
@@ -314,20 +317,33 @@ struct evout {
 	struct wbuf w;
 };
 
+/* A member of the stored event, or "" (for the summary line). */
+static const char *
+member(json_t *j, const char *key)
+{
+	const char *v = json_string_value(json_object_get(j, key));
+
+	return v != NULL ? v : "";
+}
+
 static int
 on_event(void *arg, const struct reg_event_view *ev)
 {
 	struct evout *o = arg;
-	char when[VJSON_TIME_LEN];
+	struct life_time lt = {ev->time_ms, ev->tz_min};
+	char when[LIFE_TIME_LEN];
+	json_t *j;
 
-	vjson_time_format((uint32_t)(ev->time_ms / 1000), when);
 	if (o->a->json) {
 		fwrite(ev->doc.p, 1, ev->doc.len, stdout);
 		putchar('\n');
-	} else {
-		printf("%s %+03d:%02d  %.*s\n", when, ev->tz_min / 60, abs(ev->tz_min % 60),
-		       (int)ev->doc.len, (const char *)ev->doc.p);
+		return 0;
 	}
+	life_time_format(lt, false, when);
+	j = json_loadb((const char *)ev->doc.p, ev->doc.len, 0, NULL);
+	printf("%s  %-20s %-8s %-14s %s\n", when, member(j, "type"), member(j, "action"),
+	       member(j, "bizStep"), member(j, "disposition"));
+	json_decref(j);
 	return 0;
 }
 
