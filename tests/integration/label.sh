@@ -24,6 +24,11 @@ ok idr prefix add 88.118.8 --owner "某某制造有限公司"
 
 # expected check characters computed apart from idr (the ISO/IEC 7064 hybrid algorithm in
 # Python: P20240600041 -> T, P20240600290 -> W, P20240600042 -> R)
+for c in gen label; do
+	ok idr help "$c"
+	expect_out "usage: idr $c"
+done
+
 note "idr gen: parts with a date, a counter and a MOD 37,36 check character"
 GEN=(idr gen --prefix 88.118.8 --kind part --count 250 --start 41 --date 2024-06-01
 	--pattern 'P-{yyyy}{mm}-{seq:5}{check}' --node-url "$NODE")

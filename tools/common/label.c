@@ -16,7 +16,7 @@
 
 #include "base/err.h"
 
-#define QR_QUIET 4 /* modules of white around a QR code (ISO/IEC 18004) */
+#define QR_QUIET ((size_t)4) /* modules of white around a QR code (ISO/IEC 18004) */
 
 static int fail(char *err, size_t errlen, int rc, const char *fmt, ...) IDR_PRINTF(4, 5);
 

@@ -7,8 +7,7 @@
  * Symbols are drawn 4 pixels per module with the quiet zone of the symbology (4 modules for QR,
  * 1 for DataMatrix as zint draws it), black on white, 8-bit greyscale. zint validates the
  * element string as `zint --gs1 --werror` does: AI table, lengths, check digits, dates, CSET 82.
- * Not thread-safe only in that libzint and libqrencode keep no shared state we rely on; each
- * call allocates and frees its own symbol.
+ * Each call allocates and frees its own symbol and raster; no state is shared between calls.
  */
 #ifndef IDR_TOOLS_COMMON_LABEL_H
 #define IDR_TOOLS_COMMON_LABEL_H

@@ -130,7 +130,7 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct gen_args *a)
 			return rc;
 		}
 	}
-	if (optind < argc) {
+	if (optind < argc && argv[optind] != NULL) {
 		return cli_usage_errorf(self, "unexpected argument '%s'", argv[optind]);
 	}
 	if (a->prefix == NULL || a->kind_name == NULL || !a->have_count) {
@@ -165,7 +165,7 @@ check_range(const struct cli_cmd *self, const struct gen_args *a, const struct g
 		varies = varies ||
 		         ((p->id_pat.uses & GEN_ALLOW_SERIAL) != 0 && p->serial_pat.seq_width > 0);
 	}
-	if (p->use_sscc && gen_sscc_max_ref(strlen(a->sscc)) < max) {
+	if (a->sscc != NULL && gen_sscc_max_ref(strlen(a->sscc)) < max) {
 		max = gen_sscc_max_ref(strlen(a->sscc));
 		what = "the SSCC serial reference";
 	}
@@ -327,7 +327,7 @@ row_make(const struct gen_args *a, const struct gen_plan *p, uint64_t seq, struc
 	}
 	n = snprintf(r->id, sizeof(r->id), "%s/%s", a->prefix, suffix);
 	if (n < 0 || (size_t)n >= sizeof(r->id) ||
-	    (rc = ident_parse(&id, r->id, (size_t)n, NULL)) != IDR_OK) {
+	    ident_parse(&id, r->id, (size_t)n, NULL) != IDR_OK) {
 		snprintf(err, errlen, "'%s' is not a valid identifier", r->id);
 		return IDR_EPROTO;
 	}
@@ -347,6 +347,7 @@ row_write(FILE *f, const struct gen_args *a, const struct gen_plan *p, const str
 	char line[GEN_LINE_MAX];
 	size_t n = 0, len = 0, i;
 
+	line[0] = '\0';
 	cols[n++] = r->id;
 	cols[n++] = rec_kind_name(a->kind);
 	if (a->url_base != NULL) {
@@ -386,7 +387,7 @@ static int
 generate(const struct cli_cmd *self, const struct gen_args *a, const struct gen_plan *p, FILE *f)
 {
 	struct gen_row *r = calloc(1, sizeof(*r));
-	char err[GEN_ERR_LEN];
+	char err[GEN_ERR_LEN] = "";
 	uint64_t i;
 	int rc = r == NULL ? IDR_ENOMEM : put_header(f, a, p);
 
@@ -449,7 +450,7 @@ run(const struct cli_cmd *self, int argc, char **argv)
 
 const struct cli_cmd cmd_gen = {
         "gen",
-        "generate identifiers with serial numbers and GS1 keys (CSV for idr import and labels)",
+        "serial numbers and GS1 keys as CSV for idr import and labels",
         "usage: idr gen --prefix P --kind KIND --count N [--start S] [--pattern PAT]\n"
         "               [--date YYYY-MM-DD] [--url-base URL] [--node-url URL] [-o FILE]\n"
         "       idr gen ... --gtin CP.ITEMREF|GTIN [--indicator D] [--serial PAT] [--lot LOT]\n"

@@ -137,7 +137,7 @@ draw(const struct cli_cmd *self, const struct label_args *a, const struct rec_vi
 	} else {
 		if (a->gs1 != NULL) {
 			snprintf(text, sizeof(text), "%s", a->gs1);
-		} else if ((rc = find_gs1(view, text, sizeof(text))) != IDR_OK) {
+		} else if (find_gs1(view, text, sizeof(text)) != IDR_OK) {
 			cli_errorf(self->name,
 			           "%s has no GS1 key (no '" LABEL_GS1_TYPE
 			           "' attribute): give --gs1 "
@@ -195,7 +195,7 @@ run(const struct cli_cmd *self, int argc, char **argv)
 
 const struct cli_cmd cmd_label = {
         "label",
-        "draw a label: QR code with the item's node URL, or GS1 DataMatrix (PNG)",
+        "draw a label (PNG): QR code of the node URL or GS1 DataMatrix",
         "usage: idr label ID --qr -o FILE.png [--node-url https://host] [--data DIR]\n"
         "       idr label ID --datamatrix -o FILE.png [--gs1 '(01)...(21)...'] [--data DIR]\n"
         "\n"

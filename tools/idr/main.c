@@ -57,7 +57,8 @@ overview(FILE *f)
 	      "      initialised, invalid identifier, ...)\n"
 	      "  2   import: bad input rows were skipped (with --strict or --dry-run: found,\n"
 	      "      nothing written)\n"
-	      "  3   get, resolve, set, unset, delete: identifier not found (not registered)\n"
+	      "  3   get, resolve, set, unset, delete, label: identifier not found (not\n"
+	      "      registered)\n"
 	      "  4   audit verify: the journal does not verify\n"
 	      "  64  usage error (unknown command or option, missing argument)\n",
 	      f);

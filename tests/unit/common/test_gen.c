@@ -90,10 +90,12 @@ test_gen_pattern_parse_refuses(void **state)
 	/* GEN_MAX_PARTS parts and one more */
 	memset(big, 0, sizeof(big));
 	for (i = 0; i < GEN_MAX_PARTS; i++) {
-		strcat(big, i % 2 ? "{dd}" : "x");
+		size_t n = strlen(big);
+
+		snprintf(big + n, sizeof(big) - n, "%s", i % 2 ? "{dd}" : "x");
 	}
 	assert_int_equal(gen_pattern_parse(&p, big, 0, err, sizeof(err)), IDR_OK);
-	strcat(big, "{dd}");
+	snprintf(big + strlen(big), sizeof(big) - strlen(big), "{dd}");
 	assert_int_equal(gen_pattern_parse(&p, big, 0, err, sizeof(err)), IDR_ELIMIT);
 }
 
