@@ -27,6 +27,8 @@ extern const struct cli_cmd cmd_bench;
 extern const struct cli_cmd cmd_keygen;
 extern const struct cli_cmd cmd_admin;
 extern const struct cli_cmd cmd_event;
+extern const struct cli_cmd cmd_gen;
+extern const struct cli_cmd cmd_label;
 
 /* idr event add / import (cmd_capture.c), dispatched by cmd_event */
 int event_add_run(const struct cli_cmd *self, int argc, char **argv);
