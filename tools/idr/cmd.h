@@ -24,5 +24,6 @@ extern const struct cli_cmd cmd_resolve;
 extern const struct cli_cmd cmd_bench;
 extern const struct cli_cmd cmd_keygen;
 extern const struct cli_cmd cmd_admin;
+extern const struct cli_cmd cmd_scan;
 
 #endif /* IDR_TOOLS_IDR_CMD_H */
