@@ -58,7 +58,7 @@ dotted_handle(const char *p, size_t n)
 			return false;
 		}
 	}
-	return dots > 0 && i < n && i + 1 < n;
+	return dots > 0 && i < n;
 }
 
 static int

@@ -330,11 +330,21 @@ check_comp(const char *ai, const char *value, const struct comp *c, const char *
 	}
 }
 
+static const char *
+unit_word(const struct ai_def *d)
+{
+	bool numeric = true;
+	for (unsigned i = 0; i < d->ncomp; i++) {
+		numeric = numeric && d->c[i].cset == CS_N;
+	}
+	return numeric ? "digits" : "characters";
+}
+
 static int
 check_length(const char *ai, const struct ai_def *d, size_t len, char *err)
 {
 	size_t lo = def_min(d), hi = def_max(d);
-	const char *what = d->ncomp == 1 && d->c[0].cset == CS_N ? "digits" : "characters";
+	const char *what = unit_word(d);
 	if (len == 0) {
 		return scan_fail(err, "(%s) value is empty", ai);
 	}
@@ -472,9 +482,8 @@ parse_raw(const char *s, size_t len, struct scan_gs1 *out, char *err)
 		}
 		if (!fixed && end - pos > hi) {
 			return scan_fail(err,
-			                 "(%s) %zu characters, at most %zu allowed (missing GS "
-			                 "separator?)",
-			                 ai, end - pos, hi);
+			                 "(%s) %zu %s, at most %zu allowed (missing GS separator?)",
+			                 ai, end - pos, unit_word(d), hi);
 		}
 		rc = add_checked(out, ai, s + pos, end - pos, err);
 		if (rc != IDR_OK) {
