@@ -338,14 +338,14 @@ digits_only(struct field f)
 	return f.n > 0;
 }
 
-/* split s into exactly want dot-separated fields (the last may contain dots? no: TDS forbids) */
+/* split s into want dot-separated fields; the last (a serial, GS3A3) may itself contain dots */
 static bool
 split(const char *s, size_t len, struct field *f, size_t want)
 {
 	size_t k = 0, start = 0;
-	for (size_t i = 0; i <= len; i++) {
+	for (size_t i = 0; i <= len && k + 1 < want; i++) {
 		if (i == len || s[i] == '.') {
-			if (k == want) {
+			if (i == len) {
 				return false;
 			}
 			f[k].p = s + start;
@@ -353,6 +353,8 @@ split(const char *s, size_t len, struct field *f, size_t want)
 			start = i + 1;
 		}
 	}
+	f[k].p = s + start;
+	f[k++].n = len - start;
 	return k == want;
 }
 

@@ -75,9 +75,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct scan_result r;
 	static const struct scan_opts opts[] = {
-		{0, 0, NULL},
-		{'|', 7, "https://res.example.cn"},
-		{'~', 9, NULL},
+	        {0, 0, NULL},
+	        {'|', 7, "https://res.example.cn"},
+	        {'~', 9, NULL},
 	};
 	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
 		int rc = scan_parse(data, size, &opts[i], &r);

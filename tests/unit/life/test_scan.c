@@ -429,7 +429,7 @@ test_scan_epc_conversions(void **state)
 	        "urn:epc:id:sgtin:6901234.056789.SN%2F1",   "urn:epc:id:sscc:0614141.1234567890",
 	        "urn:epc:id:sgln:6901234.00000.LINE1",      "urn:epc:id:sgln:6901234.00000.0",
 	        "urn:epc:id:grai:6901234.00000.M1",         "urn:epc:id:giai:6901234.SENSOR9",
-	        "urn:epc:class:lgtin:6901234.012345.L%26T",
+	        "urn:epc:class:lgtin:6901234.012345.L%26T", "urn:epc:id:sgtin:6901234.056789.A.B",
 	};
 	(void)state;
 	for (size_t i = 0; i < ARRAY_LEN(urns); i++) {
