@@ -252,6 +252,7 @@ scan_dl_parse(const char *in, size_t len, struct scan_gs1 *out, char *err)
 		}
 		rc = try_key(segs, nseg, i, out, err);
 		if (rc == IDR_OK) {
+			err[0] = '\0'; /* an earlier candidate key may have left its message */
 			break;
 		}
 		if (first[0] == '\0') {

@@ -103,6 +103,8 @@ static const struct ok_case ok_cases[] = {
         {"https://example.cn/some/prefix/01/6901234567892/21/A%2FB?linkType=all", SCAN_GS1,
          SCAN_FORM_DL, "(01)06901234567892(21)A/B",
          "https://id.gs1.org/01/06901234567892/21/A%2FB"},
+        {"https://x/p/414/e.cn/414/6901234000009", SCAN_GS1, SCAN_FORM_DL, "(414)6901234000009",
+         NULL},
         {"HTTPS://x/00/069012340000000016", SCAN_GS1, SCAN_FORM_DL, "(00)069012340000000016", NULL},
         {"3074257BF7194E4000001A85", SCAN_EPC, SCAN_FORM_EPC_HEX, "(01)80614141123458(21)6789",
          "urn:epc:id:sgtin:0614141.812345.6789"},
