@@ -107,7 +107,7 @@ finish_gs1(enum scan_form form, const struct scan_opts *o, struct scan_result *r
 static int
 parse_element(const char *p, size_t n, const struct scan_opts *o, struct scan_result *res)
 {
-	int rc = scan_gs1_parse(p, n, o->gs_subst, &res->gs1, res->err);
+	int rc = scan_gs1_parse(p, n, o, &res->gs1, res->err);
 	if (rc != IDR_OK) {
 		return rc;
 	}
@@ -331,7 +331,7 @@ result_reset(struct scan_result *res)
 int
 scan_parse(const void *in, size_t len, const struct scan_opts *o, struct scan_result *res)
 {
-	static const struct scan_opts defaults = {0, 0, NULL};
+	static const struct scan_opts defaults = {0, false, 0, NULL};
 	const char *p = in;
 	result_reset(res);
 	if (o == NULL) {

@@ -89,11 +89,12 @@ struct scan_gs1 {
 };
 
 struct scan_opts {
-	/* byte a keyboard-wedge scanner sends instead of GS (e.g. '|', '~'); 0: none. The
-	 * two-character text "<GS>" is always read as GS. Must not be a digit or a CSET 82
-	 * character that the data may contain (choose one outside CSET 82: '|', '~', '^', '#'...).
-	 */
+	/* byte a keyboard-wedge scanner sends instead of GS (e.g. '|', '~'); 0: none. Choose
+	 * one outside CSET 82 ('|', '~', '^', '#', ...): a CSET 82 character would split values. */
 	char gs_subst;
+	/* read the four characters "<GS>" as GS (scanners configured to spell it out). Off by
+	 * default: '<', 'G', 'S', '>' are CSET 82 and may be data. */
+	bool gs_text;
 	/* length of the GS1 company prefix (6..12) to write an EPC URN for GS1 input; 0: unknown,
 	 * and res->epc_urn stays empty for GS1 input. */
 	unsigned gcp_len;
@@ -128,11 +129,12 @@ int scan_parse(const void *in, size_t len, const struct scan_opts *o, struct sca
 /**
  * Split a GS1 element string into AIs and check each against the AI table. in is the data
  * after any symbology identifier: `0106901234567892` `10LOT7` GS `21SN1`, or the HRI form when
- * it starts with '('. subst as in scan_opts.gs_subst.
+ * it starts with '('. o: separator options (gs_subst, gs_text); NULL: plain GS only.
  * @param err  SCAN_ERR_MAX bytes for the message.
  * @return IDR_OK, IDR_EPROTO, IDR_ELIMIT.
  */
-int scan_gs1_parse(const char *in, size_t len, char subst, struct scan_gs1 *out, char *err);
+int scan_gs1_parse(const char *in, size_t len, const struct scan_opts *o, struct scan_gs1 *out,
+                   char *err);
 
 /**
  * Check one AI value against the AI table (length, character set, check digit, date...).

@@ -550,8 +550,11 @@ parse_hri(const char *s, size_t len, struct scan_gs1 *out, char *err)
 }
 
 int
-scan_gs1_parse(const char *in, size_t len, char subst, struct scan_gs1 *out, char *err)
+scan_gs1_parse(const char *in, size_t len, const struct scan_opts *o, struct scan_gs1 *out,
+               char *err)
 {
+	char subst = o != NULL ? o->gs_subst : 0;
+	bool gs_text = o != NULL && o->gs_text;
 	char buf[SCAN_INPUT_MAX];
 	size_t n = 0;
 	memset(out, 0, sizeof(*out));
@@ -564,7 +567,7 @@ scan_gs1_parse(const char *in, size_t len, char subst, struct scan_gs1 *out, cha
 	for (size_t i = 0; i < len; i++) {
 		if (subst != '\0' && in[i] == subst) {
 			buf[n++] = SCAN_GS;
-		} else if (len - i >= 4 && memcmp(in + i, "<GS>", 4) == 0) {
+		} else if (gs_text && len - i >= 4 && memcmp(in + i, "<GS>", 4) == 0) {
 			buf[n++] = SCAN_GS;
 			i += 3;
 		} else {

@@ -24,9 +24,13 @@ static int
 parse(const struct cli_cmd *self, int argc, char **argv, struct scan_args *a)
 {
 	static const struct option longopts[] = {
-	        {"parse-only", no_argument, NULL, 'p'}, {"gs", required_argument, NULL, 'g'},
-	        {"gcp", required_argument, NULL, 'c'},  {"dl-domain", required_argument, NULL, 'D'},
-	        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
+	        {"parse-only", no_argument, NULL, 'p'},
+	        {"gs", required_argument, NULL, 'g'},
+	        {"gs-text", no_argument, NULL, 't'},
+	        {"gcp", required_argument, NULL, 'c'},
+	        {"dl-domain", required_argument, NULL, 'D'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
 	int c;
 	uint64_t v;
@@ -42,6 +46,9 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct scan_args *a)
 				return cli_usage_errorf(self, "--gs takes one non-digit character");
 			}
 			a->o.gs_subst = optarg[0];
+			break;
+		case 't':
+			a->o.gs_text = true;
 			break;
 		case 'c':
 			if (cli_parse_u64(self, "--gcp", optarg, 6, 12, &v) != CLI_EXIT_OK) {
@@ -142,7 +149,7 @@ scan_lines(const struct scan_args *a)
 static int
 run(const struct cli_cmd *self, int argc, char **argv)
 {
-	struct scan_args a = {false, {0, 0, NULL}};
+	struct scan_args a = {false, {0, false, 0, NULL}};
 	int rc = parse(self, argc, argv, &a);
 
 	if (rc != CLI_EXIT_OK) {
@@ -157,7 +164,7 @@ run(const struct cli_cmd *self, int argc, char **argv)
 const struct cli_cmd cmd_scan = {
         "scan",
         "recognise what a barcode scanner or RFID reader delivered",
-        "usage: idr scan --parse-only [--gs C] [--gcp N] [--dl-domain URL] [CODE | -]\n"
+        "usage: idr scan --parse-only [--gs C] [--gs-text] [--gcp N] [--dl-domain URL] [CODE | -]\n"
         "\n"
         "Recognise a scan and print it as JSON: a handle (bare, hdl:, or in a URL path or\n"
         "?code=), a GS1 Digital Link URI, a GS1 element string with or without a symbology\n"
@@ -169,6 +176,7 @@ const struct cli_cmd cmd_scan = {
         "options:\n"
         "  --parse-only     recognise only, do not look the identifier up (required for now)\n"
         "  --gs C           the character the scanner sends instead of GS (0x1D)\n"
+        "  --gs-text        read the four characters <GS> as GS\n"
         "  --gcp N          GS1 company prefix length (6-12), to print the EPC URN of GS1 codes\n"
         "  --dl-domain URL  scheme and host of the Digital Link printed (default\n"
         "                   https://id.gs1.org)\n"

@@ -57,7 +57,7 @@ check_result(int rc, const struct scan_result *r)
 	}
 	check(r->gs1.n > 0);
 	if (scan_gs1_format(&r->gs1, SCAN_STYLE_RAW, buf, sizeof(buf)) == IDR_OK) {
-		check(scan_gs1_parse(buf, strlen(buf), 0, &g, err) == IDR_OK);
+		check(scan_gs1_parse(buf, strlen(buf), NULL, &g, err) == IDR_OK);
 		check(same(&g, &r->gs1));
 	}
 	if (r->dl[0] != '\0') {
@@ -75,9 +75,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct scan_result r;
 	static const struct scan_opts opts[] = {
-	        {0, 0, NULL},
-	        {'|', 7, "https://res.example.cn"},
-	        {'~', 9, NULL},
+	        {0, false, 0, NULL},
+	        {'|', true, 7, "https://res.example.cn"},
+	        {'~', false, 9, NULL},
 	};
 	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
 		int rc = scan_parse(data, size, &opts[i], &r);

@@ -75,7 +75,7 @@ static const struct ok_case ok_cases[] = {
         {"]e001069012345678923103000125", SCAN_GS1, SCAN_FORM_ELEMENT,
          "(01)06901234567892(3103)000125", "https://id.gs1.org/01/06901234567892?3103=000125"},
         {"0106901234567892"
-         "10LOT7<GS>21SN0001",
+         "10LOT7" GS "21SN0001",
          SCAN_GS1, SCAN_FORM_ELEMENT, "(01)06901234567892(10)LOT7(21)SN0001", NULL},
         {"(01)06901234567892(10)LOT(7)(21)SN0001", SCAN_GS1, SCAN_FORM_HRI,
          "(01)06901234567892(10)LOT(7)(21)SN0001",
@@ -450,7 +450,7 @@ test_scan_epc_conversions(void **state)
 	for (unsigned c = 6; c <= 12; c++) {
 		assert_int_equal(scan_gs1_parse("0106901234567892"
 		                                "21X",
-		                                19, 0, &g, err),
+		                                19, NULL, &g, err),
 		                 IDR_OK);
 		assert_int_equal(scan_epc_from_gs1(&g, c, urn, sizeof(urn), err), IDR_OK);
 		struct scan_gs1 back;
@@ -458,13 +458,13 @@ test_scan_epc_conversions(void **state)
 		assert_string_equal(back.el[0].value, "06901234567892");
 	}
 	assert_int_equal(scan_epc_from_gs1(&g, 13, urn, sizeof(urn), err), IDR_EPROTO);
-	assert_int_equal(scan_gs1_parse("0106901234567892", 16, 0, &g, err), IDR_OK);
+	assert_int_equal(scan_gs1_parse("0106901234567892", 16, NULL, &g, err), IDR_OK);
 	assert_int_equal(scan_epc_from_gs1(&g, 7, urn, sizeof(urn), err), IDR_ENOENT);
 	assert_string_equal(err, "(01) without (21) or (10) has no EPC");
 	assert_int_equal(scan_epc_from_gs1(&g, 7, urn, 10, err), IDR_ENOENT);
 	assert_int_equal(scan_gs1_parse("0106901234567892"
 	                                "21X",
-	                                19, 0, &g, err),
+	                                19, NULL, &g, err),
 	                 IDR_OK);
 	assert_int_equal(scan_epc_from_gs1(&g, 7, urn, 20, err), IDR_ETOOBIG);
 	/* the other 96-bit schemes */
@@ -484,7 +484,8 @@ test_scan_epc_conversions(void **state)
 static void
 test_scan_options_and_formats(void **state)
 {
-	struct scan_opts o = {'|', 7, "https://res.example.cn"};
+	struct scan_opts o = {'|', false, 7, "https://res.example.cn"};
+	struct scan_opts t = {0, true, 0, NULL};
 	char raw[256];
 	(void)state;
 	assert_int_equal(scan("]d20106901234567892"
@@ -501,6 +502,17 @@ test_scan_options_and_formats(void **state)
 	assert_int_equal(scan_gs1_format(&r->gs1, SCAN_STYLE_BRACKET, raw, sizeof(raw)), IDR_OK);
 	assert_string_equal(raw, "[01]06901234567892[10]LOT7[21]SN0001");
 	assert_int_equal(scan_gs1_format(&r->gs1, SCAN_STYLE_HRI, raw, 10), IDR_ETOOBIG);
+	/* "<GS>" spelled out: only when asked for, else it is data */
+	assert_int_equal(scan("0106901234567892"
+	                      "10L<GS>21SN1",
+	                      &t),
+	                 IDR_OK);
+	assert_string_equal(hri(&result()->gs1), "(01)06901234567892(10)L(21)SN1");
+	assert_int_equal(scan("0106901234567892"
+	                      "10L<GS>21SN1",
+	                      NULL),
+	                 IDR_OK);
+	assert_string_equal(hri(&result()->gs1), "(01)06901234567892(10)L<GS>21SN1");
 	/* without the substitute, '|' is just a bad character */
 	assert_int_equal(scan("]d20106901234567892"
 	                      "10LOT7|21SN0001",
