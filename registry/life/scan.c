@@ -162,8 +162,30 @@ parse_epc_urn(const char *p, size_t n, const struct scan_opts *o, struct scan_re
 	return finish_gs1(SCAN_FORM_EPC_URN, o, res);
 }
 
-static int parse_text(const char *p, size_t n, const struct scan_opts *o, struct scan_result *res,
-                      bool in_url);
+static int parse_plain(const char *p, size_t n, const struct scan_opts *o, struct scan_result *res);
+
+/* the ?code= (also id=, handle=) parameter in p[q+1..end): *v, *vl; false if none */
+static bool
+find_code_param(const char *p, size_t q, size_t end, const char **v, size_t *vl)
+{
+	static const char *const names[] = {"code=", "id=", "handle=", NULL};
+	for (size_t i = q + 1; i < end;) {
+		size_t j = i;
+		while (j < end && p[j] != '&') {
+			j++;
+		}
+		for (size_t k = 0; names[k] != NULL; k++) {
+			size_t kl = strlen(names[k]);
+			if (j - i >= kl && strncasecmp(p + i, names[k], kl) == 0) {
+				*v = p + i + kl;
+				*vl = j - i - kl;
+				return true;
+			}
+		}
+		i = j + 1;
+	}
+	return false;
+}
 
 /* a handle URL: ?code= (also id=, handle=) wins; else the path from its first dotted prefix */
 static int
@@ -188,30 +210,19 @@ parse_handle_url(const char *p, size_t n, const struct scan_opts *o, struct scan
 	if (q > end) {
 		q = end;
 	}
-	for (size_t i = q + 1; i < end;) {
-		size_t j = i;
-		while (j < end && p[j] != '&') {
-			j++;
+	const char *v;
+	size_t vl;
+	if (find_code_param(p, q, end, &v, &vl)) {
+		if (scan_pct_decode(v, vl, dec, sizeof(dec), &dl) != IDR_OK) {
+			return scan_fail(res->err,
+			                 "URL: ?code= is badly percent-encoded or too long");
 		}
-		static const char *const names[] = {"code=", "id=", "handle=", NULL};
-		for (size_t k = 0; names[k] != NULL; k++) {
-			size_t kl = strlen(names[k]);
-			if (j - i >= kl && strncasecmp(p + i, names[k], kl) == 0) {
-				if (scan_pct_decode(p + i + kl, j - i - kl, dec, sizeof(dec),
-				                    &dl) != IDR_OK) {
-					return scan_fail(
-					        res->err,
-					        "URL: ?%.*s is badly percent-encoded or too long",
-					        (int)(kl - 1), names[k]);
-				}
-				int rc = parse_text(dec, dl, o, res, true);
-				if (rc == IDR_OK && res->form == SCAN_FORM_HANDLE) {
-					res->form = SCAN_FORM_HANDLE_URL;
-				}
-				return rc;
-			}
+		/* the parameter holds a plain code: never another URL (no recursion) */
+		int rc = parse_plain(dec, dl, o, res);
+		if (rc == IDR_OK && res->form == SCAN_FORM_HANDLE) {
+			res->form = SCAN_FORM_HANDLE_URL;
 		}
-		i = j + 1;
+		return rc;
 	}
 	if (path >= q || scan_pct_decode(p + path, q - path, dec, sizeof(dec), &dl) != IDR_OK) {
 		return scan_fail(res->err, "URL holds neither a GS1 key, a handle nor ?code=");
@@ -287,15 +298,12 @@ parse_digits_first(const char *p, size_t n, const struct scan_opts *o, struct sc
 	return rc;
 }
 
+/* everything but a URL */
 static int
-parse_text(const char *p, size_t n, const struct scan_opts *o, struct scan_result *res, bool in_url)
+parse_plain(const char *p, size_t n, const struct scan_opts *o, struct scan_result *res)
 {
 	if (n == 0) {
 		return scan_fail(res->err, "empty scan");
-	}
-	if (!in_url && ((n > 7 && strncasecmp(p, "http://", 7) == 0) ||
-	                (n > 8 && strncasecmp(p, "https://", 8) == 0))) {
-		return parse_url(p, n, o, res);
 	}
 	if (n > 8 && strncasecmp(p, "urn:epc:", 8) == 0) {
 		return parse_epc_urn(p, n, o, res);
@@ -319,6 +327,16 @@ parse_text(const char *p, size_t n, const struct scan_opts *o, struct scan_resul
 		return set_handle(p, n, SCAN_FORM_HANDLE, res);
 	}
 	return scan_fail(res->err, "not a handle, GS1 code or EPC");
+}
+
+static int
+parse_text(const char *p, size_t n, const struct scan_opts *o, struct scan_result *res)
+{
+	if ((n > 7 && strncasecmp(p, "http://", 7) == 0) ||
+	    (n > 8 && strncasecmp(p, "https://", 8) == 0)) {
+		return parse_url(p, n, o, res);
+	}
+	return parse_plain(p, n, o, res);
 }
 
 static void
@@ -357,13 +375,13 @@ scan_parse(const void *in, size_t len, const struct scan_opts *o, struct scan_re
 		} else if (memcmp(p, "]E0", 3) == 0 || memcmp(p, "]E4", 3) == 0) {
 			rc = parse_gtin(p + 3, len - 3, o, res);
 		} else {
-			rc = parse_text(p + 3, len - 3, o, res, false);
+			rc = parse_text(p + 3, len - 3, o, res);
 		}
 		memcpy(res->symbology, p, 3); /* inner parsers may reset res */
 	} else if (len > 0 && p[0] == ']') {
 		rc = scan_fail(res->err, "truncated symbology identifier");
 	} else {
-		rc = parse_text(p, len, o, res, false);
+		rc = parse_text(p, len, o, res);
 	}
 	if (rc != IDR_OK) {
 		char err[SCAN_ERR_MAX], sym[4];

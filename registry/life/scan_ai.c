@@ -191,6 +191,7 @@ scan_fail(char *err, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
+	// NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized)
 	int n = vsnprintf(err, SCAN_ERR_MAX, fmt, ap);
 	va_end(ap);
 	if (n < 0) {
@@ -553,7 +554,10 @@ int
 scan_gs1_parse(const char *in, size_t len, const struct scan_opts *o, struct scan_gs1 *out,
                char *err)
 {
-	char subst = o != NULL ? o->gs_subst : 0;
+	char subst = '\0';
+	if (o != NULL) {
+		subst = o->gs_subst;
+	}
 	bool gs_text = o != NULL && o->gs_text;
 	char buf[SCAN_INPUT_MAX];
 	size_t n = 0;

@@ -78,6 +78,7 @@ fmt(char *out, size_t cap, const char *f, ...)
 {
 	va_list ap;
 	va_start(ap, f);
+	// NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized)
 	int n = vsnprintf(out, cap, f, ap);
 	va_end(ap);
 	return n >= 0 && (size_t)n < cap ? IDR_OK : IDR_ETOOBIG;
