@@ -10,6 +10,7 @@
 
 #include "base/err.h"
 #include "life/scan_int.h"
+#include "model/gs1check.h"
 
 enum cset {
 	CS_N, /* digits */
@@ -215,18 +216,9 @@ scan_char_name(unsigned char c, char *buf, size_t cap)
 int
 scan_check_digit(const char *digits, size_t len)
 {
-	unsigned sum = 0;
-	if (len == 0) {
-		return -1;
-	}
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)digits[len - 1 - i];
-		if (c < '0' || c > '9') {
-			return -1;
-		}
-		sum += (unsigned)(c - '0') * (i % 2 == 0 ? 3u : 1u);
-	}
-	return '0' + (int)((10 - sum % 10) % 10);
+	char c;
+
+	return gs1check_mod10(digits, len, &c) == IDR_OK ? c : -1; /* one implementation */
 }
 
 static bool
