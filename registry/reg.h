@@ -482,6 +482,115 @@ struct reg_store_info {
 };
 int reg_store_info(struct reg *r, struct reg_store_info *out);
 
+/* ---------------------------------------------------------------- lifecycle events */
+
+/*
+ * Lifecycle events (EPCIS 2.0 aligned, append-only) and the link graph trace walks. The event
+ * model (parsing, validation, the CBV 2.0 hash id) is the caller's; the registry stores what
+ * it is given, in the same transaction as the journal entry:
+ *  - `events`: id -> the event as stored (time, zone offset, the document bytes);
+ *  - `evindex`: subject + time + id, so an item's timeline is one range read;
+ *  - `links`: edges in both directions, so trace never scans.
+ * Subjects and link ends are keys the caller has canonicalised (a handle folded with
+ * ident_fold, an EPC URN as is), 1..REG_EVENT_KEY_MAX bytes. Capturing an event whose id is
+ * there already changes nothing (REG_UNCHANGED): capture is idempotent.
+ */
+#define REG_EVENT_ID_LEN       32  /* SHA-256 of the CBV 2.0 hash */
+#define REG_EVENT_KEY_MAX      220 /* bytes of a subject or link end (LMDB key room) */
+#define REG_EVENT_DOC_MAX      (1u << 20)
+#define REG_EVENT_MAX_SUBJECTS 4096
+#define REG_EVENT_MAX_LINKS    4096
+#define REG_TRACE_MAX_DEPTH    64
+
+/* Link kinds: what relates the two ends ("from" is made of / contains "to"). */
+enum reg_link_kind {
+	REG_LINK_AGGREGATION = 1,    /* parent contains child (ADD opens, DELETE closes) */
+	REG_LINK_TRANSFORMATION = 2, /* output was made from input */
+	REG_LINK_ASSOCIATION = 3     /* parent is associated with child (ADD/DELETE as above) */
+};
+
+enum reg_link_action { REG_LINK_ADD = 1, REG_LINK_DELETE = 2 };
+
+/** One edge an event makes: from = parent / output, to = child / input. */
+struct reg_event_link {
+	enum reg_link_kind kind;
+	enum reg_link_action action; /* REG_LINK_ADD for transformations */
+	struct slice from, to;
+};
+
+/** An event to store. */
+struct reg_event_put {
+	uint8_t id[REG_EVENT_ID_LEN];
+	int64_t time_ms;  /* eventTime, UTC milliseconds */
+	int16_t tz_min;   /* eventTimeZoneOffset in minutes */
+	struct slice doc; /* the event as stored and returned (e.g. its EPCIS JSON-LD) */
+	const struct slice *subjects; /* the identifiers whose timelines it joins (distinct) */
+	size_t nsubjects;
+	const struct reg_event_link *links;
+	size_t nlinks;
+};
+
+/**
+ * Store an event: its document, one timeline entry per subject, its links in both directions,
+ * and a journal entry (JRN_OP_EVENT) with the transaction's identity.
+ * @param outcome  REG_CREATED, or REG_UNCHANGED if an event with that id is stored (may be NULL).
+ * @return IDR_OK, IDR_EINVAL (no subject, empty key), IDR_ELIMIT (a key over
+ *         REG_EVENT_KEY_MAX, too many subjects or links, document too long), or a store error.
+ */
+int reg_event_add(struct reg_wtxn *w, const struct reg_event_put *e,
+                  enum reg_outcome *outcome) IDR_MUSTCHECK;
+
+/** A stored event as read back. */
+struct reg_event_view {
+	const uint8_t *id; /* REG_EVENT_ID_LEN bytes */
+	int64_t time_ms;
+	int16_t tz_min;
+	int64_t record_ms; /* when it was stored */
+	struct slice doc;
+};
+
+/** Look an event up by id. @return IDR_OK, IDR_ENOENT or a store error. */
+int reg_event_get(struct reg_rtxn *t, const uint8_t id[REG_EVENT_ID_LEN],
+                  struct reg_event_view *out) IDR_MUSTCHECK;
+
+typedef int (*reg_event_fn)(void *arg, const struct reg_event_view *ev);
+
+/**
+ * An item's timeline: the events of subject with from_ms <= time < to_ms, in time order (ties
+ * by id), at most limit (0: all). cb returns non-zero to stop (that value is returned).
+ * @return IDR_OK, cb's value, IDR_ELIMIT (key too long) or a store error.
+ */
+int reg_events(struct reg_rtxn *t, struct slice subject, int64_t from_ms, int64_t to_ms,
+               size_t limit, reg_event_fn cb, void *arg);
+
+enum reg_trace_dir {
+	REG_TRACE_BACK = 1,   /* what it is made of / contains: from -> to */
+	REG_TRACE_FORWARD = 2 /* where it went: to -> from */
+};
+
+/** One node reached by a trace. */
+struct reg_trace_step {
+	struct slice node;   /* the identifier reached (key form) */
+	struct slice parent; /* the node it was reached from (empty for the root) */
+	unsigned depth;      /* 0 for the root */
+	enum reg_link_kind kind;
+	const uint8_t *event_id; /* the event that made the link (NULL for the root) */
+};
+
+typedef int (*reg_trace_fn)(void *arg, const struct reg_trace_step *st);
+
+/**
+ * Walk the link graph from root, breadth first: each node is reported once (cycles cannot
+ * loop), at most max_depth levels (<= REG_TRACE_MAX_DEPTH) and max_nodes nodes. Aggregation
+ * and association links count only if, at at_ms, the latest of their ADD/DELETE events up to
+ * at_ms was an ADD (INT64_MAX: now); transformation links whose event is after at_ms do not
+ * count.
+ * @param truncated  set when a cap stopped the walk (may be NULL).
+ * @return IDR_OK, cb's non-zero value, IDR_EINVAL (bad depth), IDR_ENOMEM or a store error.
+ */
+int reg_trace(struct reg_rtxn *t, struct slice root, enum reg_trace_dir dir, unsigned max_depth,
+              size_t max_nodes, int64_t at_ms, reg_trace_fn cb, void *arg, bool *truncated);
+
 /* ---------------------------------------------------------------- journal */
 
 /** Visit journal entries with seq >= from in order; cb returns non-zero to stop. */

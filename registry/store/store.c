@@ -27,6 +27,8 @@ static const char *const db_names[STORE_DB_COUNT] = {
         [STORE_DB_META] = "meta",         [STORE_DB_HANDLES] = "handles",
         [STORE_DB_PREFIXES] = "prefixes", [STORE_DB_JOURNAL] = "journal",
         [STORE_DB_STATS] = "stats",       [STORE_DB_TEMPLATES] = "templates",
+        [STORE_DB_EVENTS] = "events",     [STORE_DB_EVINDEX] = "evindex",
+        [STORE_DB_LINKS] = "links",
 };
 
 /* ---- LMDB backend ------------------------------------------------------------------------ */

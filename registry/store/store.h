@@ -42,6 +42,9 @@ enum store_db {
 	STORE_DB_JOURNAL,   /* u64 big-endian sequence -> journal entry */
 	STORE_DB_STATS,     /* folded prefix + 0x00 + kind -> u64 count */
 	STORE_DB_TEMPLATES, /* folded prefix + 0x00 + version -> metadata template (tmpl.h) */
+	STORE_DB_EVENTS,    /* 32-byte event id -> stored event (reg.h, lifecycle events) */
+	STORE_DB_EVINDEX,   /* subject + 0x00 + be64 event time + event id -> (empty): timelines */
+	STORE_DB_LINKS,     /* from + 0x00 + dir + to + 0x00 + event id -> link (trace edges) */
 	STORE_DB_COUNT
 };
 

@@ -1,7 +1,10 @@
 /*
  * html.h - the human pages of the HTTP front end (ref/handle.md §7 proxy behaviour): the page
- * of a record (what a phone camera opens from a QR label), error pages and the home page with
+ * of an item (what a phone camera opens from a QR label), error pages and the home page with
  * a search form.
+ *
+ * The item page and the page of an identifier not found come in Chinese or English
+ * (http/lang.h); the error and home pages are English.
  *
  * Pages are complete UTF-8 HTML documents, readable on a phone (viewport meta, one column on
  * narrow screens), with inline CSS and no external resource, script or image. Every byte that
@@ -20,7 +23,9 @@
 
 #include "base/slice.h"
 #include "base/wbuf.h"
+#include "http/lang.h"
 #include "model/rec.h"
+#include "model/tmpl.h"
 
 /** The Content-Type of every page. */
 #define HTML_CONTENT_TYPE "text/html; charset=utf-8"
@@ -40,17 +45,71 @@ int html_escape(struct wbuf *w, struct slice s);
  */
 bool html_is_text(struct slice data);
 
+/** Is a handle hosted on this node (so its page is here)? The handle is the raw value data. */
+typedef bool (*html_hosted_fn)(void *arg, struct slice handle);
+
 /**
- * The page of a record: the item kind prominently (Chinese label and kind name, from
- * rec->kind), the handle as requested, and a table with index, type, data and timestamp of
- * every value that passes (with public_only, values without PUBLIC_READ are left out and
- * their number is said). Data that is a http(s) URL in a URL or URL.* value becomes a link.
- * @param handle  the handle as requested (shown); rec borrows the store until the call ends.
+ * What the page of an item shows. Everything is borrowed for the call.
+ *   handle       the identifier as requested (shown under the name, escaped)
+ *   rec          the record (its values walked straight from the stored clumps)
+ *   prefix       the prefix the item is registered under; owner its enterprise (empty: none)
+ *   tmpl         the template version the record names at index 1001 (TEMPLATE), NULL if
+ *                none or not found: attribute labels come from its item names
+ *   hosted       links values whose data is a handle hosted here (NULL: no such links)
+ *   public_only  leave out values without PUBLIC_READ (their number is said)
+ *   lang         the page language; lang_param: chosen by ?lang=, so the page's links keep it
+ */
+struct html_item {
+	struct slice handle;
+	const struct rec_view *rec;
+	struct slice prefix;
+	struct slice owner;
+	const struct tmpl *tmpl;
+	html_hosted_fn hosted;
+	void *hosted_arg;
+	bool public_only;
+	enum lang_id lang;
+	bool lang_param;
+};
+
+/**
+ * The page of an item, for the person holding it: the kind (零部件 / Part, ...) and the
+ * item's name on top (the value typed `name` or `名称`, or the one at the template's item
+ * named 名称; else the handle is the heading), the handle, the enterprise that registered it
+ * with its prefix, the time of the last change; its key attributes (values from index 2000
+ * on, labelled with the template's item names where the template has the index and type,
+ * else with the type); related identifiers (values below 2000 whose data is an http(s) URL
+ * or a hosted handle) as links; last, folded in a <details>, every shown value raw (index,
+ * type, data, time). Attribute data that is a hosted handle links to its page on this node,
+ * an http(s) URL links out. Times: China Standard Time (UTC+08:00) in zh, UTC in en, labelled.
  * @return IDR_OK, the wbuf's sticky error, or IDR_EPROTO/IDR_ELIMIT for a stored value that
  *         does not decode (the caller discards w).
  */
-int html_record_page(struct wbuf *w, struct slice handle, const struct rec_view *rec,
-                     bool public_only);
+int html_item_page(struct wbuf *w, const struct html_item *it);
+
+/**
+ * Why a scanned identifier has no page: the Handle response code of the lookup and what
+ * goes with it. prefix: the prefix not served (301); rule: the ident_parse error (102,
+ * IDR_EID_*), detail: that rule as the resolver words it (English; shown on en pages).
+ */
+struct html_miss {
+	uint32_t code; /* HDL_RC_HANDLE_NOT_FOUND, _SERVER_NOT_RESP, _INVALID_HANDLE; else: error */
+	struct slice handle;
+	struct slice prefix;
+	int rule;
+	struct slice detail;
+	enum lang_id lang;
+	bool lang_param;
+};
+
+/**
+ * The page for an identifier that was scanned but has no item page, in the style and
+ * language of the item pages: what was scanned and why it is not here. 100: no such item at
+ * this node; 301: the prefix (named) is not served here; 102: not an identifier, naming the
+ * rule; any other code: the node could not answer. Followed by the search form.
+ * @return IDR_OK or the wbuf's sticky error.
+ */
+int html_miss_page(struct wbuf *w, const struct html_miss *m);
 
 /**
  * An error page: "<status> <title>", the handle (may be empty) and a message (may be empty),

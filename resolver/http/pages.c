@@ -11,7 +11,10 @@
 #include "base/rbuf.h"
 #include "hdl/hdl.h"
 #include "http/html.h"
+#include "model/ident.h"
+#include "model/tmpl.h"
 #include "model/value.h"
+#include "reg.h"
 
 static bool
 web_url(struct slice data)
@@ -99,27 +102,106 @@ set_redirect(struct http_req *q, const struct rec_view *rec)
 	return true;
 }
 
-static const char *
-status_title(uint32_t code)
+/* The page language: ?lang=zh|en (also zh-CN, en-GB, ...), else Accept-Language. */
+static enum lang_id
+page_lang(const struct http_req *q, bool *param)
 {
-	switch (code) {
-	case HDL_RC_HANDLE_NOT_FOUND:
-		return "Handle Not Found";
-	case HDL_RC_INVALID_HANDLE:
-		return "Invalid Handle";
-	case HDL_RC_SERVER_NOT_RESP:
-		return "Prefix Not Found";
-	default:
-		return "Server Error";
+	const struct uri_param *p = uri_param_get(&q->t, "lang");
+	enum lang_id id = LANG_ZH;
+
+	*param = p != NULL && lang_of_tag(p->value, &id) == IDR_OK;
+	return *param ? id : lang_choose(q->accept_language);
+}
+
+/* The prefix that must be hosted for an identifier: P for P/S and for 0.NA/P. */
+static struct slice
+served_prefix(const struct ident *id)
+{
+	return id->zero_na ? id->suffix : id->prefix;
+}
+
+/* html_hosted_fn: value data naming an identifier whose prefix this node serves. */
+static bool
+hosted(void *arg, struct slice data)
+{
+	struct ident_opts o = {0, false};
+	struct ident id;
+
+	return ident_parse(&id, data.p, data.len, &o) == IDR_OK &&
+	       reg_prefix_check(arg, served_prefix(&id)) == IDR_OK;
+}
+
+/* The template version a record names (index 1001 TEMPLATE, readable), or NULL. */
+static struct tmpl *
+record_tmpl(struct reg_rtxn *txn, struct slice prefix, const struct rec_view *rec, bool public_only)
+{
+	struct tmpl *t = NULL;
+	struct value v;
+	struct rbuf r;
+
+	rbuf_init(&r, rec->values.p, rec->values.len);
+	while (rec_value_next(&r, &v) == IDR_OK && v.index <= TMPL_INDEX_VERSION) {
+		if (v.index == TMPL_INDEX_VERSION && slice_caseeq_cstr(v.type, TMPL_TYPE_VERSION) &&
+		    (!public_only || (v.perms & VALUE_PERM_PUBLIC_READ) != 0) &&
+		    reg_tmpl_get(txn, prefix, v.data, &t) == IDR_OK) {
+			return t;
+		}
 	}
+	return NULL;
+}
+
+/* The page of a record found by rsv_lookup (inside the read transaction). */
+static int
+item_page(struct http_req *q, struct reg_rtxn *txn, const struct rec_view *rec,
+          struct html_item *it)
+{
+	struct ident_opts o = {0, true};
+	struct pfx_info pfx;
+	struct ident id;
+	struct tmpl *t = NULL;
+	int rc;
+
+	it->rec = rec;
+	it->hosted = hosted;
+	it->hosted_arg = txn;
+	it->public_only = true;
+	if (ident_parse(&id, it->handle.p, it->handle.len, &o) == IDR_OK) {
+		it->prefix = served_prefix(&id);
+		if (reg_prefix_get(txn, it->prefix, &pfx) == IDR_OK) {
+			it->prefix = pfx.name;
+			it->owner = pfx.owner;
+		}
+		t = record_tmpl(txn, it->prefix, rec, it->public_only);
+	}
+	it->tmpl = t;
+	rc = html_item_page(&q->s->out, it);
+	tmpl_free(t);
+	return rc;
+}
+
+/* The page of an identifier without one: what the lookup said, in the reader's words. */
+static void
+miss_page(struct http_req *q, uint32_t code, struct html_miss *m)
+{
+	struct ident_opts o = {(size_t)q->conf->max_id_chars, true};
+	struct ident id;
+
+	m->code = code;
+	m->detail = slice_cstr(rsv_worker_message(q->rw));
+	m->rule = ident_parse(&id, m->handle.p, m->handle.len, &o);
+	if (m->rule == IDR_OK) {
+		m->prefix = served_prefix(&id);
+	}
+	(void)html_miss_page(&q->s->out, m);
 }
 
 void
 http_page_proxy(struct http_req *q)
 {
 	const struct uri_param *act = uri_param_get(&q->t, "action");
-	struct wbuf *out = &q->s->out;
 	struct slice handle = q->match.capture;
+	struct html_item it = {.handle = handle};
+	struct html_miss m = {.handle = handle};
 	struct reg_rtxn *txn;
 	struct rec_view rec;
 	bool noredirect;
@@ -135,20 +217,22 @@ http_page_proxy(struct http_req *q)
 		return;
 	}
 	code = rsv_lookup(q->rw, handle, &rec);
-	wbuf_reset(out);
+	wbuf_reset(&q->s->out);
 	if (code == HDL_RC_SUCCESS && !noredirect && set_redirect(q, &rec)) {
 		rsv_read_end(q->rw);
 		http_reply(q, 302, NULL, NULL, 0);
 		return;
 	}
+	it.lang = m.lang = page_lang(q, &it.lang_param);
+	m.lang_param = it.lang_param;
 	if (code == HDL_RC_SUCCESS) {
-		status = html_record_page(out, handle, &rec, true) == IDR_OK ? 200 : 500;
+		status = item_page(q, txn, &rec, &it) == IDR_OK ? 200 : 500;
 	} else {
 		status = http_status_of(code, true);
-		(void)html_error_page(out, status, status_title(code), handle,
-		                      slice_cstr(rsv_worker_message(q->rw)));
+		miss_page(q, code, &m);
 	}
 	rsv_read_end(q->rw);
+	http_header(q, "Vary", "Accept-Language");
 	if (status == 500 && code == HDL_RC_SUCCESS) {
 		http_reply_error_page(q, 500, "Server Error", handle,
 		                      SLICE_LIT("this record cannot be shown"));

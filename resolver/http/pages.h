@@ -2,7 +2,11 @@
  * pages.h - the proxy behaviour and the human pages (DESIGN.md §5):
  *   GET /             the home page with a search form; ?hdl=X redirects to /X
  *   GET /{handle}     302 to the record's first URL value; ?noredirect, action=showvalues or no
- *                     URL: an HTML page of the record (mobile-friendly, every value escaped)
+ *                     URL: the page of the item (html_item_page: kind, name, enterprise, key
+ *                     attributes, related identifiers, raw values folded); an identifier
+ *                     without a record: a page saying why (html_miss_page). Both in Chinese
+ *                     or English: ?lang=zh|en, else Accept-Language (http/lang.h), default
+ *                     Chinese; answered with Vary: Accept-Language.
  *   /favicon.ico, /robots.txt   404: never looked up as handles
  * Handlers of the route table (route.h).
  */

@@ -118,6 +118,8 @@ struct http_req {
 	bool pretty;
 	struct slice callback;
 	int status; /* the status sent (0 before) */
+	/* the (first) Accept-Language field, empty if none: the language of the human pages */
+	struct slice accept_language;
 };
 
 /** Add a response header before http_reply. */

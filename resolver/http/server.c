@@ -890,6 +890,7 @@ dispatch(struct hconn *c, const struct http_head *hd, struct slice body)
 	q.body = body;
 	q.content_type = hd->content_type;
 	q.authorization = field_value(hd, "authorization");
+	q.accept_language = field_value(hd, "accept-language");
 	q.tls = c->tls != NULL;
 	q.peer = &c->peer;
 	q.rconn = c->rc;

@@ -327,32 +327,65 @@ expect_hdr Location "https://m.example.com/1" "sub-type redirect"
 get "$BASE/88.118.8/P-000001?noredirect"
 expect_code 200 "noredirect"
 expect_hdr Content-Type "$CT_HTML" "page"
+expect_hdr Vary "Accept-Language" "page"
 hdr Content-Security-Policy | grep -q "default-src 'none'" || fail "page without CSP"
 body_has '<meta name="viewport" content="width=device-width, initial-scale=1">'
 body_has '<meta charset="utf-8">'
-body_has '<span lang="zh">零部件</span><small>part</small>'
+body_has '<html lang="zh-CN">' # no Accept-Language: Chinese
+body_has '<p class="kind">零部件</p>'
+body_has '<dt>登记企业</dt><dd>某某制造有限公司</dd>'
 body_has '&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot; &#39;x&#39;'
 body_lacks '<script'
 body_lacks 'src='
 body_has '<a href="https://example.com/p/1"'
-body_has '铝合金'
+body_has '<dt>材料</dt><dd>铝合金</dd>'
+body_has '<details><summary>Handle 原始值'
+cp "$T/b" "$T/page_zh.html"
+get "$BASE/88.118.8/P-000001?noredirect" -H "Accept-Language: en-US,en;q=0.9,zh-CN;q=0.8"
+body_has '<html lang="en">'
+body_has '<p class="kind">Part</p>'
+body_has '<dt>Registered by</dt><dd>某某制造有限公司</dd>'
+body_has 'Time (UTC)'
+get "$BASE/88.118.8/P-000001?noredirect" -H "Accept-Language: zh-CN,zh;q=0.9,en;q=0.8"
+cmp -s "$T/b" "$T/page_zh.html" || fail "zh-CN first does not give the Chinese page"
+get "$BASE/88.118.8/P-000001?noredirect&lang=zh" -H "Accept-Language: en"
+body_has '<html lang="zh-CN">'
+body_has 'lang=en" hreflang="en"'
+get "$BASE/88.118.8/P-000001?noredirect&lang=en" -H "Accept-Language: zh-CN"
+body_has '<html lang="en">'
+get "$BASE/88.118.8/P-000001?noredirect&lang=fr" -H "Accept-Language: en"
+body_has '<html lang="en">' # an unknown ?lang= is ignored
 get "$BASE/88.118.8/P-000001?action=showvalues"
 expect_code 200 "action=showvalues"
 get "$BASE/88.118.8/LOT-7"
 expect_code 200 "no URL: the page"
-body_has '<span lang="zh">批次</span><small>lot</small>'
-get "$BASE/88.118.8/MOBILE-1?noredirect"
+body_has '<p class="kind">批次</p>'
+get "$BASE/88.118.8/MOBILE-1?noredirect&lang=en"
 body_has '[binary data, 4 bytes]'
-body_has '1 value not shown'
+body_has '1 value(s) not shown'
 body_lacks 'TOP-SECRET'
 get "$BASE/88.118.8/NOPE%3Cb%3E"
 expect_code 404 "page not found"
 expect_hdr Content-Type "$CT_HTML" "404 page"
+expect_hdr Vary "Accept-Language" "404 page"
 body_has '88.118.8/NOPE&lt;b&gt;'
+body_has '本节点没有登记此标识的对象'
 body_lacks '<b>'
+get "$BASE/88.118.8/NOPE" -H "Accept-Language: en"
+body_has 'No item with this identifier is registered at this node.'
 get "$BASE/99.1/x"
 expect_code 400 "foreign prefix page"
-body_has 'Prefix Not Found'
+body_has '标识前缀 <strong>99.1</strong> 不由本节点服务'
+get "$BASE/99.1/x?lang=en"
+body_has 'The prefix <strong>99.1</strong> is not served by this node'
+get "$BASE/88.118.9/x?lang=en"
+expect_code 400 "disabled prefix page"
+body_has 'The prefix <strong>88.118.9</strong> is not served by this node'
+get "$BASE/88..8/x"
+expect_code 400 "not an identifier page"
+body_has '扫描的内容不是有效的标识：前缀中有空的段'
+get "$BASE/88..8/x?lang=en"
+body_has 'What was scanned is not an identifier: prefix has an empty segment'
 get "$BASE/%FF"
 expect_code 400 "malformed proxy target"
 expect_hdr Content-Type "$CT_HTML" "malformed proxy target"

@@ -11,7 +11,8 @@
     of its first project include when that is X.h beside it and the name starts with X_.
  4. Foreign headers stay where STYLE.md puts them: lmdb.h only in registry/store/store.c,
     openssl/ only in registry/base/crypto{,_key}.c and resolver/net/tls.[ch], event2/ only in
-    resolver/, curl/ (libcurl) only in tools/common/httpc.c (its header keeps curl out).
+    resolver/, curl/ (libcurl) only in tools/common/httpc.c (its header keeps curl out), the
+    label libraries (qrencode.h, zint.h, png.h) only in tools/common/label.c.
 Prints every violation and exits 1 if there is one.
 """
 import os
@@ -68,6 +69,10 @@ for src in files:
                                 % (src, name))
             if name.startswith('curl/') and src != 'tools/common/httpc.c':
                 problems.append('%s: includes <%s> (libcurl only in tools/common/httpc.c)'
+                                % (src, name))
+            if name in ('qrencode.h', 'zint.h', 'png.h', 'pngconf.h') and \
+                    src != 'tools/common/label.c':
+                problems.append('%s: includes <%s> (label libraries only in tools/common/label.c)'
                                 % (src, name))
             if name.startswith('event2/') and not (src.startswith('resolver/') or
                                                    src.startswith('tests/')):

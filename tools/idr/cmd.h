@@ -16,6 +16,8 @@ extern const struct cli_cmd cmd_set;
 extern const struct cli_cmd cmd_unset;
 extern const struct cli_cmd cmd_delete;
 extern const struct cli_cmd cmd_get;
+extern const struct cli_cmd cmd_trace;
+extern const struct cli_cmd cmd_events;
 extern const struct cli_cmd cmd_import;
 extern const struct cli_cmd cmd_export;
 extern const struct cli_cmd cmd_audit;
@@ -24,5 +26,13 @@ extern const struct cli_cmd cmd_resolve;
 extern const struct cli_cmd cmd_bench;
 extern const struct cli_cmd cmd_keygen;
 extern const struct cli_cmd cmd_admin;
+extern const struct cli_cmd cmd_event;
+extern const struct cli_cmd cmd_gen;
+extern const struct cli_cmd cmd_label;
+extern const struct cli_cmd cmd_scan;
+
+/* idr event add / import (cmd_capture.c), dispatched by cmd_event */
+int event_add_run(const struct cli_cmd *self, int argc, char **argv);
+int event_import_run(const struct cli_cmd *self, int argc, char **argv);
 
 #endif /* IDR_TOOLS_IDR_CMD_H */

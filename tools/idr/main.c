@@ -10,9 +10,10 @@
 #endif
 
 static const struct cli_cmd *const cmds[] = {
-        &cmd_init,    &cmd_prefix, &cmd_template, &cmd_register, &cmd_set,   &cmd_unset,
-        &cmd_delete,  &cmd_get,    &cmd_import,   &cmd_export,   &cmd_audit, &cmd_stats,
-        &cmd_resolve, &cmd_bench,  &cmd_keygen,   &cmd_admin,
+        &cmd_init,   &cmd_prefix, &cmd_template, &cmd_register, &cmd_set,   &cmd_unset,
+        &cmd_delete, &cmd_get,    &cmd_event,    &cmd_events,   &cmd_trace, &cmd_import,
+        &cmd_export, &cmd_audit,  &cmd_stats,    &cmd_resolve,  &cmd_bench, &cmd_keygen,
+        &cmd_admin,  &cmd_gen,    &cmd_label,    &cmd_scan,
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -57,7 +58,8 @@ overview(FILE *f)
 	      "      initialised, invalid identifier, ...)\n"
 	      "  2   import: bad input rows were skipped (with --strict or --dry-run: found,\n"
 	      "      nothing written)\n"
-	      "  3   get, resolve, set, unset, delete: identifier not found (not registered)\n"
+	      "  3   get, resolve, set, unset, delete, label: identifier not found (not\n"
+	      "      registered)\n"
 	      "  4   audit verify: the journal does not verify\n"
 	      "  64  usage error (unknown command or option, missing argument)\n",
 	      f);

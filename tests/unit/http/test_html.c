@@ -12,6 +12,7 @@
 
 #include "base/text.h"
 #include "http/html.h"
+#include "model/tmpl.h"
 #include "model/value.h"
 
 #define FFFD "\xEF\xBF\xBD"
@@ -236,66 +237,292 @@ assert_page_shell(const char *page)
 	assert_int_equal(text_utf8_check((const uint8_t *)page, strlen(page), NULL, NULL), IDR_OK);
 }
 
-static void
-test_html_record_page(void **state)
+/*
+ * The HTML check: every '<' opens (or closes) an element our pages use, no attribute is an
+ * event handler, and every '&' starts an entity. A value that escaped html_escape would
+ * show up as an element, an attribute or a bare '&'.
+ */
+/* Is the element named at name (up to a blank or '>') one our pages use? */
+static bool
+tag_known(const char *name)
 {
-	static const uint8_t bin[] = {0x00, 0x01, 0xff};
-	uint8_t admin[64];
+	static const char tags[] = "|!DOCTYPE|html|head|meta|title|style|body|p|h1|h2|dl|div|dt|"
+	                           "dd|a|span|strong|details|summary|table|thead|tbody|tr|th|td|"
+	                           "time|form|label|input|button|br|code|";
+	char want[24];
+	size_t n = strcspn(name, " >");
+
+	if (n == 0 || n + 3 > sizeof(want) || (name[n] != ' ' && name[n] != '>')) {
+		return false;
+	}
+	want[0] = '|';
+	memcpy(want + 1, name, n);
+	want[n + 1] = '|';
+	want[n + 2] = '\0';
+	return strstr(tags, want) != NULL;
+}
+
+/* No attribute between q and end starts with "on" (an event handler). */
+static void
+assert_no_handler(const char *q, const char *end)
+{
+	for (; q + 2 < end; q++) {
+		bool on = (q[1] == 'o' || q[1] == 'O') && (q[2] == 'n' || q[2] == 'N');
+
+		assert_false(q[0] == ' ' && on);
+	}
+}
+
+static void
+assert_markup_ours(const char *page)
+{
+	const char *q, *end;
+
+	for (q = strchr(page, '<'); q != NULL; q = strchr(q + 1, '<')) {
+		if (!tag_known(q[1] == '/' ? q + 2 : q + 1)) {
+			fail_msg("unexpected markup at '%.40s'", q);
+		}
+		end = strchr(q, '>');
+		assert_non_null(end);
+		assert_no_handler(q, end);
+	}
+	for (q = strchr(page, '&'); q != NULL; q = strchr(q + 1, '&')) {
+		if (strncmp(q, "&amp;", 5) != 0 && strncmp(q, "&lt;", 4) != 0 &&
+		    strncmp(q, "&gt;", 4) != 0 && strncmp(q, "&quot;", 6) != 0 &&
+		    strncmp(q, "&#39;", 5) != 0 && strncmp(q, "&middot;", 8) != 0) {
+			fail_msg("bare '&' at '%.40s'", q);
+		}
+	}
+	/* style blocks hold no '<' of their own: the scan above covers them */
+}
+
+static const char tmpl_json[] =
+        "{\"prefix\":\"88.118.8\",\"version\":\"1.0\",\"industryCategory\":\"C\","
+        "\"industrySpecific\":\"34\",\"industryTrade\":\"341\",\"industrySubclass\":\"3411\","
+        "\"type\":1,\"description\":\"gearbox parts\",\"items\":["
+        "{\"name\":\"名称\",\"idType\":\"title\",\"idIndex\":2000,\"metadata\":{}},"
+        "{\"name\":\"重量\",\"idType\":\"weight\",\"idIndex\":2001,"
+        "\"metadata\":{\"type\":\"number\"}},"
+        "{\"name\":\"上级部件\",\"idType\":\"parent\",\"idIndex\":2002,\"metadata\":{}},"
+        "{\"name\":\"材料<b>\",\"idType\":\"material\",\"idIndex\":2003,\"metadata\":{}}]}";
+
+static struct tmpl *
+test_tmpl(void)
+{
+	struct tmpl *t = NULL;
+	char err[256];
+
+	if (tmpl_from_json(&t, tmpl_json, sizeof(tmpl_json) - 1, err, sizeof(err)) != IDR_OK) {
+		fail_msg("template: %s", err);
+	}
+	return t;
+}
+
+/* Identifiers under 88.118.8 are hosted "here". */
+static bool
+hosted_8(void *arg, struct slice h)
+{
+	(void)arg;
+	return h.len > 9 && memcmp(h.p, "88.118.8/", 9) == 0;
+}
+
+/* An item with a template, an owner, attributes, related identifiers and protocol values. */
+static void
+build_item(struct page *p, struct html_item *it, uint8_t *admin, size_t admin_cap)
+{
 	struct value_admin a = {VALUE_ADMIN_ALL, SLICE_LIT("0.NA/88.118.8"), 300};
-	struct value v[7];
-	struct page *p = calloc(1, sizeof(*p));
-	const char *page;
+	struct value v[12];
 	struct wbuf aw;
+
+	wbuf_init(&aw, admin, admin_cap);
+	value_admin_encode(&aw, &a);
+	v[0] = val(1, "URL", "https://example.com/p/1?a=1&b=2", 31, VALUE_PERM_DEFAULT);
+	v[1] = val(2, "HS_ALIAS", "88.118.8/ALIAS-1", 16, VALUE_PERM_DEFAULT);
+	v[2] = val(3, "URL.alt", "javascript:alert(1)", 19, VALUE_PERM_DEFAULT);
+	v[3] = val(4, "secret", "TOP-SECRET-DATA", 15, VALUE_PERM_ADMIN_READ);
+	v[4] = val(REC_KIND_INDEX, REC_KIND_TYPE, "part", 4, VALUE_PERM_DEFAULT);
+	v[5] = val(100, "HS_ADMIN", aw.p, aw.len, VALUE_PERM_DEFAULT);
+	v[6] = val(TMPL_INDEX_VERSION, TMPL_TYPE_VERSION, "1.0", 3, VALUE_PERM_DEFAULT);
+	v[7] = val(2000, "title", "齿轮箱壳体", 15, VALUE_PERM_DEFAULT);
+	v[8] = val(2001, "weight", "12.5", 4, VALUE_PERM_DEFAULT);
+	v[9] = val(2002, "parent", "88.118.8/M-00001", 16, VALUE_PERM_DEFAULT);
+	v[10] = val(2003, "material", "QT500-7 <i>球墨铸铁</i>", 27, VALUE_PERM_DEFAULT);
+	v[11] = val(2010, "supplier", "99.1/X-1", 8, VALUE_PERM_DEFAULT);
+	v[11].timestamp = 1700003600;
+	build(p, REC_KIND_PART, "88.118.8/P-1", v, 12);
+	memset(it, 0, sizeof(*it));
+	it->handle = SLICE_LIT("88.118.8/P-1");
+	it->rec = &p->view;
+	it->prefix = SLICE_LIT("88.118.8");
+	it->owner = SLICE_LIT("苏州精工机械制造有限公司");
+	it->hosted = hosted_8;
+	it->public_only = true;
+}
+
+/* The offset of needle in page (it must be there). */
+static size_t
+at(const char *page, const char *needle)
+{
+	const char *q = strstr(page, needle);
+
+	if (q == NULL) {
+		fail_msg("page lacks '%s'", needle);
+	}
+	return (size_t)(q - page);
+}
+
+static void
+test_html_item_page_zh(void **state)
+{
+	struct page *p = calloc(1, sizeof(*p));
+	struct tmpl *t = test_tmpl();
+	struct html_item it;
+	uint8_t admin[64];
+	const char *page;
+	size_t details;
 
 	(void)state;
 	assert_non_null(p);
-	wbuf_init(&aw, admin, sizeof(admin));
-	value_admin_encode(&aw, &a);
-	v[0] = val(1, "URL", "https://example.com/p/1?a=1&b=2", 31, VALUE_PERM_DEFAULT);
-	v[1] = val(2, "note", "<script>alert(\"x\")</script>", 27, VALUE_PERM_DEFAULT);
-	v[2] = val(3, "blob", bin, sizeof(bin), VALUE_PERM_DEFAULT);
-	v[3] = val(4, "secret", "TOP-SECRET-DATA", 15, VALUE_PERM_ADMIN_READ);
-	v[4] = val(5, "URL.alt", "javascript:alert(1)", 19, VALUE_PERM_DEFAULT);
-	v[5] = val(6, "bad<type>\"", "x\xC0\x80y", 4, VALUE_PERM_DEFAULT);
-	v[6] = val(100, "HS_ADMIN", aw.p, aw.len, VALUE_PERM_DEFAULT);
-	build(p, REC_KIND_PART, "88.118.8/P-1", v, 7);
-	assert_int_equal(html_record_page(&p->out, SLICE_LIT("88.118.8/p-1<i>"), &p->view, true),
-	                 IDR_OK);
+	build_item(p, &it, admin, sizeof(admin));
+	it.tmpl = t;
+	it.lang = LANG_ZH;
+	assert_int_equal(html_item_page(&p->out, &it), IDR_OK);
 	page = page_text(p);
 	assert_page_shell(page);
-	/* the kind, prominently: Chinese label and name */
-	assert_has(page,
-	           "<p class=\"kind\"><span lang=\"zh\">零部件</span><small>part</small></p>");
-	/* the handle as requested, escaped, in the title and the heading */
-	assert_has(page, "<title>88.118.8/p-1&lt;i&gt;</title>");
-	assert_has(page, "<h1>88.118.8/p-1&lt;i&gt;</h1>");
-	/* values: a link for the http(s) URL, text escaped, binary marked, secret left out */
-	assert_has(page, "<a href=\"https://example.com/p/1?a=1&amp;b=2\" rel=\"nofollow noopener "
-	                 "noreferrer\">https://example.com/p/1?a=1&amp;b=2</a>");
-	assert_has(page, "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;");
-	assert_has(page, "[binary data, 3 bytes]");
-	assert_lacks(page, "TOP-SECRET-DATA");
-	assert_lacks(page, "secret");
-	assert_has(page, "1 value not shown (not public)");
-	assert_has(page, "javascript:alert(1)");
+	assert_markup_ours(page);
+	assert_has(page, "<html lang=\"zh-CN\">");
+	/* kind and name first, then the identifier, the enterprise and its prefix */
+	assert_has(page, "<p class=\"kind\">零部件</p>");
+	assert_has(page, "<title>齿轮箱壳体</title>");
+	assert_has(page, "<h1>齿轮箱壳体</h1>\n<p class=\"id\">88.118.8/P-1</p>");
+	assert_has(page, "<dt>登记企业</dt><dd>苏州精工机械制造有限公司</dd>");
+	assert_has(page, "<dt>标识前缀</dt><dd>88.118.8</dd>");
+	assert_true(at(page, "class=\"kind\"") < at(page, "<h1>"));
+	assert_true(at(page, "<h1>") < at(page, "登记企业"));
+	/* the last change in China Standard Time, labelled */
+	assert_has(page, "<dt>最近更新</dt><dd><time datetime=\"2023-11-14T23:13:20Z\">"
+	                 "2023-11-15 07:13:20 北京时间</time>");
+	/* attributes with the template's labels; the name is not repeated among them */
+	assert_has(page, "<h2>主要属性</h2>");
+	assert_has(page, "<dt>重量</dt><dd>12.5</dd>");
+	assert_has(page, "<dt>材料&lt;b&gt;</dt><dd>QT500-7 &lt;i&gt;球墨铸铁&lt;/i&gt;</dd>");
+	assert_lacks(page, "<dt>名称</dt>");
+	/* an attribute outside the template is labelled with its type; a foreign handle is text */
+	assert_has(page, "<dt>supplier</dt><dd>99.1/X-1</dd>");
+	/* a hosted handle links to its page here, an http(s) URL links out */
+	assert_has(page, "<dt>上级部件</dt><dd><a href=\"/88.118.8/M-00001?noredirect\">"
+	                 "88.118.8/M-00001</a></dd>");
+	assert_has(page, "<h2>相关标识</h2>");
+	assert_has(page, "<dt>网址</dt><dd><a href=\"https://example.com/p/1?a=1&amp;b=2\" "
+	                 "rel=\"nofollow noopener noreferrer\">");
+	assert_has(page, "<dt>HS_ALIAS</dt><dd><a href=\"/88.118.8/ALIAS-1?noredirect\">");
 	assert_lacks(page, "href=\"javascript");
-	assert_has(page, "bad&lt;type&gt;&quot;");
-	assert_has(page, "[binary data, 4 bytes]");
-	assert_has(page, "admin 0.NA/88.118.8 index 300, permissions 111111111111");
-	assert_has(page, "2023-11-14T22:13:20Z");
-	/* one row per shown value, every cell closed */
-	assert_int_equal(count(page, "<tr><td"), 6);
+	assert_lacks(page, "TOP-SECRET-DATA");
+	/* raw values last, folded, times labelled */
+	details = at(page, "<details><summary>Handle 原始值 (11 个)</summary>");
+	assert_true(at(page, "<h2>相关标识</h2>") < details);
+	assert_true(at(page, "HS_ADMIN") > details);
+	assert_true(at(page, "ITEM_KIND") > details);
+	assert_true(at(page, "javascript:alert(1)") > details);
+	assert_has(page, "<th>时间（北京时间 UTC+08:00）</th>");
+	assert_has(page, "管理员 0.NA/88.118.8，索引 300，权限 111111111111");
+	assert_has(page, "另有 1 个值未公开，未显示。");
+	assert_int_equal(count(page, "<tr><td"), 11);
 	assert_int_equal(count(page, "<td"), count(page, "</td>"));
-	assert_int_equal(count(page, "<tr>"), count(page, "</tr>"));
-	assert_has(page, "<a href=\"/api/handles/88.118.8/p-1%3Ci%3E\">JSON</a>");
+	assert_int_equal(count(page, "<div>"), count(page, "</div>"));
+	assert_true(at(page, "</details>") < at(page, "class=\"foot\""));
+	/* the JSON and the same page in English */
+	assert_has(page, "<a href=\"/api/handles/88.118.8/P-1\">JSON</a>");
+	assert_has(page, "<a href=\"/88.118.8/P-1?noredirect&amp;lang=en\" hreflang=\"en\" "
+	                 "lang=\"en\">English</a>");
+	tmpl_free(t);
 	wbuf_deinit(&p->out);
 	free(p);
 }
 
 static void
-test_html_record_page_plain(void **state)
+test_html_item_page_en(void **state)
 {
 	struct page *p = calloc(1, sizeof(*p));
+	struct tmpl *t = test_tmpl();
+	struct html_item it;
+	uint8_t admin[64];
+	const char *page;
+
+	(void)state;
+	assert_non_null(p);
+	build_item(p, &it, admin, sizeof(admin));
+	it.tmpl = t;
+	it.lang = LANG_EN;
+	it.lang_param = true;
+	assert_int_equal(html_item_page(&p->out, &it), IDR_OK);
+	page = page_text(p);
+	assert_page_shell(page);
+	assert_markup_ours(page);
+	assert_has(page, "<html lang=\"en\">");
+	assert_has(page, "<p class=\"kind\">Part</p>");
+	assert_has(page, "<dt>Registered by</dt><dd>苏州精工机械制造有限公司</dd>");
+	assert_has(page, "<dt>Last changed</dt><dd><time datetime=\"2023-11-14T23:13:20Z\">"
+	                 "2023-11-14 23:13:20 UTC</time>");
+	assert_has(page, "<h2>Key attributes</h2>");
+	assert_has(page, "<dt>重量</dt><dd>12.5</dd>"); /* the template's names are its own */
+	/* links to pages here keep the language chosen with ?lang= */
+	assert_has(page, "<a href=\"/88.118.8/M-00001?noredirect&amp;lang=en\">");
+	assert_has(page, "<h2>Related identifiers</h2>");
+	assert_has(page, "<dt>Web page</dt>");
+	assert_has(page, "<details><summary>Raw Handle values (11)</summary>");
+	assert_has(page, "<th>Time (UTC)</th>");
+	assert_has(page, "admin 0.NA/88.118.8 index 300, permissions 111111111111");
+	assert_has(page, "1 value(s) not shown (not public).");
+	assert_has(page, "lang=\"zh-CN\">中文</a>");
+	tmpl_free(t);
+	wbuf_deinit(&p->out);
+	free(p);
+}
+
+/* Without a template: attributes are labelled with their type; `name` gives the name. */
+static void
+test_html_item_page_no_template(void **state)
+{
+	struct page *p = calloc(1, sizeof(*p));
+	struct html_item it;
+	struct value v[4];
+	const char *page;
+
+	(void)state;
+	assert_non_null(p);
+	v[0] = val(TMPL_INDEX_VERSION, TMPL_TYPE_VERSION, "9.9", 3, VALUE_PERM_DEFAULT);
+	v[1] = val(2000, "model", "PT-001", 6, VALUE_PERM_DEFAULT);
+	v[2] = val(2001, "name", "轴承座", 9, VALUE_PERM_DEFAULT);
+	v[3] = val(2002, "weight", "3", 1, VALUE_PERM_DEFAULT);
+	build(p, REC_KIND_WIP, "88.118.8/W-1", v, 4);
+	memset(&it, 0, sizeof(it));
+	it.handle = SLICE_LIT("88.118.8/w-1");
+	it.rec = &p->view;
+	it.public_only = true;
+	assert_int_equal(html_item_page(&p->out, &it), IDR_OK);
+	page = page_text(p);
+	assert_page_shell(page);
+	assert_markup_ours(page);
+	assert_has(page, "<p class=\"kind\">在制品</p>");
+	assert_has(page, "<h1>轴承座</h1>\n<p class=\"id\">88.118.8/w-1</p>");
+	assert_has(page, "<dt>model</dt><dd>PT-001</dd>");
+	assert_has(page, "<dt>weight</dt><dd>3</dd>");
+	assert_lacks(page, "<dt>name</dt>");
+	/* no owner known, no prefix, nothing related: those parts are left out */
+	assert_lacks(page, "登记企业");
+	assert_lacks(page, "标识前缀");
+	assert_lacks(page, "相关标识");
+	wbuf_deinit(&p->out);
+	free(p);
+}
+
+/* A record with nothing public: the heading is the handle, the fold says so. */
+static void
+test_html_item_page_plain(void **state)
+{
+	struct page *p = calloc(1, sizeof(*p));
+	struct html_item it;
 	struct value v[1];
 	const char *page;
 
@@ -303,20 +530,29 @@ test_html_record_page_plain(void **state)
 	assert_non_null(p);
 	v[0] = val(1, "HS_SECKEY", "k", 1, VALUE_PERM_ADMIN_READ);
 	build(p, REC_KIND_NONE, "0.NA/88.118.8", v, 1);
-	assert_int_equal(html_record_page(&p->out, SLICE_LIT("0.NA/88.118.8"), &p->view, true),
-	                 IDR_OK);
+	memset(&it, 0, sizeof(it));
+	it.handle = SLICE_LIT("0.NA/88.118.8");
+	it.rec = &p->view;
+	it.public_only = true;
+	it.lang = LANG_EN;
+	assert_int_equal(html_item_page(&p->out, &it), IDR_OK);
 	page = page_text(p);
 	assert_page_shell(page);
+	assert_markup_ours(page);
 	assert_lacks(page, "class=\"kind\"");
+	assert_has(page, "<title>0.NA/88.118.8</title>");
+	assert_has(page, "<h1>0.NA/88.118.8</h1>");
+	assert_lacks(page, "class=\"id\"");
+	assert_lacks(page, "<h2>");
 	assert_has(page, "No value of this record is public.");
-	assert_has(page, "1 value not shown");
+	assert_has(page, "1 value(s) not shown");
 	assert_int_equal(count(page, "<tr><td"), 0);
 	wbuf_deinit(&p->out);
 
 	/* without public_only every value is shown */
 	wbuf_init_heap(&p->out, 1 << 20);
-	assert_int_equal(html_record_page(&p->out, SLICE_LIT("0.NA/88.118.8"), &p->view, false),
-	                 IDR_OK);
+	it.public_only = false;
+	assert_int_equal(html_item_page(&p->out, &it), IDR_OK);
 	page = page_text(p);
 	assert_int_equal(count(page, "<tr><td"), 1);
 	assert_lacks(page, "not shown");
@@ -324,10 +560,83 @@ test_html_record_page_plain(void **state)
 	free(p);
 }
 
+#define EVIL     "<script>alert(\"x\")</script>'&"
+#define EVIL_J   "<script>alert(\\\"x\\\")</script>'&" /* EVIL in a JSON string */
+#define EVIL_ESC "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#39;&amp;"
+
+/* Hostile bytes in every field: all of them reach the page escaped, in both languages. */
 static void
-test_html_record_page_corrupt(void **state)
+test_html_item_page_hostile(void **state)
+{
+	static const char evil_tmpl[] =
+	        "{\"prefix\":\"88.118.8\",\"version\":\"1.0\",\"industryCategory\":\"C\","
+	        "\"type\":1,\"description\":\"" EVIL_J "\",\"items\":["
+	        "{\"name\":\"" EVIL_J "\",\"idType\":\"evil\",\"idIndex\":2000,"
+	        "\"metadata\":{}}]}";
+	struct page *p = calloc(1, sizeof(*p));
+	struct tmpl *t = NULL;
+	struct html_item it;
+	struct value v[8];
+	const char *page;
+	char err[256];
+	int lang;
+
+	(void)state;
+	assert_non_null(p);
+	if (tmpl_from_json(&t, evil_tmpl, sizeof(evil_tmpl) - 1, err, sizeof(err)) != IDR_OK) {
+		fail_msg("template: %s", err);
+	}
+	v[0] = val(1, "URL", "https://x.example/\"><script>x</script>", 38, VALUE_PERM_DEFAULT);
+	v[1] = val(2, EVIL, "88.118.8/" EVIL, 9 + sizeof(EVIL) - 1, VALUE_PERM_DEFAULT);
+	v[2] = val(3, "URL", "http://a/\x01<b>", 13, VALUE_PERM_DEFAULT);
+	v[3] = val(TMPL_INDEX_VERSION, TMPL_TYPE_VERSION, "1.0", 3, VALUE_PERM_DEFAULT);
+	v[4] = val(2000, "evil", EVIL, sizeof(EVIL) - 1, VALUE_PERM_DEFAULT);
+	v[5] = val(2001, "name", EVIL, sizeof(EVIL) - 1, VALUE_PERM_DEFAULT);
+	v[6] = val(2002, EVIL, "88.118.8/" EVIL, 9 + sizeof(EVIL) - 1, VALUE_PERM_DEFAULT);
+	v[7] = val(2003, "x", "a\xC0\x80<\xff", 5, VALUE_PERM_DEFAULT);
+	build(p, REC_KIND_PRODUCT, "88.118.8/" EVIL, v, 8);
+	for (lang = 0; lang < LANG_COUNT; lang++) {
+		memset(&it, 0, sizeof(it));
+		it.handle = SLICE_LIT("88.118.8/" EVIL);
+		it.rec = &p->view;
+		it.prefix = SLICE_LIT(EVIL);
+		it.owner = SLICE_LIT(EVIL);
+		it.tmpl = t;
+		it.hosted = hosted_8;
+		it.public_only = true;
+		it.lang = (enum lang_id)lang;
+		it.lang_param = true;
+		wbuf_init_heap(&p->out, 1 << 20);
+		assert_int_equal(html_item_page(&p->out, &it), IDR_OK);
+		page = page_text(p);
+		assert_page_shell(page);
+		assert_markup_ours(page);
+		assert_lacks(page, "<script");
+		assert_lacks(page, "<b>");
+		assert_has(page, "<title>" EVIL_ESC "</title>");                /* the name */
+		assert_has(page, "<p class=\"id\">88.118.8/" EVIL_ESC "</p>");  /* the handle */
+		assert_has(page, "<dd>" EVIL_ESC "</dd>");                      /* owner, prefix */
+		assert_has(page, "<dt>" EVIL_ESC "</dt><dd>" EVIL_ESC "</dd>"); /* tmpl label */
+		/* a hosted handle with hostile bytes: percent-encoded in the href, escaped text */
+		assert_has(page,
+		           "<a href=\"/88.118.8/%3Cscript%3Ealert%28%22x%22%29%3C/script%3E%27"
+		           "%26?noredirect&amp;lang=");
+		assert_has(page, "https://x.example/&quot;&gt;&lt;script&gt;x&lt;/script&gt;");
+		assert_lacks(page, "href=\"http://a/");
+		/* invalid UTF-8 is not text: a marker, never the bytes */
+		assert_has(page,
+		           lang == LANG_ZH ? "[二进制数据，5 字节]" : "[binary data, 5 bytes]");
+		wbuf_deinit(&p->out);
+	}
+	tmpl_free(t);
+	free(p);
+}
+
+static void
+test_html_item_page_corrupt(void **state)
 {
 	static const uint8_t clump[] = {0, 0, 0, 1, 0, 0}; /* truncated value */
+	struct html_item it;
 	struct rec_view v;
 	struct wbuf w;
 
@@ -335,9 +644,111 @@ test_html_record_page_corrupt(void **state)
 	memset(&v, 0, sizeof(v));
 	v.handle = SLICE_LIT("88.118.8/x");
 	v.values = slice_make(clump, sizeof(clump));
+	memset(&it, 0, sizeof(it));
+	it.handle = v.handle;
+	it.rec = &v;
 	wbuf_init_heap(&w, 1 << 20);
-	assert_int_not_equal(html_record_page(&w, v.handle, &v, true), IDR_OK);
+	assert_int_not_equal(html_item_page(&w, &it), IDR_OK);
+	assert_int_equal(w.len, 0); /* nothing written before the check */
 	wbuf_deinit(&w);
+}
+
+/* The page of an identifier without a record, for each reason, in both languages. */
+struct miss_case {
+	uint32_t code;
+	const char *handle;
+	const char *prefix;
+	int rule;
+	enum lang_id lang;
+	const char *want[3];
+};
+
+static void
+test_html_miss_page(void **state)
+{
+	static const struct miss_case cases[] = {
+	        {100,
+	         "88.118.8/NOPE<b>",
+	         "",
+	         0,
+	         LANG_ZH,
+	         {"<title>未找到该标识</title>", "88.118.8/NOPE&lt;b&gt;", "本节点没有登记"}},
+	        {100,
+	         "88.118.8/NOPE<b>",
+	         "",
+	         0,
+	         LANG_EN,
+	         {"<h1>Identifier not found</h1>", "88.118.8/NOPE&lt;b&gt;",
+	          "No item with this identifier is registered at this node."}},
+	        {301,
+	         "99.1/x",
+	         "99.1",
+	         0,
+	         LANG_ZH,
+	         {"<h1>前缀不由本节点服务</h1>", "标识前缀 <strong>99.1</strong> 不由本节点服务",
+	          "<dd><span class=\"id\">99.1/x</span>"}},
+	        {301,
+	         "99.1<i>/x",
+	         "99.1<i>",
+	         0,
+	         LANG_EN,
+	         {"<h1>Prefix not served here</h1>",
+	          "The prefix <strong>99.1&lt;i&gt;</strong> is "
+	          "not served by this node",
+	          "lang=\"zh-CN\">中文</a>"}},
+	        {102,
+	         "88.118.8",
+	         "",
+	         IDR_EID_NOSLASH,
+	         LANG_ZH,
+	         {"<h1>不是有效的标识</h1>", "扫描的内容不是有效的标识：缺少分隔前缀和后缀的“/”",
+	          "<label for=\"hdl\">标识</label>"}},
+	        {102,
+	         "88.118.8",
+	         "",
+	         IDR_EID_NOSLASH,
+	         LANG_EN,
+	         {"<h1>Not an identifier</h1>",
+	          "What was scanned is not an identifier: identifier has no &#39;/&#39;",
+	          "<label for=\"hdl\">Identifier</label>"}},
+	        {102, "", "", IDR_EID_EMPTY, LANG_ZH, {"标识为空", "<form", "</html>"}},
+	        {2,
+	         "88.118.8/x",
+	         "",
+	         0,
+	         LANG_EN,
+	         {"<h1>Cannot resolve now</h1>", "try again", "<form"}},
+	        {2, "88.118.8/x", "", 0, LANG_ZH, {"<h1>暂时无法解析</h1>", "稍后再试", "<form"}},
+	};
+	const char *page;
+	struct html_miss m;
+	struct wbuf w;
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&m, 0, sizeof(m));
+		m.code = cases[i].code;
+		m.handle = slice_cstr(cases[i].handle);
+		m.prefix = slice_cstr(cases[i].prefix);
+		m.rule = cases[i].rule;
+		m.detail = slice_cstr(idr_strerror(cases[i].rule));
+		m.lang = cases[i].lang;
+		wbuf_init_heap(&w, 1 << 20);
+		assert_int_equal(html_miss_page(&w, &m), IDR_OK);
+		wbuf_terminate(&w);
+		page = (const char *)w.p;
+		assert_page_shell(page);
+		assert_markup_ours(page);
+		assert_has(page, cases[i].lang == LANG_ZH ? "<html lang=\"zh-CN\">"
+		                                          : "<html lang=\"en\">");
+		for (k = 0; k < 3; k++) {
+			assert_has(page, cases[i].want[k]);
+		}
+		assert_lacks(page, "<b>");
+		assert_lacks(page, "<i>");
+		wbuf_deinit(&w);
+	}
 }
 
 static void
@@ -355,6 +766,7 @@ test_html_error_page(void **state)
 	wbuf_terminate(&w);
 	page = (const char *)w.p;
 	assert_page_shell(page);
+	assert_markup_ours(page);
 	assert_has(page, "<title>404 Handle Not Found</title>");
 	assert_has(page, "<h1>404 Handle Not Found</h1>");
 	assert_has(page, "88.1/&lt;svg onload=x&gt;");
@@ -401,9 +813,13 @@ main(void)
 	        cmocka_unit_test(test_html_escape_random),
 	        cmocka_unit_test(test_html_escape_no_room),
 	        cmocka_unit_test(test_html_is_text),
-	        cmocka_unit_test(test_html_record_page),
-	        cmocka_unit_test(test_html_record_page_plain),
-	        cmocka_unit_test(test_html_record_page_corrupt),
+	        cmocka_unit_test(test_html_item_page_zh),
+	        cmocka_unit_test(test_html_item_page_en),
+	        cmocka_unit_test(test_html_item_page_no_template),
+	        cmocka_unit_test(test_html_item_page_plain),
+	        cmocka_unit_test(test_html_item_page_hostile),
+	        cmocka_unit_test(test_html_item_page_corrupt),
+	        cmocka_unit_test(test_html_miss_page),
 	        cmocka_unit_test(test_html_error_page),
 	        cmocka_unit_test(test_html_home_page),
 	};
