@@ -110,13 +110,15 @@ key(struct wbuf *w, const char *d, size_t n, size_t width)
 	wbuf_bytes(w, &c, 1);
 }
 
-static char *
-finish(struct wbuf *w)
+char *
+life_wbuf_take(struct wbuf *w)
 {
 	char *s = NULL;
 
 	if (wbuf_error(w) == IDR_OK && (s = malloc(wbuf_len(w) + 1)) != NULL) {
-		memcpy(s, wbuf_data(w), wbuf_len(w));
+		if (wbuf_len(w) > 0) { /* an empty wbuf may have no buffer at all */
+			memcpy(s, wbuf_data(w), wbuf_len(w));
+		}
 		s[wbuf_len(w)] = '\0';
 	}
 	wbuf_deinit(w);
@@ -324,7 +326,7 @@ from_urn(const char *u)
 		wbuf_deinit(&w);
 		return NULL;
 	}
-	return finish(&w);
+	return life_wbuf_take(&w);
 }
 
 /* ---- Digital Link ---- */

@@ -96,20 +96,6 @@ strs_flush(struct strs *l, struct wbuf *w)
 	strs_free(l);
 }
 
-/* the wbuf's text as a new C string (NULL on error) */
-static char *
-take(struct wbuf *w)
-{
-	char *s = NULL;
-
-	if (wbuf_error(w) == IDR_OK && (s = malloc(wbuf_len(w) + 1)) != NULL) {
-		memcpy(s, wbuf_data(w), wbuf_len(w));
-		s[wbuf_len(w)] = '\0';
-	}
-	wbuf_deinit(w);
-	return s;
-}
-
 static char *
 concat(const char *a, const char *b)
 {
@@ -361,7 +347,7 @@ custom_element(const char *key, json_t *v, json_t *ns)
 		}
 		wbuf_init_heap(&w, LIFE_MAX_DOC);
 		strs_flush(&l, &w);
-		out = take(&w);
+		out = life_wbuf_take(&w);
 	} else {
 		out = field_value(field, v);
 	}
@@ -384,7 +370,7 @@ children(json_t *obj, json_t *ns)
 	}
 	wbuf_init_heap(&w, LIFE_MAX_DOC);
 	strs_flush(&l, &w);
-	return take(&w);
+	return life_wbuf_take(&w);
 }
 
 /* ---- canonical order ---- */
@@ -659,7 +645,7 @@ list_item(const char *name, json_t *e, json_t *ns, struct strs *items)
 	pre_init(&tmp);
 	merge(&tmp, &sub, label);
 	strs_free(&tmp.cust);
-	strs_push(items, take(&tmp.w));
+	strs_push(items, life_wbuf_take(&tmp.w));
 }
 
 static bool
@@ -775,7 +761,7 @@ tail_member(const char *key, json_t *v, json_t *ns)
 	pre_init(&sub);
 	list_prehash(key, v, ns, &sub);
 	strs_flush(&sub.cust, &sub.w);
-	return take(&sub.w);
+	return life_wbuf_take(&sub.w);
 }
 
 static void
@@ -834,7 +820,7 @@ life_event_prehash(const struct life_event *ev, char **out)
 	json_decref(j);
 	rc = wbuf_error(&p.w);
 	if (rc == IDR_OK) {
-		*out = take(&p.w);
+		*out = life_wbuf_take(&p.w);
 		return *out != NULL ? IDR_OK : IDR_ENOMEM;
 	}
 	wbuf_deinit(&p.w);

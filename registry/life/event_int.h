@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/wbuf.h"
 #include "life/event.h"
 
 #define EPCIS_CONTEXT_URI "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
@@ -33,6 +34,10 @@ bool life_cbv_error_reason(const char *s);
  * 17, 18). @return a new malloc'ed string, or NULL when uri has no such form (or no memory).
  */
 char *life_dl_normalise(const char *uri);
+
+/* The text of w as a new NUL-terminated string (NULL if w is in error or out of memory);
+ * w is deinitialised. */
+char *life_wbuf_take(struct wbuf *w);
 
 /** life_event_check with the error path of the event ("eventList[3]"; *path may be NULL). */
 int life_check(const struct life_event *ev, const char *path, char *err, size_t errlen);
