@@ -563,6 +563,17 @@ typedef int (*reg_event_fn)(void *arg, const struct reg_event_view *ev);
 int reg_events(struct reg_rtxn *t, struct slice subject, int64_t from_ms, int64_t to_ms,
                size_t limit, reg_event_fn cb, void *arg);
 
+/**
+ * An item's timeline newest first: the latest `limit` events of subject (time descending, ties
+ * by id descending) reported to cb, then the older ones counted from the index alone (no
+ * document read), at most count_max of them, so a page can say how many more there are
+ * without reading a long history twice.
+ * @param more  receives the number of older events, capped at count_max (may be NULL).
+ * @return IDR_OK, cb's non-zero value, IDR_EINVAL/IDR_ELIMIT (bad key) or a store error.
+ */
+int reg_events_latest(struct reg_rtxn *t, struct slice subject, size_t limit, size_t count_max,
+                      reg_event_fn cb, void *arg, size_t *more);
+
 enum reg_trace_dir {
 	REG_TRACE_BACK = 1,   /* what it is made of / contains: from -> to */
 	REG_TRACE_FORWARD = 2 /* where it went: to -> from */
