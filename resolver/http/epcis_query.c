@@ -117,7 +117,7 @@ time_param(const struct uri_param *p, int64_t *ms, char *err, size_t errlen)
 static int
 list_param(const struct uri_param *p, struct slice *v, size_t *n, char *err, size_t errlen)
 {
-	struct slice rest = p->value;
+	struct slice rest = p->has_value ? p->value : slice_make(NULL, 0);
 
 	for (;;) {
 		const uint8_t *bar = rest.len > 0 ? memchr(rest.p, '|', rest.len) : NULL;
@@ -178,10 +178,12 @@ match_param(const struct uri_param *p, struct epcis_query *q, char *err, size_t 
 			         matches[i].name);
 			return IDR_EINVAL;
 		}
-		if (p->value.len == 0 || memchr(p->value.p, '|', p->value.len) != NULL) {
+		if (!p->has_value || p->value.len == 0 ||
+		    memchr(p->value.p, '|', p->value.len) != NULL) {
 			snprintf(err, errlen, "%s: %s", matches[i].name,
-			         p->value.len == 0 ? "an empty identifier"
-			                           : "one identifier per query (no '|' lists)");
+			         !p->has_value || p->value.len == 0
+			                 ? "an empty identifier"
+			                 : "one identifier per query (no '|' lists)");
 			return IDR_EINVAL;
 		}
 		if (p->value.len > LIFE_MAX_URI) {

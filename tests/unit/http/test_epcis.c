@@ -110,7 +110,8 @@ test_epcis_query_errors(void **state)
 	        {"/events", EPCIS_FORM_EVENTS, IDR_EINVAL, "MATCH_anyEPC"},
 	        {"/events?eventType=ObjectEvent", EPCIS_FORM_EVENTS, IDR_EINVAL, "MATCH_epc"},
 	        {"/events?MATCH_epc=", EPCIS_FORM_EVENTS, IDR_EINVAL, "empty"},
-	        {"/events?MATCH_epc", EPCIS_FORM_EVENTS, IDR_OK, NULL}, /* "true": a value */
+	        {"/events?MATCH_epc", EPCIS_FORM_EVENTS, IDR_EINVAL, "empty"},
+	        {"/events?MATCH_epc=a&EQ_bizStep", EPCIS_FORM_EVENTS, IDR_EINVAL, "EQ_bizStep"},
 	        {"/events?MATCH_epc=a|b", EPCIS_FORM_EVENTS, IDR_EINVAL, "one identifier"},
 	        {"/events?MATCH_epc=a&MATCH_anyEPC=b", EPCIS_FORM_EVENTS, IDR_EINVAL,
 	         "MATCH_anyEPC"},
