@@ -74,10 +74,18 @@ alias_key_gs1(const struct scan_gs1 *g, char *out)
 			rc = keep(&k, g, kept[i].quals[j], &had);
 		}
 	}
+	/* a parenthesis in a value would make the (AI)value key read back as other elements */
+	for (size_t i = 0; rc == IDR_OK && i < k.n; i++) {
+		if (strpbrk(k.el[i].value, "()") != NULL) {
+			out[0] = '\0';
+			return IDR_EPROTO;
+		}
+	}
 	if (rc == IDR_OK) {
 		rc = scan_gs1_format(&k, SCAN_STYLE_HRI, out, ALIAS_KEY_MAX + 1);
 	}
 	if (rc != IDR_OK) {
+		out[0] = '\0';
 		return IDR_ELIMIT;
 	}
 	return (int)strlen(out);
@@ -225,6 +233,12 @@ scan_key(const struct scan_result *r, char *out, char *err)
 			return fail(
 			        err, IDR_EPROTO, "%s",
 			        "GS1 data without a primary key ((01), (00), (414), (8003), ...)");
+		}
+		if (rc == IDR_EPROTO) {
+			return fail(err, IDR_EPROTO,
+			            "a GS1 key with ( or ) in a value cannot be an alias (its "
+			            "(AI)value "
+			            "form would read back as other elements)");
 		}
 		if (rc < 0) {
 			return fail(err, IDR_ELIMIT, "GS1 key longer than %d bytes", ALIAS_KEY_MAX);

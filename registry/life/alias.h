@@ -40,7 +40,8 @@ int alias_key(const char *in, size_t len, char *out, char *err);
 
 /**
  * The canonical key of GS1 elements (see above).
- * @return the key's length, IDR_ENOENT (no primary key) or IDR_ELIMIT (over ALIAS_KEY_MAX).
+ * @return the key's length, IDR_ENOENT (no primary key), IDR_EPROTO (a kept value holds '(' or
+ *         ')': the key would read back as other elements) or IDR_ELIMIT (over ALIAS_KEY_MAX).
  */
 int alias_key_gs1(const struct scan_gs1 *g, char *out);
 

@@ -94,6 +94,8 @@ test_alias_key_refused(void **state)
 	        {"ma:XY.1", IDR_EPROTO, "an MA code starts with MA."},
 	        {"ma:MA.1 2", IDR_EPROTO, "no spaces"},
 	        {"hello world", IDR_EPROTO, "not a GS1 key, EPC, OID, Ecode or MA code"},
+	        /* fuzz finding: (401) ")7(21)SN1" would read back as (401) ")7" + (21) "SN1" */
+	        {"401)7(21)SN1", IDR_EPROTO, "with ( or ) in a value cannot be an alias"},
 	};
 	char key[ALIAS_KEY_MAX + 1], err[ALIAS_ERR_MAX];
 
