@@ -7,6 +7,7 @@
 
 #include "http/api.h"
 #include "http/api_prefix.h"
+#include "http/api_scan.h"
 #include "http/api_write.h"
 #include "http/epcis.h"
 #include "http/idis.h"
@@ -35,6 +36,7 @@ static const struct http_route routes[] = {
         {HTTP_M_READ, "/api/v1/prefixes", http_prefix_list, "prefix", HTTP_R_API},
         {HTTP_M_READ | HTTP_M_POST, "/api/v1/prefixes/" CAPTURE, http_prefix_item, "prefix",
          HTTP_R_API},
+        {HTTP_M_READ | HTTP_M_POST, "/api/v1/scan", http_api_scan, "scan", HTTP_R_API},
         {HTTP_M_POST, "/api/sessions", http_sessions_new, "sessions", HTTP_R_API},
         {HTTP_M_POST, "/api/sessions/", http_sessions_new, "sessions", HTTP_R_API},
         {HTTP_M_READ | HTTP_M_PUT | HTTP_M_POST | HTTP_M_DELETE, "/api/sessions/this",
