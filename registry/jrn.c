@@ -17,12 +17,12 @@
 
 static const char *const jop_names[] = {NULL,         "init",          "prefix",        "create",
                                         "add_values", "modify_values", "remove_values", "delete",
-                                        "template",   "event"};
+                                        "template",   "event",         "alias"};
 
 const char *
 jrn_op_name(int op)
 {
-	if (op < JRN_OP_INIT || op > JRN_OP_EVENT) {
+	if (op < JRN_OP_INIT || op > JRN_OP_ALIAS) {
 		return NULL;
 	}
 	return jop_names[op];

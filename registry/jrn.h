@@ -59,8 +59,10 @@ enum jrn_op {
 	JRN_OP_DELETE = 7,
 	JRN_OP_TEMPLATE = 8, /* metadata template version created or changed; the identifier is
 	                        the prefix, the payload the stored template (tmpl.h) */
-	JRN_OP_EVENT = 9     /* a lifecycle event captured; the identifier is its first subject,
+	JRN_OP_EVENT = 9,    /* a lifecycle event captured; the identifier is its first subject,
 	                        the payload the stored event (reg.h reg_event_add) */
+	JRN_OP_ALIAS = 10    /* an alias added or removed; the identifier is the handle, the
+	                        payload u8 1 (add) / 2 (remove) + the alias key (reg_alias_add) */
 };
 /** "init", "prefix", "create", "add_values", ...; NULL when out of range. */
 const char *jrn_op_name(int op);

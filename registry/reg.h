@@ -563,6 +563,17 @@ typedef int (*reg_event_fn)(void *arg, const struct reg_event_view *ev);
 int reg_events(struct reg_rtxn *t, struct slice subject, int64_t from_ms, int64_t to_ms,
                size_t limit, reg_event_fn cb, void *arg);
 
+/**
+ * An item's timeline newest first: the latest `limit` events of subject (time descending, ties
+ * by id descending) reported to cb, then the older ones counted from the index alone (no
+ * document read), at most count_max of them, so a page can say how many more there are
+ * without reading a long history twice.
+ * @param more  receives the number of older events, capped at count_max (may be NULL).
+ * @return IDR_OK, cb's non-zero value, IDR_EINVAL/IDR_ELIMIT (bad key) or a store error.
+ */
+int reg_events_latest(struct reg_rtxn *t, struct slice subject, size_t limit, size_t count_max,
+                      reg_event_fn cb, void *arg, size_t *more);
+
 enum reg_trace_dir {
 	REG_TRACE_BACK = 1,   /* what it is made of / contains: from -> to */
 	REG_TRACE_FORWARD = 2 /* where it went: to -> from */
@@ -590,6 +601,47 @@ typedef int (*reg_trace_fn)(void *arg, const struct reg_trace_step *st);
  */
 int reg_trace(struct reg_rtxn *t, struct slice root, enum reg_trace_dir dir, unsigned max_depth,
               size_t max_nodes, int64_t at_ms, reg_trace_fn cb, void *arg, bool *truncated);
+
+/* ---------------------------------------------------------------- aliases */
+
+/*
+ * Aliases: other identifiers of an item (its GS1 key, EPC URN, OID, Ecode or MA code) that
+ * lead to its handle, so that a scanner reading any of them finds the record. Keys are the
+ * canonical forms of life/alias.h (alias_key); reg_alias_add refuses a key that is not.
+ * Database `aliases`: alias key -> the handle as registered, and 0x00 + folded handle + 0x00 +
+ * alias key -> (empty) for the aliases of a handle. Each add or remove is journaled
+ * (JRN_OP_ALIAS, identifier = the handle, payload u8 1 add / 2 remove + the key). Deleting a
+ * record leaves its aliases: a lookup then finds a handle that is not registered.
+ */
+#define REG_ALIAS_MAX        250 /* bytes of an alias key (life/alias.h ALIAS_KEY_MAX) */
+#define REG_ALIAS_HANDLE_MAX 255 /* bytes of a handle that may have aliases */
+
+/**
+ * Make alias (a canonical key) lead to handle, which must be registered (also earlier in w).
+ * @param outcome  REG_CREATED, or REG_UNCHANGED when it leads there already (may be NULL).
+ * @return IDR_OK; IDR_EINVAL (alias not canonical: reg_write_detail(w) says why);
+ *         IDR_ELIMIT (alias or handle too long); IDR_ENOENT (handle not registered);
+ *         IDR_ECONFLICT (the alias leads to another handle: reg_write_detail(w) names it);
+ *         an IDR_EID_* code; or a store error.
+ */
+int reg_alias_add(struct reg_wtxn *w, struct slice alias, struct slice handle,
+                  enum reg_outcome *outcome) IDR_MUSTCHECK;
+
+/**
+ * Remove an alias (journaled with the handle it led to).
+ * @return IDR_OK, IDR_ENOENT (no such alias), IDR_ELIMIT, or a store error.
+ */
+int reg_alias_del(struct reg_wtxn *w, struct slice alias) IDR_MUSTCHECK;
+
+/**
+ * The handle an alias leads to (borrows the transaction).
+ * @return IDR_OK, IDR_ENOENT, IDR_ELIMIT/IDR_EINVAL (not a possible key) or a store error.
+ */
+int reg_alias_get(struct reg_rtxn *t, struct slice alias, struct slice *handle) IDR_MUSTCHECK;
+
+/** Visit the aliases of handle in key order; cb returns non-zero to stop (that is returned). */
+typedef int (*reg_alias_fn)(void *arg, struct slice alias);
+int reg_alias_list(struct reg_rtxn *t, struct slice handle, reg_alias_fn cb, void *arg);
 
 /* ---------------------------------------------------------------- journal */
 

@@ -264,6 +264,65 @@ reg_events(struct reg_rtxn *t, struct slice subject, int64_t from_ms, int64_t to
 	return rc == IDR_ENOENT ? IDR_OK : rc;
 }
 
+/* Is k an evindex key of subject? */
+static bool
+idx_of(struct slice k, struct slice subject)
+{
+	return k.len == subject.len + 9 + REG_EVENT_ID_LEN &&
+	       memcmp(k.p, subject.p, subject.len) == 0 && k.p[subject.len] == 0;
+}
+
+int
+reg_events_latest(struct reg_rtxn *t, struct slice subject, size_t limit, size_t count_max,
+                  reg_event_fn cb, void *arg, size_t *more)
+{
+	uint8_t key[REG_EVENT_KEY_MAX + 1];
+	struct store_cursor *c;
+	struct slice k;
+	size_t n = 0, older = 0;
+	int rc = key_check(subject);
+
+	if (more != NULL) {
+		*more = 0;
+	}
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	/* subject 0x01 sorts after every "subject 0x00 ..." key: step back from there */
+	memcpy(key, subject.p, subject.len);
+	key[subject.len] = 1;
+	rc = store_cursor_open(t->txn, STORE_DB_EVINDEX, &c);
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	(void)store_cursor_seek(c, slice_make(key, subject.len + 1), NULL, NULL);
+	for (rc = store_cursor_prev(c, &k, NULL); rc == IDR_OK;
+	     rc = store_cursor_prev(c, &k, NULL)) {
+		struct reg_event_view ev;
+
+		if (!idx_of(k, subject)) {
+			break; /* before this subject */
+		}
+		if (n == limit) {
+			if (older == count_max) {
+				break;
+			}
+			older++;
+			continue;
+		}
+		rc = reg_event_get(t, k.p + subject.len + 9, &ev);
+		if (rc != IDR_OK || (rc = cb(arg, &ev)) != 0) {
+			break;
+		}
+		n++;
+	}
+	store_cursor_close(c);
+	if (more != NULL) {
+		*more = older;
+	}
+	return rc == IDR_ENOENT ? IDR_OK : rc;
+}
+
 /* ---------------------------------------------------------------- trace */
 
 struct node {

@@ -161,19 +161,21 @@ collect(const struct life_event *ev, struct keys *k)
 	return k->nsubj > 0 ? IDR_OK : IDR_EPROTO;
 }
 
-int
-life_capture(struct reg_wtxn *w, const struct life_event *ev, char id[LIFE_HASH_LEN],
-             enum reg_outcome *outcome, char *err, size_t errlen)
+/*
+ * The checks and keys of ev, and its stored document (doc, malloc'ed; the caller frees it with
+ * the keys): what life_capture stores, and what life_capture_check tries.
+ */
+static int
+prepare(const struct life_event *ev, char hash[LIFE_HASH_LEN], struct keys *k, char **doc,
+        char *err, size_t errlen)
 {
 	size_t cap = 6 + ev->epcs.n + ev->child_epcs.n + ev->input_epcs.n + ev->output_epcs.n;
-	char hash[LIFE_HASH_LEN];
-	struct reg_event_put put;
 	struct life_event copy;
-	struct keys k;
 	json_t *j = NULL;
-	char *doc = NULL;
 	int rc;
 
+	memset(k, 0, sizeof(*k));
+	*doc = NULL;
 	if ((rc = life_event_check(ev, err, errlen)) != IDR_OK) {
 		return rc;
 	}
@@ -181,28 +183,23 @@ life_capture(struct reg_wtxn *w, const struct life_event *ev, char id[LIFE_HASH_
 		snprintf(err, errlen, "cannot compute the event id: %s", idr_strerror(rc));
 		return rc;
 	}
-	if (id != NULL) {
-		memcpy(id, hash, LIFE_HASH_LEN);
-	}
 	if (cap > REG_EVENT_MAX_SUBJECTS) {
 		snprintf(err, errlen, "more than %d identifiers in one event",
 		         REG_EVENT_MAX_SUBJECTS);
 		return IDR_ELIMIT;
 	}
-	memset(&k, 0, sizeof(k));
-	k.cap = cap;
-	k.buf = malloc(cap * sizeof(*k.buf));
-	k.subj = calloc(cap, sizeof(*k.subj));
-	k.links = calloc(LIFE_CAPTURE_MAX_LINKS, sizeof(*k.links));
-	if (k.buf == NULL || k.subj == NULL || k.links == NULL) {
-		rc = IDR_ENOMEM;
-		goto done;
+	k->cap = cap;
+	k->buf = malloc(cap * sizeof(*k->buf));
+	k->subj = calloc(cap, sizeof(*k->subj));
+	k->links = calloc(LIFE_CAPTURE_MAX_LINKS, sizeof(*k->links));
+	if (k->buf == NULL || k->subj == NULL || k->links == NULL) {
+		return IDR_ENOMEM;
 	}
-	rc = collect(ev, &k);
+	rc = collect(ev, k);
 	if (rc != IDR_OK) {
-		if (k.bad != NULL) {
-			snprintf(err, errlen, "identifier %.80s%s: %s", k.bad,
-			         strlen(k.bad) > 80 ? "..." : "",
+		if (k->bad != NULL) {
+			snprintf(err, errlen, "identifier %.80s%s: %s", k->bad,
+			         strlen(k->bad) > 80 ? "..." : "",
 			         rc == IDR_ELIMIT ? "longer than the registry keys identifiers"
 			                          : "empty");
 		} else {
@@ -210,18 +207,63 @@ life_capture(struct reg_wtxn *w, const struct life_event *ev, char id[LIFE_HASH_
 			         rc == IDR_ELIMIT ? "too many links in one event"
 			                          : "the event names no identifier");
 		}
-		goto done;
+		return rc;
 	}
 	/* the stored document carries its id */
 	copy = *ev;
 	copy.event_id = hash;
 	rc = life_event_to_json(&copy, &j);
 	if (rc == IDR_OK) {
-		doc = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		rc = doc != NULL ? IDR_OK : IDR_ENOMEM;
+		*doc = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		rc = *doc != NULL ? IDR_OK : IDR_ENOMEM;
 	}
+	json_decref(j);
+	if (rc == IDR_OK && strlen(*doc) > REG_EVENT_DOC_MAX) {
+		snprintf(err, errlen, "the event is over %u bytes as stored", REG_EVENT_DOC_MAX);
+		rc = IDR_ELIMIT;
+	}
+	return rc;
+}
+
+static void
+keys_free(struct keys *k, char *doc)
+{
+	free(doc);
+	free(k->buf);
+	free(k->subj);
+	free(k->links);
+}
+
+int
+life_capture_check(const struct life_event *ev, char id[LIFE_HASH_LEN], char *err, size_t errlen)
+{
+	char hash[LIFE_HASH_LEN];
+	struct keys k;
+	char *doc;
+	int rc = prepare(ev, hash, &k, &doc, err, errlen);
+
+	if (rc == IDR_OK && id != NULL) {
+		memcpy(id, hash, LIFE_HASH_LEN);
+	}
+	keys_free(&k, doc);
+	return rc;
+}
+
+int
+life_capture(struct reg_wtxn *w, const struct life_event *ev, char id[LIFE_HASH_LEN],
+             enum reg_outcome *outcome, char *err, size_t errlen)
+{
+	char hash[LIFE_HASH_LEN];
+	struct reg_event_put put;
+	struct keys k;
+	char *doc;
+	int rc = prepare(ev, hash, &k, &doc, err, errlen);
+
 	if (rc != IDR_OK) {
 		goto done;
+	}
+	if (id != NULL) {
+		memcpy(id, hash, LIFE_HASH_LEN);
 	}
 	memset(&put, 0, sizeof(put));
 	rc = crypto_unhex(hash + strlen(HASH_PREFIX), 2 * REG_EVENT_ID_LEN, put.id,
@@ -241,10 +283,6 @@ life_capture(struct reg_wtxn *w, const struct life_event *ev, char id[LIFE_HASH_
 		snprintf(err, errlen, "%s", idr_strerror(rc));
 	}
 done:
-	free(doc);
-	json_decref(j);
-	free(k.buf);
-	free(k.subj);
-	free(k.links);
+	keys_free(&k, doc);
 	return rc;
 }

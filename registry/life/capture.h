@@ -38,4 +38,15 @@ int life_capture_key(const char *uri, char *buf, size_t cap);
 int life_capture(struct reg_wtxn *w, const struct life_event *ev, char id[LIFE_HASH_LEN],
                  enum reg_outcome *outcome, char *err, size_t errlen) IDR_MUSTCHECK;
 
+/**
+ * Everything life_capture checks, without writing: the rules (life_event_check), the id,
+ * every identifier keyed, the number of identifiers and links, the stored document's size. A
+ * front end that must capture several events all or nothing checks them all first: then
+ * life_capture can fail only on a store error, which spoils the whole transaction anyway.
+ * @param id  receives the CBV 2.0 hash URI (may be NULL).
+ * @return IDR_OK, IDR_EPROTO, IDR_ELIMIT (err says which rule) or IDR_ENOMEM.
+ */
+int life_capture_check(const struct life_event *ev, char id[LIFE_HASH_LEN], char *err,
+                       size_t errlen) IDR_MUSTCHECK;
+
 #endif /* IDR_REGISTRY_LIFE_CAPTURE_H */

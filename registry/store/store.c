@@ -28,7 +28,7 @@ static const char *const db_names[STORE_DB_COUNT] = {
         [STORE_DB_PREFIXES] = "prefixes", [STORE_DB_JOURNAL] = "journal",
         [STORE_DB_STATS] = "stats",       [STORE_DB_TEMPLATES] = "templates",
         [STORE_DB_EVENTS] = "events",     [STORE_DB_EVINDEX] = "evindex",
-        [STORE_DB_LINKS] = "links",
+        [STORE_DB_LINKS] = "links",       [STORE_DB_ALIASES] = "aliases",
 };
 
 /* ---- LMDB backend ------------------------------------------------------------------------ */

@@ -45,6 +45,7 @@ enum store_db {
 	STORE_DB_EVENTS,    /* 32-byte event id -> stored event (reg.h, lifecycle events) */
 	STORE_DB_EVINDEX,   /* subject + 0x00 + be64 event time + event id -> (empty): timelines */
 	STORE_DB_LINKS,     /* from + 0x00 + dir + to + 0x00 + event id -> link (trace edges) */
+	STORE_DB_ALIASES,   /* alias key -> handle; 0x00 + folded handle + 0x00 + alias -> () */
 	STORE_DB_COUNT
 };
 

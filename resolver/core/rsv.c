@@ -1387,6 +1387,12 @@ rsv_defer(struct rsv_worker *w, const struct rsv_ctx *ctx, rsv_cancel_fn cancel,
 void
 rsv_pending_finish(struct rsv_pending *p, int status, struct slice body)
 {
+	rsv_pending_finish_at(p, status, body, NULL);
+}
+
+void
+rsv_pending_finish_at(struct rsv_pending *p, int status, struct slice body, const char *location)
+{
 	struct rsv_conn *c = p->conn;
 	struct rsv_done d;
 
@@ -1399,6 +1405,7 @@ rsv_pending_finish(struct rsv_pending *p, int status, struct slice body)
 	d.action = RSV_REPLY;
 	d.answer = body;
 	d.status = status;
+	d.location = location;
 	pending_free(p);
 	c->done(c->arg, &d);
 }
@@ -1456,6 +1463,7 @@ rsv_pending_complete(struct rsv_pending *p, rsv_op_fn answer, void *arg)
 	d.tag = p->ctx.tag;
 	d.peer = p->ctx.peer;
 	d.status = 0;
+	d.location = NULL;
 	d.action = q.action;
 	d.answer = wbuf_slice(&w->pout);
 	if (d.answer.len == 0 && d.action == RSV_REPLY) {

@@ -135,6 +135,8 @@ struct rsv_done {
 	struct slice answer;     /* one unit, or empty; valid during the call */
 	int status;              /* 0: answer is a Handle message; else the HTTP status of a JSON
 	                            answer (rsv_pending_finish) */
+	const char *location;    /* a Location for that JSON answer (rsv_pending_finish_at), or
+	                            NULL; valid during the call */
 };
 
 typedef void (*rsv_done_fn)(void *arg, const struct rsv_done *d);
@@ -236,6 +238,13 @@ struct rsv_pending *rsv_defer(struct rsv_worker *w, const struct rsv_ctx *ctx, r
  * the JSON answer). Then p is freed. Call exactly once.
  */
 void rsv_pending_finish(struct rsv_pending *p, int status, struct slice body);
+
+/**
+ * rsv_pending_finish with a Location header for the answer (e.g. 202 Accepted naming the job
+ * that was done); location NULL: none. The transport refuses a value with a line break.
+ */
+void rsv_pending_finish_at(struct rsv_pending *p, int status, struct slice body,
+                           const char *location);
 
 /**
  * Finishes an answer to a request with CT (certify) or ENC (encrypt) set: the unit at

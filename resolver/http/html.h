@@ -45,6 +45,22 @@ int html_escape(struct wbuf *w, struct slice s);
  */
 bool html_is_text(struct slice data);
 
+/* The lifecycle sections of the item page (html_item_page): caps. */
+#define HTML_EVENTS_SHOW  20    /* events on the timeline, newest first */
+#define HTML_EVENTS_COUNT 10000 /* older events counted at most ("more than" beyond) */
+#define HTML_TREE_DEPTH   4     /* levels of the component and where-used trees */
+#define HTML_TREE_NODES   50    /* identifiers in each tree */
+
+struct reg_rtxn;
+
+/**
+ * The words for a CBV 2.0 bizStep (disposition false) or disposition (true) in a language:
+ * the bare word ("shipping": 发货 / Shipped) or its CBV URN or GS1 Web URI form. All 41
+ * bizSteps and 33 dispositions of CBV 2.0 have both languages.
+ * @return a static string, or NULL for a word that is not CBV 2.0 (shown as given).
+ */
+const char *html_cbv_word(const char *word, bool disposition, enum lang_id lang);
+
 /** Is a handle hosted on this node (so its page is here)? The handle is the raw value data. */
 typedef bool (*html_hosted_fn)(void *arg, struct slice handle);
 
@@ -58,6 +74,8 @@ typedef bool (*html_hosted_fn)(void *arg, struct slice handle);
  *   hosted       links values whose data is a handle hosted here (NULL: no such links)
  *   public_only  leave out values without PUBLIC_READ (their number is said)
  *   lang         the page language; lang_param: chosen by ?lang=, so the page's links keep it
+ *   life         the read transaction the lifecycle sections read (the item's events, its
+ *                links, the records of linked identifiers); NULL: those sections are left out
  */
 struct html_item {
 	struct slice handle;
@@ -70,6 +88,7 @@ struct html_item {
 	bool public_only;
 	enum lang_id lang;
 	bool lang_param;
+	struct reg_rtxn *life;
 };
 
 /**
@@ -79,8 +98,13 @@ struct html_item {
  * with its prefix, the time of the last change; its key attributes (values from index 2000
  * on, labelled with the template's item names where the template has the index and type,
  * else with the type); related identifiers (values below 2000 whose data is an http(s) URL
- * or a hosted handle) as links; last, folded in a <details>, every shown value raw (index,
- * type, data, time). Attribute data that is a hosted handle links to its page on this node,
+ * or a hosted handle) as links; with it->life: the lifecycle timeline (the latest
+ * HTML_EVENTS_SHOW events, newest first: what happened in words, where, by whom when the event
+ * names a source or destination party, when; how many more), the component tree (back trace:
+ * what it is made of or contains) and where-used (forward trace: what it went into), each at
+ * most HTML_TREE_DEPTH levels and HTML_TREE_NODES identifiers, saying when capped, hosted
+ * identifiers linked with their kind and name; last, folded in a <details>, every shown value raw
+ * (index, type, data, time). Attribute data that is a hosted handle links to its page on this node,
  * an http(s) URL links out. Times: China Standard Time (UTC+08:00) in zh, UTC in en, labelled.
  * @return IDR_OK, the wbuf's sticky error, or IDR_EPROTO/IDR_ELIMIT for a stored value that
  *         does not decode (the caller discards w).

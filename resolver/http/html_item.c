@@ -203,9 +203,20 @@ link_of(const struct item_ctx *c, struct slice data)
 	return LINK_NONE;
 }
 
-/* The query of a link to a page of this node: ?noredirect, and the language if chosen. */
-static void
-put_page_query(struct wbuf *w, enum lang_id lang, bool with_lang)
+void
+html_put_time(struct wbuf *w, uint64_t t, enum lang_id lang)
+{
+	put_time(w, t, words_of(lang));
+}
+
+const char *
+html_kind_word(unsigned kind, enum lang_id lang)
+{
+	return kind < REC_KIND_COUNT ? words_of(lang)->kind[kind] : "";
+}
+
+void
+html_put_page_query(struct wbuf *w, enum lang_id lang, bool with_lang)
 {
 	wbuf_lit(w, "?noredirect");
 	if (with_lang) {
@@ -226,7 +237,7 @@ put_linked(struct wbuf *w, const struct item_ctx *c, struct slice data)
 	case LINK_HANDLE:
 		wbuf_lit(w, "<a href=\"/");
 		uri_encode(w, data, true);
-		put_page_query(w, c->it->lang, c->it->lang_param);
+		html_put_page_query(w, c->it->lang, c->it->lang_param);
 		wbuf_lit(w, "\">");
 		break;
 	default:
@@ -579,7 +590,7 @@ put_foot(struct wbuf *w, const struct words *t, enum lang_id lang, struct slice 
 	}
 	wbuf_lit(w, "<a href=\"/");
 	uri_encode(w, handle, true);
-	put_page_query(w, other, true);
+	html_put_page_query(w, other, true);
 	wbuf_lit(w, "\" hreflang=\"");
 	html_put_cstr(w, lang_tag(other));
 	wbuf_lit(w, "\" lang=\"");
@@ -591,12 +602,30 @@ put_foot(struct wbuf *w, const struct words *t, enum lang_id lang, struct slice 
 
 typedef void (*item_section_fn)(struct wbuf *w, const struct item_ctx *c);
 
+static void
+sec_timeline(struct wbuf *w, const struct item_ctx *c)
+{
+	html_life_timeline(w, c->it);
+}
+
+static void
+sec_back(struct wbuf *w, const struct item_ctx *c)
+{
+	html_life_tree(w, c->it, false);
+}
+
+static void
+sec_forward(struct wbuf *w, const struct item_ctx *c)
+{
+	html_life_tree(w, c->it, true);
+}
+
 /*
- * The sections of the item page, in order. A new one (the lifecycle timeline, the component
- * tree) is a function added here, with what it needs added to struct html_item; it writes
- * nothing when it has nothing to show.
+ * The sections of the item page, in order. A new one is a function added here, with what it
+ * needs added to struct html_item; it writes nothing when it has nothing to show.
  */
-static const item_section_fn item_sections[] = {sec_title, sec_attrs, sec_related, sec_raw};
+static const item_section_fn item_sections[] = {sec_title, sec_attrs,   sec_related, sec_timeline,
+                                                sec_back,  sec_forward, sec_raw};
 
 int
 html_item_page(struct wbuf *w, const struct html_item *it)

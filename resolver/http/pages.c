@@ -165,6 +165,7 @@ item_page(struct http_req *q, struct reg_rtxn *txn, const struct rec_view *rec,
 	it->hosted = hosted;
 	it->hosted_arg = txn;
 	it->public_only = true;
+	it->life = txn;
 	if (ident_parse(&id, it->handle.p, it->handle.len, &o) == IDR_OK) {
 		it->prefix = served_prefix(&id);
 		if (reg_prefix_get(txn, it->prefix, &pfx) == IDR_OK) {

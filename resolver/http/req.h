@@ -120,6 +120,9 @@ struct http_req {
 	int status; /* the status sent (0 before) */
 	/* the (first) Accept-Language field, empty if none: the language of the human pages */
 	struct slice accept_language;
+	/* the Host field (uri-host[:port], checked by the parser), empty if none: the node's name
+	 * in identifiers the answer writes (https://<host>/<handle>) */
+	struct slice host;
 };
 
 /** Add a response header before http_reply. */

@@ -7,7 +7,9 @@
 
 #include "http/api.h"
 #include "http/api_prefix.h"
+#include "http/api_scan.h"
 #include "http/api_write.h"
+#include "http/epcis.h"
 #include "http/idis.h"
 #include "http/idis_tmpl.h"
 #include "http/native.h"
@@ -34,6 +36,7 @@ static const struct http_route routes[] = {
         {HTTP_M_READ, "/api/v1/prefixes", http_prefix_list, "prefix", HTTP_R_API},
         {HTTP_M_READ | HTTP_M_POST, "/api/v1/prefixes/" CAPTURE, http_prefix_item, "prefix",
          HTTP_R_API},
+        {HTTP_M_READ | HTTP_M_POST, "/api/v1/scan", http_api_scan, "scan", HTTP_R_API},
         {HTTP_M_POST, "/api/sessions", http_sessions_new, "sessions", HTTP_R_API},
         {HTTP_M_POST, "/api/sessions/", http_sessions_new, "sessions", HTTP_R_API},
         {HTTP_M_READ | HTTP_M_PUT | HTTP_M_POST | HTTP_M_DELETE, "/api/sessions/this",
@@ -62,6 +65,12 @@ static const struct http_route routes[] = {
          HTTP_R_IDIS},
         {HTTP_M_POST, "/snms/api/v5/template/publish", http_idis_template_publish, "idis_template",
          HTTP_R_IDIS},
+        {HTTP_M_READ | HTTP_M_POST, "/api/v1/items/" CAPTURE, http_epcis_item, "epcis", HTTP_R_API},
+        {HTTP_M_READ, "/api/v1/trace/" CAPTURE, http_epcis_trace, "epcis_trace", HTTP_R_API},
+        {HTTP_M_POST, "/capture", http_epcis_capture, "epcis_capture", HTTP_R_API},
+        {HTTP_M_READ, "/capture/" CAPTURE, http_epcis_capture_get, "epcis_capture", HTTP_R_API},
+        {HTTP_M_READ | HTTP_M_POST, "/events", http_epcis_events, "epcis", HTTP_R_API},
+        {HTTP_M_READ, "/events/" CAPTURE, http_epcis_events, "epcis", HTTP_R_API},
         {HTTP_M_READ, "/api", http_api_none, "api", HTTP_R_API},
         {HTTP_M_READ, "/api/*", http_api_none, "api", HTTP_R_API},
         {HTTP_M_READ, "/" CAPTURE, http_page_proxy, "proxy", 0},

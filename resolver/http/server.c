@@ -749,6 +749,11 @@ on_hdl_done(void *arg, const struct rsv_done *d)
 		if (conf_of(c)->http_cors) {
 			wbuf_lit(&h->hdrs, "Access-Control-Allow-Origin: *\r\n");
 		}
+		if (d->location != NULL && strpbrk(d->location, "\r\n") == NULL) {
+			wbuf_lit(&h->hdrs, "Location: ");
+			wbuf_cstr(&h->hdrs, d->location);
+			wbuf_lit(&h->hdrs, "\r\n");
+		}
 		make_head(h, status, HTTP_CT_JSON, d->answer.len, close, s->minor);
 		iov[1] = iov_make(d->answer.p, !s->head ? d->answer.len : 0);
 	} else {
@@ -891,6 +896,7 @@ dispatch(struct hconn *c, const struct http_head *hd, struct slice body)
 	q.content_type = hd->content_type;
 	q.authorization = field_value(hd, "authorization");
 	q.accept_language = field_value(hd, "accept-language");
+	q.host = hd->host;
 	q.tls = c->tls != NULL;
 	q.peer = &c->peer;
 	q.rconn = c->rc;

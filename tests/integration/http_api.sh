@@ -28,6 +28,14 @@ HOSTILE="<script>alert(1)</script> & \"q\" 'x'"
 ok idr register 88.118.8/P-000001 --kind part --url https://example.com/p/1 model=X1 \
 	"note=$HOSTILE" "材料=铝合金"
 ok idr register 88.118.8/LOT-7 --kind lot batch=B7
+# lifecycle events for the item page: the lot commissioned at P-000001's station (a hosted
+# read point), made into P-000001, which is shipped
+ok idr event add 88.118.8/LOT-7 --biz-step commissioning --read-point 88.118.8/P-000001 \
+	--time 2024-01-05T08:00:00+08:00
+ok idr event add 88.118.8/P-000001 --biz-step assembling --input 88.118.8/LOT-7 \
+	--time 2024-01-10T09:00:00+08:00
+ok idr event add 88.118.8/P-000001 --biz-step shipping --disposition in_transit \
+	--time 2024-01-22T10:00:00+08:00
 for i in 01 02 03 04 05 06 07 08 09 10 11 12; do
 	ok idr register "88.118.8/L-$i" --kind package --url "https://example.com/l/$i"
 done
@@ -340,12 +348,22 @@ body_lacks 'src='
 body_has '<a href="https://example.com/p/1"'
 body_has '<dt>材料</dt><dd>铝合金</dd>'
 body_has '<details><summary>Handle 原始值'
+# the lifecycle timeline (newest first, local time) and the component tree
+body_has '<h2>生命周期</h2>'
+body_has '<li><p class="ev">发货 <span class="disp">在途</span></p><p class="when"><time datetime="2024-01-22T02:00:00Z">2024-01-22 10:00:00 北京时间</time></p></li>'
+body_has '<p class="ev">装配</p>'
+body_has '<h2>组成部件</h2>'
+body_has '<span class="rel">原料</span> <a href="/88.118.8/LOT-7?noredirect">88.118.8/LOT-7</a> <span class="k">批次</span>'
+body_lacks '去向（用于）'
 cp "$T/b" "$T/page_zh.html"
 get "$BASE/88.118.8/P-000001?noredirect" -H "Accept-Language: en-US,en;q=0.9,zh-CN;q=0.8"
 body_has '<html lang="en">'
 body_has '<p class="kind">Part</p>'
 body_has '<dt>Registered by</dt><dd>某某制造有限公司</dd>'
 body_has 'Time (UTC)'
+body_has '<p class="ev">Shipped <span class="disp">In transit</span></p>'
+body_has '2024-01-22 02:00:00 UTC</time>'
+body_has '<h2>Made of</h2>'
 get "$BASE/88.118.8/P-000001?noredirect" -H "Accept-Language: zh-CN,zh;q=0.9,en;q=0.8"
 cmp -s "$T/b" "$T/page_zh.html" || fail "zh-CN first does not give the Chinese page"
 get "$BASE/88.118.8/P-000001?noredirect&lang=zh" -H "Accept-Language: en"
@@ -360,6 +378,10 @@ expect_code 200 "action=showvalues"
 get "$BASE/88.118.8/LOT-7"
 expect_code 200 "no URL: the page"
 body_has '<p class="kind">批次</p>'
+body_has '<p class="ev">投产</p>'
+body_has '<dt>地点</dt><dd><a href="/88.118.8/P-000001?noredirect">88.118.8/P-000001</a> <span class="k">零部件</span></dd>'
+body_has '<h2>去向（用于）</h2>'
+body_has '<span class="rel">用于</span> <a href="/88.118.8/P-000001?noredirect">'
 get "$BASE/88.118.8/MOBILE-1?noredirect&lang=en"
 body_has '[binary data, 4 bytes]'
 body_has '1 value(s) not shown'

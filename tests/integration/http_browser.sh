@@ -92,6 +92,33 @@ chrome "https://$S/88.118.8/NOURL-1?lang=en"
 expect_out '<html lang="en">'
 shot "https://$S/88.118.8/NOURL-1?lang=en" "$T/en2.png"
 
+note "the lifecycle: events recorded with idr event add, the timeline and the trees on the page"
+ev() { ok "$IDR_BIN" event add "$@" --data "$D"; }
+ev 88.118.8/NOURL-1 --biz-step commissioning --input 88.118.8/P-000001 \
+	--read-point 88.118.8/P-000001 --time 2024-01-11T09:00:00+08:00
+ev 88.118.8/NOURL-1 --biz-step packing --parent 88.118.8/BOX-1 --time 2024-01-21T10:00:00+08:00
+ev 88.118.8/NOURL-1 --biz-step shipping --disposition in_transit \
+	--time 2024-01-22T10:00:00+08:00
+LANGS=zh-CN,zh
+chrome "https://$S/88.118.8/NOURL-1"
+expect_out "<h2>生命周期</h2>"
+expect_out '<p class="ev">发货 <span class="disp">在途</span></p>'
+expect_out "2024-01-22 10:00:00 北京时间"
+expect_out '<dt>装入</dt><dd><a href="/88.118.8/BOX-1?noredirect">88.118.8/BOX-1</a></dd>'
+expect_out "<h2>组成部件</h2>"
+expect_out '<a href="/88.118.8/P-000001?noredirect">88.118.8/P-000001</a> <span class="k">零部件</span>'
+expect_out "<h2>去向（用于）</h2>"
+no_markup
+shot "https://$S/88.118.8/NOURL-1" "$T/life_zh.png"
+LANGS=en-US,en
+chrome "https://$S/88.118.8/NOURL-1"
+expect_out '<p class="ev">Packed</p>'
+expect_out "2024-01-21 02:00:00 UTC"
+expect_out "<h2>Made of</h2>"
+expect_out "<h2>Where used</h2>"
+shot "https://$S/88.118.8/NOURL-1" "$T/life_en.png"
+LANGS=zh-CN
+
 note "an identifier not found, and a prefix not served here, in both languages"
 chrome "https://$S/88.118.8/NOPE-1"
 expect_out "未找到该标识"

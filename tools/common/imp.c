@@ -6,12 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "base/err.h"
 #include "base/text.h"
 #include "common/cli.h"
 #include "common/edit.h"
+#include "life/alias.h"
 #include "model/rec.h"
 
 #define PROGRESS_EVERY 256        /* rows between progress callbacks */
@@ -446,19 +448,73 @@ create(struct imp *im, const struct row *row, enum rec_kind kind, const struct v
 	return row_failed(im, row->id, rc);
 }
 
+static bool
+alias_col(const struct imp *im, struct slice key)
+{
+	for (size_t i = 0; i < im->o->nalias_cols; i++) {
+		const char *c = im->o->alias_cols[i];
+
+		if (strlen(c) == key.len && strncasecmp(c, (const char *)key.p, key.len) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* the aliases of an item row written (alias_cols) */
+static int
+row_aliases(struct imp *im, const struct row *row)
+{
+	char key[ALIAS_KEY_MAX + 1], err[ALIAS_ERR_MAX], msg[IMP_MSG_LEN];
+	enum reg_outcome oc;
+	int rc;
+
+	for (size_t i = 0; i < row->nattrs; i++) {
+		const struct row_attr *at = &row->attrs[i];
+
+		if (at->val.len == 0 || !alias_col(im, at->key)) {
+			continue;
+		}
+		if (alias_key((const char *)at->val.p, at->val.len, key, err) < 0) {
+			snprintf(msg, sizeof(msg), "column %.*s: %s", (int)at->key.len,
+			         (const char *)at->key.p, err);
+			bad_row(im, row->id, msg);
+			return IDR_OK;
+		}
+		rc = reg_alias_add(im->w, slice_cstr(key), row->id, &oc);
+		if (rc == IDR_ECONFLICT || rc == IDR_EINVAL) {
+			snprintf(msg, sizeof(msg), "column %.*s: %s", (int)at->key.len,
+			         (const char *)at->key.p, reg_write_detail(im->w));
+			bad_row(im, row->id, msg);
+			return IDR_OK;
+		}
+		if (rc != IDR_OK) {
+			return row_failed(im, row->id, rc);
+		}
+		im->st->aliases += oc == REG_CREATED;
+	}
+	return IDR_OK;
+}
+
 static int
 do_item(struct imp *im, const struct row *row)
 {
 	char err[ROW_ERR_LEN];
 	enum rec_kind kind;
+	uint64_t bad = im->st->bad;
 	size_t n = 0;
+	int rc;
 
 	if (kind_of(row->kind, true, &kind, err, sizeof(err)) != IDR_OK ||
 	    row_item_values(row, im->values, VALUE_MAX_VALUES, &n, err, sizeof(err)) != IDR_OK) {
 		bad_row(im, row->id, err);
 		return IDR_OK;
 	}
-	return create(im, row, kind, im->values, n, 0);
+	rc = create(im, row, kind, im->values, n, 0);
+	if (rc == IDR_OK && im->st->bad == bad && im->o->nalias_cols > 0) {
+		rc = row_aliases(im, row);
+	}
+	return rc;
 }
 
 static int

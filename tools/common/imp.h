@@ -42,6 +42,7 @@
 #define IMP_DEFAULT_BATCH 10000
 #define IMP_READ_BLOCK    (1u << 20) /* bytes per read(2) */
 #define IMP_MSG_LEN       (ROW_ERR_LEN + 320)
+#define IMP_ALIAS_COLS    8 /* columns that may create aliases */
 
 /**
  * Called for each bad row: the lines it covered, first..last (1-based; last > first when a
@@ -58,6 +59,12 @@ struct imp_opts {
 	bool strict;
 	bool dry_run;
 	bool update; /* update records registered with other content (idr import --update) */
+	/* item rows: the non-empty cells of these attribute columns (names, case-insensitive;
+	 * e.g. "gs1" as idr gen writes it) are also registered as aliases of the row's item
+	 * (life/alias.h canonical form, reg_alias_add) in the row's transaction; a cell that is
+	 * not an alias, or an alias of another item, is a bad row (the record stays written) */
+	const char *alias_cols[IMP_ALIAS_COLS];
+	size_t nalias_cols;
 	struct row_limits lim;    /* zeroes: defaults */
 	imp_report_fn report;     /* may be NULL */
 	imp_progress_fn progress; /* may be NULL */
@@ -71,6 +78,7 @@ struct imp_stats {
 	uint64_t unchanged;
 	uint64_t bad;
 	uint64_t conflicts; /* of the bad rows: registered with other content (not update) */
+	uint64_t aliases;   /* aliases added (alias_cols) */
 	uint64_t prefixes_created;
 	uint64_t prefixes_unchanged;
 	uint64_t owners_set;  /* hosted prefixes without an owner that got the input's */

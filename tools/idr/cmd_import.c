@@ -30,6 +30,8 @@ struct import_args {
 	bool strict;
 	bool dry_run;
 	bool update;
+	const char *alias_cols[IMP_ALIAS_COLS];
+	size_t nalias_cols;
 	uint64_t jobs;
 	struct rmt_opts remote;
 };
@@ -64,6 +66,13 @@ parse_opt(const struct cli_cmd *self, int c, struct import_args *a)
 		return CLI_EXIT_OK;
 	case 'j':
 		return cli_parse_u64(self, "--jobs", optarg, 1, RIMP_MAX_JOBS, &a->jobs);
+	case 'A':
+		if (a->nalias_cols == IMP_ALIAS_COLS || optarg[0] == '\0') {
+			return cli_usage_errorf(self, "--alias: at most %d non-empty column names",
+			                        IMP_ALIAS_COLS);
+		}
+		a->alias_cols[a->nalias_cols++] = optarg;
+		return CLI_EXIT_OK;
 	default:
 		return rmt_opt_take(&a->remote, c, optarg) ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 	}
@@ -78,6 +87,7 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct import_args *a)
 	        {"strict", no_argument, NULL, 's'},
 	        {"dry-run", no_argument, NULL, 'n'},
 	        {"update", no_argument, NULL, 'U'},
+	        {"alias", required_argument, NULL, 'A'},
 	        {"max-id-chars", required_argument, NULL, 'c'},
 	        {"map-size", required_argument, NULL, 'm'},
 	        {"help", no_argument, NULL, 'h'},
@@ -118,6 +128,9 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct import_args *a)
 	if (a->remote.node == NULL && a->jobs != 0) {
 		return cli_usage_errorf(self, "--jobs is for --node");
 	}
+	if (a->remote.node != NULL && a->nalias_cols > 0) {
+		return cli_usage_errorf(self, "--alias is for a local data directory, not --node");
+	}
 	return CLI_EXIT_OK;
 }
 
@@ -156,6 +169,9 @@ counts(const struct import_args *a, const struct imp_stats *st, bool dry)
 		printf(", %" PRIu64 " %s", st->updated, dry ? "to update" : "updated");
 	}
 	printf(", %" PRIu64 " unchanged", st->unchanged);
+	if (st->aliases > 0) {
+		printf(", %" PRIu64 " %s", st->aliases, dry ? "aliases to add" : "aliases added");
+	}
 }
 
 static void
@@ -238,6 +254,8 @@ import(const struct cli_cmd *self, struct reg *r, const struct import_args *a, i
 	o.strict = a->strict;
 	o.dry_run = a->dry_run;
 	o.update = a->update;
+	memcpy(o.alias_cols, a->alias_cols, sizeof(o.alias_cols));
+	o.nalias_cols = a->nalias_cols;
 	o.report = on_bad_row;
 	o.progress = on_progress;
 	o.arg = &ui;
@@ -378,6 +396,10 @@ const struct cli_cmd cmd_import = {
         "  {\"prefix\":\"88.118.8\",\"owner\":..,\"state\":1} prefixes, as written by idr export\n"
         "\n"
         "options:\n"
+        "  --alias COL        the cells of attribute column COL (e.g. gs1, as idr gen writes\n"
+        "                     it; repeatable, up to 8) also become aliases of the row's item\n"
+        "                     (idr alias); a cell that is no alias, or an alias of another\n"
+        "                     item, is a bad row (local imports only)\n"
         "  --update           update records registered with other content to what their\n"
         "                     row says: values the row does not have are removed, except\n"
         "                     HS_ values (administrators, keys), which a row cannot set;\n"

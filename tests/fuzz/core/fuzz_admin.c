@@ -65,12 +65,30 @@ check_unit(const uint8_t *p, size_t len)
 	struct rbuf in;
 	struct hdl_msg m;
 
+	/* whole units (a listing is several), each an answer (rc != 0) or sealed with the
+	 * session key when the request asked for encryption */
 	rbuf_init(&in, p, len);
-	if (hdl_msg_parse(&in, &m) != IDR_OK || rbuf_left(&in) != 0 || m.hdr.rc == 0) {
-		abort();
-	}
-	if (m.env.session_id != 0) {
-		fx.last_sid = m.env.session_id;
+	while (rbuf_left(&in) > 0) {
+		struct rbuf env;
+		struct hdl_envelope e;
+
+		rbuf_init(&env, p + rbuf_offset(&in), rbuf_left(&in));
+		if (hdl_envelope_parse(&env, &e) != IDR_OK) {
+			abort();
+		}
+		if (hdl_envelope_sealed(&e)) {
+			if (rbuf_left(&env) < e.msg_len) {
+				abort();
+			}
+			rbuf_skip(&in, HDL_ENVELOPE_LEN + e.msg_len);
+			continue;
+		}
+		if (hdl_msg_parse(&in, &m) != IDR_OK || m.hdr.rc == 0) {
+			abort();
+		}
+		if (m.env.session_id != 0) {
+			fx.last_sid = m.env.session_id;
+		}
 	}
 }
 

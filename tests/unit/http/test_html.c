@@ -12,8 +12,11 @@
 
 #include "base/text.h"
 #include "http/html.h"
+#include "life/capture.h"
+#include "life/event.h"
 #include "model/tmpl.h"
 #include "model/value.h"
+#include "reg.h"
 
 #define FFFD "\xEF\xBF\xBD"
 
@@ -248,7 +251,7 @@ tag_known(const char *name)
 {
 	static const char tags[] = "|!DOCTYPE|html|head|meta|title|style|body|p|h1|h2|dl|div|dt|"
 	                           "dd|a|span|strong|details|summary|table|thead|tbody|tr|th|td|"
-	                           "time|form|label|input|button|br|code|";
+	                           "time|form|label|input|button|br|code|ol|ul|li|";
 	char want[24];
 	size_t n = strcspn(name, " >");
 
@@ -805,6 +808,481 @@ test_html_home_page(void **state)
 	wbuf_deinit(&w);
 }
 
+/* ---------------------------------------------------------------- lifecycle sections */
+
+#define NODE "https://n.example/"
+
+/* A registry in memory with the prefix 88.118.8 and a few named items. */
+static struct reg *
+life_reg(void)
+{
+	static const struct {
+		const char *id, *name;
+		enum rec_kind kind;
+	} items[] = {
+	        {"88.118.8/P-1", "齿轮箱", REC_KIND_PRODUCT},
+	        {"88.118.8/W-1", "壳体 <b>毛坯</b>", REC_KIND_WIP},
+	        {"88.118.8/S-TURN", "车削工位", REC_KIND_PROCESS},
+	        {"88.118.8/T-1", "计时件", REC_KIND_PART},
+	};
+	struct reg_opts o;
+	struct reg_wtxn *w;
+	enum reg_outcome oc;
+	struct reg *r;
+
+	memset(&o, 0, sizeof(o));
+	o.memory = true;
+	assert_int_equal(reg_init(&r, &o, "88.118", "test"), IDR_OK);
+	assert_int_equal(reg_write_begin(r, "tester", &w), IDR_OK);
+	assert_int_equal(
+	        reg_prefix_add(w, SLICE_LIT("88.118.8"), SLICE_LIT("精工"), PFX_ENABLED, &oc),
+	        IDR_OK);
+	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
+		struct value v =
+		        val(2000, "name", items[i].name, strlen(items[i].name), VALUE_PERM_DEFAULT);
+
+		assert_int_equal(
+		        reg_create(w, slice_cstr(items[i].id), items[i].kind, &v, 1, 0, NULL),
+		        IDR_OK);
+	}
+	assert_int_equal(reg_write_commit(w), IDR_OK);
+	return r;
+}
+
+/* Capture one EPCIS 2.0 event (JSON) as `idr event add` would. */
+static void
+capture(struct reg *r, const char *json)
+{
+	char err[LIFE_ERR_LEN];
+	struct life_event e;
+	struct reg_wtxn *w;
+
+	if (life_event_parse(json, strlen(json), &e, err, sizeof(err)) != IDR_OK) {
+		fail_msg("%s: %s", json, err);
+	}
+	assert_int_equal(reg_write_begin(r, "tester", &w), IDR_OK);
+	if (life_capture(w, &e, NULL, NULL, err, sizeof(err)) != IDR_OK) {
+		fail_msg("%s: %s", json, err);
+	}
+	assert_int_equal(reg_write_commit(w), IDR_OK);
+	life_event_deinit(&e);
+}
+
+/* An ObjectEvent of one item at a time, with more members (",..." or ""). */
+static void
+capture_obj(struct reg *r, const char *id, const char *time, const char *step, const char *more)
+{
+	char json[2048];
+
+	assert_true(snprintf(json, sizeof(json),
+	                     "{\"type\":\"ObjectEvent\",\"eventTime\":\"%s\","
+	                     "\"eventTimeZoneOffset\":\"+08:00\",\"action\":\"OBSERVE\","
+	                     "\"bizStep\":\"%s\",\"epcList\":[\"" NODE "%s\"]%s}",
+	                     time, step, id, more) < (int)sizeof(json));
+	capture(r, json);
+}
+
+/* The supply chain of P-1: H-1 -> W-1 (at S-TURN), W-1 + 88.118.9/SHAFT-1 -> P-1, packed,
+ * shipped by ORG-1, checked by a step that is not CBV. */
+static void
+life_story(struct reg *r)
+{
+	capture(r, "{\"type\":\"TransformationEvent\",\"eventTime\":\"2024-01-11T09:00:00+08:00\","
+	           "\"eventTimeZoneOffset\":\"+08:00\",\"bizStep\":\"commissioning\","
+	           "\"inputEPCList\":[\"" NODE "88.118.8/H-1\"],"
+	           "\"outputEPCList\":[\"" NODE "88.118.8/W-1\"],"
+	           "\"readPoint\":{\"id\":\"" NODE "88.118.8/S-TURN\"}}");
+	capture(r, "{\"type\":\"TransformationEvent\",\"eventTime\":\"2024-01-20T10:00:00+08:00\","
+	           "\"eventTimeZoneOffset\":\"+08:00\",\"bizStep\":\"assembling\","
+	           "\"inputEPCList\":[\"" NODE "88.118.8/W-1\",\"" NODE "88.118.9/SHAFT-1\"],"
+	           "\"outputEPCList\":[\"" NODE "88.118.8/P-1\"],"
+	           "\"readPoint\":{\"id\":\"" NODE "88.118.8/S-ASM\"}}");
+	capture(r, "{\"type\":\"AggregationEvent\",\"eventTime\":\"2024-01-21T10:00:00+08:00\","
+	           "\"eventTimeZoneOffset\":\"+08:00\",\"action\":\"ADD\",\"bizStep\":\"packing\","
+	           "\"parentID\":\"" NODE "88.118.8/PALLET-9\","
+	           "\"childEPCs\":[\"" NODE "88.118.8/P-1\"]}");
+	capture_obj(r, "88.118.8/P-1", "2024-01-22T10:00:00+08:00", "shipping",
+	            ",\"disposition\":\"in_transit\","
+	            "\"bizLocation\":{\"id\":\"urn:epc:id:sgln:0614141.00888.0\"},"
+	            "\"sourceList\":[{\"type\":\"owning_party\",\"source\":\"" NODE
+	            "88.118.8/ORG-1\"}]");
+	capture_obj(r, "88.118.8/P-1", "2024-01-23T10:00:00+08:00",
+	            "https://example.com/steps/x-ray", "");
+}
+
+/* The page of id (a record in r) in lang, with the lifecycle read from r. */
+static const char *
+life_page(struct page *p, struct reg *r, struct reg_rtxn **t, const char *id, enum lang_id lang)
+{
+	struct html_item it;
+
+	memset(&it, 0, sizeof(it));
+	assert_int_equal(reg_read_begin(r, t), IDR_OK);
+	assert_int_equal(reg_get(*t, slice_cstr(id), &p->view), IDR_OK);
+	it.handle = slice_cstr(id);
+	it.rec = &p->view;
+	it.hosted = hosted_8;
+	it.public_only = true;
+	it.lang = lang;
+	it.life = *t;
+	wbuf_init_heap(&p->out, 1 << 20);
+	assert_int_equal(html_item_page(&p->out, &it), IDR_OK);
+	return page_text(p);
+}
+
+static void
+life_done(struct page *p, struct reg *r, struct reg_rtxn *t)
+{
+	reg_read_end(t);
+	wbuf_deinit(&p->out);
+	reg_close(r);
+	free(p);
+}
+
+static void
+test_html_life_zh(void **state)
+{
+	struct page *p = calloc(1, sizeof(*p));
+	struct reg *r = life_reg();
+	struct reg_rtxn *t;
+	const char *page;
+
+	(void)state;
+	assert_non_null(p);
+	life_story(r);
+	page = life_page(p, r, &t, "88.118.8/P-1", LANG_ZH);
+	assert_page_shell(page);
+	assert_markup_ours(page);
+	/* the timeline: newest first, bizStep and disposition in words, a URI as given */
+	assert_has(page, "<h2>生命周期</h2>\n<ol class=\"tl\">");
+	assert_has(page, "<li><p class=\"ev\">https://example.com/steps/x-ray</p>");
+	assert_has(page, "<p class=\"ev\">发货 <span class=\"disp\">在途</span></p>");
+	assert_has(page, "<p class=\"ev\">装箱</p>");
+	assert_has(page, "<p class=\"ev\">装配</p>");
+	assert_true(at(page, "x-ray") < at(page, ">发货 "));
+	assert_true(at(page, ">发货 ") < at(page, ">装箱<"));
+	assert_true(at(page, ">装箱<") < at(page, ">装配<"));
+	assert_int_equal(count(page, "<p class=\"ev\">"), 4);
+	assert_lacks(page, "投产"); /* W-1's event is not P-1's */
+	/* when, in China Standard Time; where; by whom; into what */
+	assert_has(page, "<p class=\"when\"><time datetime=\"2024-01-22T02:00:00Z\">"
+	                 "2024-01-22 10:00:00 北京时间</time></p>");
+	assert_has(page, "<dt>地点</dt><dd><a href=\"/88.118.8/S-ASM?noredirect\">"
+	                 "88.118.8/S-ASM</a></dd>");
+	assert_has(page, "<dt>随后位于</dt><dd>urn:epc:id:sgln:0614141.00888.0</dd>");
+	assert_has(page, "<dt>经办方</dt><dd><a href=\"/88.118.8/ORG-1?noredirect\">");
+	assert_has(page, "<dt>装入</dt><dd><a href=\"/88.118.8/PALLET-9?noredirect\">");
+	assert_lacks(page, "条更早的记录");
+	/* the component tree: nested, hosted identifiers linked with kind and name */
+	assert_has(page,
+	           "<h2>组成部件</h2>\n<ul class=\"tree\">\n<li><span class=\"rel\">原料</span> "
+	           "<a href=\"/88.118.8/W-1?noredirect\">88.118.8/W-1</a> "
+	           "<span class=\"k\">在制品</span> 壳体 &lt;b&gt;毛坯&lt;/b&gt;<ul>\n"
+	           "<li><span class=\"rel\">原料</span> "
+	           "<a href=\"/88.118.8/H-1?noredirect\">88.118.8/H-1</a></li></ul></li>");
+	assert_has(page, "<li><span class=\"rel\">原料</span> 88.118.9/SHAFT-1</li>");
+	/* where it went: on the pallet */
+	assert_has(page, "<h2>去向（用于）</h2>\n<ul class=\"tree\">\n<li><span class=\"rel\">装入"
+	                 "</span> <a href=\"/88.118.8/PALLET-9?noredirect\">");
+	assert_lacks(page, "仅显示");
+	assert_int_equal(count(page, "<li>"), count(page, "</li>"));
+	assert_int_equal(count(page, "<ul"), count(page, "</ul>"));
+	assert_true(at(page, "<h2>生命周期</h2>") < at(page, "<h2>组成部件</h2>"));
+	assert_true(at(page, "<h2>组成部件</h2>") < at(page, "<h2>去向（用于）</h2>"));
+	assert_true(at(page, "<h2>去向（用于）</h2>") < at(page, "<details>"));
+	life_done(p, r, t);
+}
+
+static void
+test_html_life_en(void **state)
+{
+	struct page *p = calloc(1, sizeof(*p));
+	struct reg *r = life_reg();
+	struct reg_rtxn *t;
+	const char *page;
+
+	(void)state;
+	assert_non_null(p);
+	life_story(r);
+	page = life_page(p, r, &t, "88.118.8/W-1", LANG_EN);
+	assert_page_shell(page);
+	assert_markup_ours(page);
+	assert_has(page, "<h2>Lifecycle</h2>");
+	assert_has(page, "<p class=\"ev\">Assembled</p>");
+	assert_has(page, "<p class=\"ev\">Commissioned</p>");
+	assert_has(page, "<time datetime=\"2024-01-11T01:00:00Z\">2024-01-11 01:00:00 UTC</time>");
+	/* a hosted read point with its record's kind and name */
+	assert_has(page, "<dt>Where</dt><dd><a href=\"/88.118.8/S-TURN?noredirect\">88.118.8/S-TURN"
+	                 "</a> <span class=\"k\">Process step</span> 车削工位</dd>");
+	assert_has(page, "<h2>Made of</h2>");
+	assert_has(page,
+	           "<span class=\"rel\">made from</span> <a href=\"/88.118.8/H-1?noredirect\">");
+	/* where used: into P-1 (named), and with it onto the pallet */
+	assert_has(page, "<h2>Where used</h2>\n<ul class=\"tree\">\n<li><span class=\"rel\">used in"
+	                 "</span> <a href=\"/88.118.8/P-1?noredirect\">88.118.8/P-1</a> "
+	                 "<span class=\"k\">Product</span> 齿轮箱<ul>\n<li><span class=\"rel\">"
+	                 "packed into</span> <a href=\"/88.118.8/PALLET-9?noredirect\">");
+	life_done(p, r, t);
+
+	/* an item without events or links: none of the three sections */
+	p = calloc(1, sizeof(*p));
+	assert_non_null(p);
+	r = life_reg();
+	page = life_page(p, r, &t, "88.118.8/T-1", LANG_EN);
+	assert_lacks(page, "Lifecycle");
+	assert_lacks(page, "Made of");
+	assert_lacks(page, "Where used");
+	assert_lacks(page, "class=\"tl\"");
+	life_done(p, r, t);
+}
+
+/* Event members that try to leave their element come out as text. */
+static void
+test_html_life_hostile(void **state)
+{
+	struct page *p = calloc(1, sizeof(*p));
+	struct slice subj = SLICE_LIT("88.118.8/P-1");
+	struct reg *r = life_reg();
+	struct reg_event_put e;
+	struct reg_wtxn *w;
+	struct reg_rtxn *t;
+	const char *page;
+
+	(void)state;
+	assert_non_null(p);
+	capture_obj(
+	        r, "88.118.8/P-1", "2024-01-22T10:00:00+08:00", "https://x.example/s?a=1&b='x'",
+	        ",\"disposition\":\"urn:x:'onmouseover='alert(1)\","
+	        "\"readPoint\":{\"id\":\"https://x.example/a'b&c\"},"
+	        "\"sourceList\":[{\"type\":\"possessing_party\",\"source\":\"urn:x:<b>&amp;\"}]");
+	/* a stored document that is not an EPCIS event: its time alone */
+	memset(&e, 0, sizeof(e));
+	e.id[0] = 0xee;
+	e.time_ms = 1704067200000; /* 2024-01-01T00:00:00Z */
+	e.doc = SLICE_LIT("<script>alert(1)</script>");
+	e.subjects = &subj;
+	e.nsubjects = 1;
+	assert_int_equal(reg_write_begin(r, "tester", &w), IDR_OK);
+	assert_int_equal(reg_event_add(w, &e, NULL), IDR_OK);
+	assert_int_equal(reg_write_commit(w), IDR_OK);
+	page = life_page(p, r, &t, "88.118.8/P-1", LANG_ZH);
+	assert_page_shell(page);
+	assert_markup_ours(page);
+	assert_has(
+	        page,
+	        "<li><p class=\"ev\"></p><p class=\"when\"><time "
+	        "datetime=\"2024-01-01T00:00:00Z\">2024-01-01 08:00:00 北京时间</time></p></li>");
+	assert_lacks(page, "script");
+	assert_has(page, "<p class=\"ev\">https://x.example/s?a=1&amp;b=&#39;x&#39; <span");
+	assert_has(page, "<span class=\"disp\">urn:x:&#39;onmouseover=&#39;alert(1)</span>");
+	assert_has(page, "<dt>地点</dt><dd>https://x.example/a&#39;b&amp;c</dd>");
+	assert_has(page, "<dt>经办方</dt><dd>urn:x:&lt;b&gt;&amp;amp;</dd>");
+	life_done(p, r, t);
+}
+
+/* At most HTML_EVENTS_SHOW events with the number of the others; trees capped in depth and
+ * size, saying so. */
+static void
+test_html_life_caps(void **state)
+{
+	struct page *p = calloc(1, sizeof(*p));
+	struct reg *r = life_reg();
+	struct reg_rtxn *t;
+	const char *page, *tl;
+	char json[8192], time[32], id[64];
+	size_t n;
+
+	(void)state;
+	assert_non_null(p);
+	for (int i = 0; i < HTML_EVENTS_SHOW + 5; i++) {
+		snprintf(time, sizeof(time), "2024-03-%02dT08:00:00+08:00", i + 1);
+		capture_obj(r, "88.118.8/T-1", time, "inspecting", "");
+	}
+	/* a chain T-1 <- C-1 <- ... <- C-6, and T-1 made from 60 parts at once */
+	for (int i = 0; i < 6; i++) {
+		char in[32], out[32];
+
+		snprintf(out, sizeof(out), i == 0 ? "88.118.8/T-1" : "88.118.8/C-%d", i);
+		snprintf(in, sizeof(in), "88.118.8/C-%d", i + 1);
+		snprintf(
+		        json, sizeof(json),
+		        "{\"type\":\"TransformationEvent\",\"eventTime\":\"2024-02-0%dT08:00:00Z\","
+		        "\"eventTimeZoneOffset\":\"+00:00\",\"inputEPCList\":[\"" NODE "%s\"],"
+		        "\"outputEPCList\":[\"" NODE "%s\"]}",
+		        i + 1, in, out);
+		capture(r, json);
+	}
+	n = (size_t)snprintf(
+	        json, sizeof(json),
+	        "{\"type\":\"TransformationEvent\",\"eventTime\":\"2024-02-10T08:00:00Z\","
+	        "\"eventTimeZoneOffset\":\"+00:00\",\"inputEPCList\":[");
+	for (int i = 0; i < 60; i++) {
+		snprintf(id, sizeof(id), "%s\"" NODE "88.118.8/Q-%02d\"", i > 0 ? "," : "", i);
+		n += (size_t)snprintf(json + n, sizeof(json) - n, "%s", id);
+	}
+	snprintf(json + n, sizeof(json) - n, "],\"outputEPCList\":[\"" NODE "88.118.8/T-1\"]}");
+	capture(r, json);
+
+	page = life_page(p, r, &t, "88.118.8/T-1", LANG_ZH);
+	assert_markup_ours(page);
+	tl = strstr(page, "<ol class=\"tl\">");
+	assert_non_null(tl);
+	/* 25 inspections + 2 transformations: the 20 newest, the inspections of March first */
+	assert_int_equal(count(page, "<p class=\"ev\">检验</p>"), HTML_EVENTS_SHOW);
+	assert_has(page, "<li><p class=\"ev\">检验</p><p class=\"when\"><time "
+	                 "datetime=\"2024-03-25T00:00:00Z\">");
+	assert_lacks(page, "datetime=\"2024-03-05T00:00:00Z\"");
+	assert_has(page, "<p class=\"note\">另有 7 条更早的记录未显示。</p>");
+	/* the back tree: 50 identifiers, never deeper than 4 levels, and the note */
+	assert_has(page, "<h2>组成部件</h2>");
+	assert_int_equal(count(page, "<li><span class=\"rel\">"), HTML_TREE_NODES);
+	assert_has(page, "<p class=\"note\">仅显示 4 层以内的前 50 个标识，另有更多未显示。</p>");
+	life_done(p, r, t);
+
+	/* the chain alone: C-1 .. C-4 shown, C-5 not, capped by depth */
+	p = calloc(1, sizeof(*p));
+	assert_non_null(p);
+	r = life_reg();
+	for (int i = 0; i < 6; i++) {
+		char in[32], out[32];
+
+		snprintf(out, sizeof(out), i == 0 ? "88.118.8/T-1" : "88.118.8/C-%d", i);
+		snprintf(in, sizeof(in), "88.118.8/C-%d", i + 1);
+		snprintf(
+		        json, sizeof(json),
+		        "{\"type\":\"TransformationEvent\",\"eventTime\":\"2024-02-0%dT08:00:00Z\","
+		        "\"eventTimeZoneOffset\":\"+00:00\",\"inputEPCList\":[\"" NODE "%s\"],"
+		        "\"outputEPCList\":[\"" NODE "%s\"]}",
+		        i + 1, in, out);
+		capture(r, json);
+	}
+	page = life_page(p, r, &t, "88.118.8/T-1", LANG_EN);
+	assert_markup_ours(page);
+	assert_has(page, ">88.118.8/C-4</a>");
+	assert_lacks(page, ">88.118.8/C-5</a>");
+	assert_int_equal(count(page, "<ul>"), 3); /* levels 2..4 nested under the tree's own */
+	assert_has(page, "<p class=\"note\">Showing 4 levels and the first 50 identifiers only; "
+	                 "there is more.</p>");
+	assert_lacks(page, "earlier event(s)");
+	life_done(p, r, t);
+}
+
+/* Every CBV 2.0 bizStep and disposition has words in both languages. */
+static void
+test_html_cbv_words(void **state)
+{
+	static const char *const steps[] = {"accepting",
+	                                    "arriving",
+	                                    "assembling",
+	                                    "collecting",
+	                                    "commissioning",
+	                                    "consigning",
+	                                    "creating_class_instance",
+	                                    "cycle_counting",
+	                                    "decommissioning",
+	                                    "departing",
+	                                    "destroying",
+	                                    "disassembling",
+	                                    "dispensing",
+	                                    "encoding",
+	                                    "entering_exiting",
+	                                    "holding",
+	                                    "inspecting",
+	                                    "installing",
+	                                    "killing",
+	                                    "loading",
+	                                    "other",
+	                                    "packing",
+	                                    "picking",
+	                                    "receiving",
+	                                    "removing",
+	                                    "repackaging",
+	                                    "repairing",
+	                                    "replacing",
+	                                    "reserving",
+	                                    "retail_selling",
+	                                    "sampling",
+	                                    "sensor_reporting",
+	                                    "shipping",
+	                                    "staging_outbound",
+	                                    "stock_taking",
+	                                    "stocking",
+	                                    "storing",
+	                                    "transporting",
+	                                    "unloading",
+	                                    "unpacking",
+	                                    "void_shipping"};
+	static const char *const disps[] = {"active",
+	                                    "available",
+	                                    "completeness_inferred",
+	                                    "completeness_verified",
+	                                    "conformant",
+	                                    "container_closed",
+	                                    "container_open",
+	                                    "damaged",
+	                                    "destroyed",
+	                                    "dispensed",
+	                                    "disposed",
+	                                    "encoded",
+	                                    "expired",
+	                                    "in_progress",
+	                                    "in_transit",
+	                                    "inactive",
+	                                    "mismatch_instance",
+	                                    "mismatch_class",
+	                                    "mismatch_quantity",
+	                                    "needs_replacement",
+	                                    "no_pedigree_match",
+	                                    "non_conformant",
+	                                    "non_sellable_other",
+	                                    "partially_dispensed",
+	                                    "recalled",
+	                                    "reserved",
+	                                    "retail_sold",
+	                                    "returned",
+	                                    "sellable_accessible",
+	                                    "sellable_not_accessible",
+	                                    "stolen",
+	                                    "unavailable",
+	                                    "unknown"};
+
+	(void)state;
+	assert_int_equal(sizeof(steps) / sizeof(steps[0]), 41);
+	assert_int_equal(sizeof(disps) / sizeof(disps[0]), 33);
+	for (int k = 0; k < 2; k++) {
+		const char *const *v = k == 0 ? steps : disps;
+		size_t n = k == 0 ? 41 : 33;
+
+		for (size_t i = 0; i < n; i++) {
+			const char *zh = html_cbv_word(v[i], k == 1, LANG_ZH);
+			const char *en = html_cbv_word(v[i], k == 1, LANG_EN);
+
+			assert_true(k == 0 ? life_cbv_biz_step(v[i]) : life_cbv_disposition(v[i]));
+			if (zh == NULL || en == NULL || strcmp(zh, en) == 0 ||
+			    text_utf8_check((const uint8_t *)zh, strlen(zh), NULL, NULL) !=
+			            IDR_OK ||
+			    (unsigned char)zh[0] < 0x80) {
+				fail_msg("no words for %s", v[i]);
+			}
+			assert_true(en[0] >= 'A' && en[0] <= 'Z');
+			/* a word of one list is not one of the other's (but the shared ones) */
+		}
+	}
+	assert_string_equal(html_cbv_word("shipping", false, LANG_ZH), "发货");
+	assert_string_equal(html_cbv_word("shipping", false, LANG_EN), "Shipped");
+	assert_string_equal(html_cbv_word("in_transit", true, LANG_ZH), "在途");
+	assert_string_equal(html_cbv_word("urn:epcglobal:cbv:bizstep:receiving", false, LANG_EN),
+	                    "Received");
+	assert_string_equal(html_cbv_word("https://ref.gs1.org/cbv/Disp-recalled", true, LANG_ZH),
+	                    "已召回");
+	assert_null(html_cbv_word("in_transit", false, LANG_ZH)); /* a disposition, not a step */
+	assert_null(html_cbv_word("shipping", true, LANG_EN));
+	assert_null(html_cbv_word("Shipping", false, LANG_EN));
+	assert_null(html_cbv_word("https://example.com/steps/x-ray", false, LANG_EN));
+	assert_null(html_cbv_word("", false, LANG_EN));
+	assert_null(html_cbv_word(NULL, false, LANG_EN));
+}
+
 int
 main(void)
 {
@@ -822,6 +1300,11 @@ main(void)
 	        cmocka_unit_test(test_html_miss_page),
 	        cmocka_unit_test(test_html_error_page),
 	        cmocka_unit_test(test_html_home_page),
+	        cmocka_unit_test(test_html_life_zh),
+	        cmocka_unit_test(test_html_life_en),
+	        cmocka_unit_test(test_html_life_hostile),
+	        cmocka_unit_test(test_html_life_caps),
+	        cmocka_unit_test(test_html_cbv_words),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -218,7 +218,7 @@ test_jrn_entry_malformed(void **state)
 	        {OFF_FORMAT, 0, IDR_ESCHEMA},
 	        {OFF_FORMAT, 2, IDR_ESCHEMA},
 	        {OFF_OP, 0, IDR_EPROTO},
-	        {OFF_OP, 10, IDR_EPROTO},
+	        {OFF_OP, 11, IDR_EPROTO},
 	        {OFF_OP, 0xff, IDR_EPROTO},
 	        {OFF_RESERVED, 1, IDR_EPROTO},
 	        {OFF_RESERVED + 1, 1, IDR_EPROTO},
@@ -322,8 +322,9 @@ test_jrn_op_names(void **state)
 	assert_string_equal(jrn_op_name(JRN_OP_DELETE), "delete");
 	assert_string_equal(jrn_op_name(JRN_OP_TEMPLATE), "template");
 	assert_string_equal(jrn_op_name(JRN_OP_EVENT), "event");
+	assert_string_equal(jrn_op_name(JRN_OP_ALIAS), "alias");
 	assert_null(jrn_op_name(0));
-	assert_null(jrn_op_name(10));
+	assert_null(jrn_op_name(11));
 	assert_null(jrn_op_name(-1));
 }
 

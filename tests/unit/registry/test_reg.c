@@ -1479,7 +1479,7 @@ test_reg_journal_walk(void **state)
 	assert_string_equal(j->e[11].identifier, ENT);
 	assert_string_equal(jrn_op_name(j->e[9].op), "remove_values");
 	assert_null(jrn_op_name(0));
-	assert_null(jrn_op_name(10));
+	assert_null(jrn_op_name(11));
 
 	/* the remove entry's payload is the stored H-1 (it was the last change of H-1) */
 	assert_int_equal(got_load(f, ENT "/H-1", &g), IDR_OK);

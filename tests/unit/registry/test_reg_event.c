@@ -296,6 +296,63 @@ test_timeline(void **state)
 	assert_int_equal(tl.n, 0);
 }
 
+static struct tl
+latest(struct fix *f, const char *subject, size_t limit, size_t count_max, size_t *more)
+{
+	struct reg_rtxn *t;
+	struct tl tl;
+
+	memset(&tl, 0, sizeof(tl));
+	assert_int_equal(reg_read_begin(f->reg, &t), IDR_OK);
+	assert_int_equal(
+	        reg_events_latest(t, slice_cstr(subject), limit, count_max, timeline_cb, &tl, more),
+	        IDR_OK);
+	reg_read_end(t);
+	return tl;
+}
+
+/* Newest first, then the older ones counted up to a cap; neighbouring keys stay apart. */
+static void
+test_timeline_latest(void **state)
+{
+	static const char *const s7[] = {"88.118.8/X\x01"};
+	static const char *const s8[] = {"88.118.8/Y"};
+	struct fix *f = *state;
+	struct reg_rtxn *t;
+	size_t more = 99;
+	struct tl tl;
+
+	chain(f);
+	assert_int_equal(add(f, 7, 99, s7, 1, NULL, 0), REG_CREATED); /* sorts right after X */
+	assert_int_equal(add(f, 8, 10, s8, 1, NULL, 0), REG_CREATED);
+	tl = latest(f, "88.118.8/X", 10, 100, &more);
+	assert_int_equal(tl.n, 4);
+	assert_int_equal(tl.times[0], 70);
+	assert_int_equal(tl.times[3], 40);
+	assert_int_equal(more, 0);
+	tl = latest(f, "88.118.8/X", 1, 100, &more);
+	assert_int_equal(tl.n, 1);
+	assert_int_equal(tl.times[0], 70);
+	assert_int_equal(more, 3);
+	tl = latest(f, "88.118.8/X", 2, 1, &more); /* counting stops at the cap */
+	assert_int_equal(tl.n, 2);
+	assert_int_equal(tl.times[1], 60);
+	assert_int_equal(more, 1);
+	tl = latest(f, "88.118.8/X", 0, 100, &more);
+	assert_int_equal(tl.n, 0);
+	assert_int_equal(more, 4);
+	tl = latest(f, "88.118.8/Y", 5, 5, &more); /* the last subject in the index */
+	assert_int_equal(tl.n, 1);
+	assert_int_equal(tl.times[0], 10);
+	tl = latest(f, "88.118.8/X1", 5, 5, &more);
+	assert_int_equal(tl.n, 0);
+	assert_int_equal(more, 0);
+	assert_int_equal(reg_read_begin(f->reg, &t), IDR_OK);
+	assert_int_equal(reg_events_latest(t, SLICE_LIT(""), 1, 1, timeline_cb, &tl, &more),
+	                 IDR_EINVAL);
+	reg_read_end(t);
+}
+
 static void
 test_trace_back_forward(void **state)
 {
@@ -419,8 +476,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        BOTH(test_capture_idempotent), BOTH(test_timeline), BOTH(test_trace_back_forward),
-	        BOTH(test_trace_cycle),        BOTH(test_refusals),
+	        BOTH(test_capture_idempotent), BOTH(test_timeline),    BOTH(test_timeline_latest),
+	        BOTH(test_trace_back_forward), BOTH(test_trace_cycle), BOTH(test_refusals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

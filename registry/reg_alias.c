@@ -1,0 +1,209 @@
+/*
+ * reg_alias.c - aliases of handles (reg.h): alias key -> handle and the reverse index in the
+ * `aliases` database, journaled as JRN_OP_ALIAS.
+ */
+#include "reg.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/wbuf.h"
+#include "jrn.h"
+#include "life/alias.h"
+#include "model/ident.h"
+#include "reg_int.h"
+#include "store/store.h"
+
+#define ALIAS_ADD   1
+#define ALIAS_DEL   2
+#define REV_KEY_MAX (1 + REG_ALIAS_HANDLE_MAX + 1 + REG_ALIAS_MAX)
+
+_Static_assert(REV_KEY_MAX <= STORE_KEY_MAX, "alias keys must fit the store");
+_Static_assert(REG_ALIAS_MAX == ALIAS_KEY_MAX, "one limit for alias keys");
+
+/* a possible key: 1..REG_ALIAS_MAX bytes, not starting with 0x00 (the reverse index) */
+static int
+key_check(struct slice alias)
+{
+	if (alias.len == 0 || alias.p[0] == 0 || memchr(alias.p, 0, alias.len) != NULL) {
+		return IDR_EINVAL;
+	}
+	return alias.len > REG_ALIAS_MAX ? IDR_ELIMIT : IDR_OK;
+}
+
+/* 0x00 + folded handle + 0x00 [+ alias] into buf (REV_KEY_MAX) */
+static size_t
+rev_key(uint8_t *buf, struct slice handle, struct slice alias)
+{
+	buf[0] = 0;
+	ident_fold(handle.p, handle.len, buf + 1);
+	buf[1 + handle.len] = 0;
+	if (alias.len > 0) {
+		memcpy(buf + 2 + handle.len, alias.p, alias.len);
+	}
+	return 2 + handle.len + alias.len;
+}
+
+/* journal the change: identifier = handle, payload = action + alias */
+static int
+journal(struct reg_wtxn *w, int action, struct slice handle, struct slice alias)
+{
+	size_t mark = jrn_change_begin(&w->chg, JRN_OP_ALIAS, handle);
+
+	wbuf_u8(&w->chg, (uint8_t)action);
+	wbuf_bytes(&w->chg, alias.p, alias.len);
+	(void)jrn_change_end(&w->chg, mark);
+	return reg_jrn_append(w);
+}
+
+/* the alias must be its own canonical form (life/alias.h) */
+static int
+canonical(struct reg_wtxn *w, struct slice alias)
+{
+	char key[ALIAS_KEY_MAX + 1], err[ALIAS_ERR_MAX];
+	int n = alias_key((const char *)alias.p, alias.len, key, err);
+
+	if (n < 0) {
+		snprintf(w->detail, sizeof(w->detail), "%s", err);
+		return IDR_EINVAL;
+	}
+	if ((size_t)n != alias.len || memcmp(key, alias.p, alias.len) != 0) {
+		snprintf(w->detail, sizeof(w->detail), "not the canonical form of the alias, %s",
+		         key);
+		return IDR_EINVAL;
+	}
+	return IDR_OK;
+}
+
+int
+reg_alias_add(struct reg_wtxn *w, struct slice alias, struct slice handle,
+              enum reg_outcome *outcome)
+{
+	uint8_t rk[REV_KEY_MAX], hb[REG_ALIAS_HANDLE_MAX];
+	struct rec_view rec;
+	struct slice found, reg_handle;
+	int rc = reg_write_status(w);
+
+	w->detail[0] = '\0';
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	if ((rc = key_check(alias)) != IDR_OK || (rc = canonical(w, alias)) != IDR_OK) {
+		return rc;
+	}
+	if (handle.len > REG_ALIAS_HANDLE_MAX) {
+		return IDR_ELIMIT;
+	}
+	if ((rc = reg_write_get(w, handle, &rec)) != IDR_OK) {
+		return rc;
+	}
+	if (rec.handle.len > REG_ALIAS_HANDLE_MAX) {
+		return IDR_ELIMIT;
+	}
+	/* the registered spelling, copied: store memory moves with the writes below */
+	memcpy(hb, rec.handle.p, rec.handle.len);
+	reg_handle = slice_make(hb, rec.handle.len);
+	rc = store_get(w->txn, STORE_DB_ALIASES, alias, &found);
+	if (rc == IDR_OK) {
+		if (found.len == reg_handle.len &&
+		    strncasecmp((const char *)found.p, (const char *)hb, found.len) == 0) {
+			if (outcome != NULL) {
+				*outcome = REG_UNCHANGED;
+			}
+			return IDR_OK;
+		}
+		snprintf(w->detail, sizeof(w->detail), "%.*s is an alias of %.*s already",
+		         (int)alias.len, (const char *)alias.p, (int)found.len,
+		         (const char *)found.p);
+		return IDR_ECONFLICT;
+	}
+	if (rc != IDR_ENOENT) {
+		return reg_wtxn_fail(w, rc);
+	}
+	rc = store_put(w->txn, STORE_DB_ALIASES, alias, reg_handle, 0, NULL);
+	if (rc == IDR_OK) {
+		rc = store_put(w->txn, STORE_DB_ALIASES,
+		               slice_make(rk, rev_key(rk, reg_handle, alias)), slice_make(rk, 0), 0,
+		               NULL);
+	}
+	if (rc != IDR_OK) {
+		return reg_wtxn_fail(w, rc);
+	}
+	if (outcome != NULL) {
+		*outcome = REG_CREATED;
+	}
+	return journal(w, ALIAS_ADD, reg_handle, alias);
+}
+
+int
+reg_alias_del(struct reg_wtxn *w, struct slice alias)
+{
+	uint8_t rk[REV_KEY_MAX], hb[REG_ALIAS_HANDLE_MAX];
+	struct slice found, handle;
+	int rc = reg_write_status(w);
+
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	if ((rc = key_check(alias)) != IDR_OK) {
+		return rc;
+	}
+	rc = store_get(w->txn, STORE_DB_ALIASES, alias, &found);
+	if (rc != IDR_OK) {
+		return rc == IDR_ENOENT ? rc : reg_wtxn_fail(w, rc);
+	}
+	if (found.len > REG_ALIAS_HANDLE_MAX) {
+		return reg_wtxn_fail(w, IDR_EPROTO);
+	}
+	memcpy(hb, found.p, found.len); /* found dies with the next write */
+	handle = slice_make(hb, found.len);
+	rc = store_del(w->txn, STORE_DB_ALIASES, alias);
+	if (rc == IDR_OK) {
+		rc = store_del(w->txn, STORE_DB_ALIASES,
+		               slice_make(rk, rev_key(rk, handle, alias)));
+		rc = rc == IDR_ENOENT ? IDR_OK : rc;
+	}
+	if (rc != IDR_OK) {
+		return reg_wtxn_fail(w, rc);
+	}
+	return journal(w, ALIAS_DEL, handle, alias);
+}
+
+int
+reg_alias_get(struct reg_rtxn *t, struct slice alias, struct slice *handle)
+{
+	int rc = key_check(alias);
+
+	return rc != IDR_OK ? rc : store_get(t->txn, STORE_DB_ALIASES, alias, handle);
+}
+
+int
+reg_alias_list(struct reg_rtxn *t, struct slice handle, reg_alias_fn cb, void *arg)
+{
+	uint8_t rk[REV_KEY_MAX];
+	struct store_cursor *c;
+	struct slice k;
+	size_t n;
+	int rc;
+
+	if (handle.len == 0 || handle.len > REG_ALIAS_HANDLE_MAX) {
+		return handle.len == 0 ? IDR_EINVAL : IDR_ELIMIT;
+	}
+	n = rev_key(rk, handle, slice_make(NULL, 0));
+	if ((rc = store_cursor_open(t->txn, STORE_DB_ALIASES, &c)) != IDR_OK) {
+		return rc;
+	}
+	for (rc = store_cursor_seek(c, slice_make(rk, n), &k, NULL); rc == IDR_OK;
+	     rc = store_cursor_next(c, &k, NULL)) {
+		if (k.len <= n || memcmp(k.p, rk, n) != 0) {
+			break;
+		}
+		rc = cb(arg, slice_make(k.p + n, k.len - n));
+		if (rc != 0) {
+			break;
+		}
+	}
+	store_cursor_close(c);
+	return rc == IDR_ENOENT ? IDR_OK : rc;
+}

@@ -1,0 +1,108 @@
+/*
+ * api_scan.c - the scanner API (api_scan.h).
+ */
+#include "http/api_scan.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "hdl/hdl.h"
+#include "life/scanfind.h"
+
+/* events=, pretty=; a message on error */
+static const char *
+params(struct http_req *q, uint64_t *events)
+{
+	const struct uri_param *ev = uri_param_get(&q->t, "events");
+
+	*events = SCANFIND_EVENTS;
+	if (ev != NULL && uri_param_u64(ev, 0, SCANFIND_EVENTS_MAX, events) != IDR_OK) {
+		return "events must be a number from 0 to 50";
+	}
+	if (uri_param_bool(&q->t, "pretty", false, &q->pretty) != IDR_OK) {
+		return "pretty must be true or false";
+	}
+	return NULL;
+}
+
+/* what the scanner sent: ?code= of a GET, the body of a POST; a message on error */
+static const char *
+code_of(struct http_req *q, struct slice *code)
+{
+	const struct uri_param *p = uri_param_get(&q->t, "code");
+
+	if (q->method == HTTP_M_POST) {
+		*code = q->body;
+		return code->len == 0 ? "the body is empty: POST the bytes the scanner sent" : NULL;
+	}
+	if (p == NULL || p->value.len == 0) {
+		return "the code parameter is required: /api/v1/scan?code=...";
+	}
+	*code = p->value;
+	return NULL;
+}
+
+/* the code as shown in the answer: without the scanner's terminator */
+static struct slice
+shown(struct slice code)
+{
+	while (code.len > 0 && (code.p[code.len - 1] == '\r' || code.p[code.len - 1] == '\n')) {
+		code.len--;
+	}
+	return code;
+}
+
+void
+http_api_scan(struct http_req *q)
+{
+	static _Thread_local struct scanfind f;
+	struct reg_rtxn *txn;
+	struct rec_view rec;
+	struct slice code = slice_make(NULL, 0);
+	const char *bad, *msg;
+	uint64_t events;
+	uint32_t hc = HDL_RC_SUCCESS;
+	int rc, status;
+
+	q->callback = slice_make(NULL, 0);
+	bad = params(q, &events);
+	if (bad == NULL) {
+		bad = code_of(q, &code);
+	}
+	if (bad != NULL) {
+		http_api_error_at(q, 400, HDL_RC_PROTOCOL_ERROR, NULL, slice_make(NULL, 0), bad);
+		return;
+	}
+	if (rsv_read_begin(q->rw, &txn) != IDR_OK) {
+		http_api_error(q, HDL_RC_ERROR, NULL, slice_make(NULL, 0), "internal error");
+		return;
+	}
+	rc = scanfind_run(txn, code.p, code.len, NULL, &f);
+	msg = f.err;
+	status = rc == IDR_OK                           ? 200
+	         : rc == IDR_ENOENT                     ? 404
+	         : rc == IDR_EPROTO || rc == IDR_ELIMIT ? 400
+	                                                : 500;
+	if (rc == IDR_OK) {
+		hc = rsv_lookup(q->rw, slice_cstr(f.handle), &rec);
+		if (hc != HDL_RC_SUCCESS) {
+			rc = IDR_ENOENT;
+			status = http_status_of(hc, true);
+			snprintf(f.err, sizeof(f.err), "%.255s: %.200s", f.handle,
+			         hc == HDL_RC_HANDLE_NOT_FOUND ? "not registered here"
+			                                       : rsv_worker_message(q->rw));
+		}
+	} else if (status == 500) {
+		msg = "internal error";
+	}
+	wbuf_reset(&q->s->out);
+	rc = scanfind_json(&q->s->out, shown(code), rc, &f, msg, &rec, true, txn, (size_t)events);
+	rsv_read_end(q->rw);
+	if (rc != IDR_OK) {
+		wbuf_reset(&q->s->out);
+		http_api_error(q, HDL_RC_ERROR, NULL, slice_make(NULL, 0),
+		               rc == IDR_ETOOBIG ? "the answer is too large" : "internal error");
+		return;
+	}
+	http_reply_json(q, status);
+}
