@@ -1531,7 +1531,10 @@ reg_delete(struct reg_wtxn *w, struct slice id)
 		return rc;
 	}
 	rc = reg_statmap_add(&w->stats, slice_make(key.p, ident.prefix.len), kind, -1);
-	return reg_wtxn_fail(w, rc);
+	if (rc != IDR_OK) {
+		return reg_wtxn_fail(w, rc);
+	}
+	return reg_alias_drop_all(w, ident.full); /* no alias may point at a deleted record */
 }
 
 /* ---------------------------------------------------------------- reads */

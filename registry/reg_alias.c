@@ -207,3 +207,47 @@ reg_alias_list(struct reg_rtxn *t, struct slice handle, reg_alias_fn cb, void *a
 	store_cursor_close(c);
 	return rc == IDR_ENOENT ? IDR_OK : rc;
 }
+
+#define DROP_BATCH 64 /* aliases collected per pass (a cursor does not survive the deletes) */
+
+int
+reg_alias_drop_all(struct reg_wtxn *w, struct slice handle)
+{
+	uint8_t rk[REV_KEY_MAX];
+	static _Thread_local uint8_t keys[DROP_BATCH][REG_ALIAS_MAX];
+	size_t lens[DROP_BATCH], n, got;
+	int rc;
+
+	if (handle.len == 0 || handle.len > REG_ALIAS_HANDLE_MAX) {
+		return IDR_OK; /* such a handle can have no alias */
+	}
+	n = rev_key(rk, handle, slice_make(NULL, 0));
+	do {
+		struct store_cursor *c;
+		struct slice k;
+
+		got = 0;
+		if ((rc = store_cursor_open(w->txn, STORE_DB_ALIASES, &c)) != IDR_OK) {
+			return reg_wtxn_fail(w, rc);
+		}
+		for (rc = store_cursor_seek(c, slice_make(rk, n), &k, NULL);
+		     rc == IDR_OK && got < DROP_BATCH; rc = store_cursor_next(c, &k, NULL)) {
+			if (k.len <= n || k.len - n > REG_ALIAS_MAX || memcmp(k.p, rk, n) != 0) {
+				break;
+			}
+			memcpy(keys[got], k.p + n, k.len - n);
+			lens[got++] = k.len - n;
+		}
+		store_cursor_close(c);
+		if (rc != IDR_OK && rc != IDR_ENOENT) {
+			return reg_wtxn_fail(w, rc);
+		}
+		for (size_t i = 0; i < got; i++) {
+			rc = reg_alias_del(w, slice_make(keys[i], lens[i]));
+			if (rc != IDR_OK && rc != IDR_ENOENT) {
+				return rc;
+			}
+		}
+	} while (got == DROP_BATCH);
+	return IDR_OK;
+}

@@ -158,4 +158,12 @@ int reg_prefix_host_node(struct reg_wtxn *w, struct slice prefix, struct slice o
  */
 int reg_tmpl_check_create(struct reg_wtxn *w, struct slice prefix, const struct value *v, size_t n);
 
+/* ------------------------------------------------------------- reg_alias.c */
+
+/**
+ * Remove every alias of handle (journaled like reg_alias_del): a deleted record leaves no alias
+ * pointing at it. @return IDR_OK or a store error (w is then abort-only).
+ */
+int reg_alias_drop_all(struct reg_wtxn *w, struct slice handle);
+
 #endif /* IDR_REGISTRY_REG_INT_H */

@@ -266,6 +266,34 @@ test_reg_alias_conflict_and_del(void **state)
 	assert_string_equal(list(f, "88.118/M-2"), K1);
 }
 
+/* Deleting a record removes its aliases (journaled), and leaves other handles' alone. */
+static void
+test_reg_alias_record_deleted(void **state)
+{
+	struct fix *f = *state;
+	struct reg_wtxn *w;
+	uint64_t seq;
+
+	assert_int_equal(add(f, K1, "88.118/M-1", NULL, NULL), IDR_OK);
+	assert_int_equal(add(f, K2, "88.118/M-1", NULL, NULL), IDR_OK);
+	assert_int_equal(add(f, K3, "88.118/M-2", NULL, NULL), IDR_OK);
+	seq = changes(f);
+	assert_int_equal(reg_write_begin(f->reg, "local", &w), IDR_OK);
+	assert_int_equal(reg_delete(w, SLICE_LIT("88.118/m-1")), IDR_OK);
+	assert_int_equal(reg_write_commit(w), IDR_OK);
+	assert_int_equal(changes(f), seq + 3); /* the delete and one entry per alias */
+	assert_string_equal(get(f, K1), "");
+	assert_string_equal(get(f, K2), "");
+	assert_string_equal(list(f, "88.118/M-1"), "");
+	assert_string_equal(get(f, K3), "88.118/M-2");
+	if (f->lmdb) {
+		struct audit_report rep;
+
+		memset(&rep, 0, sizeof(rep));
+		assert_int_equal(audit_verify(f->reg, &rep), IDR_OK);
+	}
+}
+
 static void
 test_reg_alias_refused(void **state)
 {
@@ -323,6 +351,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	        BOTH(test_reg_alias_add_get_list),
 	        BOTH(test_reg_alias_conflict_and_del),
+	        BOTH(test_reg_alias_record_deleted),
 	        BOTH(test_reg_alias_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
