@@ -56,25 +56,27 @@ scanfind_run(struct reg_rtxn *t, const void *in, size_t len, const struct scan_o
 	return IDR_ENOENT;
 }
 
-struct ring {
+/* the newest events, newest first (reg_events_latest reads the index backwards) */
+struct latest {
 	struct reg_event_view v[SCANFIND_EVENTS_MAX];
-	size_t n, cap, seen;
+	size_t n;
 };
 
 static int
-keep_last(void *arg, const struct reg_event_view *ev)
+keep(void *arg, const struct reg_event_view *ev)
 {
-	struct ring *r = arg;
+	struct latest *l = arg;
 
-	r->v[r->seen % r->cap] = *ev;
-	r->seen++;
+	if (l->n < SCANFIND_EVENTS_MAX) {
+		l->v[l->n++] = *ev;
+	}
 	return 0;
 }
 
 int
 scanfind_events(struct reg_rtxn *t, const char *handle, size_t n, reg_event_fn cb, void *arg)
 {
-	static _Thread_local struct ring r;
+	static _Thread_local struct latest l;
 	char key[REG_EVENT_KEY_MAX + 1];
 	int rc, kl;
 
@@ -85,14 +87,14 @@ scanfind_events(struct reg_rtxn *t, const char *handle, size_t n, reg_event_fn c
 	if (kl < 0) {
 		return kl == IDR_ELIMIT ? IDR_OK : kl; /* too long to have a timeline */
 	}
-	r.cap = n;
-	r.seen = 0;
-	rc = reg_events(t, slice_make(key, (size_t)kl), INT64_MIN, INT64_MAX, 0, keep_last, &r);
+	l.n = 0;
+	/* only the newest n entries of the index are read, however long the timeline */
+	rc = reg_events_latest(t, slice_make(key, (size_t)kl), n, 0, keep, &l, NULL);
 	if (rc != IDR_OK) {
 		return rc;
 	}
-	for (size_t i = r.seen > n ? r.seen - n : 0; i < r.seen; i++) {
-		rc = cb(arg, &r.v[i % n]);
+	for (size_t i = l.n; i-- > 0;) { /* oldest of them first, newest last */
+		rc = cb(arg, &l.v[i]);
 		if (rc != 0) {
 			return rc;
 		}
