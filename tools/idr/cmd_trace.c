@@ -765,7 +765,8 @@ const struct cli_cmd cmd_trace = {
         "trace",
         "walk an item's links: what it is made of (--back) or where it went (--forward)",
         "usage: idr trace ID --back|--forward [--depth N] [--max N] [--at TIME]\n"
-        "                 [--format tree|json|dot] [--data DIR]\n"
+        "                 [--format tree|json|epcis|dot|svg] [--data DIR | --node URL]\n"
+        "                 [--peer URL]... [--cacert FILE] [--insecure]\n"
         "\n"
         "Walk the link graph the lifecycle events made (aggregation: a package or product\n"
         "contains its parts; transformation: an output was made from its inputs), breadth\n"
@@ -773,11 +774,25 @@ const struct cli_cmd cmd_trace = {
         "--forward lists where ID went (a lot's parts, the products they are in): a recall.\n"
         "--at TIME takes the packing as it was then (ISO 8601, e.g. 2024-02-01T10:00:00Z).\n"
         "\n"
+        "Across nodes: with --node the trace is asked of that node's HTTP API and printed as\n"
+        "the local one. With peers (--peer, repeatable, else $IDR_PEERS=URL,URL), an item\n"
+        "whose prefix the store or node asked does not host is traced on the first peer\n"
+        "that hosts it and its branch grafted (the depth and item caps hold across nodes; an\n"
+        "item is walked once whichever node reports it). A branch no peer answers is marked\n"
+        "unreachable with the reason (tree: after the name; json: \"unreachable\"; dot/svg:\n"
+        "a dashed node) and the command still succeeds.\n"
+        "\n"
         "options:\n"
-        "  --depth N    levels at most (default 16, at most 64)\n"
-        "  --max N      items at most (default 10000); the output says when it stopped there\n"
-        "  --format F   tree (indented, with kinds), json, or dot (Graphviz)\n"
-        "  --data DIR   data directory (default: $IDR_DATA, then ./idr-data)\n",
+        "  --depth N      levels at most (default 16, at most 64)\n"
+        "  --max N        items at most (default 10000); the output says when it stopped there\n"
+        "  --format F     tree (indented, with kinds), json, epcis (an EPCIS 2.0 query document\n"
+        "                 of the events that made the links, each once, in time order), dot\n"
+        "                 (Graphviz), or svg (dot -Tsvg: needs the graphviz package)\n"
+        "  --data DIR     data directory (default: $IDR_DATA, then ./idr-data)\n"
+        "  --node URL     ask a running node instead, e.g. https://node.example:8443\n"
+        "  --peer URL     a peer node to ask for items not hosted here (repeatable, in order)\n"
+        "  --cacert FILE  CA certificates to verify nodes with (default: the system's)\n"
+        "  --insecure     do not verify the nodes' certificates\n",
         run_trace,
 };
 
