@@ -172,11 +172,11 @@ perr(char *err, size_t errlen, int rc, const char *fmt, ...)
 {
 	va_list ap;
 
+	va_start(ap, fmt);
 	if (errlen > 0) {
-		va_start(ap, fmt);
 		(void)vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
 	}
+	va_end(ap);
 	return rc;
 }
 

@@ -64,6 +64,45 @@ time_opt(const struct cli_cmd *self, const char *name, const char *s, int64_t *o
 	return CLI_EXIT_OK;
 }
 
+static int
+format_opt(const struct cli_cmd *self, const char *v, struct trace_args *a)
+{
+	static const char *const names[] = {"tree", "json", "dot", "svg", "epcis"};
+	static const enum trace_format fmts[] = {FMT_TREE, FMT_JSON, FMT_DOT, FMT_SVG, FMT_EPCIS};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(v, names[i]) == 0) {
+			a->fmt = fmts[i];
+			return CLI_EXIT_OK;
+		}
+	}
+	return cli_usage_errorf(self, "--format: tree, json, epcis, dot or svg");
+}
+
+/* --node, --peer, --cacert, --insecure. */
+static int
+remote_opt(const struct cli_cmd *self, int c, const char *v, struct trace_args *a)
+{
+	switch (c) {
+	case 'N':
+		a->node = v;
+		break;
+	case 'P':
+		if (a->npeers == TRC_PEERS_MAX) {
+			return cli_usage_errorf(self, "--peer: at most %u peers", TRC_PEERS_MAX);
+		}
+		a->peers[a->npeers++] = v;
+		break;
+	case 'C':
+		a->cacert = v;
+		break;
+	default:
+		a->insecure = true;
+		break;
+	}
+	return CLI_EXIT_OK;
+}
+
 /* Without --peer: the peers of $IDR_PEERS (comma-separated URLs). */
 static int
 peers_env(const struct cli_cmd *self, struct trace_args *a)
@@ -87,6 +126,23 @@ peers_env(const struct cli_cmd *self, struct trace_args *a)
 		a->peers[a->npeers++] = p;
 	}
 	return CLI_EXIT_OK;
+}
+
+/* The combinations `idr trace` refuses, then the peers of $IDR_PEERS. */
+static int
+trace_check(const struct cli_cmd *self, struct trace_args *a)
+{
+	if (a->dir == 0) {
+		return cli_usage_errorf(self, "give --back or --forward");
+	}
+	if (a->node != NULL && a->data != NULL) {
+		return cli_usage_errorf(self, "give --node or --data, not both");
+	}
+	if ((a->cacert != NULL || a->insecure) && a->node == NULL && a->npeers == 0 &&
+	    getenv(TRACE_ENV_PEERS) == NULL) {
+		return cli_usage_errorf(self, "--cacert and --insecure go with --node or --peer");
+	}
+	return peers_env(self, a);
 }
 
 static int
@@ -160,36 +216,13 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct trace_args *a, b
 			a->json = true;
 			break;
 		case 'N':
-			a->node = optarg;
-			break;
 		case 'P':
-			if (a->npeers == TRC_PEERS_MAX) {
-				return cli_usage_errorf(self, "--peer: at most %u peers",
-				                        TRC_PEERS_MAX);
-			}
-			a->peers[a->npeers++] = optarg;
-			break;
 		case 'C':
-			a->cacert = optarg;
-			break;
 		case 'k':
-			a->insecure = true;
+			rc = remote_opt(self, c, optarg, a);
 			break;
 		case 'F':
-			if (strcmp(optarg, "tree") == 0) {
-				a->fmt = FMT_TREE;
-			} else if (strcmp(optarg, "json") == 0) {
-				a->fmt = FMT_JSON;
-			} else if (strcmp(optarg, "dot") == 0) {
-				a->fmt = FMT_DOT;
-			} else if (strcmp(optarg, "svg") == 0) {
-				a->fmt = FMT_SVG;
-			} else if (strcmp(optarg, "epcis") == 0) {
-				a->fmt = FMT_EPCIS;
-			} else {
-				return cli_usage_errorf(self,
-				                        "--format: tree, json, epcis, dot or svg");
-			}
+			rc = format_opt(self, optarg, a);
 			break;
 		case 'h':
 			return -1;
@@ -204,18 +237,8 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct trace_args *a, b
 		return cli_usage_errorf(self, argc - optind == 0 ? "missing the identifier"
 		                                                 : "give exactly one identifier");
 	}
-	if (trace && a->dir == 0) {
-		return cli_usage_errorf(self, "give --back or --forward");
-	}
-	if (a->node != NULL && a->data != NULL) {
-		return cli_usage_errorf(self, "give --node or --data, not both");
-	}
-	if ((a->cacert != NULL || a->insecure) && a->node == NULL && a->npeers == 0 &&
-	    getenv(TRACE_ENV_PEERS) == NULL) {
-		return cli_usage_errorf(self, "--cacert and --insecure go with --node or --peer");
-	}
 	a->id = argv[optind];
-	return trace ? peers_env(self, a) : CLI_EXIT_OK;
+	return trace ? trace_check(self, a) : CLI_EXIT_OK;
 }
 
 /* The registry key of an identifier: a handle folded, anything else as given. */
@@ -223,9 +246,9 @@ static struct slice
 key_of(const char *id, uint8_t *buf, size_t cap)
 {
 	struct ident parsed;
-	size_t n = strlen(id);
+	size_t n = id != NULL ? strlen(id) : 0;
 
-	if (n <= cap && ident_parse(&parsed, id, n, NULL) == IDR_OK) {
+	if (n > 0 && n <= cap && ident_parse(&parsed, id, n, NULL) == IDR_OK) {
 		ident_fold((const uint8_t *)id, n, buf);
 		return slice_make(buf, n);
 	}
@@ -572,12 +595,13 @@ in_path(const char *prog)
 	return false;
 }
 
-/* DOT text through `dot -Tsvg` to stdout. */
+/* DOT text through `dot -Tsvg` (its stdout is ours). */
 static int
 write_svg(const struct cli_cmd *self, struct slice dot)
 {
-	FILE *p;
-	int st;
+	int fd[2], st = 0;
+	size_t off = 0;
+	pid_t pid;
 
 	if (!in_path("dot")) {
 		cli_errorf(self->name,
@@ -585,13 +609,41 @@ write_svg(const struct cli_cmd *self, struct slice dot)
 		return CLI_EXIT_FAIL;
 	}
 	fflush(stdout);
-	if ((p = popen("dot -Tsvg", "w")) == NULL) {
+	if (pipe(fd) != 0) {
 		cli_errorf(self->name, "cannot run dot: %s", strerror(errno));
 		return CLI_EXIT_FAIL;
 	}
-	(void)fwrite(dot.p, 1, dot.len, p);
-	st = pclose(p);
-	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+	if ((pid = fork()) < 0) {
+		cli_errorf(self->name, "cannot run dot: %s", strerror(errno));
+		close(fd[0]);
+		close(fd[1]);
+		return CLI_EXIT_FAIL;
+	}
+	if (pid == 0) {
+		close(fd[1]);
+		if (dup2(fd[0], STDIN_FILENO) < 0) {
+			_exit(127);
+		}
+		close(fd[0]);
+		execlp("dot", "dot", "-Tsvg", (char *)NULL);
+		_exit(127);
+	}
+	close(fd[0]);
+	while (off < dot.len) {
+		ssize_t n = write(fd[1], (const char *)dot.p + off, dot.len - off);
+
+		if (n < 0 && errno == EINTR) {
+			continue;
+		}
+		if (n <= 0) {
+			break; /* dot went away: its status says why */
+		}
+		off += (size_t)n;
+	}
+	close(fd[1]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+	}
+	if (off < dot.len || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		cli_errorf(self->name, "dot -Tsvg failed (status %d)", st);
 		return CLI_EXIT_FAIL;
 	}

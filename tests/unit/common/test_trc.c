@@ -213,6 +213,7 @@ fake_fetch(void *arg, int src, const char *id, unsigned depth, size_t max, struc
 	struct fake *f = arg;
 	struct fake_src *s = src == TRC_SRC_HERE ? &f->here : &f->peer[src];
 	struct trc_node n;
+	char buf[64];
 
 	s->asked++;
 	if (s->down) {
@@ -220,7 +221,8 @@ fake_fetch(void *arg, int src, const char *id, unsigned depth, size_t max, struc
 		return -111;
 	}
 	memset(&n, 0, sizeof(n));
-	n.id = (char *)(uintptr_t)id;
+	snprintf(buf, sizeof(buf), "%s", id);
+	n.id = buf;
 	n.hosted = hosted_by(s, id);
 	n.src = src;
 	assert_int_equal(trc_graph_add(out, &n), IDR_OK);
@@ -238,7 +240,8 @@ fake_fetch(void *arg, int src, const char *id, unsigned depth, size_t max, struc
 				return IDR_OK;
 			}
 			memset(&n, 0, sizeof(n));
-			n.id = (char *)(uintptr_t)e->to;
+			snprintf(buf, sizeof(buf), "%s", e->to);
+			n.id = buf;
 			n.parent = out->v[i].key;
 			n.depth = out->v[i].depth + 1;
 			n.hosted = hosted_by(s, e->to);
