@@ -230,28 +230,16 @@ key_of(struct slice id, char *buf, size_t cap)
 
 /* ---------------------------------------------------------------- query documents */
 
-/*
- * An EPCISQueryDocument of ev[0..n) into w: life_doc_to_json's document with its eventList
- * moved under queryResults.
- */
+/* An EPCISQueryDocument of ev[0..n) into w (life_query_doc_to_json). */
 static int
 query_doc(struct wbuf *w, const struct life_event *ev, size_t n)
 {
-	json_t *doc = NULL, *body, *list, *qr;
+	json_t *doc = NULL;
 	char *text;
-	int rc = life_doc_to_json(ev, n, NULL, now_ms(), &doc);
+	int rc = life_query_doc_to_json(ev, n, NULL, now_ms(), &doc);
 
 	if (rc != IDR_OK) {
 		return rc;
-	}
-	body = json_object_get(doc, "epcisBody");
-	list = json_incref(json_object_get(body, "eventList"));
-	qr = json_pack("{s:{s:s,s:{s:o}}}", "queryResults", "queryName", "SimpleEventQuery",
-	               "resultsBody", "eventList", list != NULL ? list : json_array());
-	if (qr == NULL || json_object_set_new(doc, "epcisBody", qr) != 0 ||
-	    json_object_set_new(doc, "type", json_string("EPCISQueryDocument")) != 0) {
-		json_decref(doc);
-		return IDR_ENOMEM;
 	}
 	text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(doc);
@@ -1077,7 +1065,7 @@ http_epcis_events(struct http_req *q)
 
 /* ---------------------------------------------------------------- trace */
 
-enum trace_fmt { TRACE_JSON = 1, TRACE_DOT = 2 };
+enum trace_fmt { TRACE_JSON = 1, TRACE_DOT = 2, TRACE_EPCIS = 3 };
 
 struct trace_args {
 	enum reg_trace_dir dir;
@@ -1131,9 +1119,10 @@ trace_params(struct http_req *q, struct trace_args *a)
 			ok = life_time_parse((const char *)v.p, v.len, &lt) == IDR_OK;
 			a->at_ms = lt.ms;
 		} else if (slice_eq(k, SLICE_LIT("format"))) {
-			a->fmt = slice_eq(v, SLICE_LIT("json"))  ? TRACE_JSON
-			         : slice_eq(v, SLICE_LIT("dot")) ? TRACE_DOT
-			                                         : 0;
+			a->fmt = slice_eq(v, SLICE_LIT("json"))    ? TRACE_JSON
+			         : slice_eq(v, SLICE_LIT("dot"))   ? TRACE_DOT
+			         : slice_eq(v, SLICE_LIT("epcis")) ? TRACE_EPCIS
+			                                           : 0;
 			ok = a->fmt != 0;
 		} else if (!slice_eq(k, SLICE_LIT("pretty"))) {
 			ok = false;
@@ -1141,7 +1130,7 @@ trace_params(struct http_req *q, struct trace_args *a)
 		if (!ok) {
 			problemf(q, 400, "QueryParameterException",
 			         "%.*s: the trace takes direction=back|forward, depth=1..%d, "
-			         "max=1..%d, at=<RFC 3339 time>, format=json|dot",
+			         "max=1..%d, at=<RFC 3339 time>, format=json|dot|epcis",
 			         (int)(k.len > 64 ? 64 : k.len), (const char *)k.p,
 			         REG_TRACE_MAX_DEPTH, TRACE_MAX);
 			return false;
@@ -1159,7 +1148,42 @@ struct trace_out {
 	const struct trace_args *a;
 	struct wbuf *w;
 	size_t n;
+	uint8_t (*ids)[REG_EVENT_ID_LEN]; /* format=epcis: the events of the links */
+	size_t nids, capids;
 };
+
+/*
+ * Is key's prefix hosted (and enabled) here? An identifier that is not a handle (an EPC URN)
+ * is keyed where its events were captured: there is nowhere else to ask, so it counts as here.
+ */
+static bool
+key_hosted(struct reg_rtxn *t, struct slice key)
+{
+	struct ident id;
+
+	if (ident_parse(&id, key.p, key.len, NULL) != IDR_OK || !id.has_slash) {
+		return true;
+	}
+	return reg_prefix_check(t, id.prefix) == IDR_OK;
+}
+
+/* format=epcis: remember the event that made the link. */
+static int
+keep_event(struct trace_out *o, const uint8_t *id)
+{
+	if (o->nids == o->capids) {
+		size_t cap = o->capids == 0 ? 64 : 2 * o->capids;
+		void *p = realloc(o->ids, cap * sizeof(*o->ids));
+
+		if (p == NULL) {
+			return IDR_ENOMEM;
+		}
+		o->ids = p;
+		o->capids = cap;
+	}
+	memcpy(o->ids[o->nids++], id, REG_EVENT_ID_LEN);
+	return IDR_OK;
+}
 
 static int
 on_step(void *arg, const struct reg_trace_step *st)
@@ -1171,6 +1195,9 @@ on_step(void *arg, const struct reg_trace_step *st)
 	const char *kind = NULL;
 	char hex[2 * REG_EVENT_ID_LEN + 1] = "";
 
+	if (o->a->fmt == TRACE_EPCIS) {
+		return st->event_id != NULL && keep_event(o, st->event_id) != IDR_OK ? 1 : 0;
+	}
 	if (reg_get(o->t, st->node, &rec) == IDR_OK) {
 		name = rec.handle;
 		kind = rec.kind != REC_KIND_NONE ? rec_kind_name((enum rec_kind)rec.kind) : NULL;
@@ -1199,8 +1226,74 @@ on_step(void *arg, const struct reg_trace_step *st)
 		(void)vjson_write_str(w, st->parent);
 		wbuf_printf(w, ",\"link\":\"%s\",\"event\":\"%s\"", link_name(st->kind), hex);
 	}
-	wbuf_u8(w, '}');
+	wbuf_printf(w, ",\"hosted\":%s}", key_hosted(o->t, st->node) ? "true" : "false");
 	return wbuf_error(w) != IDR_OK ? 1 : 0;
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, REG_EVENT_ID_LEN);
+}
+
+static int
+event_time_cmp(const void *a, const void *b)
+{
+	const struct life_event *x = a, *y = b;
+
+	if (x->event_time.ms != y->event_time.ms) {
+		return x->event_time.ms < y->event_time.ms ? -1 : 1;
+	}
+	return strcmp(x->event_id != NULL ? x->event_id : "",
+	              y->event_id != NULL ? y->event_id : "");
+}
+
+/*
+ * format=epcis: the events of the links walked, each once, in time order, as an
+ * EPCISQueryDocument into o->w (read in o->t; identifiers named by this node as reached).
+ */
+static int
+trace_epcis(struct http_req *q, struct trace_out *o)
+{
+	struct life_event *ev;
+	struct pool pool = {NULL, 0, 0};
+	char err[LIFE_ERR_LEN];
+	size_t n = 0, k = 0;
+	int rc = IDR_OK;
+
+	if (o->nids > 0) {
+		qsort(o->ids, o->nids, sizeof(*o->ids), id_cmp);
+	}
+	for (size_t i = 0; i < o->nids; i++) {
+		if (i == 0 || memcmp(o->ids[i], o->ids[k - 1], REG_EVENT_ID_LEN) != 0) {
+			memmove(o->ids[k++], o->ids[i], REG_EVENT_ID_LEN);
+		}
+	}
+	ev = calloc(k > 0 ? k : 1, sizeof(*ev));
+	if (ev == NULL) {
+		return IDR_ENOMEM;
+	}
+	for (size_t i = 0; i < k && rc == IDR_OK; i++) {
+		struct reg_event_view v;
+
+		rc = reg_event_get(o->t, o->ids[i], &v);
+		if (rc == IDR_OK) {
+			rc = life_event_parse(v.doc.p, v.doc.len, &ev[n], err, sizeof(err));
+		}
+		if (rc == IDR_OK) {
+			rc = rebase(&pool, host_of(q), &ev[n++]);
+		}
+	}
+	if (rc == IDR_OK) {
+		qsort(ev, n, sizeof(*ev), event_time_cmp);
+		rc = query_doc(o->w, ev, n);
+	}
+	for (size_t i = 0; i < n; i++) {
+		life_event_deinit(&ev[i]);
+	}
+	free(ev);
+	pool_free(&pool);
+	return rc;
 }
 
 void
@@ -1209,7 +1302,7 @@ http_epcis_trace(struct http_req *q)
 	struct slice root = q->match.capture;
 	char key[REG_EVENT_KEY_MAX + 1];
 	struct trace_args a;
-	struct trace_out o = {NULL, &a, &q->s->out, 0};
+	struct trace_out o = {NULL, &a, &q->s->out, 0, NULL, 0, 0};
 	bool truncated = false;
 	int n, rc;
 
@@ -1231,15 +1324,26 @@ http_epcis_trace(struct http_req *q)
 		(void)vjson_write_str(o.w, root);
 		wbuf_printf(o.w, ",\"direction\":\"%s\",\"nodes\":[",
 		            a.dir == REG_TRACE_BACK ? "back" : "forward");
-	} else {
+	} else if (a.fmt == TRACE_DOT) {
 		wbuf_lit(o.w, "digraph trace {\n");
 	}
 	rc = reg_trace(o.t, slice_make(key, (size_t)n), a.dir, (unsigned)a.depth, (size_t)a.max,
 	               a.at_ms, on_step, &o, &truncated);
+	if (rc == 1 && a.fmt == TRACE_EPCIS) {
+		rc = IDR_ENOMEM;
+	}
+	if (rc == IDR_OK && a.fmt == TRACE_EPCIS) {
+		rc = trace_epcis(q, &o);
+	}
 	rsv_read_end(q->rw);
+	free(o.ids);
 	if (rc != IDR_OK || wbuf_error(o.w) != IDR_OK) {
 		problemf(q, 500, "ImplementationException", "trace failed: %s",
 		         idr_strerror(rc != IDR_OK ? rc : wbuf_error(o.w)));
+		return;
+	}
+	if (a.fmt == TRACE_EPCIS) {
+		http_reply_json(q, 200);
 		return;
 	}
 	if (a.fmt == TRACE_JSON) {
