@@ -156,6 +156,8 @@ expect_err "--batch"
 expect_exit 64 "$IDR_BIN" event add 88.118.8/X --biz-step shipping --node "https://$S"
 expect_err "--node needs --id"
 expect_exit 64 "$IDR_BIN" event import "$T/ev.csv" "${R[@]}" --data "$L"
+expect_exit 64 "$IDR_BIN" events 88.118.8/Q-1 --node "https://$S" --data "$L"
+expect_err "give one of them"
 ok "$IDR_BIN" events --help
 expect_out "--node URL"
 

@@ -587,7 +587,6 @@ evcsv_parse(const void *text, size_t len, const char *node, int64_t now_ms, evcs
 		off += used;
 		p.line = csv.rec_line;
 		if (rc == IDR_ENOENT) {
-			rc = IDR_OK;
 			break;
 		}
 		if (!have_header) {

@@ -73,6 +73,12 @@ uri_list(const char *node, const char *csv, char **v, size_t cap)
 	return (int)n;
 }
 
+static bool
+http_url(const char *s)
+{
+	return s != NULL && (strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0);
+}
+
 static int
 add_parse(const struct cli_cmd *self, int argc, char **argv, struct add_args *a)
 {
@@ -157,7 +163,7 @@ add_parse(const struct cli_cmd *self, int argc, char **argv, struct add_args *a)
 	if (a->outputs != NULL && a->inputs == NULL) {
 		return cli_usage_errorf(self, "--output needs --input");
 	}
-	if (strncmp(a->node, "https://", 8) != 0 && strncmp(a->node, "http://", 7) != 0) {
+	if (!http_url(a->node)) {
 		return cli_usage_errorf(self,
 		                        "--node-url: an http(s) URL such as https://idr.example");
 	}
@@ -390,7 +396,7 @@ import_parse(const struct cli_cmd *self, int argc, char **argv, struct import_ar
 	if (rmt_opts_check(&a->remote, a->data != NULL, &why) != IDR_OK) {
 		return cli_usage_errorf(self, "%s", why);
 	}
-	if (strncmp(a->node_url, "https://", 8) != 0 && strncmp(a->node_url, "http://", 7) != 0) {
+	if (!http_url(a->node_url)) {
 		return cli_usage_errorf(self,
 		                        "--node-url: an http(s) URL such as https://idr.example");
 	}
@@ -404,11 +410,11 @@ import_parse(const struct cli_cmd *self, int argc, char **argv, struct import_ar
 static int
 read_file(const struct cli_cmd *self, const char *path, char **text, size_t *len)
 {
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	FILE *f = path == NULL ? NULL : strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	char *buf;
 
 	if (f == NULL) {
-		cli_errorf(self->name, "%s: cannot open", path);
+		cli_errorf(self->name, "%s: cannot open", path != NULL ? path : "");
 		return CLI_EXIT_FAIL;
 	}
 	buf = malloc(LIFE_MAX_DOC + 1);

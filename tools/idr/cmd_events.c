@@ -55,6 +55,7 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct ev_args *a)
 	        {"to", required_argument, NULL, 't'},
 	        {"limit", required_argument, NULL, 'l'},
 	        {"json", no_argument, NULL, 'j'},
+	        {"data", required_argument, NULL, 'd'},
 	        {"help", no_argument, NULL, 'h'},
 	        RMT_LONGOPTS,
 	        {NULL, 0, NULL, 0},
@@ -74,6 +75,8 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct ev_args *a)
 			rc = cli_parse_u64(self, "--limit", optarg, 1, 1000000, &a->limit);
 		} else if (c == 'j') {
 			a->json = true;
+		} else if (c == 'd') {
+			return cli_usage_errorf(self, "--data and --node: give one of them");
 		} else if (c == 'h') {
 			return -1;
 		} else if (!rmt_opt_take(&a->remote, c, optarg)) {
