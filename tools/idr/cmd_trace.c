@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -33,6 +34,7 @@ struct trace_args {
 	uint64_t limit;
 	enum trace_format fmt;
 	bool json;
+	bool stats; /* --stats: nodes, store reads and time on stderr */
 };
 
 /* ISO-8601 time (as the JSON API writes it) into milliseconds. */
@@ -52,19 +54,13 @@ static int
 parse(const struct cli_cmd *self, int argc, char **argv, struct trace_args *a, bool trace)
 {
 	static const struct option longopts[] = {
-	        {"data", required_argument, NULL, 'd'},
-	        {"back", no_argument, NULL, 'b'},
-	        {"forward", no_argument, NULL, 'f'},
-	        {"depth", required_argument, NULL, 'D'},
-	        {"max", required_argument, NULL, 'M'},
-	        {"at", required_argument, NULL, 'a'},
-	        {"format", required_argument, NULL, 'F'},
-	        {"from", required_argument, NULL, 'r'},
-	        {"to", required_argument, NULL, 't'},
-	        {"limit", required_argument, NULL, 'l'},
-	        {"json", no_argument, NULL, 'j'},
-	        {"help", no_argument, NULL, 'h'},
-	        {NULL, 0, NULL, 0},
+	        {"data", required_argument, NULL, 'd'},   {"back", no_argument, NULL, 'b'},
+	        {"forward", no_argument, NULL, 'f'},      {"depth", required_argument, NULL, 'D'},
+	        {"max", required_argument, NULL, 'M'},    {"at", required_argument, NULL, 'a'},
+	        {"format", required_argument, NULL, 'F'}, {"from", required_argument, NULL, 'r'},
+	        {"to", required_argument, NULL, 't'},     {"limit", required_argument, NULL, 'l'},
+	        {"json", no_argument, NULL, 'j'},         {"stats", no_argument, NULL, 's'},
+	        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
 	};
 	int c, rc = CLI_EXIT_OK;
 
@@ -75,7 +71,7 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct trace_args *a, b
 	a->to_ms = INT64_MAX;
 	cli_getopt_reset();
 	while (rc == CLI_EXIT_OK && (c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		if (!trace && strchr("bfDMaF", c) != NULL) {
+		if (!trace && strchr("bfDMaFs", c) != NULL) {
 			return cli_bad_option(self, c, argv);
 		}
 		if (trace && strchr("rtlj", c) != NULL) {
@@ -113,6 +109,9 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct trace_args *a, b
 			break;
 		case 'j':
 			a->json = true;
+			break;
+		case 's':
+			a->stats = true;
 			break;
 		case 'F':
 			if (strcmp(optarg, "tree") == 0) {
@@ -265,6 +264,7 @@ run_trace(const struct cli_cmd *self, int argc, char **argv)
 	struct reg *r = NULL;
 	struct out o;
 	uint8_t kb[IDENT_HARD_MAX];
+	struct timespec t0, t1;
 	bool truncated = false;
 	int rc;
 
@@ -291,16 +291,28 @@ run_trace(const struct cli_cmd *self, int argc, char **argv)
 	} else if (a.fmt == FMT_DOT) {
 		printf("digraph trace {\n");
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (rc == IDR_OK) {
 		rc = reg_trace(o.t, key_of(a.id, kb, sizeof(kb)), a.dir, (unsigned)a.depth,
 		               (size_t)a.max, a.at_ms, on_step, &o, &truncated);
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (a.fmt == FMT_JSON) {
 		printf("\n],\"truncated\":%s}\n", truncated ? "true" : "false");
 	} else if (a.fmt == FMT_DOT) {
 		printf("}\n");
 	} else if (truncated) {
 		printf("(stopped at --max %" PRIu64 " nodes)\n", a.max);
+	}
+	if (a.stats && rc == IDR_OK) {
+		uint64_t reads = reg_rtxn_reads(o.t);
+
+		fflush(stdout);
+		fprintf(stderr,
+		        "trace stats: nodes %zu, reads %" PRIu64 ", reads/node %.2f, %.3f ms\n",
+		        o.n, reads, o.n > 0 ? (double)reads / (double)o.n : 0.0,
+		        (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+		                (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	}
 	reg_read_end(o.t);
 	wbuf_deinit(&o.w);
@@ -386,7 +398,7 @@ const struct cli_cmd cmd_trace = {
         "trace",
         "walk an item's links: what it is made of (--back) or where it went (--forward)",
         "usage: idr trace ID --back|--forward [--depth N] [--max N] [--at TIME]\n"
-        "                 [--format tree|json|dot] [--data DIR]\n"
+        "                 [--format tree|json|dot] [--stats] [--data DIR]\n"
         "\n"
         "Walk the link graph the lifecycle events made (aggregation: a package or product\n"
         "contains its parts; transformation: an output was made from its inputs), breadth\n"
@@ -398,6 +410,8 @@ const struct cli_cmd cmd_trace = {
         "  --depth N    levels at most (default 16, at most 64)\n"
         "  --max N      items at most (default 10000); the output says when it stopped there\n"
         "  --format F   tree (indented, with kinds), json, or dot (Graphviz)\n"
+        "  --stats      on stderr: nodes, store reads (gets and cursor moves, with the\n"
+        "               lookups that name each node), reads per node and the walk's time\n"
         "  --data DIR   data directory (default: $IDR_DATA, then ./idr-data)\n",
         run_trace,
 };
