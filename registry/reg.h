@@ -409,6 +409,8 @@ int reg_read_begin(struct reg *r, struct reg_rtxn **out) IDR_MUSTCHECK;
 void reg_read_end(struct reg_rtxn *t); /* accepts NULL */
 void reg_read_reset(struct reg_rtxn *t);
 int reg_read_renew(struct reg_rtxn *t) IDR_MUSTCHECK;
+/** Store reads (gets and cursor moves) made in t since it began: see store_txn_reads. */
+uint64_t reg_rtxn_reads(const struct reg_rtxn *t);
 
 /**
  * Look up a record by identifier (ASCII case-insensitive). The view borrows store memory valid

@@ -47,8 +47,8 @@ struct keys {
 	struct slice *subj;
 	size_t nsubj, cap;
 	struct reg_event_link *links;
-	size_t nlinks;
-	const char *bad; /* the identifier that could not be keyed */
+	size_t nlinks, lcap; /* lcap: room in links, at most LIFE_CAPTURE_MAX_LINKS */
+	const char *bad;     /* the identifier that could not be keyed */
 };
 
 /* Key uri, as a subject unless it is one already. @return its index or < 0 (error). */
@@ -90,8 +90,8 @@ subjects(struct keys *k, const struct life_uris *l)
 static int
 link(struct keys *k, enum reg_link_kind kind, enum reg_link_action action, int from, int to)
 {
-	if (k->nlinks == LIFE_CAPTURE_MAX_LINKS) {
-		return IDR_ELIMIT;
+	if (k->nlinks == k->lcap) {
+		return IDR_ELIMIT; /* lcap is what the event can make, capped at the limit */
 	}
 	k->links[k->nlinks].kind = kind;
 	k->links[k->nlinks].action = action;
@@ -161,6 +161,21 @@ collect(const struct life_event *ev, struct keys *k)
 	return k->nsubj > 0 ? IDR_OK : IDR_EPROTO;
 }
 
+/* The links ev can make (collect), capped at LIFE_CAPTURE_MAX_LINKS + 1 so the cap is seen. */
+static size_t
+max_links(const struct life_event *ev)
+{
+	size_t n = ev->child_epcs.n;
+
+	if (ev->input_epcs.n > 0 &&
+	    ev->output_epcs.n > (LIFE_CAPTURE_MAX_LINKS + 1) / ev->input_epcs.n) {
+		return LIFE_CAPTURE_MAX_LINKS;
+	}
+	n += ev->output_epcs.n * ev->input_epcs.n;
+	n = n > LIFE_CAPTURE_MAX_LINKS ? LIFE_CAPTURE_MAX_LINKS : n;
+	return n > 0 ? n : 1;
+}
+
 /*
  * The checks and keys of ev, and its stored document (doc, malloc'ed; the caller frees it with
  * the keys): what life_capture stores, and what life_capture_check tries.
@@ -189,9 +204,10 @@ prepare(const struct life_event *ev, char hash[LIFE_HASH_LEN], struct keys *k, c
 		return IDR_ELIMIT;
 	}
 	k->cap = cap;
+	k->lcap = max_links(ev);
 	k->buf = malloc(cap * sizeof(*k->buf));
 	k->subj = calloc(cap, sizeof(*k->subj));
-	k->links = calloc(LIFE_CAPTURE_MAX_LINKS, sizeof(*k->links));
+	k->links = calloc(k->lcap, sizeof(*k->links));
 	if (k->buf == NULL || k->subj == NULL || k->links == NULL) {
 		return IDR_ENOMEM;
 	}
@@ -249,40 +265,88 @@ life_capture_check(const struct life_event *ev, char id[LIFE_HASH_LEN], char *er
 	return rc;
 }
 
-int
-life_capture(struct reg_wtxn *w, const struct life_event *ev, char id[LIFE_HASH_LEN],
-             enum reg_outcome *outcome, char *err, size_t errlen)
-{
+/* An event checked and keyed, with its stored document (life_capture_prepare). */
+struct life_prep {
 	char hash[LIFE_HASH_LEN];
-	struct reg_event_put put;
+	int64_t time_ms;
+	int16_t tz_min;
 	struct keys k;
 	char *doc;
-	int rc = prepare(ev, hash, &k, &doc, err, errlen);
+};
 
+int
+life_capture_prepare(const struct life_event *ev, struct life_prep **out, char id[LIFE_HASH_LEN],
+                     char *err, size_t errlen)
+{
+	struct life_prep *p = calloc(1, sizeof(*p));
+	int rc;
+
+	*out = NULL;
+	if (p == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return IDR_ENOMEM;
+	}
+	rc = prepare(ev, p->hash, &p->k, &p->doc, err, errlen);
 	if (rc != IDR_OK) {
-		goto done;
+		life_prep_free(p);
+		return rc;
 	}
+	p->time_ms = ev->event_time.ms;
+	p->tz_min = ev->event_time.tz_min;
 	if (id != NULL) {
-		memcpy(id, hash, LIFE_HASH_LEN);
+		memcpy(id, p->hash, LIFE_HASH_LEN);
 	}
+	*out = p;
+	return IDR_OK;
+}
+
+void
+life_prep_free(struct life_prep *p)
+{
+	if (p != NULL) {
+		keys_free(&p->k, p->doc);
+		free(p);
+	}
+}
+
+int
+life_capture_put(struct reg_wtxn *w, const struct life_prep *p, enum reg_outcome *outcome,
+                 char *err, size_t errlen)
+{
+	struct reg_event_put put;
+	int rc;
+
 	memset(&put, 0, sizeof(put));
-	rc = crypto_unhex(hash + strlen(HASH_PREFIX), 2 * REG_EVENT_ID_LEN, put.id,
+	rc = crypto_unhex(p->hash + strlen(HASH_PREFIX), 2 * REG_EVENT_ID_LEN, put.id,
 	                  REG_EVENT_ID_LEN);
 	if (rc != IDR_OK) {
-		goto done;
+		snprintf(err, errlen, "bad event id");
+		return rc;
 	}
-	put.time_ms = ev->event_time.ms;
-	put.tz_min = ev->event_time.tz_min;
-	put.doc = slice_cstr(doc);
-	put.subjects = k.subj;
-	put.nsubjects = k.nsubj;
-	put.links = k.links;
-	put.nlinks = k.nlinks;
+	put.time_ms = p->time_ms;
+	put.tz_min = p->tz_min;
+	put.doc = slice_cstr(p->doc);
+	put.subjects = p->k.subj;
+	put.nsubjects = p->k.nsubj;
+	put.links = p->k.links;
+	put.nlinks = p->k.nlinks;
 	rc = reg_event_add(w, &put, outcome);
 	if (rc != IDR_OK) {
 		snprintf(err, errlen, "%s", idr_strerror(rc));
 	}
-done:
-	keys_free(&k, doc);
+	return rc;
+}
+
+int
+life_capture(struct reg_wtxn *w, const struct life_event *ev, char id[LIFE_HASH_LEN],
+             enum reg_outcome *outcome, char *err, size_t errlen)
+{
+	struct life_prep *p;
+	int rc = life_capture_prepare(ev, &p, id, err, errlen);
+
+	if (rc == IDR_OK) {
+		rc = life_capture_put(w, p, outcome, err, errlen);
+	}
+	life_prep_free(p);
 	return rc;
 }

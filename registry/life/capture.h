@@ -49,4 +49,28 @@ int life_capture(struct reg_wtxn *w, const struct life_event *ev, char id[LIFE_H
 int life_capture_check(const struct life_event *ev, char id[LIFE_HASH_LEN], char *err,
                        size_t errlen) IDR_MUSTCHECK;
 
+/*
+ * life_capture in two steps, for a front end that checks a document on one thread and stores
+ * it on another (the HTTP capture: the writer thread then only writes): the checks, id, keys
+ * and stored document of life_capture_check, kept; then the store.
+ */
+struct life_prep;
+
+/**
+ * Check and key ev as life_capture_check does, keeping the result in *out (NULL on failure;
+ * freed with life_prep_free; it does not borrow ev).
+ * @return as life_capture_check.
+ */
+int life_capture_prepare(const struct life_event *ev, struct life_prep **out,
+                         char id[LIFE_HASH_LEN], char *err, size_t errlen) IDR_MUSTCHECK;
+
+/**
+ * Store a prepared event in w's transaction (life_capture without its checks again).
+ * @return IDR_OK or a store error (see reg_event_add; err says which).
+ */
+int life_capture_put(struct reg_wtxn *w, const struct life_prep *p, enum reg_outcome *outcome,
+                     char *err, size_t errlen) IDR_MUSTCHECK;
+
+void life_prep_free(struct life_prep *p); /* accepts NULL */
+
 #endif /* IDR_REGISTRY_LIFE_CAPTURE_H */

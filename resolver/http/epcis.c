@@ -525,6 +525,7 @@ struct cap {
 	struct life_event *ev;
 	size_t n;
 	char (*ids)[LIFE_HASH_LEN];
+	struct life_prep **preps; /* checked and keyed by the worker: the writer only writes */
 	enum reg_outcome *outcomes;
 	char err[LIFE_ERR_LEN + 64];
 	char identity[AUTH_ID_MAX];
@@ -540,6 +541,10 @@ cap_free(struct cap *c)
 	}
 	life_doc_free(&c->doc);
 	life_event_deinit(&c->one);
+	for (size_t i = 0; c->preps != NULL && i < c->n; i++) {
+		life_prep_free(c->preps[i]);
+	}
+	free(c->preps);
 	free(c->ids);
 	free(c->outcomes);
 	free(c);
@@ -556,8 +561,7 @@ cap_apply(void *arg, struct reg_wtxn *t)
 		int rc = reg_write_status(t);
 
 		if (rc == IDR_OK) {
-			rc = life_capture(t, &c->ev[i], c->ids[i], &c->outcomes[i], err,
-			                  sizeof(err));
+			rc = life_capture_put(t, c->preps[i], &c->outcomes[i], err, sizeof(err));
 		}
 		if (rc != IDR_OK) {
 			snprintf(c->err, sizeof(c->err), "eventList[%zu]: %s", i, err);
@@ -841,13 +845,15 @@ parse_body(struct http_req *q, struct cap *c)
 	}
 	if (rc == IDR_OK) {
 		c->ids = calloc(c->n, sizeof(*c->ids));
+		c->preps = calloc(c->n, sizeof(*c->preps));
 		c->outcomes = calloc(c->n, sizeof(*c->outcomes));
-		rc = c->ids != NULL && c->outcomes != NULL ? IDR_OK : IDR_ENOMEM;
+		rc = c->ids != NULL && c->preps != NULL && c->outcomes != NULL ? IDR_OK
+		                                                               : IDR_ENOMEM;
 	}
 	for (size_t i = 0; rc == IDR_OK && i < c->n; i++) {
 		char why[LIFE_ERR_LEN];
 
-		rc = life_capture_check(&c->ev[i], c->ids[i], why, sizeof(why));
+		rc = life_capture_prepare(&c->ev[i], &c->preps[i], c->ids[i], why, sizeof(why));
 		if (rc != IDR_OK && c->kind == CAP_DOC) {
 			snprintf(err, sizeof(err), "eventList[%zu].%s", i, why);
 		} else if (rc != IDR_OK) {

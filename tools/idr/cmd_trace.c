@@ -48,7 +48,7 @@ struct trace_args {
 	int64_t at_ms, from_ms, to_ms;
 	uint64_t limit;
 	enum trace_format fmt;
-	bool json;
+	bool json, stats;
 };
 
 /* ISO-8601 time (as the JSON API writes it) into milliseconds. */
@@ -160,6 +160,7 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct trace_args *a, b
 	        {"to", required_argument, NULL, 't'},
 	        {"limit", required_argument, NULL, 'l'},
 	        {"json", no_argument, NULL, 'j'},
+	        {"stats", no_argument, NULL, 's'},
 	        {"node", required_argument, NULL, 'N'},
 	        {"peer", required_argument, NULL, 'P'},
 	        {"cacert", required_argument, NULL, 'C'},
@@ -176,7 +177,7 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct trace_args *a, b
 	a->to_ms = INT64_MAX;
 	cli_getopt_reset();
 	while (rc == CLI_EXIT_OK && (c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		if (!trace && strchr("bfDMaFNPCk", c) != NULL) {
+		if (!trace && strchr("bfDMaFNPCks", c) != NULL) {
 			return cli_bad_option(self, c, argv);
 		}
 		if (trace && strchr("rtlj", c) != NULL) {
@@ -214,6 +215,9 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct trace_args *a, b
 			break;
 		case 'j':
 			a->json = true;
+			break;
+		case 's':
+			a->stats = true;
 			break;
 		case 'N':
 		case 'P':
@@ -693,6 +697,27 @@ print_trace(const struct cli_cmd *self, struct tsrc *s, const struct trc_graph *
 	return ex;
 }
 
+/* --stats, on stderr: the items walked and, from a local store, its reads (gets and cursor
+ * moves) per item, and the walk's time. */
+static void
+print_stats(struct tsrc *s, const struct trc_graph *g, const struct timespec *t0,
+            const struct timespec *t1)
+{
+	double ms = (double)(t1->tv_sec - t0->tv_sec) * 1e3 +
+	            (double)(t1->tv_nsec - t0->tv_nsec) / 1e6;
+
+	fflush(stdout);
+	if (s->t != NULL) {
+		uint64_t reads = reg_rtxn_reads(s->t);
+
+		fprintf(stderr,
+		        "trace stats: nodes %zu, reads %" PRIu64 ", reads/node %.2f, %.3f ms\n",
+		        g->n, reads, g->n > 0 ? (double)reads / (double)g->n : 0.0, ms);
+	} else {
+		fprintf(stderr, "trace stats: nodes %zu, %.3f ms (reads: on the node)\n", g->n, ms);
+	}
+}
+
 static int
 run_trace(const struct cli_cmd *self, int argc, char **argv)
 {
@@ -702,6 +727,7 @@ run_trace(const struct cli_cmd *self, int argc, char **argv)
 	struct tsrc s;
 	struct trc_graph g;
 	struct trc_walk w;
+	struct timespec t0, t1;
 	char err[TRC_REASON_MAX] = "";
 	int rc;
 
@@ -726,7 +752,12 @@ run_trace(const struct cli_cmd *self, int argc, char **argv)
 	}
 	w = (struct trc_walk){(unsigned)a.depth, (size_t)a.max, a.npeers, a.peers, fetch, &s};
 	trc_graph_init(&g);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = trc_walk_run(&w, a.id, &g, err, sizeof(err));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (a.stats && rc == IDR_OK) {
+		print_stats(&s, &g, &t0, &t1);
+	}
 	if (rc != IDR_OK) {
 		cli_errorf(self->name, "%s: %s", a.id, err[0] != '\0' ? err : idr_strerror(rc));
 		rc = CLI_EXIT_FAIL;
@@ -818,7 +849,7 @@ const struct cli_cmd cmd_trace = {
         "walk an item's links: what it is made of (--back) or where it went (--forward)",
         "usage: idr trace ID --back|--forward [--depth N] [--max N] [--at TIME]\n"
         "                 [--format tree|json|epcis|dot|svg] [--data DIR | --node URL]\n"
-        "                 [--peer URL]... [--cacert FILE] [--insecure]\n"
+        "                 [--peer URL]... [--cacert FILE] [--insecure] [--stats]\n"
         "\n"
         "Walk the link graph the lifecycle events made (aggregation: a package or product\n"
         "contains its parts; transformation: an output was made from its inputs), breadth\n"
@@ -844,7 +875,9 @@ const struct cli_cmd cmd_trace = {
         "  --node URL     ask a running node instead, e.g. https://node.example:8443\n"
         "  --peer URL     a peer node to ask for items not hosted here (repeatable, in order)\n"
         "  --cacert FILE  CA certificates to verify nodes with (default: the system's)\n"
-        "  --insecure     do not verify the nodes' certificates\n",
+        "  --insecure     do not verify the nodes' certificates\n"
+        "  --stats        on stderr: items walked, store reads (gets and cursor moves) per\n"
+        "                 item from a local store, and the walk's time\n",
         run_trace,
 };
 

@@ -219,6 +219,77 @@ test_refused(void **state)
 	assert_int_equal(journal(), j0);
 }
 
+/* A TransformationEvent of nin inputs and nout outputs (nin x nout links), malloc'ed. */
+static char *
+xform_n(unsigned nin, unsigned nout)
+{
+	size_t cap = 256 + (size_t)(nin + nout) * 48, n;
+	char *s = malloc(cap);
+
+	assert_non_null(s);
+	n = (size_t)snprintf(s, cap,
+	                     "{\"type\":\"TransformationEvent\",\"eventTime\":"
+	                     "\"2024-03-01T10:00:00Z\",\"eventTimeZoneOffset\":\"+08:00\","
+	                     "\"inputEPCList\":[");
+	for (unsigned i = 0; i < nin; i++) {
+		n += (size_t)snprintf(s + n, cap - n, "%s\"https://n.example/88.118.8/I-%u\"",
+		                      i > 0 ? "," : "", i);
+	}
+	n += (size_t)snprintf(s + n, cap - n, "],\"outputEPCList\":[");
+	for (unsigned i = 0; i < nout; i++) {
+		n += (size_t)snprintf(s + n, cap - n, "%s\"https://n.example/88.118.8/O-%u\"",
+		                      i > 0 ? "," : "", i);
+	}
+	snprintf(s + n, cap - n, "]}");
+	return s;
+}
+
+/* Prepare on one side, store on the other: the same id and result as life_capture. */
+static void
+test_prepare_put(void **state)
+{
+	char id[LIFE_HASH_LEN], id2[LIFE_HASH_LEN], err[LIFE_ERR_LEN];
+	struct life_event ev;
+	struct life_prep *p = NULL;
+	struct reg_wtxn *w;
+	enum reg_outcome oc;
+	uint64_t j0 = journal();
+	char *big;
+	(void)state;
+
+	assert_int_equal(life_event_parse(xform, strlen(xform), &ev, err, sizeof(err)), IDR_OK);
+	assert_int_equal(life_capture_check(&ev, id2, err, sizeof(err)), IDR_OK);
+	assert_int_equal(life_capture_prepare(&ev, &p, id, err, sizeof(err)), IDR_OK);
+	assert_non_null(p);
+	assert_string_equal(id, id2);
+	life_event_deinit(&ev); /* the prepared event does not borrow it */
+	assert_int_equal(journal(), j0);
+	assert_int_equal(reg_write_begin(R, NULL, &w), IDR_OK);
+	assert_int_equal(life_capture_put(w, p, &oc, err, sizeof(err)), IDR_OK);
+	assert_int_equal(oc, REG_CREATED);
+	assert_int_equal(life_capture_put(w, p, &oc, err, sizeof(err)), IDR_OK);
+	assert_int_equal(oc, REG_UNCHANGED);
+	assert_int_equal(reg_write_commit(w), IDR_OK);
+	life_prep_free(p);
+	life_prep_free(NULL);
+	assert_int_equal(journal(), j0 + 1);
+	assert_int_equal(trace_n("88.118.8/X-1", REG_TRACE_BACK), 3); /* X-1, P-1, P-2 */
+	/* the link limit: 64 x 64 links is the most one event may make, 65 x 64 is refused */
+	big = xform_n(64, 64);
+	assert_int_equal(capture(big, &oc, NULL, err, sizeof(err)), IDR_OK);
+	assert_int_equal(trace_n("88.118.8/O-0", REG_TRACE_BACK), 65);
+	free(big);
+	big = xform_n(65, 64);
+	assert_int_equal(capture(big, &oc, NULL, err, sizeof(err)), IDR_ELIMIT);
+	assert_string_equal(err, "too many links in one event");
+	assert_int_equal(life_event_parse(big, strlen(big), &ev, err, sizeof(err)), IDR_OK);
+	p = (struct life_prep *)&ev; /* set NULL on failure */
+	assert_int_equal(life_capture_prepare(&ev, &p, NULL, err, sizeof(err)), IDR_ELIMIT);
+	assert_null(p);
+	life_event_deinit(&ev);
+	free(big);
+}
+
 int
 main(void)
 {
@@ -226,6 +297,7 @@ main(void)
 	        cmocka_unit_test(test_key),
 	        cmocka_unit_test_setup_teardown(test_capture, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_prepare_put, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
