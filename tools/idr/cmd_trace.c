@@ -149,24 +149,15 @@ static int
 parse(const struct cli_cmd *self, int argc, char **argv, struct trace_args *a, bool trace)
 {
 	static const struct option longopts[] = {
-	        {"data", required_argument, NULL, 'd'},
-	        {"back", no_argument, NULL, 'b'},
-	        {"forward", no_argument, NULL, 'f'},
-	        {"depth", required_argument, NULL, 'D'},
-	        {"max", required_argument, NULL, 'M'},
-	        {"at", required_argument, NULL, 'a'},
-	        {"format", required_argument, NULL, 'F'},
-	        {"from", required_argument, NULL, 'r'},
-	        {"to", required_argument, NULL, 't'},
-	        {"limit", required_argument, NULL, 'l'},
-	        {"json", no_argument, NULL, 'j'},
-	        {"stats", no_argument, NULL, 's'},
-	        {"node", required_argument, NULL, 'N'},
-	        {"peer", required_argument, NULL, 'P'},
-	        {"cacert", required_argument, NULL, 'C'},
-	        {"insecure", no_argument, NULL, 'k'},
-	        {"help", no_argument, NULL, 'h'},
-	        {NULL, 0, NULL, 0},
+	        {"data", required_argument, NULL, 'd'},   {"back", no_argument, NULL, 'b'},
+	        {"forward", no_argument, NULL, 'f'},      {"depth", required_argument, NULL, 'D'},
+	        {"max", required_argument, NULL, 'M'},    {"at", required_argument, NULL, 'a'},
+	        {"format", required_argument, NULL, 'F'}, {"from", required_argument, NULL, 'r'},
+	        {"to", required_argument, NULL, 't'},     {"limit", required_argument, NULL, 'l'},
+	        {"json", no_argument, NULL, 'j'},         {"stats", no_argument, NULL, 's'},
+	        {"node", required_argument, NULL, 'N'},   {"peer", required_argument, NULL, 'P'},
+	        {"cacert", required_argument, NULL, 'C'}, {"insecure", no_argument, NULL, 'k'},
+	        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
 	};
 	int c, rc = CLI_EXIT_OK;
 
@@ -703,8 +694,8 @@ static void
 print_stats(struct tsrc *s, const struct trc_graph *g, const struct timespec *t0,
             const struct timespec *t1)
 {
-	double ms = (double)(t1->tv_sec - t0->tv_sec) * 1e3 +
-	            (double)(t1->tv_nsec - t0->tv_nsec) / 1e6;
+	double ms =
+	        (double)(t1->tv_sec - t0->tv_sec) * 1e3 + (double)(t1->tv_nsec - t0->tv_nsec) / 1e6;
 
 	fflush(stdout);
 	if (s->t != NULL) {
