@@ -1,48 +1,139 @@
 /* capture.c - lifecycle events into the registry (capture.h). */
 #include "life/capture.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
 #include "base/crypto.h"
+#include "life/alias.h"
+#include "life/scan.h"
 #include "model/ident.h"
 
 #define HASH_PREFIX "ni:///sha-256;"
 
-int
-life_capture_key(const char *uri, char *buf, size_t cap)
+/* Does uri have a form scan_parse reads as an EPC or a Digital Link? */
+static bool
+gs1_form(const char *uri)
 {
-	char handle[IDENT_HARD_MAX + 1];
+	return strncasecmp(uri, "urn:epc:", 8) == 0 || strncasecmp(uri, "https://", 8) == 0 ||
+	       strncasecmp(uri, "http://", 7) == 0;
+}
+
+/*
+ * The identity key of uri into buf (ALIAS_KEY_MAX + 1 bytes): the GS1 key of an EPC URN or a
+ * Digital Link (the EPC URN when it has no GS1 form), the alias key of an oid:, urn:oid:,
+ * ecode: or ma: code. @return its length, or 0 when uri has none (kept as given).
+ */
+static size_t
+identity_key(const char *uri, size_t n, char *buf)
+{
+	static _Thread_local struct scan_result r;
+	static _Thread_local char keys[ALIAS_KEYS][ALIAS_KEY_MAX + 1];
+
+	if (alias_keys_of_text(uri, n, keys) == 1) {
+		memcpy(buf, keys[0], strlen(keys[0]) + 1);
+		return strlen(buf);
+	}
+	if (n > SCAN_INPUT_MAX || !gs1_form(uri) || scan_parse(uri, n, NULL, &r) != IDR_OK ||
+	    (r.kind != SCAN_EPC && r.kind != SCAN_GS1)) {
+		return 0; /* not GS1, or malformed: as given */
+	}
+	if (alias_key_gs1(&r.gs1, buf) > 0) {
+		return strlen(buf);
+	}
+	n = strlen(r.epc_urn);
+	if (r.kind != SCAN_EPC || n == 0 || n > ALIAS_KEY_MAX) {
+		return 0;
+	}
+	memcpy(buf, r.epc_urn, n + 1);
+	return n;
+}
+
+/* life_capture_key, saying whether the key is a handle's. */
+static int
+key_of(const char *uri, char *buf, size_t cap, bool *is_handle)
+{
+	char handle[IDENT_HARD_MAX + 1], ik[ALIAS_KEY_MAX + 1];
 	struct ident id;
 	size_t n = strlen(uri);
 	int hl = life_uri_handle(uri, handle, sizeof(handle));
 
+	*is_handle = false;
 	if (n == 0) {
 		return IDR_EINVAL;
 	}
 	if (hl > 0) {
 		uri = handle;
 		n = (size_t)hl;
-	} else if (ident_parse(&id, uri, n, NULL) != IDR_OK) {
-		if (n > REG_EVENT_KEY_MAX || n >= cap) {
-			return IDR_ELIMIT;
-		}
-		memcpy(buf, uri, n + 1);
-		return (int)n;
+		*is_handle = true;
+	} else if ((n = identity_key(uri, n, ik)) > 0) {
+		uri = ik;
+	} else {
+		n = strlen(uri);
+		*is_handle = ident_parse(&id, uri, n, NULL) == IDR_OK;
 	}
 	if (n > REG_EVENT_KEY_MAX || n >= cap) {
 		return IDR_ELIMIT;
 	}
-	ident_fold((const uint8_t *)uri, n, (uint8_t *)buf);
+	if (*is_handle) {
+		ident_fold((const uint8_t *)uri, n, (uint8_t *)buf);
+	} else {
+		memcpy(buf, uri, n);
+	}
 	buf[n] = '\0';
 	return (int)n;
 }
 
+int
+life_capture_key(const char *uri, char *buf, size_t cap)
+{
+	bool is_handle;
+
+	return key_of(uri, buf, cap, &is_handle);
+}
+
+/*
+ * buf (len bytes, a non-handle key) replaced by the folded handle its identity is joined to,
+ * if any and if it fits. @return the key's length or a store error.
+ */
+static int
+joined(int rc, struct slice handle, char *buf, int len, size_t cap)
+{
+	if (rc == IDR_ENOENT || rc == IDR_EINVAL || rc == IDR_ELIMIT) {
+		return len;
+	}
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	if (handle.len == 0 || handle.len > REG_EVENT_KEY_MAX || handle.len >= cap) {
+		return len; /* a handle too long to key events: the identity keeps its own key */
+	}
+	ident_fold(handle.p, handle.len, (uint8_t *)buf);
+	buf[handle.len] = '\0';
+	return (int)handle.len;
+}
+
+int
+life_capture_subject(struct reg_rtxn *t, const char *uri, char *buf, size_t cap)
+{
+	struct slice h = {NULL, 0};
+	bool is_handle;
+	int n = key_of(uri, buf, cap, &is_handle);
+
+	if (n <= 0 || is_handle) {
+		return n;
+	}
+	return joined(reg_alias_join(t, slice_make(buf, (size_t)n), &h), h, buf, n, cap);
+}
+
 /* The identifiers and links of one event, keyed; storage for the keys. */
 struct keys {
+	struct reg_wtxn *w; /* joins identities to handles (NULL: a check, no join) */
 	char (*buf)[REG_EVENT_KEY_MAX + 1];
 	struct slice *subj;
 	size_t nsubj, cap;
@@ -55,15 +146,26 @@ struct keys {
 static int
 subject(struct keys *k, const char *uri)
 {
+	bool is_handle;
 	int n;
 
 	if (k->nsubj == k->cap) {
 		return IDR_ELIMIT;
 	}
-	n = life_capture_key(uri, k->buf[k->nsubj], sizeof(k->buf[0]));
+	n = key_of(uri, k->buf[k->nsubj], sizeof(k->buf[0]), &is_handle);
 	if (n < 0) {
 		k->bad = uri;
 		return n;
+	}
+	if (!is_handle && k->w != NULL) {
+		struct slice h = {NULL, 0};
+		char *b = k->buf[k->nsubj];
+
+		n = joined(reg_alias_write_join(k->w, slice_make(b, (size_t)n), &h), h, b, n,
+		           sizeof(k->buf[0]));
+		if (n < 0) {
+			return n;
+		}
 	}
 	for (size_t i = 0; i < k->nsubj; i++) {
 		if (k->subj[i].len == (size_t)n && memcmp(k->subj[i].p, k->buf[k->nsubj], n) == 0) {
@@ -90,6 +192,9 @@ subjects(struct keys *k, const struct life_uris *l)
 static int
 link(struct keys *k, enum reg_link_kind kind, enum reg_link_action action, int from, int to)
 {
+	if (from == to) {
+		return IDR_OK; /* both ends are one item (an identity and its handle) */
+	}
 	if (k->nlinks == LIFE_CAPTURE_MAX_LINKS) {
 		return IDR_ELIMIT;
 	}
@@ -166,8 +271,8 @@ collect(const struct life_event *ev, struct keys *k)
  * the keys): what life_capture stores, and what life_capture_check tries.
  */
 static int
-prepare(const struct life_event *ev, char hash[LIFE_HASH_LEN], struct keys *k, char **doc,
-        char *err, size_t errlen)
+prepare(struct reg_wtxn *w, const struct life_event *ev, char hash[LIFE_HASH_LEN], struct keys *k,
+        char **doc, char *err, size_t errlen)
 {
 	size_t cap = 6 + ev->epcs.n + ev->child_epcs.n + ev->input_epcs.n + ev->output_epcs.n;
 	struct life_event copy;
@@ -188,6 +293,7 @@ prepare(const struct life_event *ev, char hash[LIFE_HASH_LEN], struct keys *k, c
 		         REG_EVENT_MAX_SUBJECTS);
 		return IDR_ELIMIT;
 	}
+	k->w = w;
 	k->cap = cap;
 	k->buf = malloc(cap * sizeof(*k->buf));
 	k->subj = calloc(cap, sizeof(*k->subj));
@@ -202,10 +308,12 @@ prepare(const struct life_event *ev, char hash[LIFE_HASH_LEN], struct keys *k, c
 			         strlen(k->bad) > 80 ? "..." : "",
 			         rc == IDR_ELIMIT ? "longer than the registry keys identifiers"
 			                          : "empty");
-		} else {
+		} else if (rc == IDR_ELIMIT || rc == IDR_EPROTO) {
 			snprintf(err, errlen,
 			         rc == IDR_ELIMIT ? "too many links in one event"
 			                          : "the event names no identifier");
+		} else {
+			snprintf(err, errlen, "%s", idr_strerror(rc));
 		}
 		return rc;
 	}
@@ -240,7 +348,7 @@ life_capture_check(const struct life_event *ev, char id[LIFE_HASH_LEN], char *er
 	char hash[LIFE_HASH_LEN];
 	struct keys k;
 	char *doc;
-	int rc = prepare(ev, hash, &k, &doc, err, errlen);
+	int rc = prepare(NULL, ev, hash, &k, &doc, err, errlen);
 
 	if (rc == IDR_OK && id != NULL) {
 		memcpy(id, hash, LIFE_HASH_LEN);
@@ -257,7 +365,7 @@ life_capture(struct reg_wtxn *w, const struct life_event *ev, char id[LIFE_HASH_
 	struct reg_event_put put;
 	struct keys k;
 	char *doc;
-	int rc = prepare(ev, hash, &k, &doc, err, errlen);
+	int rc = prepare(w, ev, hash, &k, &doc, err, errlen);
 
 	if (rc != IDR_OK) {
 		goto done;

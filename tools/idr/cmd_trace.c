@@ -16,6 +16,7 @@
 
 #include "common/cli.h"
 #include "idr/cmd.h"
+#include "life/capture.h"
 #include "life/event.h"
 #include "model/ident.h"
 #include "model/rec.h"
@@ -145,18 +146,16 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct trace_args *a, b
 	return CLI_EXIT_OK;
 }
 
-/* The registry key of an identifier: a handle folded, anything else as given. */
+/*
+ * The registry key of an identifier (life/capture.h life_capture_subject: a handle, its URL,
+ * its EPC URN or Digital Link alike); as given if it has none.
+ */
 static struct slice
-key_of(const char *id, uint8_t *buf, size_t cap)
+key_of(struct reg_rtxn *t, const char *id, uint8_t *buf, size_t cap)
 {
-	struct ident parsed;
-	size_t n = strlen(id);
+	int n = life_capture_subject(t, id, (char *)buf, cap);
 
-	if (n <= cap && ident_parse(&parsed, id, n, NULL) == IDR_OK) {
-		ident_fold((const uint8_t *)id, n, buf);
-		return slice_make(buf, n);
-	}
-	return slice_cstr(id);
+	return n > 0 ? slice_make(buf, (size_t)n) : slice_cstr(id);
 }
 
 static const char *
@@ -292,7 +291,7 @@ run_trace(const struct cli_cmd *self, int argc, char **argv)
 		printf("digraph trace {\n");
 	}
 	if (rc == IDR_OK) {
-		rc = reg_trace(o.t, key_of(a.id, kb, sizeof(kb)), a.dir, (unsigned)a.depth,
+		rc = reg_trace(o.t, key_of(o.t, a.id, kb, sizeof(kb)), a.dir, (unsigned)a.depth,
 		               (size_t)a.max, a.at_ms, on_step, &o, &truncated);
 	}
 	if (a.fmt == FMT_JSON) {
@@ -370,7 +369,7 @@ run_events(const struct cli_cmd *self, int argc, char **argv)
 	o.a = &a;
 	rc = reg_read_begin(r, &t);
 	if (rc == IDR_OK) {
-		rc = reg_events(t, key_of(a.id, kb, sizeof(kb)), a.from_ms, a.to_ms,
+		rc = reg_events(t, key_of(t, a.id, kb, sizeof(kb)), a.from_ms, a.to_ms,
 		                (size_t)a.limit, on_event, &o);
 	}
 	reg_read_end(t);
