@@ -53,6 +53,9 @@ test_key_table(void **state)
 	        {"88.118/x-1", "88.118/X-1"},
 	        /* not GS1: as given */
 	        {"urn:example:thing:42", NULL},
+	        {"urn:example:a/b", NULL},
+	        {"(01)10614141073464(21)a/b", NULL}, /* a key: never taken for a handle */
+	        {"urn:epc:id:sgtin:0614141.107346.a/b", "(01)10614141073464(21)a/b"},
 	        {"https://example.com/readers/7", NULL},
 	        {"urn:epc:id:gid:95100000.12345.400", NULL}, /* no GS1 form, scan.h does not read */
 	        /* malformed EPC URNs and Digital Links: as given, never refused */
