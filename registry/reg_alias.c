@@ -11,7 +11,6 @@
 #include "base/wbuf.h"
 #include "jrn.h"
 #include "life/alias.h"
-#include "life/capture.h"
 #include "model/ident.h"
 #include "reg_int.h"
 #include "store/store.h"
@@ -80,24 +79,33 @@ canonical(struct reg_wtxn *w, struct slice alias)
 	return IDR_OK;
 }
 
-/* 0x01 + the event key of alias (life_capture_key) into buf; 0 when it has none */
+/*
+ * 0x01 + the event key of alias into buf: life/capture.h life_capture_key of the alias text,
+ * which for an alias (never a handle) is its alias_event_key or the alias itself. @return the
+ * length, 0 when the key is too long to key events.
+ */
 static size_t
 join_key(struct slice alias, uint8_t *buf)
 {
-	char in[REG_ALIAS_MAX + 1];
-	int n;
+	char in[REG_ALIAS_MAX + 1], ek[ALIAS_KEY_MAX + 1];
+	size_t n;
 
 	if (alias.len == 0 || alias.len > REG_ALIAS_MAX) {
 		return 0;
 	}
 	memcpy(in, alias.p, alias.len);
 	in[alias.len] = '\0';
-	n = life_capture_key(in, (char *)buf + 1, REG_EVENT_KEY_MAX + 1);
-	if (n <= 0) {
+	n = alias_event_key(in, alias.len, ek);
+	if (n == 0) {
+		memcpy(ek, in, alias.len + 1);
+		n = alias.len;
+	}
+	if (n > REG_EVENT_KEY_MAX) {
 		return 0;
 	}
 	buf[0] = JOIN_TAG;
-	return 1 + (size_t)n;
+	memcpy(buf + 1, ek, n);
+	return 1 + n;
 }
 
 /*

@@ -5,54 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <jansson.h>
 
 #include "base/crypto.h"
 #include "life/alias.h"
-#include "life/scan.h"
 #include "model/ident.h"
 
 #define HASH_PREFIX "ni:///sha-256;"
-
-/* Does uri have a form scan_parse reads as an EPC or a Digital Link? */
-static bool
-gs1_form(const char *uri)
-{
-	return strncasecmp(uri, "urn:epc:", 8) == 0 || strncasecmp(uri, "https://", 8) == 0 ||
-	       strncasecmp(uri, "http://", 7) == 0;
-}
-
-/*
- * The identity key of uri into buf (ALIAS_KEY_MAX + 1 bytes): the GS1 key of an EPC URN or a
- * Digital Link (the EPC URN when it has no GS1 form), the alias key of an oid:, urn:oid:,
- * ecode: or ma: code. @return its length, or 0 when uri has none (kept as given).
- */
-static size_t
-identity_key(const char *uri, size_t n, char *buf)
-{
-	static _Thread_local struct scan_result r;
-	static _Thread_local char keys[ALIAS_KEYS][ALIAS_KEY_MAX + 1];
-
-	if (alias_keys_of_text(uri, n, keys) == 1) {
-		memcpy(buf, keys[0], strlen(keys[0]) + 1);
-		return strlen(buf);
-	}
-	if (n > SCAN_INPUT_MAX || !gs1_form(uri) || scan_parse(uri, n, NULL, &r) != IDR_OK ||
-	    (r.kind != SCAN_EPC && r.kind != SCAN_GS1)) {
-		return 0; /* not GS1, or malformed: as given */
-	}
-	if (alias_key_gs1(&r.gs1, buf) > 0) {
-		return strlen(buf);
-	}
-	n = strlen(r.epc_urn);
-	if (r.kind != SCAN_EPC || n == 0 || n > ALIAS_KEY_MAX) {
-		return 0;
-	}
-	memcpy(buf, r.epc_urn, n + 1);
-	return n;
-}
 
 /* life_capture_key, saying whether the key is a handle's. */
 static int
@@ -71,7 +31,7 @@ key_of(const char *uri, char *buf, size_t cap, bool *is_handle)
 		uri = handle;
 		n = (size_t)hl;
 		*is_handle = true;
-	} else if ((n = identity_key(uri, n, ik)) > 0) {
+	} else if ((n = alias_event_key(uri, n, ik)) > 0) {
 		uri = ik;
 	} else {
 		n = strlen(uri);

@@ -10,7 +10,7 @@
  * Identifiers are keyed as the registry keys them (life_capture_key), one key per identity:
  *   - a handle, bare or the path of an https://<node>/<handle> URI: folded to upper case;
  *   - an EPC pure-identity URN (urn:epc:id:sgtin|sscc|sgln|grai|giai, urn:epc:class:lgtin) or
- *     a GS1 Digital Link URI on any host: the GS1 key of life/alias.h alias_key_gs1, e.g.
+ *     a GS1 Digital Link URI on any host: its GS1 key (life/alias.h alias_event_key), e.g.
  *     urn:epc:id:sgtin:0614141.107346.2017, https://id.gs1.org/01/00614141073467/21/2017 and
  *     an alias (01)00614141073467(21)2017 all key as `(01)00614141073467(21)2017`; an EPC
  *     with no GS1 form keys as its URN;
