@@ -27,15 +27,18 @@ key_of(const char *uri, char *buf, size_t cap, bool *is_handle)
 	if (n == 0) {
 		return IDR_EINVAL;
 	}
-	if (hl > 0) {
+	/* a handle first: a handle URL, or a bare handle (even one that reads as an MA code); a URL
+	 * whose path is no valid handle is no handle */
+	if (hl > 0 && ident_parse(&id, handle, (size_t)hl, NULL) == IDR_OK) {
 		uri = handle;
 		n = (size_t)hl;
+		*is_handle = true;
+	} else if (ident_parse(&id, uri, n, NULL) == IDR_OK) {
 		*is_handle = true;
 	} else if ((n = alias_event_key(uri, n, ik)) > 0) {
 		uri = ik;
 	} else {
 		n = strlen(uri);
-		*is_handle = ident_parse(&id, uri, n, NULL) == IDR_OK;
 	}
 	if (n > REG_EVENT_KEY_MAX || n >= cap) {
 		return IDR_ELIMIT;

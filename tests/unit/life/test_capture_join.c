@@ -51,6 +51,8 @@ test_key_table(void **state)
 	        /* handles: folded */
 	        {"https://node.example/88.118/x-1", "88.118/X-1"},
 	        {"88.118/x-1", "88.118/X-1"},
+	        {"MA.88.1a/e", "MA.88.1A/E"}, /* a bare handle, though it reads as an MA code */
+	        {"ma.156.m0.100001.3", "ma:MA.156.M0.100001.3"},
 	        /* not GS1: as given */
 	        {"urn:example:thing:42", NULL},
 	        {"urn:example:a/b", NULL},
