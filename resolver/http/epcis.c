@@ -170,14 +170,18 @@ rebase(struct pool *p, struct slice host, struct life_event *ev)
 	return IDR_OK;
 }
 
-/* Does the list name key (as the registry keys identifiers)? */
+/*
+ * Does the list name key (as the registry keys identifiers)? With t, an identity joined to a
+ * handle (life_capture_subject) names the handle too.
+ */
 static bool
-list_names(const struct life_uris *l, struct slice key)
+list_names(struct reg_rtxn *t, const struct life_uris *l, struct slice key)
 {
 	char buf[REG_EVENT_KEY_MAX + 1];
 
 	for (size_t i = 0; i < l->n; i++) {
-		int n = life_capture_key(l->v[i], buf, sizeof(buf));
+		int n = t != NULL ? life_capture_subject(t, l->v[i], buf, sizeof(buf))
+		                  : life_capture_key(l->v[i], buf, sizeof(buf));
 
 		if (n > 0 && slice_eq(slice_make(buf, (size_t)n), key)) {
 			return true;
@@ -187,31 +191,49 @@ list_names(const struct life_uris *l, struct slice key)
 }
 
 static bool
-one_names(const char *uri, struct slice key)
+one_names(struct reg_rtxn *t, const char *uri, struct slice key)
 {
 	struct life_uris l = {&uri, uri != NULL ? 1 : 0};
 
-	return list_names(&l, key);
+	return list_names(t, &l, key);
 }
 
-/* Does ev name key where match looks? */
+/* Does ev name key where match looks? t: as list_names. */
 static bool
-event_names(const struct life_event *ev, enum epcis_match match, struct slice key)
+event_names(struct reg_rtxn *t, const struct life_event *ev, enum epcis_match match,
+            struct slice key)
 {
 	switch (match) {
 	case EPCIS_MATCH_EPC:
-		return list_names(&ev->epcs, key) || list_names(&ev->child_epcs, key);
+		return list_names(t, &ev->epcs, key) || list_names(t, &ev->child_epcs, key);
 	case EPCIS_MATCH_PARENT:
-		return one_names(ev->parent_id, key);
+		return one_names(t, ev->parent_id, key);
 	case EPCIS_MATCH_INPUT:
-		return list_names(&ev->input_epcs, key);
+		return list_names(t, &ev->input_epcs, key);
 	case EPCIS_MATCH_OUTPUT:
-		return list_names(&ev->output_epcs, key);
+		return list_names(t, &ev->output_epcs, key);
 	default:
-		return list_names(&ev->epcs, key) || list_names(&ev->child_epcs, key) ||
-		       one_names(ev->parent_id, key) || list_names(&ev->input_epcs, key) ||
-		       list_names(&ev->output_epcs, key);
+		return list_names(t, &ev->epcs, key) || list_names(t, &ev->child_epcs, key) ||
+		       one_names(t, ev->parent_id, key) || list_names(t, &ev->input_epcs, key) ||
+		       list_names(t, &ev->output_epcs, key);
 	}
+}
+
+/*
+ * key, or the folded handle its identity is joined to (reg.h reg_alias_join: one get) in buf.
+ * A key whose handle is too long to key events stays itself.
+ */
+static struct slice
+joined_key(struct reg_rtxn *t, struct slice key, char *buf)
+{
+	struct slice h;
+
+	if (reg_alias_join(t, key, &h) != IDR_OK || h.len == 0 || h.len > REG_EVENT_KEY_MAX) {
+		return key;
+	}
+	ident_fold(h.p, h.len, (uint8_t *)buf);
+	buf[h.len] = '\0';
+	return slice_make(buf, h.len);
 }
 
 /* The registry key of an identifier given by a client (a handle or a URI) into buf. */
@@ -254,6 +276,7 @@ query_doc(struct wbuf *w, const struct life_event *ev, size_t n)
 /* One page of a timeline. */
 struct page {
 	const struct epcis_query *qy;
+	struct reg_rtxn *t; /* while the timeline is read */
 	struct slice key;
 	struct slice host;
 	struct life_event *ev; /* per_page */
@@ -292,7 +315,7 @@ wanted(const struct page *pg, const struct life_event *ev)
 	return (qy->types == 0 || (qy->types & (1u << ev->type)) != 0) &&
 	       word_in(ev->biz_step, qy->biz_steps, qy->nbiz_steps) &&
 	       word_in(ev->disposition, qy->dispositions, qy->ndispositions) &&
-	       (qy->match == EPCIS_MATCH_NONE || event_names(ev, qy->match, pg->key));
+	       (qy->match == EPCIS_MATCH_NONE || event_names(pg->t, ev, qy->match, pg->key));
 }
 
 /* reg_events callback: filter, rebase and keep up to per_page events. */
@@ -387,6 +410,7 @@ link_next(struct http_req *q, const struct epcis_token *next)
 static void
 answer_page(struct http_req *q, const struct epcis_query *qy, struct slice key)
 {
+	char joined[REG_EVENT_KEY_MAX + 1];
 	struct page pg;
 	struct reg_rtxn *t;
 	int64_t from = qy->from_ms;
@@ -402,11 +426,14 @@ answer_page(struct http_req *q, const struct epcis_query *qy, struct slice key)
 		problem(q, 500, "ImplementationException", "internal error");
 		return;
 	}
+	pg.t = t;
+	pg.key = key = joined_key(t, key, joined);
 	if (qy->has_token && qy->token.ms > from) {
 		from = qy->token.ms;
 	}
 	rc = from < qy->to_ms ? reg_events(t, key, from, qy->to_ms, 0, on_entry, &pg) : IDR_OK;
 	rsv_read_end(q->rw);
+	pg.t = NULL;
 	if (rc == 1) {
 		rc = pg.rc;
 	}
@@ -916,7 +943,7 @@ capture(struct http_req *q, enum cap_kind kind, struct slice handle)
 		char key[REG_EVENT_KEY_MAX + 1];
 
 		ident_fold(handle.p, handle.len, (uint8_t *)key);
-		if (!event_names(&c->one, EPCIS_MATCH_ANY, slice_make(key, handle.len))) {
+		if (!event_names(NULL, &c->one, EPCIS_MATCH_ANY, slice_make(key, handle.len))) {
 			problemf(q, 400, "ValidationException",
 			         "the event does not name %.200s (in epcList, parentID, childEPCs, "
 			         "inputEPCList or outputEPCList, as https://<node>/%.200s)",
@@ -1306,7 +1333,7 @@ void
 http_epcis_trace(struct http_req *q)
 {
 	struct slice root = q->match.capture;
-	char key[REG_EVENT_KEY_MAX + 1];
+	char key[REG_EVENT_KEY_MAX + 1], joined[REG_EVENT_KEY_MAX + 1];
 	struct trace_args a;
 	struct trace_out o = {NULL, &a, &q->s->out, 0, NULL, 0, 0};
 	bool truncated = false;
@@ -1333,8 +1360,8 @@ http_epcis_trace(struct http_req *q)
 	} else if (a.fmt == TRACE_DOT) {
 		wbuf_lit(o.w, "digraph trace {\n");
 	}
-	rc = reg_trace(o.t, slice_make(key, (size_t)n), a.dir, (unsigned)a.depth, (size_t)a.max,
-	               a.at_ms, on_step, &o, &truncated);
+	rc = reg_trace(o.t, joined_key(o.t, slice_make(key, (size_t)n), joined), a.dir,
+	               (unsigned)a.depth, (size_t)a.max, a.at_ms, on_step, &o, &truncated);
 	if (rc == 1 && a.fmt == TRACE_EPCIS) {
 		rc = IDR_ENOMEM;
 	}

@@ -23,6 +23,7 @@
 #include "common/httpc.h"
 #include "common/trc.h"
 #include "idr/cmd.h"
+#include "life/capture.h"
 #include "life/event.h"
 #include "model/ident.h"
 #include "model/rec.h"
@@ -236,18 +237,16 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct trace_args *a, b
 	return trace ? trace_check(self, a) : CLI_EXIT_OK;
 }
 
-/* The registry key of an identifier: a handle folded, anything else as given. */
+/*
+ * The registry key of an identifier (life/capture.h life_capture_subject: a handle, its URL,
+ * its EPC URN or Digital Link alike); as given if it has none.
+ */
 static struct slice
-key_of(const char *id, uint8_t *buf, size_t cap)
+key_of(struct reg_rtxn *t, const char *id, uint8_t *buf, size_t cap)
 {
-	struct ident parsed;
-	size_t n = id != NULL ? strlen(id) : 0;
+	int n = life_capture_subject(t, id, (char *)buf, cap);
 
-	if (n > 0 && n <= cap && ident_parse(&parsed, id, n, NULL) == IDR_OK) {
-		ident_fold((const uint8_t *)id, n, buf);
-		return slice_make(buf, n);
-	}
-	return slice_cstr(id);
+	return n > 0 ? slice_make(buf, (size_t)n) : slice_cstr(id);
 }
 
 static const char *
@@ -446,7 +445,7 @@ fetch(void *arg, int src, const char *id, unsigned depth, size_t max, struct trc
 	}
 	s->g = out;
 	s->rc = IDR_OK;
-	rc = reg_trace(s->t, key_of(id, kb, sizeof(kb)), s->a->dir, depth, max, s->a->at_ms,
+	rc = reg_trace(s->t, key_of(s->t, id, kb, sizeof(kb)), s->a->dir, depth, max, s->a->at_ms,
 	               on_step, s, &out->truncated);
 	rc = rc == 1 ? s->rc : rc;
 	if (rc != IDR_OK) {
@@ -823,7 +822,7 @@ run_events(const struct cli_cmd *self, int argc, char **argv)
 	o.a = &a;
 	rc = reg_read_begin(r, &t);
 	if (rc == IDR_OK) {
-		rc = reg_events(t, key_of(a.id, kb, sizeof(kb)), a.from_ms, a.to_ms,
+		rc = reg_events(t, key_of(t, a.id, kb, sizeof(kb)), a.from_ms, a.to_ms,
 		                (size_t)a.limit, on_event, &o);
 	}
 	reg_read_end(t);

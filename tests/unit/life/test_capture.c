@@ -2,8 +2,9 @@
  * test_capture.c - EPCIS 2.0 events into the registry (life/capture.h): the id is the CBV 2.0
  * hash and the stored document carries it; the same event captured again (other member order,
  * other time zone) is stored once; identifiers are keyed (node URIs and bare handles folded,
- * URNs as given); aggregation and transformation events make the links back and forward
- * traces walk; refused events name the rule and change nothing.
+ * EPC URNs as their GS1 key, other URIs as given; test_capture_join.c has the table); aggregation
+ * and transformation events make the links back and forward traces walk; refused events name the
+ * rule and change nothing.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -83,8 +84,10 @@ test_key(void **state)
 	assert_int_equal(life_capture_key("88.118.8/p-1", buf, sizeof(buf)), 12);
 	assert_string_equal(buf, "88.118.8/P-1");
 	assert_int_equal(life_capture_key("urn:epc:id:sgtin:6901234.056789.sn1", buf, sizeof(buf)),
-	                 35);
-	assert_string_equal(buf, "urn:epc:id:sgtin:6901234.056789.sn1"); /* case kept */
+	                 25);
+	assert_string_equal(buf, "(01)06901234567892(21)sn1"); /* its GS1 key, case kept */
+	assert_int_equal(life_capture_key("urn:x:Thing", buf, sizeof(buf)), 11);
+	assert_string_equal(buf, "urn:x:Thing"); /* other URIs as given */
 	assert_int_equal(life_capture_key("", buf, sizeof(buf)), IDR_EINVAL);
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
