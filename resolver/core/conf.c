@@ -132,6 +132,10 @@ static const struct cfg_opt table[] = {
             "writes a client address may send at once before write_rate applies"),
         OPT(write_clients, CFG_UINT, 64, 1ULL << 24, "65536", NULL, false,
             "client addresses whose write rate is tracked at once, about 32 bytes each"),
+        /* federation (issue 10: fed/) */
+        OPT(role, CFG_ENUM, 0, 0, "secondary", "secondary|toplevel", false,
+            "secondary: a node of the hierarchy (default); toplevel: also holds the prefix "
+            "records 0.NA/<node prefix> of onboarded nodes and refers clients to them (302/303)"),
 };
 
 const struct cfg_opt *
@@ -257,4 +261,10 @@ conf_write_sample(FILE *f)
 	return cfg_write_sample(
 	        table, sizeof(table) / sizeof(table[0]),
 	        "idrd.conf - configuration of the idr resolver daemon (idrd -c FILE)", f);
+}
+
+bool
+conf_toplevel(const struct conf *c)
+{
+	return c->role != NULL && strcmp(c->role, "toplevel") == 0;
 }

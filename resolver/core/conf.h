@@ -82,6 +82,8 @@ struct conf {
 	uint64_t write_rate;
 	uint64_t write_burst;
 	uint64_t write_clients;
+	/* federation (fed/) */
+	char *role; /* secondary | toplevel */
 	/* where each option of conf_table() was set in the file (0: default); see conf_line */
 	unsigned lines[CFG_OPTS_MAX];
 };
@@ -109,6 +111,9 @@ unsigned conf_line(const struct conf *c, const void *field);
 /** The quota limits of a loaded configuration (quota_prefix lines that do not parse, which
  *  conf_load reports, are left out). */
 void conf_quota_limits(const struct conf *c, struct quota_limits *out);
+
+/** True when the node plays the top-level role (`role toplevel`, fed/refer.h). */
+bool conf_toplevel(const struct conf *c);
 
 /** Release the strings and lists of a loaded configuration (accepts a zeroed struct). */
 void conf_free(struct conf *c);

@@ -43,6 +43,7 @@
 #include "base/log.h"
 #include "core/sess.h"
 #include "core/site.h"
+#include "fed/refer.h"
 #include "model/ident.h"
 
 #define RSV_EXPIRY       43200 /* answers expire 12 h after they are made (Handle.Net) */
@@ -123,6 +124,7 @@ struct rsv_worker {
 	uint32_t indexes[RSV_MAX_FILTER];
 	struct slice types[RSV_MAX_FILTER];
 	struct slice clumps[HDL_MAX_VALUES];
+	struct refer refer; /* top-level role: the referral being answered */
 };
 
 struct rsv_conn {
@@ -808,6 +810,25 @@ answer_values(struct rsv_req *q, const struct hdl_res_req *rr, const struct rec_
 	return hdl_resp_resolution(q->out, q->m, rr->handle, w->clumps, n, &q->opts);
 }
 
+/* Top-level role: a referral (fed/refer.h) for what this node does not hold, else code. */
+static int
+answer_referral(struct rsv_req *q, struct reg_rtxn *txn, struct slice handle, uint32_t code)
+{
+	struct rsv_worker *w = q->w;
+	int rc = refer_find(txn, handle, (q->m->hdr.flags & HDL_FLAG_DNRF) != 0, &w->refer);
+
+	if (rc != IDR_OK) { /* the handle parsed in rsv_lookup: a damaged record or the store */
+		store_failure(w, "prefix referral", rc);
+		return answer_error(q, HDL_RC_ERROR, w->msg);
+	}
+	if (w->refer.rc == 0) {
+		return answer_error(q, code, w->msg);
+	}
+	q->rc = w->refer.rc;
+	return hdl_resp_referral(q->out, q->m, w->refer.rc, slice_make(NULL, 0), w->refer.clumps,
+	                         w->refer.n, &q->opts);
+}
+
 static int
 do_resolution(struct rsv_req *q)
 {
@@ -843,6 +864,9 @@ do_resolution(struct rsv_req *q)
 	code = rsv_lookup(w, rr.handle, &rec);
 	if (code == HDL_RC_SUCCESS) {
 		rc = answer_values(q, &rr, &rec); /* copies the stored bytes before the reset */
+	} else if ((code == HDL_RC_SERVER_NOT_RESP || code == HDL_RC_HANDLE_NOT_FOUND) &&
+	           conf_toplevel(&w->snap->conf)) {
+		rc = answer_referral(q, txn, rr.handle, code);
 	} else {
 		rc = answer_error(q, code, w->msg);
 	}
