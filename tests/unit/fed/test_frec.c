@@ -173,8 +173,8 @@ test_rec_body_ttl(void **state)
 		struct slice b = body_of(&w, cases[i].types, cases[i].ttls, cases[i].n);
 
 		if (frec_body_ttl(b, 1000000, cases[i].max) != cases[i].want) {
-			fail_msg("case %zu: %u, want %u", i, frec_body_ttl(b, 1000000, cases[i].max),
-			         cases[i].want);
+			fail_msg("case %zu: %u, want %u", i,
+			         frec_body_ttl(b, 1000000, cases[i].max), cases[i].want);
 		}
 	}
 	/* a malformed body is never cached */
