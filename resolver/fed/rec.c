@@ -49,6 +49,7 @@ struct frec {
 	struct fcache *cache;
 	struct flook *looks;
 	struct value_site *site; /* scratch (large) */
+	struct wbuf pub;         /* scratch: an answer's public values */
 	bool stale_logged;
 	uint32_t indexes[FREC_MAX_FILT];
 	struct slice types[FREC_MAX_FILT];
@@ -120,6 +121,7 @@ frec_new(struct frec **out, struct event_base *base, const struct frec_opts *o)
 	}
 	f->base = base;
 	f->o = *o;
+	wbuf_init_heap(&f->pub, HDL_MAX_MESSAGE_LEN);
 	*out = f;
 	return IDR_OK;
 }
@@ -159,6 +161,7 @@ frec_free(struct frec *f)
 		lookup_free(f->looks);
 	}
 	fcache_free(f->cache);
+	wbuf_deinit(&f->pub);
 	free(f->site);
 	free(f);
 }
@@ -459,6 +462,38 @@ on_prefix(struct flook *l, const struct hdl_msg *resp, struct rbuf *rest)
 	}
 }
 
+/*
+ * The body with its non-public values left out (upstream was asked PO, but need not obey), so
+ * that a cached body can be answered verbatim. Borrows body or f->pub.
+ */
+static struct slice
+public_body(struct frec *f, struct slice body, const struct hdl_value_list *vl)
+{
+	struct slice clump;
+	struct value v;
+	struct rbuf r;
+	uint32_t n = 0;
+
+	rbuf_init(&r, vl->clumps.p, vl->clumps.len);
+	while (hdl_clump_next(&r, &v, &clump) == IDR_OK) {
+		n += (v.perms & VALUE_PERM_PUBLIC_READ) != 0;
+	}
+	if (n == vl->count) {
+		return body;
+	}
+	wbuf_reset(&f->pub);
+	wbuf_u32(&f->pub, (uint32_t)vl->handle.len);
+	wbuf_bytes(&f->pub, vl->handle.p, vl->handle.len);
+	wbuf_u32(&f->pub, n);
+	rbuf_init(&r, vl->clumps.p, vl->clumps.len);
+	while (hdl_clump_next(&r, &v, &clump) == IDR_OK) {
+		if ((v.perms & VALUE_PERM_PUBLIC_READ) != 0) {
+			wbuf_bytes(&f->pub, clump.p, clump.len);
+		}
+	}
+	return wbuf_slice(&f->pub);
+}
+
 /* The handle's own answer came back. */
 static void
 on_handle(struct flook *l, const struct hdl_msg *resp, struct rbuf *rest)
@@ -482,9 +517,9 @@ on_handle(struct flook *l, const struct hdl_msg *resp, struct rbuf *rest)
 			fail(l, "malformed answer", IDR_EPROTO);
 			return;
 		}
-		a.body = body;
-		cache_put(f->cache, slice_make(l->key, l->klen), rc, body,
-		          frec_body_ttl(body, now, f->o.ttl_max), now);
+		a.body = public_body(f, body, &vl);
+		cache_put(f->cache, slice_make(l->key, l->klen), rc, a.body,
+		          frec_body_ttl(a.body, now, f->o.ttl_max), now);
 	} else {
 		if (hdl_error_resp_parse(rest, resp->env.ver, &msg) == IDR_OK) {
 			if (snprintf(l->msg, sizeof(l->msg), "%.*s",
@@ -691,6 +726,46 @@ struct hwait {
 	const struct frec_answer *a;
 };
 
+/*
+ * An unfiltered answer: the cached body (validated and public-only when it was stored) copied
+ * verbatim, under the handle as the client spelled it.
+ */
+static int
+answer_whole(struct rsv_req *q, struct slice body, struct slice asked)
+{
+	struct hdl_build b;
+	struct slice h;
+	struct rbuf r;
+	uint32_t count;
+	size_t at;
+	int rc;
+
+	rbuf_init(&r, body.p, body.len);
+	h = rbuf_str(&r, HDL_MAX_HANDLE_LEN);
+	at = rbuf_offset(&r);
+	count = rbuf_u32(&r);
+	if (rbuf_error(&r) != IDR_OK) {
+		rsv_req_set_rc(q, HDL_RC_ERROR);
+		return rsv_req_error(q, HDL_RC_ERROR, "malformed upstream answer");
+	}
+	if (count == 0) {
+		rsv_req_set_rc(q, HDL_RC_VALUES_NOT_FOUND);
+		return rsv_req_error(q, HDL_RC_VALUES_NOT_FOUND, "");
+	}
+	rsv_req_set_rc(q, HDL_RC_SUCCESS);
+	if (slice_eq(h, asked)) {
+		return hdl_resp_resolution_stored(rsv_req_out(q), rsv_req_msg(q), body,
+		                                  rsv_req_opts(q));
+	}
+	rc = hdl_resp_begin(&b, rsv_req_out(q), rsv_req_msg(q), HDL_RC_SUCCESS, rsv_req_opts(q));
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	hdl_build_handle(&b, asked);
+	hdl_build_bytes(&b, slice_make(body.p + at, body.len - at));
+	return hdl_build_end(&b);
+}
+
 /* Build the answer to q from a: the request's filters applied, public values only. */
 static int
 answer_req(struct frec *f, struct rsv_req *q, const struct frec_answer *a,
@@ -706,6 +781,9 @@ answer_req(struct frec *f, struct rsv_req *q, const struct frec_answer *a,
 	if (a->rc != HDL_RC_SUCCESS) {
 		rsv_req_set_rc(q, a->rc);
 		return rsv_req_error(q, a->rc, a->msg);
+	}
+	if (rr->nindexes == 0 && rr->ntypes == 0) {
+		return answer_whole(q, a->body, rr->handle);
 	}
 	rbuf_init(&r, a->body.p, a->body.len);
 	if (hdl_res_resp_parse(&r, &vl) != IDR_OK) {

@@ -6,8 +6,9 @@
 #   - cached: node 1 answering the same identifiers recursively from its cache (filled first);
 #   - cold: node 1 resolving identifiers it has not seen (open loop at RATE/s, each a cache
 #     miss: top level (prefix record, cached after the first) + node 2), p50/p99.
-# Each idrd runs one worker, pinned: node 1 on core 0, node 2 and the top level on core 1, the
-# client on core 1 (2 cores: the figures compare, they are not absolute).
+# Each idrd runs one worker, pinned: nodes 1 and 2 on core 0 (only one of them busy in the
+# local and cached runs), the top level and the client on core 1 (2 cores: the figures
+# compare, they are not absolute).
 # usage: tests/bench/recursion.sh
 # env:   N=20000 HOT=1000 C=32 SECS=5 RATE=300 WORK=/tmp/idr-bench-rec BUILD=<repo>/build-bench
 #        SKIP_BUILD=0
@@ -64,7 +65,7 @@ start() { # start NAME CPU PORT [LINES...]
 	die "$n did not start"
 }
 P2=$(freeport)
-start n2 1 "$P2"
+start n2 0 "$P2"
 SITE=$(python3 - "$P2" <<'PY'
 import struct, sys
 p = int(sys.argv[1])

@@ -17,7 +17,7 @@ node() {
 	shift
 	{
 		echo "data_dir $T/$n"
-		echo "workers 2"
+		echo "workers ${WORKERS:-2}"
 		for l in "$@"; do
 			echo "$l"
 		done
@@ -71,7 +71,8 @@ ok "$IDR_BIN" import --update "$T/top.jsonl" --data "$T/top"
 # the top level answers UDP and TCP on one port (toplevel is one HOST:PORT)
 PT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 node top "udp_listen 127.0.0.1:$PT" "tcp_listen 127.0.0.1:$PT" "http_listen 127.0.0.1:0"
-node n1 "udp_listen 127.0.0.1:0" "tcp_listen 127.0.0.1:0" "http_listen 127.0.0.1:0" \
+# one worker: the recursion cache is per worker, and the cache-hit check needs the same one
+WORKERS=1 node n1 "udp_listen 127.0.0.1:0" "tcp_listen 127.0.0.1:0" "http_listen 127.0.0.1:0" \
 	"toplevel 127.0.0.1:$PT" "recursion_ttl_max 2" "recursion_negative_ttl 2" \
 	"recursion_timeout_ms 3000"
 U1=$(portof n1 udp)
