@@ -282,6 +282,7 @@ dump_request(const struct cli_cmd *self, const struct resolve_args *a)
 	int rc;
 
 	query_init(a, &q);
+	q.no_recursion = false; /* a stock client's request: REC set, as Handle.Net sends it */
 	wbuf_init_heap(&w, HDL_MAX_UNIT_LEN);
 	rc = hdlc_request_id(&id);
 	if (rc == IDR_OK) {
@@ -718,6 +719,7 @@ const struct cli_cmd cmd_resolve = {
         "  --digest              ask for a digest of the request in the answer (RD) and\n"
         "                        check it\n"
         "  --dump-request FILE   write the encoded request (envelope + message) to FILE and\n"
-        "                        exit without sending it (a load generator's payload)\n",
+        "                        exit without sending it (a load generator's payload; REC\n"
+        "                        set, as stock clients send it)\n",
         run,
 };
