@@ -53,7 +53,7 @@ fcache_new(struct fcache **out, const struct fcache_opts *o)
 	if (c == NULL) {
 		return IDR_ENOMEM;
 	}
-	c->buckets = calloc(n, sizeof(*c->buckets));
+	c->buckets = calloc(n, sizeof(struct fentry *));
 	if (c->buckets == NULL) {
 		free(c);
 		return IDR_ENOMEM;
@@ -142,6 +142,19 @@ remove_entry(struct fcache *c, struct fentry *e)
 	free(e);
 }
 
+/* Drop least recently used entries until one more of need bytes fits. */
+static void
+evict(struct fcache *c, size_t need)
+{
+	struct fentry *victim;
+
+	while ((victim = c->tail) != NULL &&
+	       (c->count >= c->o.max_entries || c->bytes + need > c->o.max_bytes)) {
+		/* the analyzer does not see that unlinking the tail moves c->tail off it */
+		remove_entry(c, victim); // NOLINT(clang-analyzer-unix.Malloc)
+	}
+}
+
 enum fcache_state
 fcache_get(struct fcache *c, struct slice key, uint32_t now, struct fcache_view *out)
 {
@@ -179,10 +192,7 @@ fcache_put(struct fcache *c, struct slice key, uint32_t rc, struct slice data, u
 	if (ttl == 0) {
 		return IDR_OK;
 	}
-	while (c->tail != NULL &&
-	       (c->count >= c->o.max_entries || c->bytes + key.len + data.len > c->o.max_bytes)) {
-		remove_entry(c, c->tail);
-	}
+	evict(c, key.len + data.len);
 	e = malloc(sizeof(*e) + key.len + data.len);
 	if (e == NULL) {
 		return IDR_ENOMEM;

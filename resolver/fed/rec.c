@@ -58,7 +58,7 @@ struct frec {
 };
 
 static void lookup_step(struct flook *l);
-static void query_sites(struct flook *l, struct slice clumps);
+static bool query_sites(struct flook *l, struct slice clumps);
 
 static uint64_t
 mono_ms(void)
@@ -367,8 +367,13 @@ frec_site_target(const struct value_site *s, struct slice handle, struct upq_tar
 	return out->has_udp || out->has_tcp ? IDR_OK : IDR_ENOENT;
 }
 
-/* Follow the values of a prefix record or a referral: a site, else an HS_SERV handle. */
-static void
+/*
+ * Follow the values of a prefix record or a referral: ask the site's server for the handle,
+ * or (HS_SERV) set l->pname to the service handle whose record names the site.
+ * @return true when l->pname was set: resolve it next (lookup_step); false when a query went
+ *         out or l finished.
+ */
+static bool
 query_sites(struct flook *l, struct slice clumps)
 {
 	struct frec *f = l->f;
@@ -386,7 +391,7 @@ query_sites(struct flook *l, struct slice clumps)
 			            IDR_OK) {
 				l->handle_phase = true;
 				ask(l, &t, slice_make(l->handle, l->hlen));
-				return;
+				return false;
 			}
 		} else if ((type_is(v.type, "HS_SERV") || type_is(v.type, "HS_SERV.PREFIX")) &&
 		           serv.len == 0 && v.data.len > 0 && v.data.len <= HDL_MAX_HANDLE_LEN) {
@@ -395,15 +400,15 @@ query_sites(struct flook *l, struct slice clumps)
 	}
 	if (serv.len == 0) {
 		fail(l, "the prefix record has no usable HS_SITE or HS_SERV value", IDR_OK);
-		return;
+		return false;
 	}
 	if (++l->hops > f->o.max_referrals) {
 		fail(l, "too many referrals", IDR_OK);
-		return;
+		return false;
 	}
 	memmove(l->pname, serv.p, serv.len); /* serv may point into the cache */
 	l->plen = serv.len;
-	lookup_step(l);
+	return true;
 }
 
 /* The body of a referral or resolution answer, and the clumps of its value list. */
@@ -435,7 +440,9 @@ on_prefix(struct flook *l, const struct hdl_msg *resp, struct rbuf *rest)
 			fail(l, "too many referrals", IDR_OK);
 			return;
 		}
-		query_sites(l, vl.clumps);
+		if (query_sites(l, vl.clumps)) {
+			lookup_step(l);
+		}
 		return;
 	}
 	/* a top level without the derived prefix's record: ask for its parent's (see rec.h) */
@@ -509,7 +516,9 @@ on_handle(struct flook *l, const struct hdl_msg *resp, struct rbuf *rest)
 			fail(l, "bad or too many referrals", IDR_OK);
 			return;
 		}
-		query_sites(l, vl.clumps);
+		if (query_sites(l, vl.clumps)) {
+			lookup_step(l);
+		}
 		return;
 	}
 	if (rc == HDL_RC_SUCCESS) {
@@ -562,21 +571,28 @@ static void
 lookup_step(struct flook *l)
 {
 	struct frec *f = l->f;
-	struct slice name = slice_make(l->pname, l->plen);
 	struct fcache_view v;
 
-	l->handle_phase = false;
-	if (fcache_get(f->cache, make_key(f, 'P', name), unix_now(), &v) == FCACHE_FRESH) {
-		struct rbuf r;
+	/* a loop, not recursion: each HS_SERV hop is counted and bounded in query_sites */
+	for (;;) {
+		struct slice name = slice_make(l->pname, l->plen);
 		struct hdl_value_list vl;
+		struct rbuf r;
 
+		l->handle_phase = false;
+		if (fcache_get(f->cache, make_key(f, 'P', name), unix_now(), &v) != FCACHE_FRESH) {
+			ask_toplevel(l, name);
+			return;
+		}
 		rbuf_init(&r, v.data.p, v.data.len);
-		if (hdl_res_resp_parse(&r, &vl) == IDR_OK) {
-			query_sites(l, vl.clumps);
+		if (hdl_res_resp_parse(&r, &vl) != IDR_OK) {
+			ask_toplevel(l, name);
+			return;
+		}
+		if (!query_sites(l, vl.clumps)) {
 			return;
 		}
 	}
-	ask_toplevel(l, name);
 }
 
 /* ---------------------------------------------------------------- waiting */
