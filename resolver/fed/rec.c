@@ -59,6 +59,7 @@ struct frec {
 
 static void lookup_step(struct flook *l);
 static bool query_sites(struct flook *l, struct slice clumps);
+static bool parent_of(struct flook *l);
 
 static uint64_t
 mono_ms(void)
@@ -425,8 +426,9 @@ on_prefix(struct flook *l, const struct hdl_msg *resp, struct rbuf *rest)
 	struct frec *f = l->f;
 	uint32_t rc = resp->hdr.rc, now = unix_now();
 	struct hdl_value_list vl;
-	struct slice body = slice_make(rest->p + rest->off, rbuf_left(rest)), parent, pfx;
+	struct slice body = slice_make(rest->p + rest->off, rbuf_left(rest));
 	struct slice name = slice_make(l->pname, l->plen);
+	size_t was;
 
 	if (rc == HDL_RC_SUCCESS || rc == HDL_RC_PREFIX_REFERRAL || rc == HDL_RC_SERVICE_REFERRAL) {
 		if (value_list(rest, rc != HDL_RC_SUCCESS, &vl) != IDR_OK) {
@@ -445,12 +447,12 @@ on_prefix(struct flook *l, const struct hdl_msg *resp, struct rbuf *rest)
 		}
 		return;
 	}
-	/* a top level without the derived prefix's record: ask for its parent's (see rec.h) */
-	pfx = slice_make(l->pname + FREC_ZNA_LEN, l->plen - FREC_ZNA_LEN);
-	if ((rc == HDL_RC_HANDLE_NOT_FOUND || rc == HDL_RC_SERVER_NOT_RESP) &&
-	    l->plen > FREC_ZNA_LEN && memcmp(l->pname, FREC_ZNA, FREC_ZNA_LEN) == 0 &&
-	    ident_prefix_parent(pfx, &parent) && ++l->hops <= f->o.max_referrals) {
-		l->plen = FREC_ZNA_LEN + parent.len;
+	/* a top level without the derived prefix's record: ask for its parent's (see rec.h),
+	 * remembered like a negative answer so that the next lookup goes to the parent at once */
+	was = l->plen;
+	if ((rc == HDL_RC_HANDLE_NOT_FOUND || rc == HDL_RC_SERVER_NOT_RESP) && parent_of(l)) {
+		cache_put(f->cache, make_key(f, 'P', slice_make(l->pname, was)),
+		          HDL_RC_HANDLE_NOT_FOUND, slice_make(NULL, 0), f->o.negative_ttl, now);
 		lookup_step(l);
 		return;
 	}
@@ -566,6 +568,24 @@ on_answer(void *arg, int err, const struct hdl_msg *resp, struct rbuf *rest)
 	}
 }
 
+/* l->pname = 0.NA/<parent prefix> of 0.NA/<prefix>, counted as a hop. @return false: none. */
+static bool
+parent_of(struct flook *l)
+{
+	struct slice pfx, parent;
+
+	if (l->plen <= FREC_ZNA_LEN || memcmp(l->pname, FREC_ZNA, FREC_ZNA_LEN) != 0 ||
+	    ++l->hops > l->f->o.max_referrals) {
+		return false;
+	}
+	pfx = slice_make(l->pname + FREC_ZNA_LEN, l->plen - FREC_ZNA_LEN);
+	if (!ident_prefix_parent(pfx, &parent)) {
+		return false;
+	}
+	l->plen = FREC_ZNA_LEN + parent.len;
+	return true;
+}
+
 /* Resolve the record l->pname names (cached or from the top level). */
 static void
 lookup_step(struct flook *l)
@@ -584,8 +604,11 @@ lookup_step(struct flook *l)
 			ask_toplevel(l, name);
 			return;
 		}
+		if (v.rc == HDL_RC_HANDLE_NOT_FOUND && parent_of(l)) {
+			continue; /* a derived prefix without a record of its own (on_prefix) */
+		}
 		rbuf_init(&r, v.data.p, v.data.len);
-		if (hdl_res_resp_parse(&r, &vl) != IDR_OK) {
+		if (v.rc != HDL_RC_SUCCESS || hdl_res_resp_parse(&r, &vl) != IDR_OK) {
 			ask_toplevel(l, name);
 			return;
 		}
