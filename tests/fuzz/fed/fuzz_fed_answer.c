@@ -14,10 +14,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* ref/handle.md §8: RESOLUTION of 88.100.1/abc, request id 0x01020304 (the seeds answer it) */
 static const uint8_t request[] = {
-        0x02, 0x01, 0x02, 0x01, 0, 0, 0, 0, 0x01, 0x02, 0x03, 0x04, 0, 0, 0, 0, 0, 0, 0, 0x34,
-        0, 0, 0, 1, 0, 0, 0, 0, 0x19, 0, 0, 0, 0xff, 0xff, 0, 0, 0x5f, 0x5e, 0x10, 0, 0, 0, 0,
-        0x18, 0, 0, 0, 0x0c, '8', '8', '.', '1', '0', '0', '.', '1', '/', 'a', 'b', 'c', 0, 0,
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+        0x02, 0x01, 0x02, 0x01, 0,    0,   0,    0,    0x01, 0x02, 0x03, 0x04, 0,   0,    0,
+        0,    0,    0,    0,    0x34, 0,   0,    0,    1,    0,    0,    0,    0,   0x19, 0,
+        0,    0,    0xff, 0xff, 0,    0,   0x5f, 0x5e, 0x10, 0,    0,    0,    0,   0x18, 0,
+        0,    0,    0x0c, '8',  '8',  '.', '1',  '0',  '0',  '.',  '1',  '/',  'a', 'b',  'c',
+        0,    0,    0,    0,    0,    0,   0,    0,    0,    0,    0,    0};
 
 static void
 sites(struct slice clumps)
@@ -64,7 +65,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			sites(vl.clumps);
 		}
-	} else if (resp.hdr.rc == HDL_RC_SERVICE_REFERRAL || resp.hdr.rc == HDL_RC_PREFIX_REFERRAL) {
+	} else if (resp.hdr.rc == HDL_RC_SERVICE_REFERRAL ||
+	           resp.hdr.rc == HDL_RC_PREFIX_REFERRAL) {
 		if (hdl_referral_resp_parse(&rest, &vl) == IDR_OK) {
 			sites(vl.clumps);
 		}
