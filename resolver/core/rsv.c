@@ -114,6 +114,8 @@ struct rsv_worker {
 	uint8_t lkey[STORE_KEY_MAX];   /* listing: the key to resume after */
 	uint8_t lnext[IDENT_HARD_MAX]; /* listing: the next token handed out */
 	struct reg_rtxn *txn;
+	struct frec *frec; /* recursive resolver (fed/rec.h), NULL: none */
+	rsv_recurse_fn recurse;
 	struct rsv_snap *snap;
 	_Atomic uint64_t gen; /* generation of snap, read by reclaim */
 	uint64_t rx_ns;       /* receipt time set by the front end, 0 = none */
@@ -862,6 +864,11 @@ do_resolution(struct rsv_req *q)
 		                          : answer_error(q, HDL_RC_ERROR, w->msg);
 	}
 	code = rsv_lookup(w, rr.handle, &rec);
+	if (code == HDL_RC_SERVER_NOT_RESP && w->recurse != NULL &&
+	    (q->m->hdr.flags & HDL_FLAG_REC) != 0) {
+		rsv_read_end(w);
+		return w->recurse(w->frec, q, &rr); /* a foreign prefix, recursion asked for */
+	}
 	if (code == HDL_RC_SUCCESS) {
 		rc = answer_values(q, &rr, &rec); /* copies the stored bytes before the reset */
 	} else if ((code == HDL_RC_SERVER_NOT_RESP || code == HDL_RC_HANDLE_NOT_FOUND) &&
@@ -1419,13 +1426,18 @@ rsv_pending_finish_at(struct rsv_pending *p, int status, struct slice body, cons
 {
 	struct rsv_conn *c = p->conn;
 	struct rsv_done d;
+	struct addr peer;
 
 	if (c == NULL) {
 		pending_free(p);
 		return;
 	}
 	d.tag = p->ctx.tag;
-	d.peer = p->ctx.peer;
+	d.peer = NULL;
+	if (p->ctx.peer != NULL) {
+		peer = *p->ctx.peer; /* p is freed before done runs */
+		d.peer = &peer;
+	}
 	d.action = RSV_REPLY;
 	d.answer = body;
 	d.status = status;
@@ -1473,6 +1485,7 @@ rsv_pending_complete(struct rsv_pending *p, rsv_op_fn answer, void *arg)
 	struct rsv_conn *c = p->conn;
 	struct rsv_done d;
 	struct rsv_req q;
+	struct addr peer;
 
 	if (c == NULL) {
 		pending_free(p); /* cancelled: nobody is waiting for the answer */
@@ -1485,7 +1498,11 @@ rsv_pending_complete(struct rsv_pending *p, rsv_op_fn answer, void *arg)
 	q.completing = true;
 	req_finish(&q, answer(arg, &q));
 	d.tag = p->ctx.tag;
-	d.peer = p->ctx.peer;
+	d.peer = NULL;
+	if (p->ctx.peer != NULL) {
+		peer = *p->ctx.peer; /* p is freed before done runs */
+		d.peer = &peer;
+	}
 	d.status = 0;
 	d.location = NULL;
 	d.action = q.action;
@@ -1741,6 +1758,25 @@ rsv_conn_gauge(struct rsv_worker *w, enum rsv_proto proto, bool tls, int delta)
 	enum metrics_proto p = metrics_proto_of(proto);
 
 	metrics_conn(w->r->m, p == METRICS_HTTP && tls ? METRICS_HTTPS : p, delta);
+}
+
+void
+rsv_worker_set_recursion(struct rsv_worker *w, struct frec *f, rsv_recurse_fn fn)
+{
+	w->frec = f;
+	w->recurse = f != NULL ? fn : NULL;
+}
+
+struct frec *
+rsv_worker_frec(const struct rsv_worker *w)
+{
+	return w->frec;
+}
+
+uint32_t
+rsv_req_now(const struct rsv_req *q)
+{
+	return q->now;
 }
 
 void
