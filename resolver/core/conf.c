@@ -2,7 +2,10 @@
 #include "core/conf.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "hdl/addr.h"
 
 #define OPT(name, type, min, max, def, choices, reload, help)                                      \
 	{                                                                                          \
@@ -132,6 +135,30 @@ static const struct cfg_opt table[] = {
             "writes a client address may send at once before write_rate applies"),
         OPT(write_clients, CFG_UINT, 64, 1ULL << 24, "65536", NULL, false,
             "client addresses whose write rate is tracked at once, about 32 bytes each"),
+        /* federation (issue 10: fed/) */
+        OPT(role, CFG_ENUM, 0, 0, "secondary", "secondary|toplevel", false,
+            "secondary: a node of the hierarchy (default); toplevel: also holds the prefix "
+            "records 0.NA/<node prefix> of onboarded nodes and refers clients to them (302/303)"),
+        /* federation: recursive resolution of foreign prefixes (fed/rec.h) */
+        OPT(toplevel, CFG_LIST, 0, 0, NULL, NULL, false,
+            "Handle address HOST:PORT (UDP and TCP) of the top-level node that holds the prefix "
+            "records 0.NA/<prefix>; repeatable (tried in order); none: no recursion (301)"),
+        OPT(recursion_cache_max, CFG_UINT, 16, 1ULL << 24, "10000", NULL, false,
+            "answers and prefix records cached per worker at most (least recently used go)"),
+        OPT(recursion_cache_bytes, CFG_SIZE, 65536, 1ULL << 34, "64M", NULL, false,
+            "bytes of cached answers per worker at most"),
+        OPT(recursion_ttl_max, CFG_UINT, 0, 172800, "86400", NULL, false,
+            "seconds an upstream answer is cached at most (its values' TTL otherwise; 0 = "
+            "never cached)"),
+        OPT(recursion_negative_ttl, CFG_UINT, 0, 3600, "30", NULL, false,
+            "seconds an upstream HANDLE_NOT_FOUND / VALUES_NOT_FOUND answer is cached"),
+        OPT(recursion_stale_max, CFG_UINT, 0, 604800, "86400", NULL, false,
+            "seconds past its expiry an answer may still be served when upstream is "
+            "unreachable (serve-stale; 0 = never)"),
+        OPT(recursion_timeout_ms, CFG_UINT, 100, 60000, "5000", NULL, false,
+            "milliseconds one recursive resolution may take (all referrals and re-sends)"),
+        OPT(recursion_max_referrals, CFG_UINT, 1, 40, "8", NULL, false,
+            "prefix (303) and service (302, HS_SERV) referrals followed in one resolution"),
 };
 
 const struct cfg_opt *
@@ -181,6 +208,20 @@ cross_check(struct conf *c, const char *path, cfg_err_fn err, void *arg, int *rc
 
 		if (quota_override_parse(c->quota_prefix.v[i], &o, &why) != IDR_OK) {
 			err(arg, file, c->quota_prefix.line[i], why);
+			*rc = IDR_ECONFIG;
+		}
+	}
+	for (size_t i = 0; i < c->toplevel.n; i++) {
+		struct addr a;
+		const char *why = NULL;
+		char msg[160];
+
+		if (addr_parse(c->toplevel.v[i], &a, &why) != IDR_OK) {
+			if (snprintf(msg, sizeof(msg), "toplevel: not a HOST:PORT address: %s",
+			             why != NULL ? why : "syntax") < 0) {
+				msg[0] = '\0';
+			}
+			err(arg, file, c->toplevel.line[i], msg);
 			*rc = IDR_ECONFIG;
 		}
 	}
@@ -257,4 +298,10 @@ conf_write_sample(FILE *f)
 	return cfg_write_sample(
 	        table, sizeof(table) / sizeof(table[0]),
 	        "idrd.conf - configuration of the idr resolver daemon (idrd -c FILE)", f);
+}
+
+bool
+conf_toplevel(const struct conf *c)
+{
+	return c->role != NULL && strcmp(c->role, "toplevel") == 0;
 }

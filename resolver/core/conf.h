@@ -82,6 +82,17 @@ struct conf {
 	uint64_t write_rate;
 	uint64_t write_burst;
 	uint64_t write_clients;
+	/* federation (fed/) */
+	char *role; /* secondary | toplevel */
+	/* federation: recursive resolution (fed/rec.h) */
+	struct cfg_list toplevel;         /* Handle addresses host:port of the top level */
+	uint64_t recursion_cache_max;     /* cached answers per worker */
+	uint64_t recursion_cache_bytes;   /* bytes of cached answers per worker */
+	uint64_t recursion_ttl_max;       /* seconds a positive answer is cached at most */
+	uint64_t recursion_negative_ttl;  /* seconds a 100/200 answer is cached */
+	uint64_t recursion_stale_max;     /* seconds past expiry an answer may be served stale */
+	uint64_t recursion_timeout_ms;    /* bound on one recursive resolution */
+	uint64_t recursion_max_referrals; /* referrals followed in one resolution */
 	/* where each option of conf_table() was set in the file (0: default); see conf_line */
 	unsigned lines[CFG_OPTS_MAX];
 };
@@ -109,6 +120,9 @@ unsigned conf_line(const struct conf *c, const void *field);
 /** The quota limits of a loaded configuration (quota_prefix lines that do not parse, which
  *  conf_load reports, are left out). */
 void conf_quota_limits(const struct conf *c, struct quota_limits *out);
+
+/** True when the node plays the top-level role (`role toplevel`, fed/refer.h). */
+bool conf_toplevel(const struct conf *c);
 
 /** Release the strings and lists of a loaded configuration (accepts a zeroed struct). */
 void conf_free(struct conf *c);

@@ -99,6 +99,9 @@ static const int status_list[] = {200, 201, 204, 206, 301, 302, 304, 400, 401, 4
 static const char *const proto_names[METRICS_PROTO_COUNT] = {"udp", "tcp", "http", "https"};
 static const char *const drop_names[METRICS_DROP_COUNT] = {"malformed", "ratelimit", "reasm",
                                                            "connlimit", "budget",    "toobig"};
+static const char *const fed_names[METRICS_FED_COUNT] = {
+        "upstream_udp", "upstream_tcp", "upstream_error", "cache_hit",
+        "cache_miss",   "cache_stale",  "coalesced"};
 
 /* finite histogram buckets: upper bound 2^i microseconds; one more slot counts the rest */
 #define LAT_SLOTS (METRICS_LAT_BUCKETS + 1)
@@ -115,6 +118,7 @@ struct metrics_shard {
 	counter lat[METRICS_PROTO_COUNT][LAT_SLOTS];
 	counter lat_sum_ns[METRICS_PROTO_COUNT];
 	counter drops[METRICS_DROP_COUNT];
+	counter fed[METRICS_FED_COUNT];
 } __attribute__((aligned(64)));
 
 struct metrics {
@@ -312,6 +316,15 @@ metrics_http(struct metrics_shard *s, enum metrics_proto p, const char *route, i
 	bump(&s->http_lat[r * LAT_SLOTS + lat_slot(latency_ns)], 1);
 	bump(&s->http_lat_sum[r], latency_ns);
 	count_latency(s, p, latency_ns);
+}
+
+void
+metrics_fed(struct metrics_shard *s, enum metrics_fed what)
+{
+	if (s == NULL || (unsigned)what >= METRICS_FED_COUNT) {
+		return;
+	}
+	bump(&s->fed[what], 1);
 }
 
 void
@@ -519,6 +532,16 @@ render_drops_conns(struct metrics *m, struct wbuf *w)
 			n += peek(&m->shards[i].drops[d]);
 		}
 		wbuf_printf(w, "idr_dropped_total{reason=\"%s\"} %llu\n", drop_names[d],
+		            (unsigned long long)n);
+	}
+	family(w, "idr_recursion_total", "counter",
+	       "Recursive resolution: upstream queries and errors, cache hits, misses, stale "
+	       "answers served, lookups coalesced.");
+	for (d = 0; d < METRICS_FED_COUNT; d++) {
+		for (n = 0, i = 0; i < m->nshards; i++) {
+			n += peek(&m->shards[i].fed[d]);
+		}
+		wbuf_printf(w, "idr_recursion_total{event=\"%s\"} %llu\n", fed_names[d],
 		            (unsigned long long)n);
 	}
 	family(w, "idr_connections", "gauge", "Open connections, by transport.");

@@ -40,6 +40,18 @@ enum metrics_drop {
 	METRICS_DROP_COUNT
 };
 
+/* recursive resolution (fed/rec.h) */
+enum metrics_fed {
+	METRICS_FED_UPSTREAM_UDP = 0, /* queries sent upstream over UDP */
+	METRICS_FED_UPSTREAM_TCP,     /* queries sent upstream over TCP (fallback or large) */
+	METRICS_FED_UPSTREAM_ERROR,   /* upstream queries that failed (time-out, refused, bad) */
+	METRICS_FED_CACHE_HIT,        /* answered from the cache, fresh */
+	METRICS_FED_CACHE_MISS,       /* not cached (or expired): resolved upstream */
+	METRICS_FED_CACHE_STALE,      /* upstream unreachable: an expired answer was served */
+	METRICS_FED_COALESCED,        /* joined a resolution already in progress */
+	METRICS_FED_COUNT
+};
+
 struct metrics;
 struct metrics_shard;
 
@@ -68,6 +80,9 @@ void metrics_http(struct metrics_shard *s, enum metrics_proto p, const char *rou
                   uint64_t latency_ns);
 
 void metrics_drop(struct metrics_shard *s, enum metrics_drop why);
+
+/** Count one recursion event on the owning thread's shard (s may be NULL). */
+void metrics_fed(struct metrics_shard *s, enum metrics_fed what);
 
 /** Connection gauge (thread-safe). */
 void metrics_conn(struct metrics *m, enum metrics_proto p, int delta);

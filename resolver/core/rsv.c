@@ -43,6 +43,7 @@
 #include "base/log.h"
 #include "core/sess.h"
 #include "core/site.h"
+#include "fed/refer.h"
 #include "model/ident.h"
 
 #define RSV_EXPIRY       43200 /* answers expire 12 h after they are made (Handle.Net) */
@@ -113,6 +114,8 @@ struct rsv_worker {
 	uint8_t lkey[STORE_KEY_MAX];   /* listing: the key to resume after */
 	uint8_t lnext[IDENT_HARD_MAX]; /* listing: the next token handed out */
 	struct reg_rtxn *txn;
+	struct frec *frec; /* recursive resolver (fed/rec.h), NULL: none */
+	rsv_recurse_fn recurse;
 	struct rsv_snap *snap;
 	_Atomic uint64_t gen; /* generation of snap, read by reclaim */
 	uint64_t rx_ns;       /* receipt time set by the front end, 0 = none */
@@ -123,6 +126,7 @@ struct rsv_worker {
 	uint32_t indexes[RSV_MAX_FILTER];
 	struct slice types[RSV_MAX_FILTER];
 	struct slice clumps[HDL_MAX_VALUES];
+	struct refer refer; /* top-level role: the referral being answered */
 };
 
 struct rsv_conn {
@@ -808,6 +812,25 @@ answer_values(struct rsv_req *q, const struct hdl_res_req *rr, const struct rec_
 	return hdl_resp_resolution(q->out, q->m, rr->handle, w->clumps, n, &q->opts);
 }
 
+/* Top-level role: a referral (fed/refer.h) for what this node does not hold, else code. */
+static int
+answer_referral(struct rsv_req *q, struct reg_rtxn *txn, struct slice handle, uint32_t code)
+{
+	struct rsv_worker *w = q->w;
+	int rc = refer_find(txn, handle, (q->m->hdr.flags & HDL_FLAG_DNRF) != 0, &w->refer);
+
+	if (rc != IDR_OK) { /* the handle parsed in rsv_lookup: a damaged record or the store */
+		store_failure(w, "prefix referral", rc);
+		return answer_error(q, HDL_RC_ERROR, w->msg);
+	}
+	if (w->refer.rc == 0) {
+		return answer_error(q, code, w->msg);
+	}
+	q->rc = w->refer.rc;
+	return hdl_resp_referral(q->out, q->m, w->refer.rc, slice_make(NULL, 0), w->refer.clumps,
+	                         w->refer.n, &q->opts);
+}
+
 static int
 do_resolution(struct rsv_req *q)
 {
@@ -841,8 +864,16 @@ do_resolution(struct rsv_req *q)
 		                          : answer_error(q, HDL_RC_ERROR, w->msg);
 	}
 	code = rsv_lookup(w, rr.handle, &rec);
+	if (code == HDL_RC_SERVER_NOT_RESP && w->recurse != NULL &&
+	    (q->m->hdr.flags & HDL_FLAG_REC) != 0) {
+		rsv_read_end(w);
+		return w->recurse(w->frec, q, &rr); /* a foreign prefix, recursion asked for */
+	}
 	if (code == HDL_RC_SUCCESS) {
 		rc = answer_values(q, &rr, &rec); /* copies the stored bytes before the reset */
+	} else if ((code == HDL_RC_SERVER_NOT_RESP || code == HDL_RC_HANDLE_NOT_FOUND) &&
+	           conf_toplevel(&w->snap->conf)) {
+		rc = answer_referral(q, txn, rr.handle, code);
 	} else {
 		rc = answer_error(q, code, w->msg);
 	}
@@ -1395,13 +1426,18 @@ rsv_pending_finish_at(struct rsv_pending *p, int status, struct slice body, cons
 {
 	struct rsv_conn *c = p->conn;
 	struct rsv_done d;
+	struct addr peer;
 
 	if (c == NULL) {
 		pending_free(p);
 		return;
 	}
 	d.tag = p->ctx.tag;
-	d.peer = p->ctx.peer;
+	d.peer = NULL;
+	if (p->ctx.peer != NULL) {
+		peer = *p->ctx.peer; /* p is freed before done runs */
+		d.peer = &peer;
+	}
 	d.action = RSV_REPLY;
 	d.answer = body;
 	d.status = status;
@@ -1449,6 +1485,7 @@ rsv_pending_complete(struct rsv_pending *p, rsv_op_fn answer, void *arg)
 	struct rsv_conn *c = p->conn;
 	struct rsv_done d;
 	struct rsv_req q;
+	struct addr peer;
 
 	if (c == NULL) {
 		pending_free(p); /* cancelled: nobody is waiting for the answer */
@@ -1461,7 +1498,11 @@ rsv_pending_complete(struct rsv_pending *p, rsv_op_fn answer, void *arg)
 	q.completing = true;
 	req_finish(&q, answer(arg, &q));
 	d.tag = p->ctx.tag;
-	d.peer = p->ctx.peer;
+	d.peer = NULL;
+	if (p->ctx.peer != NULL) {
+		peer = *p->ctx.peer; /* p is freed before done runs */
+		d.peer = &peer;
+	}
 	d.status = 0;
 	d.location = NULL;
 	d.action = q.action;
@@ -1717,6 +1758,25 @@ rsv_conn_gauge(struct rsv_worker *w, enum rsv_proto proto, bool tls, int delta)
 	enum metrics_proto p = metrics_proto_of(proto);
 
 	metrics_conn(w->r->m, p == METRICS_HTTP && tls ? METRICS_HTTPS : p, delta);
+}
+
+void
+rsv_worker_set_recursion(struct rsv_worker *w, struct frec *f, rsv_recurse_fn fn)
+{
+	w->frec = f;
+	w->recurse = f != NULL ? fn : NULL;
+}
+
+struct frec *
+rsv_worker_frec(const struct rsv_worker *w)
+{
+	return w->frec;
+}
+
+uint32_t
+rsv_req_now(const struct rsv_req *q)
+{
+	return q->now;
 }
 
 void

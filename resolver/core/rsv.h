@@ -271,6 +271,29 @@ int rsv_conn_set_identity(struct rsv_conn *c, const char *identity) IDR_MUSTCHEC
 /** The connection's identity, or NULL (also for c NULL). */
 const char *rsv_conn_identity(const struct rsv_conn *c);
 
+/* ---- recursion (fed/rec.h) ---- */
+
+struct frec;
+
+/**
+ * Resolves a RESOLUTION request for a prefix this node does not host, when it carries REC: the
+ * handler answers (a cached answer) or defers q (rsv_req_defer) like any operation handler.
+ * rr borrows the worker's scratch arrays: valid until the handler returns.
+ */
+typedef int (*rsv_recurse_fn)(struct frec *f, struct rsv_req *q, const struct hdl_res_req *rr);
+
+/**
+ * Give the worker its recursive resolver (one per worker, on its event base; borrowed, free it
+ * after the worker's connections and before the worker). f NULL: no recursion (301).
+ */
+void rsv_worker_set_recursion(struct rsv_worker *w, struct frec *f, rsv_recurse_fn fn);
+
+/** The worker's recursive resolver, or NULL (for the HTTP API, which recurses always). */
+struct frec *rsv_worker_frec(const struct rsv_worker *w);
+
+/** The request's clock (unix seconds, the caller's cached time). */
+uint32_t rsv_req_now(const struct rsv_req *q);
+
 /** The writer thread that applies writes (NULL: this node takes no writes). */
 void rsv_set_writer(struct rsv *r, struct writer *wr);
 struct writer *rsv_writer(const struct rsv_worker *w);

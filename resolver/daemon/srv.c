@@ -32,6 +32,7 @@
 #include "core/metrics.h"
 #include "core/rsv.h"
 #include "core/token.h"
+#include "fed/rec.h"
 #include "http/hauth.h"
 #include "http/route.h"
 #include "http/server.h"
@@ -66,6 +67,7 @@ struct worker {
 	bool started;
 	struct event_base *base;
 	struct rsv_worker *rw;
+	struct frec *frec; /* recursive resolver, NULL without toplevel */
 	struct accept_gate *gate;
 	struct udp_worker *udp;
 	struct conn_listener **tcp;
@@ -643,6 +645,26 @@ worker_front_ends(struct srv *s, struct worker *w)
 	return rc;
 }
 
+/* The worker's recursive resolver (fed/rec.h), when a top level is configured. */
+static int
+worker_recursion(struct srv *s, struct worker *w)
+{
+	struct frec_opts o;
+	int rc = frec_opts_from_conf(&o, &s->boot);
+
+	if (rc == IDR_ENOENT) {
+		return IDR_OK;
+	}
+	if (rc == IDR_OK) {
+		o.ms = rsv_worker_metrics(w->rw);
+		rc = frec_new(&w->frec, w->base, &o);
+	}
+	if (rc == IDR_OK) {
+		rsv_worker_set_recursion(w->rw, w->frec, frec_handle_req);
+	}
+	return rc;
+}
+
 static int
 worker_init(struct srv *s, struct worker *w, unsigned id)
 {
@@ -675,6 +697,9 @@ worker_init(struct srv *s, struct worker *w, unsigned id)
 	}
 	rc = rsv_worker_new(s->rsv, id, w->base, &w->rw);
 	if (rc == IDR_OK) {
+		rc = worker_recursion(s, w);
+	}
+	if (rc == IDR_OK) {
 		rc = accept_gate_new(&w->gate, w->base);
 	}
 	if (rc == IDR_OK) {
@@ -697,6 +722,10 @@ worker_deinit(struct worker *w)
 	}
 	udp_worker_free(w->udp);
 	accept_gate_free(w->gate);
+	if (w->rw != NULL) {
+		rsv_worker_set_recursion(w->rw, NULL, NULL);
+	}
+	frec_free(w->frec); /* after the connections: their pending lookups are cancelled */
 	rsv_worker_free(w->rw);
 	if (w->drain_ev != NULL) {
 		event_free(w->drain_ev);

@@ -604,6 +604,18 @@ int hdl_resp_generic(struct wbuf *w, const struct hdl_msg *req,
 int hdl_resp_open(const struct hdl_msg *m, struct hdl_digest *rd, bool *has_rd,
                   struct rbuf *rest) IDR_MUSTCHECK;
 
+/**
+ * Check a response against the request it answers (the client side of every exchange, shared
+ * by the blocking client of `idr` and the daemon's upstream client): same request id and
+ * opcode, a nonzero response code, and when the request set RD, a digest in the response that
+ * matches the request's header + body. Then open the body (hdl_resp_open).
+ * @param rest  on IDR_OK, a reader over the body after the digest; borrows resp.
+ * @return IDR_OK, IDR_EPROTO (mismatch, missing or wrong digest, bad digest encoding) or
+ *         IDR_ECRYPTO.
+ */
+int hdl_resp_check(const struct hdl_msg *resp, const struct hdl_msg *req,
+                   struct rbuf *rest) IDR_MUSTCHECK;
+
 /** Values in a response body, validated; walk them with hdl_clump_next. */
 struct hdl_value_list {
 	struct slice handle;

@@ -206,6 +206,27 @@ hdl_resp_open(const struct hdl_msg *m, struct hdl_digest *rd, bool *has_rd, stru
 }
 
 int
+hdl_resp_check(const struct hdl_msg *resp, const struct hdl_msg *req, struct rbuf *rest)
+{
+	struct hdl_digest d;
+	bool has_rd;
+	int rc;
+
+	if (resp->env.request_id != req->env.request_id || resp->hdr.opcode != req->hdr.opcode ||
+	    resp->hdr.rc == HDL_RC_RESERVED) {
+		return IDR_EPROTO;
+	}
+	rc = hdl_resp_open(resp, &d, &has_rd, rest);
+	if (rc != IDR_OK) {
+		return rc == IDR_EINVAL ? IDR_EPROTO : rc;
+	}
+	if ((req->hdr.flags & HDL_FLAG_RD) == 0) {
+		return IDR_OK;
+	}
+	return has_rd ? hdl_rd_verify(&d, req->raw) : IDR_EPROTO;
+}
+
+int
 hdl_clump_next(struct rbuf *clumps, struct value *v, struct slice *clump)
 {
 	struct rbuf at = *clumps;

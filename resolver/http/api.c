@@ -9,15 +9,21 @@
  *    the message names the limit) rather than silently clamped, so a client never mistakes a
  *    short page for the end of the list. When more handles follow, the answer carries "next":
  *    the last handle of the page, to pass as after= (cost independent of the depth).
+ *  - A handle whose prefix this node does not host is resolved recursively (fed/rec.h) when
+ *    a top level is configured, whatever the client asked: the API has no REC flag. A deferred
+ *    answer is plain JSON (pretty and callback apply to answers given at once only).
  *  - Malformed parameters (index=abc, pretty=maybe, a bad callback, too many filters) are
  *    RC_PROTOCOL_ERROR (4) -> 400.
  */
 #include "http/api.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/log.h"
+#include "fed/rec.h"
 #include "hdl/hdl.h"
 
 #define HTTP_PFX_SHOW 200 /* characters of a prefix quoted in a message */
@@ -131,6 +137,146 @@ write_failed(struct http_req *q, const char *key, struct slice value, int rc)
 	return HDL_RC_ERROR;
 }
 
+/* ---- recursion ---- */
+
+/* A deferred recursive lookup: the filter and handle copied out of the request. */
+struct api_rwait {
+	struct rsv_pending *p;
+	struct frec_wait *w;
+	struct vjson_filter f;
+	struct slice handle;
+	uint8_t bytes[]; /* handle, indexes, type slices, type bytes */
+};
+
+/* JSON of a recursive answer into w. @return the response code written. */
+static uint32_t
+recursion_json(struct wbuf *w, struct slice handle, const struct frec_answer *a,
+               struct vjson_filter *f)
+{
+	struct hdl_value_list vl;
+	struct rec_view rec;
+	struct rbuf r;
+	int rc;
+
+	if (a->rc == HDL_RC_SUCCESS) {
+		rbuf_init(&r, a->body.p, a->body.len);
+		if (hdl_res_resp_parse(&r, &vl) == IDR_OK) {
+			memset(&rec, 0, sizeof(rec));
+			rec.values = vl.clumps;
+			rc = http_json_record(w, handle, &rec, f);
+			if (rc >= 0) {
+				return (uint32_t)rc;
+			}
+		}
+		wbuf_reset(w);
+		(void)http_json_error(w, HDL_RC_ERROR, "handle", handle,
+		                      SLICE_LIT("the upstream answer could not be read"));
+		return HDL_RC_ERROR;
+	}
+	(void)http_json_error(w, a->rc, "handle", handle, slice_cstr(a->msg));
+	return a->rc;
+}
+
+static void
+rwait_done(void *arg, const struct frec_answer *a)
+{
+	struct api_rwait *rw = arg;
+	struct wbuf w;
+	uint32_t code;
+
+	wbuf_init_heap(&w, 4096);
+	code = recursion_json(&w, rw->handle, a, &rw->f);
+	if (wbuf_error(&w) != IDR_OK) {
+		wbuf_reset(&w);
+		wbuf_lit(&w, "{\"responseCode\":2,\"message\":\"out of memory\"}");
+		code = HDL_RC_ERROR;
+	}
+	rsv_pending_finish(rw->p, http_status_of(code, true), wbuf_slice(&w));
+	wbuf_deinit(&w);
+	free(rw);
+}
+
+static void
+rwait_cancel(void *arg, struct rsv_pending *p)
+{
+	struct api_rwait *rw = arg;
+
+	frec_wait_cancel(rw->w);
+	rsv_pending_finish(p, 0, slice_make(NULL, 0)); /* cancelled: only frees p */
+	free(rw);
+}
+
+/* Copy handle and filter into one allocation. */
+static struct api_rwait *
+rwait_new(struct slice handle, const struct vjson_filter *f)
+{
+	size_t tbytes = 0, off;
+	struct api_rwait *rw;
+	uint32_t *idx;
+	struct slice *types;
+
+	for (size_t i = 0; i < f->ntypes; i++) {
+		tbytes += f->types[i].len;
+	}
+	rw = calloc(1, sizeof(*rw) + f->ntypes * sizeof(struct slice) +
+	                       f->nindexes * sizeof(uint32_t) + handle.len + tbytes);
+	if (rw == NULL) {
+		return NULL;
+	}
+	types = (struct slice *)(void *)rw->bytes;
+	idx = (uint32_t *)(void *)(rw->bytes + f->ntypes * sizeof(struct slice));
+	off = f->ntypes * sizeof(struct slice) + f->nindexes * sizeof(uint32_t);
+	if (f->nindexes > 0) {
+		memcpy(idx, f->indexes, f->nindexes * sizeof(uint32_t));
+	}
+	memcpy(rw->bytes + off, handle.p, handle.len);
+	rw->handle = slice_make(rw->bytes + off, handle.len);
+	off += handle.len;
+	for (size_t i = 0; i < f->ntypes; i++) {
+		memcpy(rw->bytes + off, f->types[i].p, f->types[i].len);
+		types[i] = slice_make(rw->bytes + off, f->types[i].len);
+		off += f->types[i].len;
+	}
+	rw->f = *f;
+	rw->f.indexes = idx;
+	rw->f.types = types;
+	return rw;
+}
+
+/* A foreign prefix: answer from the recursion cache, or defer until upstream answers. */
+static void
+api_recurse(struct http_req *q, struct frec *fr, struct slice handle, struct vjson_filter *f)
+{
+	struct rsv_ctx ctx = {RSV_PROTO_HTTP, q->peer, q->rconn, 0};
+	struct frec_answer a;
+	struct api_rwait *rw;
+	uint32_t code;
+
+	wbuf_reset(&q->s->out);
+	if (frec_cached(fr, handle, (uint32_t)time(NULL), &a) == IDR_OK) {
+		code = recursion_json(&q->s->out, handle, &a, f);
+		http_reply_json(q, http_status_of(code, true));
+		return;
+	}
+	ctx.tag = q->rconn != NULL && q->tx->ticket != NULL ? q->tx->ticket(q) : 0;
+	rw = ctx.tag != 0 && ctx.conn != NULL ? rwait_new(handle, f) : NULL;
+	if (rw == NULL || frec_start(fr, rw->handle, rwait_done, rw, &rw->w) != IDR_OK) {
+		free(rw);
+		http_api_error(q, HDL_RC_SERVER_BUSY, "handle", handle,
+		               "too many requests in progress");
+		return;
+	}
+	rw->p = rsv_defer(q->rw, &ctx, rwait_cancel, rw);
+	if (rw->p == NULL) {
+		frec_wait_cancel(rw->w);
+		free(rw);
+		http_api_error(q, HDL_RC_SERVER_BUSY, "handle", handle,
+		               "too many requests in progress");
+		return;
+	}
+	q->pending = true;
+}
+
 void
 http_api_handle(struct http_req *q)
 {
@@ -155,6 +301,11 @@ http_api_handle(struct http_req *q)
 		return;
 	}
 	code = rsv_lookup(q->rw, handle, &rec);
+	if (code == HDL_RC_SERVER_NOT_RESP && rsv_worker_frec(q->rw) != NULL) {
+		rsv_read_end(q->rw);
+		api_recurse(q, rsv_worker_frec(q->rw), handle, &f);
+		return;
+	}
 	wbuf_reset(&q->s->out);
 	if (code == HDL_RC_SUCCESS) {
 		rc = http_json_record(&q->s->out, handle, &rec, &f);

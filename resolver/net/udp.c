@@ -44,6 +44,7 @@ struct udp_worker {
 	uint64_t reasm_dropped; /* table drops already counted in metrics */
 	struct wbuf reply;      /* one answer unit, reused */
 	struct udp_budget *budget;
+	struct rsv_conn *rconn; /* where deferred answers (recursion) come back; tag = socket + 1 */
 	uint64_t over_budget, too_big; /* answers not sent since the last report */
 	uint32_t drop_report;          /* unix seconds of that report */
 
@@ -70,6 +71,7 @@ struct batch_ctx {
 	size_t max_msg;
 	size_t answer_max;
 	struct udp_budget_limits lim;
+	uint64_t tag; /* the socket's index + 1: where a deferred answer goes */
 };
 
 static struct log_ratelimit send_rl;
@@ -92,6 +94,42 @@ alloc_buffers(struct udp_worker *u)
 	return u->rxm != NULL && u->rxiov != NULL && u->rxaddr != NULL && u->rxbuf != NULL &&
 	       u->rxctl != NULL && u->txm != NULL && u->txiov != NULL && u->txbuf != NULL &&
 	       u->txctl != NULL;
+}
+
+/*
+ * A deferred answer (a recursive resolution finished): sent at once with sendto from the socket
+ * that took the request. The size cap applies; the per-source budget was charged nothing for
+ * the request and is not charged here (the answer came from upstream work, not an echo).
+ * On a wildcard-bound socket the kernel picks the source address.
+ */
+static void
+on_deferred(void *arg, const struct rsv_done *d)
+{
+	struct udp_worker *u = arg;
+	const struct conf *c = rsv_worker_conf(u->w);
+	uint8_t dgram[HDL_UDP_PACKET_MAX];
+	struct wbuf out;
+	int n;
+
+	if (d->action == RSV_DROP || d->peer == NULL || d->tag == 0 || d->tag > u->nsocks) {
+		return;
+	}
+	n = hdl_udp_fragment_count(d->answer);
+	if (n < 1) {
+		return;
+	}
+	if (d->answer.len + (size_t)(n - 1) * HDL_ENVELOPE_LEN > c->udp_answer_max) {
+		metrics_drop(u->ms, METRICS_DROP_TOOBIG); /* the client asks again over TCP */
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		wbuf_init(&out, dgram, sizeof(dgram));
+		if (hdl_udp_fragment(d->answer, (size_t)i, &out) != IDR_OK ||
+		    sendto(u->socks[d->tag - 1].fd, dgram, wbuf_len(&out), 0,
+		           (const struct sockaddr *)&d->peer->ss, d->peer->len) < 0) {
+			return;
+		}
+	}
 }
 
 int
@@ -120,6 +158,10 @@ udp_worker_new(struct udp_worker **out, struct event_base *base, struct rsv_work
 		udp_worker_free(u);
 		return IDR_ENOMEM;
 	}
+	if (base != NULL && rsv_conn_new(w, RSV_PROTO_UDP, on_deferred, u, &u->rconn) != IDR_OK) {
+		udp_worker_free(u);
+		return IDR_ENOMEM;
+	}
 	for (unsigned i = 0; i < batch; i++) {
 		u->rxiov[i].iov_base = u->rxbuf + (size_t)i * UDP_RX_MAX;
 		u->rxiov[i].iov_len = UDP_RX_MAX;
@@ -142,6 +184,7 @@ udp_worker_stop(struct udp_worker *u)
 	if (u == NULL) {
 		return;
 	}
+	rsv_conn_free(u->rconn); /* cancels answers still pending */
 	for (size_t i = 0; i < u->nsocks; i++) {
 		event_del(u->socks[i].ev);
 	}
@@ -372,7 +415,7 @@ handle_fragment(struct udp_worker *u, const struct sockaddr *src, const struct h
 	}
 	if (hdl_reasm_parse(r, &msg) == IDR_OK) {
 		struct addr peer;
-		struct rsv_ctx ctx = {RSV_PROTO_UDP, NULL, NULL, 0};
+		struct rsv_ctx ctx = {RSV_PROTO_UDP, NULL, u->rconn, b->tag};
 
 		if (addr_from(&peer, src, sizeof(struct sockaddr_storage)) == IDR_OK) {
 			ctx.peer = &peer;
@@ -414,8 +457,8 @@ handle_one(struct udp_worker *u, struct udp_sock *s, unsigned i, const struct ba
 	v = hdl_udp_triage(p, len, b->max_msg, &env);
 	wbuf_reset(&u->reply);
 	if (v == HDL_UDP_WHOLE) {
-		/* no connection: UDP requests are answered at once (none defers over UDP yet) */
-		struct rsv_ctx ctx = {RSV_PROTO_UDP, NULL, NULL, 0};
+		/* a request that defers (recursion) is answered later by on_deferred */
+		struct rsv_ctx ctx = {RSV_PROTO_UDP, NULL, u->rconn, b->tag};
 		struct addr peer;
 
 		if (addr_from(&peer, (const struct sockaddr *)&u->rxaddr[i], h->msg_namelen) ==
@@ -499,6 +542,7 @@ on_readable(evutil_socket_t fd, short what, void *arg)
 			break;
 		}
 		batch_begin(u, &b);
+		b.tag = (uint64_t)(s - u->socks) + 1;
 		for (unsigned i = 0; i < (unsigned)n; i++) {
 			handle_one(u, s, i, &b);
 		}

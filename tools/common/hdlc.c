@@ -224,7 +224,7 @@ hdlc_resolution_encode(struct wbuf *w, const struct hdlc_query *q, uint32_t requ
 	struct hdl_req_opts o;
 
 	hdl_req_opts_init(&o, request_id, now + HDLC_EXPIRATION_SEC);
-	o.flags = HDL_FLAG_REC | HDL_FLAG_CA;
+	o.flags = (q->no_recursion ? 0 : HDL_FLAG_REC) | HDL_FLAG_CA;
 	o.flags |= q->public_only ? HDL_FLAG_PO : 0;
 	o.flags |= q->auth ? HDL_FLAG_AT : 0;
 	o.flags |= q->digest ? HDL_FLAG_RD : 0;
@@ -551,28 +551,14 @@ hdlc_tcp_read(struct hdlc_tcp *c, unsigned timeout_ms, struct hdlc_reply *out)
 int
 hdlc_reply_check(const struct hdlc_reply *r, struct slice unit, struct rbuf *rest)
 {
-	struct hdl_digest d;
 	struct hdl_msg req;
 	struct rbuf in;
-	bool has_rd;
-	int rc;
 
 	rbuf_init(&in, unit.p, unit.len);
 	if (hdl_msg_parse(&in, &req) != IDR_OK || rbuf_left(&in) != 0) {
 		return IDR_EINVAL;
 	}
-	if (r->msg.env.request_id != req.env.request_id || r->msg.hdr.opcode != req.hdr.opcode ||
-	    r->msg.hdr.rc == HDL_RC_RESERVED) {
-		return IDR_EPROTO;
-	}
-	rc = hdl_resp_open(&r->msg, &d, &has_rd, rest);
-	if (rc != IDR_OK) {
-		return rc;
-	}
-	if ((req.hdr.flags & HDL_FLAG_RD) == 0) {
-		return IDR_OK;
-	}
-	return has_rd ? hdl_rd_verify(&d, req.raw) : IDR_EPROTO;
+	return hdl_resp_check(&r->msg, &req, rest);
 }
 
 /* UDP with the Java schedule, each wait cut to the time left before the deadline. */

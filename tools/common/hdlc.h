@@ -83,9 +83,10 @@ struct hdlc_query {
 	size_t nindexes;
 	const struct slice *types;
 	size_t ntypes;
-	bool auth;        /* AT: authoritative answer */
-	bool public_only; /* PO: public values only (stock clients set it) */
-	bool digest;      /* RD: ask for and verify a digest of the request */
+	bool auth;         /* AT: authoritative answer */
+	bool public_only;  /* PO: public values only (stock clients set it) */
+	bool digest;       /* RD: ask for and verify a digest of the request */
+	bool no_recursion; /* clear REC (set by stock clients): the server must not recurse */
 };
 
 /**

@@ -43,6 +43,7 @@ struct resolve_args {
 	bool auth;
 	bool public_only;
 	bool digest;
+	bool recursive; /* --recursive: set REC */
 	uint64_t timeout_s;
 	const char *dump;
 };
@@ -69,7 +70,8 @@ enum {
 	OPT_DUMP,
 	OPT_CACERT,
 	OPT_INSECURE,
-	OPT_MAX_BODY
+	OPT_MAX_BODY,
+	OPT_RECURSIVE
 };
 
 static int
@@ -130,6 +132,9 @@ parse_opt(const struct cli_cmd *self, int c, struct resolve_args *a)
 		return CLI_EXIT_OK;
 	case OPT_DIGEST:
 		a->digest = true;
+		return CLI_EXIT_OK;
+	case OPT_RECURSIVE:
+		a->recursive = true;
 		return CLI_EXIT_OK;
 	case OPT_DUMP:
 		a->dump = optarg;
@@ -193,6 +198,7 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct resolve_args *a)
 	        {"public-only", no_argument, NULL, OPT_PO},
 	        {"no-public-only", no_argument, NULL, OPT_NO_PO},
 	        {"digest", no_argument, NULL, OPT_DIGEST},
+	        {"recursive", no_argument, NULL, OPT_RECURSIVE},
 	        {"dump-request", required_argument, NULL, OPT_DUMP},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
@@ -262,6 +268,7 @@ query_init(const struct resolve_args *a, struct hdlc_query *q)
 	q->auth = a->auth;
 	q->public_only = a->public_only;
 	q->digest = a->digest;
+	q->no_recursion = !a->recursive;
 }
 
 /* --dump-request: write one encoded request to a file (e.g. a load generator's payload). */
@@ -275,6 +282,7 @@ dump_request(const struct cli_cmd *self, const struct resolve_args *a)
 	int rc;
 
 	query_init(a, &q);
+	q.no_recursion = false; /* a stock client's request: REC set, as Handle.Net sends it */
 	wbuf_init_heap(&w, HDL_MAX_UNIT_LEN);
 	rc = hdlc_request_id(&id);
 	if (rc == IDR_OK) {
@@ -671,6 +679,7 @@ const struct cli_cmd cmd_resolve = {
         "usage: idr resolve ID [--server HOST[:PORT]] [--udp|--tcp] [--type T]...\n"
         "                      [--index N]... [--json] [--timeout S] [--auth]\n"
         "                      [--public-only|--no-public-only] [--digest]\n"
+        "                      [--recursive]\n"
         "       idr resolve ID --http [SERVER] [--cacert FILE|--insecure] [--max-body N] ...\n"
         "       idr resolve ID [--type T]... [--index N]... ... --dump-request FILE\n"
         "\n"
@@ -705,9 +714,12 @@ const struct cli_cmd cmd_resolve = {
         "  --auth                ask for an authoritative answer (AT flag; auth=true)\n"
         "  --public-only         public values only (PO flag; the default)\n"
         "  --no-public-only      ask for every value (non-public ones need authentication)\n"
+        "  --recursive           set REC: a node that does not host the prefix resolves\n"
+        "                        the identifier upstream for us (else it answers 301)\n"
         "  --digest              ask for a digest of the request in the answer (RD) and\n"
         "                        check it\n"
         "  --dump-request FILE   write the encoded request (envelope + message) to FILE and\n"
-        "                        exit without sending it (a load generator's payload)\n",
+        "                        exit without sending it (a load generator's payload; REC\n"
+        "                        set, as stock clients send it)\n",
         run,
 };

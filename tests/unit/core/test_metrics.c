@@ -358,9 +358,15 @@ test_metrics_render_parses(void **state)
 	metrics_request(metrics_shard(m, 1), METRICS_TCP, 105, 5, 99);
 	metrics_http(metrics_shard(m, 1), METRICS_HTTPS, "list", 200, 777);
 	metrics_drop(metrics_shard(m, 0), METRICS_DROP_REASM);
+	metrics_fed(metrics_shard(m, 0), METRICS_FED_CACHE_HIT);
+	metrics_fed(metrics_shard(m, 1), METRICS_FED_CACHE_HIT);
+	metrics_fed(metrics_shard(m, 1), METRICS_FED_COUNT); /* out of range: ignored */
+	metrics_fed(NULL, METRICS_FED_CACHE_MISS);
 	memset(&info, 0, sizeof(info));
 	render(m, &info, &t);
 	assert_int_equal(t.s[t.w.len - 1], '\n'); /* the last line is terminated */
+	assert_non_null(strstr(t.s, "\nidr_recursion_total{event=\"cache_hit\"} 2\n"));
+	assert_non_null(strstr(t.s, "\nidr_recursion_total{event=\"cache_miss\"} 0\n"));
 	for (line = t.s + 1; *line != '\0'; line = end + 1) {
 		end = strchr(line, '\n');
 		assert_non_null(end);
@@ -368,8 +374,8 @@ test_metrics_render_parses(void **state)
 		samples += line[0] != '#';
 	}
 	/* 1 + 1 requests, 1 http, 4 x (23 + 1 + 2) histogram by protocol and 1 by route (only
-	 * "list" answered), 6 drops, 4 conns, 5 store */
-	assert_int_equal(samples, 2 + 1 + 4 * 26 + 26 + 6 + 4 + 5);
+	 * "list" answered), 6 drops, 7 recursion events, 4 conns, 5 store */
+	assert_int_equal(samples, 2 + 1 + 4 * 26 + 26 + 6 + METRICS_FED_COUNT + 4 + 5);
 	assert_non_null(strstr(t.s, "\nidr_http_request_duration_seconds_bucket{route=\"list\","
 	                            "le=\"0.001024\"} 1\n"));
 	assert_non_null(

@@ -1,0 +1,231 @@
+/*
+ * cmd_node.c - `idr node add|list` on a top level (role toplevel): onboard secondary nodes
+ * (fed/node.h) in the local store.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/crypto.h"
+#include "base/wbuf.h"
+#include "common/cli.h"
+#include "fed/node.h"
+#include "idr/cmd.h"
+#include "reg.h"
+
+#define SUBCOMMANDS "add or list"
+
+struct node_args {
+	const char *data;
+	const char *key;
+	const char *site;
+	const char *owner;
+	bool json;
+	int nargs;
+	char **args;
+};
+
+static int
+parse(const struct cli_cmd *self, int argc, char **argv, struct node_args *a)
+{
+	static const struct option longopts[] = {
+	        {"data", required_argument, NULL, 'd'},
+	        {"key", required_argument, NULL, 'k'},
+	        {"site", required_argument, NULL, 's'},
+	        {"owner", required_argument, NULL, 'o'},
+	        {"json", no_argument, NULL, 'j'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	cli_getopt_reset();
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			a->data = optarg;
+			break;
+		case 'k':
+			a->key = optarg;
+			break;
+		case 's':
+			a->site = optarg;
+			break;
+		case 'o':
+			a->owner = optarg;
+			break;
+		case 'j':
+			a->json = true;
+			break;
+		case 'h':
+			return -1;
+		default:
+			return cli_bad_option(self, c, argv);
+		}
+	}
+	a->nargs = argc - optind;
+	a->args = argv + optind;
+	return CLI_EXIT_OK;
+}
+
+static int
+do_add(const struct cli_cmd *self, struct node_args *a)
+{
+	enum reg_outcome oc = REG_UNCHANGED;
+	struct wbuf key, site;
+	struct reg_wtxn *w = NULL;
+	struct reg *r = NULL;
+	struct node_spec s;
+	char owner[300];
+	int rc;
+
+	if (a->nargs != 1 || a->key == NULL) {
+		return cli_usage_errorf(self, "usage: idr node add PREFIX --key FILE [--site "
+		                              "HOST:PORT,...] [--owner NAME]");
+	}
+	wbuf_init_heap(&key, 65536);
+	wbuf_init_heap(&site, 65536);
+	rc = crypto_hs_pubkey_file(a->key, &key);
+	if (rc != IDR_OK) {
+		cli_errorf(self->name, "--key %s: %s", a->key, idr_strerror(rc));
+		rc = CLI_EXIT_FAIL;
+		goto out;
+	}
+	if (a->site != NULL && node_site_build(&site, a->site, 1) != IDR_OK) {
+		rc = cli_usage_errorf(
+		        self,
+		        "--site %s: give IP:PORT[,IP:PORT...] (IPv6 as [addr]:port), at "
+		        "most %d servers",
+		        a->site, NODE_MAX_SITES);
+		goto out;
+	}
+	snprintf(owner, sizeof(owner), "node %.250s", a->args[0]);
+	s.prefix = slice_cstr(a->args[0]);
+	s.owner = slice_cstr(a->owner != NULL ? a->owner : owner);
+	s.pubkey = wbuf_slice(&key);
+	s.site = wbuf_slice(&site);
+	if ((rc = cli_open(self->name, cli_data_dir(a->data), false, NULL, &r)) != CLI_EXIT_OK) {
+		goto out;
+	}
+	rc = reg_write_begin(r, REG_IDENTITY_LOCAL, &w);
+	if (rc == IDR_OK) {
+		rc = node_add(w, &s, &oc);
+		rc = cli_write_end(w, rc);
+	}
+	if (rc != IDR_OK) {
+		cli_errorf(self->name, "%s: %s", a->args[0], reg_write_strerror(rc));
+		rc = CLI_EXIT_FAIL;
+		goto out;
+	}
+	printf("%s node %s: identity 300:0.NA/%s may maintain its prefix record 0.NA/%s\n",
+	       oc == REG_CREATED ? "added" : (oc == REG_UPDATED ? "updated" : "unchanged"),
+	       a->args[0], a->args[0], a->args[0]);
+	rc = CLI_EXIT_OK;
+out:
+	reg_close(r);
+	wbuf_deinit(&key);
+	wbuf_deinit(&site);
+	return rc;
+}
+
+static int
+print_one(void *arg, const struct node_info *n)
+{
+	struct wbuf *w = arg;
+	int rc;
+
+	if (w->len > 1) {
+		wbuf_cstr(w, ",");
+	}
+	rc = node_json(w, n);
+	return rc == IDR_EPROTO ? IDR_OK : rc;
+}
+
+static int
+do_list(const struct cli_cmd *self, struct node_args *a)
+{
+	struct reg_rtxn *t = NULL;
+	struct reg *r = NULL;
+	struct wbuf w;
+	int rc;
+
+	if (a->nargs != 0) {
+		return cli_usage_errorf(self, "usage: idr node list [--json] [--data DIR]");
+	}
+	if ((rc = cli_open(self->name, cli_data_dir(a->data), true, NULL, &r)) != CLI_EXIT_OK) {
+		return rc;
+	}
+	wbuf_init_heap(&w, 64u << 20);
+	wbuf_cstr(&w, "[");
+	rc = reg_read_begin(r, &t);
+	if (rc == IDR_OK) {
+		rc = node_list(t, print_one, &w);
+		reg_read_end(t);
+	}
+	wbuf_cstr(&w, "]");
+	if (rc == IDR_OK) {
+		rc = wbuf_error(&w);
+	}
+	if (rc != IDR_OK) {
+		cli_errorf(self->name, "%s", idr_strerror(rc));
+	} else {
+		/* one JSON array; without --json one node per line */
+		if (a->json) {
+			printf("%.*s\n", (int)w.len, (const char *)w.p);
+		} else {
+			fwrite(w.p, 1, w.len, stdout);
+			printf("\n");
+		}
+	}
+	wbuf_deinit(&w);
+	reg_close(r);
+	return rc == IDR_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+}
+
+static int
+run(const struct cli_cmd *self, int argc, char **argv)
+{
+	struct node_args a;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	if (argc < 2) {
+		return cli_usage_errorf(self, "missing subcommand (%s)", SUBCOMMANDS);
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		return cli_help(self);
+	}
+	rc = parse(self, argc - 1, argv + 1, &a);
+	if (rc != CLI_EXIT_OK) {
+		return rc < 0 ? cli_help(self) : rc;
+	}
+	if (strcmp(argv[1], "add") == 0) {
+		return do_add(self, &a);
+	}
+	if (strcmp(argv[1], "list") == 0) {
+		return do_list(self, &a);
+	}
+	return cli_usage_errorf(self, "unknown subcommand '%s' (%s)", argv[1], SUBCOMMANDS);
+}
+
+const struct cli_cmd cmd_node = {
+        "node",
+        "top level: onboard secondary nodes (add) and show them (list)",
+        "usage: idr node add PREFIX --key FILE [--site IP:PORT,...] [--owner NAME] [--data DIR]\n"
+        "       idr node list [--json] [--data DIR]\n"
+        "\n"
+        "add   onboard a secondary node on this top level (role toplevel): hosts PREFIX\n"
+        "      (beneath this node's prefix) and makes its prefix record 0.NA/PREFIX with the\n"
+        "      node key at index 300; the identity 300:0.NA/PREFIX may then add, modify and\n"
+        "      remove values of that record (its HS_SITE) and nothing else\n"
+        "list  every node: prefix, key type, sites, HS_SITE serial and last change (JSON)\n"
+        "\n"
+        "options:\n"
+        "  --key FILE   PEM public (or private) key of the node (idr keygen)\n"
+        "  --site LIST  the node's servers until it registers itself: IP:PORT (TCP and UDP)\n"
+        "  --owner NAME the operator's name for the node (default \"node PREFIX\")\n"
+        "  --json       list as one JSON array (the default prints the same array)\n"
+        "  --data DIR   data directory (default: $IDR_DATA, then ./idr-data)\n",
+        run,
+};
