@@ -1,10 +1,17 @@
 #!/bin/sh
-# demo-data.sh - create (or complete) a demo data directory: node prefix 88.118, two
-# enterprise prefixes and a few thousand items of every kind (parts, work in progress,
-# process steps, products, lots, packages) with plausible attributes, generated as CSV and
-# loaded with `idr import`. Deterministic, so running it again changes nothing.
+# demo-data.sh - create (or complete) a demo data directory: node prefix 88.118 and five
+# enterprise prefixes. Under 88.118.8 and 88.118.9, a few thousand generated items of every
+# kind (parts, work in progress, process steps, products, lots, packages) with plausible
+# attributes, loaded with `idr import`. Across all five, the supply-chain story of
+# deploy/demo-story.awk: a foundry (88.118.10) casts lots of reducer housings, the machining
+# shop (88.118.8) turns them into parts through three process steps, bearings (88.118.11) and
+# motor controllers (88.118.9) come from two more suppliers, and a new-energy-vehicle maker
+# (88.118.12) assembles e-drive reducers and vehicles: items with GS1 aliases (GTIN + serial,
+# SSCC) and their lifecycle events (idr event import, idr event add). Deterministic (fixed
+# identifiers and event times), so running it again changes nothing.
 #   deploy/demo-data.sh IDR_BINARY [DATA_DIR]     (DATA_DIR default: $IDR_DATA or ./idr-data)
 set -eu
+here=$(cd "$(dirname "$0")" && pwd)
 idr=${1:?usage: demo-data.sh IDR_BINARY [DATA_DIR]}
 data=${2:-${IDR_DATA:-./idr-data}}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/idr-demo.XXXXXX")
@@ -13,6 +20,9 @@ trap 'rm -rf "$tmp"' EXIT
 "$idr" init --data "$data" --node-prefix 88.118 --owner "示范二级节点（机械制造行业）"
 "$idr" prefix add 88.118.8 --owner "苏州精工机械制造有限公司" --data "$data"
 "$idr" prefix add 88.118.9 --owner "宁波华新电子科技有限公司" --data "$data"
+"$idr" prefix add 88.118.10 --owner "苏州吴中精铸科技有限公司" --data "$data"
+"$idr" prefix add 88.118.11 --owner "无锡恒润精密轴承有限公司" --data "$data"
+"$idr" prefix add 88.118.12 --owner "苏州驰远新能源汽车有限公司" --data "$data"
 
 # gen PREFIX NPARTS NWIP NSTEPS NPRODUCTS NLOTS NPACKAGES: one CSV with every kind. Columns
 # that do not apply to a kind stay empty (no attribute).
@@ -61,3 +71,19 @@ gen 88.118.9 800 200 20 200 30 50
 for p in 88.118.8 88.118.9; do
 	"$idr" import --data "$data" "$tmp/$p.csv"
 done
+
+# the story: items (GS1 aliases from the gs1 column), then their events; a vehicle's arrival
+# at the dealer is recorded by the dealer's scanner, one `idr event add` per vehicle
+LC_ALL=C awk -v csv="$tmp/story.csv" -v doc="$tmp/story.json" -v node=https://localhost \
+	-f "$here/demo-story.awk"
+"$idr" import --data "$data" --alias gs1 "$tmp/story.csv"
+"$idr" event import --data "$data" "$tmp/story.json"
+grep '^88\.118\.12/V-' "$tmp/story.csv" | cut -d, -f1 >"$tmp/vehicles"
+n=0
+while read -r v; do
+	n=$((n + 1))
+	"$idr" event add "$v" --biz-step receiving --disposition in_progress \
+		--read-point 88.118.12/S-DLR-SZ01 --time "2024-05-17T10:0$n:00+08:00" --data "$data" \
+		>/dev/null
+done <"$tmp/vehicles"
+echo "story: $n vehicles received at the dealer"

@@ -7,7 +7,7 @@ set -eu
 what=${1:-build}
 
 pkgs="cmake clang make pkg-config libevent-dev libssl-dev liblmdb-dev libcmocka-dev libjansson-dev
-libcurl4-openssl-dev libqrencode-dev libpng-dev libzint-dev lmdb-utils openssl curl"
+libcurl4-openssl-dev libqrencode-dev libpng-dev libzint-dev lmdb-utils openssl curl graphviz"
 case "$what" in
 test) pkgs="$pkgs clang-format libclang-rt-14-dev nodejs npm procps psmisc python3 openssl logrotate
 wrk apache2-utils nghttp2-client chromium fonts-wqy-zenhei zint zxing-cpp-tools" ;;

@@ -1,6 +1,7 @@
 #!/bin/sh
 # run.sh - install what is missing, build a release, create a demo node's data directory
-# (node prefix 88.118, two enterprise prefixes, a few thousand items of every kind), make a
+# (node prefix 88.118, five enterprise prefixes, a few thousand items of every kind and a
+# supply-chain story with lifecycle events: deploy/demo-data.sh), make a
 # self-signed certificate for HTTPS, and run the resolver daemon idrd on localhost in the
 # foreground (Ctrl-C stops it). Idempotent: running it again rebuilds incrementally and
 # changes no data. While a node it started is still running (or something answers on the HTTP
@@ -109,6 +110,12 @@ Try, in another terminal:
   curl -sk -u "300%3A88.118/ADMIN:\$(cat $demo/admin.secret)" -X PUT -H 'Content-Type: application/json' \\
     -d '[{"index":1,"type":"URL","data":"https://example.com/new"}]' \\
     https://127.0.0.1:$sport/api/handles/88.118.8/NEW-1          (a write, as the demo's administrator)
+The supply-chain story (foundry -> machining in three process steps -> reducer -> vehicle):
+  $idr trace 88.118.12/V-LCYC5E151RS000101 --back --data $data     (what the vehicle is made of)
+  $idr trace 88.118.10/L-HT240502 --forward --data $data           (a recall: where a lot went)
+  $idr events 88.118.12/G-EDU24050001 --data $data                 (a reducer's timeline)
+  $idr scan ']d2010697541210005821LCYC5E151RS000101' --data $data  (the vehicle's GS1 DataMatrix)
+  http://127.0.0.1:$wport/88.118.12/V-LCYC5E151RS000101?lang=zh   (its page, in a browser)
 Ctrl-C stops the node.
 
 MSG

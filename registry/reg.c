@@ -1566,6 +1566,12 @@ reg_read_begin(struct reg *r, struct reg_rtxn **out)
 	return IDR_OK;
 }
 
+uint64_t
+reg_rtxn_reads(const struct reg_rtxn *t)
+{
+	return t != NULL ? store_txn_reads(t->txn) : 0;
+}
+
 void
 reg_read_end(struct reg_rtxn *t)
 {

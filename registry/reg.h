@@ -409,6 +409,8 @@ int reg_read_begin(struct reg *r, struct reg_rtxn **out) IDR_MUSTCHECK;
 void reg_read_end(struct reg_rtxn *t); /* accepts NULL */
 void reg_read_reset(struct reg_rtxn *t);
 int reg_read_renew(struct reg_rtxn *t) IDR_MUSTCHECK;
+/** Store reads (gets and cursor moves) made in t since it began: see store_txn_reads. */
+uint64_t reg_rtxn_reads(const struct reg_rtxn *t);
 
 /**
  * Look up a record by identifier (ASCII case-insensitive). The view borrows store memory valid
@@ -491,9 +493,18 @@ int reg_store_info(struct reg *r, struct reg_store_info *out);
  *  - `events`: id -> the event as stored (time, zone offset, the document bytes);
  *  - `evindex`: subject + time + id, so an item's timeline is one range read;
  *  - `links`: edges in both directions, so trace never scans.
- * Subjects and link ends are keys the caller has canonicalised (a handle folded with
- * ident_fold, an EPC URN as is), 1..REG_EVENT_KEY_MAX bytes. Capturing an event whose id is
- * there already changes nothing (REG_UNCHANGED): capture is idempotent.
+ * Subjects and link ends are keys the caller has canonicalised (life/capture.h
+ * life_capture_key: a handle folded with ident_fold, a GS1 identity as its alias key),
+ * 1..REG_EVENT_KEY_MAX bytes. Capturing an event whose id is there already changes nothing
+ * (REG_UNCHANGED): capture is idempotent.
+ *
+ * Aliases join events to handles, whatever the order (see the aliases section): a capture
+ * stores an identifier whose identity has an alias under the alias's handle
+ * (reg_alias_write_join); reg_alias_add moves what was captured under that identity before
+ * to its handle (in its own transaction). So a handle's timeline and links hold everything
+ * captured under any of its aliases, and a query or a trace reads exactly what it read
+ * before: one cursor seek per timeline, one per trace node and direction (plus one
+ * reg_alias_join get to resolve the root it is given).
  */
 #define REG_EVENT_ID_LEN       32  /* SHA-256 of the CBV 2.0 hash */
 #define REG_EVENT_KEY_MAX      220 /* bytes of a subject or link end (LMDB key room) */
@@ -611,7 +622,14 @@ int reg_trace(struct reg_rtxn *t, struct slice root, enum reg_trace_dir dir, uns
  * Database `aliases`: alias key -> the handle as registered, and 0x00 + folded handle + 0x00 +
  * alias key -> (empty) for the aliases of a handle. Each add or remove is journaled
  * (JRN_OP_ALIAS, identifier = the handle, payload u8 1 add / 2 remove + the key). Deleting a
- * record leaves its aliases: a lookup then finds a handle that is not registered.
+ * record removes its aliases.
+ * Event joins: 0x01 + the event key of an alias (life_capture_key of the alias text: an EPC
+ * URN's is its GS1 key, so `urn:epc:id:sgtin:...` and `(01)...(21)...` aliases of an item
+ * share one) -> the handle. reg_alias_add writes it and moves the timeline entries and links
+ * stored under that event key to the folded handle (so they are not moved back if the alias
+ * goes: reg_alias_del drops the join, unless another alias of the handle has the same event
+ * key, and later captures key the identity by itself again). When aliases of one identity
+ * lead to two handles, the later add joins.
  */
 #define REG_ALIAS_MAX        250 /* bytes of an alias key (life/alias.h ALIAS_KEY_MAX) */
 #define REG_ALIAS_HANDLE_MAX 255 /* bytes of a handle that may have aliases */
@@ -638,6 +656,17 @@ int reg_alias_del(struct reg_wtxn *w, struct slice alias) IDR_MUSTCHECK;
  * @return IDR_OK, IDR_ENOENT, IDR_ELIMIT/IDR_EINVAL (not a possible key) or a store error.
  */
 int reg_alias_get(struct reg_rtxn *t, struct slice alias, struct slice *handle) IDR_MUSTCHECK;
+
+/**
+ * The handle whose timeline the event key (life_capture_key) of an identity joins: one get.
+ * The handle is as registered (fold it to key events) and borrows the transaction.
+ * @return IDR_OK, IDR_ENOENT (no alias joins it), IDR_EINVAL/IDR_ELIMIT (not a possible event
+ *         key) or a store error.
+ */
+int reg_alias_join(struct reg_rtxn *t, struct slice key, struct slice *handle) IDR_MUSTCHECK;
+
+/** reg_alias_join in a write transaction (a capture), seeing its earlier writes. */
+int reg_alias_write_join(struct reg_wtxn *w, struct slice key, struct slice *handle) IDR_MUSTCHECK;
 
 /** Visit the aliases of handle in key order; cb returns non-zero to stop (that is returned). */
 typedef int (*reg_alias_fn)(void *arg, struct slice alias);

@@ -1,6 +1,6 @@
 /*
- * reg_alias.c - aliases of handles (reg.h): alias key -> handle and the reverse index in the
- * `aliases` database, journaled as JRN_OP_ALIAS.
+ * reg_alias.c - aliases of handles (reg.h): alias key -> handle, the reverse index and the
+ * event joins in the `aliases` database, journaled as JRN_OP_ALIAS.
  */
 #include "reg.h"
 
@@ -15,18 +15,21 @@
 #include "reg_int.h"
 #include "store/store.h"
 
-#define ALIAS_ADD   1
-#define ALIAS_DEL   2
-#define REV_KEY_MAX (1 + REG_ALIAS_HANDLE_MAX + 1 + REG_ALIAS_MAX)
+#define ALIAS_ADD    1
+#define ALIAS_DEL    2
+#define REV_KEY_MAX  (1 + REG_ALIAS_HANDLE_MAX + 1 + REG_ALIAS_MAX)
+#define JOIN_TAG     1 /* 0x01 + event key -> handle: the join of an identity's events */
+#define JOIN_KEY_MAX (1 + REG_EVENT_KEY_MAX)
 
 _Static_assert(REV_KEY_MAX <= STORE_KEY_MAX, "alias keys must fit the store");
 _Static_assert(REG_ALIAS_MAX == ALIAS_KEY_MAX, "one limit for alias keys");
 
-/* a possible key: 1..REG_ALIAS_MAX bytes, not starting with 0x00 (the reverse index) */
+/* a possible key: 1..REG_ALIAS_MAX bytes, not starting with 0x00 or 0x01 (the other indexes) */
 static int
 key_check(struct slice alias)
 {
-	if (alias.len == 0 || alias.p[0] == 0 || memchr(alias.p, 0, alias.len) != NULL) {
+	if (alias.len == 0 || alias.p[0] == 0 || alias.p[0] == JOIN_TAG ||
+	    memchr(alias.p, 0, alias.len) != NULL) {
 		return IDR_EINVAL;
 	}
 	return alias.len > REG_ALIAS_MAX ? IDR_ELIMIT : IDR_OK;
@@ -74,6 +77,105 @@ canonical(struct reg_wtxn *w, struct slice alias)
 		return IDR_EINVAL;
 	}
 	return IDR_OK;
+}
+
+/*
+ * 0x01 + the event key of alias into buf: life/capture.h life_capture_key of the alias text,
+ * which for an alias (never a handle) is its alias_event_key or the alias itself. @return the
+ * length, 0 when the key is too long to key events.
+ */
+static size_t
+join_key(struct slice alias, uint8_t *buf)
+{
+	char in[REG_ALIAS_MAX + 1], ek[ALIAS_KEY_MAX + 1];
+	size_t n;
+
+	if (alias.len == 0 || alias.len > REG_ALIAS_MAX) {
+		return 0;
+	}
+	memcpy(in, alias.p, alias.len);
+	in[alias.len] = '\0';
+	n = alias_event_key(in, alias.len, ek);
+	if (n == 0) {
+		memcpy(ek, in, alias.len + 1);
+		n = alias.len;
+	}
+	if (n > REG_EVENT_KEY_MAX) {
+		return 0;
+	}
+	buf[0] = JOIN_TAG;
+	memcpy(buf + 1, ek, n);
+	return 1 + n;
+}
+
+/*
+ * Join the events of alias's identity to handle: the join entry, and what was captured under
+ * its event key before, moved under the folded handle.
+ */
+static int
+join_add(struct reg_wtxn *w, struct slice alias, struct slice handle)
+{
+	uint8_t jk[JOIN_KEY_MAX], fh[REG_ALIAS_HANDLE_MAX];
+	size_t jl = join_key(alias, jk);
+	int rc;
+
+	if (jl == 0) {
+		return IDR_OK;
+	}
+	rc = store_put(w->txn, STORE_DB_ALIASES, slice_make(jk, jl), handle, 0, NULL);
+	if (rc != IDR_OK) {
+		return reg_wtxn_fail(w, rc);
+	}
+	ident_fold(handle.p, handle.len, fh);
+	return reg_event_rekey(w, slice_make(jk + 1, jl - 1), slice_make(fh, handle.len));
+}
+
+struct still {
+	struct slice jk; /* the join key looked for */
+	bool found;
+};
+
+static int
+still_one(void *arg, struct slice alias)
+{
+	struct still *s = arg;
+	uint8_t jk[JOIN_KEY_MAX];
+	size_t jl = join_key(alias, jk);
+
+	s->found = jl == s->jk.len && memcmp(jk, s->jk.p, jl) == 0;
+	return s->found ? 1 : 0;
+}
+
+static int list_aliases(struct store_txn *txn, struct slice handle, reg_alias_fn cb, void *arg);
+
+/* After alias (of handle) went: drop its join unless another alias of handle keeps it. */
+static int
+join_drop(struct reg_wtxn *w, struct slice alias, struct slice handle)
+{
+	uint8_t jk[JOIN_KEY_MAX];
+	struct still s;
+	struct slice found;
+	int rc;
+
+	s.jk = slice_make(jk, join_key(alias, jk));
+	s.found = false;
+	if (s.jk.len == 0) {
+		return IDR_OK;
+	}
+	rc = store_get(w->txn, STORE_DB_ALIASES, s.jk, &found);
+	if (rc == IDR_ENOENT ||
+	    (rc == IDR_OK &&
+	     (found.len != handle.len ||
+	      strncasecmp((const char *)found.p, (const char *)handle.p, handle.len) != 0))) {
+		return IDR_OK; /* joined elsewhere by a later alias */
+	}
+	if (rc == IDR_OK) {
+		rc = list_aliases(w->txn, handle, still_one, &s);
+	}
+	if ((rc == IDR_OK || rc == 1) && !s.found) {
+		rc = store_del(w->txn, STORE_DB_ALIASES, s.jk);
+	}
+	return rc == IDR_OK || rc == 1 ? IDR_OK : reg_wtxn_fail(w, rc);
 }
 
 int
@@ -130,6 +232,9 @@ reg_alias_add(struct reg_wtxn *w, struct slice alias, struct slice handle,
 	if (rc != IDR_OK) {
 		return reg_wtxn_fail(w, rc);
 	}
+	if ((rc = join_add(w, alias, reg_handle)) != IDR_OK) {
+		return rc;
+	}
 	if (outcome != NULL) {
 		*outcome = REG_CREATED;
 	}
@@ -167,6 +272,9 @@ reg_alias_del(struct reg_wtxn *w, struct slice alias)
 	if (rc != IDR_OK) {
 		return reg_wtxn_fail(w, rc);
 	}
+	if ((rc = join_drop(w, alias, handle)) != IDR_OK) {
+		return rc;
+	}
 	return journal(w, ALIAS_DEL, handle, alias);
 }
 
@@ -178,8 +286,41 @@ reg_alias_get(struct reg_rtxn *t, struct slice alias, struct slice *handle)
 	return rc != IDR_OK ? rc : store_get(t->txn, STORE_DB_ALIASES, alias, handle);
 }
 
+static int
+join_get(struct store_txn *txn, struct slice key, struct slice *handle)
+{
+	uint8_t jk[JOIN_KEY_MAX];
+
+	if (key.len == 0 || key.len > REG_EVENT_KEY_MAX || memchr(key.p, 0, key.len) != NULL) {
+		return key.len == 0 ? IDR_EINVAL : IDR_ELIMIT;
+	}
+	jk[0] = JOIN_TAG;
+	memcpy(jk + 1, key.p, key.len);
+	return store_get(txn, STORE_DB_ALIASES, slice_make(jk, 1 + key.len), handle);
+}
+
+int
+reg_alias_join(struct reg_rtxn *t, struct slice key, struct slice *handle)
+{
+	return join_get(t->txn, key, handle);
+}
+
+int
+reg_alias_write_join(struct reg_wtxn *w, struct slice key, struct slice *handle)
+{
+	int rc = reg_write_status(w);
+
+	return rc != IDR_OK ? rc : join_get(w->txn, key, handle);
+}
+
 int
 reg_alias_list(struct reg_rtxn *t, struct slice handle, reg_alias_fn cb, void *arg)
+{
+	return list_aliases(t->txn, handle, cb, arg);
+}
+
+static int
+list_aliases(struct store_txn *txn, struct slice handle, reg_alias_fn cb, void *arg)
 {
 	uint8_t rk[REV_KEY_MAX];
 	struct store_cursor *c;
@@ -191,7 +332,7 @@ reg_alias_list(struct reg_rtxn *t, struct slice handle, reg_alias_fn cb, void *a
 		return handle.len == 0 ? IDR_EINVAL : IDR_ELIMIT;
 	}
 	n = rev_key(rk, handle, slice_make(NULL, 0));
-	if ((rc = store_cursor_open(t->txn, STORE_DB_ALIASES, &c)) != IDR_OK) {
+	if ((rc = store_cursor_open(txn, STORE_DB_ALIASES, &c)) != IDR_OK) {
 		return rc;
 	}
 	for (rc = store_cursor_seek(c, slice_make(rk, n), &k, NULL); rc == IDR_OK;

@@ -194,6 +194,121 @@ reg_event_add(struct reg_wtxn *w, const struct reg_event_put *e, enum reg_outcom
 	return reg_jrn_append(w);
 }
 
+/*
+ * The first entry of db under prefix "from 0x00", copied into key / val (a cursor does not
+ * survive the writes that follow). @return IDR_OK, IDR_ENOENT (none left) or a store error.
+ */
+static int
+first_of(struct store_txn *txn, enum store_db db, struct slice from, uint8_t *key, size_t *klen,
+         uint8_t *val, size_t *vlen)
+{
+	struct store_cursor *c;
+	struct slice k, v;
+	int rc;
+
+	memcpy(key, from.p, from.len);
+	key[from.len] = 0;
+	if ((rc = store_cursor_open(txn, db, &c)) != IDR_OK) {
+		return rc;
+	}
+	rc = store_cursor_seek(c, slice_make(key, from.len + 1), &k, &v);
+	if (rc == IDR_OK && (k.len <= from.len + 1 || memcmp(k.p, key, from.len + 1) != 0)) {
+		rc = IDR_ENOENT; /* past from's entries */
+	}
+	if (rc == IDR_OK && (k.len > LINK_KEY_MAX || v.len > LINK_VAL_LEN)) {
+		rc = IDR_EPROTO;
+	}
+	if (rc == IDR_OK) {
+		memcpy(key, k.p, k.len);
+		*klen = k.len;
+		memcpy(val, v.p, v.len);
+		*vlen = v.len;
+	}
+	store_cursor_close(c);
+	return rc;
+}
+
+/* Move the timeline entries of from under to. */
+static int
+rekey_index(struct reg_wtxn *w, struct slice from, struct slice to)
+{
+	uint8_t key[LINK_KEY_MAX], nk[LINK_KEY_MAX], val[LINK_VAL_LEN];
+	size_t klen, vlen;
+	int rc;
+
+	while ((rc = first_of(w->txn, STORE_DB_EVINDEX, from, key, &klen, val, &vlen)) == IDR_OK) {
+		size_t rest = klen - from.len; /* 0x00 time id */
+
+		memcpy(nk, to.p, to.len);
+		memcpy(nk + to.len, key + from.len, rest);
+		rc = store_del(w->txn, STORE_DB_EVINDEX, slice_make(key, klen));
+		if (rc == IDR_OK) {
+			rc = store_put(w->txn, STORE_DB_EVINDEX, slice_make(nk, to.len + rest),
+			               slice_make(val, 0), 0, NULL);
+		}
+		if (rc != IDR_OK) {
+			return rc;
+		}
+	}
+	return rc == IDR_ENOENT ? IDR_OK : rc;
+}
+
+/* Move the links of from (both directions, and their mirrors at the other end) to to. */
+static int
+rekey_links(struct reg_wtxn *w, struct slice from, struct slice to)
+{
+	uint8_t key[LINK_KEY_MAX], nk[LINK_KEY_MAX], val[LINK_VAL_LEN];
+	size_t klen, vlen, n;
+	int rc;
+
+	while ((rc = first_of(w->txn, STORE_DB_LINKS, from, key, &klen, val, &vlen)) == IDR_OK) {
+		uint8_t dir = key[from.len + 1], mirror = dir == DIR_BACK ? DIR_FORWARD : DIR_BACK;
+		const uint8_t *id = key + klen - REG_EVENT_ID_LEN;
+		struct slice other;
+
+		if (klen < from.len + 3 + REG_EVENT_ID_LEN || vlen != LINK_VAL_LEN) {
+			return IDR_EPROTO;
+		}
+		other = slice_make(key + from.len + 2, klen - from.len - 3 - REG_EVENT_ID_LEN);
+		rc = store_del(w->txn, STORE_DB_LINKS, slice_make(key, klen));
+		if (rc == IDR_OK) {
+			n = link_key(nk, other, mirror, from, id);
+			rc = store_del(w->txn, STORE_DB_LINKS, slice_make(nk, n));
+			rc = rc == IDR_ENOENT ? IDR_OK : rc;
+		}
+		/* a link between the alias and its own handle would be a loop: it goes */
+		if (rc == IDR_OK && !slice_eq(other, to)) {
+			n = link_key(nk, to, dir, other, id);
+			rc = store_put(w->txn, STORE_DB_LINKS, slice_make(nk, n),
+			               slice_make(val, LINK_VAL_LEN), 0, NULL);
+			if (rc == IDR_OK) {
+				n = link_key(nk, other, mirror, to, id);
+				rc = store_put(w->txn, STORE_DB_LINKS, slice_make(nk, n),
+				               slice_make(val, LINK_VAL_LEN), 0, NULL);
+			}
+		}
+		if (rc != IDR_OK) {
+			return rc;
+		}
+	}
+	return rc == IDR_ENOENT ? IDR_OK : rc;
+}
+
+int
+reg_event_rekey(struct reg_wtxn *w, struct slice from, struct slice to)
+{
+	int rc;
+
+	if (key_check(from) != IDR_OK || key_check(to) != IDR_OK || slice_eq(from, to)) {
+		return IDR_OK; /* nothing can be stored under from, or nothing to move */
+	}
+	rc = rekey_index(w, from, to);
+	if (rc == IDR_OK) {
+		rc = rekey_links(w, from, to);
+	}
+	return rc != IDR_OK ? reg_wtxn_fail(w, rc) : IDR_OK;
+}
+
 /* A stored event (the JRN_OP_EVENT payload) into v. */
 static int
 event_view(struct slice stored, struct reg_event_view *v)

@@ -166,4 +166,14 @@ int reg_tmpl_check_create(struct reg_wtxn *w, struct slice prefix, const struct 
  */
 int reg_alias_drop_all(struct reg_wtxn *w, struct slice handle);
 
+/* ------------------------------------------------------------- reg_event.c */
+
+/**
+ * Move what is stored under the event key from to the key to: its timeline entries and its
+ * links in both directions (with their mirrors at the other ends; a link between from and to
+ * is dropped). Not journaled: it follows from the alias add that calls it. Reads: one cursor
+ * seek per entry moved. @return IDR_OK or a store error (w is then abort-only).
+ */
+int reg_event_rekey(struct reg_wtxn *w, struct slice from, struct slice to);
+
 #endif /* IDR_REGISTRY_REG_INT_H */

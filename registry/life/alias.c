@@ -307,3 +307,38 @@ alias_keys_of_text(const char *in, size_t len, char keys[ALIAS_KEYS][ALIAS_KEY_M
 	}
 	return text_key(in, trimmed(in, len), keys[0], err) > 0 ? 1 : 0;
 }
+
+/* Does uri have a form scan_parse reads as an EPC or a Digital Link? */
+static bool
+gs1_form(const char *uri, size_t n)
+{
+	return prefix_is(uri, n, "urn:epc:") || prefix_is(uri, n, "https://") ||
+	       prefix_is(uri, n, "http://");
+}
+
+size_t
+alias_event_key(const char *uri, size_t n, char *out)
+{
+	static _Thread_local struct scan_result r;
+	static _Thread_local char keys[ALIAS_KEYS][ALIAS_KEY_MAX + 1];
+
+	out[0] = '\0';
+	if (alias_keys_of_text(uri, n, keys) == 1) {
+		memcpy(out, keys[0], strlen(keys[0]) + 1);
+		return strlen(out);
+	}
+	if (n > SCAN_INPUT_MAX || !gs1_form(uri, n) || scan_parse(uri, n, NULL, &r) != IDR_OK ||
+	    (r.kind != SCAN_EPC && r.kind != SCAN_GS1)) {
+		return 0; /* not GS1, or malformed */
+	}
+	if (alias_key_gs1(&r.gs1, out) > 0) {
+		return strlen(out);
+	}
+	n = strlen(r.epc_urn);
+	if (r.kind != SCAN_EPC || n == 0 || n > ALIAS_KEY_MAX) {
+		out[0] = '\0';
+		return 0;
+	}
+	memcpy(out, r.epc_urn, n + 1);
+	return n;
+}

@@ -59,4 +59,15 @@ size_t alias_keys_of_scan(const struct scan_result *r, char keys[ALIAS_KEYS][ALI
  */
 size_t alias_keys_of_text(const char *in, size_t len, char keys[ALIAS_KEYS][ALIAS_KEY_MAX + 1]);
 
+/**
+ * The identity key of an identifier named in an EPCIS event (life/capture.h keys events by
+ * it): for an EPC pure-identity URN or a GS1 Digital Link URI (any host), the GS1 key above
+ * (an EPC with no GS1 form: its URN), so the URN, the Digital Link and the element string of
+ * one item meet; for an oid:, urn:oid:, ecode: or ma: code, its alias key.
+ * @param out  ALIAS_KEY_MAX + 1 bytes.
+ * @return the key's length, or 0: not such an identifier, or one that does not parse (a
+ *         wrong digit count, a bad check digit, an EPC scheme scan.h does not read).
+ */
+size_t alias_event_key(const char *uri, size_t n, char *out);
+
 #endif /* IDR_REGISTRY_LIFE_ALIAS_H */

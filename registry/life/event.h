@@ -195,6 +195,16 @@ int life_doc_to_json(const struct life_event *ev, size_t n, const struct json_t 
                      int64_t creation_ms, struct json_t **out) IDR_MUSTCHECK;
 
 /**
+ * Build an EPCISQueryDocument holding ev[0..n) (as GET /events answers): life_doc_to_json's
+ * document with "type" EPCISQueryDocument and its eventList under
+ * epcisBody.queryResults (queryName SimpleEventQuery, resultsBody).
+ * @param out  a new reference the caller releases with json_decref().
+ * @return IDR_OK or IDR_ENOMEM.
+ */
+int life_query_doc_to_json(const struct life_event *ev, size_t n, const struct json_t *ns,
+                           int64_t creation_ms, struct json_t **out) IDR_MUSTCHECK;
+
+/**
  * The CBV 2.0 event hash of ev (ref §2.4): "ni:///sha-256;<64 hex>?ver=CBV2.0", computed as
  * RalphTro/epcis-event-hash-generator does (see event_hash.c), so the same event captured
  * twice, in any member order, time zone or identifier form, gets the same id.

@@ -453,6 +453,29 @@ done:
 	return rc;
 }
 
+int
+life_query_doc_to_json(const struct life_event *ev, size_t n, const json_t *ns, int64_t creation_ms,
+                       json_t **out)
+{
+	json_t *doc = NULL, *list, *qr;
+	int rc = life_doc_to_json(ev, n, ns, creation_ms, &doc);
+
+	*out = NULL;
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	list = json_incref(json_object_get(json_object_get(doc, "epcisBody"), "eventList"));
+	qr = json_pack("{s:{s:s,s:{s:o}}}", "queryResults", "queryName", "SimpleEventQuery",
+	               "resultsBody", "eventList", list != NULL ? list : json_array());
+	if (qr == NULL || json_object_set_new(doc, "epcisBody", qr) != 0 ||
+	    json_object_set_new(doc, "type", json_string("EPCISQueryDocument")) != 0) {
+		json_decref(doc);
+		return IDR_ENOMEM;
+	}
+	*out = doc;
+	return IDR_OK;
+}
+
 /* ---- identifiers ---- */
 
 static int

@@ -52,6 +52,21 @@ scanfind_run(struct reg_rtxn *t, const void *in, size_t len, const struct scan_o
 			return rc;
 		}
 	}
+	/* the identity's event join: an alias in another spelling (an EPC URN registered, its
+	 * Digital Link scanned without a company prefix length to make the URN from) */
+	for (size_t i = 0; i < n; i++) {
+		rc = reg_alias_join(t, slice_cstr(keys[i]), &h);
+		if (rc == IDR_OK && h.len < sizeof(out->handle)) {
+			memcpy(out->handle, h.p, h.len);
+			out->handle[h.len] = '\0';
+			memcpy(out->alias, keys[i], sizeof(out->alias));
+			out->via = "alias";
+			return IDR_OK;
+		}
+		if (rc != IDR_OK && rc != IDR_ENOENT && rc != IDR_ELIMIT && rc != IDR_EINVAL) {
+			return rc;
+		}
+	}
 	snprintf(out->err, sizeof(out->err), "no item with alias %s here", keys[0]);
 	return IDR_ENOENT;
 }

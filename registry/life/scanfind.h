@@ -36,7 +36,8 @@ struct scanfind {
 /**
  * Recognise a scan and find its handle. A handle scanned is taken as it is (whether it is
  * registered is the caller's lookup); GS1 data, EPCs and oid:/ecode:/ma: codes are looked up
- * as aliases, best key first.
+ * as aliases, best key first, then as event joins (reg.h reg_alias_join: an item aliased by
+ * its EPC URN is found by its Digital Link or element string too).
  * @return IDR_OK (out->handle set); IDR_EPROTO or IDR_ELIMIT (not recognised: out->err is
  *         scan_parse's message); IDR_ENOENT (recognised, but no alias leads to a handle here:
  *         out->err "no item with alias (01)...(21)... here"); or a store error.

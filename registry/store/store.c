@@ -1057,6 +1057,12 @@ store_txn_is_write(const struct store_txn *t)
 	return t != NULL && t->write;
 }
 
+uint64_t
+store_txn_reads(const struct store_txn *t)
+{
+	return t != NULL ? t->reads : 0;
+}
+
 int
 store_get(struct store_txn *t, enum store_db db, struct slice key, struct slice *val)
 {
@@ -1073,6 +1079,7 @@ store_get(struct store_txn *t, enum store_db db, struct slice key, struct slice 
 	if (!db_ok(db) || !key_ok(key)) {
 		return IDR_EINVAL;
 	}
+	t->reads++;
 	return t->s->ops->get(t, db, key, val);
 }
 
@@ -1214,6 +1221,7 @@ cursor_move(struct store_cursor *c, enum store_cur_op op, struct slice key, stru
 	if (op == STORE_CUR_SEEK && !key_ok(key)) {
 		return IDR_EINVAL;
 	}
+	c->t->reads++;
 	rc = c->t->s->ops->cursor_move(c, op, key, &kk, &vv);
 	if (rc == IDR_OK) {
 		if (k != NULL) {

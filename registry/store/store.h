@@ -122,6 +122,12 @@ void store_txn_reset(struct store_txn *t);
  */
 int store_txn_renew(struct store_txn *t) IDR_MUSTCHECK;
 bool store_txn_is_write(const struct store_txn *t);
+/**
+ * Reads made in t since it began (across resets): store_get calls and cursor moves (seek,
+ * first, last, next, prev) that reached the backend, found or not. A cheap counter for
+ * benchmarks and statistics (`idr trace --stats`); 0 for NULL.
+ */
+uint64_t store_txn_reads(const struct store_txn *t);
 
 /** @return IDR_OK (val set) or IDR_ENOENT. */
 int store_get(struct store_txn *t, enum store_db db, struct slice key, struct slice *val);

@@ -30,6 +30,7 @@ struct store_txn {
 	bool reset; /* read transaction released by store_txn_reset() */
 	int err;    /* write transaction: the failure that left it only abortable */
 	struct store_cursor *cursors; /* open cursors, doubly linked through next/prev */
+	uint64_t reads;               /* gets and cursor moves made (store_txn_reads) */
 	void *be;
 };
 

@@ -170,14 +170,18 @@ rebase(struct pool *p, struct slice host, struct life_event *ev)
 	return IDR_OK;
 }
 
-/* Does the list name key (as the registry keys identifiers)? */
+/*
+ * Does the list name key (as the registry keys identifiers)? With t, an identity joined to a
+ * handle (life_capture_subject) names the handle too.
+ */
 static bool
-list_names(const struct life_uris *l, struct slice key)
+list_names(struct reg_rtxn *t, const struct life_uris *l, struct slice key)
 {
 	char buf[REG_EVENT_KEY_MAX + 1];
 
 	for (size_t i = 0; i < l->n; i++) {
-		int n = life_capture_key(l->v[i], buf, sizeof(buf));
+		int n = t != NULL ? life_capture_subject(t, l->v[i], buf, sizeof(buf))
+		                  : life_capture_key(l->v[i], buf, sizeof(buf));
 
 		if (n > 0 && slice_eq(slice_make(buf, (size_t)n), key)) {
 			return true;
@@ -187,31 +191,49 @@ list_names(const struct life_uris *l, struct slice key)
 }
 
 static bool
-one_names(const char *uri, struct slice key)
+one_names(struct reg_rtxn *t, const char *uri, struct slice key)
 {
 	struct life_uris l = {&uri, uri != NULL ? 1 : 0};
 
-	return list_names(&l, key);
+	return list_names(t, &l, key);
 }
 
-/* Does ev name key where match looks? */
+/* Does ev name key where match looks? t: as list_names. */
 static bool
-event_names(const struct life_event *ev, enum epcis_match match, struct slice key)
+event_names(struct reg_rtxn *t, const struct life_event *ev, enum epcis_match match,
+            struct slice key)
 {
 	switch (match) {
 	case EPCIS_MATCH_EPC:
-		return list_names(&ev->epcs, key) || list_names(&ev->child_epcs, key);
+		return list_names(t, &ev->epcs, key) || list_names(t, &ev->child_epcs, key);
 	case EPCIS_MATCH_PARENT:
-		return one_names(ev->parent_id, key);
+		return one_names(t, ev->parent_id, key);
 	case EPCIS_MATCH_INPUT:
-		return list_names(&ev->input_epcs, key);
+		return list_names(t, &ev->input_epcs, key);
 	case EPCIS_MATCH_OUTPUT:
-		return list_names(&ev->output_epcs, key);
+		return list_names(t, &ev->output_epcs, key);
 	default:
-		return list_names(&ev->epcs, key) || list_names(&ev->child_epcs, key) ||
-		       one_names(ev->parent_id, key) || list_names(&ev->input_epcs, key) ||
-		       list_names(&ev->output_epcs, key);
+		return list_names(t, &ev->epcs, key) || list_names(t, &ev->child_epcs, key) ||
+		       one_names(t, ev->parent_id, key) || list_names(t, &ev->input_epcs, key) ||
+		       list_names(t, &ev->output_epcs, key);
 	}
+}
+
+/*
+ * key, or the folded handle its identity is joined to (reg.h reg_alias_join: one get) in buf.
+ * A key whose handle is too long to key events stays itself.
+ */
+static struct slice
+joined_key(struct reg_rtxn *t, struct slice key, char *buf)
+{
+	struct slice h;
+
+	if (reg_alias_join(t, key, &h) != IDR_OK || h.len == 0 || h.len > REG_EVENT_KEY_MAX) {
+		return key;
+	}
+	ident_fold(h.p, h.len, (uint8_t *)buf);
+	buf[h.len] = '\0';
+	return slice_make(buf, h.len);
 }
 
 /* The registry key of an identifier given by a client (a handle or a URI) into buf. */
@@ -230,28 +252,16 @@ key_of(struct slice id, char *buf, size_t cap)
 
 /* ---------------------------------------------------------------- query documents */
 
-/*
- * An EPCISQueryDocument of ev[0..n) into w: life_doc_to_json's document with its eventList
- * moved under queryResults.
- */
+/* An EPCISQueryDocument of ev[0..n) into w (life_query_doc_to_json). */
 static int
 query_doc(struct wbuf *w, const struct life_event *ev, size_t n)
 {
-	json_t *doc = NULL, *body, *list, *qr;
+	json_t *doc = NULL;
 	char *text;
-	int rc = life_doc_to_json(ev, n, NULL, now_ms(), &doc);
+	int rc = life_query_doc_to_json(ev, n, NULL, now_ms(), &doc);
 
 	if (rc != IDR_OK) {
 		return rc;
-	}
-	body = json_object_get(doc, "epcisBody");
-	list = json_incref(json_object_get(body, "eventList"));
-	qr = json_pack("{s:{s:s,s:{s:o}}}", "queryResults", "queryName", "SimpleEventQuery",
-	               "resultsBody", "eventList", list != NULL ? list : json_array());
-	if (qr == NULL || json_object_set_new(doc, "epcisBody", qr) != 0 ||
-	    json_object_set_new(doc, "type", json_string("EPCISQueryDocument")) != 0) {
-		json_decref(doc);
-		return IDR_ENOMEM;
 	}
 	text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(doc);
@@ -266,6 +276,7 @@ query_doc(struct wbuf *w, const struct life_event *ev, size_t n)
 /* One page of a timeline. */
 struct page {
 	const struct epcis_query *qy;
+	struct reg_rtxn *t; /* while the timeline is read */
 	struct slice key;
 	struct slice host;
 	struct life_event *ev; /* per_page */
@@ -304,7 +315,7 @@ wanted(const struct page *pg, const struct life_event *ev)
 	return (qy->types == 0 || (qy->types & (1u << ev->type)) != 0) &&
 	       word_in(ev->biz_step, qy->biz_steps, qy->nbiz_steps) &&
 	       word_in(ev->disposition, qy->dispositions, qy->ndispositions) &&
-	       (qy->match == EPCIS_MATCH_NONE || event_names(ev, qy->match, pg->key));
+	       (qy->match == EPCIS_MATCH_NONE || event_names(pg->t, ev, qy->match, pg->key));
 }
 
 /* reg_events callback: filter, rebase and keep up to per_page events. */
@@ -399,6 +410,7 @@ link_next(struct http_req *q, const struct epcis_token *next)
 static void
 answer_page(struct http_req *q, const struct epcis_query *qy, struct slice key)
 {
+	char joined[REG_EVENT_KEY_MAX + 1];
 	struct page pg;
 	struct reg_rtxn *t;
 	int64_t from = qy->from_ms;
@@ -414,11 +426,14 @@ answer_page(struct http_req *q, const struct epcis_query *qy, struct slice key)
 		problem(q, 500, "ImplementationException", "internal error");
 		return;
 	}
+	pg.t = t;
+	pg.key = key = joined_key(t, key, joined);
 	if (qy->has_token && qy->token.ms > from) {
 		from = qy->token.ms;
 	}
 	rc = from < qy->to_ms ? reg_events(t, key, from, qy->to_ms, 0, on_entry, &pg) : IDR_OK;
 	rsv_read_end(q->rw);
+	pg.t = NULL;
 	if (rc == 1) {
 		rc = pg.rc;
 	}
@@ -537,6 +552,7 @@ struct cap {
 	struct life_event *ev;
 	size_t n;
 	char (*ids)[LIFE_HASH_LEN];
+	struct life_prep **preps; /* checked and keyed by the worker: the writer only writes */
 	enum reg_outcome *outcomes;
 	char err[LIFE_ERR_LEN + 64];
 	char identity[AUTH_ID_MAX];
@@ -552,6 +568,10 @@ cap_free(struct cap *c)
 	}
 	life_doc_free(&c->doc);
 	life_event_deinit(&c->one);
+	for (size_t i = 0; c->preps != NULL && i < c->n; i++) {
+		life_prep_free(c->preps[i]);
+	}
+	free(c->preps);
 	free(c->ids);
 	free(c->outcomes);
 	free(c);
@@ -568,8 +588,7 @@ cap_apply(void *arg, struct reg_wtxn *t)
 		int rc = reg_write_status(t);
 
 		if (rc == IDR_OK) {
-			rc = life_capture(t, &c->ev[i], c->ids[i], &c->outcomes[i], err,
-			                  sizeof(err));
+			rc = life_capture_put(t, c->preps[i], &c->outcomes[i], err, sizeof(err));
 		}
 		if (rc != IDR_OK) {
 			snprintf(c->err, sizeof(c->err), "eventList[%zu]: %s", i, err);
@@ -853,13 +872,15 @@ parse_body(struct http_req *q, struct cap *c)
 	}
 	if (rc == IDR_OK) {
 		c->ids = calloc(c->n, sizeof(*c->ids));
+		c->preps = calloc(c->n, sizeof(*c->preps));
 		c->outcomes = calloc(c->n, sizeof(*c->outcomes));
-		rc = c->ids != NULL && c->outcomes != NULL ? IDR_OK : IDR_ENOMEM;
+		rc = c->ids != NULL && c->preps != NULL && c->outcomes != NULL ? IDR_OK
+		                                                               : IDR_ENOMEM;
 	}
 	for (size_t i = 0; rc == IDR_OK && i < c->n; i++) {
 		char why[LIFE_ERR_LEN];
 
-		rc = life_capture_check(&c->ev[i], c->ids[i], why, sizeof(why));
+		rc = life_capture_prepare(&c->ev[i], &c->preps[i], c->ids[i], why, sizeof(why));
 		if (rc != IDR_OK && c->kind == CAP_DOC) {
 			snprintf(err, sizeof(err), "eventList[%zu].%s", i, why);
 		} else if (rc != IDR_OK) {
@@ -922,7 +943,7 @@ capture(struct http_req *q, enum cap_kind kind, struct slice handle)
 		char key[REG_EVENT_KEY_MAX + 1];
 
 		ident_fold(handle.p, handle.len, (uint8_t *)key);
-		if (!event_names(&c->one, EPCIS_MATCH_ANY, slice_make(key, handle.len))) {
+		if (!event_names(NULL, &c->one, EPCIS_MATCH_ANY, slice_make(key, handle.len))) {
 			problemf(q, 400, "ValidationException",
 			         "the event does not name %.200s (in epcList, parentID, childEPCs, "
 			         "inputEPCList or outputEPCList, as https://<node>/%.200s)",
@@ -1077,7 +1098,7 @@ http_epcis_events(struct http_req *q)
 
 /* ---------------------------------------------------------------- trace */
 
-enum trace_fmt { TRACE_JSON = 1, TRACE_DOT = 2 };
+enum trace_fmt { TRACE_JSON = 1, TRACE_DOT = 2, TRACE_EPCIS = 3 };
 
 struct trace_args {
 	enum reg_trace_dir dir;
@@ -1131,9 +1152,10 @@ trace_params(struct http_req *q, struct trace_args *a)
 			ok = life_time_parse((const char *)v.p, v.len, &lt) == IDR_OK;
 			a->at_ms = lt.ms;
 		} else if (slice_eq(k, SLICE_LIT("format"))) {
-			a->fmt = slice_eq(v, SLICE_LIT("json"))  ? TRACE_JSON
-			         : slice_eq(v, SLICE_LIT("dot")) ? TRACE_DOT
-			                                         : 0;
+			a->fmt = slice_eq(v, SLICE_LIT("json"))    ? TRACE_JSON
+			         : slice_eq(v, SLICE_LIT("dot"))   ? TRACE_DOT
+			         : slice_eq(v, SLICE_LIT("epcis")) ? TRACE_EPCIS
+			                                           : 0;
 			ok = a->fmt != 0;
 		} else if (!slice_eq(k, SLICE_LIT("pretty"))) {
 			ok = false;
@@ -1141,7 +1163,7 @@ trace_params(struct http_req *q, struct trace_args *a)
 		if (!ok) {
 			problemf(q, 400, "QueryParameterException",
 			         "%.*s: the trace takes direction=back|forward, depth=1..%d, "
-			         "max=1..%d, at=<RFC 3339 time>, format=json|dot",
+			         "max=1..%d, at=<RFC 3339 time>, format=json|dot|epcis",
 			         (int)(k.len > 64 ? 64 : k.len), (const char *)k.p,
 			         REG_TRACE_MAX_DEPTH, TRACE_MAX);
 			return false;
@@ -1159,7 +1181,42 @@ struct trace_out {
 	const struct trace_args *a;
 	struct wbuf *w;
 	size_t n;
+	uint8_t (*ids)[REG_EVENT_ID_LEN]; /* format=epcis: the events of the links */
+	size_t nids, capids;
 };
+
+/*
+ * Is key's prefix hosted (and enabled) here? An identifier that is not a handle (an EPC URN)
+ * is keyed where its events were captured: there is nowhere else to ask, so it counts as here.
+ */
+static bool
+key_hosted(struct reg_rtxn *t, struct slice key)
+{
+	struct ident id;
+
+	if (ident_parse(&id, key.p, key.len, NULL) != IDR_OK || !id.has_slash) {
+		return true;
+	}
+	return reg_prefix_check(t, id.prefix) == IDR_OK;
+}
+
+/* format=epcis: remember the event that made the link. */
+static int
+keep_event(struct trace_out *o, const uint8_t *id)
+{
+	if (o->nids == o->capids) {
+		size_t cap = o->capids == 0 ? 64 : 2 * o->capids;
+		void *p = realloc(o->ids, cap * sizeof(*o->ids));
+
+		if (p == NULL) {
+			return IDR_ENOMEM;
+		}
+		o->ids = p;
+		o->capids = cap;
+	}
+	memcpy(o->ids[o->nids++], id, REG_EVENT_ID_LEN);
+	return IDR_OK;
+}
 
 static int
 on_step(void *arg, const struct reg_trace_step *st)
@@ -1171,6 +1228,9 @@ on_step(void *arg, const struct reg_trace_step *st)
 	const char *kind = NULL;
 	char hex[2 * REG_EVENT_ID_LEN + 1] = "";
 
+	if (o->a->fmt == TRACE_EPCIS) {
+		return st->event_id != NULL && keep_event(o, st->event_id) != IDR_OK ? 1 : 0;
+	}
 	if (reg_get(o->t, st->node, &rec) == IDR_OK) {
 		name = rec.handle;
 		kind = rec.kind != REC_KIND_NONE ? rec_kind_name((enum rec_kind)rec.kind) : NULL;
@@ -1199,17 +1259,83 @@ on_step(void *arg, const struct reg_trace_step *st)
 		(void)vjson_write_str(w, st->parent);
 		wbuf_printf(w, ",\"link\":\"%s\",\"event\":\"%s\"", link_name(st->kind), hex);
 	}
-	wbuf_u8(w, '}');
+	wbuf_printf(w, ",\"hosted\":%s}", key_hosted(o->t, st->node) ? "true" : "false");
 	return wbuf_error(w) != IDR_OK ? 1 : 0;
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, REG_EVENT_ID_LEN);
+}
+
+static int
+event_time_cmp(const void *a, const void *b)
+{
+	const struct life_event *x = a, *y = b;
+
+	if (x->event_time.ms != y->event_time.ms) {
+		return x->event_time.ms < y->event_time.ms ? -1 : 1;
+	}
+	return strcmp(x->event_id != NULL ? x->event_id : "",
+	              y->event_id != NULL ? y->event_id : "");
+}
+
+/*
+ * format=epcis: the events of the links walked, each once, in time order, as an
+ * EPCISQueryDocument into o->w (read in o->t; identifiers named by this node as reached).
+ */
+static int
+trace_epcis(struct http_req *q, struct trace_out *o)
+{
+	struct life_event *ev;
+	struct pool pool = {NULL, 0, 0};
+	char err[LIFE_ERR_LEN];
+	size_t n = 0, k = 0;
+	int rc = IDR_OK;
+
+	if (o->nids > 0) {
+		qsort(o->ids, o->nids, sizeof(*o->ids), id_cmp);
+	}
+	for (size_t i = 0; i < o->nids; i++) {
+		if (i == 0 || memcmp(o->ids[i], o->ids[k - 1], REG_EVENT_ID_LEN) != 0) {
+			memmove(o->ids[k++], o->ids[i], REG_EVENT_ID_LEN);
+		}
+	}
+	ev = calloc(k > 0 ? k : 1, sizeof(*ev));
+	if (ev == NULL) {
+		return IDR_ENOMEM;
+	}
+	for (size_t i = 0; i < k && rc == IDR_OK; i++) {
+		struct reg_event_view v;
+
+		rc = reg_event_get(o->t, o->ids[i], &v);
+		if (rc == IDR_OK) {
+			rc = life_event_parse(v.doc.p, v.doc.len, &ev[n], err, sizeof(err));
+		}
+		if (rc == IDR_OK) {
+			rc = rebase(&pool, host_of(q), &ev[n++]);
+		}
+	}
+	if (rc == IDR_OK) {
+		qsort(ev, n, sizeof(*ev), event_time_cmp);
+		rc = query_doc(o->w, ev, n);
+	}
+	for (size_t i = 0; i < n; i++) {
+		life_event_deinit(&ev[i]);
+	}
+	free(ev);
+	pool_free(&pool);
+	return rc;
 }
 
 void
 http_epcis_trace(struct http_req *q)
 {
 	struct slice root = q->match.capture;
-	char key[REG_EVENT_KEY_MAX + 1];
+	char key[REG_EVENT_KEY_MAX + 1], joined[REG_EVENT_KEY_MAX + 1];
 	struct trace_args a;
-	struct trace_out o = {NULL, &a, &q->s->out, 0};
+	struct trace_out o = {NULL, &a, &q->s->out, 0, NULL, 0, 0};
 	bool truncated = false;
 	int n, rc;
 
@@ -1231,15 +1357,26 @@ http_epcis_trace(struct http_req *q)
 		(void)vjson_write_str(o.w, root);
 		wbuf_printf(o.w, ",\"direction\":\"%s\",\"nodes\":[",
 		            a.dir == REG_TRACE_BACK ? "back" : "forward");
-	} else {
+	} else if (a.fmt == TRACE_DOT) {
 		wbuf_lit(o.w, "digraph trace {\n");
 	}
-	rc = reg_trace(o.t, slice_make(key, (size_t)n), a.dir, (unsigned)a.depth, (size_t)a.max,
-	               a.at_ms, on_step, &o, &truncated);
+	rc = reg_trace(o.t, joined_key(o.t, slice_make(key, (size_t)n), joined), a.dir,
+	               (unsigned)a.depth, (size_t)a.max, a.at_ms, on_step, &o, &truncated);
+	if (rc == 1 && a.fmt == TRACE_EPCIS) {
+		rc = IDR_ENOMEM;
+	}
+	if (rc == IDR_OK && a.fmt == TRACE_EPCIS) {
+		rc = trace_epcis(q, &o);
+	}
 	rsv_read_end(q->rw);
+	free(o.ids);
 	if (rc != IDR_OK || wbuf_error(o.w) != IDR_OK) {
 		problemf(q, 500, "ImplementationException", "trace failed: %s",
 		         idr_strerror(rc != IDR_OK ? rc : wbuf_error(o.w)));
+		return;
+	}
+	if (a.fmt == TRACE_EPCIS) {
+		http_reply_json(q, 200);
 		return;
 	}
 	if (a.fmt == TRACE_JSON) {

@@ -115,6 +115,44 @@ static const struct words en = {
         .miss_err = "This node cannot look the identifier up right now; please try again later.",
 };
 
+/*
+ * Labels of the attribute types registrations commonly use (the demo's, `idr gen`'s and the
+ * sample CSV columns), for records without a template: a person on a shop floor reads 型号,
+ * not `model`. Matched case-insensitively; any other type is shown as written.
+ */
+static const struct {
+	const char *type, *zh, *en;
+} known_attrs[] = {
+        {"model", "型号", "Model"},
+        {"spec", "规格", "Specification"},
+        {"produced", "生产日期", "Produced"},
+        {"batch", "批号", "Batch"},
+        {"lot", "批次", "Lot"},
+        {"material", "材料", "Material"},
+        {"station", "工位", "Station"},
+        {"operator", "操作人员", "Operator"},
+        {"quantity", "数量", "Quantity"},
+        {"parent", "所属", "Part of"},
+        {"serial", "序列号", "Serial number"},
+        {"gtin", "GTIN 商品条码", "GTIN"},
+        {"gs1", "GS1 编码", "GS1 key"},
+        {"manufacturer", "制造商", "Manufacturer"},
+        {"weight", "重量", "Weight"},
+        {"expiry", "有效期", "Expiry"},
+};
+
+/* The label of an attribute type in t's language, or NULL (shown as written). */
+static const char *
+attr_label(const struct words *t, struct slice type)
+{
+	for (size_t i = 0; i < sizeof(known_attrs) / sizeof(known_attrs[0]); i++) {
+		if (slice_caseeq_cstr(type, known_attrs[i].type)) {
+			return t == &zh ? known_attrs[i].zh : known_attrs[i].en;
+		}
+	}
+	return NULL;
+}
+
 /* What the check of the values found; the sections read it. */
 struct item_ctx {
 	const struct html_item *it;
@@ -401,11 +439,15 @@ sec_title(struct wbuf *w, const struct item_ctx *c)
 	wbuf_lit(w, "</dl>\n");
 }
 
-/* Values from index 2000 on, labelled with the template's item names, else their type. */
+/*
+ * Values from index 2000 on, labelled with the template's item names, else a known type's
+ * label (known_attrs), else their type.
+ */
 static void
 sec_attrs(struct wbuf *w, const struct item_ctx *c)
 {
 	const struct tmpl_item *ti;
+	const char *label;
 	struct value v;
 	struct rbuf r;
 
@@ -421,9 +463,10 @@ sec_attrs(struct wbuf *w, const struct item_ctx *c)
 			continue;
 		}
 		ti = item_of(c, &v);
+		label = ti != NULL ? ti->name : attr_label(c->t, v.type);
 		wbuf_lit(w, "\n<div><dt>");
-		if (ti != NULL) {
-			html_put_cstr(w, ti->name);
+		if (label != NULL) {
+			html_put_cstr(w, label);
 		} else {
 			html_escape(w, v.type);
 		}

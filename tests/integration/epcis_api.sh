@@ -230,8 +230,9 @@ expect 404 "an unknown event id"
 # ---- trace
 req GET '/api/v1/trace/88.118.8/W-1?direction=back&format=json' ""
 expect 200 "back trace"
+# an EPC without an alias is keyed by its GS1 element string (life/capture.h)
 assert_eq "$(json_get "$T/body" '" ".join(sorted(n["id"] for n in d["nodes"]))')" \
-	"88.118.8/P-000001 88.118.8/W-1 urn:epc:id:sgtin:6901234.056789.SN0001" "back trace of W-1"
+	"(01)06901234567892(21)SN0001 88.118.8/P-000001 88.118.8/W-1" "back trace of W-1"
 assert_eq "$(json_get "$T/body" '(d["root"], d["direction"], d["truncated"])')" \
 	"('88.118.8/W-1', 'back', False)" "trace head"
 req GET '/api/v1/trace/88.118.8/P-000001?direction=forward' ""

@@ -99,10 +99,7 @@ for f in p m7q m7 k g; do
 		fail "$f.png is not a PNG file"
 done
 
-if ! command -v ZXingReader >/dev/null 2>&1; then
-	note "ZXingReader (zxing-cpp-tools) not installed: decoding skipped"
-	exit 0
-fi
+command -v ZXingReader >/dev/null 2>&1 || fail "ZXingReader is needed (deploy/deps.sh test)"
 note "ZXingReader gives back what was encoded"
 scan "$T/p.png"
 assert_eq "$(cat "$T/scan")" "]Q1$NODE/88.118.8/P-202406-00041T" "QR of a part"

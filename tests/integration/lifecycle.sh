@@ -43,6 +43,14 @@ assert_eq "$(ids "$T/back.json")" \
 	"back trace of the gearbox"
 assert_eq "$(json_get "$T/back.json" '[n["depth"] for n in d["nodes"] if n["id"] == "88.118.9/L-CAST-01"][0]')" \
 	3 "depth of the lot"
+# --stats: the same output, and on stderr the nodes and store reads (a seek per node, a move per
+# link entry, a lookup of each node's record: 5 nodes and 4 edges read 14 today; no scan)
+ok idr trace 88.118.7/GEARBOX-1 --back --format json --stats
+cmp -s "$OUT" "$T/back.json" || fail "--stats changed the trace"
+expect_err "trace stats: nodes 5, reads "
+reads=$(sed -n 's/^trace stats: nodes 5, reads \([0-9]*\), .*/\1/p' "$ERR")
+[ -n "$reads" ] && [ "$reads" -ge 9 ] && [ "$reads" -le 30 ] || fail "trace reads: '$reads'"
+expect_exit 64 idr events 88.118.7/GEARBOX-1 --stats
 ok idr trace 88.118.9/L-CAST-01 --forward --format json --at 2024-01-23T00:00:00Z
 cp "$OUT" "$T/fwd.json"
 assert_eq "$(ids "$T/fwd.json")" \

@@ -19,6 +19,7 @@ extern const struct cli_cmd cmd_delete;
 extern const struct cli_cmd cmd_get;
 extern const struct cli_cmd cmd_trace;
 extern const struct cli_cmd cmd_events;
+extern const struct cli_cmd cmd_events_any; /* cmd_events.c: cmd_events or --node */
 extern const struct cli_cmd cmd_import;
 extern const struct cli_cmd cmd_export;
 extern const struct cli_cmd cmd_audit;

@@ -8,9 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "common/cli.h"
+#include "common/evcsv.h"
+#include "common/rcmd.h"
+#include "common/revt.h"
+#include "common/rmt.h"
 #include "idr/cmd.h"
 #include "life/capture.h"
 #include "life/event.h"
@@ -28,23 +33,14 @@ struct add_args {
 	struct life_time when;
 	int tz_min;
 	const char *id;
+	struct rmt_opts remote;
 };
 
 /* An identifier as a URI: a handle becomes node/handle; a URI (has "://" or "urn:") stays. */
 static char *
 as_uri(const char *node, const char *id)
 {
-	size_t n = strlen(node) + strlen(id) + 2;
-	char *u;
-
-	if (strstr(id, "://") != NULL || strncmp(id, "urn:", 4) == 0) {
-		return strdup(id);
-	}
-	u = malloc(n);
-	if (u != NULL) {
-		snprintf(u, n, "%s/%s", node, id);
-	}
-	return u;
+	return evcsv_uri(node, id);
 }
 
 /* Split a comma list into URIs (owned strings in v). @return the count or < 0. */
@@ -77,6 +73,12 @@ uri_list(const char *node, const char *csv, char **v, size_t cap)
 	return (int)n;
 }
 
+static bool
+http_url(const char *s)
+{
+	return s != NULL && (strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0);
+}
+
 static int
 add_parse(const struct cli_cmd *self, int argc, char **argv, struct add_args *a)
 {
@@ -92,8 +94,10 @@ add_parse(const struct cli_cmd *self, int argc, char **argv, struct add_args *a)
 	        {"time", required_argument, NULL, 't'},
 	        {"node-url", required_argument, NULL, 'n'},
 	        {"help", no_argument, NULL, 'h'},
+	        RMT_LONGOPTS,
 	        {NULL, 0, NULL, 0},
 	};
+	const char *why = NULL;
 	int c;
 
 	a->node = DEFAULT_NODE;
@@ -139,11 +143,17 @@ add_parse(const struct cli_cmd *self, int argc, char **argv, struct add_args *a)
 		case 'h':
 			return -1;
 		default:
+			if (rmt_opt_take(&a->remote, c, optarg)) {
+				break;
+			}
 			return cli_bad_option(self, c, argv);
 		}
 	}
 	if (argc - optind != 1) {
 		return cli_usage_errorf(self, "usage: idr event add ID --biz-step STEP [options]");
+	}
+	if (rmt_opts_check(&a->remote, a->data != NULL, &why) != IDR_OK) {
+		return cli_usage_errorf(self, "%s", why);
 	}
 	a->id = argv[optind];
 	if (a->parent != NULL && (a->inputs != NULL || a->outputs != NULL)) {
@@ -153,7 +163,7 @@ add_parse(const struct cli_cmd *self, int argc, char **argv, struct add_args *a)
 	if (a->outputs != NULL && a->inputs == NULL) {
 		return cli_usage_errorf(self, "--output needs --input");
 	}
-	if (strncmp(a->node, "https://", 8) != 0 && strncmp(a->node, "http://", 7) != 0) {
+	if (!http_url(a->node)) {
 		return cli_usage_errorf(self,
 		                        "--node-url: an http(s) URL such as https://idr.example");
 	}
@@ -176,6 +186,35 @@ action_of(const char *s)
 		return LIFE_ACTION_DELETE;
 	}
 	return (enum life_action) - 1;
+}
+
+/*
+ * Send ev to the node of o and print the outcome: recorded for item (a URI) when that is a
+ * handle the event names, else through POST /events.
+ */
+static int
+send_one(const struct cli_cmd *self, const struct rmt_opts *o, const char *item,
+         const struct life_event *ev)
+{
+	char h[IDENT_HARD_MAX + 1], msg[REVT_MSG_MAX];
+	struct rmt_cred *cred = NULL;
+	struct rmt *r = NULL;
+	struct revt_added got;
+	int rc;
+
+	if (rcmd_open(self->name, o, &cred, &r) != CLI_EXIT_OK) {
+		return CLI_EXIT_FAIL;
+	}
+	rc = revt_add(r, item != NULL && life_uri_handle(item, h, sizeof(h)) > 0 ? h : NULL, ev,
+	              &got, msg, sizeof(msg));
+	rmt_free(r);
+	rmt_cred_free(cred);
+	if (rc != IDR_OK) {
+		cli_errorf(self->name, "%s", msg);
+		return CLI_EXIT_FAIL;
+	}
+	printf("%s %s\n", got.created ? "captured" : "unchanged (captured before)", got.id);
+	return CLI_EXIT_OK;
 }
 
 /* Capture ev in its own transaction and print the outcome. */
@@ -290,7 +329,11 @@ event_add_run(const struct cli_cmd *self, int argc, char **argv)
 		cli_errorf(self->name, "out of memory");
 		goto done;
 	}
-	ex = capture_one(self, a.data, &ev);
+	if (a.remote.node != NULL) { /* with --output, ID itself may not be in the event */
+		ex = send_one(self, &a.remote, a.outputs == NULL ? one[0] : NULL, &ev);
+	} else {
+		ex = capture_one(self, a.data, &ev);
+	}
 done:
 	for (int i = 0; i < MAX_LIST; i++) {
 		free(in[i]);
@@ -302,76 +345,175 @@ done:
 	return ex;
 }
 
-int
-event_import_run(const struct cli_cmd *self, int argc, char **argv)
+struct import_args {
+	const char *data, *node_url, *file;
+	bool csv;
+	uint64_t batch;
+	struct rmt_opts remote;
+};
+
+static int
+import_parse(const struct cli_cmd *self, int argc, char **argv, struct import_args *a)
 {
 	static const struct option longopts[] = {
 	        {"data", required_argument, NULL, 'd'},
+	        {"csv", no_argument, NULL, 'c'},
+	        {"batch", required_argument, NULL, 'B'},
+	        {"node-url", required_argument, NULL, 'n'},
 	        {"help", no_argument, NULL, 'h'},
+	        RMT_LONGOPTS,
 	        {NULL, 0, NULL, 0},
 	};
-	const char *data = NULL;
-	struct life_doc doc;
-	struct reg_opts ro;
-	struct reg *r = NULL;
-	struct reg_wtxn *w = NULL;
-	char err[LIFE_ERR_LEN], *text = NULL;
-	size_t len, created = 0, unchanged = 0, bad = 0;
-	FILE *f;
-	int c, rc;
+	const char *why = NULL, *dot;
+	int c, rc = CLI_EXIT_OK;
 
+	a->node_url = DEFAULT_NODE;
+	a->batch = REVT_BATCH_DEFAULT;
 	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	while (rc == CLI_EXIT_OK && (c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		if (c == 'd') {
-			data = optarg;
+			a->data = optarg;
+		} else if (c == 'c') {
+			a->csv = true;
+		} else if (c == 'B') {
+			rc = cli_parse_u64(self, "--batch", optarg, 1, LIFE_MAX_EVENTS, &a->batch);
+		} else if (c == 'n') {
+			a->node_url = optarg;
 		} else if (c == 'h') {
-			return cli_help(self);
-		} else {
+			return -1;
+		} else if (!rmt_opt_take(&a->remote, c, optarg)) {
 			return cli_bad_option(self, c, argv);
 		}
 	}
+	if (rc != CLI_EXIT_OK) {
+		return rc;
+	}
 	if (argc - optind != 1) {
 		return cli_usage_errorf(self,
-		                        "usage: idr event import FILE (an EPCIS 2.0 document)");
+		                        "usage: idr event import FILE (an EPCIS 2.0 document, "
+		                        "or CSV rows: FILE.csv or --csv)");
 	}
-	f = strcmp(argv[optind], "-") == 0 ? stdin : fopen(argv[optind], "rb");
+	if (rmt_opts_check(&a->remote, a->data != NULL, &why) != IDR_OK) {
+		return cli_usage_errorf(self, "%s", why);
+	}
+	if (!http_url(a->node_url)) {
+		return cli_usage_errorf(self,
+		                        "--node-url: an http(s) URL such as https://idr.example");
+	}
+	a->file = argv[optind];
+	dot = strrchr(a->file, '.');
+	a->csv = a->csv || (dot != NULL && strcasecmp(dot, ".csv") == 0);
+	return CLI_EXIT_OK;
+}
+
+/* The whole file (at most LIFE_MAX_DOC bytes) into *text. */
+static int
+read_file(const struct cli_cmd *self, const char *path, char **text, size_t *len)
+{
+	FILE *f = path == NULL ? NULL : strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	char *buf;
+
 	if (f == NULL) {
-		cli_errorf(self->name, "%s: cannot open", argv[optind]);
+		cli_errorf(self->name, "%s: cannot open", path != NULL ? path : "");
 		return CLI_EXIT_FAIL;
 	}
-	text = malloc(LIFE_MAX_DOC + 1);
-	len = text != NULL ? fread(text, 1, LIFE_MAX_DOC + 1, f) : 0;
+	buf = malloc(LIFE_MAX_DOC + 1);
+	*len = buf != NULL ? fread(buf, 1, LIFE_MAX_DOC + 1, f) : 0;
 	if (f != stdin) {
 		fclose(f);
 	}
-	if (text == NULL || len > LIFE_MAX_DOC) {
-		cli_errorf(self->name, "%s: %s", argv[optind],
-		           text == NULL ? "out of memory" : "larger than 8 MiB");
-		free(text);
+	if (buf == NULL || *len > LIFE_MAX_DOC) {
+		cli_errorf(self->name, "%s: %s", path,
+		           buf == NULL ? "out of memory" : "larger than 8 MiB");
+		free(buf);
 		return CLI_EXIT_FAIL;
 	}
-	rc = life_doc_parse(text, len, &doc, err, sizeof(err));
+	*text = buf;
+	return CLI_EXIT_OK;
+}
+
+struct report_ctx {
+	const char *file;
+};
+
+static void
+report_row(void *arg, const char *msg)
+{
+	const struct report_ctx *c = arg;
+
+	fprintf(stderr, "%s: %s\n", c->file, msg);
+}
+
+/* The events of the file: a document, or CSV rows (line[] set). */
+static int
+load_events(const struct cli_cmd *self, const struct import_args *a, struct evcsv_doc *out)
+{
+	char err[EVCSV_ERR_LEN], *text = NULL;
+	struct report_ctx rc_ctx = {a->file};
+	struct timespec ts;
+	size_t len = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = read_file(self, a->file, &text, &len)) != CLI_EXIT_OK) {
+		return rc;
+	}
+	if (a->csv) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		rc = evcsv_parse(text, len, a->node_url,
+		                 (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, report_row,
+		                 &rc_ctx, out, err, sizeof(err));
+		free(text);
+		if (rc == IDR_EPROTO) {
+			cli_errorf(self->name, "%s: bad rows, nothing captured", a->file);
+		} else if (rc != IDR_OK) {
+			cli_errorf(self->name, "%s: %s", a->file, err);
+		}
+		return rc == IDR_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+	}
+	rc = life_doc_parse(text, len, &out->doc, err, sizeof(err));
 	free(text);
 	if (rc != IDR_OK) {
-		cli_errorf(self->name, "%s: %s", argv[optind], err);
+		cli_errorf(self->name, "%s: %s", a->file, err);
 		return CLI_EXIT_FAIL;
 	}
+	return CLI_EXIT_OK;
+}
+
+/*
+ * Capture the events in one transaction. A document's events that break a rule are reported
+ * and skipped; CSV rows were all checked, so any failure there rolls the whole file back.
+ */
+static int
+import_local(const struct cli_cmd *self, const struct import_args *a, const struct evcsv_doc *d)
+{
+	const struct life_doc *doc = &d->doc;
+	struct reg_opts ro;
+	struct reg *r = NULL;
+	struct reg_wtxn *w = NULL;
+	char err[LIFE_ERR_LEN];
+	size_t created = 0, unchanged = 0, bad = 0;
+	int rc;
+
 	memset(&ro, 0, sizeof(ro));
-	if ((rc = cli_open(self->name, cli_data_dir(data), false, &ro, &r)) != CLI_EXIT_OK) {
-		life_doc_free(&doc);
+	if ((rc = cli_open(self->name, cli_data_dir(a->data), false, &ro, &r)) != CLI_EXIT_OK) {
 		return rc;
 	}
 	rc = reg_write_begin(r, REG_IDENTITY_LOCAL, &w);
-	for (size_t i = 0; rc == IDR_OK && i < doc.n; i++) {
+	for (size_t i = 0; rc == IDR_OK && i < doc->n; i++) {
 		enum reg_outcome oc;
-		int one = life_capture(w, &doc.ev[i], NULL, &oc, err, sizeof(err));
+		int one = life_capture(w, &doc->ev[i], NULL, &oc, err, sizeof(err));
 
 		if (one == IDR_OK) {
 			oc == REG_CREATED ? created++ : unchanged++;
-		} else if (reg_write_status(w) == IDR_OK) {
-			fprintf(stderr, "%s: eventList[%zu]: %s\n", argv[optind], i, err);
+		} else if (reg_write_status(w) == IDR_OK && d->line == NULL) {
+			fprintf(stderr, "%s: eventList[%zu]: %s\n", a->file, i, err);
 			bad++; /* a rule broken: nothing of it was stored, the others go on */
 		} else {
+			if (d->line != NULL && reg_write_status(w) == IDR_OK) {
+				fprintf(stderr, "%s: line %llu: %s\n", a->file,
+				        (unsigned long long)d->line[i], err);
+			}
 			rc = one;
 		}
 	}
@@ -379,11 +521,57 @@ event_import_run(const struct cli_cmd *self, int argc, char **argv)
 		rc = cli_write_end(w, rc);
 	}
 	reg_close(r);
-	life_doc_free(&doc);
 	if (rc != IDR_OK) {
-		cli_errorf(self->name, "%s: %s", argv[optind], idr_strerror(rc));
+		cli_errorf(self->name, "%s: %s%s", a->file, idr_strerror(rc),
+		           d->line != NULL ? ", nothing captured" : "");
 		return CLI_EXIT_FAIL;
 	}
 	printf("%zu captured, %zu unchanged, %zu bad events\n", created, unchanged, bad);
 	return bad > 0 ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+}
+
+/* Send the events to the node in documents of a->batch events. */
+static int
+import_remote(const struct cli_cmd *self, const struct import_args *a, const struct evcsv_doc *d)
+{
+	const struct life_doc *doc = &d->doc;
+	struct rmt_cred *cred = NULL;
+	struct rmt *r = NULL;
+	struct revt_sent sent;
+	char msg[REVT_MSG_MAX];
+	int rc;
+
+	if (rcmd_open(self->name, &a->remote, &cred, &r) != CLI_EXIT_OK) {
+		return CLI_EXIT_FAIL;
+	}
+	rc = revt_capture(r, doc->ev, doc->n, doc->n > 0 ? doc->ev[0].ns : NULL, (size_t)a->batch,
+	                  d->line, &sent, msg, sizeof(msg));
+	rmt_free(r);
+	rmt_cred_free(cred);
+	if (rc != IDR_OK) {
+		cli_errorf(self->name, "%s: %s", a->file, msg);
+		return CLI_EXIT_FAIL;
+	}
+	printf("%zu events captured in %zu documents\n", sent.captured, sent.docs);
+	return CLI_EXIT_OK;
+}
+
+int
+event_import_run(const struct cli_cmd *self, int argc, char **argv)
+{
+	struct import_args a;
+	struct evcsv_doc d;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	rc = import_parse(self, argc, argv, &a);
+	if (rc != CLI_EXIT_OK) {
+		return rc < 0 ? cli_help(self) : rc;
+	}
+	if ((rc = load_events(self, &a, &d)) != CLI_EXIT_OK) {
+		return rc;
+	}
+	rc = a.remote.node != NULL ? import_remote(self, &a, &d) : import_local(self, &a, &d);
+	evcsv_free(&d);
+	return rc;
 }

@@ -6,33 +6,50 @@
  * Identifiers are looked up as the registry keys them: a handle folded to upper case (ASCII),
  * anything else (an EPC URN) as given.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
+#include "base/crypto.h"
 #include "common/cli.h"
+#include "common/httpc.h"
+#include "common/trc.h"
 #include "idr/cmd.h"
+#include "life/capture.h"
 #include "life/event.h"
 #include "model/ident.h"
 #include "model/rec.h"
 #include "model/vjson.h"
 #include "reg.h"
 
-enum trace_format { FMT_TREE = 0, FMT_JSON, FMT_DOT };
+enum trace_format { FMT_TREE = 0, FMT_JSON, FMT_DOT, FMT_SVG, FMT_EPCIS };
+
+#define TRACE_ENV_PEERS "IDR_PEERS"
+#define TRACE_HTTP_MAX  100000 /* max= a node's trace API takes */
+#define TRACE_PEERS_TXT (TRC_PEERS_MAX * (HTTPC_URL_MAX + 8))
 
 struct trace_args {
 	const char *data;
 	const char *id;
+	const char *node, *cacert;
+	bool insecure;
+	const char *peers[TRC_PEERS_MAX];
+	size_t npeers;
+	char peers_env[TRACE_PEERS_TXT]; /* IDR_PEERS split in place */
 	enum reg_trace_dir dir;
 	uint64_t depth, max;
 	int64_t at_ms, from_ms, to_ms;
 	uint64_t limit;
 	enum trace_format fmt;
-	bool json;
+	bool json, stats;
 };
 
 /* ISO-8601 time (as the JSON API writes it) into milliseconds. */
@@ -49,22 +66,99 @@ time_opt(const struct cli_cmd *self, const char *name, const char *s, int64_t *o
 }
 
 static int
+format_opt(const struct cli_cmd *self, const char *v, struct trace_args *a)
+{
+	static const char *const names[] = {"tree", "json", "dot", "svg", "epcis"};
+	static const enum trace_format fmts[] = {FMT_TREE, FMT_JSON, FMT_DOT, FMT_SVG, FMT_EPCIS};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(v, names[i]) == 0) {
+			a->fmt = fmts[i];
+			return CLI_EXIT_OK;
+		}
+	}
+	return cli_usage_errorf(self, "--format: tree, json, epcis, dot or svg");
+}
+
+/* --node, --peer, --cacert, --insecure. */
+static int
+remote_opt(const struct cli_cmd *self, int c, const char *v, struct trace_args *a)
+{
+	switch (c) {
+	case 'N':
+		a->node = v;
+		break;
+	case 'P':
+		if (a->npeers == TRC_PEERS_MAX) {
+			return cli_usage_errorf(self, "--peer: at most %u peers", TRC_PEERS_MAX);
+		}
+		a->peers[a->npeers++] = v;
+		break;
+	case 'C':
+		a->cacert = v;
+		break;
+	default:
+		a->insecure = true;
+		break;
+	}
+	return CLI_EXIT_OK;
+}
+
+/* Without --peer: the peers of $IDR_PEERS (comma-separated URLs). */
+static int
+peers_env(const struct cli_cmd *self, struct trace_args *a)
+{
+	const char *env = getenv(TRACE_ENV_PEERS);
+	char *save = NULL;
+
+	if (a->npeers > 0 || env == NULL || env[0] == '\0') {
+		return CLI_EXIT_OK;
+	}
+	if (strlen(env) >= sizeof(a->peers_env)) {
+		return cli_usage_errorf(self, "$%s: too long", TRACE_ENV_PEERS);
+	}
+	memcpy(a->peers_env, env, strlen(env) + 1);
+	for (char *p = strtok_r(a->peers_env, ",", &save); p != NULL;
+	     p = strtok_r(NULL, ",", &save)) {
+		if (a->npeers == TRC_PEERS_MAX) {
+			return cli_usage_errorf(self, "$%s: at most %u peers", TRACE_ENV_PEERS,
+			                        TRC_PEERS_MAX);
+		}
+		a->peers[a->npeers++] = p;
+	}
+	return CLI_EXIT_OK;
+}
+
+/* The combinations `idr trace` refuses, then the peers of $IDR_PEERS. */
+static int
+trace_check(const struct cli_cmd *self, struct trace_args *a)
+{
+	if (a->dir == 0) {
+		return cli_usage_errorf(self, "give --back or --forward");
+	}
+	if (a->node != NULL && a->data != NULL) {
+		return cli_usage_errorf(self, "give --node or --data, not both");
+	}
+	if ((a->cacert != NULL || a->insecure) && a->node == NULL && a->npeers == 0 &&
+	    getenv(TRACE_ENV_PEERS) == NULL) {
+		return cli_usage_errorf(self, "--cacert and --insecure go with --node or --peer");
+	}
+	return peers_env(self, a);
+}
+
+static int
 parse(const struct cli_cmd *self, int argc, char **argv, struct trace_args *a, bool trace)
 {
 	static const struct option longopts[] = {
-	        {"data", required_argument, NULL, 'd'},
-	        {"back", no_argument, NULL, 'b'},
-	        {"forward", no_argument, NULL, 'f'},
-	        {"depth", required_argument, NULL, 'D'},
-	        {"max", required_argument, NULL, 'M'},
-	        {"at", required_argument, NULL, 'a'},
-	        {"format", required_argument, NULL, 'F'},
-	        {"from", required_argument, NULL, 'r'},
-	        {"to", required_argument, NULL, 't'},
-	        {"limit", required_argument, NULL, 'l'},
-	        {"json", no_argument, NULL, 'j'},
-	        {"help", no_argument, NULL, 'h'},
-	        {NULL, 0, NULL, 0},
+	        {"data", required_argument, NULL, 'd'},   {"back", no_argument, NULL, 'b'},
+	        {"forward", no_argument, NULL, 'f'},      {"depth", required_argument, NULL, 'D'},
+	        {"max", required_argument, NULL, 'M'},    {"at", required_argument, NULL, 'a'},
+	        {"format", required_argument, NULL, 'F'}, {"from", required_argument, NULL, 'r'},
+	        {"to", required_argument, NULL, 't'},     {"limit", required_argument, NULL, 'l'},
+	        {"json", no_argument, NULL, 'j'},         {"stats", no_argument, NULL, 's'},
+	        {"node", required_argument, NULL, 'N'},   {"peer", required_argument, NULL, 'P'},
+	        {"cacert", required_argument, NULL, 'C'}, {"insecure", no_argument, NULL, 'k'},
+	        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
 	};
 	int c, rc = CLI_EXIT_OK;
 
@@ -75,7 +169,7 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct trace_args *a, b
 	a->to_ms = INT64_MAX;
 	cli_getopt_reset();
 	while (rc == CLI_EXIT_OK && (c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		if (!trace && strchr("bfDMaF", c) != NULL) {
+		if (!trace && strchr("bfDMaFNPCks", c) != NULL) {
 			return cli_bad_option(self, c, argv);
 		}
 		if (trace && strchr("rtlj", c) != NULL) {
@@ -114,16 +208,17 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct trace_args *a, b
 		case 'j':
 			a->json = true;
 			break;
+		case 's':
+			a->stats = true;
+			break;
+		case 'N':
+		case 'P':
+		case 'C':
+		case 'k':
+			rc = remote_opt(self, c, optarg, a);
+			break;
 		case 'F':
-			if (strcmp(optarg, "tree") == 0) {
-				a->fmt = FMT_TREE;
-			} else if (strcmp(optarg, "json") == 0) {
-				a->fmt = FMT_JSON;
-			} else if (strcmp(optarg, "dot") == 0) {
-				a->fmt = FMT_DOT;
-			} else {
-				return cli_usage_errorf(self, "--format: tree, json or dot");
-			}
+			rc = format_opt(self, optarg, a);
 			break;
 		case 'h':
 			return -1;
@@ -138,25 +233,20 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct trace_args *a, b
 		return cli_usage_errorf(self, argc - optind == 0 ? "missing the identifier"
 		                                                 : "give exactly one identifier");
 	}
-	if (trace && a->dir == 0) {
-		return cli_usage_errorf(self, "give --back or --forward");
-	}
 	a->id = argv[optind];
-	return CLI_EXIT_OK;
+	return trace ? trace_check(self, a) : CLI_EXIT_OK;
 }
 
-/* The registry key of an identifier: a handle folded, anything else as given. */
+/*
+ * The registry key of an identifier (life/capture.h life_capture_subject: a handle, its URL,
+ * its EPC URN or Digital Link alike); as given if it has none.
+ */
 static struct slice
-key_of(const char *id, uint8_t *buf, size_t cap)
+key_of(struct reg_rtxn *t, const char *id, uint8_t *buf, size_t cap)
 {
-	struct ident parsed;
-	size_t n = strlen(id);
+	int n = life_capture_subject(t, id, (char *)buf, cap);
 
-	if (n <= cap && ident_parse(&parsed, id, n, NULL) == IDR_OK) {
-		ident_fold((const uint8_t *)id, n, buf);
-		return slice_make(buf, n);
-	}
-	return slice_cstr(id);
+	return n > 0 ? slice_make(buf, (size_t)n) : slice_cstr(id);
 }
 
 static const char *
@@ -174,87 +264,448 @@ link_name(enum reg_link_kind k)
 	}
 }
 
-struct out {
-	struct reg_rtxn *t;
+/* The sources of a trace: the local store or --node (TRC_SRC_HERE), and the peers. */
+struct tsrc {
 	const struct trace_args *a;
-	size_t n;
-	struct wbuf w;
+	struct reg_rtxn *t;                /* local mode */
+	struct httpc *node;                /* --node */
+	struct httpc *peer[TRC_PEERS_MAX]; /* made when first asked */
+	struct trc_graph *g;               /* local fetch: where steps go */
+	int rc;
 };
 
-/* A node as shown: the registered spelling and kind of a handle held here, else the key. */
-static void
-describe(struct out *o, struct slice node, struct slice *name, const char **kind)
+/* Is key's prefix hosted (and enabled) by the store? Not a handle: keyed here, so yes. */
+static bool
+key_hosted(struct reg_rtxn *t, struct slice key)
 {
-	struct rec_view rec;
+	struct ident id;
 
-	*name = node;
-	*kind = NULL;
-	if (reg_get(o->t, node, &rec) == IDR_OK) {
-		*name = rec.handle;
-		*kind = rec.kind != REC_KIND_NONE ? rec_kind_name((enum rec_kind)rec.kind) : NULL;
+	if (ident_parse(&id, key.p, key.len, NULL) != IDR_OK || !id.has_slash) {
+		return true;
 	}
+	return reg_prefix_check(t, id.prefix) == IDR_OK;
 }
 
+/* reg_trace callback of a local fetch: the step as a node of the graph. */
 static int
 on_step(void *arg, const struct reg_trace_step *st)
 {
-	struct out *o = arg;
-	struct slice name;
-	const char *kind;
-	char hex[2 * REG_EVENT_ID_LEN + 1] = "";
+	struct tsrc *s = arg;
+	struct trc_node n;
+	struct rec_view rec;
+	char id[REG_EVENT_KEY_MAX + 1], key[REG_EVENT_KEY_MAX + 1], parent[REG_EVENT_KEY_MAX + 1];
+	char kind[TRC_KIND_MAX + 1];
+	struct slice name = st->node;
 
-	describe(o, st->node, &name, &kind);
-	if (st->event_id != NULL) {
-		static const char digits[] = "0123456789abcdef";
-
-		for (size_t i = 0; i < REG_EVENT_ID_LEN; i++) {
-			hex[2 * i] = digits[st->event_id[i] >> 4];
-			hex[2 * i + 1] = digits[st->event_id[i] & 0xF];
+	memset(&n, 0, sizeof(n));
+	if (reg_get(s->t, st->node, &rec) == IDR_OK) {
+		name = rec.handle;
+		if (rec.kind != REC_KIND_NONE) {
+			(void)snprintf(kind, sizeof(kind), "%s",
+			               rec_kind_name((enum rec_kind)rec.kind));
+			n.kind = kind;
 		}
-		hex[2 * REG_EVENT_ID_LEN] = '\0';
 	}
-	switch (o->a->fmt) {
+	if (name.len > REG_EVENT_KEY_MAX || st->node.len > REG_EVENT_KEY_MAX ||
+	    st->parent.len > REG_EVENT_KEY_MAX) {
+		s->rc = IDR_ELIMIT;
+		return 1;
+	}
+	memcpy(id, name.p, name.len);
+	id[name.len] = '\0';
+	memcpy(key, st->node.p, st->node.len);
+	key[st->node.len] = '\0';
+	n.id = id;
+	n.key = key;
+	n.depth = st->depth;
+	n.hosted = key_hosted(s->t, st->node);
+	n.src = TRC_SRC_HERE;
+	n.grafted = TRC_SRC_HERE;
+	if (st->depth > 0) {
+		memcpy(parent, st->parent.p, st->parent.len);
+		parent[st->parent.len] = '\0';
+		n.parent = parent;
+		(void)snprintf(n.link, sizeof(n.link), "%s", link_name(st->kind));
+		crypto_hex(st->event_id, REG_EVENT_ID_LEN, n.event);
+	}
+	s->rc = trc_graph_add(s->g, &n);
+	return s->rc != IDR_OK ? 1 : 0;
+}
+
+/* The client of source src, made on first use. */
+static int
+client(struct tsrc *s, int src, struct httpc **out, char *err, size_t errlen)
+{
+	struct httpc **c = src == TRC_SRC_HERE ? &s->node : &s->peer[src];
+	const char *url = src == TRC_SRC_HERE ? s->a->node : s->a->peers[src];
+	struct httpc_base base;
+	struct httpc_opts ho;
+	const char *why;
+
+	if (*c == NULL) {
+		if (httpc_base_parse(url, 443, &base, &why) != IDR_OK) {
+			(void)snprintf(err, errlen, "%s: %s", url, why);
+			return IDR_EINVAL;
+		}
+		memset(&ho, 0, sizeof(ho));
+		ho.cacert = s->a->cacert;
+		ho.insecure = s->a->insecure;
+		ho.max_body = TRC_JSON_MAX;
+		if (httpc_new(c, &base, &ho) != IDR_OK) {
+			(void)snprintf(err, errlen, "out of memory");
+			return IDR_ENOMEM;
+		}
+	}
+	*out = *c;
+	return IDR_OK;
+}
+
+/* Append s percent-encoded (unreserved characters and "/:@" kept). */
+static void
+path_escape(struct wbuf *w, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		uint8_t c = (uint8_t)*s;
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    strchr("-._~/:@", c) != NULL) {
+			wbuf_u8(w, c);
+		} else {
+			wbuf_printf(w, "%%%02X", c);
+		}
+	}
+}
+
+/* GET path from src; on IDR_OK *resp holds a 200 answer (valid until the next request). */
+static int
+get(struct tsrc *s, int src, const char *path, struct httpc_resp *resp, char *err, size_t errlen)
+{
+	struct httpc_req req = {HTTPC_GET, path, NULL, 0, NULL, {NULL, 0}};
+	struct httpc *c;
+	int rc = client(s, src, &c, err, errlen);
+
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	if ((rc = httpc_request(c, &req, resp)) != IDR_OK) {
+		(void)snprintf(err, errlen, "%s", httpc_errmsg(c));
+		return rc;
+	}
+	if (resp->status != 200) {
+		(void)snprintf(err, errlen, "GET %s%s: HTTP status %d: %.*s", httpc_url(c), path,
+		               resp->status, (int)(resp->body.len > 200 ? 200 : resp->body.len),
+		               (const char *)resp->body.p);
+		return resp->status == 404 ? IDR_ENOENT : IDR_EPROTO;
+	}
+	return IDR_OK;
+}
+
+/* A node's trace of id (format=json). */
+static int
+fetch_remote(struct tsrc *s, int src, const char *id, unsigned depth, size_t max,
+             struct trc_graph *out, char *err, size_t errlen)
+{
+	struct httpc_resp resp;
+	struct wbuf w;
+	char at[LIFE_TIME_LEN];
+	int rc;
+
+	wbuf_init_heap(&w, 2 * TRC_ID_MAX + 256);
+	wbuf_lit(&w, "/api/v1/trace/");
+	path_escape(&w, id);
+	wbuf_printf(&w, "?direction=%s&depth=%u&max=%zu&format=json",
+	            s->a->dir == REG_TRACE_BACK ? "back" : "forward", depth,
+	            max > TRACE_HTTP_MAX ? (size_t)TRACE_HTTP_MAX : max);
+	if (s->a->at_ms != INT64_MAX) {
+		life_time_format((struct life_time){s->a->at_ms, 0}, true, at);
+		wbuf_printf(&w, "&at=%s", at);
+	}
+	wbuf_terminate(&w);
+	rc = wbuf_error(&w);
+	if (rc == IDR_OK) {
+		rc = get(s, src, (const char *)wbuf_data(&w), &resp, err, errlen);
+	}
+	if (rc == IDR_OK) {
+		rc = trc_parse(resp.body, src, max, out, err, errlen);
+	}
+	wbuf_deinit(&w);
+	return rc;
+}
+
+static int
+fetch(void *arg, int src, const char *id, unsigned depth, size_t max, struct trc_graph *out,
+      char *err, size_t errlen)
+{
+	struct tsrc *s = arg;
+	uint8_t kb[IDENT_HARD_MAX];
+	int rc;
+
+	if (src != TRC_SRC_HERE || s->t == NULL) {
+		return fetch_remote(s, src, id, depth, max, out, err, errlen);
+	}
+	s->g = out;
+	s->rc = IDR_OK;
+	rc = reg_trace(s->t, key_of(s->t, id, kb, sizeof(kb)), s->a->dir, depth, max, s->a->at_ms,
+	               on_step, s, &out->truncated);
+	rc = rc == 1 ? s->rc : rc;
+	if (rc != IDR_OK) {
+		(void)snprintf(err, errlen, "%s", idr_strerror(rc));
+	}
+	return rc;
+}
+
+/* ---------------------------------------------------------------- format epcis */
+
+struct evref {
+	const char *hex;
+	int src;
+};
+
+static int
+evref_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct evref *)a)->hex, ((const struct evref *)b)->hex);
+}
+
+static int
+event_cmp(const void *a, const void *b)
+{
+	const struct life_event *x = a, *y = b;
+
+	if (x->event_time.ms != y->event_time.ms) {
+		return x->event_time.ms < y->event_time.ms ? -1 : 1;
+	}
+	return strcmp(x->event_id != NULL ? x->event_id : "",
+	              y->event_id != NULL ? y->event_id : "");
+}
+
+/* The event of a link, from the store or the node that reported the link. */
+static int
+event_load(struct tsrc *s, const struct evref *r, struct life_event *ev, char *err, size_t errlen)
+{
+	uint8_t raw[REG_EVENT_ID_LEN];
+	struct reg_event_view v;
+	struct httpc_resp resp;
+	char path[96];
+	json_t *doc, *e;
+	int rc;
+
+	if (r->src == TRC_SRC_HERE && s->t != NULL) {
+		rc = crypto_unhex(r->hex, strlen(r->hex), raw, sizeof(raw));
+		rc = rc == IDR_OK ? reg_event_get(s->t, raw, &v) : rc;
+		return rc == IDR_OK ? life_event_parse(v.doc.p, v.doc.len, ev, err, errlen) : rc;
+	}
+	(void)snprintf(path, sizeof(path), "/events/%s", r->hex);
+	if ((rc = get(s, r->src, path, &resp, err, errlen)) != IDR_OK) {
+		return rc;
+	}
+	doc = json_loadb((const char *)resp.body.p, resp.body.len, JSON_REJECT_DUPLICATES, NULL);
+	e = json_array_get(
+	        json_object_get(json_object_get(json_object_get(json_object_get(doc, "epcisBody"),
+	                                                        "queryResults"),
+	                                        "resultsBody"),
+	                        "eventList"),
+	        0);
+	rc = e != NULL ? life_event_from_json(e, NULL, "event", ev, err, errlen) : IDR_EPROTO;
+	if (e == NULL) {
+		(void)snprintf(err, errlen, "GET %s: not an EPCISQueryDocument with an event",
+		               path);
+	}
+	json_decref(doc);
+	return rc;
+}
+
+/* The events of the links reached, each once, in time order, as an EPCISQueryDocument. */
+static int
+write_epcis(struct tsrc *s, const struct trc_graph *g, char *err, size_t errlen)
+{
+	struct evref *refs = calloc(g->n + 1, sizeof(*refs));
+	struct life_event *ev = calloc(g->n + 1, sizeof(*ev));
+	size_t nr = 0, n = 0;
+	json_t *doc = NULL;
+	char *text = NULL;
+	int rc = IDR_OK;
+
+	if (refs == NULL || ev == NULL) {
+		free(refs);
+		free(ev);
+		return IDR_ENOMEM;
+	}
+	for (size_t i = 0; i < g->n; i++) {
+		if (g->v[i].event[0] != '\0') {
+			refs[nr++] = (struct evref){g->v[i].event, g->v[i].src};
+		}
+	}
+	qsort(refs, nr, sizeof(*refs), evref_cmp);
+	for (size_t i = 0; i < nr && rc == IDR_OK; i++) {
+		if (i > 0 && strcmp(refs[i].hex, refs[i - 1].hex) == 0) {
+			continue; /* one event made several links */
+		}
+		if ((rc = event_load(s, &refs[i], &ev[n], err, errlen)) == IDR_OK) {
+			n++;
+		}
+	}
+	if (rc == IDR_OK) {
+		qsort(ev, n, sizeof(*ev), event_cmp);
+		rc = life_query_doc_to_json(ev, n, NULL, (int64_t)time(NULL) * 1000, &doc);
+	}
+	if (rc == IDR_OK &&
+	    (text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL) {
+		rc = IDR_ENOMEM;
+	}
+	if (text != NULL) {
+		printf("%s\n", text);
+	}
+	free(text);
+	json_decref(doc);
+	for (size_t i = 0; i < n; i++) {
+		life_event_deinit(&ev[i]);
+	}
+	free(ev);
+	free(refs);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- format svg */
+
+/* Is prog an executable in $PATH? */
+static bool
+in_path(const char *prog)
+{
+	const char *path = getenv("PATH");
+	char dir[4096];
+
+	for (const char *p = path != NULL ? path : "/usr/bin:/bin"; *p != '\0';) {
+		size_t len = strcspn(p, ":");
+
+		if (len > 0 && len + strlen(prog) + 2 < sizeof(dir)) {
+			(void)snprintf(dir, sizeof(dir), "%.*s/%s", (int)len, p, prog);
+			if (access(dir, X_OK) == 0) {
+				return true;
+			}
+		}
+		p += len + (p[len] == ':' ? 1 : 0);
+	}
+	return false;
+}
+
+/* DOT text through `dot -Tsvg` (its stdout is ours). */
+static int
+write_svg(const struct cli_cmd *self, struct slice dot)
+{
+	int fd[2], st = 0;
+	size_t off = 0;
+	pid_t pid;
+
+	if (!in_path("dot")) {
+		cli_errorf(self->name,
+		           "--format svg needs Graphviz's dot: apt-get install graphviz");
+		return CLI_EXIT_FAIL;
+	}
+	fflush(stdout);
+	if (pipe(fd) != 0) {
+		cli_errorf(self->name, "cannot run dot: %s", strerror(errno));
+		return CLI_EXIT_FAIL;
+	}
+	if ((pid = fork()) < 0) {
+		cli_errorf(self->name, "cannot run dot: %s", strerror(errno));
+		close(fd[0]);
+		close(fd[1]);
+		return CLI_EXIT_FAIL;
+	}
+	if (pid == 0) {
+		close(fd[1]);
+		if (dup2(fd[0], STDIN_FILENO) < 0) {
+			_exit(127);
+		}
+		close(fd[0]);
+		execlp("dot", "dot", "-Tsvg", (char *)NULL);
+		_exit(127);
+	}
+	close(fd[0]);
+	while (off < dot.len) {
+		ssize_t n = write(fd[1], (const char *)dot.p + off, dot.len - off);
+
+		if (n < 0 && errno == EINTR) {
+			continue;
+		}
+		if (n <= 0) {
+			break; /* dot went away: its status says why */
+		}
+		off += (size_t)n;
+	}
+	close(fd[1]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+	}
+	if (off < dot.len || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		cli_errorf(self->name, "dot -Tsvg failed (status %d)", st);
+		return CLI_EXIT_FAIL;
+	}
+	return CLI_EXIT_OK;
+}
+
+/* ---------------------------------------------------------------- idr trace */
+
+/* Print g in a.fmt. @return a CLI_EXIT_* code. */
+static int
+print_trace(const struct cli_cmd *self, struct tsrc *s, const struct trc_graph *g)
+{
+	const struct trace_args *a = s->a;
+	char err[TRC_REASON_MAX] = "";
+	struct wbuf w;
+	int rc = IDR_OK, ex = CLI_EXIT_OK;
+
+	wbuf_init_heap(&w, (size_t)1 << 30);
+	switch (a->fmt) {
 	case FMT_TREE:
-		printf("%*s%.*s", (int)(2 * st->depth), "", (int)name.len, (const char *)name.p);
-		if (kind != NULL) {
-			printf(" (%s)", kind);
+		rc = trc_write_tree(g, &w);
+		if (g->truncated) {
+			wbuf_printf(&w, "(stopped at --max %" PRIu64 " nodes)\n", a->max);
 		}
-		if (st->depth > 0) {
-			printf("  [%s]", link_name(st->kind));
-		}
-		putchar('\n');
 		break;
 	case FMT_JSON:
-		wbuf_reset(&o->w);
-		wbuf_cstr(&o->w, o->n == 0 ? "\n{\"id\":" : ",\n{\"id\":");
-		(void)vjson_write_str(&o->w, name);
-		wbuf_printf(&o->w, ",\"depth\":%u", st->depth);
-		if (kind != NULL) {
-			wbuf_lit(&o->w, ",\"kind\":");
-			(void)vjson_write_str(&o->w, slice_cstr(kind));
-		}
-		if (st->depth > 0) {
-			wbuf_lit(&o->w, ",\"parent\":");
-			(void)vjson_write_str(&o->w, st->parent);
-			wbuf_printf(&o->w, ",\"link\":\"%s\",\"event\":\"%s\"", link_name(st->kind),
-			            hex);
-		}
-		wbuf_lit(&o->w, "}");
-		fwrite(wbuf_data(&o->w), 1, wbuf_len(&o->w), stdout);
+		rc = trc_write_json(g, a->id, a->dir == REG_TRACE_BACK ? "back" : "forward", &w);
 		break;
 	case FMT_DOT:
-		if (st->depth > 0) {
-			wbuf_reset(&o->w);
-			(void)vjson_write_str(&o->w, st->parent);
-			wbuf_lit(&o->w, " -> ");
-			(void)vjson_write_str(&o->w, st->node);
-			wbuf_printf(&o->w, " [label=\"%s\"];\n", link_name(st->kind));
-			fwrite(wbuf_data(&o->w), 1, wbuf_len(&o->w), stdout);
-		}
+	case FMT_SVG:
+		rc = trc_write_dot(g, &w);
+		break;
+	case FMT_EPCIS:
+		rc = write_epcis(s, g, err, sizeof(err));
 		break;
 	}
-	o->n++;
-	return 0;
+	if (rc == IDR_OK && a->fmt == FMT_SVG) {
+		ex = write_svg(self, wbuf_slice(&w));
+	} else if (rc == IDR_OK && wbuf_len(&w) > 0) {
+		fwrite(wbuf_data(&w), 1, wbuf_len(&w), stdout);
+	}
+	wbuf_deinit(&w);
+	if (rc != IDR_OK) {
+		cli_errorf(self->name, "%s: %s", a->id, err[0] != '\0' ? err : idr_strerror(rc));
+		return CLI_EXIT_FAIL;
+	}
+	return ex;
+}
+
+/* --stats, on stderr: the items walked and, from a local store, its reads (gets and cursor
+ * moves) per item, and the walk's time. */
+static void
+print_stats(struct tsrc *s, const struct trc_graph *g, const struct timespec *t0,
+            const struct timespec *t1)
+{
+	double ms =
+	        (double)(t1->tv_sec - t0->tv_sec) * 1e3 + (double)(t1->tv_nsec - t0->tv_nsec) / 1e6;
+
+	fflush(stdout);
+	if (s->t != NULL) {
+		uint64_t reads = reg_rtxn_reads(s->t);
+
+		fprintf(stderr,
+		        "trace stats: nodes %zu, reads %" PRIu64 ", reads/node %.2f, %.3f ms\n",
+		        g->n, reads, g->n > 0 ? (double)reads / (double)g->n : 0.0, ms);
+	} else {
+		fprintf(stderr, "trace stats: nodes %zu, %.3f ms (reads: on the node)\n", g->n, ms);
+	}
 }
 
 static int
@@ -263,9 +714,11 @@ run_trace(const struct cli_cmd *self, int argc, char **argv)
 	struct trace_args a;
 	struct reg_opts ro;
 	struct reg *r = NULL;
-	struct out o;
-	uint8_t kb[IDENT_HARD_MAX];
-	bool truncated = false;
+	struct tsrc s;
+	struct trc_graph g;
+	struct trc_walk w;
+	struct timespec t0, t1;
+	char err[TRC_REASON_MAX] = "";
 	int rc;
 
 	memset(&a, 0, sizeof(a));
@@ -273,43 +726,42 @@ run_trace(const struct cli_cmd *self, int argc, char **argv)
 	if (rc != CLI_EXIT_OK) {
 		return rc < 0 ? cli_help(self) : rc;
 	}
-	memset(&ro, 0, sizeof(ro));
-	if ((rc = cli_open(self->name, cli_data_dir(a.data), true, &ro, &r)) != CLI_EXIT_OK) {
-		return rc;
+	memset(&s, 0, sizeof(s));
+	s.a = &a;
+	if (a.node == NULL) {
+		memset(&ro, 0, sizeof(ro));
+		rc = cli_open(self->name, cli_data_dir(a.data), true, &ro, &r);
+		if (rc != CLI_EXIT_OK) {
+			return rc;
+		}
+		if ((rc = reg_read_begin(r, &s.t)) != IDR_OK) {
+			cli_errorf(self->name, "%s: %s", a.id, idr_strerror(rc));
+			reg_close(r);
+			return CLI_EXIT_FAIL;
+		}
 	}
-	memset(&o, 0, sizeof(o));
-	o.a = &a;
-	wbuf_init_heap(&o.w, 1 << 16);
-	rc = reg_read_begin(r, &o.t);
-	if (a.fmt == FMT_JSON) {
-		printf("{\"root\":");
-		wbuf_reset(&o.w);
-		(void)vjson_write_str(&o.w, slice_cstr(a.id));
-		fwrite(wbuf_data(&o.w), 1, wbuf_len(&o.w), stdout);
-		printf(",\"direction\":\"%s\",\"nodes\":[",
-		       a.dir == REG_TRACE_BACK ? "back" : "forward");
-	} else if (a.fmt == FMT_DOT) {
-		printf("digraph trace {\n");
+	w = (struct trc_walk){(unsigned)a.depth, (size_t)a.max, a.npeers, a.peers, fetch, &s};
+	trc_graph_init(&g);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = trc_walk_run(&w, a.id, &g, err, sizeof(err));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (a.stats && rc == IDR_OK) {
+		print_stats(&s, &g, &t0, &t1);
 	}
-	if (rc == IDR_OK) {
-		rc = reg_trace(o.t, key_of(a.id, kb, sizeof(kb)), a.dir, (unsigned)a.depth,
-		               (size_t)a.max, a.at_ms, on_step, &o, &truncated);
-	}
-	if (a.fmt == FMT_JSON) {
-		printf("\n],\"truncated\":%s}\n", truncated ? "true" : "false");
-	} else if (a.fmt == FMT_DOT) {
-		printf("}\n");
-	} else if (truncated) {
-		printf("(stopped at --max %" PRIu64 " nodes)\n", a.max);
-	}
-	reg_read_end(o.t);
-	wbuf_deinit(&o.w);
-	reg_close(r);
 	if (rc != IDR_OK) {
-		cli_errorf(self->name, "%s: %s", a.id, idr_strerror(rc));
-		return CLI_EXIT_FAIL;
+		cli_errorf(self->name, "%s: %s", a.id, err[0] != '\0' ? err : idr_strerror(rc));
+		rc = CLI_EXIT_FAIL;
+	} else {
+		rc = print_trace(self, &s, &g);
 	}
-	return CLI_EXIT_OK;
+	trc_graph_deinit(&g);
+	reg_read_end(s.t);
+	reg_close(r);
+	httpc_free(s.node);
+	for (size_t i = 0; i < TRC_PEERS_MAX; i++) {
+		httpc_free(s.peer[i]);
+	}
+	return rc;
 }
 
 struct evout {
@@ -370,7 +822,7 @@ run_events(const struct cli_cmd *self, int argc, char **argv)
 	o.a = &a;
 	rc = reg_read_begin(r, &t);
 	if (rc == IDR_OK) {
-		rc = reg_events(t, key_of(a.id, kb, sizeof(kb)), a.from_ms, a.to_ms,
+		rc = reg_events(t, key_of(t, a.id, kb, sizeof(kb)), a.from_ms, a.to_ms,
 		                (size_t)a.limit, on_event, &o);
 	}
 	reg_read_end(t);
@@ -386,7 +838,8 @@ const struct cli_cmd cmd_trace = {
         "trace",
         "walk an item's links: what it is made of (--back) or where it went (--forward)",
         "usage: idr trace ID --back|--forward [--depth N] [--max N] [--at TIME]\n"
-        "                 [--format tree|json|dot] [--data DIR]\n"
+        "                 [--format tree|json|epcis|dot|svg] [--data DIR | --node URL]\n"
+        "                 [--peer URL]... [--cacert FILE] [--insecure] [--stats]\n"
         "\n"
         "Walk the link graph the lifecycle events made (aggregation: a package or product\n"
         "contains its parts; transformation: an output was made from its inputs), breadth\n"
@@ -394,11 +847,27 @@ const struct cli_cmd cmd_trace = {
         "--forward lists where ID went (a lot's parts, the products they are in): a recall.\n"
         "--at TIME takes the packing as it was then (ISO 8601, e.g. 2024-02-01T10:00:00Z).\n"
         "\n"
+        "Across nodes: with --node the trace is asked of that node's HTTP API and printed as\n"
+        "the local one. With peers (--peer, repeatable, else $IDR_PEERS=URL,URL), an item\n"
+        "whose prefix the store or node asked does not host is traced on the first peer\n"
+        "that hosts it and its branch grafted (the depth and item caps hold across nodes; an\n"
+        "item is walked once whichever node reports it). A branch no peer answers is marked\n"
+        "unreachable with the reason (tree: after the name; json: \"unreachable\"; dot/svg:\n"
+        "a dashed node) and the command still succeeds.\n"
+        "\n"
         "options:\n"
-        "  --depth N    levels at most (default 16, at most 64)\n"
-        "  --max N      items at most (default 10000); the output says when it stopped there\n"
-        "  --format F   tree (indented, with kinds), json, or dot (Graphviz)\n"
-        "  --data DIR   data directory (default: $IDR_DATA, then ./idr-data)\n",
+        "  --depth N      levels at most (default 16, at most 64)\n"
+        "  --max N        items at most (default 10000); the output says when it stopped there\n"
+        "  --format F     tree (indented, with kinds), json, epcis (an EPCIS 2.0 query document\n"
+        "                 of the events that made the links, each once, in time order), dot\n"
+        "                 (Graphviz), or svg (dot -Tsvg: needs the graphviz package)\n"
+        "  --data DIR     data directory (default: $IDR_DATA, then ./idr-data)\n"
+        "  --node URL     ask a running node instead, e.g. https://node.example:8443\n"
+        "  --peer URL     a peer node to ask for items not hosted here (repeatable, in order)\n"
+        "  --cacert FILE  CA certificates to verify nodes with (default: the system's)\n"
+        "  --insecure     do not verify the nodes' certificates\n"
+        "  --stats        on stderr: items walked, store reads (gets and cursor moves) per\n"
+        "                 item from a local store, and the walk's time\n",
         run_trace,
 };
 

@@ -6,7 +6,8 @@
  * life_event_check, hash, write as JSON-LD that parses again (with the same namespaces) to an
  * event with the same hash (the hash covers every member that takes part in it). A refusal
  * must come with a message. The raw input also goes through life_time_parse (a success must
- * format back to the same instant) and life_uri_handle.
+ * format back to the same instant), life_uri_handle and life_capture_key (a key is one
+ * key: keying it again gives itself, so an identity keys the same however it is spelled).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -17,6 +18,7 @@
 #include <jansson.h>
 
 #include "base/err.h"
+#include "life/capture.h"
 #include "life/event.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -55,6 +57,19 @@ check_event(const struct life_event *ev)
 	json_decref(j);
 }
 
+/* the key of uri is a fixed point of the keying (what queries rely on) */
+static void
+key_check(const char *uri)
+{
+	char key[REG_EVENT_KEY_MAX + 1], again[REG_EVENT_KEY_MAX + 1];
+	int n = life_capture_key(uri, key, sizeof(key));
+
+	if (n > 0 &&
+	    (life_capture_key(key, again, sizeof(again)) != n || strcmp(key, again) != 0)) {
+		die("capture key is not its own key", uri);
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -89,6 +104,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(uri, data, size);
 		uri[size] = '\0';
 		(void)life_uri_handle(uri, h, sizeof(h));
+		key_check(uri);
 	}
 	return 0;
 }

@@ -497,7 +497,7 @@ test_html_item_page_no_template(void **state)
 	v[0] = val(TMPL_INDEX_VERSION, TMPL_TYPE_VERSION, "9.9", 3, VALUE_PERM_DEFAULT);
 	v[1] = val(2000, "model", "PT-001", 6, VALUE_PERM_DEFAULT);
 	v[2] = val(2001, "name", "轴承座", 9, VALUE_PERM_DEFAULT);
-	v[3] = val(2002, "weight", "3", 1, VALUE_PERM_DEFAULT);
+	v[3] = val(2002, "hardness", "3", 1, VALUE_PERM_DEFAULT);
 	build(p, REC_KIND_WIP, "88.118.8/W-1", v, 4);
 	memset(&it, 0, sizeof(it));
 	it.handle = SLICE_LIT("88.118.8/w-1");
@@ -509,8 +509,10 @@ test_html_item_page_no_template(void **state)
 	assert_markup_ours(page);
 	assert_has(page, "<p class=\"kind\">在制品</p>");
 	assert_has(page, "<h1>轴承座</h1>\n<p class=\"id\">88.118.8/w-1</p>");
-	assert_has(page, "<dt>model</dt><dd>PT-001</dd>");
-	assert_has(page, "<dt>weight</dt><dd>3</dd>");
+	/* a type registrations commonly use gets its label; any other type shows as written */
+	assert_has(page, "<dt>型号</dt><dd>PT-001</dd>");
+	assert_lacks(page, "<dt>model</dt>");
+	assert_has(page, "<dt>hardness</dt><dd>3</dd>");
 	assert_lacks(page, "<dt>name</dt>");
 	/* no owner known, no prefix, nothing related: those parts are left out */
 	assert_lacks(page, "登记企业");

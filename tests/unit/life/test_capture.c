@@ -2,8 +2,9 @@
  * test_capture.c - EPCIS 2.0 events into the registry (life/capture.h): the id is the CBV 2.0
  * hash and the stored document carries it; the same event captured again (other member order,
  * other time zone) is stored once; identifiers are keyed (node URIs and bare handles folded,
- * URNs as given); aggregation and transformation events make the links back and forward
- * traces walk; refused events name the rule and change nothing.
+ * EPC URNs as their GS1 key, other URIs as given; test_capture_join.c has the table); aggregation
+ * and transformation events make the links back and forward traces walk; refused events name the
+ * rule and change nothing.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -83,8 +84,10 @@ test_key(void **state)
 	assert_int_equal(life_capture_key("88.118.8/p-1", buf, sizeof(buf)), 12);
 	assert_string_equal(buf, "88.118.8/P-1");
 	assert_int_equal(life_capture_key("urn:epc:id:sgtin:6901234.056789.sn1", buf, sizeof(buf)),
-	                 35);
-	assert_string_equal(buf, "urn:epc:id:sgtin:6901234.056789.sn1"); /* case kept */
+	                 25);
+	assert_string_equal(buf, "(01)06901234567892(21)sn1"); /* its GS1 key, case kept */
+	assert_int_equal(life_capture_key("urn:x:Thing", buf, sizeof(buf)), 11);
+	assert_string_equal(buf, "urn:x:Thing"); /* other URIs as given */
 	assert_int_equal(life_capture_key("", buf, sizeof(buf)), IDR_EINVAL);
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
@@ -219,6 +222,77 @@ test_refused(void **state)
 	assert_int_equal(journal(), j0);
 }
 
+/* A TransformationEvent of nin inputs and nout outputs (nin x nout links), malloc'ed. */
+static char *
+xform_n(unsigned nin, unsigned nout)
+{
+	size_t cap = 256 + (size_t)(nin + nout) * 48, n;
+	char *s = malloc(cap);
+
+	assert_non_null(s);
+	n = (size_t)snprintf(s, cap,
+	                     "{\"type\":\"TransformationEvent\",\"eventTime\":"
+	                     "\"2024-03-01T10:00:00Z\",\"eventTimeZoneOffset\":\"+08:00\","
+	                     "\"inputEPCList\":[");
+	for (unsigned i = 0; i < nin; i++) {
+		n += (size_t)snprintf(s + n, cap - n, "%s\"https://n.example/88.118.8/I-%u\"",
+		                      i > 0 ? "," : "", i);
+	}
+	n += (size_t)snprintf(s + n, cap - n, "],\"outputEPCList\":[");
+	for (unsigned i = 0; i < nout; i++) {
+		n += (size_t)snprintf(s + n, cap - n, "%s\"https://n.example/88.118.8/O-%u\"",
+		                      i > 0 ? "," : "", i);
+	}
+	snprintf(s + n, cap - n, "]}");
+	return s;
+}
+
+/* Prepare on one side, store on the other: the same id and result as life_capture. */
+static void
+test_prepare_put(void **state)
+{
+	char id[LIFE_HASH_LEN], id2[LIFE_HASH_LEN], err[LIFE_ERR_LEN];
+	struct life_event ev;
+	struct life_prep *p = NULL;
+	struct reg_wtxn *w;
+	enum reg_outcome oc;
+	uint64_t j0 = journal();
+	char *big;
+	(void)state;
+
+	assert_int_equal(life_event_parse(xform, strlen(xform), &ev, err, sizeof(err)), IDR_OK);
+	assert_int_equal(life_capture_check(&ev, id2, err, sizeof(err)), IDR_OK);
+	assert_int_equal(life_capture_prepare(&ev, &p, id, err, sizeof(err)), IDR_OK);
+	assert_non_null(p);
+	assert_string_equal(id, id2);
+	life_event_deinit(&ev); /* the prepared event does not borrow it */
+	assert_int_equal(journal(), j0);
+	assert_int_equal(reg_write_begin(R, NULL, &w), IDR_OK);
+	assert_int_equal(life_capture_put(w, p, &oc, err, sizeof(err)), IDR_OK);
+	assert_int_equal(oc, REG_CREATED);
+	assert_int_equal(life_capture_put(w, p, &oc, err, sizeof(err)), IDR_OK);
+	assert_int_equal(oc, REG_UNCHANGED);
+	assert_int_equal(reg_write_commit(w), IDR_OK);
+	life_prep_free(p);
+	life_prep_free(NULL);
+	assert_int_equal(journal(), j0 + 1);
+	assert_int_equal(trace_n("88.118.8/X-1", REG_TRACE_BACK), 3); /* X-1, P-1, P-2 */
+	/* the link limit: 64 x 64 links is the most one event may make, 65 x 64 is refused */
+	big = xform_n(64, 64);
+	assert_int_equal(capture(big, &oc, NULL, err, sizeof(err)), IDR_OK);
+	assert_int_equal(trace_n("88.118.8/O-0", REG_TRACE_BACK), 65);
+	free(big);
+	big = xform_n(65, 64);
+	assert_int_equal(capture(big, &oc, NULL, err, sizeof(err)), IDR_ELIMIT);
+	assert_string_equal(err, "too many links in one event");
+	assert_int_equal(life_event_parse(big, strlen(big), &ev, err, sizeof(err)), IDR_OK);
+	p = (struct life_prep *)&ev; /* set NULL on failure */
+	assert_int_equal(life_capture_prepare(&ev, &p, NULL, err, sizeof(err)), IDR_ELIMIT);
+	assert_null(p);
+	life_event_deinit(&ev);
+	free(big);
+}
+
 int
 main(void)
 {
@@ -226,6 +300,7 @@ main(void)
 	        cmocka_unit_test(test_key),
 	        cmocka_unit_test_setup_teardown(test_capture, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_prepare_put, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -392,6 +392,40 @@ test_trace_back_forward(void **state)
 	assert_int_equal(s.n, 1); /* the root alone */
 }
 
+/*
+ * reg_rtxn_reads counts what a trace costs: a seek per node expanded and a move per link entry
+ * (the trace never scans). Back from X: 5 nodes, 4 edges -> 9 reads today; the bound leaves
+ * room for a lookup or two per node (aliases) but not for a scan.
+ */
+static void
+test_trace_reads(void **state)
+{
+	struct fix *f = *state;
+	struct reg_rtxn *t;
+	struct seen s;
+	uint64_t before;
+
+	chain(f);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(reg_rtxn_reads(NULL), 0);
+	assert_int_equal(reg_read_begin(f->reg, &t), IDR_OK);
+	assert_int_equal(reg_rtxn_reads(t), 0);
+	assert_int_equal(reg_trace(t, SLICE_LIT("88.118.8/X"), REG_TRACE_BACK, 10, 100, INT64_MAX,
+	                           collect, &s, NULL),
+	                 IDR_OK);
+	assert_int_equal(s.n, 5);
+	assert_in_range(reg_rtxn_reads(t), 5 + 4, 3 * (5 + 4));
+	/* the depth cap: the root's links only (a seek and 2 entries, then the end) */
+	before = reg_rtxn_reads(t);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(reg_trace(t, SLICE_LIT("88.118.8/X"), REG_TRACE_BACK, 1, 100, INT64_MAX,
+	                           collect, &s, NULL),
+	                 IDR_OK);
+	assert_int_equal(s.n, 3);
+	assert_in_range(reg_rtxn_reads(t) - before, 3, 3 * 3);
+	reg_read_end(t);
+}
+
 static void
 test_trace_cycle(void **state)
 {
@@ -478,6 +512,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	        BOTH(test_capture_idempotent), BOTH(test_timeline),    BOTH(test_timeline_latest),
 	        BOTH(test_trace_back_forward), BOTH(test_trace_cycle), BOTH(test_refusals),
+	        BOTH(test_trace_reads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -436,6 +436,43 @@ test_store_count(void **state)
 }
 
 static void
+test_store_txn_reads(void **state)
+{
+	struct fx *f = *state;
+	static const char *const keys[] = {"a", "b", "c", NULL};
+	struct store_txn *t;
+	struct store_cursor *c = NULL;
+	struct slice k, v;
+
+	assert_int_equal(store_txn_reads(NULL), 0);
+	commit_keys(f, STORE_DB_STATS, keys);
+	t = begin(f, STORE_TXN_READ);
+	assert_int_equal(store_txn_reads(t), 0);
+	VAL(t, STORE_DB_STATS, "a", "va"); /* found */
+	VAL(t, STORE_DB_STATS, "x", NULL); /* not found: a read all the same */
+	assert_int_equal(store_txn_reads(t), 2);
+	/* refused before the backend: not counted */
+	assert_int_equal(store_get(t, STORE_DB_STATS, S(""), &v), IDR_EINVAL);
+	assert_int_equal(store_txn_reads(t), 2);
+	assert_int_equal(store_cursor_open(t, STORE_DB_STATS, &c), IDR_OK);
+	assert_int_equal(store_txn_reads(t), 2); /* opening a cursor reads nothing */
+	CUR(store_cursor_seek(c, S("b"), &k, &v), "b");
+	CUR(store_cursor_next(c, &k, &v), "c");
+	CUR(store_cursor_next(c, &k, &v), NULL); /* past the end: a read */
+	CUR(store_cursor_first(c, &k, &v), "a");
+	CUR(store_cursor_last(c, &k, &v), "c");
+	CUR(store_cursor_prev(c, &k, &v), "b");
+	assert_int_equal(store_txn_reads(t), 8);
+	store_cursor_close(c);
+	/* across a reset and renew the count goes on */
+	store_txn_reset(t);
+	assert_int_equal(store_txn_renew(t), IDR_OK);
+	VAL(t, STORE_DB_STATS, "c", "vc");
+	assert_int_equal(store_txn_reads(t), 9);
+	store_txn_abort(t);
+}
+
+static void
 test_store_cursor_iterate(void **state)
 {
 	struct fx *f = *state;
@@ -1402,6 +1439,8 @@ main(int argc, char **argv)
 	        CASE(test_store_append, memory),
 	        CASE(test_store_count, lmdb),
 	        CASE(test_store_count, memory),
+	        CASE(test_store_txn_reads, lmdb),
+	        CASE(test_store_txn_reads, memory),
 	        CASE(test_store_cursor_iterate, lmdb),
 	        CASE(test_store_cursor_iterate, memory),
 	        CASE(test_store_cursor_many, lmdb),
