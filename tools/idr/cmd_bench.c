@@ -33,7 +33,7 @@
 #include "base/text.h"
 #include "base/wbuf.h"
 #include "common/cli.h"
-#include "common/hdlc.h"
+#include "client/hdlc.h"
 #include "hdl/addr.h"
 #include "hdl/hdl.h"
 #include "idr/cmd.h"
