@@ -159,6 +159,21 @@ static const struct cfg_opt table[] = {
             "milliseconds one recursive resolution may take (all referrals and re-sends)"),
         OPT(recursion_max_referrals, CFG_UINT, 1, 40, "8", NULL, false,
             "prefix (303) and service (302, HS_SERV) referrals followed in one resolution"),
+        /* federation: upward registration and reports (fed/fup.h) */
+        OPT(node_key, CFG_STRING, 0, 0, NULL, NULL, false,
+            "PEM private key of this node's identity at the top level (`idr node add` there "
+            "registers its public part); with toplevel set, the node keeps its prefix record "
+            "0.NA/<node prefix> at the top level up to date (upward registration)"),
+        OPT(node_key_id, CFG_STRING, 0, 0, NULL, NULL, false,
+            "identity INDEX:HANDLE of node_key (default 300:0.NA/<node prefix>)"),
+        OPT(toplevel_http, CFG_STRING, 0, 0, NULL, NULL, false,
+            "http[s]://HOST:PORT of the top level's HTTP API: signed reports are POSTed to "
+            "/api/v1/reports there (none: no reports)"),
+        OPT(report_interval, CFG_UINT, 1, 86400, "300", NULL, false,
+            "seconds of one report period (periods are numbered from the epoch)"),
+        OPT(upstream_retry_max, CFG_UINT, 1, 86400, "300", NULL, false,
+            "seconds between retries of a failed registration or report at most (exponential "
+            "back-off from 1 s)"),
 };
 
 const struct cfg_opt *
