@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/num.h"
 #include "hdl/addr.h"
 
 #define OPT(name, type, min, max, def, choices, reload, help)                                      \
@@ -198,6 +199,41 @@ conf_line(const struct conf *c, const void *field)
 	return 0;
 }
 
+/* The upward link's options (fed/fup.h): node_key_id INDEX:HANDLE, toplevel_http a URL, and
+ * what they need. */
+static void
+fed_check(struct conf *c, const char *file, cfg_err_fn err, void *arg, int *rc)
+{
+	const char *id = c->node_key_id, *colon = id != NULL ? strchr(id, ':') : NULL;
+	uint64_t idx;
+
+	if (id != NULL &&
+	    (colon == NULL || colon[1] == '\0' ||
+	     num_parse_u64_n(id, (size_t)(colon - id), 1, INT32_MAX, &idx) != IDR_OK)) {
+		err(arg, file, conf_line(c, &c->node_key_id),
+		    "node_key_id: INDEX:HANDLE expected, e.g. 300:0.NA/88.118");
+		*rc = IDR_ECONFIG;
+	}
+	if (c->toplevel_http != NULL && strncmp(c->toplevel_http, "http://", 7) != 0 &&
+	    strncmp(c->toplevel_http, "https://", 8) != 0) {
+		err(arg, file, conf_line(c, &c->toplevel_http),
+		    "toplevel_http: http://HOST:PORT or https://HOST:PORT expected");
+		*rc = IDR_ECONFIG;
+	}
+	if ((c->toplevel_http != NULL || c->node_key_id != NULL) && c->node_key == NULL) {
+		err(arg, file,
+		    conf_line(c, c->toplevel_http != NULL ? (void *)&c->toplevel_http
+		                                          : (void *)&c->node_key_id),
+		    "toplevel_http and node_key_id need node_key (the node identity's key)");
+		*rc = IDR_ECONFIG;
+	}
+	if (c->node_key != NULL && c->toplevel.n == 0 && !conf_toplevel(c)) {
+		err(arg, file, conf_line(c, &c->node_key),
+		    "node_key needs toplevel (the top level to register at)");
+		*rc = IDR_ECONFIG;
+	}
+}
+
 static void
 cross_check(struct conf *c, const char *path, cfg_err_fn err, void *arg, int *rc)
 {
@@ -240,6 +276,7 @@ cross_check(struct conf *c, const char *path, cfg_err_fn err, void *arg, int *rc
 			*rc = IDR_ECONFIG;
 		}
 	}
+	fed_check(c, file, err, arg, rc);
 	if (strcmp(c->log_target, "file") == 0 && c->log_file == NULL) {
 		err(arg, file, conf_line(c, &c->log_target), "log_target file needs log_file");
 		*rc = IDR_ECONFIG;

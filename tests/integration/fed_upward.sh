@@ -94,6 +94,16 @@ ok "$IDR_BIN" init --data "$T/n1" --node-prefix 88.118 --owner node1
 ok "$IDR_BIN" prefix add 88.118.8 --data "$T/n1" --owner ent8
 ok "$IDR_BIN" prefix add 88.118.9 --data "$T/n1" --owner ent9
 
+note "configuration checks of the upward link (idrd -n)"
+printf 'data_dir %s\nudp_listen 127.0.0.1:0\nnode_key_id 300\ntoplevel_http ftp://x\n' "$T/n1" >"$T/bad.conf"
+expect_exit 1 "$IDRD_BIN" -n -c "$T/bad.conf"
+expect_err "bad.conf:3: node_key_id: INDEX:HANDLE expected"
+expect_err "bad.conf:4: toplevel_http: http://HOST:PORT or https://HOST:PORT expected"
+expect_err "need node_key"
+printf 'data_dir %s\nudp_listen 127.0.0.1:0\nnode_key %s\n' "$T/n1" "$T/n118.pem" >"$T/bad.conf"
+expect_exit 1 "$IDRD_BIN" -n -c "$T/bad.conf"
+expect_err "node_key needs toplevel"
+
 # the top level on fixed ports (the secondary knows them before it runs; UDP and TCP share one)
 PT=$(free_port)
 PH=$(free_port)
