@@ -12,7 +12,7 @@
 #include "pfx.h"
 
 #define FREP_NUM_DIGITS 16 /* digits of FREP_MAX_NUMBER */
-#define FREP_HEX_MAX    (2 * 1024)
+#define FREP_HEX_MAX    2048
 
 static const char *const head_fields[] = {"period", "interval",    "from",        "to",
                                           "uptime", "store_bytes", "journal_head"};
@@ -224,6 +224,7 @@ field(struct lines *l, const char *key, struct slice *value)
 {
 	struct slice line, k;
 
+	*value = slice_make(NULL, 0);
 	if (!next_line(l, &line)) {
 		return fail(l, IDR_EPROTO, "missing \"%s\" (cut short)", key);
 	}
@@ -318,8 +319,8 @@ parse_head(struct lines *l, struct frep *out)
 	if (!span_ok(out)) {
 		return fail(l, IDR_EPROTO,
 		            "period/interval/from/to: [from, to) is not within period P "
-		            "([P*interval, (P+1)*interval), interval 1..%u s)",
-		            FREP_MAX_SPAN);
+		            "([P*interval, (P+1)*interval), interval 1..%llu s)",
+		            (unsigned long long)FREP_MAX_SPAN);
 	}
 	return IDR_OK;
 }

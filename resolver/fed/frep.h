@@ -46,9 +46,9 @@
 #define FREP_MAX_PREFIXES 4096
 #define FREP_MAX_BODY     (1u << 20)
 #define FREP_MAX_NUMBER   1000000000000000ULL /* 10^15: exact in a JSON number */
-#define FREP_MAX_SPAN     (31u * 86400u)      /* seconds of one period at most */
+#define FREP_MAX_SPAN     2678400ULL          /* seconds of one period at most: 31 days */
 #define FREP_AUTH_SCHEME  "IdrReport"
-#define FREP_AUTH_MAX     (sizeof(FREP_AUTH_SCHEME) + 8 + 2 * 1024) /* a 8192-bit signature */
+#define FREP_AUTH_MAX     (sizeof(FREP_AUTH_SCHEME) + 8 + 2048) /* a 8192-bit signature */
 #define FREP_CTYPE        "text/plain; charset=utf-8"
 
 /** Counts of one enterprise prefix over a period. */

@@ -246,25 +246,19 @@ fup_new(struct fup **out, const struct conf *c, const struct fup_env *env)
 
 /* ---------------------------------------------------------------- registration */
 
-static void reg_fail(struct fup *u, const char *fmt, ...) IDR_PRINTF(2, 3);
-
-/* Record why the registration failed (called without mu). */
+/* Record why the registration failed: the message in u->scratch, n what snprintf returned
+ * making it (called without mu). */
 static void
-reg_fail(struct fup *u, const char *fmt, ...)
+reg_fail(struct fup *u, int n)
 {
-	char msg[FUP_ERR_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0) {
-		msg[0] = '\0';
+	if (n < 0) {
+		u->scratch[0] = '\0';
 	}
-	va_end(ap);
 	pthread_mutex_lock(&u->mu);
-	if (strcmp(msg, u->reg_err) != 0) {
-		log_warn("upward registration of %s at %s: %s", u->zna, u->top_text, msg);
+	if (strcmp(u->scratch, u->reg_err) != 0) {
+		log_warn("upward registration of %s at %s: %s", u->zna, u->top_text, u->scratch);
 	}
-	memcpy(u->reg_err, msg, sizeof(msg));
+	memcpy(u->reg_err, u->scratch, sizeof(u->reg_err));
 	pthread_mutex_unlock(&u->mu);
 }
 
@@ -339,26 +333,31 @@ fetch_current(struct fup *u, struct current *cur, size_t *which)
 		}
 		*which = t;
 		if (rep.msg.hdr.rc == HDL_RC_HANDLE_NOT_FOUND) {
-			reg_fail(u,
-			         "%s is not at the top level: the node is not onboarded there "
-			         "(`idr node add %s --key ...` on the top level)",
-			         u->zna, u->prefix);
+			reg_fail(u, snprintf(u->scratch, sizeof(u->scratch),
+			                     "%s is not at the top level: the node is not "
+			                     "onboarded there "
+			                     "(`idr node add %s --key ...` on the top level)",
+			                     u->zna, u->prefix));
 			rc = IDR_ENOENT;
 		} else if (rep.msg.hdr.rc != HDL_RC_SUCCESS) {
-			reg_fail(u, "resolving %s: %s", u->zna,
-			         hdl_rc_name(rep.msg.hdr.rc) ? hdl_rc_name(rep.msg.hdr.rc)
-			                                     : "error");
+			reg_fail(u,
+			         snprintf(u->scratch, sizeof(u->scratch), "resolving %s: %s",
+			                  u->zna,
+			                  hdl_rc_name(rep.msg.hdr.rc) ? hdl_rc_name(rep.msg.hdr.rc)
+			                                              : "error"));
 			rc = IDR_EPROTO;
 		} else {
 			rc = read_current(&rest, cur);
 			if (rc != IDR_OK) {
-				reg_fail(u, "resolving %s: malformed answer", u->zna);
+				reg_fail(u, snprintf(u->scratch, sizeof(u->scratch),
+				                     "resolving %s: malformed answer", u->zna));
 			}
 		}
 		hdlc_reply_deinit(&rep);
 		return rc;
 	}
-	reg_fail(u, "top level unreachable: %s", idr_strerror(rc));
+	reg_fail(u, snprintf(u->scratch, sizeof(u->scratch), "top level unreachable: %s",
+	                     idr_strerror(rc)));
 	return rc;
 }
 
@@ -393,16 +392,18 @@ admin_set(struct fup *u, struct hadmin *c, bool exists, const struct value *v)
 	op.nvalues = 1;
 	rc = hadmin_do(c, &op, &res, NULL, NULL);
 	if (rc != IDR_OK) {
-		reg_fail(u, "%s index %u: %s%s%s", exists ? "MODIFY_VALUE" : "ADD_VALUE",
-		         (unsigned)v->index, idr_strerror(rc), hadmin_errmsg(c)[0] ? ": " : "",
-		         hadmin_errmsg(c));
+		reg_fail(u, snprintf(u->scratch, sizeof(u->scratch), "%s index %u: %s%s%s",
+		                     exists ? "MODIFY_VALUE" : "ADD_VALUE", (unsigned)v->index,
+		                     idr_strerror(rc), hadmin_errmsg(c)[0] ? ": " : "",
+		                     hadmin_errmsg(c)));
 		return rc;
 	}
 	if (res.rc != HDL_RC_SUCCESS) {
-		reg_fail(u, "%s index %u refused: %s (%u)%s%s",
-		         exists ? "MODIFY_VALUE" : "ADD_VALUE", (unsigned)v->index,
-		         hdl_rc_name(res.rc) ? hdl_rc_name(res.rc) : "error", (unsigned)res.rc,
-		         res.message[0] ? ": " : "", res.message);
+		reg_fail(u, snprintf(u->scratch, sizeof(u->scratch),
+		                     "%s index %u refused: %s (%u)%s%s",
+		                     exists ? "MODIFY_VALUE" : "ADD_VALUE", (unsigned)v->index,
+		                     hdl_rc_name(res.rc) ? hdl_rc_name(res.rc) : "error",
+		                     (unsigned)res.rc, res.message[0] ? ": " : "", res.message));
 		return IDR_EAUTH;
 	}
 	return IDR_OK;
@@ -419,7 +420,8 @@ admin_client(struct fup *u, size_t t, struct hadmin **out, struct crypto_key **s
 	*site = NULL;
 	rc = hadmin_site_key(&u->top[t], u->timeout_ms, site);
 	if (rc != IDR_OK && rc != IDR_ENOENT) {
-		reg_fail(u, "the top level's HS_SITE: %s", idr_strerror(rc));
+		reg_fail(u, snprintf(u->scratch, sizeof(u->scratch), "the top level's HS_SITE: %s",
+		                     idr_strerror(rc)));
 		return rc;
 	}
 	memset(&id, 0, sizeof(id));
@@ -437,7 +439,8 @@ admin_client(struct fup *u, size_t t, struct hadmin **out, struct crypto_key **s
 		rc = hadmin_connect(*out, &net);
 	}
 	if (rc != IDR_OK) {
-		reg_fail(u, "admin client: %s", idr_strerror(rc));
+		reg_fail(u, snprintf(u->scratch, sizeof(u->scratch), "admin client: %s",
+		                     idr_strerror(rc)));
 	}
 	return rc;
 }

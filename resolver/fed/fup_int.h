@@ -66,8 +66,9 @@ struct fup {
 	bool have_serial;
 	uint16_t serial;
 	char reg_err[FUP_ERR_MAX];
-	uint64_t reg_next;  /* unix seconds of the next try (0: none planned) */
-	unsigned reg_fails; /* in a row */
+	char scratch[FUP_ERR_MAX]; /* a message being made (federation thread) */
+	uint64_t reg_next;         /* unix seconds of the next try (0: none planned) */
+	unsigned reg_fails;        /* in a row */
 	uint64_t reg_at;
 	uint64_t reg_ok_total, reg_fail_total;
 	size_t top_pref; /* the address that answered last */

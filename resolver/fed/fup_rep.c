@@ -196,9 +196,9 @@ pending_load(struct fup *u)
 	}
 	while ((e = readdir(d)) != NULL) {
 		const char *dot = strchr(e->d_name, '.');
-		char path[4096], *body;
-		uint64_t period;
-		size_t len;
+		char path[4096], *body = NULL;
+		uint64_t period = 0;
+		size_t len = 0;
 
 		if (dot == NULL || strcmp(dot, ".report") != 0 ||
 		    num_parse_u64_n(e->d_name, (size_t)(dot - e->d_name), 0, FREP_MAX_NUMBER,
