@@ -13,9 +13,9 @@
 #include "base/crypto.h"
 #include "base/num.h"
 #include "base/text.h"
-#include "common/cli.h"
 #include "client/hadmin.h"
 #include "client/httpc.h"
+#include "common/cli.h"
 #include "hdl/addr.h"
 #include "idr/cmd.h"
 
