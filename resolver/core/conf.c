@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/num.h"
 #include "hdl/addr.h"
 
 #define OPT(name, type, min, max, def, choices, reload, help)                                      \
@@ -159,6 +160,21 @@ static const struct cfg_opt table[] = {
             "milliseconds one recursive resolution may take (all referrals and re-sends)"),
         OPT(recursion_max_referrals, CFG_UINT, 1, 40, "8", NULL, false,
             "prefix (303) and service (302, HS_SERV) referrals followed in one resolution"),
+        /* federation: upward registration and reports (fed/fup.h) */
+        OPT(node_key, CFG_STRING, 0, 0, NULL, NULL, false,
+            "PEM private key of this node's identity at the top level (`idr node add` there "
+            "registers its public part); with toplevel set, the node keeps its prefix record "
+            "0.NA/<node prefix> at the top level up to date (upward registration)"),
+        OPT(node_key_id, CFG_STRING, 0, 0, NULL, NULL, false,
+            "identity INDEX:HANDLE of node_key (default 300:0.NA/<node prefix>)"),
+        OPT(toplevel_http, CFG_STRING, 0, 0, NULL, NULL, false,
+            "http[s]://HOST:PORT of the top level's HTTP API: signed reports are POSTed to "
+            "/api/v1/reports there (none: no reports)"),
+        OPT(report_interval, CFG_UINT, 1, 86400, "300", NULL, false,
+            "seconds of one report period (periods are numbered from the epoch)"),
+        OPT(upstream_retry_max, CFG_UINT, 1, 86400, "300", NULL, false,
+            "seconds between retries of a failed registration or report at most (exponential "
+            "back-off from 1 s)"),
 };
 
 const struct cfg_opt *
@@ -181,6 +197,41 @@ conf_line(const struct conf *c, const void *field)
 		}
 	}
 	return 0;
+}
+
+/* The upward link's options (fed/fup.h): node_key_id INDEX:HANDLE, toplevel_http a URL, and
+ * what they need. */
+static void
+fed_check(struct conf *c, const char *file, cfg_err_fn err, void *arg, int *rc)
+{
+	const char *id = c->node_key_id, *colon = id != NULL ? strchr(id, ':') : NULL;
+	uint64_t idx;
+
+	if (id != NULL &&
+	    (colon == NULL || colon[1] == '\0' ||
+	     num_parse_u64_n(id, (size_t)(colon - id), 1, INT32_MAX, &idx) != IDR_OK)) {
+		err(arg, file, conf_line(c, &c->node_key_id),
+		    "node_key_id: INDEX:HANDLE expected, e.g. 300:0.NA/88.118");
+		*rc = IDR_ECONFIG;
+	}
+	if (c->toplevel_http != NULL && strncmp(c->toplevel_http, "http://", 7) != 0 &&
+	    strncmp(c->toplevel_http, "https://", 8) != 0) {
+		err(arg, file, conf_line(c, &c->toplevel_http),
+		    "toplevel_http: http://HOST:PORT or https://HOST:PORT expected");
+		*rc = IDR_ECONFIG;
+	}
+	if ((c->toplevel_http != NULL || c->node_key_id != NULL) && c->node_key == NULL) {
+		err(arg, file,
+		    conf_line(c, c->toplevel_http != NULL ? (void *)&c->toplevel_http
+		                                          : (void *)&c->node_key_id),
+		    "toplevel_http and node_key_id need node_key (the node identity's key)");
+		*rc = IDR_ECONFIG;
+	}
+	if (c->node_key != NULL && c->toplevel.n == 0 && !conf_toplevel(c)) {
+		err(arg, file, conf_line(c, &c->node_key),
+		    "node_key needs toplevel (the top level to register at)");
+		*rc = IDR_ECONFIG;
+	}
 }
 
 static void
@@ -225,6 +276,7 @@ cross_check(struct conf *c, const char *path, cfg_err_fn err, void *arg, int *rc
 			*rc = IDR_ECONFIG;
 		}
 	}
+	fed_check(c, file, err, arg, rc);
 	if (strcmp(c->log_target, "file") == 0 && c->log_file == NULL) {
 		err(arg, file, conf_line(c, &c->log_target), "log_target file needs log_file");
 		*rc = IDR_ECONFIG;

@@ -93,6 +93,12 @@ struct conf {
 	uint64_t recursion_stale_max;     /* seconds past expiry an answer may be served stale */
 	uint64_t recursion_timeout_ms;    /* bound on one recursive resolution */
 	uint64_t recursion_max_referrals; /* referrals followed in one resolution */
+	/* federation: upward registration and reports (fed/fup.h) */
+	char *node_key;              /* PEM private key of the node identity */
+	char *node_key_id;           /* INDEX:HANDLE (default 300:0.NA/<node prefix>) */
+	char *toplevel_http;         /* http[s]://HOST:PORT of the top level's API (reports) */
+	uint64_t report_interval;    /* seconds of one report period */
+	uint64_t upstream_retry_max; /* seconds between retries at most (back-off cap) */
 	/* where each option of conf_table() was set in the file (0: default); see conf_line */
 	unsigned lines[CFG_OPTS_MAX];
 };

@@ -43,6 +43,8 @@
 #include "base/log.h"
 #include "core/sess.h"
 #include "core/site.h"
+#include "fed/fstat.h"
+#include "fed/fup.h"
 #include "fed/refer.h"
 #include "model/ident.h"
 
@@ -92,6 +94,7 @@ struct rsv {
 	rsv_open_fn open; /* opens encrypted requests (NULL: they are dropped) */
 	void *open_arg;
 	struct sess_table *http_sessions; /* REST API sessions (Authorization: Handle) */
+	struct rsv_fed fed;               /* set before the workers start */
 	pthread_mutex_t alock;            /* anchors, anext */
 	struct rsv_anchor anchors[RSV_ANCHORS];
 	unsigned anext;
@@ -116,6 +119,7 @@ struct rsv_worker {
 	struct reg_rtxn *txn;
 	struct frec *frec; /* recursive resolver (fed/rec.h), NULL: none */
 	rsv_recurse_fn recurse;
+	struct fstat_shard *fstat; /* resolutions per prefix (reports), NULL: not counted */
 	struct rsv_snap *snap;
 	_Atomic uint64_t gen; /* generation of snap, read by reclaim */
 	uint64_t rx_ns;       /* receipt time set by the front end, 0 = none */
@@ -457,6 +461,7 @@ rsv_worker_new(struct rsv *r, unsigned id, struct event_base *base, struct rsv_w
 	}
 	w->r = r;
 	w->base = base;
+	w->fstat = fstat_shard(r->fed.stats, id);
 	wbuf_init_heap(&w->pout, HDL_MAX_UNIT_LEN);
 	w->ms = metrics_shard(r->m, id);
 	if (r->m != NULL && w->ms == NULL) {
@@ -689,6 +694,9 @@ rsv_lookup(struct rsv_worker *w, struct slice handle, struct rec_view *rec)
 	}
 	key = lookup_key(w, &id);
 	rc = reg_get_folded(w->txn, key, rec);
+	if (rc == IDR_OK || rc == IDR_ENOENT) {
+		fstat_count(w->fstat, served); /* a resolution answered here (reports) */
+	}
 	if (rc == IDR_ENOENT) {
 		return HDL_RC_HANDLE_NOT_FOUND;
 	}
@@ -1749,6 +1757,9 @@ rsv_metrics_page(struct rsv_worker *w, struct wbuf *out)
 	}
 	metrics_render(w->r->m, reg_store_info(w->r->reg, &info) == IDR_OK ? &info : NULL, out);
 	metrics_render_quota(w->r->quota, (uint64_t)time(NULL), out);
+	if (w->r->fed.up != NULL) {
+		fup_metrics(w->r->fed.up, out);
+	}
 	return wbuf_error(out);
 }
 
@@ -1840,4 +1851,16 @@ struct sess_table *
 rsv_http_sessions(const struct rsv_worker *w)
 {
 	return w->r->http_sessions;
+}
+
+void
+rsv_set_fed(struct rsv *r, const struct rsv_fed *f)
+{
+	r->fed = *f;
+}
+
+const struct rsv_fed *
+rsv_worker_fed(const struct rsv_worker *w)
+{
+	return &w->r->fed;
 }

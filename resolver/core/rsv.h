@@ -312,6 +312,25 @@ struct sess_table *rsv_http_sessions(const struct rsv_worker *w);
 /** The registry (for front ends that authenticate requests in the worker's transaction). */
 struct reg *rsv_reg(const struct rsv_worker *w);
 
+/* ---- federation: upward registration, reports (fed/fup.h, fed/frdb.h, fed/fstat.h) ---- */
+
+struct fup;
+struct frdb;
+struct fstat;
+
+/** The federation objects a node has (each NULL when it has none). */
+struct rsv_fed {
+	struct fup *up;       /* secondary with a top level: upward registration and reports */
+	struct frdb *reports; /* top level: the reports received from the nodes */
+	struct fstat *stats;  /* resolutions per prefix, one shard per worker id */
+};
+
+/** Set before the workers are created (they take their fstat shard at rsv_worker_new). */
+void rsv_set_fed(struct rsv *r, const struct rsv_fed *f);
+
+/** The node's federation objects (never NULL; its members may be). */
+const struct rsv_fed *rsv_worker_fed(const struct rsv_worker *w);
+
 /** The deferred request's message (valid until rsv_pending_complete). */
 const struct hdl_msg *rsv_pending_msg(const struct rsv_pending *p);
 

@@ -32,6 +32,9 @@
 #include "core/metrics.h"
 #include "core/rsv.h"
 #include "core/token.h"
+#include "fed/frdb.h"
+#include "fed/fstat.h"
+#include "fed/fup.h"
 #include "fed/rec.h"
 #include "http/hauth.h"
 #include "http/route.h"
@@ -101,6 +104,7 @@ struct srv {
 	struct tls_ctx *tls;
 	struct connlim *limits;
 	struct udp_budget *budget; /* per-source UDP answer budget, shared by the workers */
+	struct rsv_fed fed;        /* upward link, reports received, resolution counters */
 	struct worker *workers;
 	int rc;
 };
@@ -854,6 +858,9 @@ reload(struct srv *s)
 		log_warn("reload: HTTPS keeps its current certificate");
 	}
 	conf_free(&nc); /* rsv_reload keeps its own copy */
+	if (s->fed.up != NULL && fup_set_site(s->fed.up, rsv_site(s->rsv)) != IDR_OK) {
+		log_warn("reload: upward registration not restarted (out of memory)");
+	}
 	log_notice("reload: configuration applied");
 }
 
@@ -1021,6 +1028,44 @@ token_setup(struct srv *s)
 	return IDR_OK;
 }
 
+/*
+ * Federation objects (fed/): on a top level the reports received (data_dir/fed-reports); on a
+ * secondary with toplevel and node_key the upward link (fed/fup.h) and the resolution
+ * counters its reports need. Made before the workers, which take their counter shards.
+ */
+static int
+fed_setup(struct srv *s)
+{
+	struct fup_env env = {s->reg, NULL};
+	int rc = IDR_OK;
+
+	if (conf_toplevel(&s->boot)) {
+		size_t len = strlen(s->boot.data_dir) + sizeof("/" FRDB_FILE);
+		char *path = malloc(len);
+
+		if (path == NULL) {
+			return IDR_ENOMEM;
+		}
+		snprintf(path, len, "%s/%s", s->boot.data_dir, FRDB_FILE);
+		rc = frdb_open(&s->fed.reports, path);
+		if (rc != IDR_OK) {
+			log_err("%s: %s", path, idr_strerror(rc));
+		}
+		free(path);
+	}
+	if (rc == IDR_OK && fup_wanted(&s->boot)) {
+		rc = s->boot.toplevel_http != NULL ? fstat_new(&s->fed.stats, s->nworkers) : IDR_OK;
+		env.stats = s->fed.stats;
+		if (rc == IDR_OK) {
+			rc = fup_new(&s->fed.up, &s->boot, &env);
+		}
+	}
+	if (rc == IDR_OK) {
+		rsv_set_fed(s->rsv, &s->fed);
+	}
+	return rc;
+}
+
 static int
 build(struct srv *s)
 {
@@ -1057,6 +1102,9 @@ build(struct srv *s)
 	if (rc == IDR_OK) {
 		rsv_set_writer(s->rsv, s->writer);
 		rc = admin_new(&s->admin, s->rsv, s->writer, &s->boot);
+	}
+	if (rc == IDR_OK) {
+		rc = fed_setup(s);
 	}
 	if (rc == IDR_OK) {
 		s->workers = calloc(s->nworkers, sizeof(*s->workers));
@@ -1137,6 +1185,13 @@ srv_run(struct srv *s)
 		rc = workers_start(s);
 	}
 
+	if (rc == IDR_OK && s->fed.up != NULL) {
+		/* the site as published, with the bound ports: registered upward */
+		rc = fup_set_site(s->fed.up, rsv_site(s->rsv));
+		if (rc == IDR_OK) {
+			rc = fup_start(s->fed.up);
+		}
+	}
 	if (rc == IDR_OK && s->port_file != NULL) {
 		rc = write_port_file(s);
 	}
@@ -1150,6 +1205,8 @@ srv_run(struct srv *s)
 	}
 	workers_stop(s);
 	writer_stop(s->writer); /* commits what the workers queued; answers go unread */
+	fup_free(s->fed.up);    /* stops the federation thread */
+	s->fed.up = NULL;
 	if (rc == IDR_OK) {
 		rc = s->rc;
 	}
@@ -1183,6 +1240,9 @@ srv_free(struct srv *s)
 		worker_deinit(&s->workers[i]);
 	}
 	free(s->workers);
+	fup_free(s->fed.up);
+	frdb_free(s->fed.reports);
+	fstat_free(s->fed.stats);
 	for (size_t i = 3; i-- > 0;) {
 		if (s->sigs[i] != NULL) {
 			event_free(s->sigs[i]);

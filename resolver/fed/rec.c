@@ -33,8 +33,11 @@ struct flook {
 	struct upq *q;
 	bool handle_phase; /* asking the handle itself (else a prefix / service record) */
 	unsigned hops;
-	uint64_t deadline; /* CLOCK_MONOTONIC ms */
-	size_t klen;       /* "H" + folded handle */
+	unsigned top_tries; /* top-level addresses tried for the current record */
+	size_t top;         /* the top-level address asked last */
+	bool at_top;        /* the query out goes to the top level (failover applies) */
+	uint64_t deadline;  /* CLOCK_MONOTONIC ms */
+	size_t klen;        /* "H" + folded handle */
 	uint8_t key[FREC_KEY_MAX];
 	size_t hlen; /* the handle as asked */
 	uint8_t handle[HDL_MAX_HANDLE_LEN];
@@ -51,6 +54,7 @@ struct frec {
 	struct value_site *site; /* scratch (large) */
 	struct wbuf pub;         /* scratch: an answer's public values */
 	bool stale_logged;
+	size_t top_pref; /* the top-level address that answered last: asked first */
 	uint32_t indexes[FREC_MAX_FILT];
 	struct slice types[FREC_MAX_FILT];
 	struct slice clumps[HDL_MAX_VALUES];
@@ -271,14 +275,15 @@ fail(struct flook *l, const char *what, int err)
 
 static void on_answer(void *arg, int err, const struct hdl_msg *resp, struct rbuf *rest);
 
-/* Ask name (resolution, PO, no REC) of target. */
+/* Ask name (resolution, PO, no REC) of target, waiting at most budget_ms (0: until the
+ * lookup's deadline). */
 static void
-ask(struct flook *l, const struct upq_target *t, struct slice name)
+ask(struct flook *l, const struct upq_target *t, struct slice name, uint64_t budget_ms)
 {
 	struct frec *f = l->f;
 	uint8_t buf[HDL_MAX_HANDLE_LEN + 128];
 	struct hdl_req_opts o;
-	uint64_t now = mono_ms();
+	uint64_t now = mono_ms(), left;
 	uint32_t id;
 	struct wbuf w;
 	int rc;
@@ -286,6 +291,10 @@ ask(struct flook *l, const struct upq_target *t, struct slice name)
 	if (now >= l->deadline) {
 		fail(l, "time-out", UPQ_ETIMEDOUT);
 		return;
+	}
+	left = l->deadline - now;
+	if (budget_ms > 0 && budget_ms < left) {
+		left = budget_ms;
 	}
 	if (crypto_random(&id, sizeof(id)) != IDR_OK) {
 		id = (uint32_t)now; /* unpredictability is a defence in depth only */
@@ -297,24 +306,37 @@ ask(struct flook *l, const struct upq_target *t, struct slice name)
 	wbuf_init(&w, buf, sizeof(buf));
 	rc = hdl_req_resolution_encode(&w, &o, name, NULL, 0, NULL, 0);
 	if (rc == IDR_OK) {
-		rc = upq_start(&l->q, f->base, t, wbuf_slice(&w), (unsigned)(l->deadline - now),
-		               f->o.ms, on_answer, l);
+		rc = upq_start(&l->q, f->base, t, wbuf_slice(&w), (unsigned)left, f->o.ms,
+		               on_answer, l);
 	}
 	if (rc != IDR_OK) {
 		fail(l, "query", rc);
 	}
 }
 
+/*
+ * Ask the top level for name: the address that answered last first, then the others in
+ * configuration order (on_answer moves on when one fails). Each try gets an equal share of
+ * the time left, so a silent first address leaves time for the next ones.
+ */
 static void
 ask_toplevel(struct flook *l, struct slice name)
 {
+	struct frec *f = l->f;
+	size_t left = f->o.ntop - l->top_tries;
+	uint64_t now = mono_ms(), budget = 0;
 	struct upq_target t;
 
 	memset(&t, 0, sizeof(t));
-	/* TODO(#10): try the other configured top-level addresses when the first fails */
-	t.udp = t.tcp = l->f->o.toplevel[0];
+	l->top = (f->top_pref + l->top_tries) % f->o.ntop;
+	l->at_top = true;
+	t.udp = t.tcp = f->o.toplevel[l->top];
 	t.has_udp = t.has_tcp = true;
-	ask(l, &t, name);
+	if (left > 1 && now < l->deadline) {
+		budget = (l->deadline - now) / left;
+		budget = budget > 0 ? budget : 1;
+	}
+	ask(l, &t, name, budget);
 }
 
 static bool
@@ -391,7 +413,8 @@ query_sites(struct flook *l, struct slice clumps)
 			    frec_site_target(f->site, slice_make(l->handle, l->hlen), &t) ==
 			            IDR_OK) {
 				l->handle_phase = true;
-				ask(l, &t, slice_make(l->handle, l->hlen));
+				l->at_top = false;
+				ask(l, &t, slice_make(l->handle, l->hlen), 0);
 				return false;
 			}
 		} else if ((type_is(v.type, "HS_SERV") || type_is(v.type, "HS_SERV.PREFIX")) &&
@@ -556,10 +579,21 @@ on_answer(void *arg, int err, const struct hdl_msg *resp, struct rbuf *rest)
 	struct flook *l = arg;
 
 	l->q = NULL;
+	if (err != IDR_OK && l->at_top && ++l->top_tries < l->f->o.ntop &&
+	    mono_ms() < l->deadline) {
+		log_debug("recursion: top-level address %zu failed (%s), trying the next", l->top,
+		          idr_strerror(err));
+		ask_toplevel(l, slice_make(l->pname, l->plen));
+		return;
+	}
 	if (err != IDR_OK) {
 		fail(l, l->handle_phase ? "the handle's server" : "the top level", err);
 		return;
 	}
+	if (l->at_top) {
+		l->f->top_pref = l->top; /* remembered: asked first next time */
+	}
+	l->top_tries = 0;
 	l->f->stale_logged = false; /* upstream answers again */
 	if (l->handle_phase) {
 		on_handle(l, resp, rest);
@@ -633,14 +667,9 @@ on_start(evutil_socket_t fd, short what, void *arg)
 	if (ident_parse(&id, h.p, h.len, &o) != IDR_OK || !id.has_slash || id.zero_na) {
 		/* prefix handles and slash-less names live at the top level itself */
 		l->handle_phase = true;
-		{
-			struct upq_target t;
-
-			memset(&t, 0, sizeof(t));
-			t.udp = t.tcp = l->f->o.toplevel[0];
-			t.has_udp = t.has_tcp = true;
-			ask(l, &t, h);
-		}
+		memcpy(l->pname, h.p, h.len);
+		l->plen = h.len;
+		ask_toplevel(l, slice_make(l->pname, l->plen));
 		return;
 	}
 	memcpy(l->pname, FREC_ZNA, FREC_ZNA_LEN);

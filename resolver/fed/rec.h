@@ -10,7 +10,9 @@
  * server is chosen by the Handle hash rule (the site's hash option, hdl_server_hash), and the
  * handle is asked of it (UDP, then TCP: fed/upq.h). 302 referrals from it are followed too.
  * Referrals are bounded (recursion_max_referrals), the whole resolution by
- * recursion_timeout_ms.
+ * recursion_timeout_ms. With several `toplevel` addresses, the one that answered last is asked
+ * first and the others in configuration order when it fails (each try gets an equal share of
+ * the time left).
  *
  * Caching: answers per handle for the smallest TTL of their values (capped by
  * recursion_ttl_max), 100/200 answers for recursion_negative_ttl, prefix records likewise;

@@ -1,14 +1,28 @@
 /* ops.c - /healthz and /metrics (ops.h). */
 #include "http/ops.h"
 
+#include "fed/fup.h"
+
 void
 http_ops_healthz(struct http_req *q)
 {
+	struct fup *up = rsv_worker_fed(q->rw)->up;
+
 	if (rsv_health(q->rw) != IDR_OK) {
 		http_reply_text(q, 503, "store unavailable\n");
 		return;
 	}
-	http_reply_text(q, 200, "ok\n");
+	if (up == NULL) {
+		http_reply_text(q, 200, "ok\n");
+		return;
+	}
+	/* with an upward link: still 200 (this node serves), the link's state beside it */
+	wbuf_reset(&q->s->out);
+	wbuf_cstr(&q->s->out, "{\"status\":\"ok\",");
+	if (fup_health_json(up, &q->s->out) == IDR_OK) {
+		wbuf_cstr(&q->s->out, "}");
+	}
+	http_reply_json(q, 200);
 }
 
 void

@@ -11,7 +11,7 @@
     of its first project include when that is X.h beside it and the name starts with X_.
  4. Foreign headers stay where STYLE.md puts them: lmdb.h only in registry/store/store.c,
     openssl/ only in registry/base/crypto{,_key}.c and resolver/net/tls.[ch], event2/ only in
-    resolver/, curl/ (libcurl) only in tools/common/httpc.c (its header keeps curl out), the
+    resolver/, curl/ (libcurl) only in resolver/client/httpc.c (its header keeps curl out), the
     label libraries (qrencode.h, zint.h, png.h) only in tools/common/label.c.
 Prints every violation and exits 1 if there is one.
 """
@@ -67,8 +67,8 @@ for src in files:
                     or src.startswith('tests/')):
                 problems.append('%s: includes <%s> (OpenSSL stays in base/crypto.c and net/tls)'
                                 % (src, name))
-            if name.startswith('curl/') and src != 'tools/common/httpc.c':
-                problems.append('%s: includes <%s> (libcurl only in tools/common/httpc.c)'
+            if name.startswith('curl/') and src != 'resolver/client/httpc.c':
+                problems.append('%s: includes <%s> (libcurl only in resolver/client/httpc.c)'
                                 % (src, name))
             if name in ('qrencode.h', 'zint.h', 'png.h', 'pngconf.h') and \
                     src != 'tools/common/label.c':

@@ -11,6 +11,7 @@
 extern const struct cli_cmd cmd_init;
 extern const struct cli_cmd cmd_prefix;
 extern const struct cli_cmd cmd_node;
+extern const struct cli_cmd cmd_federation;
 extern const struct cli_cmd cmd_template;
 extern const struct cli_cmd cmd_register;
 extern const struct cli_cmd cmd_set;

@@ -1,6 +1,6 @@
 /* hdlc.c - blocking Handle-protocol (UDP, TCP) client with deadlines; HTTP API paths. */
 #define _GNU_SOURCE /* SOCK_NONBLOCK, SOCK_CLOEXEC */
-#include "common/hdlc.h"
+#include "client/hdlc.h"
 
 #include <poll.h>
 #include <stdlib.h>

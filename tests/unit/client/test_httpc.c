@@ -18,7 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "common/httpc.h"
+#include "client/httpc.h"
 
 #define WAIT_MS  3000 /* the fake gives up waiting for the client after this */
 #define REQ_MAX  8192

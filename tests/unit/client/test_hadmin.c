@@ -1,5 +1,5 @@
 /*
- * test_hadmin.c - the Handle-over-HTTP pieces of the admin client (common/hadmin.h) that need
+ * test_hadmin.c - the Handle-over-HTTP pieces of the admin client (client/hadmin.h) that need
  * no server: hadmin_http_path (the path a message is POSTed to) and hadmin_http_body_next (the
  * answer units of one HTTP answer body: one unit, or a LIST_HANDLES stream with CN on all but
  * the last), table-driven over valid bodies, every truncation point, trailing bytes, a stream
@@ -18,7 +18,7 @@
 
 #include "base/rbuf.h"
 #include "base/wbuf.h"
-#include "common/hadmin.h"
+#include "client/hadmin.h"
 #include "hdl/hdl.h"
 
 #define RID 0x1234567u

@@ -1,7 +1,8 @@
 /*
- * httpc.h - the HTTP(S) client of the idr tool, over libcurl's easy interface (this module is
- * the only user of <curl/curl.h>): `idr resolve --http` and the remote mode (register, set,
- * import, delete, template ... --node https://HOST:PORT).
+ * httpc.h - the HTTP(S) client of the idr tool and of idrd's federation thread, over libcurl's
+ * easy interface (this module is the only user of <curl/curl.h>): `idr resolve --http`, the
+ * remote mode (register, set, import, delete, template ... --node https://HOST:PORT) and the
+ * reports a secondary node sends to its top level (fed/fup.h).
  *
  * A struct httpc talks to one server (a base URL, httpc_base_parse) and keeps its connection
  * open between requests (HTTP/1.1 keep-alive), so a batch of requests pays for one TCP and TLS
@@ -26,8 +27,8 @@
  * IDR_ENOMEM. Not thread-safe: a struct httpc is used by one thread at a time; separate
  * handles may be used by separate threads.
  */
-#ifndef IDR_TOOLS_COMMON_HTTPC_H
-#define IDR_TOOLS_COMMON_HTTPC_H
+#ifndef IDR_RESOLVER_CLIENT_HTTPC_H
+#define IDR_RESOLVER_CLIENT_HTTPC_H
 
 #include <errno.h>
 #include <stdbool.h>
@@ -170,4 +171,4 @@ int httpc_request(struct httpc *c, const struct httpc_req *req,
  */
 const char *httpc_errmsg(const struct httpc *c);
 
-#endif /* IDR_TOOLS_COMMON_HTTPC_H */
+#endif /* IDR_RESOLVER_CLIENT_HTTPC_H */

@@ -12,7 +12,7 @@
  * digest when the request asked for one (RD).
  *
  * HTTP: only the path of a resolution query (hdlc_http_resolve_path); the request itself goes
- * through the HTTP(S) client common/httpc.h.
+ * through the HTTP(S) client client/httpc.h.
  *
  * Sockets are non-blocking and waited on with poll() against a deadline; every call is
  * bounded in time. Errors: IDR_OK, HDLC_ETIMEDOUT (no answer in time), negated errno of a
@@ -20,8 +20,8 @@
  * (an answer over a size limit), IDR_ENOMEM, IDR_ECRYPTO (digest or random bytes). Reentrant:
  * no global state; objects are used by one thread at a time.
  */
-#ifndef IDR_TOOLS_COMMON_HDLC_H
-#define IDR_TOOLS_COMMON_HDLC_H
+#ifndef IDR_RESOLVER_CLIENT_HDLC_H
+#define IDR_RESOLVER_CLIENT_HDLC_H
 
 #include <errno.h>
 #include <stdbool.h>
@@ -179,4 +179,4 @@ int hdlc_resolve(const struct addr *srv, enum hdlc_proto proto, const struct hdl
  */
 int hdlc_http_resolve_path(struct wbuf *w, const struct hdlc_query *q) IDR_MUSTCHECK;
 
-#endif /* IDR_TOOLS_COMMON_HDLC_H */
+#endif /* IDR_RESOLVER_CLIENT_HDLC_H */

@@ -1,6 +1,6 @@
 /*
  * fuzz_hadmin_http.c - the Handle-over-HTTP answer body reader of the admin client
- * (tools/common/hadmin.h) on arbitrary bytes: the first 4 bytes are the request id, the rest
+ * (resolver/client/hadmin.h) on arbitrary bytes: the first 4 bytes are the request id, the rest
  * the body. hadmin_http_body_next returns only IDR_OK, IDR_ENOENT, IDR_EPROTO or IDR_ELIMIT;
  * every unit it hands out carries the request id and a response code, lies inside the body,
  * and all units but the last have CN; IDR_ENOENT comes only after the whole body was read.
@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "base/wbuf.h"
-#include "common/hadmin.h"
+#include "client/hadmin.h"
 #include "hdl/hdl.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

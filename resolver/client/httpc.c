@@ -1,5 +1,5 @@
 /* httpc.c - HTTP(S) client over libcurl's easy interface (the only user of <curl/curl.h>). */
-#include "common/httpc.h"
+#include "client/httpc.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /* hadmin.c - a Handle admin protocol client: sessions, HS_MAC, challenges, operations. */
-#include "common/hadmin.h"
+#include "client/hadmin.h"
 
 #include <stdio.h>
 #include <stdlib.h>

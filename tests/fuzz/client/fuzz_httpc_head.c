@@ -1,5 +1,5 @@
 /*
- * fuzz_httpc_head.c - the response head collector of the HTTP(S) client (tools/common/httpc.h)
+ * fuzz_httpc_head.c - the response head collector of the HTTP(S) client (resolver/client/httpc.h)
  * on arbitrary bytes cut into lines at each LF, as libcurl hands them over: checks the result
  * codes, the head bound and that kept values are bounded and free of control characters.
  */
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/httpc.h"
+#include "client/httpc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

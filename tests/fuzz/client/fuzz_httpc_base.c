@@ -1,5 +1,5 @@
 /*
- * fuzz_httpc_base.c - httpc_base_parse (tools/common/httpc.h) on arbitrary text: an accepted
+ * fuzz_httpc_base.c - httpc_base_parse (resolver/client/httpc.h) on arbitrary text: an accepted
  * server gives a URL that parses again to the same server, with a host of the allowed bytes.
  */
 #include <stddef.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/httpc.h"
+#include "client/httpc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

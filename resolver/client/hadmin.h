@@ -15,7 +15,7 @@
  *    then TCP if UDP stays silent) and TCP (admin requests; one connection per message as
  *    Java, or one kept-alive connection with KC), or every message over HTTP(S)
  *    (Handle-over-HTTP, ref/handle.md §5: a POST of application/x-hdl-message to
- *    /<handle>, one kept-alive connection of common/httpc.h); answers challenges, sets up a
+ *    /<handle>, one kept-alive connection of client/httpc.h); answers challenges, sets up a
  *    new session when the server forgot the old one (rc 500) and reads LIST_HANDLES streams
  *    (over HTTP: every message of the stream in the one answer body, hadmin_http_body_next).
  *
@@ -25,8 +25,8 @@
  * when the server's signature or a challenge's digest does not verify; IDR_ECRYPTO). A Handle
  * error answer is not an error of these functions: it is reported in struct hadmin_result.
  */
-#ifndef IDR_TOOLS_COMMON_HADMIN_H
-#define IDR_TOOLS_COMMON_HADMIN_H
+#ifndef IDR_RESOLVER_CLIENT_HADMIN_H
+#define IDR_RESOLVER_CLIENT_HADMIN_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -36,8 +36,8 @@
 #include "base/err.h"
 #include "base/slice.h"
 #include "base/wbuf.h"
-#include "common/hdlc.h"
-#include "common/httpc.h"
+#include "client/hdlc.h"
+#include "client/httpc.h"
 #include "hdl/addr.h"
 #include "hdl/hdl.h"
 #include "model/value.h"
@@ -286,4 +286,4 @@ int hadmin_site_key_http(const struct httpc_base *base, const struct httpc_opts 
 int hadmin_do(struct hadmin *c, const struct hadmin_op *op, struct hadmin_result *res,
               hadmin_list_fn list_fn, void *arg) IDR_MUSTCHECK;
 
-#endif /* IDR_TOOLS_COMMON_HADMIN_H */
+#endif /* IDR_RESOLVER_CLIENT_HADMIN_H */

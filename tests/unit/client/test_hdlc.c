@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "base/crypto.h"
-#include "common/hdlc.h"
+#include "client/hdlc.h"
 #include "hdl/hdl.h"
 #include "hdl/hdl_udp.h"
 #include "model/value.h"
