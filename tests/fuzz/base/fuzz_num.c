@@ -24,6 +24,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	memcpy(text, data, size);
 	text[size] = '\0';
+	size = strlen(text); /* the parsers see a C string: up to the first NUL */
 	if (num_parse_duration(text, lo, hi, &v) == IDR_OK) {
 		if (v < lo || v > hi || size == 0 || strspn(text, "0123456789") + 1 < size) {
 			abort();
