@@ -118,6 +118,15 @@ static const struct cfg_opt table[] = {
             "seconds of inactivity after which a Handle or HTTP session expires"),
         OPT(write_batch_max, CFG_UINT, 1, 65536, "1024", NULL, false,
             "writes gathered into one transaction (group commit) at most"),
+        OPT(journal_fold_interval, CFG_UINT, 0, 31536000, "3600", NULL, false,
+            "seconds between journal folds: entries past the retention rule are folded into "
+            "the checkpoint (`idr journal fold`) (0 = never)"),
+        OPT(journal_retention_age, CFG_UINT, 0, 3153600000ULL, "2592000", NULL, false,
+            "seconds a journal entry is kept at least before a fold may take it (30 days; "
+            "0 = no age rule)"),
+        OPT(journal_retention_bytes, CFG_SIZE, 0, 1ULL << 42, "0", NULL, false,
+            "journal bytes kept at least: older entries beyond them may be folded even if "
+            "younger than journal_retention_age (0 = no size rule)"),
         OPT(quota_requests_per_day, CFG_UINT, 0, 1ULL << 40, "0", NULL, true,
             "write requests per enterprise prefix per day (local midnight to midnight); over "
             "it writes are refused (HTTP 429, Handle 603 to IDIS clients) (0 = no limit)"),

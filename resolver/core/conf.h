@@ -70,10 +70,13 @@ struct conf {
 	bool http_cors;
 	uint64_t list_page_max;
 	/* writes and authentication */
-	struct cfg_list server_admins; /* "index:handle" identities allowed everything */
-	uint64_t max_auth_time_ms;     /* a pending challenge expires after this */
-	uint64_t session_timeout;      /* idle seconds before a session (Handle or HTTP) expires */
-	uint64_t write_batch_max;      /* writes in one transaction at most */
+	struct cfg_list server_admins;  /* "index:handle" identities allowed everything */
+	uint64_t max_auth_time_ms;      /* a pending challenge expires after this */
+	uint64_t session_timeout;       /* idle seconds before a session (Handle or HTTP) expires */
+	uint64_t write_batch_max;       /* writes in one transaction at most */
+	uint64_t journal_fold_interval; /* seconds between folds (write/jfold.h); 0 = never */
+	uint64_t journal_retention_age; /* seconds an entry is kept at least; 0 = no rule */
+	uint64_t journal_retention_bytes; /* newest journal bytes always kept; 0 = no rule */
 	/* quotas and rate limits (core/quota.h) */
 	uint64_t quota_requests_per_day;
 	uint64_t quota_registrations_per_day;

@@ -46,6 +46,7 @@
 #include "net/tls.h"
 #include "net/udp.h"
 #include "reg.h"
+#include "write/jfold.h"
 #include "write/writer.h"
 
 #define SRV_DRAIN_MS    50
@@ -98,6 +99,7 @@ struct srv {
 	struct event *sigs[3];
 	struct reg *reg;
 	struct writer *writer; /* the only writer of the store */
+	struct jfold *jfold;   /* periodic journal fold, on the main loop */
 	struct metrics *metrics;
 	struct rsv *rsv;
 	struct admin *admin; /* Handle admin operations, sessions, signed answers */
@@ -1067,6 +1069,18 @@ fed_setup(struct srv *s)
 }
 
 static int
+jfold_start(struct srv *s)
+{
+	struct jfold_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.interval_ms = s->boot.journal_fold_interval * 1000;
+	o.keep.age_ms = s->boot.journal_retention_age * 1000;
+	o.keep.keep_bytes = s->boot.journal_retention_bytes;
+	return jfold_new(&s->jfold, s->base, s->reg, s->writer, &o);
+}
+
+static int
 build(struct srv *s)
 {
 	struct rsv_ports ports;
@@ -1115,6 +1129,9 @@ build(struct srv *s)
 	}
 	if (rc == IDR_OK) {
 		rc = signals_init(s);
+	}
+	if (rc == IDR_OK) {
+		rc = jfold_start(s);
 	}
 	return rc;
 }
@@ -1243,6 +1260,7 @@ srv_free(struct srv *s)
 	fup_free(s->fed.up);
 	frdb_free(s->fed.reports);
 	fstat_free(s->fed.stats);
+	jfold_free(s->jfold); /* after writer_stop: its last step was answered */
 	for (size_t i = 3; i-- > 0;) {
 		if (s->sigs[i] != NULL) {
 			event_free(s->sigs[i]);

@@ -34,6 +34,7 @@ extern const struct cli_cmd cmd_gen;
 extern const struct cli_cmd cmd_label;
 extern const struct cli_cmd cmd_scan;
 extern const struct cli_cmd cmd_alias;
+extern const struct cli_cmd cmd_journal;
 
 /* idr event add / import (cmd_capture.c), dispatched by cmd_event */
 int event_add_run(const struct cli_cmd *self, int argc, char **argv);
