@@ -45,6 +45,20 @@ repl_frame_next(struct rbuf *r, struct repl_frame *out)
 	return IDR_OK;
 }
 
+int
+repl_copy_open(struct slice body, uint64_t *head, struct slice *frames)
+{
+	struct rbuf r;
+
+	if (body.len < 8) {
+		return IDR_EPROTO;
+	}
+	rbuf_init(&r, body.p, 8);
+	*head = rbuf_u64(&r);
+	*frames = slice_make(body.p + 8, body.len - 8);
+	return IDR_OK;
+}
+
 void
 repl_frame_put(struct wbuf *w, uint64_t seq, struct slice value)
 {

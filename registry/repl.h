@@ -2,8 +2,9 @@
  * repl.h - journal shipping: the frame format of a journal copy, and applying shipped entries
  * to a follower's registry (a mirror, the top level's backup of a node).
  *
- * A journal copy (the body of GET /api/v1/journal) is a sequence of frames, each one stored
- * journal entry exactly as the primary holds it (jrn.h; integers big-endian):
+ * A journal copy (the body of GET /api/v1/journal) is the primary's journal head seq (u64, at
+ * the time of the answer: how far behind the follower is) and a sequence of frames, each one
+ * stored journal entry exactly as the primary holds it (jrn.h; integers big-endian):
  *
  *   u64  seq       the entry's journal seq
  *   u32  length    of the value, 1..REPL_ENTRY_MAX
@@ -52,6 +53,12 @@ struct repl_frame {
  *         after it can be trusted).
  */
 int repl_frame_next(struct rbuf *r, struct repl_frame *out) IDR_MUSTCHECK;
+
+/**
+ * Split a journal copy into the primary's head seq and the frames.
+ * @return IDR_OK or IDR_EPROTO (shorter than its 8-byte head).
+ */
+int repl_copy_open(struct slice body, uint64_t *head, struct slice *frames) IDR_MUSTCHECK;
 
 /** Append a frame to w (w's sticky error on overflow). */
 void repl_frame_put(struct wbuf *w, uint64_t seq, struct slice value);

@@ -83,7 +83,7 @@ struct conf {
 	uint64_t write_burst;
 	uint64_t write_clients;
 	/* federation (fed/) */
-	char *role; /* secondary | toplevel */
+	char *role; /* secondary | toplevel | mirror */
 	/* federation: recursive resolution (fed/rec.h) */
 	struct cfg_list toplevel;         /* Handle addresses host:port of the top level */
 	uint64_t recursion_cache_max;     /* cached answers per worker */
@@ -93,6 +93,14 @@ struct conf {
 	uint64_t recursion_stale_max;     /* seconds past expiry an answer may be served stale */
 	uint64_t recursion_timeout_ms;    /* bound on one recursive resolution */
 	uint64_t recursion_max_referrals; /* referrals followed in one resolution */
+	/* federation: journal shipping and mirrors (fed/mirror.h, http/api_journal.h) */
+	char *primary;                     /* role mirror: the primary's HTTP(S) base URL */
+	char *primary_identity;            /* role mirror: index:handle we authenticate as */
+	char *primary_secret_file;         /* role mirror: its secret */
+	char *primary_cacert;              /* role mirror: CA file for an https primary */
+	struct cfg_list journal_followers; /* identities allowed to read the journal */
+	uint64_t journal_wait_ms;          /* long-poll bound */
+	uint64_t journal_batch_max;        /* entries per answer */
 	/* where each option of conf_table() was set in the file (0: default); see conf_line */
 	unsigned lines[CFG_OPTS_MAX];
 };
@@ -120,6 +128,9 @@ unsigned conf_line(const struct conf *c, const void *field);
 /** The quota limits of a loaded configuration (quota_prefix lines that do not parse, which
  *  conf_load reports, are left out). */
 void conf_quota_limits(const struct conf *c, struct quota_limits *out);
+
+/** True when the node is a read-only mirror of `primary` (`role mirror`, fed/mirror.h). */
+bool conf_mirror(const struct conf *c);
 
 /** True when the node plays the top-level role (`role toplevel`, fed/refer.h). */
 bool conf_toplevel(const struct conf *c);

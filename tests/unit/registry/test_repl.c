@@ -86,6 +86,24 @@ test_repl_frame_valid(void **state)
 }
 
 static void
+test_repl_copy_open(void **state)
+{
+	const uint8_t body[10] = {0, 0, 0, 0, 0, 0, 1, 2, 0xaa, 0xbb};
+	struct slice frames;
+	uint64_t head = 0;
+
+	(void)state;
+	for (size_t cut = 0; cut < 8; cut++) {
+		assert_int_equal(repl_copy_open(slice_make(body, cut), &head, &frames), IDR_EPROTO);
+	}
+	assert_int_equal(repl_copy_open(slice_make(body, 8), &head, &frames), IDR_OK);
+	assert_int_equal(head, 0x102);
+	assert_int_equal(frames.len, 0);
+	assert_int_equal(repl_copy_open(slice_make(body, 10), &head, &frames), IDR_OK);
+	assert_int_equal(frames.len, 2);
+}
+
+static void
 test_repl_frame_truncations(void **state)
 {
 	uint8_t buf[64];
@@ -481,6 +499,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_repl_frame_valid),
 	        cmocka_unit_test(test_repl_frame_truncations),
+	        cmocka_unit_test(test_repl_copy_open),
 	        cmocka_unit_test(test_repl_frame_limits),
 	        cmocka_unit_test_setup_teardown(test_repl_converge, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_repl_refused, setup, teardown),
