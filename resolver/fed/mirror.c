@@ -261,6 +261,11 @@ apply(struct fed_mirror *m, struct slice body)
 		set_error(m, "journal answer shorter than its head", true);
 		return rc;
 	}
+	/* until the batch is applied, the copy is as far behind as the answer says */
+	pthread_mutex_lock(&m->mu);
+	m->st.primary_head = head;
+	m->st.lag_entries = head > m->st.local_head ? head - m->st.local_head : 0;
+	pthread_mutex_unlock(&m->mu);
 	rc = repl_apply_frames(m->reg, frames, &res);
 	if (rc != IDR_OK) {
 		snprintf(why, sizeof(why), "journal copy refused: %s", res.why);

@@ -132,6 +132,14 @@ burst 1 5000 || fail "import failed"
 converge m
 ok "$IDR_BIN" resolve 88.118.8/M-4999 --server "$MS" --tcp
 
+note "the primary recorded the mirror's acknowledgement (reg_follow.h)"
+n=50
+until mdb_dump -p -s meta "$D" 2>/dev/null | grep -qF "follow/300:88.118/MIRROR"; do
+	n=$((n - 1))
+	[ "$n" -gt 0 ] || fail "no acknowledgement of the mirror in the primary's meta"
+	sleep 0.1
+done
+
 note "writes to the mirror are referred to the primary"
 code=$(curl -sS -o "$T/body" -D "$T/hdrs" -w '%{http_code}' -X PUT \
 	-H 'Content-Type: application/json' --data-binary '{"values":[]}' \
