@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fed/backup.h"
 #include "hdl/addr.h"
 
 #define OPT(name, type, min, max, def, choices, reload, help)                                      \
@@ -180,6 +181,11 @@ static const struct cfg_opt table[] = {
             "milliseconds a journal request that is caught up waits for new entries"),
         OPT(journal_batch_max, CFG_UINT, 1, 1000000, "20000", NULL, true,
             "journal entries sent in one answer at most (also capped at 64 MiB)"),
+        OPT(backup, CFG_LIST, 0, 0, NULL, NULL, false,
+            "role toplevel: keep a copy of a node's store in data_dir/backup/PREFIX by following "
+            "its journal: PREFIX URL IDENTITY SECRET_FILE (URL of the node's HTTP(S) API, an "
+            "identity among the node's journal_followers, the file holding its secret); one "
+            "line per node"),
 };
 
 const struct cfg_opt *

@@ -101,6 +101,7 @@ struct conf {
 	struct cfg_list journal_followers; /* identities allowed to read the journal */
 	uint64_t journal_wait_ms;          /* long-poll bound */
 	uint64_t journal_batch_max;        /* entries per answer */
+	struct cfg_list backup; /* role toplevel: "PREFIX URL IDENTITY SECRET_FILE" per node */
 	/* where each option of conf_table() was set in the file (0: default); see conf_line */
 	unsigned lines[CFG_OPTS_MAX];
 };

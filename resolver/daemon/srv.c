@@ -32,6 +32,7 @@
 #include "core/metrics.h"
 #include "core/rsv.h"
 #include "core/token.h"
+#include "fed/backup.h"
 #include "fed/mirror.h"
 #include "fed/rec.h"
 #include "http/api_journal.h"
@@ -1181,6 +1182,9 @@ srv_run(struct srv *s)
 	if (rc == IDR_OK && s->mirror != NULL) {
 		rc = fed_mirror_start(s->mirror);
 	}
+	if (rc == IDR_OK) {
+		rc = fed_backup_start(&s->boot); /* role toplevel: copies of the nodes */
+	}
 
 	if (rc == IDR_OK && s->port_file != NULL) {
 		rc = write_port_file(s);
@@ -1196,6 +1200,7 @@ srv_run(struct srv *s)
 	workers_stop(s);
 	fed_mirror_free(s->mirror); /* its last batch commits or is rolled back */
 	s->mirror = NULL;
+	fed_backup_stop();
 	writer_stop(s->writer); /* commits what the workers queued; answers go unread */
 	if (rc == IDR_OK) {
 		rc = s->rc;
@@ -1226,6 +1231,7 @@ srv_free(struct srv *s)
 	}
 	workers_stop(s);
 	fed_mirror_free(s->mirror);
+	fed_backup_stop();
 	http_journal_set_writer(NULL);
 	writer_stop(s->writer);
 	for (unsigned i = s->workers != NULL ? s->nworkers : 0; i-- > 0;) {

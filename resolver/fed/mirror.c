@@ -18,6 +18,7 @@
 #include <curl/curl.h>
 
 #include "base/log.h"
+#include "model/vjson.h"
 #include "reg_follow.h"
 #include "repl.h"
 
@@ -29,6 +30,7 @@
 
 struct fed_mirror {
 	struct reg *reg;
+	bool own_reg; /* fed_mirror_new_dir: opened (and closed) by the follower */
 	struct fed_mirror_opts o;
 	char user[512]; /* index:handle with ':' and '%' percent-encoded (http/hauth.h) */
 	pthread_t thread;
@@ -299,6 +301,57 @@ nap(struct fed_mirror *m, unsigned ms)
 	}
 }
 
+/* Forget the acknowledgements a snapshot brought along; note the head. */
+static int
+adopt(struct fed_mirror *m)
+{
+	struct reg_wtxn *w;
+	struct jrn_head h;
+	int rc = reg_write_begin(m->reg, REPL_IDENTITY, &w);
+
+	if (rc == IDR_OK) {
+		rc = reg_follow_clear(w);
+		if (rc == IDR_OK) {
+			rc = reg_write_commit(w);
+		} else {
+			reg_write_abort(w);
+		}
+	}
+	if (rc == IDR_OK) {
+		rc = repl_head(m->reg, &h);
+	}
+	if (rc == IDR_OK) {
+		pthread_mutex_lock(&m->mu);
+		m->st.local_head = h.seq;
+		pthread_mutex_unlock(&m->mu);
+	}
+	return rc;
+}
+
+/* fed_mirror_new_dir: bootstrap (if needed) and open the copy in o.dir. */
+static int
+open_copy(struct fed_mirror *m, char *why, size_t cap)
+{
+	struct reg_opts o = {.data_dir = m->o.dir, .random = true};
+	int rc = fed_mirror_bootstrap(m->o.dir, &m->o);
+
+	if (rc == IDR_OK) {
+		rc = reg_open(&m->reg, &o);
+	}
+	if (rc == IDR_OK) {
+		rc = adopt(m);
+	}
+	if (rc != IDR_OK) {
+		reg_close(m->reg);
+		m->reg = NULL;
+		snprintf(why, cap, "copy in %.150s not ready: %s", m->o.dir, idr_strerror(rc));
+		return rc;
+	}
+	log_notice("%s: following the journal of %s from entry %" PRIu64, m->o.name, m->o.primary,
+	           m->st.local_head + 1);
+	return IDR_OK;
+}
+
 static void *
 follow(void *arg)
 {
@@ -313,7 +366,15 @@ follow(void *arg)
 		struct sink s = {&body, -1, 0, false};
 		struct jrn_head h;
 		long status = 0;
-		int rc = repl_head(m->reg, &h);
+		int rc = m->reg == NULL ? open_copy(m, why, sizeof(why)) : IDR_OK;
+
+		if (rc != IDR_OK) {
+			set_error(m, why, false);
+			nap(m, backoff);
+			backoff = backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : backoff * 2;
+			continue;
+		}
+		rc = repl_head(m->reg, &h);
 
 		if (rc != IDR_OK) {
 			snprintf(why, sizeof(why), "local journal head: %s", idr_strerror(rc));
@@ -357,8 +418,6 @@ int
 fed_mirror_new(struct fed_mirror **out, struct reg *reg, const struct fed_mirror_opts *o)
 {
 	struct fed_mirror *m;
-	struct reg_wtxn *w;
-	struct jrn_head h;
 	int rc;
 
 	*out = NULL;
@@ -375,23 +434,31 @@ fed_mirror_new(struct fed_mirror **out, struct reg *reg, const struct fed_mirror
 	user_encode(o->identity, m->user, sizeof(m->user));
 	pthread_mutex_init(&m->mu, NULL);
 	atomic_init(&m->stop, false);
-	rc = reg_write_begin(reg, REPL_IDENTITY, &w);
-	if (rc == IDR_OK) {
-		rc = reg_follow_clear(w);
-		rc = rc == IDR_OK ? reg_write_commit(w) : (reg_write_abort(w), rc);
-	}
-	if (rc == IDR_OK) {
-		rc = repl_head(reg, &h);
-	}
+	m->st.ok = true; /* no failure yet */
+	rc = reg != NULL ? adopt(m) : IDR_OK;
 	if (rc != IDR_OK) {
 		fed_mirror_free(m);
 		return rc;
 	}
-	m->st.local_head = h.seq;
-	m->st.ok = true; /* no failure yet */
 	m->caught_ms = now_ms();
 	*out = m;
 	return IDR_OK;
+}
+
+int
+fed_mirror_new_dir(struct fed_mirror **out, const struct fed_mirror_opts *o)
+{
+	int rc;
+
+	*out = NULL;
+	if (o->dir == NULL) {
+		return IDR_EINVAL;
+	}
+	rc = fed_mirror_new(out, NULL, o);
+	if (rc == IDR_OK) {
+		(*out)->own_reg = true;
+	}
+	return rc;
 }
 
 int
@@ -403,9 +470,11 @@ fed_mirror_start(struct fed_mirror *m)
 		return -e;
 	}
 	m->started = true;
-	global = m;
-	log_notice("%s: following the journal of %s from entry %" PRIu64, m->o.name, m->o.primary,
-	           m->st.local_head + 1);
+	if (!m->own_reg) {
+		global = m;
+		log_notice("%s: following the journal of %s from entry %" PRIu64, m->o.name,
+		           m->o.primary, m->st.local_head + 1);
+	}
 	return IDR_OK;
 }
 
@@ -423,6 +492,9 @@ fed_mirror_free(struct fed_mirror *m)
 		pthread_join(m->thread, NULL);
 	}
 	pthread_mutex_destroy(&m->mu);
+	if (m->own_reg) {
+		reg_close(m->reg);
+	}
 	free(m);
 }
 
@@ -482,4 +554,28 @@ fed_mirror_metrics(struct fed_mirror *m, struct wbuf *w)
 	if (n > 0 && (size_t)n < sizeof(text)) {
 		wbuf_bytes(w, text, (size_t)n);
 	}
+}
+
+void
+fed_mirror_json(struct fed_mirror *m, struct wbuf *w)
+{
+	struct fed_mirror_status st;
+	char text[256];
+	int n;
+
+	fed_mirror_status(m, &st);
+	n = snprintf(text, sizeof(text),
+	             "{\"seq\":%" PRIu64 ",\"primaryHead\":%" PRIu64 ",\"lag\":%" PRIu64
+	             ",\"lagSeconds\":%" PRIu64 ".%03" PRIu64 ",\"ok\":%s,\"error\":",
+	             st.local_head, st.primary_head, st.lag_entries, st.lag_ms / 1000,
+	             st.lag_ms % 1000, st.ok ? "true" : "false");
+	if (n > 0 && (size_t)n < sizeof(text)) {
+		wbuf_bytes(w, text, (size_t)n);
+	}
+	if (st.last_error[0] != '\0') {
+		(void)vjson_write_str(w, slice_cstr(st.last_error));
+	} else {
+		wbuf_lit(w, "null");
+	}
+	wbuf_lit(w, "}");
 }

@@ -49,6 +49,7 @@ struct fed_mirror_opts {
 	const char *cacert;   /* CA file or NULL */
 	uint64_t max;         /* entries per request (journal max parameter) */
 	const char *name;     /* for logs and /healthz, e.g. "mirror" or "backup 88.118" */
+	const char *dir;      /* fed_mirror_new_dir: the data directory of the copy */
 };
 
 /**
@@ -73,6 +74,14 @@ int fed_mirror_bootstrap(const char *dir, const struct fed_mirror_opts *o) IDR_M
 int fed_mirror_new(struct fed_mirror **out, struct reg *reg,
                    const struct fed_mirror_opts *o) IDR_MUSTCHECK;
 
+/**
+ * Make a follower that keeps its own copy in o->dir (the top level's backup of a node): its
+ * thread bootstraps the copy from a snapshot when there is none (retrying with back-off while
+ * the primary is unreachable), opens it and follows. The registry is the follower's.
+ * @return IDR_OK, IDR_EINVAL (bad URL, no dir) or IDR_ENOMEM.
+ */
+int fed_mirror_new_dir(struct fed_mirror **out, const struct fed_mirror_opts *o) IDR_MUSTCHECK;
+
 /** Start its thread. @return IDR_OK or a pthread error (negated). */
 int fed_mirror_start(struct fed_mirror *m) IDR_MUSTCHECK;
 
@@ -91,5 +100,11 @@ struct fed_mirror *fed_mirror_global(void);
  */
 void fed_mirror_health(struct fed_mirror *m, struct wbuf *w);
 void fed_mirror_metrics(struct fed_mirror *m, struct wbuf *w);
+
+/**
+ * The follower's state as a JSON object: {"seq":N,"primaryHead":N,"lag":N,"lagSeconds":S,
+ * "ok":true|false,"error":"..."|null} (GET /api/v1/nodes "backup").
+ */
+void fed_mirror_json(struct fed_mirror *m, struct wbuf *w);
 
 #endif /* IDR_RESOLVER_FED_MIRROR_H */

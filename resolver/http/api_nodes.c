@@ -2,6 +2,7 @@
 #include "http/api_nodes.h"
 
 #include "core/rsv.h"
+#include "fed/backup.h"
 #include "fed/node.h"
 #include "hdl/hdl.h"
 
@@ -20,6 +21,14 @@ one(void *arg, const struct node_info *n)
 		wbuf_cstr(c->w, ",");
 	}
 	rc = node_json(c->w, n);
+	/* the state of the top level's copy of the node (fed/backup.h), inside its object */
+	if ((rc == IDR_OK || rc == IDR_EPROTO) && wbuf_len(c->w) > 0 &&
+	    wbuf_data(c->w)[wbuf_len(c->w) - 1] == '}') {
+		c->w->len--; /* reopen the object */
+		wbuf_lit(c->w, ",\"backup\":");
+		fed_backup_json(n->prefix, c->w);
+		wbuf_lit(c->w, "}");
+	}
 	return rc == IDR_EPROTO ? IDR_OK : rc; /* a damaged HS_SITE is shown with its error */
 }
 
