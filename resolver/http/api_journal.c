@@ -32,9 +32,9 @@
 /* ---------------------------------------------------------------- acknowledgements */
 
 struct ack {
-	char name[REG_FOLLOW_NAME_MAX + 1];
 	uint64_t seq;
 	bool dirty;
+	char name[REG_FOLLOW_NAME_MAX + 1];
 };
 
 static struct {
