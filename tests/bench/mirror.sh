@@ -94,11 +94,16 @@ SAMPLER=$!
 t0=$(date +%s.%N)
 "$IDR" import "$WORK/rows.csv" --data "$P" --batch "$BATCH" >/dev/null
 t1=$(date +%s.%N)
-head=$("$IDR" audit verify --data "$P" | grep -i head)
-until [ "$("$IDR" audit verify --data "$M" 2>/dev/null | grep -i head)" = "$head" ]; do
-	sleep 0.02
+# the primary's head seq (the journal API's answer starts with it), then the mirror's /healthz
+curl -s -u '300%3A88.118/MIRROR:mirror pw' "http://$H/api/v1/journal?from=1&max=1" \
+	-o "$WORK/j1"
+head=$(od -An -tu1 -N8 "$WORK/j1" | awk '{ for (i = 1; i <= NF; i++) v = v * 256 + $i; print v }')
+until curl -s "http://$MH/healthz" | grep -qF "head $head,"; do
+	sleep 0.005
 done
 t2=$(date +%s.%N)
+mh=$("$IDR" audit verify --data "$M" | grep -i head)
+[ "$mh" = "$("$IDR" audit verify --data "$P" | grep -i head)" ] || die "journal heads differ"
 touch "$WORK/stop"
 wait "$SAMPLER" || true
 
