@@ -4,9 +4,10 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
-#include "fed/backup.h"
 #include "hdl/addr.h"
+#include "model/ident.h"
 
 #define OPT(name, type, min, max, def, choices, reload, help)                                      \
 	{                                                                                          \
@@ -208,6 +209,54 @@ conf_line(const struct conf *c, const void *field)
 		}
 	}
 	return 0;
+}
+
+#define CONF_FIELD_MAX 4096
+
+/* the next space-separated field of *p */
+static struct slice
+field(const char **p)
+{
+	const char *s = *p, *e;
+
+	while (*s == ' ' || *s == '\t') {
+		s++;
+	}
+	for (e = s; *e != '\0' && *e != ' ' && *e != '\t'; e++) {
+	}
+	*p = e;
+	return slice_make(s, (size_t)(e - s));
+}
+
+int
+conf_backup_parse(const char *line, struct conf_backup *out, const char **why)
+{
+	const char *p = line;
+
+	out->prefix = field(&p);
+	out->url = field(&p);
+	out->identity = field(&p);
+	out->secret_file = field(&p);
+	if (out->secret_file.len == 0 || field(&p).len != 0) {
+		*why = "backup: want PREFIX URL IDENTITY SECRET_FILE";
+		return IDR_EINVAL;
+	}
+	if (out->prefix.len >= CONF_FIELD_MAX || ident_prefix_check(out->prefix) != IDR_OK) {
+		*why = "backup: PREFIX is not a prefix";
+		return IDR_EINVAL;
+	}
+	if ((out->url.len < 8 || strncasecmp((const char *)out->url.p, "http://", 7) != 0) &&
+	    (out->url.len < 9 || strncasecmp((const char *)out->url.p, "https://", 8) != 0)) {
+		*why = "backup: URL must start with http:// or https://";
+		return IDR_EINVAL;
+	}
+	if (out->url.len >= CONF_FIELD_MAX || out->identity.len >= CONF_FIELD_MAX ||
+	    out->secret_file.len >= CONF_FIELD_MAX ||
+	    memchr(out->identity.p, ':', out->identity.len) == NULL) {
+		*why = "backup: IDENTITY must be INDEX:HANDLE (and fields at most 4095 bytes)";
+		return IDR_EINVAL;
+	}
+	return IDR_OK;
 }
 
 static void

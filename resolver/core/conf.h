@@ -15,6 +15,8 @@
 #include <stdio.h>
 
 #include "base/cfg.h"
+#include "base/err.h"
+#include "base/slice.h"
 #include "core/quota.h"
 
 struct conf {
@@ -129,6 +131,18 @@ unsigned conf_line(const struct conf *c, const void *field);
 /** The quota limits of a loaded configuration (quota_prefix lines that do not parse, which
  *  conf_load reports, are left out). */
 void conf_quota_limits(const struct conf *c, struct quota_limits *out);
+
+/** A `backup` line "PREFIX URL IDENTITY SECRET_FILE" (slices into the line; fed/backup.h). */
+struct conf_backup {
+	struct slice prefix, url, identity, secret_file;
+};
+
+/**
+ * Parse a `backup` line: four fields separated by spaces, the prefix a valid prefix, the URL
+ * http:// or https://, the identity INDEX:HANDLE, each under 4096 bytes.
+ * @return IDR_OK or IDR_EINVAL (*why says what).
+ */
+int conf_backup_parse(const char *line, struct conf_backup *out, const char **why) IDR_MUSTCHECK;
 
 /** True when the node is a read-only mirror of `primary` (`role mirror`, fed/mirror.h). */
 bool conf_mirror(const struct conf *c);

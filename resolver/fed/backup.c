@@ -12,7 +12,6 @@
 
 #include "base/log.h"
 #include "fed/mirror.h"
-#include "model/ident.h"
 
 #define FIELD_MAX 4096
 
@@ -29,52 +28,6 @@ struct copy {
 static struct copy *copies;
 static size_t ncopies;
 
-/* the next space-separated field of *p */
-static struct slice
-field(const char **p)
-{
-	const char *s = *p, *e;
-
-	while (*s == ' ' || *s == '\t') {
-		s++;
-	}
-	for (e = s; *e != '\0' && *e != ' ' && *e != '\t'; e++) {
-	}
-	*p = e;
-	return slice_make(s, (size_t)(e - s));
-}
-
-int
-fed_backup_line_parse(const char *line, struct fed_backup_line *out, const char **why)
-{
-	const char *p = line;
-
-	out->prefix = field(&p);
-	out->url = field(&p);
-	out->identity = field(&p);
-	out->secret_file = field(&p);
-	if (out->secret_file.len == 0 || field(&p).len != 0) {
-		*why = "backup: want PREFIX URL IDENTITY SECRET_FILE";
-		return IDR_EINVAL;
-	}
-	if (out->prefix.len >= FIELD_MAX || ident_prefix_check(out->prefix) != IDR_OK) {
-		*why = "backup: PREFIX is not a prefix";
-		return IDR_EINVAL;
-	}
-	if ((out->url.len < 8 || strncasecmp((const char *)out->url.p, "http://", 7) != 0) &&
-	    (out->url.len < 9 || strncasecmp((const char *)out->url.p, "https://", 8) != 0)) {
-		*why = "backup: URL must start with http:// or https://";
-		return IDR_EINVAL;
-	}
-	if (out->url.len >= FIELD_MAX || out->identity.len >= FIELD_MAX ||
-	    out->secret_file.len >= FIELD_MAX ||
-	    memchr(out->identity.p, ':', out->identity.len) == NULL) {
-		*why = "backup: IDENTITY must be INDEX:HANDLE (and fields at most 4095 bytes)";
-		return IDR_EINVAL;
-	}
-	return IDR_OK;
-}
-
 static void
 copy_str(char *dst, struct slice s)
 {
@@ -86,12 +39,12 @@ copy_str(char *dst, struct slice s)
 static int
 copy_init(struct copy *k, const struct conf *c, const char *line)
 {
-	struct fed_backup_line l;
+	struct conf_backup l;
 	struct conf one = {0};
 	char file[FIELD_MAX];
 	const char *why = NULL;
 	struct fed_mirror_opts o;
-	int rc = fed_backup_line_parse(line, &l, &why);
+	int rc = conf_backup_parse(line, &l, &why);
 
 	if (rc != IDR_OK) {
 		log_err("%s", why);

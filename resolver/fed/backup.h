@@ -21,18 +21,6 @@
 #define FED_BACKUP_MAX 256 /* backup lines at most */
 #define FED_BACKUP_DIR "backup"
 
-/** A parsed `backup` line (slices into the line). */
-struct fed_backup_line {
-	struct slice prefix, url, identity, secret_file;
-};
-
-/**
- * Parse "PREFIX URL IDENTITY SECRET_FILE" (fields separated by spaces; the prefix a valid
- * prefix, the URL http:// or https://). @return IDR_OK or IDR_EINVAL (*why says what).
- */
-int fed_backup_line_parse(const char *line, struct fed_backup_line *out,
-                          const char **why) IDR_MUSTCHECK;
-
 /**
  * Start a follower per `backup` line of c (c must outlive them; nothing to do unless role
  * toplevel). @return IDR_OK or an error (logged; those started keep running until
