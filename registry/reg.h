@@ -551,6 +551,16 @@ struct reg_event_put {
 int reg_event_add(struct reg_wtxn *w, const struct reg_event_put *e,
                   enum reg_outcome *outcome) IDR_MUSTCHECK;
 
+/**
+ * Replication only: store a shipped event (stored = the JRN_OP_EVENT payload, as the primary
+ * stored it) with its timeline entries and links (keys->subjects, keys->links; the id, time
+ * and document come from stored) without a journal entry: the caller writes the shipped
+ * entry itself. @return IDR_OK, IDR_EPROTO (stored is malformed), the checks of
+ * reg_event_add, or a store error (w is then abort-only).
+ */
+int reg_event_replay(struct reg_wtxn *w, struct slice stored,
+                     const struct reg_event_put *keys) IDR_MUSTCHECK;
+
 /** A stored event as read back. */
 struct reg_event_view {
 	const uint8_t *id; /* REG_EVENT_ID_LEN bytes */

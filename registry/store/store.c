@@ -1314,3 +1314,21 @@ store_map_adopt(struct store *s, bool *grown)
 	}
 	return s->ops->map_adopt != NULL ? s->ops->map_adopt(s, grown) : IDR_OK;
 }
+
+int
+store_copy_fd(struct store *s, int fd)
+{
+	struct lmdb_store *ls;
+	int rc;
+
+	if (s == NULL || fd < 0) {
+		return IDR_EINVAL;
+	}
+	if (s->ops == &store_mem_ops) {
+		return IDR_ESTATE; /* nothing on disk to copy */
+	}
+	ls = s->be;
+	/* LMDB copies inside one read transaction of its own: a consistent snapshot */
+	rc = mdb_env_copyfd2(ls->env, fd, MDB_CP_COMPACT);
+	return rc == MDB_SUCCESS ? IDR_OK : lmdb_err(rc, "copy");
+}

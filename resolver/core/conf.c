@@ -4,9 +4,11 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/num.h"
 #include "hdl/addr.h"
+#include "model/ident.h"
 
 #define OPT(name, type, min, max, def, choices, reload, help)                                      \
 	{                                                                                          \
@@ -146,9 +148,10 @@ static const struct cfg_opt table[] = {
         OPT(write_clients, CFG_UINT, 64, 1ULL << 24, "65536", NULL, false,
             "client addresses whose write rate is tracked at once, about 32 bytes each"),
         /* federation (issue 10: fed/) */
-        OPT(role, CFG_ENUM, 0, 0, "secondary", "secondary|toplevel", false,
+        OPT(role, CFG_ENUM, 0, 0, "secondary", "secondary|toplevel|mirror", false,
             "secondary: a node of the hierarchy (default); toplevel: also holds the prefix "
-            "records 0.NA/<node prefix> of onboarded nodes and refers clients to them (302/303)"),
+            "records 0.NA/<node prefix> of onboarded nodes and refers clients to them (302/303); "
+            "mirror: a read-only copy that follows the journal of `primary`"),
         /* federation: recursive resolution of foreign prefixes (fed/rec.h) */
         OPT(toplevel, CFG_LIST, 0, 0, NULL, NULL, false,
             "Handle address HOST:PORT (UDP and TCP) of the top-level node that holds the prefix "
@@ -184,6 +187,31 @@ static const struct cfg_opt table[] = {
         OPT(upstream_retry_max, CFG_UINT, 1, 86400, "300", NULL, false,
             "seconds between retries of a failed registration or report at most (exponential "
             "back-off from 1 s)"),
+        /* federation: journal shipping and mirrors (fed/mirror.h, http/api_journal.h) */
+        OPT(primary, CFG_STRING, 0, 0, NULL, NULL, false,
+            "role mirror: base URL of the primary's HTTP(S) API (http[s]://HOST:PORT) whose "
+            "journal this node follows; writes sent here are referred to it"),
+        OPT(primary_identity, CFG_STRING, 0, 0, NULL, NULL, false,
+            "role mirror: identity (index:handle) this node authenticates as with the primary "
+            "(one of the primary's journal_followers, an HS_SECKEY identity there)"),
+        OPT(primary_secret_file, CFG_STRING, 0, 0, NULL, NULL, false,
+            "role mirror: file holding the secret of primary_identity (first line)"),
+        OPT(primary_cacert, CFG_STRING, 0, 0, NULL, NULL, false,
+            "role mirror: CA certificate file that the primary's TLS certificate chains to "
+            "(default: the system's CAs)"),
+        OPT(journal_followers, CFG_LIST, 0, 0, NULL, NULL, true,
+            "identity (index:handle with an HS_SECKEY here) allowed to read this node's journal "
+            "(GET /api/v1/journal, /api/v1/journal/snapshot): a mirror, the top level's backup; "
+            "server_admins may too"),
+        OPT(journal_wait_ms, CFG_UINT, 0, 30000, "1000", NULL, true,
+            "milliseconds a journal request that is caught up waits for new entries"),
+        OPT(journal_batch_max, CFG_UINT, 1, 1000000, "20000", NULL, true,
+            "journal entries sent in one answer at most (also capped at 64 MiB)"),
+        OPT(backup, CFG_LIST, 0, 0, NULL, NULL, false,
+            "role toplevel: keep a copy of a node's store in data_dir/backup/PREFIX by following "
+            "its journal: PREFIX URL IDENTITY SECRET_FILE (URL of the node's HTTP(S) API, an "
+            "identity among the node's journal_followers, the file holding its secret); one "
+            "line per node"),
 };
 
 const struct cfg_opt *
@@ -243,6 +271,54 @@ fed_check(struct conf *c, const char *file, cfg_err_fn err, void *arg, int *rc)
 	}
 }
 
+#define CONF_FIELD_MAX 4096
+
+/* the next space-separated field of *p */
+static struct slice
+field(const char **p)
+{
+	const char *s = *p, *e;
+
+	while (*s == ' ' || *s == '\t') {
+		s++;
+	}
+	for (e = s; *e != '\0' && *e != ' ' && *e != '\t'; e++) {
+	}
+	*p = e;
+	return slice_make(s, (size_t)(e - s));
+}
+
+int
+conf_backup_parse(const char *line, struct conf_backup *out, const char **why)
+{
+	const char *p = line;
+
+	out->prefix = field(&p);
+	out->url = field(&p);
+	out->identity = field(&p);
+	out->secret_file = field(&p);
+	if (out->secret_file.len == 0 || field(&p).len != 0) {
+		*why = "backup: want PREFIX URL IDENTITY SECRET_FILE";
+		return IDR_EINVAL;
+	}
+	if (out->prefix.len >= CONF_FIELD_MAX || ident_prefix_check(out->prefix) != IDR_OK) {
+		*why = "backup: PREFIX is not a prefix";
+		return IDR_EINVAL;
+	}
+	if ((out->url.len < 8 || strncasecmp((const char *)out->url.p, "http://", 7) != 0) &&
+	    (out->url.len < 9 || strncasecmp((const char *)out->url.p, "https://", 8) != 0)) {
+		*why = "backup: URL must start with http:// or https://";
+		return IDR_EINVAL;
+	}
+	if (out->url.len >= CONF_FIELD_MAX || out->identity.len >= CONF_FIELD_MAX ||
+	    out->secret_file.len >= CONF_FIELD_MAX ||
+	    memchr(out->identity.p, ':', out->identity.len) == NULL) {
+		*why = "backup: IDENTITY must be INDEX:HANDLE (and fields at most 4095 bytes)";
+		return IDR_EINVAL;
+	}
+	return IDR_OK;
+}
+
 static void
 cross_check(struct conf *c, const char *path, cfg_err_fn err, void *arg, int *rc)
 {
@@ -260,6 +336,12 @@ cross_check(struct conf *c, const char *path, cfg_err_fn err, void *arg, int *rc
 	}
 	if (c->data_dir == NULL) {
 		err(arg, file, conf_line(c, &c->data_dir), "data_dir must not be empty");
+		*rc = IDR_ECONFIG;
+	}
+	if (conf_mirror(c) &&
+	    (c->primary == NULL || c->primary_identity == NULL || c->primary_secret_file == NULL)) {
+		err(arg, file, conf_line(c, &c->role),
+		    "role mirror needs primary, primary_identity and primary_secret_file");
 		*rc = IDR_ECONFIG;
 	}
 	for (size_t i = 0; i < c->quota_prefix.n; i++) {
@@ -359,6 +441,12 @@ conf_write_sample(FILE *f)
 	return cfg_write_sample(
 	        table, sizeof(table) / sizeof(table[0]),
 	        "idrd.conf - configuration of the idr resolver daemon (idrd -c FILE)", f);
+}
+
+bool
+conf_mirror(const struct conf *c)
+{
+	return c->role != NULL && strcmp(c->role, "mirror") == 0;
 }
 
 bool

@@ -15,6 +15,8 @@
 #include <stdio.h>
 
 #include "base/cfg.h"
+#include "base/err.h"
+#include "base/slice.h"
 #include "core/quota.h"
 
 struct conf {
@@ -86,7 +88,7 @@ struct conf {
 	uint64_t write_burst;
 	uint64_t write_clients;
 	/* federation (fed/) */
-	char *role; /* secondary | toplevel */
+	char *role; /* secondary | toplevel | mirror */
 	/* federation: recursive resolution (fed/rec.h) */
 	struct cfg_list toplevel;         /* Handle addresses host:port of the top level */
 	uint64_t recursion_cache_max;     /* cached answers per worker */
@@ -102,6 +104,15 @@ struct conf {
 	char *toplevel_http;         /* http[s]://HOST:PORT of the top level's API (reports) */
 	uint64_t report_interval;    /* seconds of one report period */
 	uint64_t upstream_retry_max; /* seconds between retries at most (back-off cap) */
+	/* federation: journal shipping and mirrors (fed/mirror.h, http/api_journal.h) */
+	char *primary;                     /* role mirror: the primary's HTTP(S) base URL */
+	char *primary_identity;            /* role mirror: index:handle we authenticate as */
+	char *primary_secret_file;         /* role mirror: its secret */
+	char *primary_cacert;              /* role mirror: CA file for an https primary */
+	struct cfg_list journal_followers; /* identities allowed to read the journal */
+	uint64_t journal_wait_ms;          /* long-poll bound */
+	uint64_t journal_batch_max;        /* entries per answer */
+	struct cfg_list backup; /* role toplevel: "PREFIX URL IDENTITY SECRET_FILE" per node */
 	/* where each option of conf_table() was set in the file (0: default); see conf_line */
 	unsigned lines[CFG_OPTS_MAX];
 };
@@ -129,6 +140,21 @@ unsigned conf_line(const struct conf *c, const void *field);
 /** The quota limits of a loaded configuration (quota_prefix lines that do not parse, which
  *  conf_load reports, are left out). */
 void conf_quota_limits(const struct conf *c, struct quota_limits *out);
+
+/** A `backup` line "PREFIX URL IDENTITY SECRET_FILE" (slices into the line; fed/backup.h). */
+struct conf_backup {
+	struct slice prefix, url, identity, secret_file;
+};
+
+/**
+ * Parse a `backup` line: four fields separated by spaces, the prefix a valid prefix, the URL
+ * http:// or https://, the identity INDEX:HANDLE, each under 4096 bytes.
+ * @return IDR_OK or IDR_EINVAL (*why says what).
+ */
+int conf_backup_parse(const char *line, struct conf_backup *out, const char **why) IDR_MUSTCHECK;
+
+/** True when the node is a read-only mirror of `primary` (`role mirror`, fed/mirror.h). */
+bool conf_mirror(const struct conf *c);
 
 /** True when the node plays the top-level role (`role toplevel`, fed/refer.h). */
 bool conf_toplevel(const struct conf *c);

@@ -1429,8 +1429,9 @@ rsv_pending_finish(struct rsv_pending *p, int status, struct slice body)
 	rsv_pending_finish_at(p, status, body, NULL);
 }
 
-void
-rsv_pending_finish_at(struct rsv_pending *p, int status, struct slice body, const char *location)
+static void
+pending_finish(struct rsv_pending *p, int status, struct slice body, const char *location,
+               const char *ctype)
 {
 	struct rsv_conn *c = p->conn;
 	struct rsv_done d;
@@ -1450,8 +1451,21 @@ rsv_pending_finish_at(struct rsv_pending *p, int status, struct slice body, cons
 	d.answer = body;
 	d.status = status;
 	d.location = location;
+	d.ctype = ctype;
 	pending_free(p);
 	c->done(c->arg, &d);
+}
+
+void
+rsv_pending_finish_at(struct rsv_pending *p, int status, struct slice body, const char *location)
+{
+	pending_finish(p, status, body, location, NULL);
+}
+
+void
+rsv_pending_finish_ct(struct rsv_pending *p, int status, struct slice body, const char *ctype)
+{
+	pending_finish(p, status, body, NULL, ctype);
 }
 
 const struct hdl_msg *
@@ -1513,6 +1527,7 @@ rsv_pending_complete(struct rsv_pending *p, rsv_op_fn answer, void *arg)
 	}
 	d.status = 0;
 	d.location = NULL;
+	d.ctype = NULL;
 	d.action = q.action;
 	d.answer = wbuf_slice(&w->pout);
 	if (d.answer.len == 0 && d.action == RSV_REPLY) {

@@ -137,6 +137,8 @@ struct rsv_done {
 	                            answer (rsv_pending_finish) */
 	const char *location;    /* a Location for that JSON answer (rsv_pending_finish_at), or
 	                            NULL; valid during the call */
+	const char *ctype;       /* the answer's Content-Type when not JSON (rsv_pending_finish_ct),
+	                            or NULL; static storage */
 };
 
 typedef void (*rsv_done_fn)(void *arg, const struct rsv_done *d);
@@ -245,6 +247,12 @@ void rsv_pending_finish(struct rsv_pending *p, int status, struct slice body);
  */
 void rsv_pending_finish_at(struct rsv_pending *p, int status, struct slice body,
                            const char *location);
+
+/**
+ * rsv_pending_finish with another Content-Type than JSON (e.g. a binary journal copy);
+ * ctype must be static storage.
+ */
+void rsv_pending_finish_ct(struct rsv_pending *p, int status, struct slice body, const char *ctype);
 
 /**
  * Finishes an answer to a request with CT (certify) or ENC (encrypt) set: the unit at

@@ -32,10 +32,13 @@
 #include "core/metrics.h"
 #include "core/rsv.h"
 #include "core/token.h"
+#include "fed/backup.h"
 #include "fed/frdb.h"
 #include "fed/fstat.h"
 #include "fed/fup.h"
+#include "fed/mirror.h"
 #include "fed/rec.h"
+#include "http/api_journal.h"
 #include "http/hauth.h"
 #include "http/route.h"
 #include "http/server.h"
@@ -109,6 +112,10 @@ struct srv {
 	struct rsv_fed fed;        /* upward link, reports received, resolution counters */
 	struct worker *workers;
 	int rc;
+	/* role mirror: the journal follower of `primary` (fed/mirror.h) */
+	struct fed_mirror *mirror;
+	struct fed_mirror_opts mirror_opts;
+	char mirror_secret[1024];
 };
 
 /* ---------------------------------------------------------------- configuration checks */
@@ -290,7 +297,9 @@ host_check(const struct conf *c, const char *file, cfg_err_fn err, void *arg)
 	struct reg *r = NULL;
 	int rc = IDR_OK, e;
 
-	if (c->data_dir != NULL && (e = reg_open(&r, &o)) != IDR_OK) {
+	/* a mirror without a store makes one from a snapshot of its primary at start */
+	if (c->data_dir != NULL && (e = reg_open(&r, &o)) != IDR_OK &&
+	    !(conf_mirror(c) && e == IDR_ENOTINIT)) {
 		registry_problem(c, e, msg, sizeof(msg));
 		err(arg, file, conf_line(c, &c->data_dir), msg);
 		rc = IDR_ECONFIG;
@@ -1080,12 +1089,42 @@ jfold_start(struct srv *s)
 	return jfold_new(&s->jfold, s->base, s->reg, s->writer, &o);
 }
 
+/* role mirror: the follower's settings; a snapshot of the primary when there is no store. */
+static int
+mirror_setup(struct srv *s)
+{
+	struct fed_mirror_opts *o = &s->mirror_opts;
+	int rc;
+
+	if (!conf_mirror(&s->boot)) {
+		return IDR_OK;
+	}
+	rc = fed_mirror_secret(&s->boot, s->mirror_secret, sizeof(s->mirror_secret));
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	o->primary = s->boot.primary;
+	o->identity = s->boot.primary_identity;
+	o->secret = s->mirror_secret;
+	o->cacert = s->boot.primary_cacert;
+	o->max = s->boot.journal_batch_max;
+	o->name = "mirror";
+	return fed_mirror_bootstrap(s->boot.data_dir, o);
+}
+
 static int
 build(struct srv *s)
 {
 	struct rsv_ports ports;
 	struct writer_opts wo = {0, 0};
-	int rc = open_registry(s);
+	int rc = mirror_setup(s);
+
+	if (rc == IDR_OK) {
+		rc = open_registry(s);
+	}
+	if (rc == IDR_OK && conf_mirror(&s->boot)) {
+		rc = fed_mirror_new(&s->mirror, s->reg, &s->mirror_opts);
+	}
 
 	if (rc == IDR_OK) {
 		rc = token_setup(s);
@@ -1114,8 +1153,12 @@ build(struct srv *s)
 		rc = rsv_new(&s->rsv, s->reg, &s->boot, &ports, s->metrics);
 	}
 	if (rc == IDR_OK) {
-		rsv_set_writer(s->rsv, s->writer);
-		rc = admin_new(&s->admin, s->rsv, s->writer, &s->boot);
+		/* a mirror takes no writes: they are referred to its primary */
+		struct writer *wr = conf_mirror(&s->boot) ? NULL : s->writer;
+
+		rsv_set_writer(s->rsv, wr);
+		http_journal_set_writer(wr);
+		rc = admin_new(&s->admin, s->rsv, wr, &s->boot);
 	}
 	if (rc == IDR_OK) {
 		rc = fed_setup(s);
@@ -1201,6 +1244,12 @@ srv_run(struct srv *s)
 	if (rc == IDR_OK) {
 		rc = workers_start(s);
 	}
+	if (rc == IDR_OK && s->mirror != NULL) {
+		rc = fed_mirror_start(s->mirror);
+	}
+	if (rc == IDR_OK) {
+		rc = fed_backup_start(&s->boot); /* role toplevel: copies of the nodes */
+	}
 
 	if (rc == IDR_OK && s->fed.up != NULL) {
 		/* the site as published, with the bound ports: registered upward */
@@ -1221,6 +1270,9 @@ srv_run(struct srv *s)
 		}
 	}
 	workers_stop(s);
+	fed_mirror_free(s->mirror); /* its last batch commits or is rolled back */
+	s->mirror = NULL;
+	fed_backup_stop();
 	writer_stop(s->writer); /* commits what the workers queued; answers go unread */
 	fup_free(s->fed.up);    /* stops the federation thread */
 	s->fed.up = NULL;
@@ -1252,6 +1304,9 @@ srv_free(struct srv *s)
 		return;
 	}
 	workers_stop(s);
+	fed_mirror_free(s->mirror);
+	fed_backup_stop();
+	http_journal_set_writer(NULL);
 	writer_stop(s->writer);
 	for (unsigned i = s->workers != NULL ? s->nworkers : 0; i-- > 0;) {
 		worker_deinit(&s->workers[i]);

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "core/rsv.h"
+#include "fed/backup.h"
 #include "fed/frdb.h"
 #include "fed/node.h"
 #include "hdl/hdl.h"
@@ -30,6 +31,14 @@ one(void *arg, const struct node_info *n)
 		wbuf_cstr(c->w, ",");
 		(void)frdb_node_json(c->reports, n->prefix, (uint64_t)time(NULL), c->w);
 		wbuf_cstr(c->w, "}");
+	}
+	/* the state of the top level's copy of the node (fed/backup.h), inside its object */
+	if ((rc == IDR_OK || rc == IDR_EPROTO) && wbuf_len(c->w) > 0 &&
+	    wbuf_data(c->w)[wbuf_len(c->w) - 1] == '}') {
+		c->w->len--; /* reopen the object */
+		wbuf_lit(c->w, ",\"backup\":");
+		fed_backup_json(n->prefix, c->w);
+		wbuf_lit(c->w, "}");
 	}
 	return rc == IDR_EPROTO ? IDR_OK : rc; /* a damaged HS_SITE is shown with its error */
 }

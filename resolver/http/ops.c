@@ -2,6 +2,7 @@
 #include "http/ops.h"
 
 #include "fed/fup.h"
+#include "fed/mirror.h"
 
 void
 http_ops_healthz(struct http_req *q)
@@ -10,6 +11,13 @@ http_ops_healthz(struct http_req *q)
 
 	if (rsv_health(q->rw) != IDR_OK) {
 		http_reply_text(q, 503, "store unavailable\n");
+		return;
+	}
+	if (fed_mirror_global() != NULL) { /* role mirror: how far behind the primary */
+		wbuf_reset(&q->s->out);
+		wbuf_lit(&q->s->out, "ok\n");
+		fed_mirror_health(fed_mirror_global(), &q->s->out);
+		http_reply_body(q, 200, HTTP_CT_TEXT, wbuf_slice(&q->s->out));
 		return;
 	}
 	if (up == NULL) {
@@ -39,6 +47,9 @@ http_ops_metrics(struct http_req *q)
 	if (rc != IDR_OK) {
 		http_reply_text(q, 500, "metrics too large\n");
 		return;
+	}
+	if (fed_mirror_global() != NULL) {
+		fed_mirror_metrics(fed_mirror_global(), &q->s->out);
 	}
 	http_reply_body(q, 200, HTTP_CT_METRICS, wbuf_slice(&q->s->out));
 }

@@ -11,6 +11,7 @@
 
 #include "base/log.h"
 #include "core/mbox.h"
+#include "reg_follow.h"
 
 struct jfold {
 	struct event_base *base;
@@ -37,9 +38,10 @@ now_ms(void)
 }
 
 /*
- * The fold bound: entries with seq < it may go. Today the retention rule alone.
- * TODO(#10): journal shipping: also below every follower's acknowledgement, i.e.
- * min(rule, reg_follow_min(t, &acked) + 1) (registry/reg_follow.h), in this read transaction.
+ * The fold bound: entries with seq < it may go. The retention rule, and nothing a follower (a
+ * mirror, the top level's backup) has not acknowledged: min(rule, reg_follow_min + 1), in one
+ * read transaction. A follower that never acknowledged anything does not hold retention back:
+ * it starts from a snapshot (fed/mirror.h).
  * @return the bound, 0 when nothing may be folded or on error (logged).
  */
 static uint64_t
@@ -51,6 +53,15 @@ fold_bound(struct jfold *jf)
 
 	if (rc == IDR_OK) {
 		rc = reg_journal_bound(t, &jf->o.keep, now_ms(), &bound);
+	}
+	if (rc == IDR_OK) {
+		uint64_t acked;
+
+		rc = reg_follow_min(t, &acked);
+		if (rc == IDR_OK && acked + 1 < bound) {
+			bound = acked + 1;
+		}
+		rc = rc == IDR_ENOENT ? IDR_OK : rc;
 	}
 	reg_read_end(t);
 	if (rc != IDR_OK) {
