@@ -725,6 +725,13 @@ rsv_worker_misrouted(const struct rsv_worker *w)
 	return w->misrouted;
 }
 
+const struct shard *
+rsv_worker_shard(struct rsv_worker *w)
+{
+	snap_pick(w);
+	return &w->snap->shard;
+}
+
 /* ---------------------------------------------------------------- answers */
 
 static enum metrics_proto

@@ -33,6 +33,7 @@
 #include "core/conf.h"
 #include "core/mbox.h"
 #include "core/metrics.h"
+#include "core/shard.h"
 #include "hdl/addr.h"
 #include "hdl/hdl.h"
 #include "reg.h"
@@ -367,6 +368,10 @@ const char *rsv_worker_message(struct rsv_worker *w);
 /** True if the last rsv_lookup on this worker answered 301 because the handle belongs to
  *  another server of this site (site_servers). */
 bool rsv_worker_misrouted(const struct rsv_worker *w);
+
+/** This server's site (site_servers, core/shard.h) as of the current configuration; valid
+ *  during the request. Writes check shard_mine before they are submitted. */
+const struct shard *rsv_worker_shard(struct rsv_worker *w);
 
 /** The worker's metrics shard (for front ends counting connections, drops, HTTP statuses). */
 struct metrics_shard *rsv_worker_metrics(struct rsv_worker *w);

@@ -14,6 +14,12 @@
  * server holds the prefix records (`idr split` copies them to each), because each server needs
  * them to check that it hosts a prefix and to expand its templates, so any server answers them.
  *
+ * Writes follow the same rule: a Handle admin operation on another server's handle is answered
+ * 301 with the same message, an HTTP write 421 Misdirected Request (responseCode 301, naming
+ * the server to send it to); mintNewSuffix draws suffixes until this server holds the handle.
+ * Reads through the HTTP API are forwarded to the right server (fed/rec.h), so a load
+ * balancer may send them anywhere.
+ *
  * Pure functions over a caller-owned struct shard; no state, thread-safe.
  */
 #ifndef IDR_RESOLVER_CORE_SHARD_H

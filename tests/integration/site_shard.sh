@@ -18,7 +18,7 @@
 command -v curl >/dev/null 2>&1 || fail "curl is needed"
 command -v haproxy >/dev/null 2>&1 || fail "haproxy is needed (deploy/deps.sh test)"
 
-N=40
+N=24
 MSG="Request was hashed incorrectly"
 
 # owner ID: the server (0 or 1) the Handle hash (whole handle, 2 servers) picks; computed here
@@ -50,6 +50,11 @@ ok "$IDR_BIN" template publish 88.118.8 1.0 --data "$S"
 	done
 } >"$T/items.csv"
 ok "$IDR_BIN" import "$T/items.csv" --data "$S"
+# an administrator's key: an identity record goes to every server (each authenticates locally)
+NODEPW_HASH=$(printf '%s' 'node pw' | openssl sha1 -r | cut -d' ' -f1)
+printf '{"handle":"88.118/NODEADMIN","values":[{"index":300,"type":"HS_SECKEY","data":"%s","permissions":"1100"}]}\n' \
+	"$NODEPW_HASH" >"$T/admin.jsonl"
+ok "$IDR_BIN" import "$T/admin.jsonl" --data "$S"
 IDS=""
 for i in $(seq 1 $N); do
 	IDS="$IDS 88.118.8/P-$i"
@@ -67,8 +72,9 @@ expect_exit 64 "$IDR_BIN" split --servers 2 --data "$S"
 expect_err "--servers N and --out DIR_PREFIX are required"
 expect_exit 64 "$IDR_BIN" split --servers 2 --hash-option all --data "$S" --out "$T/s"
 ok "$IDR_BIN" split --servers 2 --data "$S" --out "$T/s"
-expect_out "$T/s0: server 0 of 2: $C0 records"
-expect_out "$T/s1: server 1 of 2: $((N - C0)) records"
+# each: its items and the administrator's identity record
+expect_out "$T/s0: server 0 of 2: $((C0 + 1)) records ($((N - C0)) held by other servers)"
+expect_out "$T/s1: server 1 of 2: $((N - C0 + 1)) records ($C0 held by other servers)"
 expect_out "1 template versions"
 expect_exit 1 "$IDR_BIN" split --servers 2 --data "$S" --out "$T/s"
 expect_err "exists already"
@@ -80,6 +86,7 @@ for id in $IDS; do
 	done
 done
 for k in 0 1; do
+	ok "$IDR_BIN" get 88.118/NODEADMIN --data "$T/s$k"
 	ok "$IDR_BIN" template list 88.118.8 --data "$T/s$k"
 	expect_out "published"
 	ok "$IDR_BIN" prefix list --data "$T/s$k"
@@ -95,6 +102,7 @@ ok "$IDR_BIN" import "$T/items.csv" --data "$T/imp1" --site-servers 2 --shard 1 
 	--site-hash-option handle
 expect_out "$((N - C0)) created"
 expect_out "$C0 rows held by other servers skipped"
+ok "$IDR_BIN" import "$T/admin.jsonl" --data "$T/imp1" --site-servers 2 --shard 1
 ok "$IDR_BIN" export --data "$T/imp1" -o "$T/imp1.jsonl"
 ok "$IDR_BIN" export --data "$T/s1" -o "$T/s1.jsonl"
 handles() { python3 -c 'import json, sys
@@ -116,6 +124,10 @@ server() { # server K: start idrd K on $T/sK
 		echo "site_servers 127.0.0.1:$P0, 127.0.0.1:$P1"
 		echo "site_server_index $1"
 		echo "recursion_timeout_ms 1500"
+		echo "https_listen 127.0.0.1:0"
+		echo "tls_cert $T/cert.pem"
+		echo "tls_key $T/key.pem"
+		echo "server_admins 300:88.118/NODEADMIN"
 	} >"$T/n$1.conf"
 	ok "$IDRD_BIN" -n -c "$T/n$1.conf"
 	rm -f "$T/n$1.ports"
@@ -123,6 +135,7 @@ server() { # server K: start idrd K on $T/sK
 	eval "PID$1=$LAST_PID"
 	wait_file "$T/n$1.ports"
 	eval "H$1=\$(awk '\$1 == \"http\" { print \$2; exit }' \"$T/n$1.ports\")"
+	eval "S$1=\$(awk '\$1 == \"https\" { print \$2; exit }' \"$T/n$1.ports\")"
 }
 stop_server() {
 	eval "p=\$PID$1"
@@ -130,6 +143,10 @@ stop_server() {
 	[ "$STOP_STATUS" -eq 0 ] || { tail -n 30 "$T/n$1.log" >&2; fail "idrd $1 exited $STOP_STATUS"; }
 	check_sanitizer "$T/n$1.log"
 }
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+	-keyout "$T/key.pem" -out "$T/cert.pem" -subj /CN=localhost \
+	-addext "subjectAltName=IP:127.0.0.1,DNS:localhost" >/dev/null 2>&1 ||
+	fail "openssl could not make a certificate"
 server 0
 server 1
 
@@ -226,6 +243,40 @@ for id in $IDS; do
 		code=$(curl -s -o "$OUT" -w '%{http_code}' "http://$h/api/handles/$id")
 		assert_eq "$code" 200 "GET $id from $h"
 		grep -qF "https://example.com/p/${id#88.118.8/P-}\"" "$OUT" || fail "$id from $h: wrong record"
+	done
+done
+
+note "HTTP writes: the server the hash picks takes them, the other answers 421 (301)"
+put() { # put K PATH BODY: PUT over HTTPS to server K as the node administrator
+	eval "s=\$S$1"
+	code=$(curl -sS -o "$OUT" -w '%{http_code}' --cacert "$T/cert.pem" -X PUT \
+		-u '300%3A88.118/NODEADMIN:node pw' -H 'Content-Type: application/json' \
+		--data-binary "$3" "https://$s$2")
+}
+BODY='{"values":[{"index":1,"type":"URL","data":{"format":"string","value":"https://example.com/new"}}]}'
+for i in 1 2 3 4 5 6; do
+	id=88.118.8/NEW-$i
+	own=$(owner "$id")
+	put $((1 - own)) "/api/handles/$id" "$BODY"
+	assert_eq "$code" 421 "PUT $id to the other server"
+	assert_eq "$(json_get "$OUT" 'd["responseCode"]')" 301 "PUT $id to the other server"
+	grep -qF "$MSG: write it to server $own of the site" "$OUT" || fail "PUT $id: $(cat "$OUT")"
+	put "$own" "/api/handles/$id" "$BODY"
+	assert_eq "$code" 201 "PUT $id to its server"
+	eval "p=\$P$own"
+	ok "$IDR_BIN" resolve "$id" --server "127.0.0.1:$p" --tcp
+	expect_out "https://example.com/new"
+	IDS="$IDS $id"
+	OWN[$id]=$own
+done
+for k in 0 1; do
+	for i in 1 2 3; do
+		put $k "/api/handles/88.118.8/M-?mintNewSuffix=true" "$BODY"
+		assert_eq "$code" 201 "minted PUT to server $k"
+		id=$(json_get "$OUT" 'd["handle"]')
+		assert_eq "$(owner "$id")" "$k" "server $k minted $id for another server"
+		IDS="$IDS $id"
+		OWN[$id]=$k
 	done
 done
 

@@ -67,8 +67,10 @@ struct imp_opts {
 	size_t nalias_cols;
 	/* a sharded site (resolver/core/shard.h): with shard_n > 1 only the item and record
 	 * rows held by server shard_index of shard_n (shard_option the site's hash option) are
-	 * imported, with every prefix line and `0.NA/...` record; the others are counted in
-	 * st->other_shard and skipped. prefixes_only: only prefix lines (idr split) */
+	 * imported, with every prefix line, `0.NA/...` record and identity record (one with an
+	 * HS_PUBKEY, HS_SECKEY or HS_VLIST value: each server authenticates administrators from
+	 * its own store); the others are counted in st->other_shard and skipped.
+	 * prefixes_only: only prefix lines (idr split) */
 	uint32_t shard_n;
 	uint32_t shard_index;
 	unsigned shard_option;
