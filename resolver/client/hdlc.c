@@ -2,6 +2,7 @@
 #define _GNU_SOURCE /* SOCK_NONBLOCK, SOCK_CLOEXEC */
 #include "client/hdlc.h"
 
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/crypto.h"
+#include "model/value.h"
 
 #define UDP_RECV_BUF 2048 /* a Handle datagram is at most 512 bytes */
 
@@ -692,4 +694,116 @@ hdlc_http_resolve_path(struct wbuf *w, const struct hdlc_query *q)
 		wbuf_printf(w, "%cauth=true", sep);
 	}
 	return wbuf_error(w);
+}
+
+/* ---------------------------------------------------------------- site */
+
+#define HDLC_SITE_UNIT_MAX 512
+
+/* The address of server sv with the port of its UDP query interface, else its TCP one. */
+static int
+site_server_addr(const struct value_site_server *sv, struct addr *out)
+{
+	static const uint8_t v4[12] = {0};
+	uint32_t port = 0;
+
+	for (size_t i = 0; i < sv->nifaces; i++) {
+		const struct value_site_iface *it = &sv->ifaces[i];
+
+		if ((it->type & VALUE_IFACE_QUERY) == 0 || it->port == 0 || it->port > 65535) {
+			continue;
+		}
+		if (it->proto == VALUE_PROTO_UDP || (it->proto == VALUE_PROTO_TCP && port == 0)) {
+			port = it->port;
+		}
+	}
+	if (port == 0) {
+		return IDR_ENOENT;
+	}
+	memset(out, 0, sizeof(*out));
+	if (memcmp(sv->addr, v4, sizeof(v4)) == 0) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&out->ss;
+
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, sv->addr + 12, 4);
+		out->len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&out->ss;
+
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, sv->addr, 16);
+		out->len = sizeof(*sin6);
+	}
+	addr_set_port(out, (uint16_t)port);
+	return IDR_OK;
+}
+
+/* Decode the GET_SITEINFO answer and pick the server for handle. */
+static int
+site_choose(const struct hdlc_reply *rep, struct slice unit, struct slice handle, struct addr *out,
+            uint32_t *index, uint32_t *nservers)
+{
+	struct value_site *site;
+	struct slice data;
+	struct rbuf rest;
+	int rc, idx;
+
+	rc = hdlc_reply_check(rep, unit, &rest);
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	if (rep->msg.hdr.rc != HDL_RC_SUCCESS) {
+		return IDR_EPROTO;
+	}
+	site = malloc(sizeof(*site)); /* ~12 KiB */
+	if (site == NULL) {
+		return IDR_ENOMEM;
+	}
+	rc = IDR_EPROTO;
+	if (hdl_siteinfo_resp_parse(&rest, &data) == IDR_OK &&
+	    value_site_decode(data, site) == IDR_OK && site->nservers > 0) {
+		idx = hdl_server_hash(handle, site->hash_option, (uint32_t)site->nservers);
+		rc = idx < 0 ? idx : site_server_addr(&site->servers[idx], out);
+		if (rc == IDR_OK && index != NULL) {
+			*index = (uint32_t)idx;
+		}
+		if (rc == IDR_OK && nservers != NULL) {
+			*nservers = (uint32_t)site->nservers;
+		}
+	}
+	free(site);
+	return rc;
+}
+
+int
+hdlc_site_pick(const struct addr *srv, struct slice handle, unsigned timeout_ms, struct addr *out,
+               uint32_t *index, uint32_t *nservers)
+{
+	struct hdl_req_opts ro;
+	struct hdlc_reply rep;
+	struct hdlc_tcp *t = NULL;
+	uint8_t buf[HDLC_SITE_UNIT_MAX];
+	struct wbuf w;
+	uint32_t rid;
+	int rc;
+
+	hdlc_reply_init(&rep);
+	wbuf_init(&w, buf, sizeof(buf));
+	rc = hdlc_request_id(&rid);
+	if (rc == IDR_OK) {
+		hdl_req_opts_init(&ro, rid, (uint32_t)time(NULL) + HDLC_EXPIRATION_SEC);
+		rc = hdl_req_handle_encode(&w, &ro, HDL_OC_GET_SITEINFO, SLICE_LIT("/"));
+	}
+	if (rc == IDR_OK) {
+		rc = hdlc_tcp_open(&t, srv, timeout_ms);
+	}
+	if (rc == IDR_OK) {
+		rc = hdlc_tcp_exchange(t, wbuf_slice(&w), timeout_ms, &rep);
+	}
+	if (rc == IDR_OK) {
+		rc = site_choose(&rep, wbuf_slice(&w), handle, out, index, nservers);
+	}
+	hdlc_tcp_close(t);
+	hdlc_reply_deinit(&rep);
+	return rc;
 }

@@ -179,4 +179,19 @@ int hdlc_resolve(const struct addr *srv, enum hdlc_proto proto, const struct hdl
  */
 int hdlc_http_resolve_path(struct wbuf *w, const struct hdlc_query *q) IDR_MUSTCHECK;
 
+/* ---- site ---- */
+
+/**
+ * Pick the server of a site for handle as stock clients do (ref/handle.md §6.7): ask srv, any
+ * server of the site, for its HS_SITE (GET_SITEINFO over TCP), choose the server by the site's
+ * hash option (hdl_server_hash over the list order) and return its address with the port of
+ * its UDP query interface (else its TCP one).
+ * @param index     receives the chosen server's position (may be NULL).
+ * @param nservers  receives the number of servers in the site (may be NULL).
+ * @return IDR_OK, IDR_ENOENT (the chosen server has no UDP or TCP query interface), a
+ *         transport error, IDR_EPROTO (no HS_SITE in the answer) or a hdl_server_hash error.
+ */
+int hdlc_site_pick(const struct addr *srv, struct slice handle, unsigned timeout_ms,
+                   struct addr *out, uint32_t *index, uint32_t *nservers) IDR_MUSTCHECK;
+
 #endif /* IDR_RESOLVER_CLIENT_HDLC_H */

@@ -3,10 +3,12 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "base/num.h"
+#include "core/shard.h"
 #include "hdl/addr.h"
 #include "model/ident.h"
 
@@ -108,6 +110,14 @@ static const struct cfg_opt table[] = {
         OPT(server_key, CFG_STRING, 0, 0, NULL, NULL, false,
             "PEM key of this server; its public part is published in HS_SITE"),
         OPT(site_primary, CFG_BOOL, 0, 0, "yes", NULL, true, "HS_SITE primary flag"),
+        OPT(site_servers, CFG_LIST, 0, 0, NULL, NULL, false,
+            "every server of this site in HS_SITE order, ADDR:PORT (Handle UDP and TCP port), "
+            "comma-separated or repeated; identifiers are sharded by the Handle hash and a "
+            "server answers 301 for those of another (none: a site of this server alone)"),
+        OPT(site_server_index, CFG_UINT, 0, 63, "0", NULL, false,
+            "this server's position in site_servers, counted from 0"),
+        OPT(site_hash_option, CFG_ENUM, 0, 0, "handle", "prefix|suffix|handle", false,
+            "HS_SITE hash option: the part of an identifier that picks its server"),
         OPT(http_cors, CFG_BOOL, 0, 0, "yes", NULL, true,
             "send Access-Control-Allow-Origin: * on API answers"),
         OPT(list_page_max, CFG_UINT, 1, 100000, "1000", NULL, true,
@@ -368,6 +378,23 @@ cross_check(struct conf *c, const char *path, cfg_err_fn err, void *arg, int *rc
 		}
 	}
 	fed_check(c, file, err, arg, rc);
+	{
+		struct shard *sh = malloc(sizeof(*sh));
+		const char *why = NULL;
+		unsigned line = 0;
+		char buf[200];
+
+		if (sh == NULL) {
+			err(arg, file, 0, idr_strerror(IDR_ENOMEM));
+			*rc = IDR_ECONFIG;
+		} else if (shard_init(sh, &c->site_servers, c->site_server_index,
+		                      c->site_hash_option, buf, sizeof(buf), &why,
+		                      &line) != IDR_OK) {
+			err(arg, file, line != 0 ? line : conf_line(c, &c->site_server_index), why);
+			*rc = IDR_ECONFIG;
+		}
+		free(sh);
+	}
 	if (strcmp(c->log_target, "file") == 0 && c->log_file == NULL) {
 		err(arg, file, conf_line(c, &c->log_target), "log_target file needs log_file");
 		*rc = IDR_ECONFIG;

@@ -68,6 +68,9 @@ struct conf {
 	struct cfg_list site_address;
 	char *server_key;
 	bool site_primary;
+	struct cfg_list site_servers; /* every server of the site, HS_SITE order (core/shard.h) */
+	uint64_t site_server_index;   /* this server's position in site_servers */
+	char *site_hash_option;       /* prefix | suffix | handle */
 	/* HTTP */
 	bool http_cors;
 	uint64_t list_page_max;

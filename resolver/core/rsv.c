@@ -42,6 +42,7 @@
 
 #include "base/log.h"
 #include "core/sess.h"
+#include "core/shard.h"
 #include "core/site.h"
 #include "fed/fstat.h"
 #include "fed/fup.h"
@@ -58,8 +59,9 @@
 
 struct rsv_snap {
 	uint64_t gen;
-	struct conf conf; /* deep copy, immutable */
-	struct wbuf site; /* encoded HS_SITE data */
+	struct conf conf;   /* deep copy, immutable */
+	struct wbuf site;   /* encoded HS_SITE data */
+	struct shard shard; /* the site's servers and hash (site_servers) */
 	struct rsv_snap *next;
 };
 
@@ -131,6 +133,7 @@ struct rsv_worker {
 	struct slice types[RSV_MAX_FILTER];
 	struct slice clumps[HDL_MAX_VALUES];
 	struct refer refer; /* top-level role: the referral being answered */
+	bool misrouted;     /* the last rsv_lookup: the handle belongs to another server */
 };
 
 struct rsv_conn {
@@ -274,6 +277,10 @@ snap_new(struct rsv_snap **out, const struct conf *c, const struct site_ports *p
 		return rc;
 	}
 	rc = site_encode(&s->site, c, ports);
+	if (rc == IDR_OK && shard_init(&s->shard, &c->site_servers, c->site_server_index,
+	                               c->site_hash_option, NULL, 0, NULL, NULL) != IDR_OK) {
+		rc = IDR_ECONFIG; /* conf_load reported it */
+	}
 	if (rc != IDR_OK) {
 		snap_free(s);
 		return rc;
@@ -681,10 +688,17 @@ rsv_lookup(struct rsv_worker *w, struct slice handle, struct rec_view *rec)
 	int rc;
 
 	w->msg[0] = '\0';
+	w->misrouted = false;
 	rc = ident_parse(&id, handle.p, handle.len, &o);
 	if (rc != IDR_OK) {
 		set_msg(w, "%s", ident_strerror(rc, &o, eb, sizeof(eb)));
 		return HDL_RC_INVALID_HANDLE;
+	}
+	/* checked before hosting, as the reference server does (errorIfNotHaveHandle) */
+	if (!shard_mine(&w->snap->shard, handle)) {
+		set_msg(w, "%s", SHARD_MSG_WRONG_SERVER);
+		w->misrouted = true;
+		return HDL_RC_SERVER_NOT_RESP;
 	}
 	/* the prefix that must be hosted: P for P/S and for 0.NA/P, X for a bare X */
 	served = id.zero_na ? id.suffix : id.prefix;
@@ -711,6 +725,19 @@ const char *
 rsv_worker_message(struct rsv_worker *w)
 {
 	return w->msg;
+}
+
+bool
+rsv_worker_misrouted(const struct rsv_worker *w)
+{
+	return w->misrouted;
+}
+
+const struct shard *
+rsv_worker_shard(struct rsv_worker *w)
+{
+	snap_pick(w);
+	return &w->snap->shard;
 }
 
 /* ---------------------------------------------------------------- answers */
@@ -872,6 +899,12 @@ do_resolution(struct rsv_req *q)
 		                          : answer_error(q, HDL_RC_ERROR, w->msg);
 	}
 	code = rsv_lookup(w, rr.handle, &rec);
+	if (w->misrouted) {
+		/* another server of this site: 301 even with REC, as clients hashing expect */
+		rc = answer_error(q, code, w->msg);
+		rsv_read_end(w);
+		return rc;
+	}
 	if (code == HDL_RC_SERVER_NOT_RESP && w->recurse != NULL &&
 	    (q->m->hdr.flags & HDL_FLAG_REC) != 0) {
 		rsv_read_end(w);

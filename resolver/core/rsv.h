@@ -33,6 +33,7 @@
 #include "core/conf.h"
 #include "core/mbox.h"
 #include "core/metrics.h"
+#include "core/shard.h"
 #include "hdl/addr.h"
 #include "hdl/hdl.h"
 #include "reg.h"
@@ -376,7 +377,8 @@ int rsv_read_begin(struct rsv_worker *w, struct reg_rtxn **txn) IDR_MUSTCHECK;
 void rsv_read_end(struct rsv_worker *w);
 
 /**
- * Resolve a handle inside rsv_read_begin/end: syntax (102), hosting (301), lookup (100).
+ * Resolve a handle inside rsv_read_begin/end: syntax (102), site hash (301 "Request was hashed
+ * incorrectly", core/shard.h), hosting (301), lookup (100).
  * @param rec  filled on HDL_RC_SUCCESS; borrows the transaction.
  * @return a Handle response code: HDL_RC_SUCCESS, HDL_RC_INVALID_HANDLE,
  *         HDL_RC_SERVER_NOT_RESP, HDL_RC_HANDLE_NOT_FOUND or HDL_RC_ERROR (store failure).
@@ -389,6 +391,14 @@ uint32_t rsv_lookup(struct rsv_worker *w, struct slice handle, struct rec_view *
  * the worker, valid until its next request. (Extension of the lead's contract.)
  */
 const char *rsv_worker_message(struct rsv_worker *w);
+
+/** True if the last rsv_lookup on this worker answered 301 because the handle belongs to
+ *  another server of this site (site_servers). */
+bool rsv_worker_misrouted(const struct rsv_worker *w);
+
+/** This server's site (site_servers, core/shard.h) as of the current configuration; valid
+ *  during the request. Writes check shard_mine before they are submitted. */
+const struct shard *rsv_worker_shard(struct rsv_worker *w);
 
 /** The worker's metrics shard (for front ends counting connections, drops, HTTP statuses). */
 struct metrics_shard *rsv_worker_metrics(struct rsv_worker *w);

@@ -660,7 +660,8 @@ worker_front_ends(struct srv *s, struct worker *w)
 	return rc;
 }
 
-/* The worker's recursive resolver (fed/rec.h), when a top level is configured. */
+/* The worker's recursive resolver (fed/rec.h), when a top level or a sharded site is
+ * configured. */
 static int
 worker_recursion(struct srv *s, struct worker *w)
 {
@@ -675,7 +676,9 @@ worker_recursion(struct srv *s, struct worker *w)
 		rc = frec_new(&w->frec, w->base, &o);
 	}
 	if (rc == IDR_OK) {
-		rsv_worker_set_recursion(w->rw, w->frec, frec_handle_req);
+		/* the Handle path recurses (REC) only through a top level; without one the
+		 * resolver serves the HTTP API's handles of the other servers of the site */
+		rsv_worker_set_recursion(w->rw, w->frec, o.ntop > 0 ? frec_handle_req : NULL);
 	}
 	return rc;
 }

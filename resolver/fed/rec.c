@@ -41,7 +41,8 @@ struct flook {
 	uint8_t key[FREC_KEY_MAX];
 	size_t hlen; /* the handle as asked */
 	uint8_t handle[HDL_MAX_HANDLE_LEN];
-	size_t plen; /* the record asked for now: "0.NA/P" or a service handle */
+	bool sibling; /* asking another server of this site: not cached */
+	size_t plen;  /* the record asked for now: "0.NA/P" or a service handle */
 	uint8_t pname[HDL_MAX_HANDLE_LEN];
 	char msg[FREC_MSG_MAX];
 };
@@ -84,7 +85,11 @@ int
 frec_opts_from_conf(struct frec_opts *o, const struct conf *c)
 {
 	memset(o, 0, sizeof(*o));
-	if (c->toplevel.n == 0) {
+	if (shard_init(&o->site, &c->site_servers, c->site_server_index, c->site_hash_option, NULL,
+	               0, NULL, NULL) != IDR_OK) {
+		return IDR_ECONFIG;
+	}
+	if (c->toplevel.n == 0 && o->site.n <= 1) {
 		return IDR_ENOENT;
 	}
 	for (size_t i = 0; i < c->toplevel.n && o->ntop < FREC_MAX_TOPLEVEL; i++) {
@@ -110,7 +115,7 @@ frec_new(struct frec **out, struct event_base *base, const struct frec_opts *o)
 	int rc;
 
 	*out = NULL;
-	if (o->ntop == 0) {
+	if (o->ntop == 0 && o->site.n <= 1) {
 		return IDR_EINVAL;
 	}
 	f = calloc(1, sizeof(*f));
@@ -314,6 +319,19 @@ ask(struct flook *l, const struct upq_target *t, struct slice name, uint64_t bud
 	}
 }
 
+/* A resolver for the site only (no top level): a foreign prefix is answered as without one. */
+static void
+no_toplevel(struct flook *l)
+{
+	struct frec_answer a = {HDL_RC_SERVER_NOT_RESP, {NULL, 0}, l->msg, false};
+
+	if (snprintf(l->msg, sizeof(l->msg), "no top level configured: %.*s is not served here",
+	             (int)(l->hlen < 100 ? l->hlen : 100), (const char *)l->handle) < 0) {
+		l->msg[0] = '\0';
+	}
+	deliver(l, &a);
+}
+
 /*
  * Ask the top level for name: the address that answered last first, then the others in
  * configuration order (on_answer moves on when one fails). Each try gets an equal share of
@@ -327,6 +345,10 @@ ask_toplevel(struct flook *l, struct slice name)
 	uint64_t now = mono_ms(), budget = 0;
 	struct upq_target t;
 
+	if (l->f->o.ntop == 0) {
+		no_toplevel(l);
+		return;
+	}
 	memset(&t, 0, sizeof(t));
 	l->top = (f->top_pref + l->top_tries) % f->o.ntop;
 	l->at_top = true;
@@ -552,8 +574,10 @@ on_handle(struct flook *l, const struct hdl_msg *resp, struct rbuf *rest)
 			return;
 		}
 		a.body = public_body(f, body, &vl);
-		cache_put(f->cache, slice_make(l->key, l->klen), rc, a.body,
-		          frec_body_ttl(a.body, now, f->o.ttl_max), now);
+		if (!l->sibling) {
+			cache_put(f->cache, slice_make(l->key, l->klen), rc, a.body,
+			          frec_body_ttl(a.body, now, f->o.ttl_max), now);
+		}
 	} else {
 		if (hdl_error_resp_parse(rest, resp->env.ver, &msg) == IDR_OK) {
 			if (snprintf(l->msg, sizeof(l->msg), "%.*s",
@@ -563,7 +587,8 @@ on_handle(struct flook *l, const struct hdl_msg *resp, struct rbuf *rest)
 			}
 		}
 		a.msg = l->msg;
-		if (rc == HDL_RC_HANDLE_NOT_FOUND || rc == HDL_RC_VALUES_NOT_FOUND) {
+		if (!l->sibling &&
+		    (rc == HDL_RC_HANDLE_NOT_FOUND || rc == HDL_RC_VALUES_NOT_FOUND)) {
 			cache_put(f->cache, slice_make(l->key, l->klen), rc, slice_make(NULL, 0),
 			          f->o.negative_ttl, now);
 		} else if (!hdl_rc_is_error(rc)) {
@@ -654,6 +679,26 @@ lookup_step(struct flook *l)
 
 /* ---------------------------------------------------------------- waiting */
 
+/* A handle of another server of this site: ask that server. @return false: not one. */
+static bool
+ask_sibling(struct flook *l, struct slice h)
+{
+	const struct shard *s = &l->f->o.site;
+	uint32_t i = shard_pick(s, h);
+	struct upq_target t;
+
+	if (i == SHARD_EVERY || i == s->self) {
+		return false;
+	}
+	memset(&t, 0, sizeof(t));
+	t.udp = t.tcp = s->servers[i];
+	t.has_udp = t.has_tcp = true;
+	l->handle_phase = true;
+	l->sibling = true;
+	ask(l, &t, h, 0);
+	return true;
+}
+
 static void
 on_start(evutil_socket_t fd, short what, void *arg)
 {
@@ -664,9 +709,16 @@ on_start(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (ask_sibling(l, h)) {
+		return;
+	}
 	if (ident_parse(&id, h.p, h.len, &o) != IDR_OK || !id.has_slash || id.zero_na) {
 		/* prefix handles and slash-less names live at the top level itself */
 		l->handle_phase = true;
+		if (l->f->o.ntop == 0) {
+			no_toplevel(l);
+			return;
+		}
 		memcpy(l->pname, h.p, h.len);
 		l->plen = h.len;
 		ask_toplevel(l, slice_make(l->pname, l->plen));

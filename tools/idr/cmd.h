@@ -23,6 +23,7 @@ extern const struct cli_cmd cmd_events;
 extern const struct cli_cmd cmd_events_any; /* cmd_events.c: cmd_events or --node */
 extern const struct cli_cmd cmd_import;
 extern const struct cli_cmd cmd_export;
+extern const struct cli_cmd cmd_split;
 extern const struct cli_cmd cmd_audit;
 extern const struct cli_cmd cmd_stats;
 extern const struct cli_cmd cmd_resolve;
