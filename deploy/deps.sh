@@ -10,7 +10,8 @@ pkgs="cmake clang make pkg-config libevent-dev libssl-dev liblmdb-dev libcmocka-
 libcurl4-openssl-dev libqrencode-dev libpng-dev libzint-dev lmdb-utils openssl curl graphviz"
 case "$what" in
 test) pkgs="$pkgs clang-format libclang-rt-14-dev nodejs npm procps psmisc python3 openssl logrotate
-wrk apache2-utils nghttp2-client chromium fonts-wqy-zenhei zint zxing-cpp-tools" ;;
+wrk apache2-utils nghttp2-client chromium fonts-wqy-zenhei zint zxing-cpp-tools haproxy
+python3-yaml" ;;
 bench) pkgs="$pkgs clang-format wrk nginx-light linux-perf hyperfine" ;;
 build) ;;
 *) echo "deps.sh: unknown set '$what' (build|test|bench)" >&2; exit 2 ;;

@@ -264,3 +264,222 @@ jrn_walk(struct store_txn *t, uint64_t from, jrn_fn cb, void *arg)
 	store_cursor_close(c);
 	return rc == IDR_ENOENT ? IDR_OK : rc;
 }
+
+/* ---------------------------------------------------------------- checkpoint and fold */
+
+int
+jrn_ckpt_load(struct store_txn *t, struct jrn_ckpt *out)
+{
+	struct slice v;
+	struct rbuf r;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = store_get(t, STORE_DB_META, SLICE_LIT(JRN_META_CKPT), &v);
+	if (rc == IDR_ENOENT) {
+		return IDR_OK;
+	}
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	rbuf_init(&r, v.p, v.len);
+	if (v.len != JRN_CKPT_LEN || rbuf_u8(&r) != JRN_CKPT_FORMAT) {
+		log_err("registry: meta jrn_ckpt is malformed (%zu bytes)", v.len);
+		return IDR_EJOURNAL;
+	}
+	out->seq = rbuf_u64(&r);
+	read_copy(&r, out->hash, JRN_HASH_LEN);
+	out->fold_ms = rbuf_u64(&r);
+	out->creates = rbuf_u64(&r);
+	out->deletes = rbuf_u64(&r);
+	return IDR_OK;
+}
+
+int
+jrn_ckpt_store(struct store_txn *t, const struct jrn_ckpt *c)
+{
+	uint8_t buf[JRN_CKPT_LEN];
+	struct wbuf b;
+
+	wbuf_init(&b, buf, sizeof(buf));
+	wbuf_u8(&b, JRN_CKPT_FORMAT);
+	wbuf_u64(&b, c->seq);
+	wbuf_bytes(&b, c->hash, JRN_HASH_LEN);
+	wbuf_u64(&b, c->fold_ms);
+	wbuf_u64(&b, c->creates);
+	wbuf_u64(&b, c->deletes);
+	return store_put(t, STORE_DB_META, SLICE_LIT(JRN_META_CKPT), wbuf_slice(&b), 0, NULL);
+}
+
+struct age_walk {
+	uint64_t cutoff_ms;
+	uint64_t before;
+	uint64_t bound; /* first entry not due */
+};
+
+static int
+age_cb(void *arg, const struct jrn_entry *e)
+{
+	struct age_walk *a = arg;
+
+	if (e->time_ms >= a->cutoff_ms || e->seq >= a->before) {
+		a->bound = e->seq;
+		return 1;
+	}
+	return 0;
+}
+
+/* First seq after the newest keep_bytes bytes of entries (0: they all fit). */
+static int
+size_bound(struct store_txn *t, uint64_t keep_bytes, uint64_t *out)
+{
+	struct store_cursor *c;
+	struct slice k, v;
+	uint64_t sum = 0;
+	struct rbuf r;
+	int rc;
+
+	*out = 0;
+	rc = store_cursor_open(t, STORE_DB_JOURNAL, &c);
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	for (rc = store_cursor_last(c, &k, &v); rc == IDR_OK; rc = store_cursor_prev(c, &k, &v)) {
+		sum += k.len + v.len;
+		if (sum > keep_bytes) {
+			rbuf_init(&r, k.p, k.len);
+			*out = rbuf_u64(&r) + 1;
+			break;
+		}
+	}
+	store_cursor_close(c);
+	return rc == IDR_ENOENT ? IDR_OK : rc;
+}
+
+int
+jrn_bound(struct store_txn *t, const struct jrn_retention *r, uint64_t now_ms, uint64_t *out)
+{
+	struct age_walk a = {0, r->before, 0};
+	struct jrn_head head;
+	struct jrn_ckpt ck;
+	uint64_t sb = 0;
+	int rc;
+
+	*out = r->before;
+	if (r->age_ms == 0 && r->keep_bytes == 0) {
+		return IDR_OK;
+	}
+	rc = jrn_head_load(t, &head);
+	if (rc == IDR_OK) {
+		rc = jrn_ckpt_load(t, &ck);
+	}
+	if (rc == IDR_OK && r->age_ms != 0) {
+		a.cutoff_ms = now_ms > r->age_ms ? now_ms - r->age_ms : 0;
+		a.bound = head.seq + 1; /* every entry is older unless one stops the walk */
+		rc = jrn_walk(t, ck.seq + 1, age_cb, &a);
+		rc = rc == 1 ? IDR_OK : rc;
+	}
+	if (rc == IDR_OK && r->keep_bytes != 0) {
+		rc = size_bound(t, r->keep_bytes, &sb);
+	}
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	sb = sb > a.bound ? sb : a.bound;
+	*out = sb < r->before ? sb : r->before;
+	return IDR_OK;
+}
+
+/* Check entry seq (value v) against the chain so far and advance ck over it. */
+static int
+fold_entry(struct jrn_ckpt *ck, uint64_t seq, struct slice key, struct slice v,
+           struct wbuf *scratch)
+{
+	uint8_t h[JRN_HASH_LEN];
+	struct jrn_entry e;
+	int rc;
+
+	if (jrn_entry_decode(key, v, &e) != IDR_OK) {
+		log_err("registry: fold: journal entry %" PRIu64 " is malformed", seq);
+		return IDR_EJOURNAL;
+	}
+	rc = jrn_change_hash(scratch, e.op, e.identifier, e.payload, h);
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	if (memcmp(h, e.change_hash, JRN_HASH_LEN) != 0 ||
+	    memcmp(ck->hash, e.prev_hash, JRN_HASH_LEN) != 0) {
+		log_err("registry: fold: journal entry %" PRIu64 " breaks the chain", seq);
+		return IDR_EJOURNAL;
+	}
+	rc = jrn_entry_hash(scratch, seq, v, ck->hash);
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	ck->seq = seq;
+	ck->creates += e.op == JRN_OP_CREATE;
+	ck->deletes += e.op == JRN_OP_DELETE;
+	return IDR_OK;
+}
+
+int
+jrn_fold(struct store_txn *t, uint64_t before, size_t max, uint64_t now_ms, struct wbuf *scratch,
+         struct jrn_fold_result *out)
+{
+	uint8_t key[JRN_KEY_LEN];
+	struct jrn_head head;
+	struct jrn_ckpt ck;
+	struct slice v;
+	uint64_t seq, first;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = jrn_head_load(t, &head);
+	if (rc == IDR_OK) {
+		rc = jrn_ckpt_load(t, &ck);
+	}
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	out->ckpt = ck;
+	if (ck.seq > head.seq) {
+		log_err("registry: fold: checkpoint %" PRIu64 " is past the head %" PRIu64, ck.seq,
+		        head.seq);
+		return IDR_EJOURNAL;
+	}
+	max = max != 0 ? max : JRN_FOLD_BATCH;
+	before = before <= head.seq ? before : head.seq + 1;
+	/* check every entry of the step before removing any: a broken chain changes nothing */
+	first = ck.seq + 1;
+	for (seq = first; seq < before && seq - first < max; seq++) {
+		jrn_key(seq, key);
+		rc = store_get(t, STORE_DB_JOURNAL, slice_make(key, JRN_KEY_LEN), &v);
+		if (rc == IDR_ENOENT) {
+			log_err("registry: fold: journal entry %" PRIu64 " is missing", seq);
+			return IDR_EJOURNAL;
+		}
+		if (rc == IDR_OK) {
+			out->bytes += JRN_KEY_LEN + v.len;
+			rc = fold_entry(&ck, seq, slice_make(key, JRN_KEY_LEN), v, scratch);
+		}
+		if (rc != IDR_OK) {
+			out->bytes = 0;
+			return rc;
+		}
+	}
+	out->more = seq < before;
+	for (seq = first; seq <= ck.seq; seq++) {
+		jrn_key(seq, key);
+		rc = store_del(t, STORE_DB_JOURNAL, slice_make(key, JRN_KEY_LEN));
+		if (rc != IDR_OK) {
+			return rc;
+		}
+		out->folded++;
+	}
+	if (out->folded > 0) {
+		ck.fold_ms = now_ms;
+		rc = jrn_ckpt_store(t, &ck);
+	}
+	out->ckpt = ck;
+	return rc;
+}

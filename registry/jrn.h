@@ -31,6 +31,7 @@
 #ifndef IDR_REGISTRY_JRN_H
 #define IDR_REGISTRY_JRN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -156,5 +157,76 @@ int jrn_append(struct store_txn *t, struct jrn_head *h, struct slice identity, u
  * returned). @return IDR_OK, IDR_EJOURNAL (an entry does not decode) or a store error.
  */
 int jrn_walk(struct store_txn *t, uint64_t from, jrn_fn cb, void *arg);
+
+/* ---------------------------------------------------------------- checkpoint and fold */
+
+/*
+ * Retention: the oldest entries may be folded into a checkpoint (meta "jrn_ckpt"): they are
+ * removed and the checkpoint keeps the seq and entry hash of the last one folded, so the first
+ * kept entry's prev_hash still links to it and the chain stays verifiable from there on, plus
+ * the running creates/deletes of the folded entries (the live-record count the journal
+ * implies) and the time of the last fold. Each jrn_fold call is one bounded step inside the
+ * caller's write transaction; a crash between steps leaves a consistent checkpoint.
+ *
+ * Value: u8 JRN_CKPT_FORMAT | u64 seq | 32 hash | u64 fold_ms | u64 creates | u64 deletes.
+ */
+#define JRN_META_CKPT   "jrn_ckpt"
+#define JRN_CKPT_FORMAT 1
+#define JRN_CKPT_LEN    (1 + 8 + JRN_HASH_LEN + 3 * 8)
+#define JRN_FOLD_BATCH  10000 /* entries folded per transaction by default */
+
+struct jrn_ckpt {
+	uint64_t seq;               /* last folded entry (0: nothing folded yet) */
+	uint8_t hash[JRN_HASH_LEN]; /* its entry hash (all zero when seq is 0) */
+	uint64_t fold_ms;           /* time of the fold step that wrote it */
+	uint64_t creates;           /* JRN_OP_CREATE entries folded so far */
+	uint64_t deletes;           /* JRN_OP_DELETE entries folded so far */
+};
+
+/** What may be folded: every rule that is set must allow it (see jrn_bound). */
+struct jrn_retention {
+	uint64_t before;     /* only entries with seq < before; UINT64_MAX: no such limit */
+	uint64_t age_ms;     /* entries older than now - age_ms are due; 0: no age rule */
+	uint64_t keep_bytes; /* entries beyond the newest keep_bytes bytes are due; 0: no rule */
+};
+
+/** Result of one fold step. */
+struct jrn_fold_result {
+	uint64_t folded;      /* entries removed by this step */
+	uint64_t bytes;       /* their key + value bytes */
+	bool more;            /* entries below the bound remain (call again, new transaction) */
+	struct jrn_ckpt ckpt; /* the checkpoint after the step */
+};
+
+/**
+ * Read meta "jrn_ckpt"; missing means nothing was folded (all zero).
+ * @return IDR_OK, IDR_EJOURNAL (malformed, logged) or a store error.
+ */
+int jrn_ckpt_load(struct store_txn *t, struct jrn_ckpt *out) IDR_MUSTCHECK;
+
+/** Write meta "jrn_ckpt". @return IDR_OK or a store error. */
+int jrn_ckpt_store(struct store_txn *t, const struct jrn_ckpt *c) IDR_MUSTCHECK;
+
+/**
+ * The fold bound of r at now_ms: entries with seq < *out are due. With neither an age nor a
+ * size rule it is r->before; otherwise an entry is due when it is older than the age or
+ * beyond the newest keep_bytes bytes (entry key + value), and below r->before. An entry is
+ * "older" from the first one (in seq order) that is not, so the bound never skips one.
+ * @return IDR_OK, IDR_EJOURNAL (an entry does not decode) or a store error.
+ */
+int jrn_bound(struct store_txn *t, const struct jrn_retention *r, uint64_t now_ms,
+              uint64_t *out) IDR_MUSTCHECK;
+
+/**
+ * One fold step in write transaction t: remove at most max entries (0: JRN_FOLD_BATCH) with
+ * seq < before, oldest first, each checked first (it decodes, its change hash holds, it links
+ * to the checkpoint or the entry before), and record the last one in the checkpoint with
+ * fold_ms = now_ms. scratch is a heap wbuf the caller reuses. Never folds past the head.
+ * @return IDR_OK (out filled; folded may be 0), IDR_EJOURNAL (the chain is broken where the
+ *         fold would go, logged) or a scratch error: nothing changed and t stays usable;
+ *         a store error (t is then broken: abort it).
+ */
+int jrn_fold(struct store_txn *t, uint64_t before, size_t max, uint64_t now_ms,
+             struct wbuf *scratch, struct jrn_fold_result *out) IDR_MUSTCHECK;
 
 #endif /* IDR_REGISTRY_JRN_H */

@@ -551,6 +551,16 @@ struct reg_event_put {
 int reg_event_add(struct reg_wtxn *w, const struct reg_event_put *e,
                   enum reg_outcome *outcome) IDR_MUSTCHECK;
 
+/**
+ * Replication only: store a shipped event (stored = the JRN_OP_EVENT payload, as the primary
+ * stored it) with its timeline entries and links (keys->subjects, keys->links; the id, time
+ * and document come from stored) without a journal entry: the caller writes the shipped
+ * entry itself. @return IDR_OK, IDR_EPROTO (stored is malformed), the checks of
+ * reg_event_add, or a store error (w is then abort-only).
+ */
+int reg_event_replay(struct reg_wtxn *w, struct slice stored,
+                     const struct reg_event_put *keys) IDR_MUSTCHECK;
+
 /** A stored event as read back. */
 struct reg_event_view {
 	const uint8_t *id; /* REG_EVENT_ID_LEN bytes */
@@ -676,5 +686,36 @@ int reg_alias_list(struct reg_rtxn *t, struct slice handle, reg_alias_fn cb, voi
 
 /** Visit journal entries with seq >= from in order; cb returns non-zero to stop. */
 int reg_journal_walk(struct reg_rtxn *t, uint64_t from, jrn_fn cb, void *arg);
+
+/*
+ * Retention (jrn.h "checkpoint and fold"): the oldest entries are folded into a checkpoint in
+ * bounded steps, one per write transaction, so readers and other writers wait at most one
+ * step. A caller that ships the journal to followers passes the lowest seq they all
+ * acknowledged (+ 1) as the upper bound.
+ */
+
+/**
+ * One fold step in w: remove at most max (0: JRN_FOLD_BATCH) of the oldest entries with
+ * seq < before and advance the checkpoint (jrn_fold). Commit w, then call again while
+ * out->more. @return IDR_OK; IDR_EJOURNAL (the chain is broken there: nothing changed, w
+ * stays usable); a store error (w is abort-only).
+ */
+int reg_journal_fold(struct reg_wtxn *w, uint64_t before, size_t max,
+                     struct jrn_fold_result *out) IDR_MUSTCHECK;
+
+/** The fold bound of a retention rule at now_ms (jrn_bound). */
+int reg_journal_bound(struct reg_rtxn *t, const struct jrn_retention *r, uint64_t now_ms,
+                      uint64_t *out) IDR_MUSTCHECK;
+
+/** The journal's share of the store, for `idr stats`. */
+struct reg_journal_info {
+	struct jrn_ckpt ckpt;   /* the checkpoint (seq 0: nothing folded) */
+	uint64_t head_seq;      /* the last entry */
+	uint64_t entries;       /* entries kept */
+	uint64_t journal_bytes; /* LMDB: pages of the journal x page size (memory: bytes) */
+	uint64_t store_bytes;   /* the same summed over every database */
+};
+/** @return IDR_OK, IDR_EJOURNAL (malformed head or checkpoint) or a store error. */
+int reg_journal_info(struct reg_rtxn *t, struct reg_journal_info *out) IDR_MUSTCHECK;
 
 #endif /* IDR_REGISTRY_REG_H */

@@ -392,3 +392,51 @@ reg_alias_drop_all(struct reg_wtxn *w, struct slice handle)
 	} while (got == DROP_BATCH);
 	return IDR_OK;
 }
+
+int
+reg_alias_replay(struct reg_wtxn *w, struct slice handle, struct slice payload)
+{
+	uint8_t rk[REV_KEY_MAX];
+	struct slice alias, found;
+	int rc;
+
+	if (payload.len < 2 || (payload.p[0] != ALIAS_ADD && payload.p[0] != ALIAS_DEL)) {
+		return IDR_EPROTO;
+	}
+	alias = slice_make(payload.p + 1, payload.len - 1);
+	if (key_check(alias) != IDR_OK || handle.len == 0 || handle.len > REG_ALIAS_HANDLE_MAX) {
+		return IDR_EPROTO;
+	}
+	rc = store_get(w->txn, STORE_DB_ALIASES, alias, &found);
+	if (rc != IDR_OK && rc != IDR_ENOENT) {
+		return reg_wtxn_fail(w, rc);
+	}
+	if (payload.p[0] == ALIAS_ADD) {
+		if (rc == IDR_OK) {
+			return IDR_EPROTO; /* the primary adds only an alias that is not there */
+		}
+		rc = store_put(w->txn, STORE_DB_ALIASES, alias, handle, 0, NULL);
+		if (rc == IDR_OK) {
+			rc = store_put(w->txn, STORE_DB_ALIASES,
+			               slice_make(rk, rev_key(rk, handle, alias)),
+			               slice_make(rk, 0), 0, NULL);
+		}
+		if (rc != IDR_OK) {
+			return reg_wtxn_fail(w, rc);
+		}
+		return join_add(w, alias, handle); /* as on the primary: its events follow */
+	}
+	if (rc == IDR_ENOENT) {
+		return IDR_EPROTO;
+	}
+	rc = store_del(w->txn, STORE_DB_ALIASES, alias);
+	if (rc == IDR_OK) {
+		rc = store_del(w->txn, STORE_DB_ALIASES,
+		               slice_make(rk, rev_key(rk, handle, alias)));
+		rc = rc == IDR_ENOENT ? IDR_OK : rc;
+	}
+	if (rc != IDR_OK) {
+		return reg_wtxn_fail(w, rc);
+	}
+	return join_drop(w, alias, handle);
+}

@@ -124,10 +124,41 @@ event_check(const struct reg_event_put *e)
 	return IDR_OK;
 }
 
+/* The timeline entries and links of e (its id and time from e). @return a store error. */
+static int
+event_index(struct reg_wtxn *w, const struct reg_event_put *e)
+{
+	uint8_t key[LINK_KEY_MAX], val[LINK_VAL_LEN];
+	int rc = IDR_OK;
+
+	for (size_t i = 0; rc == IDR_OK && i < e->nsubjects; i++) {
+		size_t n = idx_key(key, e->subjects[i], e->time_ms, e->id);
+
+		rc = store_put(w->txn, STORE_DB_EVINDEX, slice_make(key, n), slice_make(val, 0), 0,
+		               NULL);
+	}
+	for (size_t i = 0; rc == IDR_OK && i < e->nlinks; i++) {
+		const struct reg_event_link *l = &e->links[i];
+		size_t n;
+
+		val[0] = (uint8_t)l->kind;
+		val[1] = (uint8_t)l->action;
+		put_be64(val + 2, (uint64_t)e->time_ms);
+		n = link_key(key, l->from, DIR_BACK, l->to, e->id);
+		rc = store_put(w->txn, STORE_DB_LINKS, slice_make(key, n),
+		               slice_make(val, LINK_VAL_LEN), 0, NULL);
+		if (rc == IDR_OK) {
+			n = link_key(key, l->to, DIR_FORWARD, l->from, e->id);
+			rc = store_put(w->txn, STORE_DB_LINKS, slice_make(key, n),
+			               slice_make(val, LINK_VAL_LEN), 0, NULL);
+		}
+	}
+	return rc;
+}
+
 int
 reg_event_add(struct reg_wtxn *w, const struct reg_event_put *e, enum reg_outcome *outcome)
 {
-	uint8_t key[LINK_KEY_MAX], val[LINK_VAL_LEN];
 	struct slice found, payload;
 	size_t mark;
 	int rc = reg_write_status(w);
@@ -162,28 +193,8 @@ reg_event_add(struct reg_wtxn *w, const struct reg_event_put *e, enum reg_outcom
 	}
 	rc = store_put(w->txn, STORE_DB_EVENTS, slice_make(e->id, REG_EVENT_ID_LEN), payload, 0,
 	               NULL);
-	for (size_t i = 0; rc == IDR_OK && i < e->nsubjects; i++) {
-		size_t n = idx_key(key, e->subjects[i], e->time_ms, e->id);
-
-		rc = store_put(w->txn, STORE_DB_EVINDEX, slice_make(key, n), slice_make(val, 0), 0,
-		               NULL);
-	}
-	val[0] = 0;
-	for (size_t i = 0; rc == IDR_OK && i < e->nlinks; i++) {
-		const struct reg_event_link *l = &e->links[i];
-		size_t n;
-
-		val[0] = (uint8_t)l->kind;
-		val[1] = (uint8_t)l->action;
-		put_be64(val + 2, (uint64_t)e->time_ms);
-		n = link_key(key, l->from, DIR_BACK, l->to, e->id);
-		rc = store_put(w->txn, STORE_DB_LINKS, slice_make(key, n),
-		               slice_make(val, LINK_VAL_LEN), 0, NULL);
-		if (rc == IDR_OK) {
-			n = link_key(key, l->to, DIR_FORWARD, l->from, e->id);
-			rc = store_put(w->txn, STORE_DB_LINKS, slice_make(key, n),
-			               slice_make(val, LINK_VAL_LEN), 0, NULL);
-		}
+	if (rc == IDR_OK) {
+		rc = event_index(w, e);
 	}
 	if (rc != IDR_OK) {
 		return reg_wtxn_fail(w, rc);
@@ -323,6 +334,34 @@ event_view(struct slice stored, struct reg_event_view *v)
 	v->doc = slice_make(stored.p + EVENT_HEAD + REG_EVENT_ID_LEN,
 	                    stored.len - EVENT_HEAD - REG_EVENT_ID_LEN);
 	return IDR_OK;
+}
+
+int
+reg_event_replay(struct reg_wtxn *w, struct slice stored, const struct reg_event_put *keys)
+{
+	struct reg_event_put e = *keys;
+	struct reg_event_view v;
+	int rc = reg_write_status(w);
+
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	if (event_view(stored, &v) != IDR_OK) {
+		return IDR_EPROTO;
+	}
+	memcpy(e.id, v.id, REG_EVENT_ID_LEN);
+	e.time_ms = v.time_ms;
+	e.tz_min = v.tz_min;
+	e.doc = v.doc;
+	if ((rc = event_check(&e)) != IDR_OK) {
+		return rc;
+	}
+	rc = store_put(w->txn, STORE_DB_EVENTS, slice_make(e.id, REG_EVENT_ID_LEN), stored, 0,
+	               NULL);
+	if (rc == IDR_OK) {
+		rc = event_index(w, &e);
+	}
+	return reg_wtxn_fail(w, rc);
 }
 
 int

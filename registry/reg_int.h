@@ -176,4 +176,11 @@ int reg_alias_drop_all(struct reg_wtxn *w, struct slice handle);
  */
 int reg_event_rekey(struct reg_wtxn *w, struct slice from, struct slice to);
 
+/**
+ * Replication (repl.c): redo a shipped JRN_OP_ALIAS change (payload u8 1 add / 2 remove + the
+ * alias key) without journaling it. @return IDR_OK, IDR_EPROTO (malformed payload, or an add
+ * of an alias leading elsewhere / a remove of an alias not there) or a store error.
+ */
+int reg_alias_replay(struct reg_wtxn *w, struct slice handle, struct slice payload);
+
 #endif /* IDR_REGISTRY_REG_INT_H */

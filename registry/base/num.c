@@ -89,3 +89,33 @@ num_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	*out = v;
 	return IDR_OK;
 }
+
+int
+num_parse_duration(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	static const char units[] = "smhdw";
+	static const uint64_t secs[] = {1, 60, 3600, 86400, 604800};
+	const char *u;
+	uint64_t v, mul = 1;
+	size_t len;
+	int rc;
+
+	if (s == NULL || (len = strlen(s)) == 0) {
+		return IDR_EINVAL;
+	}
+	u = strchr(units, s[len - 1]);
+	if (u != NULL && *u != '\0') {
+		mul = secs[u - units];
+		len--;
+	}
+	rc = num_parse_u64_n(s, len, 0, UINT64_MAX / mul, &v);
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	v *= mul;
+	if (v < min || v > max) {
+		return IDR_ELIMIT;
+	}
+	*out = v;
+	return IDR_OK;
+}

@@ -25,4 +25,12 @@ int num_parse_u64_n(const char *s, size_t len, uint64_t min, uint64_t max, uint6
  */
 int num_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
+/**
+ * Parse a duration in seconds with an optional unit s, m, h, d or w (seconds, minutes, hours,
+ * days, weeks), e.g. "30d"; lower case only, one unit, no spaces.
+ * @return IDR_OK, IDR_EINVAL (syntax) or IDR_ELIMIT (out of [min, max] or overflowing);
+ *         *out untouched on error.
+ */
+int num_parse_duration(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
 #endif /* IDR_REGISTRY_BASE_NUM_H */

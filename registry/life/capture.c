@@ -486,3 +486,57 @@ life_capture(struct reg_wtxn *w, const struct life_event *ev, char id[LIFE_HASH_
 	life_prep_free(p);
 	return rc;
 }
+
+int
+life_capture_replay(struct reg_wtxn *w, struct slice stored)
+{
+	struct reg_event_view v;
+	struct reg_event_put put;
+	struct life_event ev;
+	struct keys k;
+	char err[128];
+	size_t cap;
+	int rc;
+
+	/* the document follows the stored event's head (reg_event.c): u8 format, i64 time,
+	 * i16 zone, i64 record time, the 32-byte id */
+	if (stored.len < 1 + 8 + 2 + 8 + REG_EVENT_ID_LEN) {
+		return IDR_EPROTO;
+	}
+	v.doc = slice_make(stored.p + 19 + REG_EVENT_ID_LEN, stored.len - 19 - REG_EVENT_ID_LEN);
+	if (life_event_parse(v.doc.p, v.doc.len, &ev, err, sizeof(err)) != IDR_OK) {
+		return IDR_EPROTO;
+	}
+	memset(&k, 0, sizeof(k));
+	cap = 6 + ev.epcs.n + ev.child_epcs.n + ev.input_epcs.n + ev.output_epcs.n;
+	rc = cap > REG_EVENT_MAX_SUBJECTS ? IDR_EPROTO : IDR_OK;
+	if (rc == IDR_OK) {
+		k.cap = cap;
+		k.lcap = max_links(&ev);
+		k.buf = malloc(cap * sizeof(*k.buf));
+		k.subj = calloc(cap, sizeof(*k.subj));
+		k.handle = calloc(cap, sizeof(*k.handle));
+		k.links = calloc(k.lcap, sizeof(*k.links));
+		rc = k.buf == NULL || k.subj == NULL || k.handle == NULL || k.links == NULL
+		             ? IDR_ENOMEM
+		             : IDR_OK;
+	}
+	if (rc == IDR_OK) {
+		rc = collect(&ev, &k) == IDR_OK ? IDR_OK : IDR_EPROTO;
+	}
+	if (rc == IDR_OK) {
+		/* the aliases replayed before this entry join its identities as on the primary */
+		rc = join_subjects(w, &k);
+	}
+	if (rc == IDR_OK) {
+		memset(&put, 0, sizeof(put));
+		put.subjects = k.subj;
+		put.nsubjects = k.nsubj;
+		put.links = k.links;
+		put.nlinks = k.nlinks;
+		rc = reg_event_replay(w, stored, &put);
+	}
+	keys_free(&k, NULL);
+	life_event_deinit(&ev);
+	return rc;
+}

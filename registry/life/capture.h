@@ -98,4 +98,13 @@ int life_capture_put(struct reg_wtxn *w, struct life_prep *p, enum reg_outcome *
 
 void life_prep_free(struct life_prep *p); /* accepts NULL */
 
+/**
+ * Replication: store a shipped event (stored = a JRN_OP_EVENT payload) with the timeline
+ * entries and links its document makes, exactly as life_capture made them on the primary,
+ * without a journal entry (reg_event_replay).
+ * @return IDR_OK, IDR_EPROTO (stored or its document is malformed), IDR_ENOMEM or a store
+ *         error.
+ */
+int life_capture_replay(struct reg_wtxn *w, struct slice stored) IDR_MUSTCHECK;
+
 #endif /* IDR_REGISTRY_LIFE_CAPTURE_H */

@@ -705,20 +705,22 @@ lmdb_del(struct store_txn *t, enum store_db db, struct slice key)
 }
 
 static int
-lmdb_count(struct store_txn *t, enum store_db db, uint64_t *out)
+lmdb_stat(struct store_txn *t, enum store_db db, struct store_db_stat *out)
 {
 	MDB_stat st;
 	int rc;
 
+	memset(out, 0, sizeof(*out));
 	if (db_absent(t, db)) {
-		*out = 0;
 		return IDR_OK;
 	}
 	rc = mdb_stat(mdb_of(t), dbi_of(t, db), &st);
 	if (rc != MDB_SUCCESS) {
-		return lmdb_err(rc, "count");
+		return lmdb_err(rc, "stat");
 	}
-	*out = st.ms_entries;
+	out->entries = st.ms_entries;
+	out->pages = (uint64_t)st.ms_branch_pages + st.ms_leaf_pages + st.ms_overflow_pages;
+	out->bytes = out->pages * st.ms_psize;
 	return IDR_OK;
 }
 
@@ -843,7 +845,7 @@ static const struct store_ops lmdb_ops = {
         .get = lmdb_get,
         .put = lmdb_put,
         .del = lmdb_del,
-        .count = lmdb_count,
+        .stat = lmdb_stat,
         .cursor_open = lmdb_cursor_open,
         .cursor_close = lmdb_cursor_close,
         .cursor_move = lmdb_cursor_move,
@@ -1127,6 +1129,7 @@ store_del(struct store_txn *t, enum store_db db, struct slice key)
 int
 store_count(struct store_txn *t, enum store_db db, uint64_t *out)
 {
+	struct store_db_stat st;
 	int rc = txn_check(t);
 
 	if (rc != IDR_OK) {
@@ -1135,7 +1138,23 @@ store_count(struct store_txn *t, enum store_db db, uint64_t *out)
 	if (!db_ok(db) || out == NULL) {
 		return IDR_EINVAL;
 	}
-	return t->s->ops->count(t, db, out);
+	rc = t->s->ops->stat(t, db, &st);
+	*out = rc == IDR_OK ? st.entries : 0;
+	return rc;
+}
+
+int
+store_db_stat(struct store_txn *t, enum store_db db, struct store_db_stat *out)
+{
+	int rc = txn_check(t);
+
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	if (!db_ok(db) || out == NULL) {
+		return IDR_EINVAL;
+	}
+	return t->s->ops->stat(t, db, out);
 }
 
 int
@@ -1294,4 +1313,22 @@ store_map_adopt(struct store *s, bool *grown)
 		return IDR_EINVAL;
 	}
 	return s->ops->map_adopt != NULL ? s->ops->map_adopt(s, grown) : IDR_OK;
+}
+
+int
+store_copy_fd(struct store *s, int fd)
+{
+	struct lmdb_store *ls;
+	int rc;
+
+	if (s == NULL || fd < 0) {
+		return IDR_EINVAL;
+	}
+	if (s->ops == &store_mem_ops) {
+		return IDR_ESTATE; /* nothing on disk to copy */
+	}
+	ls = s->be;
+	/* LMDB copies inside one read transaction of its own: a consistent snapshot */
+	rc = mdb_env_copyfd2(ls->env, fd, MDB_CP_COMPACT);
+	return rc == MDB_SUCCESS ? IDR_OK : lmdb_err(rc, "copy");
 }

@@ -147,6 +147,15 @@ int store_del(struct store_txn *t, enum store_db db, struct slice key);
 /** Number of entries in a database. */
 int store_count(struct store_txn *t, enum store_db db, uint64_t *out);
 
+/** Size of one database as seen by a transaction. */
+struct store_db_stat {
+	uint64_t entries;
+	uint64_t pages; /* LMDB: branch + leaf + overflow pages (memory: 0) */
+	uint64_t bytes; /* LMDB: pages x page size (memory: key and value bytes) */
+};
+/** Entries and size of a database (LMDB mdb_stat). @return IDR_OK or a common error. */
+int store_db_stat(struct store_txn *t, enum store_db db, struct store_db_stat *out);
+
 int store_cursor_open(struct store_txn *t, enum store_db db, struct store_cursor **out);
 void store_cursor_close(struct store_cursor *c); /* accepts NULL */
 /*
@@ -184,5 +193,13 @@ int store_sync(struct store *s);
  * @return IDR_OK, IDR_EBUSY (transactions stayed open for seconds) or a store error.
  */
 int store_map_adopt(struct store *s, bool *grown) IDR_MUSTCHECK;
+
+/**
+ * Write a consistent, compacted copy of the whole store (a data.mdb, as of one read
+ * transaction LMDB begins itself) to fd, from the calling thread; blocks until done. For
+ * journal snapshots (a new follower opens it as its data directory's data.mdb).
+ * @return IDR_OK, IDR_ESTATE (the memory backend), IDR_EINVAL, IDR_EIO or IDR_ESTORE.
+ */
+int store_copy_fd(struct store *s, int fd) IDR_MUSTCHECK;
 
 #endif /* IDR_REGISTRY_STORE_STORE_H */

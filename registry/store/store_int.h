@@ -68,7 +68,7 @@ struct store_ops {
 	int (*put)(struct store_txn *t, enum store_db db, struct slice key, struct slice val,
 	           unsigned flags, struct slice *existing);
 	int (*del)(struct store_txn *t, enum store_db db, struct slice key);
-	int (*count)(struct store_txn *t, enum store_db db, uint64_t *out);
+	int (*stat)(struct store_txn *t, enum store_db db, struct store_db_stat *out);
 	int (*cursor_open)(struct store_cursor *c);
 	void (*cursor_close)(struct store_cursor *c);
 	int (*cursor_move)(struct store_cursor *c, enum store_cur_op op, struct slice key,

@@ -543,9 +543,15 @@ mem_del(struct store_txn *t, enum store_db db, struct slice key)
 }
 
 static int
-mem_count(struct store_txn *t, enum store_db db, uint64_t *out)
+mem_stat(struct store_txn *t, enum store_db db, struct store_db_stat *out)
 {
-	*out = db_of(t, db)->n;
+	const struct mem_db *d = db_of(t, db);
+
+	memset(out, 0, sizeof(*out));
+	out->entries = d->n;
+	for (size_t i = 0; i < d->n; i++) {
+		out->bytes += d->ents[i]->klen + d->ents[i]->val->len;
+	}
 	return IDR_OK;
 }
 
@@ -724,7 +730,7 @@ const struct store_ops store_mem_ops = {
         .get = mem_get,
         .put = mem_put,
         .del = mem_del,
-        .count = mem_count,
+        .stat = mem_stat,
         .cursor_open = mem_cursor_open,
         .cursor_close = mem_cursor_close,
         .cursor_move = mem_cursor_move,

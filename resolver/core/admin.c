@@ -12,6 +12,7 @@
 #include "core/auth.h"
 #include "core/quota.h"
 #include "core/sess.h"
+#include "core/shard.h"
 #include "hdl/hdl_admin.h"
 #include "hdl/hdl_auth.h"
 #include "model/ident.h"
@@ -988,6 +989,10 @@ execute(struct admin *a, struct rsv_req *q, const struct hdl_msg *orig, const ch
 	rc = make_wop(q, orig, identity, &op, &answered);
 	if (rc != IDR_OK || answered) {
 		return rc;
+	}
+	if (!shard_mine(rsv_worker_shard(rsv_req_worker(q)), op->handle)) {
+		wop_free(op); /* another server of this site holds it (core/shard.h) */
+		return answer_error_to(q, orig, HDL_RC_SERVER_NOT_RESP, SHARD_MSG_WRONG_SERVER);
 	}
 	if (rsv_read_begin(rsv_req_worker(q), &t) != IDR_OK) {
 		wop_free(op);

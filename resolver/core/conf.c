@@ -3,9 +3,14 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "base/num.h"
+#include "core/shard.h"
 #include "hdl/addr.h"
+#include "model/ident.h"
 
 #define OPT(name, type, min, max, def, choices, reload, help)                                      \
 	{                                                                                          \
@@ -105,6 +110,14 @@ static const struct cfg_opt table[] = {
         OPT(server_key, CFG_STRING, 0, 0, NULL, NULL, false,
             "PEM key of this server; its public part is published in HS_SITE"),
         OPT(site_primary, CFG_BOOL, 0, 0, "yes", NULL, true, "HS_SITE primary flag"),
+        OPT(site_servers, CFG_LIST, 0, 0, NULL, NULL, false,
+            "every server of this site in HS_SITE order, ADDR:PORT (Handle UDP and TCP port), "
+            "comma-separated or repeated; identifiers are sharded by the Handle hash and a "
+            "server answers 301 for those of another (none: a site of this server alone)"),
+        OPT(site_server_index, CFG_UINT, 0, 63, "0", NULL, false,
+            "this server's position in site_servers, counted from 0"),
+        OPT(site_hash_option, CFG_ENUM, 0, 0, "handle", "prefix|suffix|handle", false,
+            "HS_SITE hash option: the part of an identifier that picks its server"),
         OPT(http_cors, CFG_BOOL, 0, 0, "yes", NULL, true,
             "send Access-Control-Allow-Origin: * on API answers"),
         OPT(list_page_max, CFG_UINT, 1, 100000, "1000", NULL, true,
@@ -117,6 +130,15 @@ static const struct cfg_opt table[] = {
             "seconds of inactivity after which a Handle or HTTP session expires"),
         OPT(write_batch_max, CFG_UINT, 1, 65536, "1024", NULL, false,
             "writes gathered into one transaction (group commit) at most"),
+        OPT(journal_fold_interval, CFG_UINT, 0, 31536000, "3600", NULL, false,
+            "seconds between journal folds: entries past the retention rule are folded into "
+            "the checkpoint (`idr journal fold`) (0 = never)"),
+        OPT(journal_retention_age, CFG_UINT, 0, 3153600000ULL, "2592000", NULL, false,
+            "seconds a journal entry is kept at least before a fold may take it (30 days; "
+            "0 = no age rule)"),
+        OPT(journal_retention_bytes, CFG_SIZE, 0, 1ULL << 42, "0", NULL, false,
+            "journal bytes kept at least: older entries beyond them may be folded even if "
+            "younger than journal_retention_age (0 = no size rule)"),
         OPT(quota_requests_per_day, CFG_UINT, 0, 1ULL << 40, "0", NULL, true,
             "write requests per enterprise prefix per day (local midnight to midnight); over "
             "it writes are refused (HTTP 429, Handle 603 to IDIS clients) (0 = no limit)"),
@@ -136,9 +158,10 @@ static const struct cfg_opt table[] = {
         OPT(write_clients, CFG_UINT, 64, 1ULL << 24, "65536", NULL, false,
             "client addresses whose write rate is tracked at once, about 32 bytes each"),
         /* federation (issue 10: fed/) */
-        OPT(role, CFG_ENUM, 0, 0, "secondary", "secondary|toplevel", false,
+        OPT(role, CFG_ENUM, 0, 0, "secondary", "secondary|toplevel|mirror", false,
             "secondary: a node of the hierarchy (default); toplevel: also holds the prefix "
-            "records 0.NA/<node prefix> of onboarded nodes and refers clients to them (302/303)"),
+            "records 0.NA/<node prefix> of onboarded nodes and refers clients to them (302/303); "
+            "mirror: a read-only copy that follows the journal of `primary`"),
         /* federation: recursive resolution of foreign prefixes (fed/rec.h) */
         OPT(toplevel, CFG_LIST, 0, 0, NULL, NULL, false,
             "Handle address HOST:PORT (UDP and TCP) of the top-level node that holds the prefix "
@@ -159,6 +182,46 @@ static const struct cfg_opt table[] = {
             "milliseconds one recursive resolution may take (all referrals and re-sends)"),
         OPT(recursion_max_referrals, CFG_UINT, 1, 40, "8", NULL, false,
             "prefix (303) and service (302, HS_SERV) referrals followed in one resolution"),
+        /* federation: upward registration and reports (fed/fup.h) */
+        OPT(node_key, CFG_STRING, 0, 0, NULL, NULL, false,
+            "PEM private key of this node's identity at the top level (`idr node add` there "
+            "registers its public part); with toplevel set, the node keeps its prefix record "
+            "0.NA/<node prefix> at the top level up to date (upward registration)"),
+        OPT(node_key_id, CFG_STRING, 0, 0, NULL, NULL, false,
+            "identity INDEX:HANDLE of node_key (default 300:0.NA/<node prefix>)"),
+        OPT(toplevel_http, CFG_STRING, 0, 0, NULL, NULL, false,
+            "http[s]://HOST:PORT of the top level's HTTP API: signed reports are POSTed to "
+            "/api/v1/reports there (none: no reports)"),
+        OPT(report_interval, CFG_UINT, 1, 86400, "300", NULL, false,
+            "seconds of one report period (periods are numbered from the epoch)"),
+        OPT(upstream_retry_max, CFG_UINT, 1, 86400, "300", NULL, false,
+            "seconds between retries of a failed registration or report at most (exponential "
+            "back-off from 1 s)"),
+        /* federation: journal shipping and mirrors (fed/mirror.h, http/api_journal.h) */
+        OPT(primary, CFG_STRING, 0, 0, NULL, NULL, false,
+            "role mirror: base URL of the primary's HTTP(S) API (http[s]://HOST:PORT) whose "
+            "journal this node follows; writes sent here are referred to it"),
+        OPT(primary_identity, CFG_STRING, 0, 0, NULL, NULL, false,
+            "role mirror: identity (index:handle) this node authenticates as with the primary "
+            "(one of the primary's journal_followers, an HS_SECKEY identity there)"),
+        OPT(primary_secret_file, CFG_STRING, 0, 0, NULL, NULL, false,
+            "role mirror: file holding the secret of primary_identity (first line)"),
+        OPT(primary_cacert, CFG_STRING, 0, 0, NULL, NULL, false,
+            "role mirror: CA certificate file that the primary's TLS certificate chains to "
+            "(default: the system's CAs)"),
+        OPT(journal_followers, CFG_LIST, 0, 0, NULL, NULL, true,
+            "identity (index:handle with an HS_SECKEY here) allowed to read this node's journal "
+            "(GET /api/v1/journal, /api/v1/journal/snapshot): a mirror, the top level's backup; "
+            "server_admins may too"),
+        OPT(journal_wait_ms, CFG_UINT, 0, 30000, "1000", NULL, true,
+            "milliseconds a journal request that is caught up waits for new entries"),
+        OPT(journal_batch_max, CFG_UINT, 1, 1000000, "20000", NULL, true,
+            "journal entries sent in one answer at most (also capped at 64 MiB)"),
+        OPT(backup, CFG_LIST, 0, 0, NULL, NULL, false,
+            "role toplevel: keep a copy of a node's store in data_dir/backup/PREFIX by following "
+            "its journal: PREFIX URL IDENTITY SECRET_FILE (URL of the node's HTTP(S) API, an "
+            "identity among the node's journal_followers, the file holding its secret); one "
+            "line per node"),
 };
 
 const struct cfg_opt *
@@ -183,6 +246,89 @@ conf_line(const struct conf *c, const void *field)
 	return 0;
 }
 
+/* The upward link's options (fed/fup.h): node_key_id INDEX:HANDLE, toplevel_http a URL, and
+ * what they need. */
+static void
+fed_check(struct conf *c, const char *file, cfg_err_fn err, void *arg, int *rc)
+{
+	const char *id = c->node_key_id, *colon = id != NULL ? strchr(id, ':') : NULL;
+	uint64_t idx;
+
+	if (id != NULL &&
+	    (colon == NULL || colon[1] == '\0' ||
+	     num_parse_u64_n(id, (size_t)(colon - id), 1, INT32_MAX, &idx) != IDR_OK)) {
+		err(arg, file, conf_line(c, &c->node_key_id),
+		    "node_key_id: INDEX:HANDLE expected, e.g. 300:0.NA/88.118");
+		*rc = IDR_ECONFIG;
+	}
+	if (c->toplevel_http != NULL && strncmp(c->toplevel_http, "http://", 7) != 0 &&
+	    strncmp(c->toplevel_http, "https://", 8) != 0) {
+		err(arg, file, conf_line(c, &c->toplevel_http),
+		    "toplevel_http: http://HOST:PORT or https://HOST:PORT expected");
+		*rc = IDR_ECONFIG;
+	}
+	if ((c->toplevel_http != NULL || c->node_key_id != NULL) && c->node_key == NULL) {
+		err(arg, file,
+		    conf_line(c, c->toplevel_http != NULL ? (void *)&c->toplevel_http
+		                                          : (void *)&c->node_key_id),
+		    "toplevel_http and node_key_id need node_key (the node identity's key)");
+		*rc = IDR_ECONFIG;
+	}
+	if (c->node_key != NULL && c->toplevel.n == 0 && !conf_toplevel(c)) {
+		err(arg, file, conf_line(c, &c->node_key),
+		    "node_key needs toplevel (the top level to register at)");
+		*rc = IDR_ECONFIG;
+	}
+}
+
+#define CONF_FIELD_MAX 4096
+
+/* the next space-separated field of *p */
+static struct slice
+field(const char **p)
+{
+	const char *s = *p, *e;
+
+	while (*s == ' ' || *s == '\t') {
+		s++;
+	}
+	for (e = s; *e != '\0' && *e != ' ' && *e != '\t'; e++) {
+	}
+	*p = e;
+	return slice_make(s, (size_t)(e - s));
+}
+
+int
+conf_backup_parse(const char *line, struct conf_backup *out, const char **why)
+{
+	const char *p = line;
+
+	out->prefix = field(&p);
+	out->url = field(&p);
+	out->identity = field(&p);
+	out->secret_file = field(&p);
+	if (out->secret_file.len == 0 || field(&p).len != 0) {
+		*why = "backup: want PREFIX URL IDENTITY SECRET_FILE";
+		return IDR_EINVAL;
+	}
+	if (out->prefix.len >= CONF_FIELD_MAX || ident_prefix_check(out->prefix) != IDR_OK) {
+		*why = "backup: PREFIX is not a prefix";
+		return IDR_EINVAL;
+	}
+	if ((out->url.len < 8 || strncasecmp((const char *)out->url.p, "http://", 7) != 0) &&
+	    (out->url.len < 9 || strncasecmp((const char *)out->url.p, "https://", 8) != 0)) {
+		*why = "backup: URL must start with http:// or https://";
+		return IDR_EINVAL;
+	}
+	if (out->url.len >= CONF_FIELD_MAX || out->identity.len >= CONF_FIELD_MAX ||
+	    out->secret_file.len >= CONF_FIELD_MAX ||
+	    memchr(out->identity.p, ':', out->identity.len) == NULL) {
+		*why = "backup: IDENTITY must be INDEX:HANDLE (and fields at most 4095 bytes)";
+		return IDR_EINVAL;
+	}
+	return IDR_OK;
+}
+
 static void
 cross_check(struct conf *c, const char *path, cfg_err_fn err, void *arg, int *rc)
 {
@@ -200,6 +346,12 @@ cross_check(struct conf *c, const char *path, cfg_err_fn err, void *arg, int *rc
 	}
 	if (c->data_dir == NULL) {
 		err(arg, file, conf_line(c, &c->data_dir), "data_dir must not be empty");
+		*rc = IDR_ECONFIG;
+	}
+	if (conf_mirror(c) &&
+	    (c->primary == NULL || c->primary_identity == NULL || c->primary_secret_file == NULL)) {
+		err(arg, file, conf_line(c, &c->role),
+		    "role mirror needs primary, primary_identity and primary_secret_file");
 		*rc = IDR_ECONFIG;
 	}
 	for (size_t i = 0; i < c->quota_prefix.n; i++) {
@@ -224,6 +376,24 @@ cross_check(struct conf *c, const char *path, cfg_err_fn err, void *arg, int *rc
 			err(arg, file, c->toplevel.line[i], msg);
 			*rc = IDR_ECONFIG;
 		}
+	}
+	fed_check(c, file, err, arg, rc);
+	{
+		struct shard *sh = malloc(sizeof(*sh));
+		const char *why = NULL;
+		unsigned line = 0;
+		char buf[200];
+
+		if (sh == NULL) {
+			err(arg, file, 0, idr_strerror(IDR_ENOMEM));
+			*rc = IDR_ECONFIG;
+		} else if (shard_init(sh, &c->site_servers, c->site_server_index,
+		                      c->site_hash_option, buf, sizeof(buf), &why,
+		                      &line) != IDR_OK) {
+			err(arg, file, line != 0 ? line : conf_line(c, &c->site_server_index), why);
+			*rc = IDR_ECONFIG;
+		}
+		free(sh);
 	}
 	if (strcmp(c->log_target, "file") == 0 && c->log_file == NULL) {
 		err(arg, file, conf_line(c, &c->log_target), "log_target file needs log_file");
@@ -298,6 +468,12 @@ conf_write_sample(FILE *f)
 	return cfg_write_sample(
 	        table, sizeof(table) / sizeof(table[0]),
 	        "idrd.conf - configuration of the idr resolver daemon (idrd -c FILE)", f);
+}
+
+bool
+conf_mirror(const struct conf *c)
+{
+	return c->role != NULL && strcmp(c->role, "mirror") == 0;
 }
 
 bool

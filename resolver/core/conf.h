@@ -15,6 +15,8 @@
 #include <stdio.h>
 
 #include "base/cfg.h"
+#include "base/err.h"
+#include "base/slice.h"
 #include "core/quota.h"
 
 struct conf {
@@ -66,14 +68,20 @@ struct conf {
 	struct cfg_list site_address;
 	char *server_key;
 	bool site_primary;
+	struct cfg_list site_servers; /* every server of the site, HS_SITE order (core/shard.h) */
+	uint64_t site_server_index;   /* this server's position in site_servers */
+	char *site_hash_option;       /* prefix | suffix | handle */
 	/* HTTP */
 	bool http_cors;
 	uint64_t list_page_max;
 	/* writes and authentication */
-	struct cfg_list server_admins; /* "index:handle" identities allowed everything */
-	uint64_t max_auth_time_ms;     /* a pending challenge expires after this */
-	uint64_t session_timeout;      /* idle seconds before a session (Handle or HTTP) expires */
-	uint64_t write_batch_max;      /* writes in one transaction at most */
+	struct cfg_list server_admins;  /* "index:handle" identities allowed everything */
+	uint64_t max_auth_time_ms;      /* a pending challenge expires after this */
+	uint64_t session_timeout;       /* idle seconds before a session (Handle or HTTP) expires */
+	uint64_t write_batch_max;       /* writes in one transaction at most */
+	uint64_t journal_fold_interval; /* seconds between folds (write/jfold.h); 0 = never */
+	uint64_t journal_retention_age; /* seconds an entry is kept at least; 0 = no rule */
+	uint64_t journal_retention_bytes; /* newest journal bytes always kept; 0 = no rule */
 	/* quotas and rate limits (core/quota.h) */
 	uint64_t quota_requests_per_day;
 	uint64_t quota_registrations_per_day;
@@ -83,7 +91,7 @@ struct conf {
 	uint64_t write_burst;
 	uint64_t write_clients;
 	/* federation (fed/) */
-	char *role; /* secondary | toplevel */
+	char *role; /* secondary | toplevel | mirror */
 	/* federation: recursive resolution (fed/rec.h) */
 	struct cfg_list toplevel;         /* Handle addresses host:port of the top level */
 	uint64_t recursion_cache_max;     /* cached answers per worker */
@@ -93,6 +101,21 @@ struct conf {
 	uint64_t recursion_stale_max;     /* seconds past expiry an answer may be served stale */
 	uint64_t recursion_timeout_ms;    /* bound on one recursive resolution */
 	uint64_t recursion_max_referrals; /* referrals followed in one resolution */
+	/* federation: upward registration and reports (fed/fup.h) */
+	char *node_key;              /* PEM private key of the node identity */
+	char *node_key_id;           /* INDEX:HANDLE (default 300:0.NA/<node prefix>) */
+	char *toplevel_http;         /* http[s]://HOST:PORT of the top level's API (reports) */
+	uint64_t report_interval;    /* seconds of one report period */
+	uint64_t upstream_retry_max; /* seconds between retries at most (back-off cap) */
+	/* federation: journal shipping and mirrors (fed/mirror.h, http/api_journal.h) */
+	char *primary;                     /* role mirror: the primary's HTTP(S) base URL */
+	char *primary_identity;            /* role mirror: index:handle we authenticate as */
+	char *primary_secret_file;         /* role mirror: its secret */
+	char *primary_cacert;              /* role mirror: CA file for an https primary */
+	struct cfg_list journal_followers; /* identities allowed to read the journal */
+	uint64_t journal_wait_ms;          /* long-poll bound */
+	uint64_t journal_batch_max;        /* entries per answer */
+	struct cfg_list backup; /* role toplevel: "PREFIX URL IDENTITY SECRET_FILE" per node */
 	/* where each option of conf_table() was set in the file (0: default); see conf_line */
 	unsigned lines[CFG_OPTS_MAX];
 };
@@ -120,6 +143,21 @@ unsigned conf_line(const struct conf *c, const void *field);
 /** The quota limits of a loaded configuration (quota_prefix lines that do not parse, which
  *  conf_load reports, are left out). */
 void conf_quota_limits(const struct conf *c, struct quota_limits *out);
+
+/** A `backup` line "PREFIX URL IDENTITY SECRET_FILE" (slices into the line; fed/backup.h). */
+struct conf_backup {
+	struct slice prefix, url, identity, secret_file;
+};
+
+/**
+ * Parse a `backup` line: four fields separated by spaces, the prefix a valid prefix, the URL
+ * http:// or https://, the identity INDEX:HANDLE, each under 4096 bytes.
+ * @return IDR_OK or IDR_EINVAL (*why says what).
+ */
+int conf_backup_parse(const char *line, struct conf_backup *out, const char **why) IDR_MUSTCHECK;
+
+/** True when the node is a read-only mirror of `primary` (`role mirror`, fed/mirror.h). */
+bool conf_mirror(const struct conf *c);
 
 /** True when the node plays the top-level role (`role toplevel`, fed/refer.h). */
 bool conf_toplevel(const struct conf *c);

@@ -42,7 +42,10 @@
 
 #include "base/log.h"
 #include "core/sess.h"
+#include "core/shard.h"
 #include "core/site.h"
+#include "fed/fstat.h"
+#include "fed/fup.h"
 #include "fed/refer.h"
 #include "model/ident.h"
 
@@ -56,8 +59,9 @@
 
 struct rsv_snap {
 	uint64_t gen;
-	struct conf conf; /* deep copy, immutable */
-	struct wbuf site; /* encoded HS_SITE data */
+	struct conf conf;   /* deep copy, immutable */
+	struct wbuf site;   /* encoded HS_SITE data */
+	struct shard shard; /* the site's servers and hash (site_servers) */
 	struct rsv_snap *next;
 };
 
@@ -92,6 +96,7 @@ struct rsv {
 	rsv_open_fn open; /* opens encrypted requests (NULL: they are dropped) */
 	void *open_arg;
 	struct sess_table *http_sessions; /* REST API sessions (Authorization: Handle) */
+	struct rsv_fed fed;               /* set before the workers start */
 	pthread_mutex_t alock;            /* anchors, anext */
 	struct rsv_anchor anchors[RSV_ANCHORS];
 	unsigned anext;
@@ -116,6 +121,7 @@ struct rsv_worker {
 	struct reg_rtxn *txn;
 	struct frec *frec; /* recursive resolver (fed/rec.h), NULL: none */
 	rsv_recurse_fn recurse;
+	struct fstat_shard *fstat; /* resolutions per prefix (reports), NULL: not counted */
 	struct rsv_snap *snap;
 	_Atomic uint64_t gen; /* generation of snap, read by reclaim */
 	uint64_t rx_ns;       /* receipt time set by the front end, 0 = none */
@@ -127,6 +133,7 @@ struct rsv_worker {
 	struct slice types[RSV_MAX_FILTER];
 	struct slice clumps[HDL_MAX_VALUES];
 	struct refer refer; /* top-level role: the referral being answered */
+	bool misrouted;     /* the last rsv_lookup: the handle belongs to another server */
 };
 
 struct rsv_conn {
@@ -270,6 +277,10 @@ snap_new(struct rsv_snap **out, const struct conf *c, const struct site_ports *p
 		return rc;
 	}
 	rc = site_encode(&s->site, c, ports);
+	if (rc == IDR_OK && shard_init(&s->shard, &c->site_servers, c->site_server_index,
+	                               c->site_hash_option, NULL, 0, NULL, NULL) != IDR_OK) {
+		rc = IDR_ECONFIG; /* conf_load reported it */
+	}
 	if (rc != IDR_OK) {
 		snap_free(s);
 		return rc;
@@ -457,6 +468,7 @@ rsv_worker_new(struct rsv *r, unsigned id, struct event_base *base, struct rsv_w
 	}
 	w->r = r;
 	w->base = base;
+	w->fstat = fstat_shard(r->fed.stats, id);
 	wbuf_init_heap(&w->pout, HDL_MAX_UNIT_LEN);
 	w->ms = metrics_shard(r->m, id);
 	if (r->m != NULL && w->ms == NULL) {
@@ -676,10 +688,17 @@ rsv_lookup(struct rsv_worker *w, struct slice handle, struct rec_view *rec)
 	int rc;
 
 	w->msg[0] = '\0';
+	w->misrouted = false;
 	rc = ident_parse(&id, handle.p, handle.len, &o);
 	if (rc != IDR_OK) {
 		set_msg(w, "%s", ident_strerror(rc, &o, eb, sizeof(eb)));
 		return HDL_RC_INVALID_HANDLE;
+	}
+	/* checked before hosting, as the reference server does (errorIfNotHaveHandle) */
+	if (!shard_mine(&w->snap->shard, handle)) {
+		set_msg(w, "%s", SHARD_MSG_WRONG_SERVER);
+		w->misrouted = true;
+		return HDL_RC_SERVER_NOT_RESP;
 	}
 	/* the prefix that must be hosted: P for P/S and for 0.NA/P, X for a bare X */
 	served = id.zero_na ? id.suffix : id.prefix;
@@ -689,6 +708,9 @@ rsv_lookup(struct rsv_worker *w, struct slice handle, struct rec_view *rec)
 	}
 	key = lookup_key(w, &id);
 	rc = reg_get_folded(w->txn, key, rec);
+	if (rc == IDR_OK || rc == IDR_ENOENT) {
+		fstat_count(w->fstat, served); /* a resolution answered here (reports) */
+	}
 	if (rc == IDR_ENOENT) {
 		return HDL_RC_HANDLE_NOT_FOUND;
 	}
@@ -703,6 +725,19 @@ const char *
 rsv_worker_message(struct rsv_worker *w)
 {
 	return w->msg;
+}
+
+bool
+rsv_worker_misrouted(const struct rsv_worker *w)
+{
+	return w->misrouted;
+}
+
+const struct shard *
+rsv_worker_shard(struct rsv_worker *w)
+{
+	snap_pick(w);
+	return &w->snap->shard;
 }
 
 /* ---------------------------------------------------------------- answers */
@@ -864,6 +899,12 @@ do_resolution(struct rsv_req *q)
 		                          : answer_error(q, HDL_RC_ERROR, w->msg);
 	}
 	code = rsv_lookup(w, rr.handle, &rec);
+	if (w->misrouted) {
+		/* another server of this site: 301 even with REC, as clients hashing expect */
+		rc = answer_error(q, code, w->msg);
+		rsv_read_end(w);
+		return rc;
+	}
 	if (code == HDL_RC_SERVER_NOT_RESP && w->recurse != NULL &&
 	    (q->m->hdr.flags & HDL_FLAG_REC) != 0) {
 		rsv_read_end(w);
@@ -1421,8 +1462,9 @@ rsv_pending_finish(struct rsv_pending *p, int status, struct slice body)
 	rsv_pending_finish_at(p, status, body, NULL);
 }
 
-void
-rsv_pending_finish_at(struct rsv_pending *p, int status, struct slice body, const char *location)
+static void
+pending_finish(struct rsv_pending *p, int status, struct slice body, const char *location,
+               const char *ctype)
 {
 	struct rsv_conn *c = p->conn;
 	struct rsv_done d;
@@ -1442,8 +1484,21 @@ rsv_pending_finish_at(struct rsv_pending *p, int status, struct slice body, cons
 	d.answer = body;
 	d.status = status;
 	d.location = location;
+	d.ctype = ctype;
 	pending_free(p);
 	c->done(c->arg, &d);
+}
+
+void
+rsv_pending_finish_at(struct rsv_pending *p, int status, struct slice body, const char *location)
+{
+	pending_finish(p, status, body, location, NULL);
+}
+
+void
+rsv_pending_finish_ct(struct rsv_pending *p, int status, struct slice body, const char *ctype)
+{
+	pending_finish(p, status, body, NULL, ctype);
 }
 
 const struct hdl_msg *
@@ -1505,6 +1560,7 @@ rsv_pending_complete(struct rsv_pending *p, rsv_op_fn answer, void *arg)
 	}
 	d.status = 0;
 	d.location = NULL;
+	d.ctype = NULL;
 	d.action = q.action;
 	d.answer = wbuf_slice(&w->pout);
 	if (d.answer.len == 0 && d.action == RSV_REPLY) {
@@ -1749,6 +1805,9 @@ rsv_metrics_page(struct rsv_worker *w, struct wbuf *out)
 	}
 	metrics_render(w->r->m, reg_store_info(w->r->reg, &info) == IDR_OK ? &info : NULL, out);
 	metrics_render_quota(w->r->quota, (uint64_t)time(NULL), out);
+	if (w->r->fed.up != NULL) {
+		fup_metrics(w->r->fed.up, out);
+	}
 	return wbuf_error(out);
 }
 
@@ -1840,4 +1899,16 @@ struct sess_table *
 rsv_http_sessions(const struct rsv_worker *w)
 {
 	return w->r->http_sessions;
+}
+
+void
+rsv_set_fed(struct rsv *r, const struct rsv_fed *f)
+{
+	r->fed = *f;
+}
+
+const struct rsv_fed *
+rsv_worker_fed(const struct rsv_worker *w)
+{
+	return &w->r->fed;
 }

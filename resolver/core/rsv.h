@@ -33,6 +33,7 @@
 #include "core/conf.h"
 #include "core/mbox.h"
 #include "core/metrics.h"
+#include "core/shard.h"
 #include "hdl/addr.h"
 #include "hdl/hdl.h"
 #include "reg.h"
@@ -137,6 +138,8 @@ struct rsv_done {
 	                            answer (rsv_pending_finish) */
 	const char *location;    /* a Location for that JSON answer (rsv_pending_finish_at), or
 	                            NULL; valid during the call */
+	const char *ctype;       /* the answer's Content-Type when not JSON (rsv_pending_finish_ct),
+	                            or NULL; static storage */
 };
 
 typedef void (*rsv_done_fn)(void *arg, const struct rsv_done *d);
@@ -247,6 +250,12 @@ void rsv_pending_finish_at(struct rsv_pending *p, int status, struct slice body,
                            const char *location);
 
 /**
+ * rsv_pending_finish with another Content-Type than JSON (e.g. a binary journal copy);
+ * ctype must be static storage.
+ */
+void rsv_pending_finish_ct(struct rsv_pending *p, int status, struct slice body, const char *ctype);
+
+/**
  * Finishes an answer to a request with CT (certify) or ENC (encrypt) set: the unit at
  * out[mark..] (one finished message, CredentialLength 0) gets an HS_SIGNED credential and/or is
  * encrypted with the request's session key. Set before the workers start.
@@ -312,6 +321,25 @@ struct sess_table *rsv_http_sessions(const struct rsv_worker *w);
 /** The registry (for front ends that authenticate requests in the worker's transaction). */
 struct reg *rsv_reg(const struct rsv_worker *w);
 
+/* ---- federation: upward registration, reports (fed/fup.h, fed/frdb.h, fed/fstat.h) ---- */
+
+struct fup;
+struct frdb;
+struct fstat;
+
+/** The federation objects a node has (each NULL when it has none). */
+struct rsv_fed {
+	struct fup *up;       /* secondary with a top level: upward registration and reports */
+	struct frdb *reports; /* top level: the reports received from the nodes */
+	struct fstat *stats;  /* resolutions per prefix, one shard per worker id */
+};
+
+/** Set before the workers are created (they take their fstat shard at rsv_worker_new). */
+void rsv_set_fed(struct rsv *r, const struct rsv_fed *f);
+
+/** The node's federation objects (never NULL; its members may be). */
+const struct rsv_fed *rsv_worker_fed(const struct rsv_worker *w);
+
 /** The deferred request's message (valid until rsv_pending_complete). */
 const struct hdl_msg *rsv_pending_msg(const struct rsv_pending *p);
 
@@ -349,7 +377,8 @@ int rsv_read_begin(struct rsv_worker *w, struct reg_rtxn **txn) IDR_MUSTCHECK;
 void rsv_read_end(struct rsv_worker *w);
 
 /**
- * Resolve a handle inside rsv_read_begin/end: syntax (102), hosting (301), lookup (100).
+ * Resolve a handle inside rsv_read_begin/end: syntax (102), site hash (301 "Request was hashed
+ * incorrectly", core/shard.h), hosting (301), lookup (100).
  * @param rec  filled on HDL_RC_SUCCESS; borrows the transaction.
  * @return a Handle response code: HDL_RC_SUCCESS, HDL_RC_INVALID_HANDLE,
  *         HDL_RC_SERVER_NOT_RESP, HDL_RC_HANDLE_NOT_FOUND or HDL_RC_ERROR (store failure).
@@ -362,6 +391,14 @@ uint32_t rsv_lookup(struct rsv_worker *w, struct slice handle, struct rec_view *
  * the worker, valid until its next request. (Extension of the lead's contract.)
  */
 const char *rsv_worker_message(struct rsv_worker *w);
+
+/** True if the last rsv_lookup on this worker answered 301 because the handle belongs to
+ *  another server of this site (site_servers). */
+bool rsv_worker_misrouted(const struct rsv_worker *w);
+
+/** This server's site (site_servers, core/shard.h) as of the current configuration; valid
+ *  during the request. Writes check shard_mine before they are submitted. */
+const struct shard *rsv_worker_shard(struct rsv_worker *w);
 
 /** The worker's metrics shard (for front ends counting connections, drops, HTTP statuses). */
 struct metrics_shard *rsv_worker_metrics(struct rsv_worker *w);

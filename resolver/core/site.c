@@ -8,6 +8,7 @@
 #include "base/crypto.h"
 #include "base/log.h"
 #include "base/num.h"
+#include "core/shard.h"
 #include "hdl/addr.h"
 #include "hdl/hdl.h"
 #include "model/value.h"
@@ -131,8 +132,20 @@ site_ports_from_conf(const struct conf *c, struct site_ports *out)
 	out->https = first_port(&c->https_listen);
 }
 
-/* The address of a listen option in HS_SITE form (IPv4 as 12 zero bytes + 4), parsed exactly
- * as the listeners parse it (so `*:2641` and `localhost:2641` work too). */
+/* A socket address in HS_SITE form (IPv4 as 12 zero bytes + 4). */
+static void
+addr16(const struct addr *a, uint8_t addr[16])
+{
+	memset(addr, 0, 16);
+	if (a->ss.ss_family == AF_INET) {
+		memcpy(addr + 12, &((const struct sockaddr_in *)&a->ss)->sin_addr, 4);
+	} else {
+		memcpy(addr, &((const struct sockaddr_in6 *)&a->ss)->sin6_addr, 16);
+	}
+}
+
+/* The address of a listen option in HS_SITE form, parsed exactly as the listeners parse it
+ * (so `*:2641` and `localhost:2641` work too). */
 static int
 listen_addr(const char *text, uint8_t addr[16])
 {
@@ -141,12 +154,7 @@ listen_addr(const char *text, uint8_t addr[16])
 	if (addr_parse(text, &a, NULL) != IDR_OK) {
 		return IDR_EINVAL;
 	}
-	memset(addr, 0, 16);
-	if (a.ss.ss_family == AF_INET) {
-		memcpy(addr + 12, &((const struct sockaddr_in *)&a.ss)->sin_addr, 4);
-	} else {
-		memcpy(addr, &((const struct sockaddr_in6 *)&a.ss)->sin6_addr, 16);
-	}
+	addr16(&a, addr);
 	return IDR_OK;
 }
 
@@ -223,6 +231,50 @@ warn_wildcard(const struct conf *c)
 	         src);
 }
 
+/*
+ * The servers of a sharded site (core/shard.h), ids 1..n in site_servers order: each with
+ * TCP admin+query and UDP query on its configured port; this server also with its HTTP and
+ * HTTPS listeners and its public key (the keys of the others are not known here).
+ */
+static int
+site_servers(struct value_site *s, const struct conf *c, const struct site_ports *ports,
+             struct slice pubkey)
+{
+	struct shard *sh = malloc(sizeof(*sh));
+	const char *why = NULL;
+	char buf[200];
+	int rc = IDR_OK;
+
+	if (sh == NULL) {
+		return IDR_ENOMEM;
+	}
+	if (shard_init(sh, &c->site_servers, c->site_server_index, c->site_hash_option, buf,
+	               sizeof(buf), &why, NULL) != IDR_OK) {
+		log_err("%s", why != NULL ? why : "site_servers: invalid");
+		rc = IDR_ECONFIG;
+		goto done;
+	}
+	s->hash_option = (uint8_t)sh->option;
+	s->nservers = sh->n;
+	for (uint32_t i = 0; i < sh->n; i++) {
+		struct value_site_server *sv = &s->servers[i];
+		struct site_ports p = {addr_port(&sh->servers[i]), addr_port(&sh->servers[i]), 0,
+		                       0};
+
+		sv->id = i + 1;
+		addr16(&sh->servers[i], sv->addr);
+		if (i == sh->self) {
+			p.http = ports->http;
+			p.https = ports->https;
+			sv->pubkey = pubkey;
+		}
+		site_ifaces(sv, &p, SITE_HTTP_SERVES_HDL);
+	}
+done:
+	free(sh);
+	return rc;
+}
+
 int
 site_build(struct wbuf *out, const struct conf *c, const struct site_ports *ports,
            struct slice pubkey)
@@ -241,6 +293,14 @@ site_build(struct wbuf *out, const struct conf *c, const struct site_ports *port
 	if (s == NULL) {
 		return IDR_ENOMEM;
 	}
+	if (c->site_servers.n > 0) {
+		rc = site_servers(s, c, ports, pubkey);
+		if (rc != IDR_OK) {
+			free(s);
+			return rc;
+		}
+		goto encode;
+	}
 	rc = site_address(c, s->servers[0].addr, &wildcard);
 	if (rc != IDR_OK) {
 		free(s);
@@ -249,21 +309,31 @@ site_build(struct wbuf *out, const struct conf *c, const struct site_ports *port
 	if (wildcard) {
 		warn_wildcard(c);
 	}
-	s->version = 1;
-	s->proto_major = HDL_VERSION_MAJOR;
-	s->proto_minor = HDL_VERSION_MINOR;
-	s->serial = (uint16_t)c->site_serial;
-	s->primary_mask = c->site_primary ? VALUE_SITE_PRIMARY : 0;
-	s->hash_option = HDL_HASH_BY_HANDLE;
-	if (c->site_description != NULL) {
-		s->attrs[0].name = SLICE_LIT("desc");
-		s->attrs[0].value = slice_cstr(c->site_description);
-		s->nattrs = 1;
+	{
+		unsigned opt = HDL_HASH_BY_HANDLE;
+
+		/* one server: the option changes nothing, but is published as configured */
+		if (c->site_hash_option != NULL &&
+		    shard_option_parse(c->site_hash_option, &opt) != IDR_OK) {
+			opt = HDL_HASH_BY_HANDLE;
+		}
+		s->hash_option = (uint8_t)opt;
 	}
 	s->nservers = 1;
 	s->servers[0].id = SITE_SERVER_ID;
 	s->servers[0].pubkey = pubkey;
 	site_ifaces(&s->servers[0], ports, SITE_HTTP_SERVES_HDL);
+encode:
+	s->version = 1;
+	s->proto_major = HDL_VERSION_MAJOR;
+	s->proto_minor = HDL_VERSION_MINOR;
+	s->serial = (uint16_t)c->site_serial;
+	s->primary_mask = c->site_primary ? VALUE_SITE_PRIMARY : 0;
+	if (c->site_description != NULL) {
+		s->attrs[0].name = SLICE_LIT("desc");
+		s->attrs[0].value = slice_cstr(c->site_description);
+		s->nattrs = 1;
+	}
 	value_site_encode(out, s);
 	free(s);
 	rc = wbuf_error(out);

@@ -3,15 +3,18 @@
  * ports its listeners are bound to. OC_GET_SITEINFO answers with these bytes and clients use
  * them to find our interfaces, our protocol version and our public key.
  *
- * The site has one server (id 1). Its address is the first site_address, else the address of
- * the first UDP, TCP, HTTP or HTTPS listener, in that order; a wildcard listener address
+ * A sharded site (site_servers, core/shard.h) lists every server, ids 1..n in site_servers order,
+ * each with TCP admin+query and UDP query on its configured port; this server (site_server_index)
+ * also with its HTTP and HTTPS interfaces and its public key; hash option site_hash_option.
+ * Otherwise the site has one server (id 1). Its address is the first site_address, else the address
+ * of the first UDP, TCP, HTTP or HTTPS listener, in that order; a wildcard listener address
  * (0.0.0.0 or ::) is published as it is, with a warning in the log, because no address clients
  * could use is known (set site_address). Interfaces follow the Handle.Net defaults for each
  * bound listener: TCP admin+query, UDP query, and HTTP and HTTPS admin+query only once those
  * listeners serve Handle-over-HTTP (SITE_HTTP_SERVES_HDL: they do). Version 1,
- * protocol 2.11, hash option 2 (whole handle), attribute desc = site_description, primary mask
- * 0x80 when site_primary. The public key is the HS_PUBKEY encoding of server_key (RSA or DSA,
- * see crypto_hs_pubkey_file), empty when no key is configured.
+ * protocol 2.11, hash option site_hash_option (default 2, whole handle), attribute desc =
+ * site_description, primary mask 0x80 when site_primary. The public key is the HS_PUBKEY encoding
+ * of server_key (RSA or DSA, see crypto_hs_pubkey_file), empty when no key is configured.
  *
  * Functions run at start and on reload (main thread); they keep no state.
  */

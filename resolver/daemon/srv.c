@@ -32,7 +32,13 @@
 #include "core/metrics.h"
 #include "core/rsv.h"
 #include "core/token.h"
+#include "fed/backup.h"
+#include "fed/frdb.h"
+#include "fed/fstat.h"
+#include "fed/fup.h"
+#include "fed/mirror.h"
 #include "fed/rec.h"
+#include "http/api_journal.h"
 #include "http/hauth.h"
 #include "http/route.h"
 #include "http/server.h"
@@ -43,6 +49,7 @@
 #include "net/tls.h"
 #include "net/udp.h"
 #include "reg.h"
+#include "write/jfold.h"
 #include "write/writer.h"
 
 #define SRV_DRAIN_MS    50
@@ -95,14 +102,20 @@ struct srv {
 	struct event *sigs[3];
 	struct reg *reg;
 	struct writer *writer; /* the only writer of the store */
+	struct jfold *jfold;   /* periodic journal fold, on the main loop */
 	struct metrics *metrics;
 	struct rsv *rsv;
 	struct admin *admin; /* Handle admin operations, sessions, signed answers */
 	struct tls_ctx *tls;
 	struct connlim *limits;
 	struct udp_budget *budget; /* per-source UDP answer budget, shared by the workers */
+	struct rsv_fed fed;        /* upward link, reports received, resolution counters */
 	struct worker *workers;
 	int rc;
+	/* role mirror: the journal follower of `primary` (fed/mirror.h) */
+	struct fed_mirror *mirror;
+	struct fed_mirror_opts mirror_opts;
+	char mirror_secret[1024];
 };
 
 /* ---------------------------------------------------------------- configuration checks */
@@ -284,7 +297,9 @@ host_check(const struct conf *c, const char *file, cfg_err_fn err, void *arg)
 	struct reg *r = NULL;
 	int rc = IDR_OK, e;
 
-	if (c->data_dir != NULL && (e = reg_open(&r, &o)) != IDR_OK) {
+	/* a mirror without a store makes one from a snapshot of its primary at start */
+	if (c->data_dir != NULL && (e = reg_open(&r, &o)) != IDR_OK &&
+	    !(conf_mirror(c) && e == IDR_ENOTINIT)) {
 		registry_problem(c, e, msg, sizeof(msg));
 		err(arg, file, conf_line(c, &c->data_dir), msg);
 		rc = IDR_ECONFIG;
@@ -645,7 +660,8 @@ worker_front_ends(struct srv *s, struct worker *w)
 	return rc;
 }
 
-/* The worker's recursive resolver (fed/rec.h), when a top level is configured. */
+/* The worker's recursive resolver (fed/rec.h), when a top level or a sharded site is
+ * configured. */
 static int
 worker_recursion(struct srv *s, struct worker *w)
 {
@@ -660,7 +676,9 @@ worker_recursion(struct srv *s, struct worker *w)
 		rc = frec_new(&w->frec, w->base, &o);
 	}
 	if (rc == IDR_OK) {
-		rsv_worker_set_recursion(w->rw, w->frec, frec_handle_req);
+		/* the Handle path recurses (REC) only through a top level; without one the
+		 * resolver serves the HTTP API's handles of the other servers of the site */
+		rsv_worker_set_recursion(w->rw, w->frec, o.ntop > 0 ? frec_handle_req : NULL);
 	}
 	return rc;
 }
@@ -854,6 +872,9 @@ reload(struct srv *s)
 		log_warn("reload: HTTPS keeps its current certificate");
 	}
 	conf_free(&nc); /* rsv_reload keeps its own copy */
+	if (s->fed.up != NULL && fup_set_site(s->fed.up, rsv_site(s->rsv)) != IDR_OK) {
+		log_warn("reload: upward registration not restarted (out of memory)");
+	}
 	log_notice("reload: configuration applied");
 }
 
@@ -1021,12 +1042,92 @@ token_setup(struct srv *s)
 	return IDR_OK;
 }
 
+/*
+ * Federation objects (fed/): on a top level the reports received (data_dir/fed-reports); on a
+ * secondary with toplevel and node_key the upward link (fed/fup.h) and the resolution
+ * counters its reports need. Made before the workers, which take their counter shards.
+ */
+static int
+fed_setup(struct srv *s)
+{
+	struct fup_env env = {s->reg, NULL};
+	int rc = IDR_OK;
+
+	if (conf_toplevel(&s->boot)) {
+		size_t len = strlen(s->boot.data_dir) + sizeof("/" FRDB_FILE);
+		char *path = malloc(len);
+
+		if (path == NULL) {
+			return IDR_ENOMEM;
+		}
+		snprintf(path, len, "%s/%s", s->boot.data_dir, FRDB_FILE);
+		rc = frdb_open(&s->fed.reports, path);
+		if (rc != IDR_OK) {
+			log_err("%s: %s", path, idr_strerror(rc));
+		}
+		free(path);
+	}
+	if (rc == IDR_OK && fup_wanted(&s->boot)) {
+		rc = s->boot.toplevel_http != NULL ? fstat_new(&s->fed.stats, s->nworkers) : IDR_OK;
+		env.stats = s->fed.stats;
+		if (rc == IDR_OK) {
+			rc = fup_new(&s->fed.up, &s->boot, &env);
+		}
+	}
+	if (rc == IDR_OK) {
+		rsv_set_fed(s->rsv, &s->fed);
+	}
+	return rc;
+}
+
+static int
+jfold_start(struct srv *s)
+{
+	struct jfold_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.interval_ms = s->boot.journal_fold_interval * 1000;
+	o.keep.age_ms = s->boot.journal_retention_age * 1000;
+	o.keep.keep_bytes = s->boot.journal_retention_bytes;
+	return jfold_new(&s->jfold, s->base, s->reg, s->writer, &o);
+}
+
+/* role mirror: the follower's settings; a snapshot of the primary when there is no store. */
+static int
+mirror_setup(struct srv *s)
+{
+	struct fed_mirror_opts *o = &s->mirror_opts;
+	int rc;
+
+	if (!conf_mirror(&s->boot)) {
+		return IDR_OK;
+	}
+	rc = fed_mirror_secret(&s->boot, s->mirror_secret, sizeof(s->mirror_secret));
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	o->primary = s->boot.primary;
+	o->identity = s->boot.primary_identity;
+	o->secret = s->mirror_secret;
+	o->cacert = s->boot.primary_cacert;
+	o->max = s->boot.journal_batch_max;
+	o->name = "mirror";
+	return fed_mirror_bootstrap(s->boot.data_dir, o);
+}
+
 static int
 build(struct srv *s)
 {
 	struct rsv_ports ports;
 	struct writer_opts wo = {0, 0};
-	int rc = open_registry(s);
+	int rc = mirror_setup(s);
+
+	if (rc == IDR_OK) {
+		rc = open_registry(s);
+	}
+	if (rc == IDR_OK && conf_mirror(&s->boot)) {
+		rc = fed_mirror_new(&s->mirror, s->reg, &s->mirror_opts);
+	}
 
 	if (rc == IDR_OK) {
 		rc = token_setup(s);
@@ -1055,8 +1156,15 @@ build(struct srv *s)
 		rc = rsv_new(&s->rsv, s->reg, &s->boot, &ports, s->metrics);
 	}
 	if (rc == IDR_OK) {
-		rsv_set_writer(s->rsv, s->writer);
-		rc = admin_new(&s->admin, s->rsv, s->writer, &s->boot);
+		/* a mirror takes no writes: they are referred to its primary */
+		struct writer *wr = conf_mirror(&s->boot) ? NULL : s->writer;
+
+		rsv_set_writer(s->rsv, wr);
+		http_journal_set_writer(wr);
+		rc = admin_new(&s->admin, s->rsv, wr, &s->boot);
+	}
+	if (rc == IDR_OK) {
+		rc = fed_setup(s);
 	}
 	if (rc == IDR_OK) {
 		s->workers = calloc(s->nworkers, sizeof(*s->workers));
@@ -1067,6 +1175,9 @@ build(struct srv *s)
 	}
 	if (rc == IDR_OK) {
 		rc = signals_init(s);
+	}
+	if (rc == IDR_OK) {
+		rc = jfold_start(s);
 	}
 	return rc;
 }
@@ -1136,7 +1247,20 @@ srv_run(struct srv *s)
 	if (rc == IDR_OK) {
 		rc = workers_start(s);
 	}
+	if (rc == IDR_OK && s->mirror != NULL) {
+		rc = fed_mirror_start(s->mirror);
+	}
+	if (rc == IDR_OK) {
+		rc = fed_backup_start(&s->boot); /* role toplevel: copies of the nodes */
+	}
 
+	if (rc == IDR_OK && s->fed.up != NULL) {
+		/* the site as published, with the bound ports: registered upward */
+		rc = fup_set_site(s->fed.up, rsv_site(s->rsv));
+		if (rc == IDR_OK) {
+			rc = fup_start(s->fed.up);
+		}
+	}
 	if (rc == IDR_OK && s->port_file != NULL) {
 		rc = write_port_file(s);
 	}
@@ -1149,7 +1273,12 @@ srv_run(struct srv *s)
 		}
 	}
 	workers_stop(s);
+	fed_mirror_free(s->mirror); /* its last batch commits or is rolled back */
+	s->mirror = NULL;
+	fed_backup_stop();
 	writer_stop(s->writer); /* commits what the workers queued; answers go unread */
+	fup_free(s->fed.up);    /* stops the federation thread */
+	s->fed.up = NULL;
 	if (rc == IDR_OK) {
 		rc = s->rc;
 	}
@@ -1178,11 +1307,18 @@ srv_free(struct srv *s)
 		return;
 	}
 	workers_stop(s);
+	fed_mirror_free(s->mirror);
+	fed_backup_stop();
+	http_journal_set_writer(NULL);
 	writer_stop(s->writer);
 	for (unsigned i = s->workers != NULL ? s->nworkers : 0; i-- > 0;) {
 		worker_deinit(&s->workers[i]);
 	}
 	free(s->workers);
+	fup_free(s->fed.up);
+	frdb_free(s->fed.reports);
+	fstat_free(s->fed.stats);
+	jfold_free(s->jfold); /* after writer_stop: its last step was answered */
 	for (size_t i = 3; i-- > 0;) {
 		if (s->sigs[i] != NULL) {
 			event_free(s->sigs[i]);

@@ -33,12 +33,16 @@ struct flook {
 	struct upq *q;
 	bool handle_phase; /* asking the handle itself (else a prefix / service record) */
 	unsigned hops;
-	uint64_t deadline; /* CLOCK_MONOTONIC ms */
-	size_t klen;       /* "H" + folded handle */
+	unsigned top_tries; /* top-level addresses tried for the current record */
+	size_t top;         /* the top-level address asked last */
+	bool at_top;        /* the query out goes to the top level (failover applies) */
+	uint64_t deadline;  /* CLOCK_MONOTONIC ms */
+	size_t klen;        /* "H" + folded handle */
 	uint8_t key[FREC_KEY_MAX];
 	size_t hlen; /* the handle as asked */
 	uint8_t handle[HDL_MAX_HANDLE_LEN];
-	size_t plen; /* the record asked for now: "0.NA/P" or a service handle */
+	bool sibling; /* asking another server of this site: not cached */
+	size_t plen;  /* the record asked for now: "0.NA/P" or a service handle */
 	uint8_t pname[HDL_MAX_HANDLE_LEN];
 	char msg[FREC_MSG_MAX];
 };
@@ -51,6 +55,7 @@ struct frec {
 	struct value_site *site; /* scratch (large) */
 	struct wbuf pub;         /* scratch: an answer's public values */
 	bool stale_logged;
+	size_t top_pref; /* the top-level address that answered last: asked first */
 	uint32_t indexes[FREC_MAX_FILT];
 	struct slice types[FREC_MAX_FILT];
 	struct slice clumps[HDL_MAX_VALUES];
@@ -80,7 +85,11 @@ int
 frec_opts_from_conf(struct frec_opts *o, const struct conf *c)
 {
 	memset(o, 0, sizeof(*o));
-	if (c->toplevel.n == 0) {
+	if (shard_init(&o->site, &c->site_servers, c->site_server_index, c->site_hash_option, NULL,
+	               0, NULL, NULL) != IDR_OK) {
+		return IDR_ECONFIG;
+	}
+	if (c->toplevel.n == 0 && o->site.n <= 1) {
 		return IDR_ENOENT;
 	}
 	for (size_t i = 0; i < c->toplevel.n && o->ntop < FREC_MAX_TOPLEVEL; i++) {
@@ -106,7 +115,7 @@ frec_new(struct frec **out, struct event_base *base, const struct frec_opts *o)
 	int rc;
 
 	*out = NULL;
-	if (o->ntop == 0) {
+	if (o->ntop == 0 && o->site.n <= 1) {
 		return IDR_EINVAL;
 	}
 	f = calloc(1, sizeof(*f));
@@ -271,14 +280,15 @@ fail(struct flook *l, const char *what, int err)
 
 static void on_answer(void *arg, int err, const struct hdl_msg *resp, struct rbuf *rest);
 
-/* Ask name (resolution, PO, no REC) of target. */
+/* Ask name (resolution, PO, no REC) of target, waiting at most budget_ms (0: until the
+ * lookup's deadline). */
 static void
-ask(struct flook *l, const struct upq_target *t, struct slice name)
+ask(struct flook *l, const struct upq_target *t, struct slice name, uint64_t budget_ms)
 {
 	struct frec *f = l->f;
 	uint8_t buf[HDL_MAX_HANDLE_LEN + 128];
 	struct hdl_req_opts o;
-	uint64_t now = mono_ms();
+	uint64_t now = mono_ms(), left;
 	uint32_t id;
 	struct wbuf w;
 	int rc;
@@ -286,6 +296,10 @@ ask(struct flook *l, const struct upq_target *t, struct slice name)
 	if (now >= l->deadline) {
 		fail(l, "time-out", UPQ_ETIMEDOUT);
 		return;
+	}
+	left = l->deadline - now;
+	if (budget_ms > 0 && budget_ms < left) {
+		left = budget_ms;
 	}
 	if (crypto_random(&id, sizeof(id)) != IDR_OK) {
 		id = (uint32_t)now; /* unpredictability is a defence in depth only */
@@ -297,24 +311,54 @@ ask(struct flook *l, const struct upq_target *t, struct slice name)
 	wbuf_init(&w, buf, sizeof(buf));
 	rc = hdl_req_resolution_encode(&w, &o, name, NULL, 0, NULL, 0);
 	if (rc == IDR_OK) {
-		rc = upq_start(&l->q, f->base, t, wbuf_slice(&w), (unsigned)(l->deadline - now),
-		               f->o.ms, on_answer, l);
+		rc = upq_start(&l->q, f->base, t, wbuf_slice(&w), (unsigned)left, f->o.ms,
+		               on_answer, l);
 	}
 	if (rc != IDR_OK) {
 		fail(l, "query", rc);
 	}
 }
 
+/* A resolver for the site only (no top level): a foreign prefix is answered as without one. */
+static void
+no_toplevel(struct flook *l)
+{
+	struct frec_answer a = {HDL_RC_SERVER_NOT_RESP, {NULL, 0}, l->msg, false};
+
+	if (snprintf(l->msg, sizeof(l->msg), "no top level configured: %.*s is not served here",
+	             (int)(l->hlen < 100 ? l->hlen : 100), (const char *)l->handle) < 0) {
+		l->msg[0] = '\0';
+	}
+	deliver(l, &a);
+}
+
+/*
+ * Ask the top level for name: the address that answered last first, then the others in
+ * configuration order (on_answer moves on when one fails). Each try gets an equal share of
+ * the time left, so a silent first address leaves time for the next ones.
+ */
 static void
 ask_toplevel(struct flook *l, struct slice name)
 {
+	struct frec *f = l->f;
+	size_t left = f->o.ntop - l->top_tries;
+	uint64_t now = mono_ms(), budget = 0;
 	struct upq_target t;
 
+	if (l->f->o.ntop == 0) {
+		no_toplevel(l);
+		return;
+	}
 	memset(&t, 0, sizeof(t));
-	/* TODO(#10): try the other configured top-level addresses when the first fails */
-	t.udp = t.tcp = l->f->o.toplevel[0];
+	l->top = (f->top_pref + l->top_tries) % f->o.ntop;
+	l->at_top = true;
+	t.udp = t.tcp = f->o.toplevel[l->top];
 	t.has_udp = t.has_tcp = true;
-	ask(l, &t, name);
+	if (left > 1 && now < l->deadline) {
+		budget = (l->deadline - now) / left;
+		budget = budget > 0 ? budget : 1;
+	}
+	ask(l, &t, name, budget);
 }
 
 static bool
@@ -391,7 +435,8 @@ query_sites(struct flook *l, struct slice clumps)
 			    frec_site_target(f->site, slice_make(l->handle, l->hlen), &t) ==
 			            IDR_OK) {
 				l->handle_phase = true;
-				ask(l, &t, slice_make(l->handle, l->hlen));
+				l->at_top = false;
+				ask(l, &t, slice_make(l->handle, l->hlen), 0);
 				return false;
 			}
 		} else if ((type_is(v.type, "HS_SERV") || type_is(v.type, "HS_SERV.PREFIX")) &&
@@ -529,8 +574,10 @@ on_handle(struct flook *l, const struct hdl_msg *resp, struct rbuf *rest)
 			return;
 		}
 		a.body = public_body(f, body, &vl);
-		cache_put(f->cache, slice_make(l->key, l->klen), rc, a.body,
-		          frec_body_ttl(a.body, now, f->o.ttl_max), now);
+		if (!l->sibling) {
+			cache_put(f->cache, slice_make(l->key, l->klen), rc, a.body,
+			          frec_body_ttl(a.body, now, f->o.ttl_max), now);
+		}
 	} else {
 		if (hdl_error_resp_parse(rest, resp->env.ver, &msg) == IDR_OK) {
 			if (snprintf(l->msg, sizeof(l->msg), "%.*s",
@@ -540,7 +587,8 @@ on_handle(struct flook *l, const struct hdl_msg *resp, struct rbuf *rest)
 			}
 		}
 		a.msg = l->msg;
-		if (rc == HDL_RC_HANDLE_NOT_FOUND || rc == HDL_RC_VALUES_NOT_FOUND) {
+		if (!l->sibling &&
+		    (rc == HDL_RC_HANDLE_NOT_FOUND || rc == HDL_RC_VALUES_NOT_FOUND)) {
 			cache_put(f->cache, slice_make(l->key, l->klen), rc, slice_make(NULL, 0),
 			          f->o.negative_ttl, now);
 		} else if (!hdl_rc_is_error(rc)) {
@@ -556,10 +604,21 @@ on_answer(void *arg, int err, const struct hdl_msg *resp, struct rbuf *rest)
 	struct flook *l = arg;
 
 	l->q = NULL;
+	if (err != IDR_OK && l->at_top && ++l->top_tries < l->f->o.ntop &&
+	    mono_ms() < l->deadline) {
+		log_debug("recursion: top-level address %zu failed (%s), trying the next", l->top,
+		          idr_strerror(err));
+		ask_toplevel(l, slice_make(l->pname, l->plen));
+		return;
+	}
 	if (err != IDR_OK) {
 		fail(l, l->handle_phase ? "the handle's server" : "the top level", err);
 		return;
 	}
+	if (l->at_top) {
+		l->f->top_pref = l->top; /* remembered: asked first next time */
+	}
+	l->top_tries = 0;
 	l->f->stale_logged = false; /* upstream answers again */
 	if (l->handle_phase) {
 		on_handle(l, resp, rest);
@@ -620,6 +679,26 @@ lookup_step(struct flook *l)
 
 /* ---------------------------------------------------------------- waiting */
 
+/* A handle of another server of this site: ask that server. @return false: not one. */
+static bool
+ask_sibling(struct flook *l, struct slice h)
+{
+	const struct shard *s = &l->f->o.site;
+	uint32_t i = shard_pick(s, h);
+	struct upq_target t;
+
+	if (i == SHARD_EVERY || i == s->self) {
+		return false;
+	}
+	memset(&t, 0, sizeof(t));
+	t.udp = t.tcp = s->servers[i];
+	t.has_udp = t.has_tcp = true;
+	l->handle_phase = true;
+	l->sibling = true;
+	ask(l, &t, h, 0);
+	return true;
+}
+
 static void
 on_start(evutil_socket_t fd, short what, void *arg)
 {
@@ -630,17 +709,19 @@ on_start(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (ask_sibling(l, h)) {
+		return;
+	}
 	if (ident_parse(&id, h.p, h.len, &o) != IDR_OK || !id.has_slash || id.zero_na) {
 		/* prefix handles and slash-less names live at the top level itself */
 		l->handle_phase = true;
-		{
-			struct upq_target t;
-
-			memset(&t, 0, sizeof(t));
-			t.udp = t.tcp = l->f->o.toplevel[0];
-			t.has_udp = t.has_tcp = true;
-			ask(l, &t, h);
+		if (l->f->o.ntop == 0) {
+			no_toplevel(l);
+			return;
 		}
+		memcpy(l->pname, h.p, h.len);
+		l->plen = h.len;
+		ask_toplevel(l, slice_make(l->pname, l->plen));
 		return;
 	}
 	memcpy(l->pname, FREC_ZNA, FREC_ZNA_LEN);

@@ -10,7 +10,9 @@
  * server is chosen by the Handle hash rule (the site's hash option, hdl_server_hash), and the
  * handle is asked of it (UDP, then TCP: fed/upq.h). 302 referrals from it are followed too.
  * Referrals are bounded (recursion_max_referrals), the whole resolution by
- * recursion_timeout_ms.
+ * recursion_timeout_ms. With several `toplevel` addresses, the one that answered last is asked
+ * first and the others in configuration order when it fails (each try gets an equal share of
+ * the time left).
  *
  * Caching: answers per handle for the smallest TTL of their values (capped by
  * recursion_ttl_max), 100/200 answers for recursion_negative_ttl, prefix records likewise;
@@ -22,6 +24,12 @@
  * request path, and coalescing needs no cross-thread hand-off (the waiters are the worker's
  * own pending requests). The price is that each worker resolves and caches a handle once.
  * Not thread-safe: use it from the worker's thread only.
+ *
+ * A sharded site (core/shard.h): a handle that belongs to another server of this server's own
+ * site is asked of that server directly (no top level, no cache: the answer is as fresh as the
+ * server holding it, so a write is seen at once through any server); the HTTP API of every
+ * server thus answers for the whole site behind a load balancer. Without a top level such a
+ * resolver only does that; any other foreign handle is answered 301.
  */
 #ifndef IDR_RESOLVER_FED_REC_H
 #define IDR_RESOLVER_FED_REC_H
@@ -36,6 +44,7 @@
 #include "core/conf.h"
 #include "core/metrics.h"
 #include "core/rsv.h"
+#include "core/shard.h"
 #include "fed/upq.h"
 #include "hdl/addr.h"
 #include "model/value.h"
@@ -56,11 +65,13 @@ struct frec_opts {
 	uint32_t negative_ttl;
 	uint32_t stale_max;
 	struct metrics_shard *ms; /* may be NULL */
+	struct shard site;        /* this server's site (site_servers): see below */
 };
 
 /**
- * Options from the configuration (toplevel and recursion_*).
- * @return IDR_OK, IDR_ENOENT (no toplevel: recursion off) or IDR_ECONFIG (bad address).
+ * Options from the configuration (toplevel, recursion_* and the site_* options).
+ * @return IDR_OK, IDR_ENOENT (no toplevel and a site of one server: recursion off) or
+ *         IDR_ECONFIG (bad address).
  */
 int frec_opts_from_conf(struct frec_opts *o, const struct conf *c) IDR_MUSTCHECK;
 
@@ -74,7 +85,8 @@ struct frec_answer {
 
 typedef void (*frec_done_fn)(void *arg, const struct frec_answer *a);
 
-/** Create a resolver on base (borrowed). @return IDR_OK, IDR_EINVAL (no toplevel), IDR_ENOMEM. */
+/** Create a resolver on base (borrowed).
+ *  @return IDR_OK, IDR_EINVAL (no toplevel and a site of one server), IDR_ENOMEM. */
 int frec_new(struct frec **out, struct event_base *base, const struct frec_opts *o) IDR_MUSTCHECK;
 
 /** Free the resolver: lookups in progress are dropped, their done never called. NULL ok. */

@@ -1,6 +1,6 @@
 /*
  * upq.h - asynchronous outbound Handle queries on a worker's event loop (the daemon's
- * upstream client; tools/common/hdlc.h is the blocking one of `idr`).
+ * upstream client; resolver/client/hdlc.h is the blocking one of `idr`).
  *
  * A query sends one encoded request unit to one server and delivers the checked answer:
  * UDP first (fragmented when the request is longer than a datagram), re-sent after 500, 1000

@@ -1,13 +1,18 @@
 /* api_nodes.c - GET /api/v1/nodes (the top level's onboarded nodes). */
 #include "http/api_nodes.h"
 
+#include <time.h>
+
 #include "core/rsv.h"
+#include "fed/backup.h"
+#include "fed/frdb.h"
 #include "fed/node.h"
 #include "hdl/hdl.h"
 
 struct nodes_ctx {
 	struct wbuf *w;
 	size_t n;
+	struct frdb *reports; /* NULL: no report fields */
 };
 
 static int
@@ -20,13 +25,28 @@ one(void *arg, const struct node_info *n)
 		wbuf_cstr(c->w, ",");
 	}
 	rc = node_json(c->w, n);
+	if ((rc == IDR_OK || rc == IDR_EPROTO) && c->reports != NULL && c->w->len > 0) {
+		/* the report fields (fed/frdb.h) go inside the node's object */
+		c->w->len--;
+		wbuf_cstr(c->w, ",");
+		(void)frdb_node_json(c->reports, n->prefix, (uint64_t)time(NULL), c->w);
+		wbuf_cstr(c->w, "}");
+	}
+	/* the state of the top level's copy of the node (fed/backup.h), inside its object */
+	if ((rc == IDR_OK || rc == IDR_EPROTO) && wbuf_len(c->w) > 0 &&
+	    wbuf_data(c->w)[wbuf_len(c->w) - 1] == '}') {
+		c->w->len--; /* reopen the object */
+		wbuf_lit(c->w, ",\"backup\":");
+		fed_backup_json(n->prefix, c->w);
+		wbuf_lit(c->w, "}");
+	}
 	return rc == IDR_EPROTO ? IDR_OK : rc; /* a damaged HS_SITE is shown with its error */
 }
 
 void
 http_api_nodes(struct http_req *q)
 {
-	struct nodes_ctx c = {&q->s->out, 0};
+	struct nodes_ctx c = {&q->s->out, 0, rsv_worker_fed(q->rw)->reports};
 	struct slice none = SLICE_LIT("");
 	struct reg_rtxn *t;
 	int rc;

@@ -11,6 +11,8 @@
 #include "base/log.h"
 #include "core/auth.h"
 #include "core/quota.h"
+#include "core/shard.h"
+#include "hdl/addr.h"
 #include "hdl/hdl.h"
 #include "http/hauth.h"
 #include "model/ident.h"
@@ -372,6 +374,52 @@ run_write(struct http_req *q, struct wreq *w)
 }
 
 /* Common start of PUT and DELETE: transport, parameters, target. */
+/*
+ * A sharded site (core/shard.h): an identifier of another server is not written here (it
+ * would be out of reach: resolution asks the server the hash picks). 421 Misdirected Request
+ * with the reference server's 301 and the server to send it to.
+ */
+static bool
+mine(struct http_req *q, struct slice h)
+{
+	const struct shard *s = rsv_worker_shard(q->rw);
+	uint32_t i = shard_pick(s, h);
+	char where[ADDR_STRLEN], msg[160];
+
+	if (i == SHARD_EVERY || i == s->self) {
+		return true;
+	}
+	if (addr_format((const struct sockaddr *)&s->servers[i].ss, where, sizeof(where)) !=
+	    IDR_OK) {
+		where[0] = '\0';
+	}
+	if (snprintf(msg, sizeof(msg), "%s: write it to server %u of the site (%s)",
+	             SHARD_MSG_WRONG_SERVER, (unsigned)i, where) < 0) {
+		msg[0] = '\0';
+	}
+	fail(q, 421, HDL_RC_SERVER_NOT_RESP, h, msg);
+	return false;
+}
+
+/* mintNewSuffix: a fresh suffix, drawn again until this server of the site holds it. */
+static bool
+mint(struct http_req *q, struct wreq *w, struct slice h)
+{
+	const struct shard *s = rsv_worker_shard(q->rw);
+
+	for (int tries = 0; tries < 64; tries++) {
+		if (uuid(w->handle + h.len) != IDR_OK) {
+			fail(q, 500, HDL_RC_ERROR, h, "no randomness");
+			return false;
+		}
+		w->handle_len = h.len + UUID_LEN;
+		if (shard_mine(s, slice_make(w->handle, w->handle_len))) {
+			return true;
+		}
+	}
+	return mine(q, slice_make(w->handle, w->handle_len)); /* 64 misses: 2^-64 odds at n=2 */
+}
+
 static bool
 begin(struct http_req *q, struct wreq *w)
 {
@@ -408,13 +456,9 @@ begin(struct http_req *q, struct wreq *w)
 	memcpy(w->handle, h.p, h.len);
 	w->handle_len = h.len;
 	if (w->mint) {
-		if (uuid(w->handle + h.len) != IDR_OK) {
-			fail(q, 500, HDL_RC_ERROR, h, "no randomness");
-			return false;
-		}
-		w->handle_len += UUID_LEN;
+		return mint(q, w, h);
 	}
-	return true;
+	return mine(q, slice_make(w->handle, w->handle_len));
 }
 
 void

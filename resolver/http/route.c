@@ -6,8 +6,10 @@
 #include <string.h>
 
 #include "http/api.h"
+#include "http/api_journal.h"
 #include "http/api_nodes.h"
 #include "http/api_prefix.h"
+#include "http/api_reports.h"
 #include "http/api_scan.h"
 #include "http/api_write.h"
 #include "http/epcis.h"
@@ -36,6 +38,9 @@ static const struct http_route routes[] = {
         {HTTP_M_POST, "/api/v1/prefixes/apply", http_prefix_apply, "prefix", HTTP_R_API},
         {HTTP_M_READ, "/api/v1/prefixes", http_prefix_list, "prefix", HTTP_R_API},
         {HTTP_M_READ, "/api/v1/nodes", http_api_nodes, "nodes", HTTP_R_API},
+        {HTTP_M_POST, "/api/v1/reports", http_api_reports, "reports", HTTP_R_API},
+        {HTTP_M_READ, "/api/v1/journal", http_api_journal, "journal", HTTP_R_API},
+        {HTTP_M_READ, "/api/v1/journal/snapshot", http_api_journal_snapshot, "journal", HTTP_R_API},
         {HTTP_M_READ | HTTP_M_POST, "/api/v1/prefixes/" CAPTURE, http_prefix_item, "prefix",
          HTTP_R_API},
         {HTTP_M_READ | HTTP_M_POST, "/api/v1/scan", http_api_scan, "scan", HTTP_R_API},

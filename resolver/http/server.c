@@ -48,6 +48,7 @@
 #include "base/log.h"
 #include "hdl/addr.h"
 #include "hdl/hdl.h"
+#include "http/api_journal.h"
 #include "http/html.h"
 #include "http/idis.h"
 #include "http/parse.h"
@@ -466,6 +467,8 @@ reason(int status)
 		return "Multiple Choices";
 	case 302:
 		return "Found";
+	case 307:
+		return "Temporary Redirect";
 	case 400:
 		return "Bad Request";
 	case 401:
@@ -754,7 +757,8 @@ on_hdl_done(void *arg, const struct rsv_done *d)
 			wbuf_cstr(&h->hdrs, d->location);
 			wbuf_lit(&h->hdrs, "\r\n");
 		}
-		make_head(h, status, HTTP_CT_JSON, d->answer.len, close, s->minor);
+		make_head(h, status, d->ctype != NULL ? d->ctype : HTTP_CT_JSON, d->answer.len,
+		          close, s->minor);
 		iov[1] = iov_make(d->answer.p, !s->head ? d->answer.len : 0);
 	} else {
 		status = d->action == RSV_DROP || d->answer.len == 0 ? 400 : 200;
@@ -926,7 +930,7 @@ dispatch(struct hconn *c, const struct http_head *hd, struct slice body)
 	}
 	if (rc != IDR_OK) {
 		bad_target(&q, hd->target.len);
-	} else if (q.match.route != NULL) {
+	} else if (q.match.route != NULL && !http_mirror_refer(&q)) {
 		q.match.route->handler(&q);
 	} else {
 		other_method(&q);

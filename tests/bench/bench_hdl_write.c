@@ -1,5 +1,5 @@
 /*
- * bench_hdl_write.c - Handle CREATE_HANDLE throughput with our admin client (common/hadmin.h):
+ * bench_hdl_write.c - Handle CREATE_HANDLE throughput with our admin client (client/hadmin.h):
  * C client threads, each with its own session (DH setup, then one challenge) on one kept-alive
  * TCP connection, creating COUNT/C records STEM<thread>-<n> with one URL value each, every
  * request HS_MAC-signed. Prints the items created per second (after the sessions are up) as
@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "base/crypto.h"
-#include "common/hadmin.h"
+#include "client/hadmin.h"
 
 #define CLIENTS_MAX 256
 

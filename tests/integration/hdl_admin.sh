@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # hdl_admin.sh - the Handle admin protocol end to end: the real idrd (server_key set, so it
 # signs answers to certified requests and serves sessions) driven by `idr admin` (our client of
-# the protocol, common/hadmin.c), as a stock Handle.Net client does: a DH session set up over
+# the protocol, client/hadmin.c), as a stock Handle.Net client does: a DH session set up over
 # UDP (or TCP), HS_MAC on each request, the 402 challenge answered with the identity's key.
 # Flows: create / add / modify / remove / list / delete, --mint, --overwrite, keep-alive and
 # one connection per message, no session, the IDIS login; RSA, SM2 and HS_SECKEY identities;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # hdl_admin_http.sh - the Handle admin protocol over HTTP(S) (Handle-over-HTTP, ref/handle.md
 # §5) end to end: the real idrd (server_key set; HTTP and HTTPS listeners) driven by
-# `idr admin --http URL` (common/hadmin.c), every message — GET_SITEINFO, the DH session setup,
+# `idr admin --http URL` (client/hadmin.c), every message — GET_SITEINFO, the DH session setup,
 # the requests with HS_MAC, the answers to 402 challenges — POSTed as application/x-hdl-message
 # to /<handle> on one kept-alive connection.
 # Flows: create (402 -> answer -> success) / add / modify / remove / list (several messages in

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# resolve_https.sh - `idr resolve --http` (libcurl, tools/common/httpc) against a real idrd with
+# resolve_https.sh - `idr resolve --http` (libcurl, resolver/client/httpc) against a real idrd with
 # TLS: the server as --http https://HOST:PORT, --http HOST:PORT, --http=... and --server URL;
 # the certificate verified with --cacert (same JSON as over plain HTTP and UDP), refused with a
 # wrong CA or none, accepted with --insecure; a body over --max-body fails naming the cap; a

@@ -13,6 +13,7 @@
 #include "base/text.h"
 #include "common/cli.h"
 #include "common/edit.h"
+#include "core/shard.h"
 #include "life/alias.h"
 #include "model/rec.h"
 
@@ -643,11 +644,55 @@ do_prefix(struct imp *im, const struct row *row)
 	return row->state != PFX_ENABLED ? pending_add(im, row->id, row->state) : IDR_OK;
 }
 
+/* An identity record (a key or a group of admins): every server authenticates locally. */
+static bool
+is_identity(const struct row *row)
+{
+	for (size_t i = 0; i < row->nvalues; i++) {
+		const struct value *v = &row->values[i];
+
+		if (value_type_match(v->type, SLICE_LIT("HS_PUBKEY")) ||
+		    value_type_match(v->type, SLICE_LIT("HS_SECKEY")) ||
+		    value_type_match(v->type, SLICE_LIT("HS_VLIST"))) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* False for an item or record row another server of the site holds (imp_opts.shard_n). */
+static bool
+row_wanted(const struct imp_opts *o, const struct row *row)
+{
+	uint32_t owner;
+
+	if (row->form == ROW_PREFIX) {
+		return true;
+	}
+	if (!o->prefixes_only && row->form == ROW_RECORD && is_identity(row)) {
+		return true;
+	}
+	if (o->prefixes_only) {
+		return false;
+	}
+	if (o->shard_n <= 1 ||
+	    shard_owner(row->id, o->shard_option, o->shard_n, &owner) != IDR_OK) {
+		return true; /* an identifier the hash cannot take is reported by the import */
+	}
+	return owner == SHARD_EVERY || owner == o->shard_index;
+}
+
 static int
 do_row(struct imp *im, const struct row *row)
 {
-	int rc = txn_open(im);
+	int rc;
 
+	if (!row_wanted(im->o, row)) {
+		im->st->rows++;
+		im->st->other_shard++;
+		return IDR_OK;
+	}
+	rc = txn_open(im);
 	if (rc != IDR_OK) {
 		return rc;
 	}

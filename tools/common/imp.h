@@ -65,6 +65,16 @@ struct imp_opts {
 	 * not an alias, or an alias of another item, is a bad row (the record stays written) */
 	const char *alias_cols[IMP_ALIAS_COLS];
 	size_t nalias_cols;
+	/* a sharded site (resolver/core/shard.h): with shard_n > 1 only the item and record
+	 * rows held by server shard_index of shard_n (shard_option the site's hash option) are
+	 * imported, with every prefix line, `0.NA/...` record and identity record (one with an
+	 * HS_PUBKEY, HS_SECKEY or HS_VLIST value: each server authenticates administrators from
+	 * its own store); the others are counted in st->other_shard and skipped.
+	 * prefixes_only: only prefix lines (idr split) */
+	uint32_t shard_n;
+	uint32_t shard_index;
+	unsigned shard_option;
+	bool prefixes_only;
 	struct row_limits lim;    /* zeroes: defaults */
 	imp_report_fn report;     /* may be NULL */
 	imp_progress_fn progress; /* may be NULL */
@@ -77,8 +87,9 @@ struct imp_stats {
 	uint64_t updated; /* update: records changed to the row's content */
 	uint64_t unchanged;
 	uint64_t bad;
-	uint64_t conflicts; /* of the bad rows: registered with other content (not update) */
-	uint64_t aliases;   /* aliases added (alias_cols) */
+	uint64_t conflicts;   /* of the bad rows: registered with other content (not update) */
+	uint64_t aliases;     /* aliases added (alias_cols) */
+	uint64_t other_shard; /* rows skipped: held by another server (shard_n) */
 	uint64_t prefixes_created;
 	uint64_t prefixes_unchanged;
 	uint64_t owners_set;  /* hosted prefixes without an owner that got the input's */

@@ -28,7 +28,7 @@
 #include "base/err.h"
 #include "base/slice.h"
 #include "base/wbuf.h"
-#include "common/httpc.h"
+#include "client/httpc.h"
 #include "model/value.h"
 
 #define RMT_SESSION_MAX 8     /* hex digits of a session id */

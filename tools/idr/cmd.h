@@ -11,6 +11,7 @@
 extern const struct cli_cmd cmd_init;
 extern const struct cli_cmd cmd_prefix;
 extern const struct cli_cmd cmd_node;
+extern const struct cli_cmd cmd_federation;
 extern const struct cli_cmd cmd_template;
 extern const struct cli_cmd cmd_register;
 extern const struct cli_cmd cmd_set;
@@ -22,6 +23,7 @@ extern const struct cli_cmd cmd_events;
 extern const struct cli_cmd cmd_events_any; /* cmd_events.c: cmd_events or --node */
 extern const struct cli_cmd cmd_import;
 extern const struct cli_cmd cmd_export;
+extern const struct cli_cmd cmd_split;
 extern const struct cli_cmd cmd_audit;
 extern const struct cli_cmd cmd_stats;
 extern const struct cli_cmd cmd_resolve;
@@ -33,6 +35,7 @@ extern const struct cli_cmd cmd_gen;
 extern const struct cli_cmd cmd_label;
 extern const struct cli_cmd cmd_scan;
 extern const struct cli_cmd cmd_alias;
+extern const struct cli_cmd cmd_journal;
 
 /* idr event add / import (cmd_capture.c), dispatched by cmd_event */
 int event_add_run(const struct cli_cmd *self, int argc, char **argv);

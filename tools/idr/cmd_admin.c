@@ -1,6 +1,6 @@
 /*
  * cmd_admin.c - `idr admin`: change records on a Handle server through the Handle admin
- * protocol, as a stock Handle.Net client does (common/hadmin.h): a DH session whose setup
+ * protocol, as a stock Handle.Net client does (client/hadmin.h): a DH session whose setup
  * answer is checked against the server's HS_SITE key, HS_MAC on each request, the identity's
  * key answering the server's challenge.
  */
@@ -13,9 +13,9 @@
 #include "base/crypto.h"
 #include "base/num.h"
 #include "base/text.h"
+#include "client/hadmin.h"
+#include "client/httpc.h"
 #include "common/cli.h"
-#include "common/hadmin.h"
-#include "common/httpc.h"
 #include "hdl/addr.h"
 #include "idr/cmd.h"
 

@@ -40,6 +40,18 @@ parse(const struct cli_cmd *self, int argc, char **argv, const char **data)
 	return CLI_EXIT_OK;
 }
 
+/* "from checkpoint seq N (folded 2026-12-07 02:04:23 UTC); M records predate it" */
+static void
+print_ckpt(const struct audit_report *au)
+{
+	char when[32];
+
+	cli_format_time(au->ckpt_fold_ms / 1000, when, sizeof(when));
+	printf("from checkpoint seq %" PRIu64 " (folded %s UTC); %" PRIu64
+	       " records predate it (checked for form only)\n",
+	       au->ckpt_seq, when, au->unchecked);
+}
+
 static int
 run(const struct cli_cmd *self, int argc, char **argv)
 {
@@ -75,6 +87,9 @@ run(const struct cli_cmd *self, int argc, char **argv)
 	crypto_hex(au.head, sizeof(au.head), head);
 	printf("journal OK: %" PRIu64 " entries, %" PRIu64 " records checked\n", au.entries,
 	       au.records);
+	if (au.ckpt_seq > 0) {
+		print_ckpt(&au);
+	}
 	printf("head %s\n", head);
 	return CLI_EXIT_OK;
 }
@@ -86,7 +101,9 @@ const struct cli_cmd cmd_audit = {
         "\n"
         "Recompute the SHA-256 hash of every journal entry and the chain linking each entry to\n"
         "the previous one, check the sequence has no gap, and cross-check every stored record\n"
-        "against the journal entry that last wrote it. Prints the number of entries and\n"
+        "against the journal entry that last wrote it. After `idr journal fold` the check starts\n"
+        "at the checkpoint (the first kept entry must link to it) and says so; records last\n"
+        "written before it are checked for form only. Prints the number of entries and\n"
         "records checked and the head hash; on a mismatch prints the first broken entry and\n"
         "why, with exit status 4.\n"
         "\n"

@@ -15,6 +15,8 @@
 #include "common/progress.h"
 #include "common/rimp.h"
 #include "common/rmt.h"
+#include "core/shard.h"
+#include "hdl/hdl.h"
 #include "idr/cmd.h"
 #include "reg.h"
 
@@ -33,6 +35,11 @@ struct import_args {
 	const char *alias_cols[IMP_ALIAS_COLS];
 	size_t nalias_cols;
 	uint64_t jobs;
+	uint64_t site_servers; /* --site-servers: 0 = not given */
+	uint64_t shard;
+	bool has_shard;
+	unsigned hash_option;
+	bool has_option;
 	struct rmt_opts remote;
 };
 
@@ -66,6 +73,21 @@ parse_opt(const struct cli_cmd *self, int c, struct import_args *a)
 		return CLI_EXIT_OK;
 	case 'j':
 		return cli_parse_u64(self, "--jobs", optarg, 1, RIMP_MAX_JOBS, &a->jobs);
+	case 'S':
+		return cli_parse_u64(self, "--site-servers", optarg, 1, SHARD_MAX_SERVERS,
+		                     &a->site_servers);
+	case 'I':
+		a->has_shard = true;
+		return cli_parse_u64(self, "--shard", optarg, 0, SHARD_MAX_SERVERS - 1, &a->shard);
+	case 'H':
+		a->has_option = true;
+		if (shard_option_parse(optarg, &a->hash_option) != IDR_OK) {
+			return cli_usage_errorf(self,
+			                        "--site-hash-option: '%s' is not prefix, suffix or "
+			                        "handle",
+			                        optarg);
+		}
+		return CLI_EXIT_OK;
 	case 'A':
 		if (a->nalias_cols == IMP_ALIAS_COLS || optarg[0] == '\0') {
 			return cli_usage_errorf(self, "--alias: at most %d non-empty column names",
@@ -76,6 +98,28 @@ parse_opt(const struct cli_cmd *self, int c, struct import_args *a)
 	default:
 		return rmt_opt_take(&a->remote, c, optarg) ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 	}
+}
+
+/* --site-servers N and --shard I go together; I < N; local imports only. */
+static int
+check_shard(const struct cli_cmd *self, const struct import_args *a)
+{
+	if (a->site_servers == 0 && !a->has_shard && !a->has_option) {
+		return CLI_EXIT_OK;
+	}
+	if (a->site_servers == 0 || !a->has_shard) {
+		return cli_usage_errorf(self, "--site-servers N and --shard I go together "
+		                              "(--site-hash-option only with them)");
+	}
+	if (a->shard >= a->site_servers) {
+		return cli_usage_errorf(self, "--shard %llu: the servers are numbered 0 to %llu",
+		                        (unsigned long long)a->shard,
+		                        (unsigned long long)(a->site_servers - 1));
+	}
+	if (a->remote.node != NULL) {
+		return cli_usage_errorf(self, "--shard is for a local data directory, not --node");
+	}
+	return CLI_EXIT_OK;
 }
 
 static int
@@ -92,6 +136,9 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct import_args *a)
 	        {"map-size", required_argument, NULL, 'm'},
 	        {"help", no_argument, NULL, 'h'},
 	        {"jobs", required_argument, NULL, 'j'},
+	        {"site-servers", required_argument, NULL, 'S'},
+	        {"site-hash-option", required_argument, NULL, 'H'},
+	        {"shard", required_argument, NULL, 'I'},
 	        RMT_LONGOPTS,
 	        {NULL, 0, NULL, 0},
 	};
@@ -131,7 +178,7 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct import_args *a)
 	if (a->remote.node != NULL && a->nalias_cols > 0) {
 		return cli_usage_errorf(self, "--alias is for a local data directory, not --node");
 	}
-	return CLI_EXIT_OK;
+	return check_shard(self, a);
 }
 
 struct ui {
@@ -256,6 +303,9 @@ import(const struct cli_cmd *self, struct reg *r, const struct import_args *a, i
 	o.update = a->update;
 	memcpy(o.alias_cols, a->alias_cols, sizeof(o.alias_cols));
 	o.nalias_cols = a->nalias_cols;
+	o.shard_n = (uint32_t)a->site_servers;
+	o.shard_index = (uint32_t)a->shard;
+	o.shard_option = a->has_option ? a->hash_option : HDL_HASH_BY_HANDLE;
 	o.report = on_bad_row;
 	o.progress = on_progress;
 	o.arg = &ui;
@@ -271,6 +321,12 @@ import(const struct cli_cmd *self, struct reg *r, const struct import_args *a, i
 	}
 	progress_finish(&ui.bar);
 	summary(a, &st, progress_now() - t0);
+	if (a->site_servers > 0) {
+		printf("shard %llu of %llu (hash by %s): %" PRIu64
+		       " rows held by other servers skipped\n",
+		       (unsigned long long)a->shard, (unsigned long long)a->site_servers,
+		       shard_option_name(o.shard_option), st.other_shard);
+	}
 	if (st.conflicts > 0) {
 		fprintf(stderr,
 		        "idr import: %" PRIu64 " row%s conflict%s with registered records; "
@@ -369,6 +425,7 @@ const struct cli_cmd cmd_import = {
         "import items from CSV or JSON lines (idempotent, resumable)",
         "usage: idr import FILE|- [--update] [--batch N] [--strict] [--dry-run]\n"
         "                  [--max-id-chars N] [--map-size SIZE] [--data DIR]\n"
+        "                  [--site-servers N --shard I [--site-hash-option OPT]]\n"
         "       idr import FILE|- [--update] [--jobs N] --node URL --id INDEX:HANDLE\n"
         "                  (--key FILE | --secret-file FILE) [--cacert FILE | --insecure]\n"
         "\n"
@@ -413,6 +470,13 @@ const struct cli_cmd cmd_import = {
         "  --max-id-chars N   identifier length limit in characters (default 255)\n"
         "  --map-size SIZE    LMDB map size for this run (default 16G)\n"
         "  --data DIR         data directory (default: $IDR_DATA, then ./idr-data)\n"
+        "  --site-servers N --shard I [--site-hash-option prefix|suffix|handle]\n"
+        "                     import only the share of server I (0 to N-1, HS_SITE order)\n"
+        "                     of a site of N servers sharding by the Handle hash (default\n"
+        "                     option handle; idrd site_servers): prefix lines, 0.NA/\n"
+        "                     records and identity records (HS_PUBKEY, HS_SECKEY, HS_VLIST)\n"
+        "                     go to every server, other rows are counted as held by other\n"
+        "                     servers\n"
         "\n"
         "On a terminal a progress bar shows percent, rows/s and ETA; otherwise only the\n"
         "summary is printed: N created, M unchanged, K bad rows (skipped); R rows from L\n"

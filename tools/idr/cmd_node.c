@@ -3,6 +3,7 @@
  * (fed/node.h) in the local store.
  */
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,9 +11,11 @@
 #include "base/crypto.h"
 #include "base/wbuf.h"
 #include "common/cli.h"
+#include "fed/backup.h"
 #include "fed/node.h"
 #include "idr/cmd.h"
 #include "reg.h"
+#include "repl.h"
 
 #define SUBCOMMANDS "add or list"
 
@@ -129,16 +132,51 @@ out:
 	return rc;
 }
 
+struct list_ctx {
+	struct wbuf *w;
+	const char *data;
+};
+
+/* ,"backup":{"seq":N} of the top level's copy of the node (fed/backup.h), or null */
+static void
+backup_seq(struct wbuf *w, const char *data, struct slice prefix)
+{
+	char dir[4096];
+	struct reg_opts o = {.read_only = true};
+	struct jrn_head h;
+	struct reg *r = NULL;
+
+	wbuf_cstr(w, ",\"backup\":");
+	if (snprintf(dir, sizeof(dir), "%s/" FED_BACKUP_DIR "/%.*s", data, (int)prefix.len,
+	             (const char *)prefix.p) >= (int)sizeof(dir)) {
+		wbuf_cstr(w, "null");
+		return;
+	}
+	o.data_dir = dir;
+	if (reg_open(&r, &o) != IDR_OK || repl_head(r, &h) != IDR_OK) {
+		wbuf_cstr(w, "null");
+	} else {
+		wbuf_printf(w, "{\"seq\":%" PRIu64 "}", h.seq);
+	}
+	reg_close(r);
+}
+
 static int
 print_one(void *arg, const struct node_info *n)
 {
-	struct wbuf *w = arg;
+	struct list_ctx *c = arg;
+	struct wbuf *w = c->w;
 	int rc;
 
 	if (w->len > 1) {
 		wbuf_cstr(w, ",");
 	}
 	rc = node_json(w, n);
+	if ((rc == IDR_OK || rc == IDR_EPROTO) && w->len > 0 && w->p[w->len - 1] == '}') {
+		w->len--; /* reopen the object */
+		backup_seq(w, c->data, n->prefix);
+		wbuf_cstr(w, "}");
+	}
 	return rc == IDR_EPROTO ? IDR_OK : rc;
 }
 
@@ -160,7 +198,9 @@ do_list(const struct cli_cmd *self, struct node_args *a)
 	wbuf_cstr(&w, "[");
 	rc = reg_read_begin(r, &t);
 	if (rc == IDR_OK) {
-		rc = node_list(t, print_one, &w);
+		struct list_ctx lc = {&w, cli_data_dir(a->data)};
+
+		rc = node_list(t, print_one, &lc);
 		reg_read_end(t);
 	}
 	wbuf_cstr(&w, "]");

@@ -11,9 +11,9 @@
 #include "base/crypto.h"
 #include "base/text.h"
 #include "base/wbuf.h"
+#include "client/hdlc.h"
+#include "client/httpc.h"
 #include "common/cli.h"
-#include "common/hdlc.h"
-#include "common/httpc.h"
 #include "common/vtab.h"
 #include "hdl/addr.h"
 #include "hdl/hdl.h"
@@ -44,6 +44,7 @@ struct resolve_args {
 	bool public_only;
 	bool digest;
 	bool recursive; /* --recursive: set REC */
+	bool site;      /* --site: --server is any server of a site; pick one by the hash */
 	uint64_t timeout_s;
 	const char *dump;
 };
@@ -71,7 +72,8 @@ enum {
 	OPT_CACERT,
 	OPT_INSECURE,
 	OPT_MAX_BODY,
-	OPT_RECURSIVE
+	OPT_RECURSIVE,
+	OPT_SITE
 };
 
 static int
@@ -136,6 +138,9 @@ parse_opt(const struct cli_cmd *self, int c, struct resolve_args *a)
 	case OPT_RECURSIVE:
 		a->recursive = true;
 		return CLI_EXIT_OK;
+	case OPT_SITE:
+		a->site = true;
+		return CLI_EXIT_OK;
 	case OPT_DUMP:
 		a->dump = optarg;
 		return CLI_EXIT_OK;
@@ -199,6 +204,7 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct resolve_args *a)
 	        {"no-public-only", no_argument, NULL, OPT_NO_PO},
 	        {"digest", no_argument, NULL, OPT_DIGEST},
 	        {"recursive", no_argument, NULL, OPT_RECURSIVE},
+	        {"site", no_argument, NULL, OPT_SITE},
 	        {"dump-request", required_argument, NULL, OPT_DUMP},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
@@ -643,6 +649,33 @@ http_target(const struct cli_cmd *self, struct resolve_args *a, struct httpc_bas
 	return CLI_EXIT_OK;
 }
 
+/* --site: replace *srv by the server of its site that the Handle hash picks for the id. */
+static int
+site_pick(const struct cli_cmd *self, const struct resolve_args *a, struct addr *srv)
+{
+	char where[ADDR_STRLEN], idb[300];
+	uint32_t idx = 0, n = 0;
+	struct addr pick;
+	int rc;
+
+	if (addr_format((const struct sockaddr *)&srv->ss, where, sizeof(where)) != IDR_OK) {
+		snprintf(where, sizeof(where), "?");
+	}
+	rc = hdlc_site_pick(srv, slice_cstr(a->id), (unsigned)a->timeout_s * 1000u, &pick, &idx,
+	                    &n);
+	if (rc != IDR_OK) {
+		cli_errorf(self->name, "%s: site information of %s: %s",
+		           cli_safe(a->id, idb, sizeof(idb)), where, idr_strerror(rc));
+		return CLI_EXIT_FAIL;
+	}
+	if (addr_format((const struct sockaddr *)&pick.ss, where, sizeof(where)) == IDR_OK) {
+		fprintf(stderr, "site of %" PRIu32 " server%s: server %" PRIu32 " (%s) holds %s\n",
+		        n, n == 1 ? "" : "s", idx, where, cli_safe(a->id, idb, sizeof(idb)));
+	}
+	*srv = pick;
+	return CLI_EXIT_OK;
+}
+
 static int
 run(const struct cli_cmd *self, int argc, char **argv)
 {
@@ -661,6 +694,9 @@ run(const struct cli_cmd *self, int argc, char **argv)
 	if (a.dump != NULL) {
 		return dump_request(self, &a);
 	}
+	if (a.site && a.http) {
+		return cli_usage_errorf(self, "--site is for the Handle protocol, not --http");
+	}
 	memset(&base, 0, sizeof(base));
 	rc = http_target(self, &a, &base);
 	if (rc != CLI_EXIT_OK || a.http) {
@@ -668,6 +704,9 @@ run(const struct cli_cmd *self, int argc, char **argv)
 	}
 	rc = server_parse(self, a.server != NULL ? a.server : "127.0.0.1", DEFAULT_HDL_PORT, &srv);
 	if (rc != CLI_EXIT_OK) {
+		return rc;
+	}
+	if (a.site && (rc = site_pick(self, &a, &srv)) != CLI_EXIT_OK) {
 		return rc;
 	}
 	return resolve_hdl(self, &a, &srv);
@@ -679,7 +718,7 @@ const struct cli_cmd cmd_resolve = {
         "usage: idr resolve ID [--server HOST[:PORT]] [--udp|--tcp] [--type T]...\n"
         "                      [--index N]... [--json] [--timeout S] [--auth]\n"
         "                      [--public-only|--no-public-only] [--digest]\n"
-        "                      [--recursive]\n"
+        "                      [--recursive] [--site]\n"
         "       idr resolve ID --http [SERVER] [--cacert FILE|--insecure] [--max-body N] ...\n"
         "       idr resolve ID [--type T]... [--index N]... ... --dump-request FILE\n"
         "\n"
@@ -716,6 +755,9 @@ const struct cli_cmd cmd_resolve = {
         "  --no-public-only      ask for every value (non-public ones need authentication)\n"
         "  --recursive           set REC: a node that does not host the prefix resolves\n"
         "                        the identifier upstream for us (else it answers 301)\n"
+        "  --site                --server is any server of a site: ask it for the site's\n"
+        "                        HS_SITE and send the query to the server the Handle hash\n"
+        "                        picks (as stock clients do; the choice goes to stderr)\n"
         "  --digest              ask for a digest of the request in the answer (RD) and\n"
         "                        check it\n"
         "  --dump-request FILE   write the encoded request (envelope + message) to FILE and\n"

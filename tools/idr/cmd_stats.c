@@ -24,6 +24,7 @@ struct stats {
 	uint64_t by_kind[REC_KIND_COUNT];
 	uint64_t counted;
 	struct reg_store_info info;
+	struct reg_journal_info jrn;
 };
 
 static int
@@ -97,6 +98,9 @@ load(struct reg *r, struct stats *s)
 		return rc;
 	}
 	rc = reg_stats(t, on_stat, s);
+	if (rc == IDR_OK) {
+		rc = reg_journal_info(t, &s->jrn);
+	}
 	reg_read_end(t);
 	if (rc == IDR_OK) {
 		rc = reg_store_info(r, &s->info);
@@ -110,6 +114,30 @@ kind_name(int kind)
 	const char *n = rec_kind_name((enum rec_kind)kind);
 
 	return n != NULL ? n : "?";
+}
+
+/* percent of b in a, one decimal, for the journal's share */
+static double
+share(uint64_t part, uint64_t whole)
+{
+	return whole > 0 ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+static void
+print_journal(const struct stats *s)
+{
+	char jb[32], sb[32], when[32];
+
+	cli_format_size(s->jrn.journal_bytes, jb, sizeof(jb));
+	cli_format_size(s->jrn.store_bytes, sb, sizeof(sb));
+	printf("journal:         %s of %s in the databases (%.1f%%), head seq %" PRIu64 "\n", jb,
+	       sb, share(s->jrn.journal_bytes, s->jrn.store_bytes), s->jrn.head_seq);
+	if (s->jrn.ckpt.seq == 0) {
+		printf("checkpoint:      none (nothing folded)\n");
+		return;
+	}
+	cli_format_time(s->jrn.ckpt.fold_ms / 1000, when, sizeof(when));
+	printf("checkpoint:      seq %" PRIu64 " (folded %s UTC)\n", s->jrn.ckpt.seq, when);
 }
 
 static void
@@ -141,6 +169,7 @@ print_text(const struct stats *s)
 	printf("\n\nrecords:         %" PRIu64 "\n", s->info.records);
 	printf("prefixes:        %" PRIu64 "\n", s->info.prefixes);
 	printf("journal entries: %" PRIu64 "\n", s->info.journal_entries);
+	print_journal(s);
 	printf("store:           file %s, used %s, map size %s\n", file, used, map);
 }
 
@@ -166,6 +195,12 @@ print_json(const struct stats *s)
 			first = false;
 		}
 	}
+	wbuf_printf(&w,
+	            "},\"journal\":{\"entries\":%" PRIu64 ",\"head_seq\":%" PRIu64
+	            ",\"bytes\":%" PRIu64 ",\"store_bytes\":%" PRIu64 ",\"checkpoint_seq\":%" PRIu64
+	            ",\"checkpoint_ms\":%" PRIu64 "",
+	            s->jrn.entries, s->jrn.head_seq, s->jrn.journal_bytes, s->jrn.store_bytes,
+	            s->jrn.ckpt.seq, s->jrn.ckpt.fold_ms);
 	wbuf_cstr(&w, "},\"by_prefix\":[");
 	for (i = 0; i < s->n; i++) {
 		wbuf_cstr(&w, i > 0 ? ",{\"prefix\":" : "{\"prefix\":");
@@ -221,7 +256,8 @@ const struct cli_cmd cmd_stats = {
         "\n"
         "Print the number of records per hosted prefix and item kind (from the counters kept\n"
         "with every write), totals by kind, the number of records, prefixes and journal\n"
-        "entries, and the store's size: data file, bytes in use, LMDB map size.\n"
+        "entries, the journal's share of the pages in use and its checkpoint (idr journal\n"
+        "fold), and the store's size: data file, bytes in use, LMDB map size.\n"
         "\n"
         "options:\n"
         "  --json       JSON output\n"

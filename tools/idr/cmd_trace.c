@@ -19,8 +19,8 @@
 #include <jansson.h>
 
 #include "base/crypto.h"
+#include "client/httpc.h"
 #include "common/cli.h"
-#include "common/httpc.h"
 #include "common/trc.h"
 #include "idr/cmd.h"
 #include "life/capture.h"

@@ -10,10 +10,11 @@
 #endif
 
 static const struct cli_cmd *const cmds[] = {
-        &cmd_init,   &cmd_prefix, &cmd_template, &cmd_register,   &cmd_set,   &cmd_unset,
-        &cmd_delete, &cmd_get,    &cmd_event,    &cmd_events_any, &cmd_trace, &cmd_import,
-        &cmd_export, &cmd_audit,  &cmd_stats,    &cmd_resolve,    &cmd_bench, &cmd_keygen,
-        &cmd_admin,  &cmd_gen,    &cmd_label,    &cmd_scan,       &cmd_alias, &cmd_node,
+        &cmd_init,   &cmd_prefix, &cmd_template,   &cmd_register,   &cmd_set,   &cmd_unset,
+        &cmd_delete, &cmd_get,    &cmd_event,      &cmd_events_any, &cmd_trace, &cmd_import,
+        &cmd_export, &cmd_split,  &cmd_audit,      &cmd_journal,    &cmd_stats, &cmd_resolve,
+        &cmd_bench,  &cmd_keygen, &cmd_admin,      &cmd_gen,        &cmd_label, &cmd_scan,
+        &cmd_alias,  &cmd_node,   &cmd_federation,
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

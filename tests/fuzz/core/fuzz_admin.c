@@ -12,7 +12,7 @@
  * Every answer must be one well-formed response unit (or a drop / close).
  *
  * Seeds: FUZZ_ADMIN_SEEDS=DIR ./fuzz_admin EMPTYFILE writes valid sequences made with our
- * client (common/hadmin.h) into DIR: setups, MACed requests, challenge answers with the
+ * client (client/hadmin.h) into DIR: setups, MACed requests, challenge answers with the
  * identity's key (RSA, HS_SECKEY), logins.
  */
 #include <stddef.h>
@@ -25,7 +25,7 @@
 #include <event2/event.h>
 
 #include "base/crypto.h"
-#include "common/hadmin.h"
+#include "client/hadmin.h"
 #include "core/admin.h"
 #include "core/conf.h"
 #include "core/metrics.h"

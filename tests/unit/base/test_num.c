@@ -102,6 +102,56 @@ test_num_parse_size(void **state)
 	assert_int_equal(num_parse_size(NULL, 0, UINT64_MAX, &v), IDR_EINVAL);
 }
 
+/* Durations: every unit, the limits of each, and every malformed form. */
+static void
+test_num_parse_duration(void **state)
+{
+	static const struct {
+		const char *in;
+		uint64_t max;
+		int rc;
+		uint64_t want;
+	} cases[] = {
+	        {"0", UINT64_MAX, IDR_OK, 0},
+	        {"45", UINT64_MAX, IDR_OK, 45},
+	        {"45s", UINT64_MAX, IDR_OK, 45},
+	        {"2m", UINT64_MAX, IDR_OK, 120},
+	        {"3h", UINT64_MAX, IDR_OK, 10800},
+	        {"30d", UINT64_MAX, IDR_OK, 2592000},
+	        {"2w", UINT64_MAX, IDR_OK, 1209600},
+	        {"18446744073709551615", UINT64_MAX, IDR_OK, UINT64_MAX},
+	        {"18446744073709551615s", UINT64_MAX, IDR_OK, UINT64_MAX},
+	        {"18446744073709551616", UINT64_MAX, IDR_ELIMIT, 0},
+	        {"30500568904943w", UINT64_MAX, IDR_OK, 30500568904943ULL * 604800},
+	        {"30500568904944w", UINT64_MAX, IDR_ELIMIT, 0},
+	        {"213503982334601d", UINT64_MAX, IDR_OK, 213503982334601ULL * 86400},
+	        {"213503982334602d", UINT64_MAX, IDR_ELIMIT, 0},
+	        {"1h", 3600, IDR_OK, 3600},
+	        {"1h", 3599, IDR_ELIMIT, 0},
+	        {"61m", 3600, IDR_ELIMIT, 0},
+	        {"", UINT64_MAX, IDR_EINVAL, 0},
+	        {"d", UINT64_MAX, IDR_EINVAL, 0},
+	        {"1D", UINT64_MAX, IDR_EINVAL, 0},
+	        {"1dd", UINT64_MAX, IDR_EINVAL, 0},
+	        {"1 d", UINT64_MAX, IDR_EINVAL, 0},
+	        {"-1d", UINT64_MAX, IDR_EINVAL, 0},
+	        {"1.5h", UINT64_MAX, IDR_EINVAL, 0},
+	        {"d1", UINT64_MAX, IDR_EINVAL, 0},
+	        {"1y", UINT64_MAX, IDR_EINVAL, 0},
+	        {"1hm", UINT64_MAX, IDR_EINVAL, 0},
+	};
+	uint64_t v;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		v = 7;
+		assert_int_equal(num_parse_duration(cases[i].in, 0, cases[i].max, &v), cases[i].rc);
+		assert_true(v == (cases[i].rc == IDR_OK ? cases[i].want : 7));
+	}
+	assert_int_equal(num_parse_duration("1m", 61, UINT64_MAX, &v), IDR_ELIMIT);
+	assert_int_equal(num_parse_duration(NULL, 0, UINT64_MAX, &v), IDR_EINVAL);
+}
+
 int
 main(void)
 {
@@ -110,6 +160,7 @@ main(void)
 	        cmocka_unit_test(test_num_parse_garbage),
 	        cmocka_unit_test(test_num_parse_range_overflow),
 	        cmocka_unit_test(test_num_parse_size),
+	        cmocka_unit_test(test_num_parse_duration),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,6 @@
 /*
  * test_admin.c - the Handle admin protocol (core/admin.h) in memory, driven by our own client's
- * message layer (common/hadmin.h): no sockets. A registry in a temporary LMDB directory, the
+ * message layer (client/hadmin.h): no sockets. A registry in a temporary LMDB directory, the
  * writer thread, a dispatcher with one worker on an event base, admin_new with an RSA
  * server_key.
  *
@@ -35,7 +35,7 @@
 #include <unistd.h>
 
 #include "base/crypto.h"
-#include "common/hadmin.h"
+#include "client/hadmin.h"
 #include "core/admin.h"
 #include "core/conf.h"
 #include "core/metrics.h"

@@ -1,5 +1,6 @@
 /* test_frec.c - recursion helpers: the server of a multi-server site by the Handle hash rule
- * (ref/handle.md §6.7, vectors in §8), its query interfaces, and the TTL of an answer. */
+ * (ref/handle.md §6.7, vectors in §8), its query interfaces, and the TTL of an answer; failover
+ * between configured top-level addresses against fake UDP servers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,8 +9,11 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "fed/rec.h"
 
@@ -182,6 +186,150 @@ test_rec_body_ttl(void **state)
 	wbuf_deinit(&w);
 }
 
+/* A fake top level over UDP: silent, or answering 100 (handle not found) to every query. */
+struct ftop {
+	int fd;
+	struct event *ev;
+	struct addr addr;
+	bool silent;
+	unsigned seen;
+};
+
+static void
+ftop_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct hdl_resp_opts o = {0x5f5e1000, 0xffff, 0};
+	struct ftop *t = arg;
+	uint8_t buf[2048], out[2048];
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&ss, &sl);
+	struct hdl_msg m;
+	struct wbuf w;
+	struct rbuf r;
+
+	(void)what;
+	if (n <= 0) {
+		return;
+	}
+	t->seen++;
+	if (t->silent) {
+		return;
+	}
+	rbuf_init(&r, buf, (size_t)n);
+	assert_int_equal(hdl_msg_parse(&r, &m), IDR_OK);
+	wbuf_init(&w, out, sizeof(out));
+	assert_int_equal(hdl_resp_error(&w, &m, HDL_RC_HANDLE_NOT_FOUND, SLICE_LIT(""), &o),
+	                 IDR_OK);
+	assert_true(sendto(fd, out, w.len, 0, (struct sockaddr *)&ss, sl) > 0);
+}
+
+static void
+ftop_start(struct ftop *t, struct event_base *base, bool silent)
+{
+	struct sockaddr_in sin = {0};
+	socklen_t sl = sizeof(sin);
+
+	memset(t, 0, sizeof(*t));
+	t->silent = silent;
+	t->fd = socket(AF_INET, SOCK_DGRAM, 0);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(t->fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(t->fd, (struct sockaddr *)&sin, &sl), 0);
+	assert_int_equal(addr_from(&t->addr, (struct sockaddr *)&sin, sl), IDR_OK);
+	t->ev = event_new(base, t->fd, EV_READ | EV_PERSIST, ftop_read, t);
+	assert_int_equal(event_add(t->ev, NULL), 0);
+}
+
+static void
+ftop_stop(struct ftop *t)
+{
+	event_free(t->ev);
+	close(t->fd);
+}
+
+struct got {
+	bool done;
+	uint32_t rc;
+};
+
+static void
+on_done(void *arg, const struct frec_answer *a)
+{
+	struct got *g = arg;
+
+	g->done = true;
+	g->rc = a->rc;
+}
+
+static void
+resolve_one(struct frec *f, struct event_base *base, const char *handle, struct got *g)
+{
+	struct frec_wait *w = NULL;
+
+	memset(g, 0, sizeof(*g));
+	assert_int_equal(frec_start(f, slice_cstr(handle), on_done, g, &w), IDR_OK);
+	while (!g->done) {
+		assert_int_equal(event_base_loop(base, EVLOOP_ONCE), 0);
+	}
+}
+
+/* The first top-level address is silent: the second answers within the lookup's time-out, and
+ * later lookups go to the one that answered without asking the silent one again. */
+static void
+test_rec_toplevel_failover(void **state)
+{
+	struct event_base *base = event_base_new();
+	struct ftop dead, live;
+	struct frec_opts o;
+	struct frec *f = NULL;
+	struct got g;
+	unsigned seen;
+
+	(void)state;
+	assert_non_null(base);
+	ftop_start(&dead, base, true);
+	ftop_start(&live, base, false);
+	memset(&o, 0, sizeof(o));
+	o.toplevel[0] = dead.addr;
+	o.toplevel[1] = live.addr;
+	o.ntop = 2;
+	o.timeout_ms = 1600;
+	o.max_referrals = 4;
+	o.cache_max = 16;
+	o.cache_bytes = 65536;
+	o.negative_ttl = 0; /* nothing cached: every lookup goes upstream */
+	assert_int_equal(frec_new(&f, base, &o), IDR_OK);
+
+	resolve_one(f, base, "88.7/x", &g);
+	assert_int_equal(g.rc, HDL_RC_HANDLE_NOT_FOUND); /* an answer, not RC_ERROR */
+	assert_true(dead.seen >= 1);
+	assert_true(live.seen >= 1);
+
+	seen = dead.seen;
+	resolve_one(f, base, "88.9/y", &g);
+	assert_int_equal(g.rc, HDL_RC_HANDLE_NOT_FOUND);
+	assert_int_equal(dead.seen, seen);
+
+	/* both silent or gone: the lookup fails within its time-out */
+	ftop_stop(&live);
+	live.silent = true;
+	ftop_start(&live, base, true);
+	frec_free(f);
+	o.toplevel[1] = live.addr;
+	o.timeout_ms = 400;
+	assert_int_equal(frec_new(&f, base, &o), IDR_OK);
+	resolve_one(f, base, "88.7/z", &g);
+	assert_int_equal(g.rc, HDL_RC_ERROR);
+	assert_true(live.seen >= 1);
+
+	frec_free(f);
+	ftop_stop(&dead);
+	ftop_stop(&live);
+	event_base_free(base);
+}
+
 int
 main(void)
 {
@@ -189,6 +337,7 @@ main(void)
 	        cmocka_unit_test(test_rec_site_target_hash),
 	        cmocka_unit_test(test_rec_site_target_interfaces),
 	        cmocka_unit_test(test_rec_body_ttl),
+	        cmocka_unit_test(test_rec_toplevel_failover),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
