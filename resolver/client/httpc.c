@@ -2,6 +2,7 @@
 #include "client/httpc.h"
 
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include <curl/curl.h>
 
+#include "base/b64.h"
 #include "base/num.h"
 #include "base/wbuf.h"
 
@@ -34,7 +36,11 @@ struct httpc {
 	struct httpc_head head;
 	int cb_rc;          /* error found in a callback (the transfer was stopped for it) */
 	const char *cb_why; /* its text */
-	bool over_cap;      /* the body went over opts.max_body */
+	bool over_cap;      /* the body went over its cap */
+	bool stopped;       /* req->stop was seen set */
+	const struct httpc_req *req; /* the request under way (its sink and stop flag) */
+	uint64_t cap;                /* the cap on its body (0: none) */
+	uint64_t sunk;               /* body bytes given to its sink */
 	char curlerr[CURL_ERROR_SIZE];
 	char err[HTTPC_ERR_MAX];
 };
@@ -538,12 +544,38 @@ req_check(struct httpc *c, const struct httpc_req *req)
 	return IDR_OK;
 }
 
+/* The body to the caller's sink. @return len, or 0 to stop the transfer. */
+static size_t
+sink_take(struct httpc *c, const char *p, size_t len)
+{
+	int rc;
+
+	if (c->cap != 0 && len > c->cap - c->sunk) {
+		c->over_cap = true;
+		return 0;
+	}
+	rc = c->req->sink(c->req->sink_arg, p, len);
+	if (rc != IDR_OK) {
+		c->cb_rc = rc;
+		c->cb_why = "the body sink failed";
+		return 0;
+	}
+	c->sunk += len;
+	return len;
+}
+
 static size_t
 body_cb(char *p, size_t size, size_t n, void *arg)
 {
 	struct httpc *c = arg;
 	size_t len = size * n;
 
+	if (len == 0) {
+		return 0;
+	}
+	if (c->req->sink != NULL) {
+		return sink_take(c, p, len);
+	}
 	if (len > c->opts.max_body - wbuf_len(&c->body)) {
 		c->over_cap = true;
 		return 0; /* stops the transfer (CURLE_WRITE_ERROR) */
@@ -555,6 +587,23 @@ body_cb(char *p, size_t size, size_t n, void *arg)
 		return 0;
 	}
 	return len;
+}
+
+/* Called by libcurl about once a second and as data moves: non-zero aborts the transfer. */
+static int
+progress_cb(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	struct httpc *c = arg;
+
+	(void)dt;
+	(void)dn;
+	(void)ut;
+	(void)un;
+	if (atomic_load(c->req->stop)) {
+		c->stopped = true;
+		return 1; /* CURLE_ABORTED_BY_CALLBACK */
+	}
+	return 0;
 }
 
 static size_t
@@ -608,6 +657,13 @@ headers_build(const struct httpc_req *req, struct curl_slist **out)
 		}                                                                                  \
 	} while (0)
 
+/* A bound in ms to libcurl's (0: none). */
+static long
+ms_long(unsigned ms)
+{
+	return ms == HTTPC_TIMEOUT_NONE ? 0L : (long)ms;
+}
+
 /* Options of every request (curl_easy_reset clears them; connections stay). */
 static CURLcode
 opts_apply(struct httpc *c, const char *url, struct curl_slist *hdrs)
@@ -622,9 +678,16 @@ opts_apply(struct httpc *c, const char *url, struct curl_slist *hdrs)
 	SET(CURLOPT_FOLLOWLOCATION, 0L);
 	SET(CURLOPT_USERAGENT, USER_AGENT);
 	SET(CURLOPT_ERRORBUFFER, c->curlerr);
-	SET(CURLOPT_TIMEOUT_MS, (long)c->opts.timeout_ms);
-	SET(CURLOPT_CONNECTTIMEOUT_MS, (long)c->opts.connect_timeout_ms);
-	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->opts.max_body);
+	SET(CURLOPT_TIMEOUT_MS, ms_long(c->opts.timeout_ms));
+	SET(CURLOPT_CONNECTTIMEOUT_MS, ms_long(c->opts.connect_timeout_ms));
+	if (c->cap != 0 && c->cap <= (uint64_t)INT64_MAX) {
+		SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->cap);
+	}
+	if (c->req->stop != NULL) {
+		SET(CURLOPT_NOPROGRESS, 0L);
+		SET(CURLOPT_XFERINFOFUNCTION, progress_cb);
+		SET(CURLOPT_XFERINFODATA, c);
+	}
 	SET(CURLOPT_WRITEFUNCTION, body_cb);
 	SET(CURLOPT_WRITEDATA, c);
 	SET(CURLOPT_HEADERFUNCTION, head_cb);
@@ -705,8 +768,12 @@ perform_failed(struct httpc *c, const struct httpc_req *req, CURLcode e)
 {
 	const char *text = c->curlerr[0] != '\0' ? c->curlerr : curl_easy_strerror(e);
 
+	if (c->stopped || e == CURLE_ABORTED_BY_CALLBACK) {
+		fail_msg(c, req, "stopped before the answer was complete");
+		return HTTPC_ESTOPPED;
+	}
 	if (c->over_cap || e == CURLE_FILESIZE_EXCEEDED) {
-		fail_msg(c, req, "response body over the cap of %zu bytes", c->opts.max_body);
+		fail_msg(c, req, "response body over the cap of %" PRIu64 " bytes", c->cap);
 		return IDR_ELIMIT;
 	}
 	if (c->cb_rc != IDR_OK) {
@@ -738,6 +805,7 @@ resp_fill(struct httpc *c, const struct httpc_req *req, struct httpc_resp *out)
 	}
 	out->status = (int)status;
 	out->body = wbuf_slice(&c->body);
+	out->sunk = c->sunk;
 	out->content_type = c->head.content_type;
 	out->www_authenticate = c->head.www_authenticate;
 	out->location = c->head.location;
@@ -754,6 +822,10 @@ state_reset(struct httpc *c)
 	c->cb_rc = IDR_OK;
 	c->cb_why = NULL;
 	c->over_cap = false;
+	c->stopped = false;
+	c->req = NULL;
+	c->cap = 0;
+	c->sunk = 0;
 	c->curlerr[0] = '\0';
 	c->err[0] = '\0';
 }
@@ -772,6 +844,12 @@ httpc_request(struct httpc *c, const struct httpc_req *req, struct httpc_resp *o
 	if (rc != IDR_OK) {
 		return rc;
 	}
+	if (req->stop != NULL && atomic_load(req->stop)) {
+		fail_msg(c, req, "stopped before it was sent");
+		return HTTPC_ESTOPPED;
+	}
+	c->req = req;
+	c->cap = req->sink != NULL ? req->sink_max : c->opts.max_body;
 	wbuf_init_heap(&url, HTTPC_URL_MAX + strlen(req->path) + 1);
 	wbuf_cstr(&url, c->base.url);
 	wbuf_cstr(&url, req->path);
@@ -800,8 +878,33 @@ hdrs_free:
 	curl_slist_free_all(hdrs);
 url_free:
 	wbuf_deinit(&url);
+	c->req = NULL;
 	if (rc != IDR_OK) {
 		memset(out, 0, sizeof(*out));
 	}
 	return rc;
+}
+
+int
+httpc_basic_auth(struct wbuf *w, const char *user, const char *password)
+{
+	size_t ulen = strlen(user), plen = strlen(password);
+	struct wbuf pair;
+
+	wbuf_init_heap(&pair, ulen + plen + 1);
+	wbuf_bytes(&pair, user, ulen);
+	wbuf_lit(&pair, ":");
+	wbuf_bytes(&pair, password, plen);
+	wbuf_lit(w, "Authorization: Basic ");
+	if (wbuf_error(&pair) != IDR_OK) {
+		wbuf_deinit(&pair);
+		return IDR_ENOMEM;
+	}
+	b64_encode(w, wbuf_slice(&pair));
+	wbuf_terminate(w);
+	if (pair.p != NULL) {
+		memset(pair.p, 0, pair.len); /* the secret */
+	}
+	wbuf_deinit(&pair);
+	return wbuf_error(w);
 }

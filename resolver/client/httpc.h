@@ -15,37 +15,46 @@
  * opts.cacert (or the system's CAs) and name the host of the URL.
  *
  * Every request is bounded in time (opts.timeout_ms) and size (opts.max_body for the body,
- * HTTPC_HEAD_MAX for the header lines of a response, HTTPC_VALUE_MAX for a kept header). On
+ * HTTPC_HEAD_MAX for the header lines of a response, HTTPC_VALUE_MAX for a kept header). A
+ * request may instead stream its answer's body to a sink (req.sink, capped by req.sink_max),
+ * e.g. a large download written to a file, and may be aborted by another thread through a
+ * flag (req.stop, looked at about once a second and whenever data arrives). On
  * an error, httpc_errmsg names the method and URL and says what went wrong (curl's message, or
  * which cap or timeout was hit). Header values given by the caller never appear in messages:
  * an Authorization header stays secret.
  *
- * Errors: IDR_OK (whatever the HTTP status), HTTPC_ETIMEDOUT, IDR_ETLS (handshake, certificate
- * or CA file), IDR_ELIMIT (a response over a cap), IDR_EPROTO (a malformed response),
- * IDR_EINVAL (a bad request: path, header line, GET with a body), -ECONNREFUSED (could not
- * connect), -EHOSTUNREACH (host name not resolved), IDR_EIO (other transfer failure),
- * IDR_ENOMEM. Not thread-safe: a struct httpc is used by one thread at a time; separate
- * handles may be used by separate threads.
+ * Errors: IDR_OK (whatever the HTTP status), HTTPC_ETIMEDOUT, HTTPC_ESTOPPED (req.stop was
+ * set), IDR_ETLS (handshake, certificate or CA file), IDR_ELIMIT (a response over a cap),
+ * IDR_EPROTO (a malformed response), IDR_EINVAL (a bad request: path, header line, GET with a
+ * body), -ECONNREFUSED (could not connect), -EHOSTUNREACH (host name not resolved), IDR_EIO (other
+ * transfer failure), IDR_ENOMEM, or the error a sink returned. Basic authentication is an
+ * Authorization header line (httpc_basic_auth). Not thread-safe: a struct httpc is used by one
+ * thread at a time; separate handles may be used by separate threads.
  */
 #ifndef IDR_RESOLVER_CLIENT_HTTPC_H
 #define IDR_RESOLVER_CLIENT_HTTPC_H
 
 #include <errno.h>
+#include <limits.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "base/err.h"
 #include "base/slice.h"
+#include "base/wbuf.h"
 
-#define HTTPC_ETIMEDOUT  (-ETIMEDOUT)
-#define HTTPC_BODY_MAX   (64u << 20)           /* default cap on a response body, bytes */
-#define HTTPC_HEAD_MAX   65536                 /* cap on the header lines of one response, bytes */
-#define HTTPC_VALUE_MAX  8192                  /* cap on a kept header value (combined), bytes */
-#define HTTPC_TIMEOUT_MS 10000                 /* default bound on one request */
-#define HTTPC_HOST_MAX   255                   /* host as written in a URL: name, IPv4 or [IPv6] */
-#define HTTPC_URL_MAX    (HTTPC_HOST_MAX + 16) /* "https://" HOST ":" PORT, NUL */
-#define HTTPC_ERR_MAX    512                   /* httpc_errmsg, NUL included */
+#define HTTPC_ETIMEDOUT    (-ETIMEDOUT)
+#define HTTPC_ESTOPPED     (-ECANCELED)          /* the request was aborted through req.stop */
+#define HTTPC_BODY_MAX     (64u << 20)           /* default cap on a response body, bytes */
+#define HTTPC_HEAD_MAX     65536                 /* cap on the header lines of a response */
+#define HTTPC_VALUE_MAX    8192                  /* cap on a kept header value (combined) */
+#define HTTPC_TIMEOUT_MS   10000                 /* default bound on one request */
+#define HTTPC_TIMEOUT_NONE UINT_MAX              /* opts: no bound (a download ended by stop) */
+#define HTTPC_HOST_MAX     255                   /* host in a URL: name, IPv4 or [IPv6] */
+#define HTTPC_URL_MAX      (HTTPC_HOST_MAX + 16) /* "https://" HOST ":" PORT, NUL */
+#define HTTPC_ERR_MAX      512                   /* httpc_errmsg, NUL included */
 
 /** A server: scheme, host and port, parsed by httpc_base_parse. */
 struct httpc_base {
@@ -104,8 +113,9 @@ struct httpc_opts {
 	                                the system's); copied by httpc_new */
 	bool insecure;               /* do not verify the certificate or the host name */
 	unsigned timeout_ms;         /* bound on one request, connecting included (0:
-	                                HTTPC_TIMEOUT_MS) */
-	unsigned connect_timeout_ms; /* bound on connecting, TCP and TLS (0: timeout_ms) */
+	                                HTTPC_TIMEOUT_MS; HTTPC_TIMEOUT_NONE: none) */
+	unsigned connect_timeout_ms; /* bound on connecting, TCP and TLS (0: timeout_ms;
+	                                HTTPC_TIMEOUT_NONE: libcurl's default of 300 s) */
 	size_t max_body;             /* cap on a response body (0: HTTPC_BODY_MAX) */
 };
 
@@ -131,6 +141,12 @@ enum httpc_method { HTTPC_GET = 0, HTTPC_PUT, HTTPC_POST, HTTPC_DELETE };
 /** "GET", "PUT", "POST", "DELETE" ("?" for anything else). Static string. */
 const char *httpc_method_name(enum httpc_method m);
 
+/**
+ * A body sink (httpc_req.sink): takes the next n bytes (n > 0) of the answer's body, in order.
+ * @return IDR_OK, or an error that ends the request (httpc_request returns it).
+ */
+typedef int (*httpc_sink_fn)(void *arg, const void *p, size_t n);
+
 /** A request. Everything is borrowed for the duration of httpc_request. */
 struct httpc_req {
 	enum httpc_method method;
@@ -140,13 +156,20 @@ struct httpc_req {
 	size_t nheaders;
 	const char *content_type; /* of the body; NULL: no Content-Type header */
 	struct slice body;        /* request body; empty: none (GET must not have one) */
+	httpc_sink_fn sink;       /* NULL: the answer's body is kept (resp.body, opts.max_body);
+	                             else it goes to sink(sink_arg, ...) and resp.body is empty */
+	void *sink_arg;
+	uint64_t sink_max;       /* with a sink: cap on the body, bytes (0: none) */
+	const atomic_bool *stop; /* NULL, or a flag another thread may set to abort the request
+	                            (HTTPC_ESTOPPED; also when set before it starts) */
 };
 
 /** An answer. Strings and the body are owned by the client: valid until its next request or
  *  httpc_free. */
 struct httpc_resp {
 	int status;                   /* 100..599 */
-	struct slice body;            /* at most opts.max_body bytes */
+	struct slice body;            /* at most opts.max_body bytes; empty with a sink */
+	uint64_t sunk;                /* body bytes given to req.sink */
 	const char *content_type;     /* NULL when absent */
 	const char *www_authenticate; /* NULL when absent; several joined with ", " */
 	const char *location;         /* NULL when absent */
@@ -162,6 +185,15 @@ struct httpc_resp {
  */
 int httpc_request(struct httpc *c, const struct httpc_req *req,
                   struct httpc_resp *out) IDR_MUSTCHECK;
+
+/**
+ * Write into an empty w the header line of HTTP Basic authentication (RFC 7617):
+ * "Authorization: Basic " and the base64 of "user:password", NUL-terminated (wbuf_data(w) is
+ * the line, for req.headers). Secret: pass it in
+ * req.headers, never log it.
+ * @return wbuf_error(w): IDR_OK, IDR_ETOOBIG (w is full) or IDR_ENOMEM.
+ */
+int httpc_basic_auth(struct wbuf *w, const char *user, const char *password) IDR_MUSTCHECK;
 
 /**
  * What went wrong in c's last failed request: "METHOD URL: problem", e.g. "GET

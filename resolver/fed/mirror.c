@@ -1,5 +1,6 @@
 /*
- * mirror.c - the journal follower (mirror.h) over libcurl's easy interface.
+ * mirror.c - the journal follower (mirror.h) over the HTTP(S) client (client/httpc.h): journal
+ * answers in memory, the snapshot streamed to a file, both aborted when the follower stops.
  */
 #include "fed/mirror.h"
 
@@ -15,9 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include "base/log.h"
+#include "client/httpc.h"
 #include "model/vjson.h"
 #include "reg_follow.h"
 #include "repl.h"
@@ -26,13 +26,17 @@
 #define BACKOFF_MIN  1000               /* ms */
 #define BACKOFF_MAX  30000              /* ms */
 #define POLL_TIMEOUT 60000              /* ms, a request (the primary waits <= 30 s) */
-#define URL_MAX      2048
+#define CONNECT_MS   5000               /* ms, connecting (TCP and TLS) */
+#define JPATH_MAX    128                /* a journal request's path */
+#define AUTH_MAX     2048               /* the Authorization line */
+#define SNAPSHOT     "/api/v1/journal/snapshot"
 
 struct fed_mirror {
 	struct reg *reg;
 	bool own_reg; /* fed_mirror_new_dir: opened (and closed) by the follower */
 	struct fed_mirror_opts o;
-	char user[512]; /* index:handle with ':' and '%' percent-encoded (http/hauth.h) */
+	struct httpc *http; /* journal requests: made with the follower, used by its thread */
+	struct wbuf auth;   /* the Authorization line (secret) */
 	pthread_t thread;
 	bool started;
 	atomic_bool stop;
@@ -88,108 +92,147 @@ user_encode(const char *identity, char *out, size_t cap)
 
 /* ---------------------------------------------------------------- HTTP */
 
-struct sink {
-	struct wbuf *body; /* or */
+/* A client of o->primary: bounded by timeout_ms (HTTPC_TIMEOUT_NONE: no bound) and max_body. */
+static int
+client_new(const struct fed_mirror_opts *o, unsigned timeout_ms, size_t max_body,
+           struct httpc **out, char *why, size_t cap)
+{
+	struct httpc_opts ho = {.cacert = o->cacert,
+	                        .timeout_ms = timeout_ms,
+	                        .connect_timeout_ms = CONNECT_MS,
+	                        .max_body = max_body};
+	struct httpc_base b;
+	const char *bad;
+	int rc = httpc_base_parse(o->primary, 80, &b, &bad);
+
+	*out = NULL;
+	if (rc != IDR_OK) {
+		snprintf(why, cap, "primary %.150s: %.90s", o->primary, bad);
+		return rc;
+	}
+	rc = httpc_new(out, &b, &ho);
+	if (rc != IDR_OK) {
+		snprintf(why, cap, "cannot make an HTTP client: %s", idr_strerror(rc));
+	}
+	return rc;
+}
+
+/* The Authorization line of o's identity and secret into w (a heap wbuf of AUTH_MAX). */
+static int
+auth_line(const struct fed_mirror_opts *o, struct wbuf *w)
+{
+	char user[512]; /* index:handle with ':' and '%' percent-encoded (http/hauth.h) */
+
+	user_encode(o->identity, user, sizeof(user));
+	wbuf_init_heap(w, AUTH_MAX);
+	return httpc_basic_auth(w, user, o->secret);
+}
+
+/* Forget a secret line. */
+static void
+auth_free(struct wbuf *w)
+{
+	if (w->p != NULL) {
+		memset(w->p, 0, w->len);
+	}
+	wbuf_deinit(w);
+}
+
+/*
+ * GET q->path (sink, stop flag set by the caller) with the Authorization line auth.
+ * @return IDR_OK with *r (any status), or an error with why filled.
+ */
+static int
+get(struct httpc *c, const char *auth, struct httpc_req *q, struct httpc_resp *r, char *why,
+    size_t cap)
+{
+	const char *hdrs[1] = {auth};
+	int rc;
+
+	q->method = HTTPC_GET;
+	q->headers = hdrs;
+	q->nheaders = 1;
+	rc = httpc_request(c, q, r);
+	q->headers = NULL;
+	q->nheaders = 0;
+	if (rc != IDR_OK) {
+		snprintf(why, cap, "%s", httpc_errmsg(c));
+	}
+	return rc;
+}
+
+/* ---------------------------------------------------------------- bootstrap */
+
+struct file_sink {
 	int fd;
-	size_t bytes;
-	bool over;
+	int err; /* errno of a failed write */
 };
 
-static size_t
-on_data(char *p, size_t size, size_t n, void *arg)
+static int
+file_write(void *arg, const void *p, size_t n)
 {
-	struct sink *s = arg;
-	size_t len = size * n;
+	struct file_sink *f = arg;
 
-	if (s->body != NULL) {
-		if (wbuf_len(s->body) + len > BODY_MAX) {
-			s->over = true;
-			return 0;
-		}
-		wbuf_bytes(s->body, p, len);
-		return wbuf_error(s->body) == IDR_OK ? len : 0;
-	}
-	for (size_t off = 0; off < len;) {
-		ssize_t w = write(s->fd, p + off, len - off);
+	for (size_t off = 0; off < n;) {
+		ssize_t w = write(f->fd, (const char *)p + off, n - off);
 
 		if (w < 0 && errno == EINTR) {
 			continue;
 		}
 		if (w <= 0) {
-			return 0;
+			f->err = w < 0 ? errno : ENOSPC;
+			return IDR_EIO;
 		}
 		off += (size_t)w;
 	}
-	s->bytes += len;
-	return len;
-}
-
-static int
-on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
-{
-	const atomic_bool *stop = arg;
-
-	(void)dt;
-	(void)dn;
-	(void)ut;
-	(void)un;
-	return atomic_load(stop) ? 1 : 0;
-}
-
-/*
- * GET url into s. @return IDR_OK with *status, or an error with why filled.
- */
-static int
-get(CURL *c, struct fed_mirror *m, const char *url, struct sink *s, long timeout_ms, long *status,
-    char *why, size_t cap)
-{
-	CURLcode cc;
-
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-	curl_easy_setopt(c, CURLOPT_USERNAME, m->user);
-	curl_easy_setopt(c, CURLOPT_PASSWORD, m->o.secret);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(c, CURLOPT_XFERINFODATA, &m->stop);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_PROXY, "");
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	if (m->o.cacert != NULL) {
-		curl_easy_setopt(c, CURLOPT_CAINFO, m->o.cacert);
-	}
-	cc = curl_easy_perform(c);
-	if (cc != CURLE_OK) {
-		snprintf(why, cap, "GET %.160s: %.80s", url,
-		         s->over ? "answer over its size cap" : curl_easy_strerror(cc));
-		return IDR_EIO;
-	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
 	return IDR_OK;
 }
 
-/* ---------------------------------------------------------------- bootstrap */
-
-int
-fed_mirror_bootstrap(const char *dir, const struct fed_mirror_opts *o)
+/* GET the snapshot into part (an open file). @return IDR_OK with *bytes, or an error (why). */
+static int
+snapshot_fetch(const struct fed_mirror_opts *o, const atomic_bool *stop, struct file_sink *f,
+               const char *part, uint64_t *bytes, char *why, size_t cap)
 {
-	char data[4096], part[4096 + 8], url[URL_MAX], why[FED_MIRROR_ERR_MAX];
-	struct fed_mirror m;
-	struct sink s = {NULL, -1, 0, false};
+	struct httpc_req q = {.path = SNAPSHOT, .sink = file_write, .sink_arg = f, .stop = stop};
+	struct httpc_resp r;
+	struct httpc *c;
+	struct wbuf auth;
+	int rc = client_new(o, HTTPC_TIMEOUT_NONE, 0, &c, why, cap);
+
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	rc = auth_line(o, &auth);
+	if (rc == IDR_OK) {
+		rc = get(c, (const char *)wbuf_data(&auth), &q, &r, why, cap);
+	} else {
+		snprintf(why, cap, "identity or secret too long");
+	}
+	if (rc == IDR_EIO && f->err != 0) {
+		snprintf(why, cap, "%.200s: cannot be written: %.40s", part, strerror(f->err));
+	}
+	if (rc == IDR_OK && r.status != 200) {
+		snprintf(why, cap, "GET %.160s" SNAPSHOT ": HTTP %d", httpc_url(c), r.status);
+		rc = IDR_EPROTO;
+	}
+	*bytes = rc == IDR_OK ? r.sunk : 0;
+	auth_free(&auth);
+	httpc_free(c);
+	return rc;
+}
+
+/* fed_mirror_bootstrap, aborted when *stop is set (stop may be NULL). */
+static int
+bootstrap(const char *dir, const struct fed_mirror_opts *o, const atomic_bool *stop)
+{
+	char data[4096], part[4096 + 8], why[FED_MIRROR_ERR_MAX];
+	struct file_sink f = {-1, 0};
+	uint64_t bytes = 0;
 	struct stat st;
-	long status = 0;
-	CURL *c;
 	int rc;
 
 	if (snprintf(data, sizeof(data), "%s/data.mdb", dir) >= (int)sizeof(data) ||
-	    snprintf(part, sizeof(part), "%s.part", data) >= (int)sizeof(part) ||
-	    snprintf(url, sizeof(url), "%s/api/v1/journal/snapshot", o->primary) >=
-	            (int)sizeof(url)) {
+	    snprintf(part, sizeof(part), "%s.part", data) >= (int)sizeof(part)) {
 		return IDR_ELIMIT;
 	}
 	if (stat(data, &st) == 0) {
@@ -199,38 +242,39 @@ fed_mirror_bootstrap(const char *dir, const struct fed_mirror_opts *o)
 		log_err_errno("mirror: cannot make data_dir %s", dir);
 		return IDR_EIO;
 	}
-	memset(&m, 0, sizeof(m));
-	m.o = *o;
-	user_encode(o->identity, m.user, sizeof(m.user));
-	s.fd = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (s.fd < 0) {
+	f.fd = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (f.fd < 0) {
 		log_err_errno("mirror: cannot write %s", part);
 		return IDR_EIO;
 	}
-	c = curl_easy_init();
-	rc = c == NULL ? IDR_ENOMEM : get(c, &m, url, &s, 0, &status, why, sizeof(why));
-	curl_easy_cleanup(c);
-	if (rc == IDR_OK && status != 200) {
-		snprintf(why, sizeof(why), "GET %.160s: HTTP %ld", url, status);
-		rc = IDR_EPROTO;
-	}
-	if (rc == IDR_OK && (fsync(s.fd) != 0 || s.bytes == 0)) {
+	rc = snapshot_fetch(o, stop, &f, part, &bytes, why, sizeof(why));
+	if (rc == IDR_OK && (fsync(f.fd) != 0 || bytes == 0)) {
 		snprintf(why, sizeof(why), "%.200s: cannot be written", part);
 		rc = IDR_EIO;
 	}
-	close(s.fd);
+	close(f.fd);
 	if (rc == IDR_OK && rename(part, data) != 0) {
 		snprintf(why, sizeof(why), "cannot rename %.160s: %.60s", part, strerror(errno));
 		rc = IDR_EIO;
 	}
 	if (rc != IDR_OK) {
 		(void)unlink(part);
-		log_err("mirror: bootstrap from a snapshot failed: %s", why);
+		if (rc == HTTPC_ESTOPPED) {
+			log_notice("mirror: bootstrap from a snapshot stopped");
+		} else {
+			log_err("mirror: bootstrap from a snapshot failed: %s", why);
+		}
 		return rc;
 	}
-	log_notice("mirror: store bootstrapped from a snapshot of %s (%zu bytes)", o->primary,
-	           s.bytes);
+	log_notice("mirror: store bootstrapped from a snapshot of %s (%" PRIu64 " bytes)",
+	           o->primary, bytes);
 	return IDR_OK;
+}
+
+int
+fed_mirror_bootstrap(const char *dir, const struct fed_mirror_opts *o)
+{
+	return bootstrap(dir, o, NULL);
 }
 
 /* ---------------------------------------------------------------- following */
@@ -333,7 +377,7 @@ static int
 open_copy(struct fed_mirror *m, char *why, size_t cap)
 {
 	struct reg_opts o = {.data_dir = m->o.dir, .random = true};
-	int rc = fed_mirror_bootstrap(m->o.dir, &m->o);
+	int rc = bootstrap(m->o.dir, &m->o, &m->stop);
 
 	if (rc == IDR_OK) {
 		rc = reg_open(&m->reg, &o);
@@ -356,42 +400,41 @@ static void *
 follow(void *arg)
 {
 	struct fed_mirror *m = arg;
-	char url[URL_MAX], why[FED_MIRROR_ERR_MAX];
+	char path[JPATH_MAX], why[FED_MIRROR_ERR_MAX + 128]; /* set_error keeps its start */
 	unsigned backoff = BACKOFF_MIN;
-	struct wbuf body;
-	CURL *c = curl_easy_init();
+	struct httpc *c = m->http;
+	const char *auth = (const char *)wbuf_data(&m->auth);
+	int rc;
 
-	wbuf_init_heap(&body, BODY_MAX);
-	while (c != NULL && !atomic_load(&m->stop)) {
-		struct sink s = {&body, -1, 0, false};
+	while (!atomic_load(&m->stop)) {
+		struct httpc_req q = {.path = path, .stop = &m->stop};
+		struct httpc_resp r = {0};
 		struct jrn_head h;
-		long status = 0;
-		int rc = m->reg == NULL ? open_copy(m, why, sizeof(why)) : IDR_OK;
 
+		rc = m->reg == NULL ? open_copy(m, why, sizeof(why)) : IDR_OK;
 		if (rc != IDR_OK) {
-			set_error(m, why, false);
+			if (!atomic_load(&m->stop)) {
+				set_error(m, why, false);
+			}
 			nap(m, backoff);
 			backoff = backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : backoff * 2;
 			continue;
 		}
 		rc = repl_head(m->reg, &h);
-
 		if (rc != IDR_OK) {
 			snprintf(why, sizeof(why), "local journal head: %s", idr_strerror(rc));
-		} else if (snprintf(url, sizeof(url),
-		                    "%s/api/v1/journal?from=%" PRIu64 "&max=%" PRIu64, m->o.primary,
-		                    h.seq + 1, m->o.max) >= (int)sizeof(url)) {
-			snprintf(why, sizeof(why), "primary URL too long");
-			rc = IDR_ELIMIT;
 		} else {
-			wbuf_reset(&body);
-			rc = get(c, m, url, &s, POLL_TIMEOUT, &status, why, sizeof(why));
+			snprintf(path, sizeof(path),
+			         "/api/v1/journal?from=%" PRIu64 "&max=%" PRIu64, h.seq + 1,
+			         m->o.max);
+			rc = get(c, auth, &q, &r, why, sizeof(why));
 		}
-		if (rc == IDR_OK && status != 200) {
-			snprintf(why, sizeof(why), "GET %.100s: HTTP %ld%.130s", url, status,
-			         status == 410 ? " (entries gone at the primary: remove data_dir "
-			                         "and restart to bootstrap from a snapshot)"
-			                       : "");
+		if (rc == IDR_OK && r.status != 200) {
+			snprintf(why, sizeof(why), "GET %.100s%.60s: HTTP %d%.130s", httpc_url(c),
+			         path, r.status,
+			         r.status == 410 ? " (entries gone at the primary: remove data_dir "
+			                           "and restart to bootstrap from a snapshot)"
+			                         : "");
 			rc = IDR_EPROTO;
 		}
 		if (rc != IDR_OK) {
@@ -400,7 +443,7 @@ follow(void *arg)
 				set_error(m, why, false);
 			}
 		} else {
-			rc = apply(m, wbuf_slice(&body));
+			rc = apply(m, r.body);
 		}
 		if (rc != IDR_OK) {
 			nap(m, backoff);
@@ -409,8 +452,6 @@ follow(void *arg)
 		}
 		backoff = BACKOFF_MIN;
 	}
-	wbuf_deinit(&body);
-	curl_easy_cleanup(c);
 	return NULL;
 }
 
@@ -418,6 +459,7 @@ int
 fed_mirror_new(struct fed_mirror **out, struct reg *reg, const struct fed_mirror_opts *o)
 {
 	struct fed_mirror *m;
+	char why[FED_MIRROR_ERR_MAX];
 	int rc;
 
 	*out = NULL;
@@ -431,10 +473,20 @@ fed_mirror_new(struct fed_mirror **out, struct reg *reg, const struct fed_mirror
 	}
 	m->reg = reg;
 	m->o = *o;
-	user_encode(o->identity, m->user, sizeof(m->user));
 	pthread_mutex_init(&m->mu, NULL);
 	atomic_init(&m->stop, false);
 	m->st.ok = true; /* no failure yet */
+	/* the client is made here, before the thread: libcurl starts up in the caller's thread */
+	rc = client_new(o, POLL_TIMEOUT, BODY_MAX, &m->http, why, sizeof(why));
+	if (rc == IDR_OK && auth_line(o, &m->auth) != IDR_OK) {
+		snprintf(why, sizeof(why), "identity or secret too long");
+		rc = IDR_EINVAL;
+	}
+	if (rc != IDR_OK) {
+		log_err("%s: %s", o->name, why);
+		fed_mirror_free(m);
+		return rc == IDR_ENOMEM ? rc : IDR_EINVAL;
+	}
 	rc = reg != NULL ? adopt(m) : IDR_OK;
 	if (rc != IDR_OK) {
 		fed_mirror_free(m);
@@ -495,6 +547,8 @@ fed_mirror_free(struct fed_mirror *m)
 	if (m->own_reg) {
 		reg_close(m->reg);
 	}
+	auth_free(&m->auth);
+	httpc_free(m->http);
 	free(m);
 }
 

@@ -8,7 +8,8 @@
  * back-off (1 s doubling to 30 s); so are network errors.
  *
  * Used by `role mirror` (fed_mirror_bootstrap before the registry opens, then a follower on it).
- * The follower's libcurl easy handle is the only use of libcurl in the resolver.
+ * HTTP goes through client/httpc.h: journal answers kept in memory (capped at 64 MiB), the
+ * snapshot streamed to its file; stopping the follower aborts a request under way.
  *
  * Thread-safety: fed_mirror_status and fed_mirror_global from any thread; the rest from the
  * thread that made the follower.
@@ -69,7 +70,8 @@ int fed_mirror_bootstrap(const char *dir, const struct fed_mirror_opts *o) IDR_M
 /**
  * Make a follower of o->primary applying to reg (borrowed: it must outlive the follower).
  * Clears the follower acknowledgements a snapshot brought along (reg_follow_clear).
- * @return IDR_OK, IDR_EINVAL (bad URL), IDR_ENOMEM or a registry error.
+ * @return IDR_OK, IDR_EINVAL (bad URL: only http[s]://HOST[:PORT], or identity and secret
+ *         too long; logged), IDR_ENOMEM or a registry error.
  */
 int fed_mirror_new(struct fed_mirror **out, struct reg *reg,
                    const struct fed_mirror_opts *o) IDR_MUSTCHECK;

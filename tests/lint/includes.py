@@ -11,9 +11,7 @@
     of its first project include when that is X.h beside it and the name starts with X_.
  4. Foreign headers stay where STYLE.md puts them: lmdb.h only in registry/store/store.c,
     openssl/ only in registry/base/crypto{,_key}.c and resolver/net/tls.[ch], event2/ only in
-    resolver/, curl/ (libcurl) only in resolver/client/httpc.c and resolver/fed/mirror.c (the
-    journal follower streams a snapshot to disk, which httpc's bounded in-memory answers can't;
-    their headers keep curl out), the
+    resolver/, curl/ (libcurl) only in resolver/client/httpc.c (its header keeps curl out), the
     label libraries (qrencode.h, zint.h, png.h) only in tools/common/label.c.
 Prints every violation and exits 1 if there is one.
 """
@@ -21,7 +19,7 @@ import os
 import re
 import sys
 
-CURL_USERS = ('resolver/client/httpc.c', 'resolver/fed/mirror.c')
+CURL_USERS = ('resolver/client/httpc.c',)
 
 top = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), '..', '..')
 top = os.path.abspath(top)

@@ -380,7 +380,7 @@ path_escape(struct wbuf *w, const char *s)
 static int
 get(struct tsrc *s, int src, const char *path, struct httpc_resp *resp, char *err, size_t errlen)
 {
-	struct httpc_req req = {HTTPC_GET, path, NULL, 0, NULL, {NULL, 0}};
+	struct httpc_req req = {.method = HTTPC_GET, .path = path};
 	struct httpc *c;
 	int rc = client(s, src, &c, err, errlen);
 

@@ -1,5 +1,6 @@
 /* test_httpc.c - the HTTP(S) client: server address parsing, the response head collector, and
- * requests against a fake HTTP/1.1 server thread on 127.0.0.1 (TLS: tests/integration). */
+ * requests against a fake HTTP/1.1 server thread on 127.0.0.1 (TLS: tests/integration), bodies
+ * streamed to a sink, requests stopped through a flag, the Basic authorization line. */
 #define _GNU_SOURCE /* strcasestr */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "client/httpc.h"
@@ -746,6 +748,163 @@ test_httpc_bad_requests(void **state)
 	httpc_free(NULL);
 }
 
+/* ======================================================================================== */
+/* streamed bodies, stopping, Basic authentication                                          */
+/* ======================================================================================== */
+
+struct collect {
+	char buf[64];
+	size_t len;
+	size_t calls;
+	int fail_at; /* the call (1-based) that fails with IDR_EIO; 0: none */
+};
+
+static int
+collect_sink(void *arg, const void *p, size_t n)
+{
+	struct collect *k = arg;
+
+	k->calls++;
+	if (k->fail_at != 0 && k->calls == (size_t)k->fail_at) {
+		return IDR_EIO;
+	}
+	assert_true(n > 0 && n <= sizeof(k->buf) - k->len);
+	memcpy(k->buf + k->len, p, n);
+	k->len += n;
+	return IDR_OK;
+}
+
+/* A sink takes the body (over opts.max_body: its own cap applies); its cap; its error. */
+static void
+test_httpc_sink(void **state)
+{
+	static const char *const chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	                                   "6\r\n012345\r\n4\r\n6789\r\n0\r\n\r\n";
+	static const struct {
+		uint64_t sink_max;
+		int fail_at;
+		int rc;
+		const char *msg;
+	} cases[] = {
+	        {0, 0, IDR_OK, NULL},
+	        {10, 0, IDR_OK, NULL},
+	        {9, 0, IDR_ELIMIT, "over the cap of 9 bytes"},
+	        {0, 1, IDR_EIO, "the body sink failed"},
+	};
+	struct httpc_req q = {.method = HTTPC_GET, .path = "/snap", .sink = collect_sink};
+	struct httpc_resp r;
+	struct collect k;
+	struct httpc *c;
+	struct fake *f;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&k, 0, sizeof(k));
+		k.fail_at = cases[i].fail_at;
+		q.sink_arg = &k;
+		q.sink_max = cases[i].sink_max;
+		f = fake_start(chunked, NULL);
+		f->close_each = true;
+		fake_run(f);
+		c = client(f, 3000, 4); /* the in-memory cap does not apply to a sink */
+		assert_int_equal(httpc_request(c, &q, &r), cases[i].rc);
+		if (cases[i].rc == IDR_OK) {
+			assert_int_equal(r.status, 200);
+			assert_int_equal(r.body.len, 0);
+			assert_int_equal(r.sunk, 10);
+			assert_int_equal(k.len, 10);
+			assert_memory_equal(k.buf, "0123456789", 10);
+		} else {
+			assert_non_null(strstr(httpc_errmsg(c), cases[i].msg));
+			assert_non_null(strstr(httpc_errmsg(c), "GET http://127.0.0.1:"));
+			assert_int_equal(r.sunk, 0);
+			assert_true(k.len < 10);
+		}
+		httpc_free(c);
+		fake_end(f);
+	}
+}
+
+struct stopper {
+	atomic_bool *flag;
+	unsigned ms;
+};
+
+static void *
+stopper_main(void *arg)
+{
+	struct stopper *s = arg;
+	struct timespec ts = {0, (long)s->ms * 1000000L};
+
+	nanosleep(&ts, NULL);
+	atomic_store(s->flag, true);
+	return NULL;
+}
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* A flag set by another thread ends a request the server never answers, well before the
+ * timeout; a flag already set stops a request before it is sent. */
+static void
+test_httpc_stop(void **state)
+{
+	struct fake *f = fake_start(NULL, NULL);
+	atomic_bool flag;
+	struct stopper s = {&flag, 200};
+	struct httpc_req q = {.method = HTTPC_GET, .path = "/journal", .stop = &flag};
+	struct httpc_resp r;
+	struct httpc *c;
+	pthread_t th;
+	uint64_t t0;
+
+	(void)state;
+	atomic_init(&flag, false);
+	fake_run(f);
+	c = client(f, 10000, 0);
+	assert_int_equal(pthread_create(&th, NULL, stopper_main, &s), 0);
+	t0 = mono_ms();
+	assert_int_equal(httpc_request(c, &q, &r), HTTPC_ESTOPPED);
+	assert_true(mono_ms() - t0 >= 150 && mono_ms() - t0 < 3000);
+	assert_non_null(strstr(httpc_errmsg(c), "GET http://127.0.0.1:"));
+	assert_non_null(strstr(httpc_errmsg(c), "stopped"));
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(httpc_request(c, &q, &r), HTTPC_ESTOPPED);
+	assert_non_null(strstr(httpc_errmsg(c), "stopped before it was sent"));
+	httpc_free(c);
+	fake_wait(f);
+	assert_int_equal(f->nreq, 1); /* the second request never reached it */
+	fake_end(f);
+}
+
+/* The Basic authorization line (RFC 7617's example) and its limits. */
+static void
+test_httpc_basic_auth(void **state)
+{
+	struct wbuf w;
+	char small[24];
+
+	(void)state;
+	wbuf_init_heap(&w, 256);
+	assert_int_equal(httpc_basic_auth(&w, "Aladdin", "open sesame"), IDR_OK);
+	assert_string_equal((const char *)wbuf_data(&w),
+	                    "Authorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+	wbuf_reset(&w);
+	assert_int_equal(httpc_basic_auth(&w, "300%3A0.NA%2F1", ""), IDR_OK);
+	assert_string_equal((const char *)wbuf_data(&w),
+	                    "Authorization: Basic MzAwJTNBMC5OQSUyRjE6");
+	wbuf_deinit(&w);
+	wbuf_init(&w, small, sizeof(small));
+	assert_int_equal(httpc_basic_auth(&w, "Aladdin", "open sesame"), IDR_ETOOBIG);
+}
+
 int
 main(void)
 {
@@ -761,6 +920,9 @@ main(void)
 	        cmocka_unit_test(test_httpc_timeout),
 	        cmocka_unit_test(test_httpc_bad_answers),
 	        cmocka_unit_test(test_httpc_bad_requests),
+	        cmocka_unit_test(test_httpc_sink),
+	        cmocka_unit_test(test_httpc_stop),
+	        cmocka_unit_test(test_httpc_basic_auth),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
