@@ -9,6 +9,7 @@
 
 #include "base/rbuf.h"
 #include "core/site.h"
+#include "fed/takeover.h"
 #include "hdl/hdl.h"
 #include "model/ident.h"
 #include "model/value.h"
@@ -123,6 +124,10 @@ list_one(void *arg, const struct pfx_info *p)
 		} else if (v.index == NODE_SITE_INDEX && slice_caseeq_cstr(v.type, "HS_SITE")) {
 			ni.site = v.data;
 			ni.site_changed = v.timestamp;
+		} else if (v.index == TAKEOVER_MARK_INDEX &&
+		           slice_caseeq_cstr(v.type, TAKEOVER_MARK_TYPE)) {
+			ni.takeover = true;
+			ni.takeover_since = v.timestamp;
 		}
 	}
 	if (rc != IDR_ENOENT) {
@@ -289,7 +294,13 @@ node_json(struct wbuf *w, const struct node_info *n)
 		}
 	}
 	vjson_time_format((uint32_t)n->created, when);
-	wbuf_printf(w, ",\"created\":\"%s\"}", when);
+	wbuf_printf(w, ",\"created\":\"%s\",\"takeover\":%s", when, n->takeover ? "true" : "false");
+	if (n->takeover) {
+		vjson_time_format(n->takeover_since, when);
+		wbuf_printf(w, ",\"takeoverSince\":\"%s\"}", when);
+	} else {
+		wbuf_cstr(w, ",\"takeoverSince\":null}");
+	}
 	free(s);
 	return wbuf_error(w) != IDR_OK ? wbuf_error(w) : rc;
 }
