@@ -9,7 +9,6 @@
 
 #include "base/rbuf.h"
 #include "core/site.h"
-#include "fed/takeover.h"
 #include "hdl/hdl.h"
 #include "model/ident.h"
 #include "model/value.h"
@@ -124,8 +123,8 @@ list_one(void *arg, const struct pfx_info *p)
 		} else if (v.index == NODE_SITE_INDEX && slice_caseeq_cstr(v.type, "HS_SITE")) {
 			ni.site = v.data;
 			ni.site_changed = v.timestamp;
-		} else if (v.index == TAKEOVER_MARK_INDEX &&
-		           slice_caseeq_cstr(v.type, TAKEOVER_MARK_TYPE)) {
+		} else if (v.index == NODE_TAKEOVER_INDEX &&
+		           slice_caseeq_cstr(v.type, NODE_TAKEOVER_TYPE)) {
 			ni.takeover = true;
 			ni.takeover_since = v.timestamp;
 		}

@@ -31,6 +31,8 @@
 #define NODE_PREFIX_SITE_INDEX 2
 #define NODE_ADMIN_INDEX       100
 #define NODE_KEY_INDEX         300
+#define NODE_TAKEOVER_INDEX    10 /* the takeover mark (fed/takeover.h) */
+#define NODE_TAKEOVER_TYPE     "IDR.TAKEOVER"
 #define NODE_PERMS                                                                                 \
 	(VALUE_ADMIN_ADD_VALUE | VALUE_ADMIN_MODIFY_VALUE | VALUE_ADMIN_REMOVE_VALUE |             \
 	 VALUE_ADMIN_READ_VALUE)

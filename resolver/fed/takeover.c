@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "base/rbuf.h"
-#include "fed/node.h"
 #include "hdl/hdl.h"
 #include "model/ident.h"
 #include "model/value.h"

@@ -24,6 +24,7 @@
 
 #include "base/err.h"
 #include "base/slice.h"
+#include "fed/node.h"
 #include "reg.h"
 
 #define TAKEOVER_MARK_INDEX         10
