@@ -11,6 +11,10 @@
 #include <string.h>
 
 #include "base/rbuf.h"
+#include "base/wbuf.h"
+#include "core/conf.h"
+#include "core/metrics.h"
+#include "core/rsv.h"
 #include "fed/node.h"
 #include "fed/refer.h"
 #include "fed/takeover.h"
@@ -245,6 +249,96 @@ test_takeover_referral(void **st)
 	reg_close(r);
 }
 
+/* ---- the answers of a top level's resolver while a node is taken over ---- */
+
+static void
+load_conf(struct conf *c, const char *text)
+{
+	const struct cfg_opt *t;
+	size_t n;
+
+	assert_int_equal(conf_load(c, NULL, NULL, NULL), IDR_OK);
+	t = conf_table(&n);
+	assert_int_equal(cfg_parse_buf(t, n, "test", text, strlen(text), c, NULL, NULL), IDR_OK);
+}
+
+/* Resolve handle through rsv_handle over UDP: the answer's response code. */
+static uint32_t
+ask(struct rsv_worker *w, const char *handle, struct wbuf *out)
+{
+	struct rsv_ctx ctx = {RSV_PROTO_UDP, NULL, NULL, 0};
+	struct hdl_req_opts o;
+	struct hdl_msg m;
+	struct wbuf req;
+	struct rbuf in;
+
+	wbuf_init_heap(&req, HDL_MAX_UNIT_LEN);
+	hdl_req_opts_init(&o, 7, 2000000000u);
+	assert_int_equal(hdl_req_resolution_encode(&req, &o, slice_cstr(handle), NULL, 0, NULL, 0),
+	                 IDR_OK);
+	wbuf_reset(out);
+	assert_int_equal(rsv_handle(w, &ctx, req.p, req.len, 1700000000u, out), RSV_REPLY);
+	wbuf_deinit(&req);
+	rbuf_init(&in, out->p, out->len);
+	assert_int_equal(hdl_msg_parse(&in, &m), IDR_OK);
+	return m.hdr.rc;
+}
+
+/*
+ * Taken over without a backup copy of the node in this process: its handles are an error
+ * naming the copy (2), never a referral (which would now point at the top level itself); the
+ * prefix record is served; writes are refused (rsv_takeover_of). Released: referrals again.
+ */
+static void
+test_takeover_rsv(void **st)
+{
+	struct rsv_ports ports = {2641, 2641, 8000, 0};
+	struct reg *r = make_reg(true);
+	struct rsv_worker *w;
+	struct metrics *m;
+	struct rsv *rv;
+	struct wbuf out;
+	struct conf c;
+	char node[64];
+	uint8_t tb[8];
+
+	(void)st;
+	load_conf(&c, "role toplevel\n");
+	assert_int_equal(metrics_new(&m, 1, NULL, 0), IDR_OK);
+	assert_int_equal(rsv_new(&rv, r, &c, &ports, m), IDR_OK);
+	assert_int_equal(rsv_worker_new(rv, 0, NULL, &w), IDR_OK);
+	wbuf_init_heap(&out, HDL_MAX_UNIT_LEN);
+	assert_int_equal(ask(w, "88.118.8/X", &out), HDL_RC_PREFIX_REFERRAL);
+	assert_int_equal(ask(w, "88.118/X", &out), HDL_RC_SERVICE_REFERRAL);
+	assert_false(rsv_takeover_of(w, SLICE_LIT("88.118.8/X"), node, sizeof(node)));
+
+	assert_int_equal(begin(r, "88.118", site(tb, 2, 'T'), 1000), IDR_OK);
+	assert_int_equal(ask(w, "88.118.8/X", &out), HDL_RC_ERROR);
+	assert_non_null(strstr(rsv_worker_message(w), "backup copy is not ready"));
+	assert_true(rsv_worker_takeover(w));
+	assert_int_equal(ask(w, "88.118/X", &out), HDL_RC_ERROR);
+	assert_int_equal(ask(w, "0.NA/88.118.8.1", &out), HDL_RC_ERROR);
+	assert_int_equal(ask(w, "0.NA/88.118", &out), HDL_RC_SUCCESS); /* held by the top */
+	assert_false(rsv_worker_takeover(w));
+	assert_int_equal(ask(w, "88.300/X", &out), HDL_RC_HANDLE_NOT_FOUND); /* no node */
+	assert_int_equal(ask(w, "0.NA/99.1", &out), HDL_RC_SERVER_NOT_RESP);
+	assert_true(rsv_takeover_of(w, SLICE_LIT("88.118.8/X"), node, sizeof(node)));
+	assert_string_equal(node, "88.118");
+	assert_true(rsv_takeover_of(w, SLICE_LIT("0.NA/88.118"), node, sizeof(node)));
+	assert_false(rsv_takeover_of(w, SLICE_LIT("88.300/X"), node, sizeof(node)));
+	assert_false(rsv_takeover_of(w, SLICE_LIT("not a handle"), node, sizeof(node)));
+
+	assert_int_equal(release(r, "88.118"), IDR_OK);
+	assert_int_equal(ask(w, "88.118.8/X", &out), HDL_RC_PREFIX_REFERRAL);
+	assert_false(rsv_takeover_of(w, SLICE_LIT("88.118.8/X"), node, sizeof(node)));
+	wbuf_deinit(&out);
+	rsv_worker_free(w);
+	rsv_free(rv);
+	metrics_free(m);
+	conf_free(&c);
+	reg_close(r);
+}
+
 int
 main(void)
 {
@@ -253,6 +347,7 @@ main(void)
 	        cmocka_unit_test(test_takeover_node_without_site),
 	        cmocka_unit_test(test_takeover_errors),
 	        cmocka_unit_test(test_takeover_referral),
+	        cmocka_unit_test(test_takeover_rsv),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
