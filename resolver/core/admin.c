@@ -955,7 +955,7 @@ execute(struct admin *a, struct rsv_req *q, const struct hdl_msg *orig, const ch
 	struct reg_rtxn *t;
 	struct wop *op;
 	bool node_admin, answered;
-	char msg[MSG_MAX];
+	char msg[MSG_MAX], node[PFX_MAX_LEN + 1];
 	int rc;
 
 	if (auth_id_parse(slice_cstr(identity), &id) != IDR_OK) {
@@ -993,6 +993,14 @@ execute(struct admin *a, struct rsv_req *q, const struct hdl_msg *orig, const ch
 	if (!shard_mine(rsv_worker_shard(rsv_req_worker(q)), op->handle)) {
 		wop_free(op); /* another server of this site holds it (core/shard.h) */
 		return answer_error_to(q, orig, HDL_RC_SERVER_NOT_RESP, SHARD_MSG_WRONG_SERVER);
+	}
+	if (rsv_takeover_of(rsv_req_worker(q), op->handle, node, sizeof(node))) {
+		wop_free(op); /* served read-only from the top level's backup (fed/takeover.h) */
+		snprintf(msg, sizeof(msg),
+		         "node %.100s is taken over by the top level: its records are read-only "
+		         "until it is released",
+		         node);
+		return answer_error_to(q, orig, HDL_RC_SERVER_BACKUP, msg);
 	}
 	if (rsv_read_begin(rsv_req_worker(q), &t) != IDR_OK) {
 		wop_free(op);

@@ -44,9 +44,11 @@
 #include "core/sess.h"
 #include "core/shard.h"
 #include "core/site.h"
+#include "fed/backup.h"
 #include "fed/fstat.h"
 #include "fed/fup.h"
 #include "fed/refer.h"
+#include "fed/takeover.h"
 #include "model/ident.h"
 
 #define RSV_EXPIRY       43200 /* answers expire 12 h after they are made (Handle.Net) */
@@ -132,8 +134,12 @@ struct rsv_worker {
 	uint32_t indexes[RSV_MAX_FILTER];
 	struct slice types[RSV_MAX_FILTER];
 	struct slice clumps[HDL_MAX_VALUES];
-	struct refer refer; /* top-level role: the referral being answered */
-	bool misrouted;     /* the last rsv_lookup: the handle belongs to another server */
+	struct refer refer;    /* top-level role: the referral being answered */
+	bool misrouted;        /* the last rsv_lookup: the handle belongs to another server */
+	bool takeover;         /* the last rsv_lookup: answered from a backup copy (takeover) */
+	struct reg_rtxn *btxn; /* read transaction on that copy, ended by rsv_read_end */
+	struct reg *breg;      /* the copy btxn reads */
+	char tnode[PFX_MAX_LEN + 1]; /* the node taken over (rsv_takeover_of) */
 };
 
 struct rsv_conn {
@@ -524,6 +530,7 @@ rsv_worker_free(struct rsv_worker *w)
 		w->pends = p->wnext;
 		free(p);
 	}
+	reg_read_end(w->btxn);
 	reg_read_end(w->txn);
 	wbuf_deinit(&w->pout);
 	free(w);
@@ -625,6 +632,9 @@ rsv_read_begin(struct rsv_worker *w, struct reg_rtxn **txn)
 void
 rsv_read_end(struct rsv_worker *w)
 {
+	reg_read_end(w->btxn);
+	w->btxn = NULL;
+	w->breg = NULL;
 	reg_read_reset(w->txn);
 }
 
@@ -677,6 +687,103 @@ served_code(struct rsv_worker *w, struct slice prefix)
 	return HDL_RC_SUCCESS;
 }
 
+/*
+ * Top-level role: the node taken over (fed/takeover.h) that holds prefix, i.e. prefix or its
+ * nearest ancestor whose prefix record carries the takeover mark, into w->tnode.
+ */
+static bool
+takeover_walk(struct rsv_worker *w, struct slice prefix)
+{
+	struct takeover_info ti;
+	struct slice parent;
+
+	if (!conf_toplevel(&w->snap->conf)) {
+		return false;
+	}
+	for (;;) {
+		if (takeover_get(w->txn, prefix, &ti) == IDR_OK && ti.active &&
+		    prefix.len < sizeof(w->tnode)) {
+			memcpy(w->tnode, prefix.p, prefix.len);
+			w->tnode[prefix.len] = '\0';
+			return true;
+		}
+		if (!ident_prefix_parent(prefix, &parent)) {
+			return false;
+		}
+		prefix = parent;
+	}
+}
+
+/* A resolution of id (prefix served) from the backup copy of the node taken over. */
+static uint32_t
+backup_lookup(struct rsv_worker *w, const struct ident *id, struct slice served,
+              struct rec_view *rec)
+{
+	struct reg *b = fed_backup_reg(slice_cstr(w->tnode));
+	int rc;
+
+	w->takeover = true;
+	if (b == NULL) {
+		set_msg(w,
+		        "node %s is taken over by the top level, but its backup copy is not ready",
+		        w->tnode);
+		return HDL_RC_ERROR;
+	}
+	if (w->btxn != NULL && w->breg != b) {
+		reg_read_end(w->btxn);
+		w->btxn = NULL;
+	}
+	if (w->btxn == NULL) {
+		if ((rc = reg_read_begin(b, &w->btxn)) != IDR_OK) {
+			w->btxn = NULL;
+			store_failure(w, "backup read transaction", rc);
+			return HDL_RC_ERROR;
+		}
+		w->breg = b;
+	}
+	rc = reg_prefix_check(w->btxn, served);
+	if (rc == IDR_EPFX_UNKNOWN || rc == IDR_EPFX_DISABLED) {
+		set_msg(w, "prefix %.*s is not served by node %s (taken over by the top level)",
+		        (int)(served.len < RSV_MSG_PFX_SHOW ? served.len : RSV_MSG_PFX_SHOW),
+		        (const char *)served.p, w->tnode);
+		return HDL_RC_SERVER_NOT_RESP;
+	}
+	if (rc == IDR_OK) {
+		rc = reg_get_folded(w->btxn, lookup_key(w, id), rec);
+	}
+	if (rc == IDR_ENOENT) {
+		w->msg[0] = '\0';
+		return HDL_RC_HANDLE_NOT_FOUND;
+	}
+	if (rc != IDR_OK) {
+		store_failure(w, "backup lookup", rc);
+		return HDL_RC_ERROR;
+	}
+	w->msg[0] = '\0';
+	return HDL_RC_SUCCESS;
+}
+
+bool
+rsv_takeover_of(struct rsv_worker *w, struct slice handle, char *node, size_t cap)
+{
+	struct ident_opts o = {IDENT_HARD_MAX, true};
+	struct reg_rtxn *t;
+	struct ident id;
+	bool found;
+
+	if (!conf_toplevel(&w->snap->conf) ||
+	    ident_parse(&id, handle.p, handle.len, &o) != IDR_OK ||
+	    rsv_read_begin(w, &t) != IDR_OK) {
+		return false;
+	}
+	found = takeover_walk(w, id.zero_na ? id.suffix : id.prefix);
+	rsv_read_end(w);
+	if (found) {
+		snprintf(node, cap, "%s", w->tnode);
+	}
+	return found;
+}
+
 uint32_t
 rsv_lookup(struct rsv_worker *w, struct slice handle, struct rec_view *rec)
 {
@@ -689,6 +796,7 @@ rsv_lookup(struct rsv_worker *w, struct slice handle, struct rec_view *rec)
 
 	w->msg[0] = '\0';
 	w->misrouted = false;
+	w->takeover = false;
 	rc = ident_parse(&id, handle.p, handle.len, &o);
 	if (rc != IDR_OK) {
 		set_msg(w, "%s", ident_strerror(rc, &o, eb, sizeof(eb)));
@@ -703,11 +811,17 @@ rsv_lookup(struct rsv_worker *w, struct slice handle, struct rec_view *rec)
 	/* the prefix that must be hosted: P for P/S and for 0.NA/P, X for a bare X */
 	served = id.zero_na ? id.suffix : id.prefix;
 	code = served_code(w, served);
+	if (code == HDL_RC_SERVER_NOT_RESP && takeover_walk(w, served)) {
+		return backup_lookup(w, &id, served, rec); /* a node taken over (fed/takeover.h) */
+	}
 	if (code != HDL_RC_SUCCESS) {
 		return code;
 	}
 	key = lookup_key(w, &id);
 	rc = reg_get_folded(w->txn, key, rec);
+	if (rc == IDR_ENOENT && takeover_walk(w, served)) {
+		return backup_lookup(w, &id, served, rec);
+	}
 	if (rc == IDR_OK || rc == IDR_ENOENT) {
 		fstat_count(w->fstat, served); /* a resolution answered here (reports) */
 	}
@@ -731,6 +845,12 @@ bool
 rsv_worker_misrouted(const struct rsv_worker *w)
 {
 	return w->misrouted;
+}
+
+bool
+rsv_worker_takeover(const struct rsv_worker *w)
+{
+	return w->takeover;
 }
 
 const struct shard *
@@ -913,7 +1033,7 @@ do_resolution(struct rsv_req *q)
 	if (code == HDL_RC_SUCCESS) {
 		rc = answer_values(q, &rr, &rec); /* copies the stored bytes before the reset */
 	} else if ((code == HDL_RC_SERVER_NOT_RESP || code == HDL_RC_HANDLE_NOT_FOUND) &&
-	           conf_toplevel(&w->snap->conf)) {
+	           conf_toplevel(&w->snap->conf) && !w->takeover) {
 		rc = answer_referral(q, txn, rr.handle, code);
 	} else {
 		rc = answer_error(q, code, w->msg);

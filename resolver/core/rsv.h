@@ -378,7 +378,9 @@ void rsv_read_end(struct rsv_worker *w);
 
 /**
  * Resolve a handle inside rsv_read_begin/end: syntax (102), site hash (301 "Request was hashed
- * incorrectly", core/shard.h), hosting (301), lookup (100).
+ * incorrectly", core/shard.h), hosting (301), lookup (100). On a top level, a handle of a node
+ * taken over (fed/takeover.h) that is not held here is looked up in the backup copy of the
+ * node (rsv_worker_takeover), in a read transaction that rsv_read_end ends.
  * @param rec  filled on HDL_RC_SUCCESS; borrows the transaction.
  * @return a Handle response code: HDL_RC_SUCCESS, HDL_RC_INVALID_HANDLE,
  *         HDL_RC_SERVER_NOT_RESP, HDL_RC_HANDLE_NOT_FOUND or HDL_RC_ERROR (store failure).
@@ -395,6 +397,20 @@ const char *rsv_worker_message(struct rsv_worker *w);
 /** True if the last rsv_lookup on this worker answered 301 because the handle belongs to
  *  another server of this site (site_servers). */
 bool rsv_worker_misrouted(const struct rsv_worker *w);
+
+/**
+ * True if the last rsv_lookup on this worker was answered from the top level's backup copy of
+ * a node taken over (fed/takeover.h): its answer is final, no referral is added.
+ */
+bool rsv_worker_takeover(const struct rsv_worker *w);
+
+/**
+ * Top-level role: true if handle belongs to a node taken over (fed/takeover.h), whose name is
+ * then written to node (cap bytes). Writes for it are refused (RC 7 SERVER_BACKUP, HTTP 503):
+ * the top level serves the node's records read-only. Opens its own read transaction: call
+ * outside rsv_read_begin/end.
+ */
+bool rsv_takeover_of(struct rsv_worker *w, struct slice handle, char *node, size_t cap);
 
 /** This server's site (site_servers, core/shard.h) as of the current configuration; valid
  *  during the request. Writes check shard_mine before they are submitted. */

@@ -117,6 +117,18 @@ fed_backup_stop(void)
 	ncopies = 0;
 }
 
+struct reg *
+fed_backup_reg(struct slice prefix)
+{
+	for (size_t i = 0; i < ncopies; i++) {
+		if (copies[i].m != NULL && strlen(copies[i].prefix) == prefix.len &&
+		    strncasecmp(copies[i].prefix, (const char *)prefix.p, prefix.len) == 0) {
+			return fed_mirror_copy(copies[i].m);
+		}
+	}
+	return NULL;
+}
+
 void
 fed_backup_json(struct slice prefix, struct wbuf *w)
 {

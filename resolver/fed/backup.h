@@ -17,6 +17,7 @@
 #include "base/slice.h"
 #include "base/wbuf.h"
 #include "core/conf.h"
+#include "reg.h"
 
 #define FED_BACKUP_MAX 256 /* backup lines at most */
 #define FED_BACKUP_DIR "backup"
@@ -30,6 +31,13 @@ int fed_backup_start(const struct conf *c) IDR_MUSTCHECK;
 
 /** Stop and free every follower. */
 void fed_backup_stop(void);
+
+/**
+ * The registry of PREFIX's copy (case-insensitive) once open, for read transactions while its
+ * follower runs (an emergency takeover serves from it, fed/takeover.h); NULL without a copy
+ * or before it is open. Borrowed: valid until fed_backup_stop. Any thread.
+ */
+struct reg *fed_backup_reg(struct slice prefix);
 
 /** The state of PREFIX's copy as JSON (fed_mirror_json), or null without one. */
 void fed_backup_json(struct slice prefix, struct wbuf *w);

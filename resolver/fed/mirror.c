@@ -33,7 +33,8 @@
 
 struct fed_mirror {
 	struct reg *reg;
-	bool own_reg; /* fed_mirror_new_dir: opened (and closed) by the follower */
+	bool own_reg;       /* fed_mirror_new_dir: opened (and closed) by the follower */
+	struct reg *opened; /* own_reg: reg once open, for readers of other threads (mu) */
 	struct fed_mirror_opts o;
 	struct httpc *http; /* journal requests: made with the follower, used by its thread */
 	struct wbuf auth;   /* the Authorization line (secret) */
@@ -391,6 +392,9 @@ open_copy(struct fed_mirror *m, char *why, size_t cap)
 		snprintf(why, cap, "copy in %.150s not ready: %s", m->o.dir, idr_strerror(rc));
 		return rc;
 	}
+	pthread_mutex_lock(&m->mu);
+	m->opened = m->reg;
+	pthread_mutex_unlock(&m->mu);
 	log_notice("%s: following the journal of %s from entry %" PRIu64, m->o.name, m->o.primary,
 	           m->st.local_head + 1);
 	return IDR_OK;
@@ -550,6 +554,17 @@ fed_mirror_free(struct fed_mirror *m)
 	auth_free(&m->auth);
 	httpc_free(m->http);
 	free(m);
+}
+
+struct reg *
+fed_mirror_copy(struct fed_mirror *m)
+{
+	struct reg *r;
+
+	pthread_mutex_lock(&m->mu);
+	r = m->opened;
+	pthread_mutex_unlock(&m->mu);
+	return r;
 }
 
 void

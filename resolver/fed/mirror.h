@@ -90,6 +90,13 @@ int fed_mirror_start(struct fed_mirror *m) IDR_MUSTCHECK;
 /** Stop the thread (a request in flight is abandoned within ~100 ms) and free. Accepts NULL. */
 void fed_mirror_free(struct fed_mirror *m);
 
+/**
+ * The copy of a fed_mirror_new_dir follower once its thread has opened it (else NULL), for
+ * read transactions of other threads (reg_read_begin) while it follows. Borrowed: valid
+ * until fed_mirror_free. Any thread.
+ */
+struct reg *fed_mirror_copy(struct fed_mirror *m);
+
 /** A consistent copy of the follower's state. */
 void fed_mirror_status(struct fed_mirror *m, struct fed_mirror_status *out);
 

@@ -123,6 +123,10 @@ list_one(void *arg, const struct pfx_info *p)
 		} else if (v.index == NODE_SITE_INDEX && slice_caseeq_cstr(v.type, "HS_SITE")) {
 			ni.site = v.data;
 			ni.site_changed = v.timestamp;
+		} else if (v.index == NODE_TAKEOVER_INDEX &&
+		           slice_caseeq_cstr(v.type, NODE_TAKEOVER_TYPE)) {
+			ni.takeover = true;
+			ni.takeover_since = v.timestamp;
 		}
 	}
 	if (rc != IDR_ENOENT) {
@@ -289,7 +293,13 @@ node_json(struct wbuf *w, const struct node_info *n)
 		}
 	}
 	vjson_time_format((uint32_t)n->created, when);
-	wbuf_printf(w, ",\"created\":\"%s\"}", when);
+	wbuf_printf(w, ",\"created\":\"%s\",\"takeover\":%s", when, n->takeover ? "true" : "false");
+	if (n->takeover) {
+		vjson_time_format(n->takeover_since, when);
+		wbuf_printf(w, ",\"takeoverSince\":\"%s\"}", when);
+	} else {
+		wbuf_cstr(w, ",\"takeoverSince\":null}");
+	}
 	free(s);
 	return wbuf_error(w) != IDR_OK ? wbuf_error(w) : rc;
 }

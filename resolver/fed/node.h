@@ -31,6 +31,8 @@
 #define NODE_PREFIX_SITE_INDEX 2
 #define NODE_ADMIN_INDEX       100
 #define NODE_KEY_INDEX         300
+#define NODE_TAKEOVER_INDEX    10 /* the takeover mark (fed/takeover.h) */
+#define NODE_TAKEOVER_TYPE     "IDR.TAKEOVER"
 #define NODE_PERMS                                                                                 \
 	(VALUE_ADMIN_ADD_VALUE | VALUE_ADMIN_MODIFY_VALUE | VALUE_ADMIN_REMOVE_VALUE |             \
 	 VALUE_ADMIN_READ_VALUE)
@@ -58,10 +60,12 @@ int node_add(struct reg_wtxn *w, const struct node_spec *s,
 struct node_info {
 	struct slice prefix; /* as hosted */
 	struct slice owner;
-	struct slice pubkey;   /* HS_PUBKEY data at index 300 */
-	struct slice site;     /* HS_SITE data at index 1, empty if the node has none yet */
-	uint32_t site_changed; /* unix seconds of that value's timestamp (0: none) */
-	uint64_t created;      /* unix seconds the prefix was hosted */
+	struct slice pubkey;     /* HS_PUBKEY data at index 300 */
+	struct slice site;       /* HS_SITE data at index 1, empty if the node has none yet */
+	uint32_t site_changed;   /* unix seconds of that value's timestamp (0: none) */
+	uint64_t created;        /* unix seconds the prefix was hosted */
+	bool takeover;           /* taken over by the top level (fed/takeover.h) */
+	uint32_t takeover_since; /* unix seconds of the takeover (0: none) */
 };
 
 typedef int (*node_fn)(void *arg, const struct node_info *n);
@@ -77,8 +81,9 @@ int node_list(struct reg_rtxn *t, node_fn cb, void *arg);
  * One node as a JSON object: {"prefix", "owner", "key" (the HS_PUBKEY key type), "sites":
  * [{"server", "address", "interfaces": [{"protocol", "port", "admin", "query"}]}], "serial"
  * (of its HS_SITE; null without one), "updated" (ISO time of the HS_SITE value; null),
- * "created"}. @return the wbuf's error, or IDR_EPROTO when the stored HS_SITE does not decode
- * (written with "sites": [] and "error").
+ * "created", "takeover" (true while the top level serves it from backup, fed/takeover.h),
+ * "takeoverSince" (ISO time; null)}. @return the wbuf's error, or IDR_EPROTO when the stored
+ * HS_SITE does not decode (written with "sites": [] and "error").
  */
 int node_json(struct wbuf *w, const struct node_info *n) IDR_MUSTCHECK;
 

@@ -424,6 +424,7 @@ static bool
 begin(struct http_req *q, struct wreq *w)
 {
 	struct slice h = q->match.capture;
+	char node[PFX_MAX_LEN + 1], msg[200];
 	const char *bad;
 
 	memset(w, 0, sizeof(*w));
@@ -433,6 +434,15 @@ begin(struct http_req *q, struct wreq *w)
 	}
 	if (rsv_writer(q->rw) == NULL) {
 		fail(q, 503, HDL_RC_SERVER_BACKUP, h, "this node takes no writes");
+		return false;
+	}
+	if (rsv_takeover_of(q->rw, h, node, sizeof(node))) {
+		/* served read-only from the top level's backup copy (fed/takeover.h) */
+		snprintf(msg, sizeof(msg),
+		         "node %.100s is taken over by the top level: its records are read-only "
+		         "until it is released",
+		         node);
+		fail(q, 503, HDL_RC_SERVER_BACKUP, h, msg);
 		return false;
 	}
 	if (!http_write_rate_ok(q, h)) {

@@ -7,17 +7,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/crypto.h"
 #include "base/wbuf.h"
 #include "common/cli.h"
 #include "fed/backup.h"
 #include "fed/node.h"
+#include "fed/takeover.h"
+#include "hdl/hdl.h"
 #include "idr/cmd.h"
+#include "model/ident.h"
+#include "model/value.h"
 #include "reg.h"
 #include "repl.h"
 
-#define SUBCOMMANDS "add or list"
+#define SUBCOMMANDS "add, list, takeover or release"
 
 struct node_args {
 	const char *data;
@@ -128,6 +133,104 @@ do_add(const struct cli_cmd *self, struct node_args *a)
 out:
 	reg_close(r);
 	wbuf_deinit(&key);
+	wbuf_deinit(&site);
+	return rc;
+}
+
+/* The top level's own HS_SITE: the first in its prefix record 0.NA/<node prefix>. */
+static int
+own_site(struct reg *r, struct wbuf *out)
+{
+	char handle[PFX_MAX_LEN + sizeof("0.NA/")];
+	struct reg_rtxn *t = NULL;
+	struct rec_view rec;
+	struct slice clump;
+	struct value v;
+	struct rbuf b;
+	int rc;
+
+	if (reg_node_prefix(r) == NULL ||
+	    ident_zero_na(slice_cstr(reg_node_prefix(r)), handle, sizeof(handle)) != IDR_OK) {
+		return IDR_ENOENT;
+	}
+	if ((rc = reg_read_begin(r, &t)) != IDR_OK) {
+		return rc;
+	}
+	rc = reg_get(t, slice_cstr(handle), &rec);
+	if (rc == IDR_OK) {
+		rc = IDR_ENOENT;
+		rbuf_init(&b, rec.values.p, rec.values.len);
+		while (rc == IDR_ENOENT && hdl_clump_next(&b, &v, &clump) == IDR_OK) {
+			if (slice_caseeq_cstr(v.type, "HS_SITE")) {
+				wbuf_bytes(out, v.data.p, v.data.len);
+				rc = wbuf_error(out);
+			}
+		}
+	}
+	reg_read_end(t);
+	return rc;
+}
+
+/* takeover (begin true) or release of node a->args[0] in the local store. */
+static int
+do_takeover(const struct cli_cmd *self, struct node_args *a, bool begin)
+{
+	struct reg_wtxn *w = NULL;
+	struct reg *r = NULL;
+	struct wbuf site;
+	int rc;
+
+	if (a->nargs != 1) {
+		return cli_usage_errorf(self,
+		                        begin ? "usage: idr node takeover PREFIX [--site "
+		                                "IP:PORT,...] [--data DIR]"
+		                              : "usage: idr node release PREFIX [--data DIR]");
+	}
+	wbuf_init_heap(&site, 65536);
+	if (begin && a->site != NULL && node_site_build(&site, a->site, 1) != IDR_OK) {
+		rc = cli_usage_errorf(self,
+		                      "--site %s: give IP:PORT[,IP:PORT...] (IPv6 as [addr]:port), "
+		                      "at most %d servers",
+		                      a->site, NODE_MAX_SITES);
+		goto out;
+	}
+	if ((rc = cli_open(self->name, cli_data_dir(a->data), false, NULL, &r)) != CLI_EXIT_OK) {
+		goto out;
+	}
+	if (begin && a->site == NULL && own_site(r, &site) != IDR_OK) {
+		rc = cli_usage_errorf(self,
+		                      "this top level has no HS_SITE in its prefix record "
+		                      "0.NA/%s: give its servers with --site IP:PORT,...",
+		                      reg_node_prefix(r) != NULL ? reg_node_prefix(r) : "?");
+		goto out;
+	}
+	rc = reg_write_begin(r, REG_IDENTITY_LOCAL, &w);
+	if (rc == IDR_OK) {
+		rc = begin ? takeover_begin(w, slice_cstr(a->args[0]), wbuf_slice(&site),
+		                            (uint32_t)time(NULL))
+		           : takeover_release(w, slice_cstr(a->args[0]), (uint32_t)time(NULL));
+		rc = cli_write_end(w, rc);
+	}
+	if (rc == IDR_ENOENT) {
+		cli_errorf(self->name, "%s is no node of this top level (see idr node list)",
+		           a->args[0]);
+	} else if (rc == IDR_ESTATE) {
+		cli_errorf(self->name, "%s is %s", a->args[0],
+		           begin ? "already taken over (idr node release hands it back)"
+		                 : "not taken over: nothing to release");
+	} else if (rc != IDR_OK) {
+		cli_errorf(self->name, "%s: %s", a->args[0], reg_write_strerror(rc));
+	} else if (begin) {
+		printf("took over node %s: its prefix record points at this top level, which "
+		       "serves the node's records from its backup copy, read-only\n",
+		       a->args[0]);
+	} else {
+		printf("released node %s: its prefix record points at the node again\n",
+		       a->args[0]);
+	}
+	rc = rc == IDR_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+out:
+	reg_close(r);
 	wbuf_deinit(&site);
 	return rc;
 }
@@ -246,24 +349,37 @@ run(const struct cli_cmd *self, int argc, char **argv)
 	if (strcmp(argv[1], "list") == 0) {
 		return do_list(self, &a);
 	}
+	if (strcmp(argv[1], "takeover") == 0 || strcmp(argv[1], "release") == 0) {
+		return do_takeover(self, &a, strcmp(argv[1], "takeover") == 0);
+	}
 	return cli_usage_errorf(self, "unknown subcommand '%s' (%s)", argv[1], SUBCOMMANDS);
 }
 
 const struct cli_cmd cmd_node = {
         "node",
-        "top level: onboard secondary nodes (add) and show them (list)",
+        "top level: onboard secondary nodes (add), show them (list), take one over while it "
+        "is down (takeover, release)",
         "usage: idr node add PREFIX --key FILE [--site IP:PORT,...] [--owner NAME] [--data DIR]\n"
         "       idr node list [--json] [--data DIR]\n"
+        "       idr node takeover PREFIX [--site IP:PORT,...] [--data DIR]\n"
+        "       idr node release PREFIX [--data DIR]\n"
         "\n"
         "add   onboard a secondary node on this top level (role toplevel): hosts PREFIX\n"
         "      (beneath this node's prefix) and makes its prefix record 0.NA/PREFIX with the\n"
         "      node key at index 300; the identity 300:0.NA/PREFIX may then add, modify and\n"
         "      remove values of that record (its HS_SITE) and nothing else\n"
-        "list  every node: prefix, key type, sites, HS_SITE serial and last change (JSON)\n"
+        "list  every node: prefix, key type, sites, HS_SITE serial and last change, takeover\n"
+        "      state (JSON)\n"
+        "takeover  emergency takeover of a node that is down: its prefix record points at\n"
+        "      this top level (--site, default the HS_SITE of this top level's own prefix\n"
+        "      record; the node's is kept) and idrd serves the node's records from its\n"
+        "      backup copy (a `backup` line), read-only; writes are refused (RC 7, HTTP 503)\n"
+        "release   hand the prefix back: the node's HS_SITE again (serial bumped)\n"
         "\n"
         "options:\n"
         "  --key FILE   PEM public (or private) key of the node (idr keygen)\n"
-        "  --site LIST  the node's servers until it registers itself: IP:PORT (TCP and UDP)\n"
+        "  --site LIST  add: the node's servers until it registers itself; takeover: this top\n"
+        "               level's servers. IP:PORT (TCP and UDP)\n"
         "  --owner NAME the operator's name for the node (default \"node PREFIX\")\n"
         "  --json       list as one JSON array (the default prints the same array)\n"
         "  --data DIR   data directory (default: $IDR_DATA, then ./idr-data)\n",
