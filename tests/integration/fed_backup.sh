@@ -14,10 +14,7 @@ done
 
 note "node 88.118 authorises the top level as a follower"
 make_data
-PW_HASH=$(printf '%s' 'top pw' | openssl sha1 -r | cut -d' ' -f1)
-printf '{"handle":"88.118/TOPLEVEL","values":[{"index":300,"type":"HS_SECKEY","data":"%s","permissions":"1100"}]}\n' \
-	"$PW_HASH" >"$T/id.jsonl"
-ok "$IDR_BIN" import "$T/id.jsonl" --data "$D"
+seckey_identity 88.118/TOPLEVEL 'top pw' "$D"
 printf 'top pw\n' >"$T/top.secret"
 idrd_conf "$T/node.conf" "journal_followers 300:88.118/TOPLEVEL"
 start_idrd "$T/node.conf" "$T/node.log"

@@ -16,12 +16,8 @@ for tool in curl openssl python3; do
 done
 
 make_data
-PW_HASH=$(printf '%s' 'mirror pw' | openssl sha1 -r | cut -d' ' -f1)
-cat >"$T/ids.jsonl" <<EOF2
-{"handle":"88.118/MIRROR","values":[{"index":300,"type":"HS_SECKEY","data":"$PW_HASH","permissions":"1100"}]}
-{"handle":"88.118/STRANGER","values":[{"index":300,"type":"HS_SECKEY","data":"$PW_HASH","permissions":"1100"}]}
-EOF2
-ok "$IDR_BIN" import "$T/ids.jsonl" --data "$D"
+seckey_identity 88.118/MIRROR 'mirror pw' "$D"
+seckey_identity 88.118/STRANGER 'mirror pw' "$D"
 printf 'mirror pw\n' >"$T/mirror.secret"
 ok "$IDR_BIN" keygen --type rsa --out "$T/server.pem"
 

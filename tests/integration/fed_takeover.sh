@@ -15,10 +15,7 @@ done
 
 note "node 88.118 with records; it authorises the top level as a follower"
 make_data
-PW_HASH=$(printf '%s' 'top pw' | openssl sha1 -r | cut -d' ' -f1)
-printf '{"handle":"88.118/TOPLEVEL","values":[{"index":300,"type":"HS_SECKEY","data":"%s","permissions":"1100"}]}\n' \
-	"$PW_HASH" >"$T/id.jsonl"
-ok "$IDR_BIN" import "$T/id.jsonl" --data "$D"
+seckey_identity 88.118/TOPLEVEL 'top pw' "$D"
 printf 'top pw\n' >"$T/top.secret"
 idrd_conf "$T/node.conf" "journal_followers 300:88.118/TOPLEVEL"
 start_idrd "$T/node.conf" "$T/node.log"
@@ -34,9 +31,7 @@ TOP=$T/top
 ok "$IDR_BIN" init --data "$TOP" --node-prefix 88 --owner "顶级节点"
 ok "$IDR_BIN" keygen --type rsa --out "$T/n118.pem"
 ok "$IDR_BIN" node add 88.118 --key "$T/n118.pem.pub" --site "$NT" --data "$TOP"
-printf '{"handle":"88/ADMIN","values":[{"index":300,"type":"HS_SECKEY","data":"%s","permissions":"1100"}]}\n' \
-	"$PW_HASH" >"$T/admin.jsonl"
-ok "$IDR_BIN" import "$T/admin.jsonl" --data "$TOP"
+seckey_identity 88/ADMIN 'top pw' "$TOP"
 ok "$IDR_BIN" keygen --type rsa --out "$T/server.pem"
 cat >"$T/top.conf" <<EOF2
 data_dir $TOP

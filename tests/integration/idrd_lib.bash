@@ -112,3 +112,14 @@ log_wait() {
 hdl() {
 	ok node "$HERE/hdl_client.js" "$@"
 }
+
+# seckey_identity HANDLE SECRET DATA_DIR: register HANDLE with an HS_SECKEY (index 300) whose
+# secret is SECRET (stored as its SHA-1, as Handle.Net does), e.g. a journal follower
+# (fed/mirror.h) or an administrator of the top level.
+seckey_identity() {
+	local hash
+	hash=$(printf '%s' "$2" | openssl sha1 -r | cut -d' ' -f1)
+	printf '{"handle":"%s","values":[{"index":300,"type":"HS_SECKEY","data":"%s","permissions":"1100"}]}\n' \
+		"$1" "$hash" >"$T/seckey.jsonl"
+	ok "$IDR_BIN" import "$T/seckey.jsonl" --data "$3"
+}
