@@ -68,6 +68,7 @@ expect_err "401"
 expect_exit 1 "$IDR_BIN" admin remove 0.NA/88.118 100 "${N118[@]}"
 expect_err "401"
 ok "$IDR_BIN" node list --data "$D"
-expect_out '"prefix":"88.118"'
+expect_out "PREFIX           SERIAL  STATE      BACKUP     SITES"
+expect_out "88.118           "
 
 stop_idrd "$T/idrd.log"

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "base/crypto.h"
 #include "base/wbuf.h"
 #include "common/cli.h"
@@ -283,6 +285,71 @@ print_one(void *arg, const struct node_info *n)
 	return rc == IDR_EPROTO ? IDR_OK : rc;
 }
 
+/* The servers of a node's sites as "ADDRESS:PORT,..." (each server's first query port). */
+static void
+print_sites(json_t *sites)
+{
+	size_t i, k, n = 0;
+	json_t *srv, *ifc;
+
+	json_array_foreach(sites, i, srv)
+	{
+		const char *addr = json_string_value(json_object_get(srv, "address"));
+
+		json_array_foreach(json_object_get(srv, "interfaces"), k, ifc)
+		{
+			if (json_is_true(json_object_get(ifc, "query"))) {
+				printf("%s%s:%" JSON_INTEGER_FORMAT, n++ > 0 ? "," : "",
+				       addr != NULL ? addr : "?",
+				       json_integer_value(json_object_get(ifc, "port")));
+				break;
+			}
+		}
+	}
+	if (n == 0) {
+		printf("(none yet)");
+	}
+}
+
+/* The nodes as a table, one line each: what an operator reads (--json gives everything). */
+static int
+print_table(struct slice text)
+{
+	json_t *all = json_loadb((const char *)text.p, text.len, 0, NULL), *n;
+	size_t i;
+
+	if (!json_is_array(all)) {
+		json_decref(all);
+		return IDR_EPROTO;
+	}
+	printf("%-16s %-7s %-10s %-10s %-30s %s\n", "PREFIX", "SERIAL", "STATE", "BACKUP", "SITES",
+	       "OWNER");
+	json_array_foreach(all, i, n)
+	{
+		json_t *serial = json_object_get(n, "serial");
+		json_t *backup = json_object_get(json_object_get(n, "backup"), "seq");
+		char sbuf[24] = "-", bbuf[24] = "-";
+
+		if (json_is_integer(serial)) {
+			snprintf(sbuf, sizeof(sbuf), "%" JSON_INTEGER_FORMAT,
+			         json_integer_value(serial));
+		}
+		if (json_is_integer(backup)) {
+			snprintf(bbuf, sizeof(bbuf), "%" JSON_INTEGER_FORMAT,
+			         json_integer_value(backup));
+		}
+		printf("%-16s %-7s %-10s %-10s ", json_string_value(json_object_get(n, "prefix")),
+		       sbuf, json_is_true(json_object_get(n, "takeover")) ? "taken-over" : "own",
+		       bbuf);
+		print_sites(json_object_get(n, "sites"));
+		printf("  %s\n", json_string_value(json_object_get(n, "owner")) != NULL
+		                         ? json_string_value(json_object_get(n, "owner"))
+		                         : "");
+	}
+	json_decref(all);
+	return IDR_OK;
+}
+
 static int
 do_list(const struct cli_cmd *self, struct node_args *a)
 {
@@ -313,12 +380,11 @@ do_list(const struct cli_cmd *self, struct node_args *a)
 	if (rc != IDR_OK) {
 		cli_errorf(self->name, "%s", idr_strerror(rc));
 	} else {
-		/* one JSON array; without --json one node per line */
+		/* --json: one JSON array; else a table, one node per line */
 		if (a->json) {
 			printf("%.*s\n", (int)w.len, (const char *)w.p);
-		} else {
-			fwrite(w.p, 1, w.len, stdout);
-			printf("\n");
+		} else if ((rc = print_table(slice_make(w.p, w.len))) != IDR_OK) {
+			cli_errorf(self->name, "%s", idr_strerror(rc));
 		}
 	}
 	wbuf_deinit(&w);
