@@ -114,3 +114,25 @@ ok "$IDR_BIN" resolve 88.200.3/PRODUCT-1 --recursive --server "$T1" --tcp --type
 expect_out https://e3.example/car
 expect_exit 1 "$IDR_BIN" resolve 88.118.8/PART-1 --server "$U2" --udp
 expect_err "(301)"
+
+note "(b) a client whose only root is the top level: referrals followed to both nodes"
+for proto in --udp --tcp; do
+	ok "$IDR_BIN" resolve 88.118.8/PART-1 --server "127.0.0.1:$PT" $proto --follow --json
+	cmp "$T/p1.own" "$OUT" || fail "followed $proto answer differs from node 1's own"
+	expect_err "referral (303) from 127.0.0.1:$PT: asking 127.0.0.1:"
+	ok "$IDR_BIN" resolve 88.200.3/PRODUCT-1 --server "127.0.0.1:$PT" $proto --follow --type URL
+	expect_out https://e3.example/car
+	expect_err "referral (303) from 127.0.0.1:$PT: asking 127.0.0.1:"
+done
+ok "$IDR_BIN" resolve 88.200.3/PRODUCT-1 --server "127.0.0.1:$PT" --udp --follow
+grep -q "asking $U2" "$ERR" || { show_output; fail "the UDP referral does not lead to node 2's UDP port"; }
+ok "$IDR_BIN" resolve 88.200.3/PRODUCT-1 --server "127.0.0.1:$PT" --tcp --follow
+grep -q "asking $T2" "$ERR" || { show_output; fail "the TCP referral does not lead to node 2's TCP port"; }
+# a handle under the node prefix itself: a service referral (302), then node 1 answers 100
+expect_exit 3 "$IDR_BIN" resolve 88.118/NONE --server "127.0.0.1:$PT" --tcp --follow
+expect_err "referral (302) from 127.0.0.1:$PT: asking $T1"
+expect_err "HANDLE_NOT_FOUND (100)"
+# without --follow the referral is shown, as before
+expect_exit 1 "$IDR_BIN" resolve 88.118.8/PART-1 --server "127.0.0.1:$PT" --tcp
+expect_err "PREFIX_REFERRAL (303)"
+expect_exit 64 "$IDR_BIN" resolve 88.118.8/PART-1 --http "$HT" --follow
