@@ -136,3 +136,29 @@ expect_err "HANDLE_NOT_FOUND (100)"
 expect_exit 1 "$IDR_BIN" resolve 88.118.8/PART-1 --server "127.0.0.1:$PT" --tcp
 expect_err "PREFIX_REFERRAL (303)"
 expect_exit 64 "$IDR_BIN" resolve 88.118.8/PART-1 --http "$HT" --follow
+
+note "(b) the stock client's sequence (Handle.Net 9 HandleResolver, root = the top level only)"
+# 1. the prefix record 0.NA/88.118.8 asked of the root with the stock type list: 303 naming
+#    node 1's site (HS_SITE.PREFIX of 0.NA/88.118)
+STOCK_TYPES=(--type HS_SITE --type HS_SITE.6 --type HS_SERV --type HS_NAMESPACE)
+expect_exit 1 "$IDR_BIN" resolve 0.NA/88.118.8 "${STOCK_TYPES[@]}" --server "127.0.0.1:$PT" --udp
+expect_err "PREFIX_REFERRAL (303)"
+ok "$IDR_BIN" resolve 0.NA/88.118 --type HS_SITE.PREFIX --server "127.0.0.1:$PT" --tcp --json
+json_get "$OUT" 'json.dumps([v["data"] for v in d["values"]], sort_keys=True)' >"$T/site118.top"
+# 2. the same query at node 1: its prefix record must carry an HS_SITE (its own site, added to
+#    the stored record that has none), else the stock client fails with SERVICE_NOT_FOUND
+#    ("prefix resolution response: Error(200): VALUES NOT FOUND")
+for n in 1 2; do
+	eval "u=\$U$n"
+	p=$([ $n = 1 ] && echo 88.118.8 || echo 88.200.3)
+	ok "$IDR_BIN" resolve "0.NA/$p" "${STOCK_TYPES[@]}" --server "$u" --udp --json
+	assert_eq "$(json_get "$OUT" '[(v["index"], v["type"], v["permissions"]) for v in d["values"]]')" \
+		"[(1, 'HS_SITE', '1010')]" "the HS_SITE of 0.NA/$p at node $n"
+	json_get "$OUT" 'json.dumps([v["data"] for v in d["values"]], sort_keys=True)' >"$T/site.$n"
+	ok "$IDR_BIN" resolve "0.NA/$p" --server "$u" --udp --type HS_ADMIN
+	! grep -q HS_SITE "$OUT" || { show_output; fail "HS_SITE given to a query for HS_ADMIN"; }
+	ok "$IDR_BIN" resolve "0.NA/$p" --server "$u" --udp
+	expect_out "HS_SITE"
+	expect_out "HS_ADMIN"
+done
+cmp "$T/site118.top" "$T/site.1" || fail "node 1 publishes another site than the top level refers to"
