@@ -162,3 +162,33 @@ for n in 1 2; do
 	expect_out "HS_ADMIN"
 done
 cmp "$T/site118.top" "$T/site.1" || fail "node 1 publishes another site than the top level refers to"
+
+note "(c) a back trace of the product from node 2 reaches node 1's parts through the federation"
+unset IDR_PEERS
+ok "$IDR_BIN" trace 88.200.3/PRODUCT-1 --back --format json --node "http://$H2"
+cp "$OUT" "$T/fed.json"
+assert_eq "$(ids "$T/fed.json")" "88.118.8/PART-1 88.118.8/PART-2 88.200.3/PRODUCT-1" "nodes reached"
+assert_eq "$(unreach "$T/fed.json")" "" "every branch answered"
+expect_err "prefix 88.118.8: node http://$H1 (found through http://$H2)"
+assert_eq "$(json_get "$T/fed.json" '[n.get("kind") for n in d["nodes"] if n["id"] == "88.118.8/PART-1"][0]')" \
+	part "kind from node 1"
+# the same as naming node 1 as a peer (--peer stays an override)
+ok "$IDR_BIN" trace 88.200.3/PRODUCT-1 --back --format json --node "http://$H2" --peer "http://$H1"
+cmp "$T/fed.json" "$OUT" || fail "federation and --peer differ"
+# the EPCIS form: the assembly on node 2 (the link); node 1's commissioning events are read
+# from the node the federation named
+ok "$IDR_BIN" trace 88.200.3/PRODUCT-1 --back --format epcis --node "http://$H2"
+assert_eq "$(json_get "$OUT" '[(e["type"], e.get("bizStep", "").split(":")[-1]) for e in d["epcisBody"]["queryResults"]["resultsBody"]["eventList"]]')" \
+	"[('TransformationEvent', 'assembling')]" "the link events"
+for p in 1 2; do
+	ok "$IDR_BIN" events "88.118.8/PART-$p" --node "http://$H1" --json
+	assert_eq "$(python3 -c 'import json,sys; print([json.loads(l)["bizStep"] for l in open(sys.argv[1])])' "$OUT")" \
+		"['commissioning']" "the events of node 1's part $p"
+done
+# node 1 stopped: its parts are marked unreachable with the reason, the trace still succeeds
+stop_node n1
+ok "$IDR_BIN" trace 88.200.3/PRODUCT-1 --back --format json --node "http://$H2"
+assert_eq "$(unreach "$OUT")" "88.118.8/PART-1 88.118.8/PART-2" "node 1 down"
+stop_node n2
+stop_node top
+note "ok"
