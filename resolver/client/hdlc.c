@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -700,11 +701,16 @@ hdlc_http_resolve_path(struct wbuf *w, const struct hdlc_query *q)
 
 #define HDLC_SITE_UNIT_MAX 512
 
-/* The address of server sv with the port of its UDP query interface, else its TCP one. */
+/*
+ * The address of server sv with the port of its UDP query interface, else its TCP one (tcp:
+ * its TCP one, else its UDP one).
+ */
 static int
-site_server_addr(const struct value_site_server *sv, struct addr *out)
+site_server_addr(const struct value_site_server *sv, bool tcp, struct addr *out)
 {
 	static const uint8_t v4[12] = {0};
+	uint8_t first = tcp ? VALUE_PROTO_TCP : VALUE_PROTO_UDP;
+	uint8_t second = tcp ? VALUE_PROTO_UDP : VALUE_PROTO_TCP;
 	uint32_t port = 0;
 
 	for (size_t i = 0; i < sv->nifaces; i++) {
@@ -713,7 +719,7 @@ site_server_addr(const struct value_site_server *sv, struct addr *out)
 		if ((it->type & VALUE_IFACE_QUERY) == 0 || it->port == 0 || it->port > 65535) {
 			continue;
 		}
-		if (it->proto == VALUE_PROTO_UDP || (it->proto == VALUE_PROTO_TCP && port == 0)) {
+		if (it->proto == first || (it->proto == second && port == 0)) {
 			port = it->port;
 		}
 	}
@@ -763,7 +769,7 @@ site_choose(const struct hdlc_reply *rep, struct slice unit, struct slice handle
 	if (hdl_siteinfo_resp_parse(&rest, &data) == IDR_OK &&
 	    value_site_decode(data, site) == IDR_OK && site->nservers > 0) {
 		idx = hdl_server_hash(handle, site->hash_option, (uint32_t)site->nservers);
-		rc = idx < 0 ? idx : site_server_addr(&site->servers[idx], out);
+		rc = idx < 0 ? idx : site_server_addr(&site->servers[idx], false, out);
 		if (rc == IDR_OK && index != NULL) {
 			*index = (uint32_t)idx;
 		}
@@ -805,5 +811,58 @@ hdlc_site_pick(const struct addr *srv, struct slice handle, unsigned timeout_ms,
 	}
 	hdlc_tcp_close(t);
 	hdlc_reply_deinit(&rep);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- referrals */
+
+static bool
+type_eq(struct slice type, const char *name)
+{
+	size_t n = strlen(name);
+
+	return type.len == n && strncasecmp((const char *)type.p, name, n) == 0;
+}
+
+int
+hdlc_referral_target(struct slice clumps, struct slice handle, enum hdlc_proto proto,
+                     struct addr *out, struct slice *serv)
+{
+	struct value_site *site;
+	struct slice clump;
+	struct value v;
+	struct rbuf r;
+	int rc = IDR_ENOENT, idx;
+
+	serv->p = NULL;
+	serv->len = 0;
+	site = malloc(sizeof(*site)); /* ~12 KiB */
+	if (site == NULL) {
+		return IDR_ENOMEM;
+	}
+	rbuf_init(&r, clumps.p, clumps.len);
+	while (rbuf_left(&r) > 0) {
+		if (hdl_clump_next(&r, &v, &clump) != IDR_OK) {
+			rc = IDR_EPROTO;
+			break;
+		}
+		if (type_eq(v.type, "HS_SITE") || type_eq(v.type, "HS_SITE.PREFIX") ||
+		    type_eq(v.type, "HS_SITE.6")) {
+			if (value_site_decode(v.data, site) != IDR_OK || site->nservers == 0) {
+				continue;
+			}
+			idx = hdl_server_hash(handle, site->hash_option, (uint32_t)site->nservers);
+			rc = idx < 0 ? idx
+			             : site_server_addr(&site->servers[idx],
+			                                proto == HDLC_PROTO_TCP, out);
+			if (rc == IDR_OK) {
+				break;
+			}
+		} else if ((type_eq(v.type, "HS_SERV") || type_eq(v.type, "HS_SERV.PREFIX")) &&
+		           serv->len == 0 && v.data.len > 0) {
+			*serv = v.data;
+		}
+	}
+	free(site);
 	return rc;
 }

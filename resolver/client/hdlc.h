@@ -194,4 +194,20 @@ int hdlc_http_resolve_path(struct wbuf *w, const struct hdlc_query *q) IDR_MUSTC
 int hdlc_site_pick(const struct addr *srv, struct slice handle, unsigned timeout_ms,
                    struct addr *out, uint32_t *index, uint32_t *nservers) IDR_MUSTCHECK;
 
+/* ---- referrals ---- */
+
+/**
+ * Where a referral (302 RC_SERVICE_REFERRAL, 303 RC_PREFIX_REFERRAL) sends a query for handle,
+ * as stock clients read it (ref/handle.md §6): the first HS_SITE, HS_SITE.PREFIX or HS_SITE.6
+ * value of clumps (the referral's value list) that decodes, its server chosen by the site's
+ * hash option, at the port of its UDP query interface (proto HDLC_PROTO_TCP: its TCP one),
+ * else its other one. Without such a site, the first HS_SERV / HS_SERV.PREFIX value: *serv
+ * gets its data (the service handle whose HS_SITE values name the site; borrows clumps).
+ * @return IDR_OK (*out set), IDR_ENOENT (no usable site: *serv set, or empty when there is no
+ *         service handle either), IDR_EPROTO (clumps do not parse), IDR_ENOMEM, or a
+ *         hdl_server_hash error.
+ */
+int hdlc_referral_target(struct slice clumps, struct slice handle, enum hdlc_proto proto,
+                         struct addr *out, struct slice *serv) IDR_MUSTCHECK;
+
 #endif /* IDR_RESOLVER_CLIENT_HDLC_H */

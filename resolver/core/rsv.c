@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "base/log.h"
@@ -928,15 +929,98 @@ answer_stored_as(struct rsv_req *q, struct slice handle, const struct rec_view *
 	return hdl_build_end(&b);
 }
 
+/*
+ * The prefix this node hosts whose prefix record 0.NA/P is handle, or an empty slice: a
+ * stored record 0.NA/P of a prefix P hosted (and enabled) here.
+ */
+static struct slice
+hosted_prefix_record(struct reg_rtxn *txn, struct slice handle)
+{
+	struct slice p = {NULL, 0};
+
+	if (handle.len > 5 && strncasecmp((const char *)handle.p, "0.NA/", 5) == 0) {
+		p = slice_make(handle.p + 5, handle.len - 5);
+		if (reg_prefix_check(txn, p) != IDR_OK) {
+			p.len = 0;
+		}
+	}
+	return p;
+}
+
+/* Is v a value that names where a prefix is served (HS_SITE*, HS_SERV*)? */
+static bool
+names_site(const struct value *v)
+{
+	static const char *const types[] = {"HS_SITE", "HS_SITE.PREFIX", "HS_SITE.6", "HS_SERV",
+	                                    "HS_SERV.PREFIX"};
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		if (v->type.len == strlen(types[i]) &&
+		    strncasecmp((const char *)v->type.p, types[i], v->type.len) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * The HS_SITE a stock client needs in the prefix record of a prefix hosted here: asked for
+ * 0.NA/P (after a prefix referral from the top level, ref/handle.md §6.4) it looks for HS_SITE
+ * or HS_SERV there and fails with "service not found" without one. This node's published site
+ * is added as a public HS_SITE value (at an index the record does not use) when the record has
+ * no HS_SITE* / HS_SERV* value of its own; encoded into out. Not on the top level: its prefix
+ * records are the nodes' delegations, maintained by their upward registration.
+ * @return true when out holds such a clump.
+ */
+static bool
+own_site_clump(struct rsv_req *q, struct reg_rtxn *txn, const struct rec_view *rec,
+               struct wbuf *out)
+{
+	uint32_t index = 1, max = 0;
+	struct slice clump;
+	struct value v;
+	struct rbuf r;
+	bool used1 = false;
+
+	if (conf_toplevel(&q->w->snap->conf) || wbuf_len(&q->w->snap->site) == 0 ||
+	    hosted_prefix_record(txn, rec->handle).len == 0) {
+		return false;
+	}
+	rbuf_init(&r, rec->values.p, rec->values.len);
+	while (hdl_clump_next(&r, &v, &clump) == IDR_OK) {
+		if (names_site(&v)) {
+			return false;
+		}
+		used1 = used1 || v.index == 1;
+		max = v.index > max ? v.index : max;
+	}
+	if (used1) {
+		index = max + 1;
+	}
+	memset(&v, 0, sizeof(v));
+	v.index = index;
+	v.timestamp = (uint32_t)q->now;
+	v.ttl_type = VALUE_TTL_RELATIVE;
+	v.ttl = 86400;
+	v.perms = VALUE_PERM_ADMIN_READ | VALUE_PERM_PUBLIC_READ;
+	v.type = SLICE_LIT("HS_SITE");
+	v.data = wbuf_slice(&q->w->snap->site);
+	value_encode(out, &v);
+	return wbuf_error(out) == IDR_OK;
+}
+
 static int
-answer_values(struct rsv_req *q, const struct hdl_res_req *rr, const struct rec_view *rec)
+answer_values(struct rsv_req *q, struct reg_rtxn *txn, const struct hdl_res_req *rr,
+              const struct rec_view *rec)
 {
 	struct rsv_filter f = {rr->indexes, rr->nindexes, rr->types, rr->ntypes, false};
 	struct rsv_worker *w = q->w;
 	size_t n = 0, hidden = 0;
 	struct slice clump;
+	struct wbuf site;
 	struct value v;
 	struct rbuf r;
+	bool own = false;
 	int rc;
 
 	rbuf_init(&r, rec->values.p, rec->values.len);
@@ -954,17 +1038,29 @@ answer_values(struct rsv_req *q, const struct hdl_res_req *rr, const struct rec_
 		store_failure(w, "stored record does not decode", rc);
 		return answer_error(q, HDL_RC_ERROR, w->msg);
 	}
+	wbuf_init_heap(&site, wbuf_len(&w->snap->site) + 256);
+	if (n < HDL_MAX_VALUES && own_site_clump(q, txn, rec, &site)) {
+		rbuf_init(&r, wbuf_data(&site), wbuf_len(&site));
+		if (hdl_clump_next(&r, &v, &clump) == IDR_OK && rsv_filter_match(&f, &v)) {
+			w->clumps[n++] = clump;
+			own = true;
+		}
+	}
 	if (n == 0) {
+		wbuf_deinit(&site);
 		return answer_error(q, HDL_RC_VALUES_NOT_FOUND, "");
 	}
 	q->rc = HDL_RC_SUCCESS;
-	if (rr->nindexes == 0 && rr->ntypes == 0 && hidden == 0) {
+	if (rr->nindexes == 0 && rr->ntypes == 0 && hidden == 0 && !own) {
+		wbuf_deinit(&site);
 		if (slice_eq(rr->handle, rec->handle)) {
 			return hdl_resp_resolution_stored(q->out, q->m, rec->body, &q->opts);
 		}
 		return answer_stored_as(q, rr->handle, rec);
 	}
-	return hdl_resp_resolution(q->out, q->m, rr->handle, w->clumps, n, &q->opts);
+	rc = hdl_resp_resolution(q->out, q->m, rr->handle, w->clumps, n, &q->opts);
+	wbuf_deinit(&site);
+	return rc;
 }
 
 /* Top-level role: a referral (fed/refer.h) for what this node does not hold, else code. */
@@ -1031,7 +1127,8 @@ do_resolution(struct rsv_req *q)
 		return w->recurse(w->frec, q, &rr); /* a foreign prefix, recursion asked for */
 	}
 	if (code == HDL_RC_SUCCESS) {
-		rc = answer_values(q, &rr, &rec); /* copies the stored bytes before the reset */
+		rc = answer_values(q, txn, &rr,
+		                   &rec); /* copies the stored bytes before the reset */
 	} else if ((code == HDL_RC_SERVER_NOT_RESP || code == HDL_RC_HANDLE_NOT_FOUND) &&
 	           conf_toplevel(&w->snap->conf) && !w->takeover) {
 		rc = answer_referral(q, txn, rr.handle, code);

@@ -25,6 +25,7 @@
 #define DEFAULT_HDL_PORT    2641
 #define DEFAULT_HTTP_PORT   8000
 #define MSG_SHOW_MAX        512
+#define RESOLVE_MAX_HOPS    8 /* --follow: referrals followed at most */
 
 struct resolve_args {
 	const char *id;
@@ -45,6 +46,7 @@ struct resolve_args {
 	bool digest;
 	bool recursive; /* --recursive: set REC */
 	bool site;      /* --site: --server is any server of a site; pick one by the hash */
+	bool follow;    /* --follow: follow 302 / 303 referrals to the site they name */
 	uint64_t timeout_s;
 	const char *dump;
 };
@@ -73,7 +75,8 @@ enum {
 	OPT_INSECURE,
 	OPT_MAX_BODY,
 	OPT_RECURSIVE,
-	OPT_SITE
+	OPT_SITE,
+	OPT_FOLLOW
 };
 
 static int
@@ -141,6 +144,9 @@ parse_opt(const struct cli_cmd *self, int c, struct resolve_args *a)
 	case OPT_SITE:
 		a->site = true;
 		return CLI_EXIT_OK;
+	case OPT_FOLLOW:
+		a->follow = true;
+		return CLI_EXIT_OK;
 	case OPT_DUMP:
 		a->dump = optarg;
 		return CLI_EXIT_OK;
@@ -204,6 +210,7 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct resolve_args *a)
 	        {"no-public-only", no_argument, NULL, OPT_NO_PO},
 	        {"digest", no_argument, NULL, OPT_DIGEST},
 	        {"recursive", no_argument, NULL, OPT_RECURSIVE},
+	        {"follow", no_argument, NULL, OPT_FOLLOW},
 	        {"site", no_argument, NULL, OPT_SITE},
 	        {"dump-request", required_argument, NULL, OPT_DUMP},
 	        {"help", no_argument, NULL, 'h'},
@@ -430,27 +437,112 @@ hdl_body(const struct resolve_args *a, const struct hdl_msg *m, struct rbuf *res
 	return IDR_OK;
 }
 
+/*
+ * --follow: the server a referral (rest: its body, from srv) sends the query to. A site in the
+ * referral is used directly; a service handle (HS_SERV) is resolved at srv for its HS_SITE.
+ * @param why  on error, what is wrong.
+ */
 static int
-resolve_hdl(const struct cli_cmd *self, const struct resolve_args *a, const struct addr *srv)
+referral_next(const struct resolve_args *a, const struct addr *srv, struct rbuf *rest,
+              struct addr *next, const char **why)
 {
-	char where[ADDR_STRLEN], idb[300];
+	char name[HDL_MAX_HANDLE_LEN + 1];
+	struct hdl_value_list list;
+	struct hdlc_reply rep;
+	struct hdlc_query q;
+	struct slice serv;
+	struct rbuf body;
+	int rc;
+
+	*why = "the referral does not parse";
+	rc = hdl_referral_resp_parse(rest, &list);
+	if (rc == IDR_OK) {
+		*why = "the referral names no usable site or service handle";
+		rc = hdlc_referral_target(list.clumps, slice_cstr(a->id), a->proto, next, &serv);
+	}
+	if (rc != IDR_ENOENT || serv.len == 0) {
+		return rc;
+	}
+	if (serv.len >= sizeof(name)) {
+		*why = "the referral's service handle is too long";
+		return IDR_ELIMIT;
+	}
+	memcpy(name, serv.p, serv.len);
+	name[serv.len] = '\0';
+	memset(&q, 0, sizeof(q));
+	q.handle = slice_make(name, serv.len);
+	q.public_only = true;
+	q.no_recursion = !a->recursive;
+	hdlc_reply_init(&rep);
+	*why = "the referral's service handle does not resolve to a usable site";
+	rc = hdlc_resolve(srv, a->proto, &q, (unsigned)a->timeout_s * 1000u, &rep, NULL, &body);
+	if (rc == IDR_OK && rep.msg.hdr.rc != HDL_RC_SUCCESS) {
+		rc = IDR_ENOENT;
+	}
+	if (rc == IDR_OK) {
+		rc = hdl_res_resp_parse(&body, &list);
+	}
+	if (rc == IDR_OK) {
+		rc = hdlc_referral_target(list.clumps, slice_cstr(a->id), a->proto, next, &serv);
+	}
+	hdlc_reply_deinit(&rep);
+	return rc;
+}
+
+static int
+resolve_hdl(const struct cli_cmd *self, const struct resolve_args *a, const struct addr *first)
+{
+	char where[ADDR_STRLEN], to[ADDR_STRLEN], idb[300];
 	struct hdlc_reply reply;
 	struct hdlc_query q;
 	struct timespec t0;
 	struct answer ans;
 	enum hdlc_proto used = a->proto;
+	struct addr srv = *first, next;
+	const char *why = NULL;
 	struct rbuf rest;
+	unsigned hops = 0;
 	int rc;
 
-	if (addr_format((const struct sockaddr *)&srv->ss, where, sizeof(where)) != IDR_OK) {
-		snprintf(where, sizeof(where), "?");
-	}
 	memset(&ans, 0, sizeof(ans));
 	ans.handle = slice_cstr(a->id);
 	query_init(a, &q);
 	hdlc_reply_init(&reply);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = hdlc_resolve(srv, a->proto, &q, (unsigned)a->timeout_s * 1000u, &reply, &used, &rest);
+	for (;;) {
+		if (addr_format((const struct sockaddr *)&srv.ss, where, sizeof(where)) != IDR_OK) {
+			snprintf(where, sizeof(where), "?");
+		}
+		rc = hdlc_resolve(&srv, a->proto, &q, (unsigned)a->timeout_s * 1000u, &reply, &used,
+		                  &rest);
+		if (rc != IDR_OK || !a->follow ||
+		    (reply.msg.hdr.rc != HDL_RC_SERVICE_REFERRAL &&
+		     reply.msg.hdr.rc != HDL_RC_PREFIX_REFERRAL)) {
+			break;
+		}
+		if (++hops > RESOLVE_MAX_HOPS) {
+			cli_errorf(self->name, "%s: more than %u referrals",
+			           cli_safe(a->id, idb, sizeof(idb)), RESOLVE_MAX_HOPS);
+			hdlc_reply_deinit(&reply);
+			return CLI_EXIT_FAIL;
+		}
+		rc = referral_next(a, &srv, &rest, &next, &why);
+		if (rc != IDR_OK) {
+			cli_errorf(self->name, "%s: referral (%" PRIu32 ") from %s: %s: %s",
+			           cli_safe(a->id, idb, sizeof(idb)), reply.msg.hdr.rc, where, why,
+			           idr_strerror(rc));
+			hdlc_reply_deinit(&reply);
+			return CLI_EXIT_FAIL;
+		}
+		if (addr_format((const struct sockaddr *)&next.ss, to, sizeof(to)) != IDR_OK) {
+			snprintf(to, sizeof(to), "?");
+		}
+		fprintf(stderr, "referral (%" PRIu32 ") from %s: asking %s\n", reply.msg.hdr.rc,
+		        where, to);
+		hdlc_reply_deinit(&reply);
+		hdlc_reply_init(&reply);
+		srv = next;
+	}
 	ans.ms = elapsed_ms(&t0);
 	if (rc == IDR_OK) {
 		snprintf(ans.via, sizeof(ans.via), "%s %s", hdlc_proto_name(used), where);
@@ -697,6 +789,9 @@ run(const struct cli_cmd *self, int argc, char **argv)
 	if (a.site && a.http) {
 		return cli_usage_errorf(self, "--site is for the Handle protocol, not --http");
 	}
+	if (a.follow && a.http) {
+		return cli_usage_errorf(self, "--follow is for the Handle protocol, not --http");
+	}
 	memset(&base, 0, sizeof(base));
 	rc = http_target(self, &a, &base);
 	if (rc != CLI_EXIT_OK || a.http) {
@@ -718,7 +813,7 @@ const struct cli_cmd cmd_resolve = {
         "usage: idr resolve ID [--server HOST[:PORT]] [--udp|--tcp] [--type T]...\n"
         "                      [--index N]... [--json] [--timeout S] [--auth]\n"
         "                      [--public-only|--no-public-only] [--digest]\n"
-        "                      [--recursive] [--site]\n"
+        "                      [--recursive] [--site] [--follow]\n"
         "       idr resolve ID --http [SERVER] [--cacert FILE|--insecure] [--max-body N] ...\n"
         "       idr resolve ID [--type T]... [--index N]... ... --dump-request FILE\n"
         "\n"
@@ -758,6 +853,11 @@ const struct cli_cmd cmd_resolve = {
         "  --site                --server is any server of a site: ask it for the site's\n"
         "                        HS_SITE and send the query to the server the Handle hash\n"
         "                        picks (as stock clients do; the choice goes to stderr)\n"
+        "  --follow              follow referrals as stock clients do: a 302 or 303 answer\n"
+        "                        (e.g. from a top level) names the site of the prefix\n"
+        "                        (HS_SITE, HS_SITE.PREFIX, or an HS_SERV handle resolved\n"
+        "                        there); ask its server chosen by the Handle hash (at most\n"
+        "                        8 referrals; each goes to stderr)\n"
         "  --digest              ask for a digest of the request in the answer (RD) and\n"
         "                        check it\n"
         "  --dump-request FILE   write the encoded request (envelope + message) to FILE and\n"

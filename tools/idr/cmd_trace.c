@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -454,6 +455,217 @@ fetch(void *arg, int src, const char *id, unsigned depth, size_t max, struct trc
 	return rc;
 }
 
+/* ---------------------------------------------------------------- through the federation */
+
+#define TRACE_FED_ROUNDS   4  /* walks at most: each may find the nodes of new prefixes */
+#define TRACE_FED_PREFIXES 64 /* prefixes looked up at most */
+
+/* The prefixes looked up through --node, and the nodes found (peers appended to a->peers). */
+struct tfed {
+	char prefix[TRACE_FED_PREFIXES][IDENT_HARD_MAX + 1];
+	char why[TRACE_FED_PREFIXES][TRC_REASON_MAX]; /* "" when found */
+	size_t nprefixes;
+	char url[TRC_PEERS_MAX][HTTPC_URL_MAX];
+};
+
+/* The URL of the first HTTP(S) query interface of an API answer's HS_SITE* values, or "". */
+static void
+site_http_url(json_t *root, char *out, size_t len)
+{
+	json_t *v, *sv, *it;
+	size_t i, j, k;
+
+	out[0] = '\0';
+	json_array_foreach(json_object_get(root, "values"), i, v)
+	{
+		const char *type = json_string_value(json_object_get(v, "type"));
+		json_t *site = json_object_get(json_object_get(v, "data"), "value");
+
+		if (type == NULL ||
+		    (strcmp(type, "HS_SITE") != 0 && strcmp(type, "HS_SITE.PREFIX") != 0)) {
+			continue;
+		}
+		json_array_foreach(json_object_get(site, "servers"), j, sv)
+		{
+			const char *addr = json_string_value(json_object_get(sv, "address"));
+
+			json_array_foreach(json_object_get(sv, "interfaces"), k, it)
+			{
+				const char *proto =
+				        json_string_value(json_object_get(it, "protocol"));
+				json_int_t port = json_integer_value(json_object_get(it, "port"));
+				bool https;
+
+				if (addr == NULL || proto == NULL || port <= 0 || port > 65535 ||
+				    json_is_false(json_object_get(it, "query")) ||
+				    (strcmp(proto, "HTTP") != 0 && strcmp(proto, "HTTPS") != 0)) {
+					continue;
+				}
+				https = strcmp(proto, "HTTPS") == 0;
+				(void)snprintf(out, len,
+				               strchr(addr, ':') != NULL ? "%s://[%s]:%d"
+				                                         : "%s://%s:%d",
+				               https ? "https" : "http", addr, (int)port);
+				return;
+			}
+		}
+	}
+}
+
+/*
+ * The HTTP interface of the node serving prefix, found through --node (whose HTTP API resolves
+ * recursively): the HS_SITE of 0.NA/<prefix>, else of its parent prefixes.
+ */
+static int
+fed_find(struct tsrc *s, const char *prefix, char *url, size_t urllen, char *why, size_t whylen)
+{
+	char p[IDENT_HARD_MAX + 1], e[TRC_REASON_MAX];
+	struct httpc_resp resp;
+	struct wbuf w;
+	char *dot;
+	int rc = IDR_ENOENT;
+
+	(void)snprintf(p, sizeof(p), "%s", prefix);
+	(void)snprintf(why, whylen, "no HS_SITE with an HTTP interface for 0.NA/%s", prefix);
+	url[0] = '\0';
+	while (p[0] != '\0' && url[0] == '\0') {
+		wbuf_init_heap(&w, sizeof(p) * 3 + 64);
+		wbuf_lit(&w, "/api/handles/0.NA/");
+		path_escape(&w, p);
+		wbuf_lit(&w, "?type=HS_SITE&type=HS_SITE.PREFIX");
+		wbuf_terminate(&w);
+		rc = wbuf_error(&w);
+		if (rc == IDR_OK) {
+			rc = get(s, TRC_SRC_HERE, (const char *)wbuf_data(&w), &resp, e, sizeof(e));
+		}
+		wbuf_deinit(&w);
+		if (rc == IDR_OK) {
+			json_t *root =
+			        json_loadb((const char *)resp.body.p, resp.body.len, 0, NULL);
+
+			site_http_url(root, url, urllen);
+			json_decref(root);
+		} else if (rc != IDR_ENOENT) {
+			(void)snprintf(why, whylen, "0.NA/%s: %s", p, e);
+			return rc;
+		}
+		dot = strrchr(p, '.');
+		if (dot == NULL) {
+			break;
+		}
+		*dot = '\0';
+	}
+	return url[0] != '\0' ? IDR_OK : IDR_ENOENT;
+}
+
+/* Is url --node or a peer already? */
+static bool
+fed_known(const struct trace_args *a, const char *url)
+{
+	if (strcmp(url, a->node) == 0) {
+		return true;
+	}
+	for (size_t i = 0; i < a->npeers; i++) {
+		if (strcmp(url, a->peers[i]) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Look up, through --node, the nodes serving the prefixes of g's branches that no source
+ * hosts and no peer answered; append the new ones to a->peers.
+ * @return the number of peers added.
+ */
+static size_t
+fed_discover(struct tsrc *s, struct trace_args *a, struct tfed *fed, const struct trc_graph *g)
+{
+	size_t added = 0;
+
+	for (size_t i = 0; i < g->n; i++) {
+		const struct trc_node *n = &g->v[i];
+		char prefix[IDENT_HARD_MAX + 1], url[HTTPC_URL_MAX];
+		struct ident id;
+		size_t k;
+
+		if (n->hosted || n->grafted != TRC_SRC_HERE || n->depth >= a->depth ||
+		    ident_parse(&id, n->id, strlen(n->id), NULL) != IDR_OK || !id.has_slash ||
+		    id.prefix.len >= sizeof(prefix)) {
+			continue;
+		}
+		memcpy(prefix, id.prefix.p, id.prefix.len);
+		prefix[id.prefix.len] = '\0';
+		for (k = 0; k < fed->nprefixes && strcasecmp(fed->prefix[k], prefix) != 0; k++) {
+		}
+		if (k < fed->nprefixes || k == TRACE_FED_PREFIXES) {
+			continue; /* looked up already (or too many) */
+		}
+		fed->nprefixes++;
+		memcpy(fed->prefix[k], prefix, sizeof(prefix));
+		if (fed_find(s, prefix, url, sizeof(url), fed->why[k], sizeof(fed->why[k])) !=
+		    IDR_OK) {
+			continue;
+		}
+		fed->why[k][0] = '\0';
+		if (fed_known(a, url) || a->npeers == TRC_PEERS_MAX) {
+			continue;
+		}
+		fprintf(stderr, "prefix %s: node %s (found through %s)\n", prefix, url, a->node);
+		memcpy(fed->url[a->npeers], url, sizeof(url));
+		a->peers[a->npeers] = fed->url[a->npeers];
+		a->npeers++;
+		added++;
+	}
+	return added;
+}
+
+/* The prefixes the federation gave no node for, and why, on stderr (the output stays as the
+ * node alone answers, as without peers). */
+static void
+fed_report(const struct trace_args *a, const struct tfed *fed)
+{
+	for (size_t k = 0; k < fed->nprefixes; k++) {
+		if (fed->why[k][0] != '\0') {
+			fprintf(stderr, "prefix %s: no node found through %s: %s\n", fed->prefix[k],
+			        a->node, fed->why[k]);
+		}
+	}
+}
+
+/*
+ * The walk: as given, or (--node without peers) repeated while the branches no source hosts
+ * lead, through the node's recursive resolution, to nodes not asked yet.
+ */
+static int
+walk(struct tsrc *s, struct trace_args *a, struct trc_graph *g, char *err, size_t errlen)
+{
+	bool fed = a->node != NULL && a->npeers == 0;
+	struct tfed *tf = NULL;
+	struct trc_walk w;
+	int rc;
+
+	if (fed && (tf = calloc(1, sizeof(*tf))) == NULL) {
+		return IDR_ENOMEM;
+	}
+	for (unsigned round = 0;; round++) {
+		w = (struct trc_walk){(unsigned)a->depth, (size_t)a->max, a->npeers,
+		                      a->peers,           fetch,          s};
+		rc = trc_walk_run(&w, a->id, g, err, errlen);
+		if (rc != IDR_OK || !fed || round + 1 == TRACE_FED_ROUNDS ||
+		    fed_discover(s, a, tf, g) == 0) {
+			break;
+		}
+		trc_graph_deinit(g);
+		trc_graph_init(g);
+	}
+	if (rc == IDR_OK && fed) {
+		fed_report(a, tf);
+	}
+	free(tf);
+	return rc;
+}
+
 /* ---------------------------------------------------------------- format epcis */
 
 struct evref {
@@ -716,7 +928,6 @@ run_trace(const struct cli_cmd *self, int argc, char **argv)
 	struct reg *r = NULL;
 	struct tsrc s;
 	struct trc_graph g;
-	struct trc_walk w;
 	struct timespec t0, t1;
 	char err[TRC_REASON_MAX] = "";
 	int rc;
@@ -740,10 +951,9 @@ run_trace(const struct cli_cmd *self, int argc, char **argv)
 			return CLI_EXIT_FAIL;
 		}
 	}
-	w = (struct trc_walk){(unsigned)a.depth, (size_t)a.max, a.npeers, a.peers, fetch, &s};
 	trc_graph_init(&g);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = trc_walk_run(&w, a.id, &g, err, sizeof(err));
+	rc = walk(&s, &a, &g, err, sizeof(err));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (a.stats && rc == IDR_OK) {
 		print_stats(&s, &g, &t0, &t1);
@@ -854,6 +1064,11 @@ const struct cli_cmd cmd_trace = {
         "item is walked once whichever node reports it). A branch no peer answers is marked\n"
         "unreachable with the reason (tree: after the name; json: \"unreachable\"; dot/svg:\n"
         "a dashed node) and the command still succeeds.\n"
+        "With --node and no peers, the peers come from the federation: for each prefix no\n"
+        "source hosts, the node (whose HTTP API resolves recursively through the top level)\n"
+        "is asked for 0.NA/<prefix>, then its parent prefixes, until an HS_SITE names an\n"
+        "HTTP(S) interface; that node becomes a peer (stderr says so) and the walk is redone\n"
+        "(at most 4 walks). A prefix no node is found for is named on stderr.\n"
         "\n"
         "options:\n"
         "  --depth N      levels at most (default 16, at most 64)\n"
@@ -863,7 +1078,8 @@ const struct cli_cmd cmd_trace = {
         "                 (Graphviz), or svg (dot -Tsvg: needs the graphviz package)\n"
         "  --data DIR     data directory (default: $IDR_DATA, then ./idr-data)\n"
         "  --node URL     ask a running node instead, e.g. https://node.example:8443\n"
-        "  --peer URL     a peer node to ask for items not hosted here (repeatable, in order)\n"
+        "  --peer URL     a peer node to ask for items not hosted here (repeatable, in order;\n"
+        "                 with --node, given peers replace the federation's)\n"
         "  --cacert FILE  CA certificates to verify nodes with (default: the system's)\n"
         "  --insecure     do not verify the nodes' certificates\n"
         "  --stats        on stderr: items walked, store reads (gets and cursor moves) per\n"

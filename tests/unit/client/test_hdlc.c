@@ -935,6 +935,135 @@ test_hdlc_http_path(void **state)
 	wbuf_deinit(&w);
 }
 
+/* ---- referrals ---- */
+
+/* Append a value clump (index i, type, data) to w. */
+static void
+put_clump(struct wbuf *w, uint32_t i, const char *type, struct slice data)
+{
+	struct value v;
+
+	memset(&v, 0, sizeof(v));
+	v.index = i;
+	v.ttl = 86400;
+	v.perms = 0x0e;
+	v.type = slice_cstr(type);
+	v.data = data;
+	value_encode(w, &v);
+}
+
+/* An HS_SITE of one IPv4 server 127.0.0.1 with UDP port udp and TCP port tcp (0: none). */
+static void
+put_site(struct wbuf *w, uint32_t i, const char *type, uint32_t udp, uint32_t tcp)
+{
+	static struct value_site site;
+	struct value_site_server *sv = &site.servers[0];
+	uint8_t buf[512];
+	struct wbuf d;
+
+	memset(&site, 0, sizeof(site));
+	site.version = 1;
+	site.proto_major = 2;
+	site.proto_minor = 10;
+	site.primary_mask = 0x80;
+	site.nservers = 1;
+	sv->id = 1;
+	sv->addr[12] = 127;
+	sv->addr[15] = 1;
+	if (tcp != 0) {
+		sv->ifaces[sv->nifaces++] = (struct value_site_iface){
+		        VALUE_IFACE_QUERY | VALUE_IFACE_ADMIN, VALUE_PROTO_TCP, tcp};
+	}
+	if (udp != 0) {
+		sv->ifaces[sv->nifaces++] =
+		        (struct value_site_iface){VALUE_IFACE_QUERY, VALUE_PROTO_UDP, udp};
+	}
+	wbuf_init(&d, buf, sizeof(buf));
+	value_site_encode(&d, &site);
+	put_clump(w, i, type, wbuf_slice(&d));
+}
+
+static void
+test_hdlc_referral_target(void **state)
+{
+	struct {
+		const char *what;
+		int build; /* which value list */
+		enum hdlc_proto proto;
+		int rc;
+		unsigned port;    /* expected port of *out (rc IDR_OK) */
+		const char *serv; /* expected *serv (rc IDR_ENOENT) */
+	} cases[] = {
+	        {"HS_SITE.PREFIX, UDP preferred", 0, HDLC_PROTO_AUTO, IDR_OK, 2641, ""},
+	        {"HS_SITE.PREFIX, TCP asked", 0, HDLC_PROTO_TCP, IDR_OK, 2642, ""},
+	        {"HS_SITE.PREFIX, UDP asked", 0, HDLC_PROTO_UDP, IDR_OK, 2641, ""},
+	        {"TCP only site, UDP asked", 1, HDLC_PROTO_UDP, IDR_OK, 2642, ""},
+	        {"HS_SERV only", 2, HDLC_PROTO_AUTO, IDR_ENOENT, 0, "0.NA/88.118.SERV"},
+	        {"bad site skipped, next site used", 3, HDLC_PROTO_AUTO, IDR_OK, 3000, ""},
+	        {"HS_SERV before a site: the site wins", 4, HDLC_PROTO_AUTO, IDR_OK, 2641, ""},
+	        {"nothing usable", 5, HDLC_PROTO_AUTO, IDR_ENOENT, 0, ""},
+	        {"truncated clumps", 6, HDLC_PROTO_AUTO, IDR_EPROTO, 0, ""},
+	};
+	uint8_t buf[4096];
+	struct wbuf w;
+
+	(void)state;
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct addr out;
+		struct slice serv;
+		struct slice clumps;
+
+		wbuf_init(&w, buf, sizeof(buf));
+		switch (cases[c].build) {
+		case 0:
+			put_clump(&w, 100, "HS_ADMIN", SLICE_LIT("x"));
+			put_site(&w, 1, "HS_SITE.PREFIX", 2641, 2642);
+			break;
+		case 1:
+			put_site(&w, 1, "HS_SITE", 0, 2642);
+			break;
+		case 2:
+			put_clump(&w, 2, "HS_SERV.PREFIX", SLICE_LIT("0.NA/88.118.SERV"));
+			break;
+		case 3:
+			put_clump(&w, 1, "HS_SITE", SLICE_LIT("not a site"));
+			put_site(&w, 2, "HS_SITE.6", 3000, 0);
+			break;
+		case 4:
+			put_clump(&w, 2, "HS_SERV", SLICE_LIT("0.NA/X"));
+			put_site(&w, 1, "HS_SITE", 2641, 2642);
+			break;
+		case 5:
+			put_clump(&w, 1, "URL", SLICE_LIT("https://e.example"));
+			put_site(&w, 2, "HS_SITE", 0, 0);
+			break;
+		default:
+			put_site(&w, 1, "HS_SITE", 2641, 2642);
+			break;
+		}
+		assert_int_equal(wbuf_error(&w), IDR_OK);
+		clumps = wbuf_slice(&w);
+		if (cases[c].build == 6) {
+			clumps.len -= 3;
+		}
+		memset(&out, 0, sizeof(out));
+		print_message("case %zu: %s\n", c, cases[c].what);
+		assert_int_equal(hdlc_referral_target(clumps, SLICE_LIT("88.118.8/P-1"),
+		                                      cases[c].proto, &out, &serv),
+		                 cases[c].rc);
+		if (cases[c].rc == IDR_OK) {
+			const struct sockaddr_in *sin = (const struct sockaddr_in *)&out.ss;
+
+			assert_int_equal(sin->sin_family, AF_INET);
+			assert_int_equal(ntohl(sin->sin_addr.s_addr), 0x7f000001u);
+			assert_int_equal(ntohs(sin->sin_port), cases[c].port);
+		} else if (cases[c].rc == IDR_ENOENT) {
+			assert_int_equal(serv.len, strlen(cases[c].serv));
+			assert_memory_equal(serv.p, cases[c].serv, serv.len);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -957,6 +1086,7 @@ main(void)
 	        cmocka_unit_test(test_hdlc_resolve_falls_back_to_tcp),
 	        cmocka_unit_test(test_hdlc_resolve_udp_only_times_out),
 	        cmocka_unit_test(test_hdlc_http_path),
+	        cmocka_unit_test(test_hdlc_referral_target),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

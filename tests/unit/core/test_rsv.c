@@ -437,12 +437,25 @@ test_rsv_slashless_prefix_handle(void **state)
 	struct fix *f = *state;
 	struct answer a;
 
-	/* `88.100.1` means 0.NA/88.100.1, created with the prefix (an HS_ADMIN value) */
+	/* `88.100.1` means 0.NA/88.100.1, created with the prefix (an HS_ADMIN value); the
+	 * node's own HS_SITE is added at index 1 (a stock client needs it after a 303) */
 	ask(f, "88.100.1", &a);
-	assert_indexes(&a, "100");
+	assert_indexes(&a, "100,1");
 	assert_true(slice_eq(a.list.handle, SLICE_LIT("88.100.1")));
+	{
+		struct value v;
+		struct slice clump;
+		struct rbuf r;
+
+		rbuf_init(&r, a.list.clumps.p, a.list.clumps.len);
+		assert_int_equal(hdl_clump_next(&r, &v, &clump), IDR_OK);
+		assert_int_equal(hdl_clump_next(&r, &v, &clump), IDR_OK);
+		assert_true(slice_eq(v.type, SLICE_LIT("HS_SITE")));
+		assert_true(slice_eq(v.data, rsv_site(f->r)));
+		assert_int_equal(v.perms, VALUE_PERM_ADMIN_READ | VALUE_PERM_PUBLIC_READ);
+	}
 	ask(f, "0.na/88.100.1", &a);
-	assert_indexes(&a, "100");
+	assert_indexes(&a, "100,1");
 	ask(f, "88.100.9", &a);
 	assert_error(&a, HDL_RC_SERVER_NOT_RESP, "prefix 88.100.9 is not served here");
 }
