@@ -787,6 +787,30 @@ span_seen(struct imp *im)
 	}
 }
 
+/*
+ * Is the CSV record just split an item another server of the site holds (imp_opts.shard_n)?
+ * Decided from its id field alone, before the row is built and checked: each server of a site
+ * reads the whole file, so the rows it does not keep should cost only their split. (CSV rows
+ * are items; an id the hash cannot take is left to row_wanted, which keeps it for the import to
+ * report.)
+ */
+static bool
+other_shard_csv(const struct imp *im)
+{
+	const struct row_csv *c = &im->csv;
+	uint32_t owner;
+
+	if (im->o->shard_n <= 1 || im->o->prefixes_only || c->col_id < 0 ||
+	    (size_t)c->col_id >= c->nfields) {
+		return false;
+	}
+	if (shard_owner(c->fields[c->col_id], im->o->shard_option, im->o->shard_n, &owner) !=
+	    IDR_OK) {
+		return false;
+	}
+	return owner != SHARD_EVERY && owner != im->o->shard_index;
+}
+
 /* The next CSV record as a row; IDR_ENOENT at the end; IDR_EAGAIN after a bad record. */
 static int
 next_csv(struct imp *im, struct row *row)
@@ -820,6 +844,11 @@ next_csv(struct imp *im, struct row *row)
 	}
 	if (im->header_done) {
 		span_seen(im);
+	}
+	if (rc == IDR_OK && other_shard_csv(im)) {
+		im->st->rows++;
+		im->st->other_shard++;
+		return IDR_EAGAIN; /* another server's item: not even built */
 	}
 	if (rc == IDR_OK) {
 		rc = row_csv_row(&im->csv, row);
