@@ -189,6 +189,18 @@ done
 stop_node n1
 ok "$IDR_BIN" trace 88.200.3/PRODUCT-1 --back --format json --node "http://$H2"
 assert_eq "$(unreach "$OUT")" "88.118.8/PART-1 88.118.8/PART-2" "node 1 down"
+# node 2 restarted (empty caches): finding node 1 itself fails now (the top level refers to a
+# node that does not answer); the branches are marked unreachable with that reason
+stop_node n2
+rm -f "$T/n2.ports"
+start_bg "$T/n2.log" "$IDRD_BIN" -c "$T/n2.conf" --port-file "$T/n2.ports"
+PID_n2=$LAST_PID
+wait_file "$T/n2.ports"
+H2=$(portof n2 http)
+ok "$IDR_BIN" trace 88.200.3/PRODUCT-1 --back --format json --node "http://$H2"
+assert_eq "$(unreach "$OUT")" "88.118.8/PART-1 88.118.8/PART-2" "node 1 not found"
+assert_eq "$(json_get "$OUT" '[n["unreachable"].split(":")[0] for n in d["nodes"] if n["id"] == "88.118.8/PART-1"][0]')" \
+	"no node found for 88.118.8" "the reason names the lookup"
 stop_node n2
 stop_node top
 note "ok"

@@ -464,6 +464,7 @@ fetch(void *arg, int src, const char *id, unsigned depth, size_t max, struct trc
 struct tfed {
 	char prefix[TRACE_FED_PREFIXES][IDENT_HARD_MAX + 1];
 	char why[TRACE_FED_PREFIXES][TRC_REASON_MAX]; /* "" when found */
+	bool failed[TRACE_FED_PREFIXES]; /* the lookup failed (upstream down), not "no node" */
 	size_t nprefixes;
 	char url[TRC_PEERS_MAX][HTTPC_URL_MAX];
 };
@@ -514,10 +515,13 @@ site_http_url(json_t *root, char *out, size_t len)
 
 /*
  * The HTTP interface of the node serving prefix, found through --node (whose HTTP API resolves
- * recursively): the HS_SITE of 0.NA/<prefix>, else of its parent prefixes.
+ * recursively): the HS_SITE of 0.NA/<prefix>, else of its parent prefixes. *failed tells a
+ * lookup that failed (the node unreachable, or answering 5xx: its upstream is down) from a node
+ * that says the prefix is not served (4xx: a node without federation).
  */
 static int
-fed_find(struct tsrc *s, const char *prefix, char *url, size_t urllen, char *why, size_t whylen)
+fed_find(struct tsrc *s, const char *prefix, char *url, size_t urllen, char *why, size_t whylen,
+         bool *failed)
 {
 	char p[IDENT_HARD_MAX + 1], e[TRC_REASON_MAX];
 	struct httpc_resp resp;
@@ -535,6 +539,7 @@ fed_find(struct tsrc *s, const char *prefix, char *url, size_t urllen, char *why
 		wbuf_lit(&w, "?type=HS_SITE&type=HS_SITE.PREFIX");
 		wbuf_terminate(&w);
 		rc = wbuf_error(&w);
+		memset(&resp, 0, sizeof(resp));
 		if (rc == IDR_OK) {
 			rc = get(s, TRC_SRC_HERE, (const char *)wbuf_data(&w), &resp, e, sizeof(e));
 		}
@@ -547,6 +552,7 @@ fed_find(struct tsrc *s, const char *prefix, char *url, size_t urllen, char *why
 			json_decref(root);
 		} else if (rc != IDR_ENOENT) {
 			(void)snprintf(why, whylen, "0.NA/%s: %s", p, e);
+			*failed = rc != IDR_EPROTO || resp.status >= 500;
 			return rc;
 		}
 		dot = strrchr(p, '.');
@@ -603,8 +609,8 @@ fed_discover(struct tsrc *s, struct trace_args *a, struct tfed *fed, const struc
 		}
 		fed->nprefixes++;
 		memcpy(fed->prefix[k], prefix, sizeof(prefix));
-		if (fed_find(s, prefix, url, sizeof(url), fed->why[k], sizeof(fed->why[k])) !=
-		    IDR_OK) {
+		if (fed_find(s, prefix, url, sizeof(url), fed->why[k], sizeof(fed->why[k]),
+		             &fed->failed[k]) != IDR_OK) {
 			continue;
 		}
 		fed->why[k][0] = '\0';
@@ -620,8 +626,43 @@ fed_discover(struct tsrc *s, struct trace_args *a, struct tfed *fed, const struc
 	return added;
 }
 
+/*
+ * The branches whose node the federation could not be asked for (the lookup failed: node or
+ * upstream down) are marked unreachable with the reason, as a peer that does not answer.
+ * @return IDR_OK or IDR_ENOMEM.
+ */
+static int
+fed_mark(const struct tfed *fed, struct trc_graph *g)
+{
+	for (size_t i = 0; i < g->n; i++) {
+		struct trc_node *n = &g->v[i];
+		struct ident id;
+
+		if (n->hosted || n->unreachable != NULL || n->grafted != TRC_SRC_HERE ||
+		    ident_parse(&id, n->id, strlen(n->id), NULL) != IDR_OK || !id.has_slash) {
+			continue;
+		}
+		for (size_t k = 0; k < fed->nprefixes; k++) {
+			if (fed->failed[k] && strlen(fed->prefix[k]) == id.prefix.len &&
+			    strncasecmp(fed->prefix[k], (const char *)id.prefix.p, id.prefix.len) ==
+			            0) {
+				size_t len = sizeof("no node found for : ") + id.prefix.len +
+				             strlen(fed->why[k]);
+
+				if ((n->unreachable = malloc(len)) == NULL) {
+					return IDR_ENOMEM;
+				}
+				(void)snprintf(n->unreachable, len, "no node found for %s: %s",
+				               fed->prefix[k], fed->why[k]);
+				break;
+			}
+		}
+	}
+	return IDR_OK;
+}
+
 /* The prefixes the federation gave no node for, and why, on stderr (the output stays as the
- * node alone answers, as without peers). */
+ * node alone answers, as without peers, unless the lookup failed: fed_mark). */
 static void
 fed_report(const struct trace_args *a, const struct tfed *fed)
 {
@@ -661,6 +702,7 @@ walk(struct tsrc *s, struct trace_args *a, struct trc_graph *g, char *err, size_
 	}
 	if (rc == IDR_OK && fed) {
 		fed_report(a, tf);
+		rc = fed_mark(tf, g);
 	}
 	free(tf);
 	return rc;
