@@ -7,7 +7,10 @@
 # converges again; writes sent to it are referred to the primary (REST 307 with Location,
 # Handle admin RC 7); a follower that is not a journal follower is refused (403); a journal
 # copy with a modified entry (a fake primary in python3 in front of the real one) is refused:
-# nothing applied, counted in /metrics, the mirror's head stays where it was.
+# nothing applied, counted in /metrics, the mirror's head stays where it was. Then the primary's
+# journal is folded into a checkpoint (`idr journal fold`): a follower asking for a folded seq
+# gets 410, a new mirror converges from a snapshot and verifies from the checkpoint, and the
+# mirror that followed all along is unaffected.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/idrd_lib.bash"
 
@@ -210,6 +213,25 @@ assert_eq "$("$IDR_BIN" audit verify --data "$T/t" | grep -i head)" "$T_HEAD" \
 stop_pid "$T_PID" TERM
 check_sanitizer "$T/t.log"
 stop_pid "$PROXY_PID" TERM
+
+note "the primary's journal folded into a checkpoint: a new mirror converges from a snapshot"
+HEAD_SEQ=$("$IDR_BIN" stats --json --data "$D" | python3 -c 'import json,sys; print(json.load(sys.stdin)["journal"]["head_seq"])')
+ok "$IDR_BIN" journal fold --before "$HEAD_SEQ" --data "$D"
+ok "$IDR_BIN" audit verify --data "$D"
+expect_out "from checkpoint seq $((HEAD_SEQ - 1))"
+code=$(curl -sS -o "$T/body" -w '%{http_code}' -u '300%3A88.118/MIRROR:mirror pw' \
+	"http://$H/api/v1/journal?from=1")
+assert_eq "$code" 410 "journal from a folded seq"
+burst 20001 100 || fail "import after the fold failed"
+start_mirror m2 "http://$H"
+M2=$M_PID
+log_wait "$T/m2.log" "bootstrapped from a snapshot"
+converge m2
+ok "$IDR_BIN" audit verify --data "$T/m2"
+expect_out "from checkpoint seq $((HEAD_SEQ - 1))"
+converge m # the mirror that followed all along is past the fold: unaffected
+IDRD_PID=$M2
+stop_idrd "$T/m2.log"
 
 note "shutdown"
 IDRD_PID=$M1
