@@ -14,45 +14,6 @@
 
 command -v curl >/dev/null 2>&1 || fail "curl is needed"
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-# node NAME [CONF LINES...]: start idrd over $T/NAME, pid in PID_NAME, ports in $T/NAME.ports
-node() {
-	n=$1
-	shift
-	{
-		echo "data_dir $T/$n"
-		echo "workers 2"
-		for l in "$@"; do
-			echo "$l"
-		done
-	} >"$T/$n.conf"
-	rm -f "$T/$n.ports"
-	start_bg "$T/$n.log" "$IDRD_BIN" -c "$T/$n.conf" --port-file "$T/$n.ports"
-	eval "PID_$n=$LAST_PID"
-	wait_file "$T/$n.ports"
-}
-portof() { # portof NAME KIND
-	awk -v k="$2" '$1 == k { print $2; exit }' "$T/$1.ports"
-}
-stop_node() { # stop_node NAME: SIGTERM, exit 0, no sanitizer report
-	eval "p=\$PID_$1"
-	stop_pid "$p" TERM
-	[ "$STOP_STATUS" -eq 0 ] || { tail -n 30 "$T/$1.log" >&2; fail "$1 exited $STOP_STATUS"; }
-	check_sanitizer "$T/$1.log"
-}
-# until_ok SECONDS WHAT CMD...: run CMD (output in $OUT) every 0.3 s until it succeeds
-until_ok() {
-	n=$(($1 * 10 / 3))
-	what=$2
-	shift 2
-	until "$@" >"$OUT" 2>"$ERR"; do
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || { show_output; fail "timed out: $what"; }
-		sleep 0.3
-	done
-}
 ids() { json_get "$1" '" ".join(sorted(n["id"] for n in d["nodes"]))'; }
 unreach() { json_get "$1" '" ".join(sorted(n["id"] for n in d["nodes"] if "unreachable" in n))'; }
 
@@ -80,12 +41,12 @@ ok "$IDR_BIN" event add 88.200.3/PRODUCT-1 --data "$T/n2" --biz-step assembling 
 	--input 88.118.8/PART-1,88.118.8/PART-2 --time 2024-01-20T10:00:00+08:00
 
 PT=$(free_port)
-node top "role toplevel" "server_key $T/server.pem" "udp_listen 127.0.0.1:$PT" \
+start_node top "role toplevel" "server_key $T/server.pem" "udp_listen 127.0.0.1:$PT" \
 	"tcp_listen 127.0.0.1:$PT" "http_listen 127.0.0.1:0"
 HT=$(portof top http)
 for n in 1 2; do
 	k=$([ $n = 1 ] && echo n118 || echo n200)
-	node n$n "udp_listen 127.0.0.1:0" "tcp_listen 127.0.0.1:0" "http_listen 127.0.0.1:0" \
+	start_node n$n "udp_listen 127.0.0.1:0" "tcp_listen 127.0.0.1:0" "http_listen 127.0.0.1:0" \
 		"toplevel 127.0.0.1:$PT" "node_key $T/$k.pem" "recursion_timeout_ms 3000"
 done
 U1=$(portof n1 udp)
@@ -192,10 +153,7 @@ assert_eq "$(unreach "$OUT")" "88.118.8/PART-1 88.118.8/PART-2" "node 1 down"
 # node 2 restarted (empty caches): finding node 1 itself fails now (the top level refers to a
 # node that does not answer); the branches are marked unreachable with that reason
 stop_node n2
-rm -f "$T/n2.ports"
-start_bg "$T/n2.log" "$IDRD_BIN" -c "$T/n2.conf" --port-file "$T/n2.ports"
-PID_n2=$LAST_PID
-wait_file "$T/n2.ports"
+restart_node n2
 H2=$(portof n2 http)
 ok "$IDR_BIN" trace 88.200.3/PRODUCT-1 --back --format json --node "http://$H2"
 assert_eq "$(unreach "$OUT")" "88.118.8/PART-1 88.118.8/PART-2" "node 1 not found"

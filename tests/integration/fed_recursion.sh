@@ -11,30 +11,6 @@
 
 command -v curl >/dev/null 2>&1 || fail "curl is needed"
 
-# node NAME [CONF LINES...]: start idrd over $T/NAME, pid in PID_NAME, ports in $T/NAME.ports
-node() {
-	n=$1
-	shift
-	{
-		echo "data_dir $T/$n"
-		echo "workers ${WORKERS:-2}"
-		for l in "$@"; do
-			echo "$l"
-		done
-	} >"$T/$n.conf"
-	start_bg "$T/$n.log" "$IDRD_BIN" -c "$T/$n.conf" --port-file "$T/$n.ports"
-	eval "PID_$n=$LAST_PID"
-	wait_file "$T/$n.ports"
-}
-portof() { # portof NAME KIND
-	awk -v k="$2" '$1 == k { print $2; exit }' "$T/$1.ports"
-}
-stop_node() { # stop_node NAME: SIGTERM, exit 0, no sanitizer report
-	eval "p=\$PID_$1"
-	stop_pid "$p" TERM
-	[ "$STOP_STATUS" -eq 0 ] || { tail -n 30 "$T/$1.log" >&2; fail "$1 exited $STOP_STATUS"; }
-	check_sanitizer "$T/$1.log"
-}
 metric() { # metric EVENT: node 1's idr_recursion_total{event=EVENT}
 	curl -sf "http://$H1/metrics" | awk -v e="idr_recursion_total{event=\"$1\"}" '$1 == e { print $2 }'
 }
@@ -48,7 +24,7 @@ ok "$IDR_BIN" init --data "$T/top" --node-prefix 88 --owner top
 ok "$IDR_BIN" prefix add 88.200 --data "$T/top" --owner node2
 ok "$IDR_BIN" init --data "$T/n1" --node-prefix 88.118 --owner node1
 
-node n2 "udp_listen 127.0.0.1:0" "tcp_listen 127.0.0.1:0" "http_listen 127.0.0.1:0"
+start_node n2 "udp_listen 127.0.0.1:0" "tcp_listen 127.0.0.1:0" "http_listen 127.0.0.1:0"
 U2=$(portof n2 udp)
 T2=$(portof n2 tcp)
 
@@ -70,9 +46,9 @@ ok "$IDR_BIN" import --update "$T/top.jsonl" --data "$T/top"
 
 # the top level answers UDP and TCP on one port (toplevel is one HOST:PORT)
 PT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-node top "udp_listen 127.0.0.1:$PT" "tcp_listen 127.0.0.1:$PT" "http_listen 127.0.0.1:0"
+start_node top "udp_listen 127.0.0.1:$PT" "tcp_listen 127.0.0.1:$PT" "http_listen 127.0.0.1:0"
 # one worker: the recursion cache is per worker, and the cache-hit check needs the same one
-WORKERS=1 node n1 "udp_listen 127.0.0.1:0" "tcp_listen 127.0.0.1:0" "http_listen 127.0.0.1:0" \
+WORKERS=1 start_node n1 "udp_listen 127.0.0.1:0" "tcp_listen 127.0.0.1:0" "http_listen 127.0.0.1:0" \
 	"toplevel 127.0.0.1:$PT" "recursion_ttl_max 5" "recursion_negative_ttl 5" \
 	"recursion_timeout_ms 3000"
 U1=$(portof n1 udp)

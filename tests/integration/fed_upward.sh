@@ -15,45 +15,6 @@
 command -v curl >/dev/null 2>&1 || fail "curl is needed"
 command -v openssl >/dev/null 2>&1 || fail "openssl is needed"
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-# node NAME [CONF LINES...]: start idrd over $T/NAME, pid in PID_NAME, ports in $T/NAME.ports
-node() {
-	n=$1
-	shift
-	{
-		echo "data_dir $T/$n"
-		echo "workers 2"
-		for l in "$@"; do
-			echo "$l"
-		done
-	} >"$T/$n.conf"
-	rm -f "$T/$n.ports"
-	start_bg "$T/$n.log" "$IDRD_BIN" -c "$T/$n.conf" --port-file "$T/$n.ports"
-	eval "PID_$n=$LAST_PID"
-	wait_file "$T/$n.ports"
-}
-portof() { # portof NAME KIND
-	awk -v k="$2" '$1 == k { print $2; exit }' "$T/$1.ports"
-}
-stop_node() { # stop_node NAME: SIGTERM, exit 0, no sanitizer report
-	eval "p=\$PID_$1"
-	stop_pid "$p" TERM
-	[ "$STOP_STATUS" -eq 0 ] || { tail -n 30 "$T/$1.log" >&2; fail "$1 exited $STOP_STATUS"; }
-	check_sanitizer "$T/$1.log"
-}
-# until_ok SECONDS WHAT CMD...: run CMD (output in $OUT) every 0.3 s until it succeeds
-until_ok() {
-	n=$(( $1 * 10 / 3 ))
-	what=$2
-	shift 2
-	until "$@" >"$OUT" 2>"$ERR"; do
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || { show_output; fail "timed out: $what"; }
-		sleep 0.3
-	done
-}
 # nodes_has EXPR: the top level's /api/v1/nodes, node 88.118 as `n`, satisfies EXPR
 nodes_has() {
 	curl -sf "http://$HT/api/v1/nodes" >"$T/nodes.json" || return 1
@@ -115,7 +76,7 @@ N1=("udp_listen 127.0.0.1:0" "tcp_listen 127.0.0.1:0" "http_listen 127.0.0.1:0"
 	"report_interval 2" "upstream_retry_max 1" "recursion_timeout_ms 1000")
 
 note "the secondary starts before the top level: not registered, the error in /healthz"
-node n1 "${N1[@]}"
+start_node n1 "${N1[@]}"
 H1=$(portof n1 http)
 U1=$(portof n1 udp)
 until_ok 10 "a failed registration in /healthz" sh -c \
@@ -131,7 +92,7 @@ expect_out "NOT registered"
 expect_out "error: top level unreachable"
 
 note "the top level comes up: the secondary registers (back-off retry) with its own site"
-node top "${TOP[@]}"
+start_node top "${TOP[@]}"
 until_ok 20 "HS_SITE of 88.118 at the top level" site_of
 expect_out "HS_SITE HS_SITE.PREFIX"
 T1=$(portof n1 tcp)
@@ -152,7 +113,7 @@ expect_out "\"serial\":$SERIAL1,"
 
 note "restart on other ports: sites updated, serial bumped"
 stop_node n1
-node n1 "${N1[@]}"
+start_node n1 "${N1[@]}"
 H1=$(portof n1 http)
 U1=$(portof n1 udp)
 T1=$(portof n1 tcp)
@@ -228,7 +189,7 @@ ok "$IDR_BIN" register 88.118.8/DOWN-2 --data "$T/n1" --kind part --url https://
 until_ok 10 "reports waiting" sh -c "curl -sf http://$H1/healthz | grep -Eq '\"pending\":[3-9]'"
 ok "$IDR_BIN" federation status --node "http://$H1"
 expect_out "pending"
-node top "${TOP[@]}"
+start_node top "${TOP[@]}"
 until_ok 20 "caught up: 2 more creates" nodes_has "n['report']['totals']['creates'] == $C0 + 8"
 nodes_has "n['report']['totals']['reports'] >= $REPORTS0 + 3 and n['report']['last_period'] >= $LAST0 + 3" ||
 	{ cat "$T/nodes.json" >&2; fail "missed periods not all reported"; }

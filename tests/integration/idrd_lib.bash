@@ -123,3 +123,53 @@ seckey_identity() {
 		"$1" "$hash" >"$T/seckey.jsonl"
 	ok "$IDR_BIN" import "$T/seckey.jsonl" --data "$3"
 }
+
+# ---- several nodes in one test (the federation scripts): each over $T/NAME
+
+# free_port: a TCP port free on 127.0.0.1 now (for configurations that must name a port)
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+# start_node NAME [CONF LINES...]: write $T/NAME.conf (data_dir $T/NAME, $WORKERS or 2 workers,
+# the lines) and start idrd on it (restart_node)
+start_node() {
+	local n=$1
+	shift
+	{
+		echo "data_dir $T/$n"
+		echo "workers ${WORKERS:-2}"
+		for l in "$@"; do
+			echo "$l"
+		done
+	} >"$T/$n.conf"
+	restart_node "$n"
+}
+# restart_node NAME: start idrd on $T/NAME.conf again; pid in PID_NAME, ports in $T/NAME.ports
+restart_node() {
+	rm -f "$T/$1.ports"
+	start_bg "$T/$1.log" "$IDRD_BIN" -c "$T/$1.conf" --port-file "$T/$1.ports"
+	eval "PID_$1=$LAST_PID"
+	wait_file "$T/$1.ports"
+}
+# portof NAME KIND: the address of NAME's first listener of that kind
+portof() {
+	awk -v k="$2" '$1 == k { print $2; exit }' "$T/$1.ports"
+}
+# stop_node NAME: SIGTERM, exit 0, no sanitizer report
+stop_node() {
+	local p
+	eval "p=\$PID_$1"
+	stop_pid "$p" TERM
+	[ "$STOP_STATUS" -eq 0 ] || { tail -n 30 "$T/$1.log" >&2; fail "$1 exited $STOP_STATUS"; }
+	check_sanitizer "$T/$1.log"
+}
+# until_ok SECONDS WHAT CMD...: run CMD (output in $OUT) every 0.3 s until it succeeds
+until_ok() {
+	local n=$(($1 * 10 / 3)) what=$2
+	shift 2
+	until "$@" >"$OUT" 2>"$ERR"; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || { show_output; fail "timed out: $what"; }
+		sleep 0.3
+	done
+}
