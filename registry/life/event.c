@@ -419,14 +419,14 @@ get_vocab(const struct ctx *c, json_t *v, const char *name, const char *const *l
 	return IDR_OK;
 }
 
+/*
+ * The start of a list member: an array of at most LIFE_MAX_LIST items, and room for them,
+ * elem bytes each, in *mem (NULL for an empty array). @return IDR_OK, or the error (fail).
+ */
 static int
-get_uris(const struct ctx *c, json_t *v, const char *name, struct life_uris *out)
+list_open(const struct ctx *c, json_t *v, const char *name, size_t elem, void **mem)
 {
-	char item[64];
-	size_t i;
-	json_t *e;
-	int rc;
-
+	*mem = NULL;
 	if (!json_is_array(v)) {
 		return fail(c, IDR_EPROTO, "%s: must be an array", name);
 	}
@@ -436,10 +436,23 @@ get_uris(const struct ctx *c, json_t *v, const char *name, struct life_uris *out
 	if (json_array_size(v) == 0) {
 		return IDR_OK;
 	}
-	out->v = calloc(json_array_size(v), sizeof(*out->v));
-	if (out->v == NULL) {
-		return IDR_ENOMEM;
+	*mem = calloc(json_array_size(v), elem);
+	return *mem != NULL ? IDR_OK : IDR_ENOMEM;
+}
+
+static int
+get_uris(const struct ctx *c, json_t *v, const char *name, struct life_uris *out)
+{
+	char item[64];
+	size_t i;
+	json_t *e;
+	void *mem;
+	int rc;
+
+	if ((rc = list_open(c, v, name, sizeof(*out->v), &mem)) != IDR_OK || mem == NULL) {
+		return rc;
 	}
+	out->v = mem;
 	json_array_foreach(v, i, e)
 	{
 		(void)snprintf(item, sizeof(item), "%s[%zu]", name, i);
@@ -517,21 +530,13 @@ get_qtys(const struct ctx *c, json_t *v, const char *name, struct life_qtys *out
 	char item[64];
 	size_t i;
 	json_t *e;
+	void *mem;
 	int rc;
 
-	if (!json_is_array(v)) {
-		return fail(c, IDR_EPROTO, "%s: must be an array", name);
+	if ((rc = list_open(c, v, name, sizeof(*out->v), &mem)) != IDR_OK || mem == NULL) {
+		return rc;
 	}
-	if (json_array_size(v) > LIFE_MAX_LIST) {
-		return fail(c, IDR_ELIMIT, "%s: more than %u items", name, LIFE_MAX_LIST);
-	}
-	if (json_array_size(v) == 0) {
-		return IDR_OK;
-	}
-	out->v = calloc(json_array_size(v), sizeof(*out->v));
-	if (out->v == NULL) {
-		return IDR_ENOMEM;
-	}
+	out->v = mem;
 	json_array_foreach(v, i, e)
 	{
 		(void)snprintf(item, sizeof(item), "%s[%zu]", name, i);
