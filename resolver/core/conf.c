@@ -190,8 +190,11 @@ static const struct cfg_opt table[] = {
         OPT(node_key_id, CFG_STRING, 0, 0, NULL, NULL, false,
             "identity INDEX:HANDLE of node_key (default 300:0.NA/<node prefix>)"),
         OPT(toplevel_http, CFG_STRING, 0, 0, NULL, NULL, false,
-            "http[s]://HOST:PORT of the top level's HTTP API: signed reports are POSTed to "
+            "https://HOST:PORT of the top level's HTTPS API: signed reports are POSTed to "
             "/api/v1/reports there (none: no reports)"),
+        OPT(toplevel_cacert, CFG_STRING, 0, 0, NULL, NULL, false,
+            "CA certificate file that the top level's TLS certificate (toplevel_http) chains "
+            "to (default: the system's CAs)"),
         OPT(report_interval, CFG_UINT, 1, 86400, "300", NULL, false,
             "seconds of one report period (periods are numbered from the epoch)"),
         OPT(upstream_retry_max, CFG_UINT, 1, 86400, "300", NULL, false,
@@ -199,7 +202,7 @@ static const struct cfg_opt table[] = {
             "back-off from 1 s)"),
         /* federation: journal shipping and mirrors (fed/mirror.h, http/api_journal.h) */
         OPT(primary, CFG_STRING, 0, 0, NULL, NULL, false,
-            "role mirror: base URL of the primary's HTTP(S) API (http[s]://HOST:PORT) whose "
+            "role mirror: base URL of the primary's HTTPS API (https://HOST:PORT) whose "
             "journal this node follows; writes sent here are referred to it"),
         OPT(primary_identity, CFG_STRING, 0, 0, NULL, NULL, false,
             "role mirror: identity (index:handle) this node authenticates as with the primary "
@@ -219,9 +222,12 @@ static const struct cfg_opt table[] = {
             "journal entries sent in one answer at most (also capped at 64 MiB)"),
         OPT(backup, CFG_LIST, 0, 0, NULL, NULL, false,
             "role toplevel: keep a copy of a node's store in data_dir/backup/PREFIX by following "
-            "its journal: PREFIX URL IDENTITY SECRET_FILE (URL of the node's HTTP(S) API, an "
+            "its journal: PREFIX URL IDENTITY SECRET_FILE (https:// URL of the node's API, an "
             "identity among the node's journal_followers, the file holding its secret); one "
             "line per node"),
+        OPT(backup_cacert, CFG_STRING, 0, 0, NULL, NULL, false,
+            "role toplevel: CA certificate file that the backed-up nodes' TLS certificates "
+            "chain to (default: the system's CAs)"),
 };
 
 const struct cfg_opt *
@@ -261,10 +267,10 @@ fed_check(struct conf *c, const char *file, cfg_err_fn err, void *arg, int *rc)
 		    "node_key_id: INDEX:HANDLE expected, e.g. 300:0.NA/88.118");
 		*rc = IDR_ECONFIG;
 	}
-	if (c->toplevel_http != NULL && strncmp(c->toplevel_http, "http://", 7) != 0 &&
-	    strncmp(c->toplevel_http, "https://", 8) != 0) {
+	if (c->toplevel_http != NULL && strncasecmp(c->toplevel_http, "https://", 8) != 0) {
 		err(arg, file, conf_line(c, &c->toplevel_http),
-		    "toplevel_http: http://HOST:PORT or https://HOST:PORT expected");
+		    "toplevel_http: https://HOST:PORT expected (reports are authenticated: HTTPS "
+		    "only)");
 		*rc = IDR_ECONFIG;
 	}
 	if ((c->toplevel_http != NULL || c->node_key_id != NULL) && c->node_key == NULL) {
@@ -315,9 +321,9 @@ conf_backup_parse(const char *line, struct conf_backup *out, const char **why)
 		*why = "backup: PREFIX is not a prefix";
 		return IDR_EINVAL;
 	}
-	if ((out->url.len < 8 || strncasecmp((const char *)out->url.p, "http://", 7) != 0) &&
-	    (out->url.len < 9 || strncasecmp((const char *)out->url.p, "https://", 8) != 0)) {
-		*why = "backup: URL must start with http:// or https://";
+	if (out->url.len < 9 || strncasecmp((const char *)out->url.p, "https://", 8) != 0) {
+		*why = "backup: URL must start with https:// (the journal is authenticated: HTTPS "
+		       "only)";
 		return IDR_EINVAL;
 	}
 	if (out->url.len >= CONF_FIELD_MAX || out->identity.len >= CONF_FIELD_MAX ||
@@ -352,6 +358,12 @@ cross_check(struct conf *c, const char *path, cfg_err_fn err, void *arg, int *rc
 	    (c->primary == NULL || c->primary_identity == NULL || c->primary_secret_file == NULL)) {
 		err(arg, file, conf_line(c, &c->role),
 		    "role mirror needs primary, primary_identity and primary_secret_file");
+		*rc = IDR_ECONFIG;
+	}
+	if (c->primary != NULL && strncasecmp(c->primary, "https://", 8) != 0) {
+		err(arg, file, conf_line(c, &c->primary),
+		    "primary: https://HOST:PORT expected (the journal is authenticated: HTTPS "
+		    "only)");
 		*rc = IDR_ECONFIG;
 	}
 	for (size_t i = 0; i < c->quota_prefix.n; i++) {

@@ -104,7 +104,8 @@ struct conf {
 	/* federation: upward registration and reports (fed/fup.h) */
 	char *node_key;              /* PEM private key of the node identity */
 	char *node_key_id;           /* INDEX:HANDLE (default 300:0.NA/<node prefix>) */
-	char *toplevel_http;         /* http[s]://HOST:PORT of the top level's API (reports) */
+	char *toplevel_http;         /* https://HOST:PORT of the top level's API (reports) */
+	char *toplevel_cacert;       /* CA file for toplevel_http */
 	uint64_t report_interval;    /* seconds of one report period */
 	uint64_t upstream_retry_max; /* seconds between retries at most (back-off cap) */
 	/* federation: journal shipping and mirrors (fed/mirror.h, http/api_journal.h) */
@@ -116,6 +117,7 @@ struct conf {
 	uint64_t journal_wait_ms;          /* long-poll bound */
 	uint64_t journal_batch_max;        /* entries per answer */
 	struct cfg_list backup; /* role toplevel: "PREFIX URL IDENTITY SECRET_FILE" per node */
+	char *backup_cacert;    /* role toplevel: CA file for the backup URLs */
 	/* where each option of conf_table() was set in the file (0: default); see conf_line */
 	unsigned lines[CFG_OPTS_MAX];
 };
@@ -151,7 +153,7 @@ struct conf_backup {
 
 /**
  * Parse a `backup` line: four fields separated by spaces, the prefix a valid prefix, the URL
- * http:// or https://, the identity INDEX:HANDLE, each under 4096 bytes.
+ * https://, the identity INDEX:HANDLE, each under 4096 bytes.
  * @return IDR_OK or IDR_EINVAL (*why says what).
  */
 int conf_backup_parse(const char *line, struct conf_backup *out, const char **why) IDR_MUSTCHECK;

@@ -74,7 +74,7 @@ copy_init(struct copy *k, const struct conf *c, const char *line)
 	o.primary = k->url;
 	o.identity = k->identity;
 	o.secret = k->secret;
-	o.cacert = c->primary_cacert;
+	o.cacert = c->backup_cacert;
 	o.max = c->journal_batch_max;
 	o.name = k->name;
 	o.dir = k->dir;

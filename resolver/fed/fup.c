@@ -151,13 +151,14 @@ http_setup(struct fup *u, const struct conf *c)
 	if (c->toplevel_http == NULL) {
 		return IDR_OK;
 	}
-	if (httpc_base_parse(c->toplevel_http, 80, &base, &why) != IDR_OK) {
+	if (httpc_base_parse(c->toplevel_http, 443, &base, &why) != IDR_OK) {
 		log_err("toplevel_http %s: %s", c->toplevel_http, why != NULL ? why : "not a URL");
 		return IDR_ECONFIG;
 	}
 	memset(&ho, 0, sizeof(ho));
 	ho.timeout_ms = u->timeout_ms;
 	ho.max_body = 65536;
+	ho.cacert = c->toplevel_cacert;
 	snprintf(u->url, sizeof(u->url), "%s", base.url);
 	return httpc_new(&u->http, &base, &ho);
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -467,8 +468,7 @@ fed_mirror_new(struct fed_mirror **out, struct reg *reg, const struct fed_mirror
 	int rc;
 
 	*out = NULL;
-	if (o->primary == NULL ||
-	    (strncmp(o->primary, "http://", 7) != 0 && strncmp(o->primary, "https://", 8) != 0)) {
+	if (o->primary == NULL || strncasecmp(o->primary, "https://", 8) != 0) {
 		return IDR_EINVAL;
 	}
 	m = calloc(1, sizeof(*m));

@@ -153,6 +153,10 @@ follower_ok(struct http_req *q, struct hauth *a)
 	enum hauth_result res;
 	char msg[256];
 
+	if (!q->tls) {
+		fail(q, 403, "the journal is served over HTTPS only (its readers authenticate)");
+		return false;
+	}
 	if (rsv_read_begin(q->rw, &t) != IDR_OK) {
 		fail(q, 500, "store unavailable");
 		return false;

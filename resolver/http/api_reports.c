@@ -124,6 +124,11 @@ http_api_reports(struct http_req *q)
 		       "this node is not a top level (role toplevel)");
 		return;
 	}
+	if (!q->tls) {
+		refuse(q, 403, HDL_RC_INVALID_ADMIN, none,
+		       "reports are accepted over HTTPS only (they are authenticated)");
+		return;
+	}
 	memset(&r, 0, sizeof(r));
 	r.cap = FREP_MAX_PREFIXES;
 	r.counts = calloc(r.cap, sizeof(*r.counts));

@@ -37,19 +37,25 @@ printf '{"handle":"88.118/MIRROR","values":[{"index":300,"type":"HS_SECKEY","dat
 	"$hash" >"$WORK/id.jsonl"
 "$IDR" import "$WORK/id.jsonl" --data "$P" >/dev/null
 printf 'mirror pw\n' >"$WORK/secret"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+	-keyout "$WORK/key.pem" -out "$WORK/cert.pem" -subj /CN=localhost \
+	-addext "subjectAltName=IP:127.0.0.1" >/dev/null 2>&1
 cat >"$WORK/p.conf" <<EOC
 data_dir $P
 workers 2
 udp_listen 127.0.0.1:0
 tcp_listen 127.0.0.1:0
 http_listen 127.0.0.1:0
+https_listen 127.0.0.1:0
+tls_cert $WORK/cert.pem
+tls_key $WORK/key.pem
 journal_followers 300:88.118/MIRROR
 log_level notice
 EOC
 "$IDRD" -c "$WORK/p.conf" --port-file "$WORK/p.ports" 2>"$WORK/p.log" &
 PIDS="$PIDS $!"
 for _ in $(seq 100); do [ -s "$WORK/p.ports" ] && break; sleep 0.1; done
-H=$(awk '$1 == "http" { print $2; exit }' "$WORK/p.ports")
+H=$(awk '$1 == "https" { print $2; exit }' "$WORK/p.ports")
 cat >"$WORK/m.conf" <<EOC
 data_dir $M
 workers 2
@@ -57,7 +63,8 @@ udp_listen 127.0.0.1:0
 tcp_listen 127.0.0.1:0
 http_listen 127.0.0.1:0
 role mirror
-primary http://$H
+primary https://$H
+primary_cacert $WORK/cert.pem
 primary_identity 300:88.118/MIRROR
 primary_secret_file $WORK/secret
 log_level notice
@@ -95,7 +102,7 @@ t0=$(date +%s.%N)
 "$IDR" import "$WORK/rows.csv" --data "$P" --batch "$BATCH" >/dev/null
 t1=$(date +%s.%N)
 # the primary's head seq (the journal API's answer starts with it), then the mirror's /healthz
-curl -s -u '300%3A88.118/MIRROR:mirror pw' "http://$H/api/v1/journal?from=1&max=1" \
+curl -s -u '300%3A88.118/MIRROR:mirror pw' --cacert "$WORK/cert.pem" "https://$H/api/v1/journal?from=1&max=1" \
 	-o "$WORK/j1"
 head=$(od -An -tu1 -N8 "$WORK/j1" | awk '{ for (i = 1; i <= NF; i++) v = v * 256 + $i; print v }')
 until curl -s "http://$MH/healthz" | grep -qF "head $head,"; do

@@ -16,10 +16,11 @@ note "node 88.118 authorises the top level as a follower"
 make_data
 seckey_identity 88.118/TOPLEVEL 'top pw' "$D"
 printf 'top pw\n' >"$T/top.secret"
-idrd_conf "$T/node.conf" "journal_followers 300:88.118/TOPLEVEL"
+make_cert
+idrd_conf "$T/node.conf" "journal_followers 300:88.118/TOPLEVEL" "${TLS_LINES[@]}"
 start_idrd "$T/node.conf" "$T/node.log"
 N_PID=$IDRD_PID
-NH=$(port_of http)
+NS=$(port_of https)
 
 note "the top level onboards the node and backs it up"
 TOP=$T/top
@@ -33,7 +34,8 @@ udp_listen 127.0.0.1:0
 tcp_listen 127.0.0.1:0
 http_listen 127.0.0.1:0
 role toplevel
-backup 88.118 http://$NH 300:88.118/TOPLEVEL $T/top.secret
+backup 88.118 https://$NS 300:88.118/TOPLEVEL $T/top.secret
+backup_cacert $T/cert.pem
 EOF2
 PORTS=$T/top.ports
 start_idrd "$T/top.conf" "$T/top.log"

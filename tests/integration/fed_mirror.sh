@@ -24,20 +24,30 @@ seckey_identity 88.118/STRANGER 'mirror pw' "$D"
 printf 'mirror pw\n' >"$T/mirror.secret"
 ok "$IDR_BIN" keygen --type rsa --out "$T/server.pem"
 
-idrd_conf "$T/idrd.conf" "journal_followers 300:88.118/MIRROR" "journal_wait_ms 1000"
+make_cert
+idrd_conf "$T/idrd.conf" "journal_followers 300:88.118/MIRROR" "journal_wait_ms 1000" \
+	"${TLS_LINES[@]}"
 start_idrd "$T/idrd.conf" "$T/idrd.log"
 P_PID=$IDRD_PID
 P_PORTS=$PORTS
 H=$(port_of http)
+S=$(port_of https)
+CA=(--cacert "$T/cert.pem")
+
+note "journal API: HTTPS only"
+code=$(curl -sS -o "$T/body" -w '%{http_code}' -u '300%3A88.118/MIRROR:mirror pw' \
+	"http://$H/api/v1/journal?from=1")
+assert_eq "$code" 403 "journal over plain HTTP"
+grep -qF "HTTPS only" "$T/body" || fail "the refusal does not say HTTPS"
 
 note "journal API: authentication and framing"
-code=$(curl -sS -o "$T/body" -w '%{http_code}' "http://$H/api/v1/journal?from=1")
+code=$(curl -sS -o "$T/body" -w '%{http_code}' "${CA[@]}" "https://$S/api/v1/journal?from=1")
 assert_eq "$code" 401 "journal without credentials"
 code=$(curl -sS -o "$T/body" -w '%{http_code}' -u '300%3A88.118/STRANGER:mirror pw' \
-	"http://$H/api/v1/journal?from=1")
+	"${CA[@]}" "https://$S/api/v1/journal?from=1")
 assert_eq "$code" 403 "journal for an identity that is not a follower"
 code=$(curl -sS -o "$T/body" -w '%{http_code}' -u '300%3A88.118/MIRROR:mirror pw' \
-	"http://$H/api/v1/journal?from=1&max=3")
+	"${CA[@]}" "https://$S/api/v1/journal?from=1&max=3")
 assert_eq "$code" 200 "journal for the follower"
 python3 - "$T/body" <<'PY' || fail "journal answer framing"
 import struct, sys
@@ -52,13 +62,13 @@ assert off == len(b) and seqs == [1, 2, 3] and head >= 3, (head, seqs)
 PY
 cp "$T/body" "$T/body.3"
 code=$(curl -sS -o "$T/body" -w '%{http_code}' -u '300%3A88.118/MIRROR:mirror pw' \
-	"http://$H/api/v1/journal?from=999999")
+	"${CA[@]}" "https://$S/api/v1/journal?from=999999")
 assert_eq "$code" 409 "from past the head"
 # caught up: the request waits (long poll, journal_wait_ms) and answers the head alone
 HEAD_SEQ=$(python3 -c 'import struct,sys; print(struct.unpack(">Q", open(sys.argv[1],"rb").read()[:8])[0])' "$T/body.3")
 t0=$(date +%s%N)
 code=$(curl -sS -o "$T/body" -w '%{http_code}' -u '300%3A88.118/MIRROR:mirror pw' \
-	"http://$H/api/v1/journal?from=$((HEAD_SEQ + 1))")
+	"${CA[@]}" "https://$S/api/v1/journal?from=$((HEAD_SEQ + 1))")
 t1=$(date +%s%N)
 assert_eq "$code" 200 "caught-up journal request"
 assert_eq "$(stat -c %s "$T/body")" 8 "caught-up answer size"
@@ -74,6 +84,7 @@ tcp_listen 127.0.0.1:0
 http_listen 127.0.0.1:0
 role mirror
 primary $2
+primary_cacert $T/cert.pem
 primary_identity 300:88.118/MIRROR
 primary_secret_file $T/mirror.secret
 server_key $T/server.pem
@@ -115,14 +126,14 @@ burst() {
 }
 
 note "a new mirror of an existing primary starts from a snapshot"
-start_mirror m "http://$H"
+start_mirror m "https://$S"
 M1=$M_PID
 log_wait "$T/m.log" "bootstrapped from a snapshot"
 converge m
 MH=$(mport m http)
 MS=$(mport m tcp)
 ok curl -sS "http://$MH/healthz"
-expect_out "mirror of http://$H: following"
+expect_out "mirror of https://$S: following"
 ok "$IDR_BIN" resolve 88.118.8/P-000001 --server "$MS" --tcp
 expect_out "example.com/p/1"
 
@@ -144,7 +155,7 @@ code=$(curl -sS -o "$T/body" -D "$T/hdrs" -w '%{http_code}' -X PUT \
 	-H 'Content-Type: application/json' --data-binary '{"values":[]}' \
 	"http://$MH/api/handles/88.118.8/W-1")
 assert_eq "$code" 307 "REST PUT on the mirror"
-grep -qiF "Location: http://$H/api/handles/88.118.8/W-1" "$T/hdrs" || fail "no Location"
+grep -qiF "Location: https://$S/api/handles/88.118.8/W-1" "$T/hdrs" || fail "no Location"
 grep -qF '"responseCode":7' "$T/body" || fail "no responseCode 7"
 code=$(curl -sS -o "$T/body" -w '%{http_code}' -X DELETE "http://$MH/api/handles/88.118.8/M-1")
 assert_eq "$code" 307 "REST DELETE on the mirror"
@@ -163,20 +174,21 @@ kill -KILL "$M1"
 wait "$M1" 2>/dev/null || true
 wait "$BURST" || fail "second burst failed"
 check_sanitizer "$T/m.log"
-start_mirror m "http://$H"
+start_mirror m "https://$S"
 M1=$M_PID
 converge m
 
 note "a tampered journal copy is refused"
 PROXY_PORT_FILE=$T/proxy.port
 cat >"$T/proxy.py" <<'PY'
-import http.server, sys, urllib.request, struct
-up = sys.argv[1]
+import http.server, ssl, sys, urllib.request, struct
+up, cert, key = sys.argv[1], sys.argv[3], sys.argv[4]
+client = ssl.create_default_context(cafile=cert)
 class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         req = urllib.request.Request(up + self.path, headers={"Authorization": self.headers.get("Authorization", "")})
         try:
-            r = urllib.request.urlopen(req, timeout=30)
+            r = urllib.request.urlopen(req, timeout=30, context=client)
             code, body, ct = r.status, r.read(), r.headers.get("Content-Type")
         except urllib.error.HTTPError as e:
             code, body, ct = e.code, e.read(), e.headers.get("Content-Type")
@@ -192,13 +204,17 @@ class H(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
 s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+server.load_cert_chain(cert, key)
+s.socket = server.wrap_socket(s.socket, server_side=True)
 open(sys.argv[2], "w").write(str(s.server_address[1]))
 s.serve_forever()
 PY
-start_bg "$T/proxy.log" python3 "$T/proxy.py" "http://$H" "$PROXY_PORT_FILE"
+start_bg "$T/proxy.log" python3 "$T/proxy.py" "https://$S" "$PROXY_PORT_FILE" "$T/cert.pem" \
+	"$T/key.pem"
 PROXY_PID=$LAST_PID
 wait_file "$PROXY_PORT_FILE"
-start_mirror t "http://127.0.0.1:$(cat "$PROXY_PORT_FILE")"
+start_mirror t "https://127.0.0.1:$(cat "$PROXY_PORT_FILE")"
 T_PID=$M_PID
 log_wait "$T/t.log" "bootstrapped from a snapshot"
 T_HEAD=$("$IDR_BIN" audit verify --data "$T/t" | grep -i head)
@@ -220,10 +236,10 @@ ok "$IDR_BIN" journal fold --before "$HEAD_SEQ" --data "$D"
 ok "$IDR_BIN" audit verify --data "$D"
 expect_out "from checkpoint seq $((HEAD_SEQ - 1))"
 code=$(curl -sS -o "$T/body" -w '%{http_code}' -u '300%3A88.118/MIRROR:mirror pw' \
-	"http://$H/api/v1/journal?from=1")
+	"${CA[@]}" "https://$S/api/v1/journal?from=1")
 assert_eq "$code" 410 "journal from a folded seq"
 burst 20001 100 || fail "import after the fold failed"
-start_mirror m2 "http://$H"
+start_mirror m2 "https://$S"
 M2=$M_PID
 log_wait "$T/m2.log" "bootstrapped from a snapshot"
 converge m2

@@ -17,14 +17,17 @@ note "node 88.118 with records; it authorises the top level as a follower"
 make_data
 seckey_identity 88.118/TOPLEVEL 'top pw' "$D"
 printf 'top pw\n' >"$T/top.secret"
-idrd_conf "$T/node.conf" "journal_followers 300:88.118/TOPLEVEL"
+make_cert
+idrd_conf "$T/node.conf" "journal_followers 300:88.118/TOPLEVEL" "${TLS_LINES[@]}"
 start_idrd "$T/node.conf" "$T/node.log"
 N_PID=$IDRD_PID
 NH=$(port_of http)
+NS=$(port_of https)
 NT=$(port_of tcp)
-# the same addresses when it comes back (the top level's backup line names its HTTP port)
+# the same addresses when it comes back (the top level's backup line names its HTTPS port)
 sed -e "s/^udp_listen .*/udp_listen $(port_of udp)/" -e "s/^tcp_listen .*/tcp_listen $NT/" \
-	-e "s/^http_listen .*/http_listen $NH/" "$T/node.conf" >"$T/node2.conf"
+	-e "s/^http_listen .*/http_listen $NH/" -e "s/^https_listen .*/https_listen $NS/" \
+	"$T/node.conf" >"$T/node2.conf"
 
 note "the top level onboards the node (its site) and backs it up"
 TOP=$T/top
@@ -41,7 +44,8 @@ tcp_listen 127.0.0.1:0
 http_listen 127.0.0.1:0
 role toplevel
 server_key $T/server.pem
-backup 88.118 http://$NH 300:88.118/TOPLEVEL $T/top.secret
+backup 88.118 https://$NS 300:88.118/TOPLEVEL $T/top.secret
+backup_cacert $T/cert.pem
 EOF2
 start_top() {
 	PORTS=$T/top.ports

@@ -56,10 +56,10 @@ ok "$IDR_BIN" prefix add 88.118.8 --data "$T/n1" --owner ent8
 ok "$IDR_BIN" prefix add 88.118.9 --data "$T/n1" --owner ent9
 
 note "configuration checks of the upward link (idrd -n)"
-printf 'data_dir %s\nudp_listen 127.0.0.1:0\nnode_key_id 300\ntoplevel_http ftp://x\n' "$T/n1" >"$T/bad.conf"
+printf 'data_dir %s\nudp_listen 127.0.0.1:0\nnode_key_id 300\ntoplevel_http http://x:8000\n' "$T/n1" >"$T/bad.conf"
 expect_exit 1 "$IDRD_BIN" -n -c "$T/bad.conf"
 expect_err "bad.conf:3: node_key_id: INDEX:HANDLE expected"
-expect_err "bad.conf:4: toplevel_http: http://HOST:PORT or https://HOST:PORT expected"
+expect_err "bad.conf:4: toplevel_http: https://HOST:PORT expected"
 expect_err "need node_key"
 printf 'data_dir %s\nudp_listen 127.0.0.1:0\nnode_key %s\n' "$T/n1" "$T/n118.pem" >"$T/bad.conf"
 expect_exit 1 "$IDRD_BIN" -n -c "$T/bad.conf"
@@ -68,11 +68,16 @@ expect_err "node_key needs toplevel"
 # the top level on fixed ports (the secondary knows them before it runs; UDP and TCP share one)
 PT=$(free_port)
 PH=$(free_port)
+PS=$(free_port)
+make_cert
 TOP=("role toplevel" "server_key $T/server.pem" "udp_listen 127.0.0.1:$PT" "tcp_listen 127.0.0.1:$PT"
-	"http_listen 127.0.0.1:$PH")
+	"http_listen 127.0.0.1:$PH" "https_listen 127.0.0.1:$PS" "tls_cert $T/cert.pem"
+	"tls_key $T/key.pem")
 HT=127.0.0.1:$PH
+ST=127.0.0.1:$PS
 N1=("udp_listen 127.0.0.1:0" "tcp_listen 127.0.0.1:0" "http_listen 127.0.0.1:0"
-	"toplevel 127.0.0.1:$PT" "toplevel_http http://$HT" "node_key $T/n118.pem"
+	"toplevel 127.0.0.1:$PT" "toplevel_http https://$ST" "toplevel_cacert $T/cert.pem"
+	"node_key $T/n118.pem"
 	"report_interval 2" "upstream_retry_max 1" "recursion_timeout_ms 1000")
 
 note "the secondary starts before the top level: not registered, the error in /healthz"
@@ -156,10 +161,14 @@ printf 'idr-report 1\nnode 88.118\nperiod %s\ninterval 2\nfrom %s\nto %s\nuptime
 sign() { # sign KEY FILE: the Authorization value
 	echo "IdrReport SHA256 $(openssl dgst -sha256 -sign "$1" "$2" | od -An -v -tx1 | tr -d ' \n')"
 }
-post() { # post FILE AUTH: status code, body in $T/resp
-	curl -s -o "$T/resp" -w '%{http_code}' -X POST --data-binary "@$1" \
-		-H "Content-Type: text/plain; charset=utf-8" -H "Authorization: $2" "http://$HT/api/v1/reports"
+post() { # post FILE AUTH [URL]: status code, body in $T/resp
+	curl -s -o "$T/resp" -w '%{http_code}' -X POST --data-binary "@$1" --cacert "$T/cert.pem" \
+		-H "Content-Type: text/plain; charset=utf-8" -H "Authorization: $2" \
+		"${3:-https://$ST}/api/v1/reports"
 }
+assert_eq "$(post "$T/forged.txt" "$(sign "$T/n118.pem" "$T/forged.txt")" "http://$HT")" 403 \
+	"a report over plain HTTP"
+grep -q "HTTPS only" "$T/resp" || fail "403 message: $(cat "$T/resp")"
 assert_eq "$(post "$T/forged.txt" "$(sign "$T/other.pem" "$T/forged.txt")")" 401 "signed with another key"
 grep -q "does not verify with the node key" "$T/resp" || fail "401 message: $(cat "$T/resp")"
 GOOD=$(sign "$T/n118.pem" "$T/forged.txt")

@@ -40,6 +40,19 @@ register_wide() {
 	ok "$@"
 }
 
+# make_cert: a self-signed certificate for 127.0.0.1 and localhost in $T/cert.pem (key
+# $T/key.pem), made once; sets TLS_LINES, the idrd.conf lines of an HTTPS listener with it
+# (the journal and the reports are served over HTTPS only; clients trust it with $T/cert.pem)
+make_cert() {
+	if [ ! -s "$T/cert.pem" ]; then
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+			-keyout "$T/key.pem" -out "$T/cert.pem" -subj /CN=localhost \
+			-addext "subjectAltName=IP:127.0.0.1,DNS:localhost" >/dev/null 2>&1 ||
+			fail "openssl could not make a certificate"
+	fi
+	TLS_LINES=("https_listen 127.0.0.1:0" "tls_cert $T/cert.pem" "tls_key $T/key.pem")
+}
+
 # idrd_conf FILE [LINE...]: a configuration on 127.0.0.1 port 0 over $D, plus LINEs.
 idrd_conf() {
 	f=$1

@@ -30,7 +30,7 @@ test_conf_backup_valid(void **state)
 	assert_int_equal(b.url.len, strlen("https://node1.example:8443"));
 	assert_memory_equal(b.identity.p, "300:88.118/TOPLEVEL", b.identity.len);
 	assert_memory_equal(b.secret_file.p, "/etc/idr/top.secret", b.secret_file.len);
-	assert_int_equal(conf_backup_parse("  88.118\thttp://n 1:a/B f  ", &b, &why), IDR_OK);
+	assert_int_equal(conf_backup_parse("  88.118\tHTTPS://n 1:a/B f  ", &b, &why), IDR_OK);
 }
 
 static void
@@ -60,8 +60,12 @@ static void
 test_conf_backup_bad(void **state)
 {
 	static const char *const bad[] = {
-	        LINE " extra",           "88..118 http://n 1:a/B f", "88.118 ftp://n 1:a/B f",
-	        "88.118 http:/ 1:a/B f", "88.118 http://n a/B f",    "",
+	        LINE " extra",
+	        "88..118 https://n 1:a/B f",
+	        "88.118 ftp://n 1:a/B f",
+	        "88.118 https:/ 1:a/B f",
+	        "88.118 https://n a/B f",
+	        "",
 	};
 	struct conf_backup b;
 	const char *why;
@@ -72,6 +76,19 @@ test_conf_backup_bad(void **state)
 		assert_int_equal(conf_backup_parse(bad[i], &b, &why), IDR_EINVAL);
 		assert_non_null(why);
 	}
+}
+
+/* the journal is authenticated: a plain http:// URL is refused, saying why */
+static void
+test_conf_backup_plain_http(void **state)
+{
+	struct conf_backup b;
+	const char *why = NULL;
+
+	(void)state;
+	assert_int_equal(conf_backup_parse("88.118 http://n:8000 1:a/B f", &b, &why), IDR_EINVAL);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "https://"));
 }
 
 static void
@@ -89,11 +106,11 @@ test_conf_backup_limits(void **state)
 	/* each of URL, identity and secret file at 4095 bytes is fine, at 4096 refused */
 	for (int field = 0; field < 3; field++) {
 		for (size_t len = 4095; len <= 4096; len++) {
-			fill[len - (field == 0 ? 7 : field == 1 ? 2 : 0)] = '\0';
+			fill[len - (field == 0 ? 8 : field == 1 ? 2 : 0)] = '\0';
 			snprintf(line, cap,
-			         field == 0   ? "88.118 http://%s 1:a/B f"
-			         : field == 1 ? "88.118 http://n 1:%s f"
-			                      : "88.118 http://n 1:a/B %s",
+			         field == 0   ? "88.118 https://%s 1:a/B f"
+			         : field == 1 ? "88.118 https://n 1:%s f"
+			                      : "88.118 https://n 1:a/B %s",
 			         fill);
 			memset(fill, 'a', 4096);
 			why = NULL;
@@ -112,6 +129,7 @@ main(void)
 	        cmocka_unit_test(test_conf_backup_valid),
 	        cmocka_unit_test(test_conf_backup_truncations),
 	        cmocka_unit_test(test_conf_backup_bad),
+	        cmocka_unit_test(test_conf_backup_plain_http),
 	        cmocka_unit_test(test_conf_backup_limits),
 	};
 
