@@ -9,13 +9,13 @@
 #include "common/vtab.h"
 #include "hdl/hdl.h"
 #include "idr/cmd.h"
+#include "idr/recopt.h"
 #include "model/rec.h"
 #include "reg.h"
 
 struct get_args {
-	const char *data;
+	struct recopt o;
 	bool json;
-	uint64_t max_id_chars;
 	const char *id;
 };
 
@@ -23,34 +23,18 @@ static int
 parse(const struct cli_cmd *self, int argc, char **argv, struct get_args *a)
 {
 	static const struct option longopts[] = {
-	        {"data", required_argument, NULL, 'd'},
 	        {"json", no_argument, NULL, 'j'},
-	        {"max-id-chars", required_argument, NULL, 'm'},
-	        {"help", no_argument, NULL, 'h'},
+	        RECOPT_LONGOPTS,
 	        {NULL, 0, NULL, 0},
 	};
 	int c, rc;
 
 	cli_getopt_reset();
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			a->data = optarg;
-			break;
-		case 'j':
+		if (c == 'j') {
 			a->json = true;
-			break;
-		case 'm':
-			rc = cli_parse_u64(self, "--max-id-chars", optarg, 1, 2048,
-			                   &a->max_id_chars);
-			if (rc != CLI_EXIT_OK) {
-				return rc;
-			}
-			break;
-		case 'h':
-			return -1;
-		default:
-			return cli_bad_option(self, c, argv);
+		} else if ((rc = recopt_take(self, &a->o, c, optarg, argv)) != CLI_EXIT_OK) {
+			return rc;
 		}
 	}
 	if (argc - optind != 1) {
@@ -114,7 +98,6 @@ static int
 run(const struct cli_cmd *self, int argc, char **argv)
 {
 	struct get_args a;
-	struct reg_opts o;
 	struct reg *r = NULL;
 	int rc;
 
@@ -123,9 +106,7 @@ run(const struct cli_cmd *self, int argc, char **argv)
 	if (rc != CLI_EXIT_OK) {
 		return rc < 0 ? cli_help(self) : rc;
 	}
-	memset(&o, 0, sizeof(o));
-	o.max_id_chars = (size_t)a.max_id_chars;
-	if ((rc = cli_open(self->name, cli_data_dir(a.data), true, &o, &r)) != CLI_EXIT_OK) {
+	if ((rc = recopt_open(self, &a.o, true, &r)) != CLI_EXIT_OK) {
 		return rc;
 	}
 	rc = show(self, r, &a);

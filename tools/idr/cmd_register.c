@@ -11,15 +11,14 @@
 #include "common/rmt.h"
 #include "common/row.h"
 #include "idr/cmd.h"
+#include "idr/recopt.h"
 #include "model/rec.h"
 #include "reg.h"
 
 struct register_args {
-	const char *data;
+	struct recopt o;
 	const char *kind;
 	const char *url;
-	uint64_t max_id_chars;
-	struct rmt_opts remote;
 	int nargs;
 	char **args; /* ID KEY=VALUE... */
 };
@@ -28,99 +27,33 @@ static int
 parse(const struct cli_cmd *self, int argc, char **argv, struct register_args *a)
 {
 	static const struct option longopts[] = {
-	        {"data", required_argument, NULL, 'd'},
 	        {"kind", required_argument, NULL, 'k'},
 	        {"url", required_argument, NULL, 'u'},
-	        {"help", no_argument, NULL, 'h'},
-	        {"max-id-chars", required_argument, NULL, 'm'},
+	        RECOPT_LONGOPTS,
 	        RMT_LONGOPTS,
 	        {NULL, 0, NULL, 0},
 	};
-	const char *why = NULL;
 	int c, rc;
 
+	a->o.remote_ok = true;
 	cli_getopt_reset();
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			a->data = optarg;
-			break;
-		case 'k':
+		if (c == 'k') {
 			a->kind = optarg;
-			break;
-		case 'u':
+		} else if (c == 'u') {
 			a->url = optarg;
-			break;
-		case 'm':
-			rc = cli_parse_u64(self, "--max-id-chars", optarg, 1, 2048,
-			                   &a->max_id_chars);
-			if (rc != CLI_EXIT_OK) {
-				return rc;
-			}
-			break;
-		case 'h':
-			return -1;
-		default:
-			if (rmt_opt_take(&a->remote, c, optarg)) {
-				break;
-			}
-			return cli_bad_option(self, c, argv);
+		} else if ((rc = recopt_take(self, &a->o, c, optarg, argv)) != CLI_EXIT_OK) {
+			return rc;
 		}
 	}
 	a->nargs = argc - optind;
 	a->args = argv + optind;
-	if (rmt_opts_check(&a->remote, a->data != NULL, &why) != IDR_OK) {
-		return cli_usage_errorf(self, "%s", why);
-	}
-	if (a->nargs < 1) {
-		return cli_usage_errorf(self, "missing the identifier (e.g. 88.118.8/P-000001)");
+	if ((rc = recopt_finish(self, &a->o, a->nargs)) != CLI_EXIT_OK) {
+		return rc;
 	}
 	if (a->kind == NULL) {
 		return cli_usage_errorf(self, "--kind is required (part wip process product lot "
 		                              "package)");
-	}
-	return CLI_EXIT_OK;
-}
-
-/* KEY=VALUE arguments into attributes at 2000, 2001, ... (checked like CSV columns). */
-static int
-attrs_build(const struct cli_cmd *self, const struct register_args *a, struct row_attr *attrs,
-            size_t *n)
-{
-	char err[ROW_ERR_LEN];
-	int i, j;
-
-	*n = 0;
-	for (i = 1; i < a->nargs; i++) {
-		const char *arg = a->args[i], *eq = strchr(arg, '=');
-		struct slice key;
-
-		if (eq == NULL || eq[1] == '\0') {
-			return cli_usage_errorf(self,
-			                        "'%s': attributes are KEY=VALUE with a non-empty "
-			                        "value",
-			                        cli_safe(arg, err, sizeof(err)));
-		}
-		key = slice_make(arg, (size_t)(eq - arg));
-		if (row_attr_key_check(key, err, sizeof(err)) != IDR_OK) {
-			cli_errorf(self->name, "%s", err);
-			return CLI_EXIT_FAIL;
-		}
-		for (j = 0; j < (int)*n; j++) {
-			if (slice_caseeq(attrs[j].key, key)) {
-				char kb[96];
-
-				snprintf(kb, sizeof(kb), "%.*s", (int)(key.len < 95 ? key.len : 95),
-				         (const char *)key.p);
-				cli_errorf(self->name, "attribute key '%s' is given twice",
-				           cli_safe(kb, err, sizeof(err)));
-				return CLI_EXIT_FAIL;
-			}
-		}
-		attrs[*n].key = key;
-		attrs[*n].val = slice_cstr(eq + 1);
-		attrs[*n].index = ROW_ATTR_INDEX + (uint32_t)*n;
-		(*n)++;
 	}
 	return CLI_EXIT_OK;
 }
@@ -145,7 +78,6 @@ create(const struct cli_cmd *self, const struct register_args *a, const struct r
        enum rec_kind kind)
 {
 	struct value *values = calloc(ROW_MAX_COLS + 1, sizeof(*values));
-	struct reg_opts o;
 	enum reg_outcome oc = REG_UNCHANGED;
 	struct reg_wtxn *w = NULL;
 	struct reg *r = NULL;
@@ -163,14 +95,12 @@ create(const struct cli_cmd *self, const struct register_args *a, const struct r
 		free(values);
 		return CLI_EXIT_FAIL;
 	}
-	if (a->remote.node != NULL) {
-		rc = rcmd_register(self->name, &a->remote, a->args[0], kind, values, n);
+	if (a->o.remote.node != NULL) {
+		rc = rcmd_register(self->name, &a->o.remote, a->args[0], kind, values, n);
 		free(values);
 		return rc;
 	}
-	memset(&o, 0, sizeof(o));
-	o.max_id_chars = (size_t)a->max_id_chars;
-	if ((rc = cli_open(self->name, cli_data_dir(a->data), false, &o, &r)) != CLI_EXIT_OK) {
+	if ((rc = recopt_open(self, &a->o, false, &r)) != CLI_EXIT_OK) {
 		free(values);
 		return rc;
 	}
@@ -240,7 +170,8 @@ run(const struct cli_cmd *self, int argc, char **argv)
 	row.kind = slice_cstr(a.kind);
 	row.url = slice_cstr(a.url);
 	row.attrs = attrs;
-	rc = attrs_build(self, &a, attrs, &row.nattrs);
+	row.nattrs = (size_t)a.nargs - 1;
+	rc = recopt_attrs(self, a.args + 1, a.nargs - 1, "", attrs);
 	if (rc == CLI_EXIT_OK) {
 		rc = create(self, &a, &row, kind);
 	}

@@ -12,70 +12,47 @@
 #include "common/rmt.h"
 #include "common/row.h"
 #include "idr/cmd.h"
+#include "idr/recopt.h"
 #include "model/rec.h"
 #include "reg.h"
 
 struct set_args {
-	const char *data;
+	struct recopt o;
 	const char *kind_name;
 	const char *url;
-	uint64_t max_id_chars;
-	struct rmt_opts remote;
 	enum rec_kind kind;
 	int nargs;
-	char **args; /* ID KEY=VALUE... */
+	char **args;            /* ID KEY=VALUE... */
+	struct row_attr *attrs; /* the KEY=VALUE operands (nargs - 1) */
 };
 
 static int
 parse(const struct cli_cmd *self, int argc, char **argv, struct set_args *a)
 {
 	static const struct option longopts[] = {
-	        {"data", required_argument, NULL, 'd'},
 	        {"kind", required_argument, NULL, 'k'},
 	        {"url", required_argument, NULL, 'u'},
-	        {"help", no_argument, NULL, 'h'},
-	        {"max-id-chars", required_argument, NULL, 'm'},
+	        RECOPT_LONGOPTS,
 	        RMT_LONGOPTS,
 	        {NULL, 0, NULL, 0},
 	};
-	const char *why = NULL;
 	int c, rc;
 
+	a->o.remote_ok = true;
 	cli_getopt_reset();
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			a->data = optarg;
-			break;
-		case 'k':
+		if (c == 'k') {
 			a->kind_name = optarg;
-			break;
-		case 'u':
+		} else if (c == 'u') {
 			a->url = optarg;
-			break;
-		case 'm':
-			rc = cli_parse_u64(self, "--max-id-chars", optarg, 1, 2048,
-			                   &a->max_id_chars);
-			if (rc != CLI_EXIT_OK) {
-				return rc;
-			}
-			break;
-		case 'h':
-			return -1;
-		default:
-			if (rmt_opt_take(&a->remote, c, optarg)) {
-				break;
-			}
-			return cli_bad_option(self, c, argv);
+		} else if ((rc = recopt_take(self, &a->o, c, optarg, argv)) != CLI_EXIT_OK) {
+			return rc;
 		}
 	}
 	a->nargs = argc - optind;
 	a->args = argv + optind;
-	if (rmt_opts_check(&a->remote, a->data != NULL, &why) != IDR_OK) {
-		return cli_usage_errorf(self, "%s", why);
-	}
-	if (a->nargs < 1) {
-		return cli_usage_errorf(self, "missing the identifier (e.g. 88.118.8/P-000001)");
+	if ((rc = recopt_finish(self, &a->o, a->nargs)) != CLI_EXIT_OK) {
+		return rc;
 	}
 	if (a->nargs == 1 && a->kind_name == NULL && a->url == NULL) {
 		return cli_usage_errorf(self, "nothing to set: give KEY=VALUE, --url or --kind");
@@ -90,9 +67,8 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct set_args *a)
 static int
 check(const struct cli_cmd *self, struct set_args *a)
 {
-	char err[ROW_ERR_LEN], kb[96];
+	char kb[96];
 	bool ctrl = false;
-	int i, j;
 
 	if (a->kind_name != NULL && rec_kind_parse(slice_cstr(a->kind_name), &a->kind) != IDR_OK) {
 		cli_errorf(self->name, "kind '%s': %s", cli_safe(a->kind_name, kb, sizeof(kb)),
@@ -108,41 +84,8 @@ check(const struct cli_cmd *self, struct set_args *a)
 		                             : "not UTF-8 text without control characters");
 		return CLI_EXIT_FAIL;
 	}
-	for (i = 1; i < a->nargs; i++) {
-		const char *arg = a->args[i], *eq = strchr(arg, '=');
-		struct slice key;
-
-		if (eq == NULL || eq[1] == '\0') {
-			return cli_usage_errorf(
-			        self,
-			        "'%s': attributes are KEY=VALUE with a non-empty value "
-			        "(to remove one: idr unset ID KEY)",
-			        cli_safe(arg, err, sizeof(err)));
-		}
-		key = slice_make(arg, (size_t)(eq - arg));
-		if (row_attr_key_check(key, err, sizeof(err)) != IDR_OK) {
-			cli_errorf(self->name, "%s", err);
-			return CLI_EXIT_FAIL;
-		}
-		if (text_utf8_check((const uint8_t *)eq + 1, strlen(eq + 1), NULL, NULL) !=
-		    IDR_OK) {
-			cli_errorf(self->name, "attribute '%s': value is not valid UTF-8",
-			           cli_safe(arg, err, sizeof(err)));
-			return CLI_EXIT_FAIL;
-		}
-		for (j = 1; j < i; j++) {
-			const char *ej = strchr(a->args[j], '=');
-
-			if (slice_caseeq(slice_make(a->args[j], (size_t)(ej - a->args[j])), key)) {
-				snprintf(kb, sizeof(kb), "%.*s", (int)(key.len < 95 ? key.len : 95),
-				         arg);
-				cli_errorf(self->name, "attribute key '%s' is given twice",
-				           cli_safe(kb, err, sizeof(err)));
-				return CLI_EXIT_FAIL;
-			}
-		}
-	}
-	return CLI_EXIT_OK;
+	return recopt_attrs(self, a->args + 1, a->nargs - 1, "(to remove one: idr unset ID KEY)",
+	                    a->attrs);
 }
 
 /* edit_build_fn: the URL, the kind, then each KEY=VALUE in order. */
@@ -158,11 +101,8 @@ build(struct edit *e, void *arg, char *err, size_t errlen)
 	if (rc == IDR_OK && a->kind_name != NULL) {
 		rc = edit_set_kind(e, a->kind, err, errlen);
 	}
-	for (i = 1; rc == IDR_OK && i < a->nargs; i++) {
-		const char *eq = strchr(a->args[i], '=');
-
-		rc = edit_set_attr(e, slice_make(a->args[i], (size_t)(eq - a->args[i])),
-		                   slice_cstr(eq + 1), err, errlen);
+	for (i = 0; rc == IDR_OK && i < a->nargs - 1; i++) {
+		rc = edit_set_attr(e, a->attrs[i].key, a->attrs[i].val, err, errlen);
 	}
 	return rc;
 }
@@ -171,7 +111,6 @@ static int
 run(const struct cli_cmd *self, int argc, char **argv)
 {
 	struct set_args a;
-	struct reg_opts o;
 	struct reg *r = NULL;
 	int rc;
 
@@ -181,19 +120,20 @@ run(const struct cli_cmd *self, int argc, char **argv)
 		return rc < 0 ? cli_help(self) : rc;
 	}
 	assert(a.nargs >= 1); /* parse() succeeds only with an identifier */
+	a.attrs = calloc((size_t)a.nargs, sizeof(*a.attrs));
+	if (a.attrs == NULL) {
+		cli_errorf(self->name, "out of memory");
+		return CLI_EXIT_FAIL;
+	}
 	if ((rc = check(self, &a)) != CLI_EXIT_OK) {
-		return rc;
+		/* the error is printed */
+	} else if (a.o.remote.node != NULL) {
+		rc = rcmd_edit(self->name, &a.o.remote, a.args[0], build, &a);
+	} else if ((rc = recopt_open(self, &a.o, false, &r)) == CLI_EXIT_OK) {
+		rc = edit_cli_run(self->name, r, a.args[0], build, &a);
+		reg_close(r);
 	}
-	if (a.remote.node != NULL) {
-		return rcmd_edit(self->name, &a.remote, a.args[0], build, &a);
-	}
-	memset(&o, 0, sizeof(o));
-	o.max_id_chars = (size_t)a.max_id_chars;
-	if ((rc = cli_open(self->name, cli_data_dir(a.data), false, &o, &r)) != CLI_EXIT_OK) {
-		return rc;
-	}
-	rc = edit_cli_run(self->name, r, a.args[0], build, &a);
-	reg_close(r);
+	free(a.attrs);
 	return rc;
 }
 

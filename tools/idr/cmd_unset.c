@@ -9,12 +9,11 @@
 #include "common/rcmd.h"
 #include "common/rmt.h"
 #include "idr/cmd.h"
+#include "idr/recopt.h"
 #include "reg.h"
 
 struct unset_args {
-	const char *data;
-	uint64_t max_id_chars;
-	struct rmt_opts remote;
+	struct recopt o;
 	int nargs;
 	char **args; /* ID KEY... */
 };
@@ -23,44 +22,23 @@ static int
 parse(const struct cli_cmd *self, int argc, char **argv, struct unset_args *a)
 {
 	static const struct option longopts[] = {
-	        {"data", required_argument, NULL, 'd'},
-	        {"help", no_argument, NULL, 'h'},
-	        {"max-id-chars", required_argument, NULL, 'm'},
+	        RECOPT_LONGOPTS,
 	        RMT_LONGOPTS,
 	        {NULL, 0, NULL, 0},
 	};
-	const char *why = NULL;
 	int c, rc;
 
+	a->o.remote_ok = true;
 	cli_getopt_reset();
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			a->data = optarg;
-			break;
-		case 'm':
-			rc = cli_parse_u64(self, "--max-id-chars", optarg, 1, 2048,
-			                   &a->max_id_chars);
-			if (rc != CLI_EXIT_OK) {
-				return rc;
-			}
-			break;
-		case 'h':
-			return -1;
-		default:
-			if (rmt_opt_take(&a->remote, c, optarg)) {
-				break;
-			}
-			return cli_bad_option(self, c, argv);
+		if ((rc = recopt_take(self, &a->o, c, optarg, argv)) != CLI_EXIT_OK) {
+			return rc;
 		}
 	}
 	a->nargs = argc - optind;
 	a->args = argv + optind;
-	if (rmt_opts_check(&a->remote, a->data != NULL, &why) != IDR_OK) {
-		return cli_usage_errorf(self, "%s", why);
-	}
-	if (a->nargs < 1) {
-		return cli_usage_errorf(self, "missing the identifier (e.g. 88.118.8/P-000001)");
+	if ((rc = recopt_finish(self, &a->o, a->nargs)) != CLI_EXIT_OK) {
+		return rc;
 	}
 	if (a->nargs < 2) {
 		return cli_usage_errorf(self, "nothing to remove: give the KEYs of the values");
@@ -104,7 +82,6 @@ static int
 run(const struct cli_cmd *self, int argc, char **argv)
 {
 	struct unset_args a;
-	struct reg_opts o;
 	struct reg *r = NULL;
 	int rc;
 
@@ -117,12 +94,10 @@ run(const struct cli_cmd *self, int argc, char **argv)
 	if ((rc = check(self, &a)) != CLI_EXIT_OK) {
 		return rc;
 	}
-	if (a.remote.node != NULL) {
-		return rcmd_edit(self->name, &a.remote, a.args[0], build, &a);
+	if (a.o.remote.node != NULL) {
+		return rcmd_edit(self->name, &a.o.remote, a.args[0], build, &a);
 	}
-	memset(&o, 0, sizeof(o));
-	o.max_id_chars = (size_t)a.max_id_chars;
-	if ((rc = cli_open(self->name, cli_data_dir(a.data), false, &o, &r)) != CLI_EXIT_OK) {
+	if ((rc = recopt_open(self, &a.o, false, &r)) != CLI_EXIT_OK) {
 		return rc;
 	}
 	rc = edit_cli_run(self->name, r, a.args[0], build, &a);
