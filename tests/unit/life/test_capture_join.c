@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "lib/tmpdir.h"
+#include "lib/reg_fix.h"
 #include "life/capture.h"
 #include "reg.h"
 
@@ -80,83 +80,22 @@ test_key_table(void **state)
 	}
 }
 
-struct fix {
-	struct reg *reg;
-	char dir[256];
-	bool lmdb;
-};
-
-static struct value
-val(void)
-{
-	struct value v;
-
-	memset(&v, 0, sizeof(v));
-	v.index = 1;
-	v.ttl_type = VALUE_TTL_RELATIVE;
-	v.ttl = VALUE_DEFAULT_TTL;
-	v.perms = VALUE_PERM_DEFAULT;
-	v.type = SLICE_LIT("URL");
-	v.data = SLICE_LIT("https://x.cn");
-	return v;
-}
-
-static int
-open_fix(void **state, bool lmdb)
-{
-	struct fix *f = calloc(1, sizeof(*f));
-	struct value v = val();
-	struct reg_wtxn *w;
-	struct reg_opts o;
-	char data[300];
-
-	assert_non_null(f);
-	memset(&o, 0, sizeof(o));
-	f->lmdb = lmdb;
-	if (lmdb) {
-		assert_non_null(tmpdir_make(f->dir, sizeof(f->dir), "test_capture_join"));
-		snprintf(data, sizeof(data), "%s/data", f->dir);
-		o.data_dir = data;
-		o.map_size = 64ULL << 20;
-	} else {
-		o.memory = true;
-	}
-	assert_int_equal(reg_init(&f->reg, &o, "88.118", "test"), IDR_OK);
-	assert_int_equal(reg_write_begin(f->reg, "local", &w), IDR_OK);
-	assert_int_equal(reg_create(w, SLICE_LIT(ITEM), REC_KIND_PRODUCT, &v, 1, 0, NULL), IDR_OK);
-	assert_int_equal(reg_create(w, SLICE_LIT(BOX), REC_KIND_PRODUCT, &v, 1, 0, NULL), IDR_OK);
-	assert_int_equal(reg_write_commit(w), IDR_OK);
-	*state = f;
-	return 0;
-}
+static const char *const items[] = {ITEM, BOX, NULL};
 
 static int
 setup_mem(void **state)
 {
-	return open_fix(state, false);
+	return reg_fix_setup(state, false, "test_capture_join", items);
 }
 
 static int
 setup_lmdb(void **state)
 {
-	return open_fix(state, true);
-}
-
-static int
-teardown(void **state)
-{
-	struct fix *f = *state;
-
-	reg_close(f->reg);
-	if (f->lmdb) {
-		tmpdir_remove(f->dir);
-	}
-	free(f);
-	return 0;
+	return reg_fix_setup(state, true, "test_capture_join", items);
 }
 
 static void
-capture(struct fix *f, const char *json)
+capture(struct reg_fix *f, const char *json)
 {
 	char err[LIFE_ERR_LEN];
 	struct life_event ev;
@@ -175,7 +114,7 @@ capture(struct fix *f, const char *json)
 }
 
 static void
-alias(struct fix *f, const char *key, bool add)
+alias(struct reg_fix *f, const char *key, bool add)
 {
 	struct reg_wtxn *w;
 
@@ -198,7 +137,7 @@ count_ev(void *arg, const struct reg_event_view *ev)
 
 /* events in the timeline under the query key of id (life_capture_subject) */
 static size_t
-events_of(struct fix *f, const char *id)
+events_of(struct reg_fix *f, const char *id)
 {
 	char key[REG_EVENT_KEY_MAX + 1];
 	struct reg_rtxn *t;
@@ -217,7 +156,7 @@ events_of(struct fix *f, const char *id)
 
 /* the query key of id */
 static void
-assert_subject(struct fix *f, const char *id, const char *want)
+assert_subject(struct reg_fix *f, const char *id, const char *want)
 {
 	char key[REG_EVENT_KEY_MAX + 1];
 	struct reg_rtxn *t;
@@ -246,7 +185,7 @@ node_cb(void *arg, const struct reg_trace_step *st)
 
 /* the nodes a trace from the query key of root reaches, root first */
 static struct nodes
-trace(struct fix *f, const char *root, enum reg_trace_dir dir)
+trace(struct reg_fix *f, const char *root, enum reg_trace_dir dir)
 {
 	char key[REG_EVENT_KEY_MAX + 1];
 	struct reg_rtxn *t;
@@ -285,7 +224,7 @@ static const char boxed[] =
 
 /* what both orders must give: every spelling finds the item's four events, traces meet */
 static void
-check_joined(struct fix *f)
+check_joined(struct reg_fix *f)
 {
 	const char *ids[] = {ITEM, "https://node.example/88.118/x-1", SGTIN_URN, SGTIN_DL,
 	                     SGTIN_HRI};
@@ -314,7 +253,7 @@ check_joined(struct fix *f)
 static void
 test_alias_first(void **state)
 {
-	struct fix *f = *state;
+	struct reg_fix *f = *state;
 
 	alias(f, SGTIN_URN, true); /* the EPC form: the Digital Link captured later joins too */
 	capture(f, commission);
@@ -327,7 +266,7 @@ test_alias_first(void **state)
 static void
 test_capture_first(void **state)
 {
-	struct fix *f = *state;
+	struct reg_fix *f = *state;
 
 	capture(f, commission);
 	capture(f, observe);
@@ -345,7 +284,7 @@ test_capture_first(void **state)
 static void
 test_alias_removed(void **state)
 {
-	struct fix *f = *state;
+	struct reg_fix *f = *state;
 
 	alias(f, SGTIN_URN, true);
 	alias(f, SGTIN_HRI, true); /* two aliases, one identity */
@@ -366,12 +305,12 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_key_table),
-	        cmocka_unit_test_setup_teardown(test_alias_first, setup_mem, teardown),
-	        cmocka_unit_test_setup_teardown(test_capture_first, setup_mem, teardown),
-	        cmocka_unit_test_setup_teardown(test_alias_removed, setup_mem, teardown),
-	        cmocka_unit_test_setup_teardown(test_alias_first, setup_lmdb, teardown),
-	        cmocka_unit_test_setup_teardown(test_capture_first, setup_lmdb, teardown),
-	        cmocka_unit_test_setup_teardown(test_alias_removed, setup_lmdb, teardown),
+	        cmocka_unit_test_setup_teardown(test_alias_first, setup_mem, reg_fix_teardown),
+	        cmocka_unit_test_setup_teardown(test_capture_first, setup_mem, reg_fix_teardown),
+	        cmocka_unit_test_setup_teardown(test_alias_removed, setup_mem, reg_fix_teardown),
+	        cmocka_unit_test_setup_teardown(test_alias_first, setup_lmdb, reg_fix_teardown),
+	        cmocka_unit_test_setup_teardown(test_capture_first, setup_lmdb, reg_fix_teardown),
+	        cmocka_unit_test_setup_teardown(test_alias_removed, setup_lmdb, reg_fix_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,93 +14,30 @@
 #include <cmocka.h>
 
 #include "audit.h"
-#include "lib/tmpdir.h"
+#include "lib/reg_fix.h"
 #include "reg.h"
 
 #define K1 "(01)06901234567892(21)SN1"
 #define K2 "urn:epc:id:sgtin:6901234.056789.SN1"
 #define K3 "oid:1.2.156.3001.1"
 
-struct fix {
-	struct reg *reg;
-	char dir[256];
-	bool lmdb;
-};
-
-static struct value
-val(uint32_t index, const char *type, const char *data)
-{
-	struct value v;
-
-	memset(&v, 0, sizeof(v));
-	v.index = index;
-	v.ttl_type = VALUE_TTL_RELATIVE;
-	v.ttl = VALUE_DEFAULT_TTL;
-	v.perms = VALUE_PERM_DEFAULT;
-	v.type = slice_cstr(type);
-	v.data = slice_cstr(data);
-	return v;
-}
-
-static int
-open_fix(void **state, bool lmdb)
-{
-	struct fix *f = calloc(1, sizeof(*f));
-	struct value v = val(1, "URL", "https://x.cn");
-	struct reg_wtxn *w;
-	struct reg_opts o;
-	char data[300];
-
-	assert_non_null(f);
-	memset(&o, 0, sizeof(o));
-	f->lmdb = lmdb;
-	if (lmdb) {
-		assert_non_null(tmpdir_make(f->dir, sizeof(f->dir), "test_reg_alias"));
-		snprintf(data, sizeof(data), "%s/data", f->dir);
-		o.data_dir = data;
-		o.map_size = 64ULL << 20;
-	} else {
-		o.memory = true;
-	}
-	assert_int_equal(reg_init(&f->reg, &o, "88.118", "test"), IDR_OK);
-	assert_int_equal(reg_write_begin(f->reg, "local", &w), IDR_OK);
-	assert_int_equal(reg_create(w, SLICE_LIT("88.118/M-1"), REC_KIND_PRODUCT, &v, 1, 0, NULL),
-	                 IDR_OK);
-	assert_int_equal(reg_create(w, SLICE_LIT("88.118/M-2"), REC_KIND_PRODUCT, &v, 1, 0, NULL),
-	                 IDR_OK);
-	assert_int_equal(reg_write_commit(w), IDR_OK);
-	*state = f;
-	return 0;
-}
+static const char *const items[] = {"88.118/M-1", "88.118/M-2", NULL};
 
 static int
 setup_mem(void **state)
 {
-	return open_fix(state, false);
+	return reg_fix_setup(state, false, "test_reg_alias", items);
 }
 
 static int
 setup_lmdb(void **state)
 {
-	return open_fix(state, true);
-}
-
-static int
-teardown(void **state)
-{
-	struct fix *f = *state;
-
-	reg_close(f->reg);
-	if (f->lmdb) {
-		tmpdir_remove(f->dir);
-	}
-	free(f);
-	return 0;
+	return reg_fix_setup(state, true, "test_reg_alias", items);
 }
 
 /* one alias write in its own transaction; @return its code, *oc its outcome */
 static int
-add(struct fix *f, const char *alias, const char *handle, enum reg_outcome *oc, char *detail)
+add(struct reg_fix *f, const char *alias, const char *handle, enum reg_outcome *oc, char *detail)
 {
 	struct reg_wtxn *w;
 	int rc;
@@ -119,7 +56,7 @@ add(struct fix *f, const char *alias, const char *handle, enum reg_outcome *oc, 
 }
 
 static int
-del(struct fix *f, const char *alias)
+del(struct reg_fix *f, const char *alias)
 {
 	struct reg_wtxn *w;
 	int rc;
@@ -136,7 +73,7 @@ del(struct fix *f, const char *alias)
 
 /* the handle alias leads to, "" if none */
 static const char *
-get(struct fix *f, const char *alias)
+get(struct reg_fix *f, const char *alias)
 {
 	static char out[300];
 	struct reg_rtxn *t;
@@ -163,7 +100,7 @@ list_cb(void *arg, struct slice alias)
 }
 
 static const char *
-list(struct fix *f, const char *handle)
+list(struct reg_fix *f, const char *handle)
 {
 	static char out[1024];
 	struct reg_rtxn *t;
@@ -176,7 +113,7 @@ list(struct fix *f, const char *handle)
 }
 
 static uint64_t
-changes(struct fix *f)
+changes(struct reg_fix *f)
 {
 	struct reg_rtxn *t;
 	uint64_t seq;
@@ -201,7 +138,7 @@ last_op(void *arg, const struct jrn_entry *e)
 static void
 test_reg_alias_add_get_list(void **state)
 {
-	struct fix *f = *state;
+	struct reg_fix *f = *state;
 	enum reg_outcome oc = 0;
 	struct jrn_entry last;
 	struct reg_rtxn *t;
@@ -242,7 +179,7 @@ test_reg_alias_add_get_list(void **state)
 static void
 test_reg_alias_conflict_and_del(void **state)
 {
-	struct fix *f = *state;
+	struct reg_fix *f = *state;
 	char detail[256];
 	uint64_t seq;
 
@@ -270,7 +207,7 @@ test_reg_alias_conflict_and_del(void **state)
 static void
 test_reg_alias_record_deleted(void **state)
 {
-	struct fix *f = *state;
+	struct reg_fix *f = *state;
 	struct reg_wtxn *w;
 	uint64_t seq;
 
@@ -297,7 +234,7 @@ test_reg_alias_record_deleted(void **state)
 static void
 test_reg_alias_refused(void **state)
 {
-	struct fix *f = *state;
+	struct reg_fix *f = *state;
 	char detail[256], longk[REG_ALIAS_MAX + 2], longh[REG_ALIAS_HANDLE_MAX + 2];
 	struct reg_rtxn *t;
 	struct slice h;
@@ -342,8 +279,8 @@ test_reg_alias_refused(void **state)
 }
 
 #define BOTH(fn)                                                                                   \
-	cmocka_unit_test_setup_teardown(fn, setup_mem, teardown),                                  \
-	        cmocka_unit_test_setup_teardown(fn, setup_lmdb, teardown)
+	cmocka_unit_test_setup_teardown(fn, setup_mem, reg_fix_teardown),                          \
+	        cmocka_unit_test_setup_teardown(fn, setup_lmdb, reg_fix_teardown)
 
 int
 main(void)

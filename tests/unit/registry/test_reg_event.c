@@ -16,61 +16,19 @@
 #include <cmocka.h>
 
 #include "audit.h"
-#include "lib/tmpdir.h"
+#include "lib/reg_fix.h"
 #include "reg.h"
-
-struct fix {
-	struct reg *reg;
-	char dir[256];
-	bool lmdb;
-};
-
-static int
-open_fix(void **state, bool lmdb)
-{
-	struct fix *f = calloc(1, sizeof(*f));
-	struct reg_opts o;
-	char data[300];
-
-	assert_non_null(f);
-	memset(&o, 0, sizeof(o));
-	f->lmdb = lmdb;
-	if (lmdb) {
-		assert_non_null(tmpdir_make(f->dir, sizeof(f->dir), "test_reg_event"));
-		snprintf(data, sizeof(data), "%s/data", f->dir);
-		o.data_dir = data;
-		o.map_size = 64ULL << 20;
-	} else {
-		o.memory = true;
-	}
-	assert_int_equal(reg_init(&f->reg, &o, "88.118", "test"), IDR_OK);
-	*state = f;
-	return 0;
-}
 
 static int
 setup_mem(void **state)
 {
-	return open_fix(state, false);
+	return reg_fix_setup(state, false, "test_reg_event", NULL);
 }
 
 static int
 setup_lmdb(void **state)
 {
-	return open_fix(state, true);
-}
-
-static int
-teardown(void **state)
-{
-	struct fix *f = *state;
-
-	reg_close(f->reg);
-	if (f->lmdb) {
-		tmpdir_remove(f->dir);
-	}
-	free(f);
-	return 0;
+	return reg_fix_setup(state, true, "test_reg_event", NULL);
 }
 
 /* An event id made from a small number (the model computes real CBV hashes). */
@@ -84,7 +42,7 @@ mkid(uint8_t id[REG_EVENT_ID_LEN], unsigned n)
 
 /* Add one event with subjects and links; @return the outcome. */
 static enum reg_outcome
-add(struct fix *f, unsigned n, int64_t t, const char *const *subjects, size_t ns,
+add(struct reg_fix *f, unsigned n, int64_t t, const char *const *subjects, size_t ns,
     const struct reg_event_link *links, size_t nl)
 {
 	struct slice subj[8];
@@ -114,7 +72,7 @@ add(struct fix *f, unsigned n, int64_t t, const char *const *subjects, size_t ns
 }
 
 static uint64_t
-journal(struct fix *f)
+journal(struct reg_fix *f)
 {
 	struct reg_rtxn *t;
 	uint64_t seq;
@@ -135,7 +93,7 @@ journal(struct fix *f)
  * -> product X (assembled, t=40); X packed into box B (t=50), unpacked (t=70).
  */
 static void
-chain(struct fix *f)
+chain(struct reg_fix *f)
 {
 	static const struct reg_event_link l1[] = {
 	        L(REG_LINK_TRANSFORMATION, REG_LINK_ADD, "88.118.8/P1", "88.118.9/L1")};
@@ -194,7 +152,7 @@ has(const struct seen *s, const char *name)
 }
 
 static struct seen
-trace(struct fix *f, const char *root, enum reg_trace_dir dir, unsigned depth, size_t max,
+trace(struct reg_fix *f, const char *root, enum reg_trace_dir dir, unsigned depth, size_t max,
       int64_t at, bool *truncated)
 {
 	struct reg_rtxn *t;
@@ -212,7 +170,7 @@ trace(struct fix *f, const char *root, enum reg_trace_dir dir, unsigned depth, s
 static void
 test_capture_idempotent(void **state)
 {
-	struct fix *f = *state;
+	struct reg_fix *f = *state;
 	static const char *const s[] = {"88.118.8/X"};
 	uint64_t j0 = journal(f);
 	uint8_t id[REG_EVENT_ID_LEN];
@@ -259,7 +217,7 @@ timeline_cb(void *arg, const struct reg_event_view *ev)
 }
 
 static struct tl
-timeline(struct fix *f, const char *subject, int64_t from, int64_t to, size_t limit)
+timeline(struct reg_fix *f, const char *subject, int64_t from, int64_t to, size_t limit)
 {
 	struct reg_rtxn *t;
 	struct tl tl;
@@ -275,7 +233,7 @@ timeline(struct fix *f, const char *subject, int64_t from, int64_t to, size_t li
 static void
 test_timeline(void **state)
 {
-	struct fix *f = *state;
+	struct reg_fix *f = *state;
 	struct tl tl;
 
 	chain(f);
@@ -297,7 +255,7 @@ test_timeline(void **state)
 }
 
 static struct tl
-latest(struct fix *f, const char *subject, size_t limit, size_t count_max, size_t *more)
+latest(struct reg_fix *f, const char *subject, size_t limit, size_t count_max, size_t *more)
 {
 	struct reg_rtxn *t;
 	struct tl tl;
@@ -317,7 +275,7 @@ test_timeline_latest(void **state)
 {
 	static const char *const s7[] = {"88.118.8/X\x01"};
 	static const char *const s8[] = {"88.118.8/Y"};
-	struct fix *f = *state;
+	struct reg_fix *f = *state;
 	struct reg_rtxn *t;
 	size_t more = 99;
 	struct tl tl;
@@ -356,7 +314,7 @@ test_timeline_latest(void **state)
 static void
 test_trace_back_forward(void **state)
 {
-	struct fix *f = *state;
+	struct reg_fix *f = *state;
 	struct seen s;
 	bool trunc;
 
@@ -400,7 +358,7 @@ test_trace_back_forward(void **state)
 static void
 test_trace_reads(void **state)
 {
-	struct fix *f = *state;
+	struct reg_fix *f = *state;
 	struct reg_rtxn *t;
 	struct seen s;
 	uint64_t before;
@@ -429,7 +387,7 @@ test_trace_reads(void **state)
 static void
 test_trace_cycle(void **state)
 {
-	struct fix *f = *state;
+	struct reg_fix *f = *state;
 	static const struct reg_event_link ab[] = {
 	        L(REG_LINK_TRANSFORMATION, REG_LINK_ADD, "88.118.8/A", "88.118.8/B")};
 	static const struct reg_event_link ba[] = {
@@ -450,7 +408,7 @@ test_trace_cycle(void **state)
 static void
 test_refusals(void **state)
 {
-	struct fix *f = *state;
+	struct reg_fix *f = *state;
 	char big[REG_EVENT_KEY_MAX + 2];
 	struct slice subj[1];
 	struct reg_event_link l;
@@ -503,8 +461,8 @@ test_refusals(void **state)
 }
 
 #define BOTH(fn)                                                                                   \
-	cmocka_unit_test_setup_teardown(fn, setup_mem, teardown),                                  \
-	        cmocka_unit_test_setup_teardown(fn, setup_lmdb, teardown)
+	cmocka_unit_test_setup_teardown(fn, setup_mem, reg_fix_teardown),                          \
+	        cmocka_unit_test_setup_teardown(fn, setup_lmdb, reg_fix_teardown)
 
 int
 main(void)
