@@ -28,6 +28,7 @@ struct upq {
 	struct event *timer;
 	unsigned tries;
 	int last_err; /* why the last answer with our id was refused */
+	int tcp_err;  /* why TCP failed while UDP went on (0: it did not) */
 	struct bufferevent *bev;
 	size_t ulen;
 	uint8_t *rbuf; /* a whole answer being parsed */
@@ -174,40 +175,70 @@ tcp_event(struct bufferevent *bev, short what, void *arg)
 	if ((what & (BEV_EVENT_ERROR | BEV_EVENT_EOF)) == 0) {
 		return;
 	}
-	if ((what & BEV_EVENT_EOF) != 0) {
-		finish(q, IDR_EPROTO, NULL, NULL); /* closed before a whole answer */
+	err = (what & BEV_EVENT_EOF) != 0 ? IDR_EPROTO /* closed before a whole answer */
+	      : err > 0                   ? -err
+	                                  : IDR_EIO;
+	if (q->fd >= 0) { /* UDP goes on: its answer or its time-out decides */
+		q->tcp_err = err;
+		bufferevent_free(q->bev);
+		q->bev = NULL;
 		return;
 	}
-	finish(q, err > 0 ? -err : IDR_EIO, NULL, NULL);
+	finish(q, err, NULL, NULL);
 }
 
-/* Leave UDP for TCP (or give up when the server has no TCP interface). */
-static void
-to_tcp(struct upq *q, int why)
+/* Why the query failed when nothing is left to wait for. */
+static int
+failure(const struct upq *q, int why)
+{
+	return q->last_err != IDR_OK ? q->last_err : q->tcp_err != 0 ? q->tcp_err : why;
+}
+
+/*
+ * Send the query over TCP, beside UDP if UDP is still open (the first whole answer wins).
+ * @return false when TCP cannot be tried (no interface, failed before, out of time).
+ */
+static bool
+tcp_start(struct upq *q)
 {
 	const struct sockaddr *sa = (const struct sockaddr *)&q->t.tcp.ss;
 
-	udp_close(q);
-	if (!q->t.has_tcp || now_ms() >= q->deadline) {
-		finish(q, q->last_err != IDR_OK ? q->last_err : why, NULL, NULL);
-		return;
+	if (q->bev != NULL) {
+		return true;
+	}
+	if (!q->t.has_tcp || q->tcp_err != 0 || now_ms() >= q->deadline) {
+		return false;
 	}
 	q->bev = bufferevent_socket_new(q->base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (q->bev == NULL) {
-		finish(q, IDR_ENOMEM, NULL, NULL);
-		return;
+		q->tcp_err = IDR_ENOMEM;
+		return false;
 	}
 	bufferevent_setcb(q->bev, tcp_read, NULL, tcp_event, q);
 	bufferevent_setwatermark(q->bev, EV_READ, 0, HDL_MAX_UNIT_LEN);
 	metrics_fed(q->ms, METRICS_FED_UPSTREAM_TCP);
 	if (bufferevent_enable(q->bev, EV_READ | EV_WRITE) != 0 ||
 	    bufferevent_write(q->bev, q->unit, q->ulen) != 0 ||
-	    arm_timer(q, UINT64_MAX) != IDR_OK) {
-		finish(q, IDR_ENOMEM, NULL, NULL);
+	    bufferevent_socket_connect(q->bev, sa, (int)q->t.tcp.len) != 0) {
+		bufferevent_free(q->bev);
+		q->bev = NULL;
+		q->tcp_err = IDR_EIO;
+		return false;
+	}
+	return true;
+}
+
+/* Leave UDP for TCP (or give up when TCP cannot be tried either). */
+static void
+to_tcp(struct upq *q, int why)
+{
+	udp_close(q);
+	if (!tcp_start(q)) {
+		finish(q, failure(q, why), NULL, NULL);
 		return;
 	}
-	if (bufferevent_socket_connect(q->bev, sa, (int)q->t.tcp.len) != 0) {
-		finish(q, IDR_EIO, NULL, NULL);
+	if (arm_timer(q, UINT64_MAX) != IDR_OK) { /* until the deadline */
+		finish(q, IDR_ENOMEM, NULL, NULL);
 	}
 }
 
@@ -298,11 +329,17 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (now_ms() >= q->deadline || q->bev != NULL) {
-		finish(q, q->last_err != IDR_OK ? q->last_err : UPQ_ETIMEDOUT, NULL, NULL);
+	if (now_ms() >= q->deadline || (q->fd < 0 && q->bev != NULL)) {
+		finish(q, failure(q, UPQ_ETIMEDOUT), NULL, NULL);
 		return;
 	}
 	if (q->fd >= 0 && q->tries < UPQ_UDP_TRIES) {
+		/*
+		 * UDP was silent once: ask over TCP too, beside the UDP re-sends. Silence is more
+		 * often an answer too large for UDP (udp_answer_max) or UDP filtered than a lost
+		 * datagram, and TCP then answers in a round trip instead of after every re-send.
+		 */
+		(void)tcp_start(q);
 		rc = udp_send(q);
 		if (rc != IDR_OK) {
 			to_tcp(q, rc);

@@ -4,11 +4,14 @@
  *
  * A query sends one encoded request unit to one server and delivers the checked answer:
  * UDP first (fragmented when the request is longer than a datagram), re-sent after 500, 1000
- * and 1500 ms as the Java resolver does; TCP when UDP is refused, times out, the server has no
- * UDP interface, or the answer does not fit one datagram (fragmented or truncated); the whole
- * query is bounded by its time-out. Datagrams with another request id are ignored; the answer
- * is checked against the request by hdl_resp_check (request id, opcode, response code, digest
- * when RD was asked for).
+ * and 1500 ms as the Java resolver does. After the first UDP silence the query also goes over
+ * TCP, beside the re-sends, and the first whole answer wins: a server that drops UDP answers
+ * larger than its limit (idrd's udp_answer_max) then answers in a round trip, not after
+ * 3 s. TCP alone when UDP is refused, the server has no UDP interface, or the answer does not
+ * fit one datagram (fragmented or truncated); a TCP failure while UDP goes on is reported only
+ * if UDP fails too. The whole query is bounded by its time-out. Datagrams with another request id
+ * are ignored; the answer is checked against the request by hdl_resp_check (request id, opcode,
+ * response code, digest when RD was asked for).
  *
  * Thread-safety: a query belongs to the thread running its event base. Ownership: the unit is
  * copied; the answer handed to done borrows the query and lives during the call only.

@@ -20,11 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "base/log.h"
-#include "fed/rec.h"
 #include "hdl/hdl.h"
+#include "http/recur.h"
 
 #define HTTP_PFX_SHOW 200 /* characters of a prefix quoted in a message */
 
@@ -139,142 +138,67 @@ write_failed(struct http_req *q, const char *key, struct slice value, int rc)
 
 /* ---- recursion ---- */
 
-/* A deferred recursive lookup: the filter and handle copied out of the request. */
-struct api_rwait {
-	struct rsv_pending *p;
-	struct frec_wait *w;
+/* A filter copied out of the request for a deferred answer (http_recur's context). */
+struct api_filter_copy {
 	struct vjson_filter f;
-	struct slice handle;
-	uint8_t bytes[]; /* handle, indexes, type slices, type bytes */
+	uint8_t bytes[]; /* type slices, indexes, type bytes */
 };
 
-/* JSON of a recursive answer into w. @return the response code written. */
-static uint32_t
-recursion_json(struct wbuf *w, struct slice handle, const struct frec_answer *a,
-               struct vjson_filter *f)
+/* http_recur_fn: the record or the error as JSON, with the request's filter. */
+static void
+api_render(void *ctx, struct rsv_worker *rw, struct slice handle, uint32_t code,
+           const struct rec_view *rec, const char *msg, struct http_recur_out *out)
 {
-	struct hdl_value_list vl;
-	struct rec_view rec;
-	struct rbuf r;
+	struct api_filter_copy *fc = ctx;
 	int rc;
 
-	if (a->rc == HDL_RC_SUCCESS) {
-		rbuf_init(&r, a->body.p, a->body.len);
-		if (hdl_res_resp_parse(&r, &vl) == IDR_OK) {
-			memset(&rec, 0, sizeof(rec));
-			rec.values = vl.clumps;
-			rc = http_json_record(w, handle, &rec, f);
-			if (rc >= 0) {
-				return (uint32_t)rc;
-			}
+	(void)rw;
+	if (code == HDL_RC_SUCCESS) {
+		rc = http_json_record(out->w, handle, rec, &fc->f);
+		if (rc >= 0) {
+			out->status = http_status_of((uint32_t)rc, true);
+			return;
 		}
-		wbuf_reset(w);
-		(void)http_json_error(w, HDL_RC_ERROR, "handle", handle,
-		                      SLICE_LIT("the upstream answer could not be read"));
-		return HDL_RC_ERROR;
-	}
-	(void)http_json_error(w, a->rc, "handle", handle, slice_cstr(a->msg));
-	return a->rc;
-}
-
-static void
-rwait_done(void *arg, const struct frec_answer *a)
-{
-	struct api_rwait *rw = arg;
-	struct wbuf w;
-	uint32_t code;
-
-	wbuf_init_heap(&w, 4096);
-	code = recursion_json(&w, rw->handle, a, &rw->f);
-	if (wbuf_error(&w) != IDR_OK) {
-		wbuf_reset(&w);
-		wbuf_lit(&w, "{\"responseCode\":2,\"message\":\"out of memory\"}");
+		wbuf_reset(out->w);
 		code = HDL_RC_ERROR;
+		msg = "the upstream answer could not be read";
 	}
-	rsv_pending_finish(rw->p, http_status_of(code, true), wbuf_slice(&w));
-	wbuf_deinit(&w);
-	free(rw);
+	(void)http_json_error(out->w, code, "handle", handle, slice_cstr(msg));
+	out->status = http_status_of(code, true);
 }
 
-static void
-rwait_cancel(void *arg, struct rsv_pending *p)
-{
-	struct api_rwait *rw = arg;
-
-	frec_wait_cancel(rw->w);
-	rsv_pending_finish(p, 0, slice_make(NULL, 0)); /* cancelled: only frees p */
-	free(rw);
-}
-
-/* Copy handle and filter into one allocation. */
-static struct api_rwait *
-rwait_new(struct slice handle, const struct vjson_filter *f)
+/* Copy the filter (its indexes and types) into one allocation. */
+static struct api_filter_copy *
+filter_copy(const struct vjson_filter *f)
 {
 	size_t tbytes = 0, off;
-	struct api_rwait *rw;
+	struct api_filter_copy *fc;
 	uint32_t *idx;
 	struct slice *types;
 
 	for (size_t i = 0; i < f->ntypes; i++) {
 		tbytes += f->types[i].len;
 	}
-	rw = calloc(1, sizeof(*rw) + f->ntypes * sizeof(struct slice) +
-	                       f->nindexes * sizeof(uint32_t) + handle.len + tbytes);
-	if (rw == NULL) {
+	fc = calloc(1, sizeof(*fc) + f->ntypes * sizeof(struct slice) +
+	                       f->nindexes * sizeof(uint32_t) + tbytes);
+	if (fc == NULL) {
 		return NULL;
 	}
-	types = (struct slice *)(void *)rw->bytes;
-	idx = (uint32_t *)(void *)(rw->bytes + f->ntypes * sizeof(struct slice));
+	types = (struct slice *)(void *)fc->bytes;
+	idx = (uint32_t *)(void *)(fc->bytes + f->ntypes * sizeof(struct slice));
 	off = f->ntypes * sizeof(struct slice) + f->nindexes * sizeof(uint32_t);
 	if (f->nindexes > 0) {
 		memcpy(idx, f->indexes, f->nindexes * sizeof(uint32_t));
 	}
-	memcpy(rw->bytes + off, handle.p, handle.len);
-	rw->handle = slice_make(rw->bytes + off, handle.len);
-	off += handle.len;
 	for (size_t i = 0; i < f->ntypes; i++) {
-		memcpy(rw->bytes + off, f->types[i].p, f->types[i].len);
-		types[i] = slice_make(rw->bytes + off, f->types[i].len);
+		memcpy(fc->bytes + off, f->types[i].p, f->types[i].len);
+		types[i] = slice_make(fc->bytes + off, f->types[i].len);
 		off += f->types[i].len;
 	}
-	rw->f = *f;
-	rw->f.indexes = idx;
-	rw->f.types = types;
-	return rw;
-}
-
-/* A foreign prefix: answer from the recursion cache, or defer until upstream answers. */
-static void
-api_recurse(struct http_req *q, struct frec *fr, struct slice handle, struct vjson_filter *f)
-{
-	struct rsv_ctx ctx = {RSV_PROTO_HTTP, q->peer, q->rconn, 0};
-	struct frec_answer a;
-	struct api_rwait *rw;
-	uint32_t code;
-
-	wbuf_reset(&q->s->out);
-	if (frec_cached(fr, handle, (uint32_t)time(NULL), &a) == IDR_OK) {
-		code = recursion_json(&q->s->out, handle, &a, f);
-		http_reply_json(q, http_status_of(code, true));
-		return;
-	}
-	ctx.tag = q->rconn != NULL && q->tx->ticket != NULL ? q->tx->ticket(q) : 0;
-	rw = ctx.tag != 0 && ctx.conn != NULL ? rwait_new(handle, f) : NULL;
-	if (rw == NULL || frec_start(fr, rw->handle, rwait_done, rw, &rw->w) != IDR_OK) {
-		free(rw);
-		http_api_error(q, HDL_RC_SERVER_BUSY, "handle", handle,
-		               "too many requests in progress");
-		return;
-	}
-	rw->p = rsv_defer(q->rw, &ctx, rwait_cancel, rw);
-	if (rw->p == NULL) {
-		frec_wait_cancel(rw->w);
-		free(rw);
-		http_api_error(q, HDL_RC_SERVER_BUSY, "handle", handle,
-		               "too many requests in progress");
-		return;
-	}
-	q->pending = true;
+	fc->f = *f;
+	fc->f.indexes = idx;
+	fc->f.types = types;
+	return fc;
 }
 
 void
@@ -301,9 +225,15 @@ http_api_handle(struct http_req *q)
 		return;
 	}
 	code = rsv_lookup(q->rw, handle, &rec);
-	if (code == HDL_RC_SERVER_NOT_RESP && rsv_worker_frec(q->rw) != NULL) {
+	if (http_recur_wanted(q, code)) {
+		struct api_filter_copy *fc = filter_copy(&f);
+
 		rsv_read_end(q->rw);
-		api_recurse(q, rsv_worker_frec(q->rw), handle, &f);
+		if (fc == NULL) {
+			http_api_error(q, HDL_RC_ERROR, "handle", handle, "out of memory");
+			return;
+		}
+		http_recur(q, handle, api_render, fc);
 		return;
 	}
 	wbuf_reset(&q->s->out);

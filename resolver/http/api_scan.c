@@ -4,9 +4,11 @@
 #include "http/api_scan.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hdl/hdl.h"
+#include "http/recur.h"
 #include "life/scanfind.h"
 
 /* events=, pretty=; a message on error */
@@ -52,6 +54,64 @@ shown(struct slice code)
 	return code;
 }
 
+/* A scan whose handle's prefix this node does not host (http_recur's context). */
+struct scan_recur {
+	struct scanfind f;
+	size_t events;
+	size_t len;
+	uint8_t code[]; /* the code as shown */
+};
+
+/* http_recur_fn: the scan's answer with the record from upstream (and any events here). */
+static void
+scan_render(void *ctx, struct rsv_worker *rw, struct slice handle, uint32_t code,
+            const struct rec_view *rec, const char *msg, struct http_recur_out *out)
+{
+	struct scan_recur *sr = ctx;
+	struct reg_rtxn *txn;
+	int rc;
+
+	if (rsv_read_begin(rw, &txn) != IDR_OK) {
+		(void)http_json_error(out->w, HDL_RC_ERROR, NULL, slice_make(NULL, 0),
+		                      SLICE_LIT("internal error"));
+		out->status = 500;
+		return;
+	}
+	if (code != HDL_RC_SUCCESS) {
+		snprintf(sr->f.err, sizeof(sr->f.err), "%.255s: %.200s", sr->f.handle,
+		         code == HDL_RC_HANDLE_NOT_FOUND ? "not registered at its node" : msg);
+	}
+	rc = scanfind_json(out->w, slice_make(sr->code, sr->len),
+	                   code == HDL_RC_SUCCESS ? IDR_OK : IDR_ENOENT, &sr->f, sr->f.err, rec,
+	                   true, txn, sr->events);
+	rsv_read_end(rw);
+	out->status = code == HDL_RC_SUCCESS ? 200 : http_status_of(code, true);
+	if (rc != IDR_OK) {
+		wbuf_reset(out->w);
+		(void)http_json_error(out->w, HDL_RC_ERROR, "handle", handle,
+		                      SLICE_LIT("the answer could not be written"));
+		out->status = 500;
+	}
+}
+
+/* Resolve the scan's handle upward (txn ended first). */
+static void
+scan_recurse(struct http_req *q, const struct scanfind *f, struct slice code, uint64_t events)
+{
+	struct scan_recur *sr = malloc(sizeof(*sr) + code.len);
+
+	rsv_read_end(q->rw);
+	if (sr == NULL) {
+		http_api_error(q, HDL_RC_ERROR, NULL, slice_make(NULL, 0), "out of memory");
+		return;
+	}
+	sr->f = *f;
+	sr->events = (size_t)events;
+	sr->len = code.len;
+	memcpy(sr->code, code.p, code.len);
+	http_recur(q, slice_cstr(sr->f.handle), scan_render, sr);
+}
+
 void
 http_api_scan(struct http_req *q)
 {
@@ -85,6 +145,10 @@ http_api_scan(struct http_req *q)
 	                                                : 500;
 	if (rc == IDR_OK) {
 		hc = rsv_lookup(q->rw, slice_cstr(f.handle), &rec);
+		if (http_recur_wanted(q, hc)) {
+			scan_recurse(q, &f, shown(code), events);
+			return;
+		}
 		if (hc != HDL_RC_SUCCESS) {
 			rc = IDR_ENOENT;
 			status = http_status_of(hc, true);

@@ -13,6 +13,7 @@
 #include "base/text.h"
 #include "hdl/hdl.h"
 #include "http/idis_int.h"
+#include "http/recur.h"
 #include "model/ident.h"
 #include "model/rec.h"
 #include "model/vjson.h"
@@ -279,38 +280,79 @@ detail_data(struct wbuf *w, const struct rec_view *rec)
 	wbuf_lit(w, "]}");
 }
 
+/*
+ * The answer to a read of one identifier into out: its data, or the failure of a lookup that
+ * answered code (detail: the resolver's text; upstream: the code came from the top level or
+ * another node). @return the HTTP status.
+ */
+static int
+detail_write(struct wbuf *out, uint32_t code, const struct rec_view *rec, const char *detail,
+             bool upstream)
+{
+	char msg[HTTP_MSG_MAX];
+	struct wbuf w;
+	int status;
+
+	if (code == HDL_RC_SUCCESS) {
+		wbuf_init_heap(&w, (size_t)64 << 20);
+		detail_data(&w, rec);
+		if (wbuf_error(&w) == IDR_OK) {
+			(void)idis_envelope(out, IDIS_OK, MSG_OK, wbuf_slice(&w));
+			wbuf_deinit(&w);
+			return 200;
+		}
+		wbuf_deinit(&w);
+		code = HDL_RC_ERROR;
+		upstream = false;
+	}
+	status = code == HDL_RC_ERROR && !upstream ? IDIS_INTERNAL : IDIS_FAIL;
+	if (code == HDL_RC_HANDLE_NOT_FOUND) {
+		snprintf(msg, sizeof(msg), "%s", MSG_NOTFOUND);
+	} else if (status == IDIS_INTERNAL) {
+		snprintf(msg, sizeof(msg), "%s", MSG_INTERNAL);
+	} else {
+		snprintf(msg, sizeof(msg), "%s：%s",
+		         upstream                        ? "上级节点解析失败"
+		         : code == HDL_RC_INVALID_HANDLE ? "标识格式错误"
+		                                         : "标识不在本节点",
+		         detail);
+	}
+	(void)idis_envelope(out, status, msg, slice_make(NULL, 0));
+	return http_of(status);
+}
+
+/* http_recur_fn: the answer to a read of an identifier of another node. */
+static void
+detail_render(void *ctx, struct rsv_worker *rw, struct slice handle, uint32_t code,
+              const struct rec_view *rec, const char *msg, struct http_recur_out *out)
+{
+	struct rec_view r;
+
+	(void)ctx;
+	(void)rw;
+	if (rec != NULL) {
+		r = *rec;
+		r.handle = handle;
+		rec = &r;
+	}
+	out->status = detail_write(out->w, code, rec, msg, true);
+}
+
 /* The lookup's outcome as an answer (t open; the caller ends it). */
 static void
 detail_answer(struct http_req *q, struct slice h)
 {
 	struct rec_view rec;
-	char msg[HTTP_MSG_MAX];
 	uint32_t code = rsv_lookup(q->rw, h, &rec);
-	struct wbuf w;
+	int status;
 
-	if (code == HDL_RC_SUCCESS) {
-		wbuf_init_heap(&w, (size_t)64 << 20);
-		detail_data(&w, &rec);
-		if (wbuf_error(&w) == IDR_OK) {
-			reply(q, 200, IDIS_OK, MSG_OK, wbuf_slice(&w));
-		} else {
-			fail(q, IDIS_INTERNAL, MSG_INTERNAL);
-		}
-		wbuf_deinit(&w);
+	if (http_recur_wanted(q, code)) {
+		http_recur(q, h, detail_render, NULL);
 		return;
 	}
-	if (code == HDL_RC_HANDLE_NOT_FOUND) {
-		fail(q, IDIS_FAIL, MSG_NOTFOUND);
-		return;
-	}
-	if (code == HDL_RC_ERROR) {
-		fail(q, IDIS_INTERNAL, MSG_INTERNAL);
-		return;
-	}
-	snprintf(msg, sizeof(msg), "%s：%s",
-	         code == HDL_RC_INVALID_HANDLE ? "标识格式错误" : "标识不在本节点",
-	         rsv_worker_message(q->rw));
-	fail(q, IDIS_FAIL, msg);
+	wbuf_reset(&q->s->out);
+	status = detail_write(&q->s->out, code, &rec, rsv_worker_message(q->rw), false);
+	http_reply_json(q, status);
 }
 
 void

@@ -6,11 +6,13 @@
  */
 #include "http/pages.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/rbuf.h"
 #include "hdl/hdl.h"
 #include "http/html.h"
+#include "http/recur.h"
 #include "model/ident.h"
 #include "model/tmpl.h"
 #include "model/value.h"
@@ -78,12 +80,13 @@ location_put(struct wbuf *w, struct slice s)
 	}
 }
 
-/* Set Location (copied by the transport) for a record with a URL; false if it has none. */
+/*
+ * The Location for a record with a URL into w (NUL-terminated), with the ?urlappend= text
+ * app (empty: none); false if the record has none or it does not fit.
+ */
 static bool
-set_redirect(struct http_req *q, const struct rec_view *rec)
+redirect_to(struct wbuf *w, const struct rec_view *rec, struct slice app)
 {
-	const struct uri_param *app = uri_param_get(&q->t, "urlappend");
-	struct wbuf *w = &q->s->aux;
 	struct slice url;
 
 	if (!find_url(rec, &url)) {
@@ -91,14 +94,28 @@ set_redirect(struct http_req *q, const struct rec_view *rec)
 	}
 	wbuf_reset(w);
 	location_put(w, url);
-	if (app != NULL && app->has_value) {
-		location_put(w, app->value);
-	}
+	location_put(w, app);
 	wbuf_terminate(w);
-	if (wbuf_error(w) != IDR_OK) {
+	return wbuf_error(w) == IDR_OK;
+}
+
+/* ?urlappend= of q, or empty */
+static struct slice
+url_append(const struct http_req *q)
+{
+	const struct uri_param *app = uri_param_get(&q->t, "urlappend");
+
+	return app != NULL && app->has_value ? app->value : slice_make(NULL, 0);
+}
+
+/* Set Location (copied by the transport) for a record with a URL; false if it has none. */
+static bool
+set_redirect(struct http_req *q, const struct rec_view *rec)
+{
+	if (!redirect_to(&q->s->aux, rec, url_append(q))) {
 		return false;
 	}
-	http_header(q, "Location", (const char *)wbuf_data(w));
+	http_header(q, "Location", (const char *)wbuf_data(&q->s->aux));
 	return true;
 }
 
@@ -152,8 +169,7 @@ record_tmpl(struct reg_rtxn *txn, struct slice prefix, const struct rec_view *re
 
 /* The page of a record found by rsv_lookup (inside the read transaction). */
 static int
-item_page(struct http_req *q, struct reg_rtxn *txn, const struct rec_view *rec,
-          struct html_item *it)
+item_page(struct wbuf *out, struct reg_rtxn *txn, const struct rec_view *rec, struct html_item *it)
 {
 	struct ident_opts o = {0, true};
 	struct pfx_info pfx;
@@ -175,7 +191,7 @@ item_page(struct http_req *q, struct reg_rtxn *txn, const struct rec_view *rec,
 		t = record_tmpl(txn, it->prefix, rec, it->public_only);
 	}
 	it->tmpl = t;
-	rc = html_item_page(&q->s->out, it);
+	rc = html_item_page(out, it);
 	tmpl_free(t);
 	return rc;
 }
@@ -194,6 +210,88 @@ miss_page(struct http_req *q, uint32_t code, struct html_miss *m)
 		m->prefix = served_prefix(&id);
 	}
 	(void)html_miss_page(&q->s->out, m);
+}
+
+/* A page of an identifier of another node (http_recur's context). */
+struct page_recur {
+	bool noredirect;
+	enum lang_id lang;
+	bool lang_param;
+	size_t applen;
+	uint8_t app[]; /* ?urlappend= */
+};
+
+/* http_recur_fn: a redirect to the record's URL, its item page, or the page saying why not. */
+static void
+page_render(void *ctx, struct rsv_worker *rw, struct slice handle, uint32_t code,
+            const struct rec_view *rec, const char *msg, struct http_recur_out *out)
+{
+	struct page_recur *pr = ctx;
+	struct html_item it = {.handle = handle, .lang = pr->lang, .lang_param = pr->lang_param};
+	struct html_miss m = {.handle = handle, .lang = pr->lang, .lang_param = pr->lang_param};
+	struct ident_opts o = {0, true};
+	struct reg_rtxn *txn;
+	struct rec_view r;
+	struct ident id;
+	struct wbuf loc;
+
+	out->ctype = HTML_CONTENT_TYPE;
+	if (code == HDL_RC_SUCCESS && !pr->noredirect) {
+		wbuf_init_heap(&loc, HTTP_RECUR_LOC_MAX - 1);
+		if (redirect_to(&loc, rec, slice_make(pr->app, pr->applen))) {
+			memcpy(out->location, wbuf_data(&loc), wbuf_len(&loc));
+			out->location[wbuf_len(&loc)] = '\0';
+			out->status = 302;
+			out->ctype = NULL;
+			wbuf_deinit(&loc);
+			return;
+		}
+		wbuf_deinit(&loc);
+	}
+	if (code == HDL_RC_SUCCESS && rsv_read_begin(rw, &txn) == IDR_OK) {
+		r = *rec;
+		r.handle = handle;
+		code = item_page(out->w, txn, &r, &it) == IDR_OK ? HDL_RC_SUCCESS : HDL_RC_ERROR;
+		rsv_read_end(rw);
+		if (code == HDL_RC_SUCCESS) {
+			out->status = 200;
+			return;
+		}
+		wbuf_reset(out->w);
+		msg = "this record cannot be shown";
+	} else if (code == HDL_RC_SUCCESS) {
+		code = HDL_RC_ERROR;
+		msg = "internal error";
+	}
+	m.code = code;
+	m.detail = slice_cstr(msg);
+	m.rule = ident_parse(&id, handle.p, handle.len, &o);
+	if (m.rule == IDR_OK) {
+		m.prefix = served_prefix(&id);
+	}
+	(void)html_miss_page(out->w, &m);
+	out->status = http_status_of(code, true);
+}
+
+/* Resolve handle upward for its page (txn ended first). */
+static void
+page_recurse(struct http_req *q, struct slice handle, bool noredirect)
+{
+	struct slice app = url_append(q);
+	struct page_recur *pr = malloc(sizeof(*pr) + app.len);
+
+	rsv_read_end(q->rw);
+	if (pr == NULL) {
+		http_reply_error_page(q, 500, "Server Error", handle, SLICE_LIT("out of memory"));
+		return;
+	}
+	pr->noredirect = noredirect;
+	pr->lang = page_lang(q, &pr->lang_param);
+	pr->applen = app.len;
+	if (app.len > 0) {
+		memcpy(pr->app, app.p, app.len);
+	}
+	http_recur(q, handle, page_render, pr);
 }
 
 void
@@ -218,6 +316,10 @@ http_page_proxy(struct http_req *q)
 		return;
 	}
 	code = rsv_lookup(q->rw, handle, &rec);
+	if (http_recur_wanted(q, code)) {
+		page_recurse(q, handle, noredirect);
+		return;
+	}
 	wbuf_reset(&q->s->out);
 	if (code == HDL_RC_SUCCESS && !noredirect && set_redirect(q, &rec)) {
 		rsv_read_end(q->rw);
@@ -227,7 +329,7 @@ http_page_proxy(struct http_req *q)
 	it.lang = m.lang = page_lang(q, &it.lang_param);
 	m.lang_param = it.lang_param;
 	if (code == HDL_RC_SUCCESS) {
-		status = item_page(q, txn, &rec, &it) == IDR_OK ? 200 : 500;
+		status = item_page(&q->s->out, txn, &rec, &it) == IDR_OK ? 200 : 500;
 	} else {
 		status = http_status_of(code, true);
 		miss_page(q, code, &m);

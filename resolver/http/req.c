@@ -9,10 +9,6 @@
 #include "http/html.h"
 #include "model/vjson.h"
 
-#define HTML_CSP                                                                                   \
-	"default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; "     \
-	"frame-ancestors 'none'"
-
 void
 http_header(struct http_req *q, const char *key, const char *value)
 {

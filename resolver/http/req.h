@@ -25,7 +25,8 @@
 #include "http/uri.h"
 
 #define HTTP_MSG_MAX    256
-#define HTTP_MAX_FILTER 2048 /* the configuration's max_filter_items upper bound */
+#define HTTP_MAX_FILTER 2048        /* the configuration's max_filter_items upper bound */
+#define HTTP_OUT_MAX    (64u << 20) /* largest answer body */
 
 #define HTTP_CT_JSON    "application/json; charset=utf-8"
 #define HTTP_CT_JS      "application/javascript; charset=utf-8"

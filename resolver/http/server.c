@@ -62,7 +62,6 @@
 #define RBUF_SIZE       (64u * 1024)  /* the worker's read buffer */
 #define IN_STEP         (16u * 1024)  /* a connection's input buffer grows by at least this */
 #define OUT_HIGH        (256u * 1024) /* stop reading while this much output waits */
-#define HTTP_OUT_MAX    (64u << 20)   /* largest answer body */
 #define HTTP_OUT_KEEP   (1u << 20)    /* reply buffer capacity kept between requests */
 #define HTTP_MAX_PARAMS (2 * HTTP_MAX_FILTER + 32)
 #define MAX_FIELDS      128 /* header fields of a request (more: 431) */
@@ -578,8 +577,10 @@ deliver(struct hconn *c, struct slot *s, const struct iovec *iov, int n, bool cl
 			return;
 		}
 		for (int i = 0; i < n; i++) {
-			memcpy(s->bytes + s->len, iov[i].iov_base, iov[i].iov_len);
-			s->len += iov[i].iov_len;
+			if (iov[i].iov_len > 0) { /* an empty body may have no buffer */
+				memcpy(s->bytes + s->len, iov[i].iov_base, iov[i].iov_len);
+				s->len += iov[i].iov_len;
+			}
 		}
 		s->ready = true;
 		s->close = s->close || close;
@@ -751,6 +752,12 @@ on_hdl_done(void *arg, const struct rsv_done *d)
 		status = d->status;
 		if (conf_of(c)->http_cors) {
 			wbuf_lit(&h->hdrs, "Access-Control-Allow-Origin: *\r\n");
+		}
+		if (d->ctype != NULL && strcmp(d->ctype, HTML_CONTENT_TYPE) == 0) {
+			/* a page answered later (http/recur.h): the headers of http_reply_html */
+			wbuf_lit(&h->hdrs, "Content-Security-Policy: " HTML_CSP "\r\n"
+			                   "X-Content-Type-Options: nosniff\r\n"
+			                   "Vary: Accept-Language\r\n");
 		}
 		if (d->location != NULL && strpbrk(d->location, "\r\n") == NULL) {
 			wbuf_lit(&h->hdrs, "Location: ");

@@ -2,7 +2,9 @@
 # fed_recursion.sh - recursive resolution (fed/rec.h) with three real idrd on 127.0.0.1: a "top
 # level" whose store holds 0.NA/88.200 with an HS_SITE naming node 2, node 2 hosting
 # 88.200.3/X, and node 1 (88.118) with `toplevel` pointing at the top level. Checked: REC over
-# UDP and TCP resolves through node 1; without REC node 1 answers 301; the HTTP API recurses;
+# UDP and TCP resolves through node 1; without REC node 1 answers 301; the HTTP API recurses,
+# and so do the scan API, the national API's detail read and the item pages (redirect and page,
+# deferred and cached); a record too large for a UDP answer comes over TCP, whole;
 # a second lookup is a cache hit; a not-found answer comes back as 100; node 2 stopped: the
 # cached (expired) identifier is still served (serve-stale, counted), an uncached one gets a
 # clear error within the recursion time-out.
@@ -20,6 +22,13 @@ ok "$IDR_BIN" init --data "$T/n2" --node-prefix 88.200 --owner node2
 ok "$IDR_BIN" prefix add 88.200.3 --data "$T/n2" --owner ent
 ok "$IDR_BIN" register 88.200.3/X --data "$T/n2" --kind part --url https://example.com/x model=M1
 ok "$IDR_BIN" register 88.200.3/Y --data "$T/n2" --kind part --url https://example.com/y
+# a record larger than 4 KiB (a deferred answer once had a 4 KiB cap)
+ok "$IDR_BIN" register 88.200.3/BIG --data "$T/n2" --kind part --url https://example.com/big \
+	$(for i in $(seq 1 40); do printf 'a%02d=%0200d ' "$i" "$i"; done)
+for z in S D P H; do
+	ok "$IDR_BIN" register "88.200.3/$z" --data "$T/n2" --kind product \
+		--url "https://example.com/$z" model="M-$z"
+done
 ok "$IDR_BIN" init --data "$T/top" --node-prefix 88 --owner top
 ok "$IDR_BIN" prefix add 88.200 --data "$T/top" --owner node2
 ok "$IDR_BIN" init --data "$T/n1" --node-prefix 88.118 --owner node1
@@ -80,6 +89,46 @@ code=$(curl -s -o "$T/nope.http" -w '%{http_code}' "http://$H1/api/handles/88.20
 assert_eq "$code" 404 "HTTP status of an upstream 100"
 assert_eq "$(json_get "$T/nope.http" 'd["responseCode"]')" 100 "responseCode of NOPE"
 expect_exit 3 "$IDR_BIN" resolve 88.200.3/NOPE --server "$U1" --udp --recursive
+
+note "the scan API, the national API and the item pages recurse too (deferred, then cached)"
+# each identifier is asked first in the first round: that answer waits for upstream (deferred);
+# the second round's comes from the recursion cache
+for round in deferred cached; do
+	ok curl -sS "http://$H1/api/v1/scan?code=88.200.3/S"
+	assert_eq "$(json_get "$OUT" 'd["handle"]')" 88.200.3/S "scan handle ($round)"
+	assert_eq "$(json_get "$OUT" '[v["data"]["value"] for v in d["record"]["values"] if v["type"] == "model"][0]')" \
+		M-S "scanned record's model ($round)"
+	ok curl -sS "http://$H1/identityv2/data/detail?handle=88.200.3/D"
+	assert_eq "$(json_get "$OUT" 'd["status"]')" 1 "national API status ($round)"
+	assert_eq "$(json_get "$OUT" 'd["data"]["handle"]')" 88.200.3/D "national API handle ($round)"
+	grep -qF "M-D" "$OUT" || { show_output; fail "national API answer lacks the model ($round)"; }
+	code=$(curl -s -o "$T/p.html" -D "$T/p.hdr" -w '%{http_code}' "http://$H1/88.200.3/P")
+	assert_eq "$code" 302 "page redirect ($round)"
+	grep -qi "^Location: https://example.com/P" "$T/p.hdr" || fail "no Location ($round)"
+	code=$(curl -s -o "$T/p.html" -D "$T/p.hdr" -w '%{http_code}' \
+		-H 'Accept-Language: en' "http://$H1/88.200.3/H?noredirect")
+	assert_eq "$code" 200 "item page ($round)"
+	grep -qi "^Content-Type: text/html" "$T/p.hdr" || fail "page Content-Type ($round)"
+	grep -qi "^Content-Security-Policy: default-src 'none'" "$T/p.hdr" || fail "no CSP ($round)"
+	grep -qF "88.200.3/H" "$T/p.html" || fail "the page does not name the item ($round)"
+	grep -qF "M-H" "$T/p.html" || fail "the page lacks the model ($round)"
+	grep -qF "Product" "$T/p.html" || fail "the page lacks the kind ($round)"
+done
+code=$(curl -s -o "$T/n.html" -w '%{http_code}' "http://$H1/88.200.3/NOPE2")
+assert_eq "$code" 404 "page of an identifier missing upstream"
+code=$(curl -s -o "$T/n.json" -w '%{http_code}' "http://$H1/api/v1/scan?code=88.200.3/NOPE3")
+assert_eq "$code" 404 "scan of an identifier missing upstream"
+grep -qF "not registered at its node" "$T/n.json" || fail "scan miss message: $(cat "$T/n.json")"
+ok curl -sS "http://$H1/identityv2/data/detail?handle=88.200.3/NOPE4"
+grep -qF '"status":' "$OUT" && [ "$(json_get "$OUT" 'd["status"]')" != 1 ] ||
+	fail "national API miss: $(cat "$OUT")"
+
+code=$(curl -s -o "$T/big.json" -w '%{http_code}' "http://$H1/api/handles/88.200.3/BIG")
+assert_eq "$code" 200 "a large record resolved upward"
+curl -sf "http://$(portof n2 http)/api/handles/88.200.3/BIG" >"$T/big2.json" ||
+	fail "node 2's own answer"
+cmp "$T/big.json" "$T/big2.json" || fail "the large record differs from node 2's own answer"
+[ "$(stat -c %s "$T/big.json")" -gt 8000 ] || fail "the large record is not large"
 
 note "a second lookup is a cache hit"
 ok "$IDR_BIN" resolve 88.200.3/X --server "$U1" --udp --recursive # (again) cached now

@@ -1,6 +1,7 @@
 /* test_upq.c - the asynchronous upstream client against fake servers on the same event loop:
  * an answer with another request id is ignored, a truncated UDP answer moves to TCP, a closed
- * port fails at once, a silent server times out within the bound, a mismatched digest fails. */
+ * port fails at once, a silent server times out within the bound, a server silent on UDP is
+ * asked over TCP beside it after the first re-send time, a mismatched digest fails. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -231,6 +232,8 @@ test_upq_cases(void **state)
 	         700},
 	        {"silent, TCP refused after 3 UDP tries", M_SILENT, false, true, true, false, 4000,
 	         -ECONNREFUSED, 3, 0, 3600},
+	        {"silent UDP (an answer too large for it): TCP beside it after 500 ms", M_SILENT,
+	         true, true, true, false, 4000, IDR_OK, 1, 1, 900},
 	        {"digest of something else", M_BAD_DIGEST, false, true, false, true, 700,
 	         IDR_EPROTO, 1, 0, 1200},
 	};
