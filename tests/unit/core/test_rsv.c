@@ -856,6 +856,54 @@ test_rsv_lookup_for_http(void **state)
 	rsv_read_end(f->w);
 }
 
+/* rsv_lookup serves a hosted prefix record with the node's HS_SITE, so the REST and national
+ * APIs give the values a Handle client gets */
+static void
+test_rsv_lookup_prefix_site(void **state)
+{
+	struct fix *f = *state;
+	struct reg_rtxn *txn;
+	struct rec_view rec;
+	struct slice clump;
+	struct answer a;
+	struct value v;
+	struct rbuf r;
+	uint8_t *copy;
+	size_t len;
+
+	assert_int_equal(rsv_read_begin(f->w, &txn), IDR_OK);
+	assert_int_equal(rsv_lookup(f->w, SLICE_LIT("0.NA/88.100.1"), &rec), HDL_RC_SUCCESS);
+	assert_int_equal(rec.nvalues, 2);
+	/* the body stays whole: the handle, the count, the clumps */
+	rbuf_init(&r, rec.body.p, rec.body.len);
+	(void)rbuf_str(&r, HDL_MAX_HANDLE_LEN);
+	assert_int_equal(rbuf_u32(&r), 2);
+	assert_true(slice_eq(rbuf_bytes(&r, rbuf_left(&r)), rec.values));
+	rbuf_init(&r, rec.values.p, rec.values.len);
+	assert_int_equal(hdl_clump_next(&r, &v, &clump), IDR_OK);
+	assert_int_equal(v.index, 100);
+	assert_int_equal(hdl_clump_next(&r, &v, &clump), IDR_OK);
+	assert_int_equal(v.index, 1);
+	assert_true(slice_eq(v.type, SLICE_LIT("HS_SITE")));
+	assert_true(slice_eq(v.data, rsv_site(f->r)));
+	assert_int_equal(v.ttl, 86400);
+	assert_int_equal(hdl_clump_next(&r, &v, &clump), IDR_ENOENT);
+	len = rec.values.len;
+	copy = malloc(len);
+	assert_non_null(copy);
+	memcpy(copy, rec.values.p, len);
+	/* an item is not touched, and a second lookup gives the same bytes */
+	assert_int_equal(rsv_lookup(f->w, SLICE_LIT("88.100.1/abc"), &rec), HDL_RC_SUCCESS);
+	assert_int_equal(rec.nvalues, 2);
+	assert_int_equal(rsv_lookup(f->w, SLICE_LIT("0.na/88.100.1"), &rec), HDL_RC_SUCCESS);
+	assert_true(slice_eq(rec.values, slice_make(copy, len)));
+	rsv_read_end(f->w);
+	/* the Handle protocol answers the very same values */
+	ask(f, "0.NA/88.100.1", &a);
+	assert_true(slice_eq(a.list.clumps, slice_make(copy, len)));
+	free(copy);
+}
+
 /* ---------------------------------------------------------------- reload and snapshots */
 
 static void
@@ -1018,6 +1066,7 @@ main(void)
 	        T(test_rsv_rx_time),
 	        T(test_rsv_filter_match),
 	        T(test_rsv_lookup_for_http),
+	        T(test_rsv_lookup_prefix_site),
 	        T(test_rsv_reload),
 	        T(test_rsv_reload_concurrent),
 	        T(test_rsv_new_errors),
