@@ -65,7 +65,6 @@ struct rsv_snap {
 	uint64_t gen;
 	struct conf conf;   /* deep copy, immutable */
 	struct wbuf site;   /* encoded HS_SITE data */
-	uint32_t born;      /* when it was made: the timestamp of the HS_SITE served (add_site) */
 	struct shard shard; /* the site's servers and hash (site_servers) */
 	struct rsv_snap *next;
 };
@@ -122,6 +121,7 @@ struct rsv_worker {
 	size_t npending;
 	struct wbuf pout;              /* answer of a completing pending request */
 	struct wbuf served;            /* the last rsv_lookup's record with this site (add_site) */
+	uint32_t now;                  /* the request's time (rsv_read_begin; the Handle path's) */
 	uint8_t lkey[STORE_KEY_MAX];   /* listing: the key to resume after */
 	uint8_t lnext[IDENT_HARD_MAX]; /* listing: the next token handed out */
 	struct reg_rtxn *txn;
@@ -279,7 +279,6 @@ snap_new(struct rsv_snap **out, const struct conf *c, const struct site_ports *p
 		return IDR_ENOMEM;
 	}
 	s->gen = gen;
-	s->born = (uint32_t)time(NULL);
 	wbuf_init_heap(&s->site, RSV_SITE_MAX);
 	rc = conf_copy(&s->conf, c);
 	if (rc != IDR_OK) {
@@ -630,6 +629,7 @@ rsv_read_begin(struct rsv_worker *w, struct reg_rtxn **txn)
 	int rc;
 
 	snap_pick(w);
+	w->now = (uint32_t)time(NULL);
 	rc = reg_read_renew(w->txn);
 	if (rc != IDR_OK) {
 		return rc;
@@ -832,8 +832,8 @@ names_site(const struct value *v)
  * 0.NA/P (after a prefix referral from the top level, ref/handle.md §6.4) it looks for HS_SITE
  * or HS_SERV there and fails with "service not found" without one. When the record has no
  * HS_SITE* / HS_SERV* value of its own, this node's published site is appended as a public
- * HS_SITE value (index 1, or one past the highest index when 1 is taken; timestamp: when the
- * configuration snapshot was made), and rec is rewritten to point into w->served, so that
+ * HS_SITE value (index 1, or one past the highest index when 1 is taken; timestamp: the
+ * request's time, TTL one day), and rec is rewritten to point into w->served, so that
  * every transport (Handle, the REST API, the national API, the pages) serves the same values.
  * Not on the top level: its prefix records are the nodes' delegations, maintained by their
  * upward registration. A record the buffer cannot take is left as stored.
@@ -867,7 +867,7 @@ add_site(struct rsv_worker *w, struct rec_view *rec)
 	}
 	memset(&v, 0, sizeof(v));
 	v.index = index;
-	v.timestamp = w->snap->born;
+	v.timestamp = w->now;
 	v.ttl_type = VALUE_TTL_RELATIVE;
 	v.ttl = 86400;
 	v.perms = VALUE_PERM_ADMIN_READ | VALUE_PERM_PUBLIC_READ;
@@ -1123,6 +1123,7 @@ do_resolution(struct rsv_req *q)
 		return rc == IDR_EREADERS ? answer_error(q, HDL_RC_SERVER_BUSY, "server busy")
 		                          : answer_error(q, HDL_RC_ERROR, w->msg);
 	}
+	w->now = q->now;
 	code = rsv_lookup(w, rr.handle, &rec);
 	if (w->misrouted) {
 		/* another server of this site: 301 even with REC, as clients hashing expect */

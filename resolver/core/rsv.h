@@ -383,7 +383,7 @@ void rsv_read_end(struct rsv_worker *w);
  * node (rsv_worker_takeover), in a read transaction that rsv_read_end ends. The prefix
  * record 0.NA/P of a prefix P hosted here that names no site (no HS_SITE* or HS_SERV* value)
  * is served with this node's published HS_SITE appended (index 1, or one past the highest;
- * public; timestamp: the configuration's load), as stock clients need it after a prefix
+ * public; timestamp: the request's time), as stock clients need it after a prefix
  * referral: every reader (Handle, REST API, national API, pages) gets the same values.
  * @param rec  filled on HDL_RC_SUCCESS; borrows the transaction, or (a prefix record with the
  *             site added) the worker, until its next rsv_lookup.

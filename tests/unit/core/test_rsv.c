@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/crypto.h"
 #include "core/conf.h"
@@ -868,6 +869,7 @@ test_rsv_lookup_prefix_site(void **state)
 	struct answer a;
 	struct value v;
 	struct rbuf r;
+	uint32_t t0 = (uint32_t)time(NULL);
 	uint8_t *copy;
 	size_t len;
 
@@ -887,6 +889,7 @@ test_rsv_lookup_prefix_site(void **state)
 	assert_true(slice_eq(v.type, SLICE_LIT("HS_SITE")));
 	assert_true(slice_eq(v.data, rsv_site(f->r)));
 	assert_int_equal(v.ttl, 86400);
+	assert_true(v.timestamp >= t0 && v.timestamp <= (uint32_t)time(NULL)); /* the request's */
 	assert_int_equal(hdl_clump_next(&r, &v, &clump), IDR_ENOENT);
 	len = rec.values.len;
 	copy = malloc(len);
@@ -898,9 +901,27 @@ test_rsv_lookup_prefix_site(void **state)
 	assert_int_equal(rsv_lookup(f->w, SLICE_LIT("0.na/88.100.1"), &rec), HDL_RC_SUCCESS);
 	assert_true(slice_eq(rec.values, slice_make(copy, len)));
 	rsv_read_end(f->w);
-	/* the Handle protocol answers the very same values */
+	/* the Handle protocol answers the same values, the site stamped with its request's time */
 	ask(f, "0.NA/88.100.1", &a);
-	assert_true(slice_eq(a.list.clumps, slice_make(copy, len)));
+	{
+		struct value hv, lv;
+		struct slice hc;
+		struct rbuf hr;
+
+		rbuf_init(&hr, a.list.clumps.p, a.list.clumps.len);
+		rbuf_init(&r, copy, len);
+		for (int i = 0; i < 2; i++) {
+			assert_int_equal(hdl_clump_next(&hr, &hv, &hc), IDR_OK);
+			assert_int_equal(hdl_clump_next(&r, &lv, &clump), IDR_OK);
+			assert_int_equal(hv.index, lv.index);
+			assert_true(slice_eq(hv.type, lv.type));
+			assert_true(slice_eq(hv.data, lv.data));
+			assert_int_equal(hv.perms, lv.perms);
+			assert_int_equal(hv.ttl, lv.ttl);
+		}
+		assert_int_equal(hv.timestamp, NOW);
+		assert_int_equal(hdl_clump_next(&hr, &hv, &hc), IDR_ENOENT);
+	}
 	free(copy);
 }
 
