@@ -56,6 +56,7 @@
 #define RSV_MSG_MAX      512
 #define RSV_MAX_FILTER   2048 /* the configuration's max_filter_items upper bound */
 #define RSV_SITE_MAX     ((size_t)256 * 1024)
+#define RSV_SERVED_MAX   ((size_t)4 << 20) /* a prefix record served with this site */
 #define RSV_MSG_PFX_SHOW 200               /* characters of a prefix quoted in a message */
 #define RSV_ANCHORS      32                /* listing page ends remembered */
 #define RSV_POUT_KEEP    ((size_t)1 << 20) /* deferred-answer buffer kept between answers */
@@ -119,6 +120,8 @@ struct rsv_worker {
 	struct rsv_pending *pends; /* every pending request of this worker */
 	size_t npending;
 	struct wbuf pout;              /* answer of a completing pending request */
+	struct wbuf served;            /* the last rsv_lookup's record with this site (add_site) */
+	uint32_t now;                  /* the request's time (rsv_read_begin; the Handle path's) */
 	uint8_t lkey[STORE_KEY_MAX];   /* listing: the key to resume after */
 	uint8_t lnext[IDENT_HARD_MAX]; /* listing: the next token handed out */
 	struct reg_rtxn *txn;
@@ -477,9 +480,11 @@ rsv_worker_new(struct rsv *r, unsigned id, struct event_base *base, struct rsv_w
 	w->base = base;
 	w->fstat = fstat_shard(r->fed.stats, id);
 	wbuf_init_heap(&w->pout, HDL_MAX_UNIT_LEN);
+	wbuf_init_heap(&w->served, RSV_SERVED_MAX);
 	w->ms = metrics_shard(r->m, id);
 	if (r->m != NULL && w->ms == NULL) {
 		wbuf_deinit(&w->pout);
+		wbuf_deinit(&w->served);
 		free(w);
 		return IDR_EINVAL; /* id beyond the metrics shards */
 	}
@@ -490,6 +495,7 @@ rsv_worker_new(struct rsv *r, unsigned id, struct event_base *base, struct rsv_w
 	if (rc != IDR_OK) {
 		mbox_free(w->mbox);
 		wbuf_deinit(&w->pout);
+		wbuf_deinit(&w->served);
 		free(w);
 		return rc;
 	}
@@ -534,6 +540,7 @@ rsv_worker_free(struct rsv_worker *w)
 	reg_read_end(w->btxn);
 	reg_read_end(w->txn);
 	wbuf_deinit(&w->pout);
+	wbuf_deinit(&w->served);
 	free(w);
 }
 
@@ -622,6 +629,7 @@ rsv_read_begin(struct rsv_worker *w, struct reg_rtxn **txn)
 	int rc;
 
 	snap_pick(w);
+	w->now = (uint32_t)time(NULL);
 	rc = reg_read_renew(w->txn);
 	if (rc != IDR_OK) {
 		return rc;
@@ -785,6 +793,101 @@ rsv_takeover_of(struct rsv_worker *w, struct slice handle, char *node, size_t ca
 	return found;
 }
 
+/*
+ * The prefix this node hosts whose prefix record 0.NA/P is handle, or an empty slice: a
+ * stored record 0.NA/P of a prefix P hosted (and enabled) here.
+ */
+static struct slice
+hosted_prefix_record(struct reg_rtxn *txn, struct slice handle)
+{
+	struct slice p = {NULL, 0};
+
+	if (handle.len > 5 && strncasecmp((const char *)handle.p, "0.NA/", 5) == 0) {
+		p = slice_make(handle.p + 5, handle.len - 5);
+		if (reg_prefix_check(txn, p) != IDR_OK) {
+			p.len = 0;
+		}
+	}
+	return p;
+}
+
+/* Is v a value that names where a prefix is served (HS_SITE*, HS_SERV*)? */
+static bool
+names_site(const struct value *v)
+{
+	static const char *const types[] = {"HS_SITE", "HS_SITE.PREFIX", "HS_SITE.6", "HS_SERV",
+	                                    "HS_SERV.PREFIX"};
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		if (v->type.len == strlen(types[i]) &&
+		    strncasecmp((const char *)v->type.p, types[i], v->type.len) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * The HS_SITE a stock client needs in the prefix record of a prefix hosted here: asked for
+ * 0.NA/P (after a prefix referral from the top level, ref/handle.md §6.4) it looks for HS_SITE
+ * or HS_SERV there and fails with "service not found" without one. When the record has no
+ * HS_SITE* / HS_SERV* value of its own, this node's published site is appended as a public
+ * HS_SITE value (index 1, or one past the highest index when 1 is taken; timestamp: the
+ * request's time, TTL one day), and rec is rewritten to point into w->served, so that
+ * every transport (Handle, the REST API, the national API, the pages) serves the same values.
+ * Not on the top level: its prefix records are the nodes' delegations, maintained by their
+ * upward registration. A record the buffer cannot take is left as stored.
+ */
+static void
+add_site(struct rsv_worker *w, struct rec_view *rec)
+{
+	struct wbuf *out = &w->served;
+	uint32_t index = 1, max = 0;
+	struct slice clump;
+	struct value v;
+	struct rbuf r;
+	size_t head;
+	bool used1 = false;
+
+	if (conf_toplevel(&w->snap->conf) || wbuf_len(&w->snap->site) == 0 ||
+	    rec->nvalues >= HDL_MAX_VALUES || rec->body.len < rec->values.len + 4 ||
+	    hosted_prefix_record(w->txn, rec->handle).len == 0) {
+		return;
+	}
+	rbuf_init(&r, rec->values.p, rec->values.len);
+	while (hdl_clump_next(&r, &v, &clump) == IDR_OK) {
+		if (names_site(&v)) {
+			return;
+		}
+		used1 = used1 || v.index == 1;
+		max = v.index > max ? v.index : max;
+	}
+	if (used1) {
+		index = max + 1;
+	}
+	memset(&v, 0, sizeof(v));
+	v.index = index;
+	v.timestamp = w->now;
+	v.ttl_type = VALUE_TTL_RELATIVE;
+	v.ttl = 86400;
+	v.perms = VALUE_PERM_ADMIN_READ | VALUE_PERM_PUBLIC_READ;
+	v.type = SLICE_LIT("HS_SITE");
+	v.data = wbuf_slice(&w->snap->site);
+	/* the body is the handle, the value count and the clumps (rec_view) */
+	head = rec->body.len - rec->values.len - 4;
+	wbuf_reset(out);
+	wbuf_bytes(out, rec->body.p, head);
+	wbuf_u32(out, rec->nvalues + 1);
+	wbuf_bytes(out, rec->values.p, rec->values.len);
+	value_encode(out, &v);
+	if (wbuf_error(out) != IDR_OK) {
+		return;
+	}
+	rec->body = wbuf_slice(out);
+	rec->values = slice_make(rec->body.p + head + 4, rec->body.len - head - 4);
+	rec->nvalues++;
+}
+
 uint32_t
 rsv_lookup(struct rsv_worker *w, struct slice handle, struct rec_view *rec)
 {
@@ -833,6 +936,7 @@ rsv_lookup(struct rsv_worker *w, struct slice handle, struct rec_view *rec)
 		store_failure(w, "record lookup", rc);
 		return HDL_RC_ERROR;
 	}
+	add_site(w, rec);
 	return HDL_RC_SUCCESS;
 }
 
@@ -929,98 +1033,15 @@ answer_stored_as(struct rsv_req *q, struct slice handle, const struct rec_view *
 	return hdl_build_end(&b);
 }
 
-/*
- * The prefix this node hosts whose prefix record 0.NA/P is handle, or an empty slice: a
- * stored record 0.NA/P of a prefix P hosted (and enabled) here.
- */
-static struct slice
-hosted_prefix_record(struct reg_rtxn *txn, struct slice handle)
-{
-	struct slice p = {NULL, 0};
-
-	if (handle.len > 5 && strncasecmp((const char *)handle.p, "0.NA/", 5) == 0) {
-		p = slice_make(handle.p + 5, handle.len - 5);
-		if (reg_prefix_check(txn, p) != IDR_OK) {
-			p.len = 0;
-		}
-	}
-	return p;
-}
-
-/* Is v a value that names where a prefix is served (HS_SITE*, HS_SERV*)? */
-static bool
-names_site(const struct value *v)
-{
-	static const char *const types[] = {"HS_SITE", "HS_SITE.PREFIX", "HS_SITE.6", "HS_SERV",
-	                                    "HS_SERV.PREFIX"};
-
-	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-		if (v->type.len == strlen(types[i]) &&
-		    strncasecmp((const char *)v->type.p, types[i], v->type.len) == 0) {
-			return true;
-		}
-	}
-	return false;
-}
-
-/*
- * The HS_SITE a stock client needs in the prefix record of a prefix hosted here: asked for
- * 0.NA/P (after a prefix referral from the top level, ref/handle.md §6.4) it looks for HS_SITE
- * or HS_SERV there and fails with "service not found" without one. This node's published site
- * is added as a public HS_SITE value (at an index the record does not use) when the record has
- * no HS_SITE* / HS_SERV* value of its own; encoded into out. Not on the top level: its prefix
- * records are the nodes' delegations, maintained by their upward registration.
- * @return true when out holds such a clump.
- */
-static bool
-own_site_clump(struct rsv_req *q, struct reg_rtxn *txn, const struct rec_view *rec,
-               struct wbuf *out)
-{
-	uint32_t index = 1, max = 0;
-	struct slice clump;
-	struct value v;
-	struct rbuf r;
-	bool used1 = false;
-
-	if (conf_toplevel(&q->w->snap->conf) || wbuf_len(&q->w->snap->site) == 0 ||
-	    hosted_prefix_record(txn, rec->handle).len == 0) {
-		return false;
-	}
-	rbuf_init(&r, rec->values.p, rec->values.len);
-	while (hdl_clump_next(&r, &v, &clump) == IDR_OK) {
-		if (names_site(&v)) {
-			return false;
-		}
-		used1 = used1 || v.index == 1;
-		max = v.index > max ? v.index : max;
-	}
-	if (used1) {
-		index = max + 1;
-	}
-	memset(&v, 0, sizeof(v));
-	v.index = index;
-	v.timestamp = (uint32_t)q->now;
-	v.ttl_type = VALUE_TTL_RELATIVE;
-	v.ttl = 86400;
-	v.perms = VALUE_PERM_ADMIN_READ | VALUE_PERM_PUBLIC_READ;
-	v.type = SLICE_LIT("HS_SITE");
-	v.data = wbuf_slice(&q->w->snap->site);
-	value_encode(out, &v);
-	return wbuf_error(out) == IDR_OK;
-}
-
 static int
-answer_values(struct rsv_req *q, struct reg_rtxn *txn, const struct hdl_res_req *rr,
-              const struct rec_view *rec)
+answer_values(struct rsv_req *q, const struct hdl_res_req *rr, const struct rec_view *rec)
 {
 	struct rsv_filter f = {rr->indexes, rr->nindexes, rr->types, rr->ntypes, false};
 	struct rsv_worker *w = q->w;
 	size_t n = 0, hidden = 0;
 	struct slice clump;
-	struct wbuf site;
 	struct value v;
 	struct rbuf r;
-	bool own = false;
 	int rc;
 
 	rbuf_init(&r, rec->values.p, rec->values.len);
@@ -1038,29 +1059,17 @@ answer_values(struct rsv_req *q, struct reg_rtxn *txn, const struct hdl_res_req 
 		store_failure(w, "stored record does not decode", rc);
 		return answer_error(q, HDL_RC_ERROR, w->msg);
 	}
-	wbuf_init_heap(&site, wbuf_len(&w->snap->site) + 256);
-	if (n < HDL_MAX_VALUES && own_site_clump(q, txn, rec, &site)) {
-		rbuf_init(&r, wbuf_data(&site), wbuf_len(&site));
-		if (hdl_clump_next(&r, &v, &clump) == IDR_OK && rsv_filter_match(&f, &v)) {
-			w->clumps[n++] = clump;
-			own = true;
-		}
-	}
 	if (n == 0) {
-		wbuf_deinit(&site);
 		return answer_error(q, HDL_RC_VALUES_NOT_FOUND, "");
 	}
 	q->rc = HDL_RC_SUCCESS;
-	if (rr->nindexes == 0 && rr->ntypes == 0 && hidden == 0 && !own) {
-		wbuf_deinit(&site);
+	if (rr->nindexes == 0 && rr->ntypes == 0 && hidden == 0) {
 		if (slice_eq(rr->handle, rec->handle)) {
 			return hdl_resp_resolution_stored(q->out, q->m, rec->body, &q->opts);
 		}
 		return answer_stored_as(q, rr->handle, rec);
 	}
-	rc = hdl_resp_resolution(q->out, q->m, rr->handle, w->clumps, n, &q->opts);
-	wbuf_deinit(&site);
-	return rc;
+	return hdl_resp_resolution(q->out, q->m, rr->handle, w->clumps, n, &q->opts);
 }
 
 /* Top-level role: a referral (fed/refer.h) for what this node does not hold, else code. */
@@ -1114,6 +1123,7 @@ do_resolution(struct rsv_req *q)
 		return rc == IDR_EREADERS ? answer_error(q, HDL_RC_SERVER_BUSY, "server busy")
 		                          : answer_error(q, HDL_RC_ERROR, w->msg);
 	}
+	w->now = q->now;
 	code = rsv_lookup(w, rr.handle, &rec);
 	if (w->misrouted) {
 		/* another server of this site: 301 even with REC, as clients hashing expect */
@@ -1127,8 +1137,7 @@ do_resolution(struct rsv_req *q)
 		return w->recurse(w->frec, q, &rr); /* a foreign prefix, recursion asked for */
 	}
 	if (code == HDL_RC_SUCCESS) {
-		rc = answer_values(q, txn, &rr,
-		                   &rec); /* copies the stored bytes before the reset */
+		rc = answer_values(q, &rr, &rec); /* copies the stored bytes before the reset */
 	} else if ((code == HDL_RC_SERVER_NOT_RESP || code == HDL_RC_HANDLE_NOT_FOUND) &&
 	           conf_toplevel(&w->snap->conf) && !w->takeover) {
 		rc = answer_referral(q, txn, rr.handle, code);

@@ -380,8 +380,13 @@ void rsv_read_end(struct rsv_worker *w);
  * Resolve a handle inside rsv_read_begin/end: syntax (102), site hash (301 "Request was hashed
  * incorrectly", core/shard.h), hosting (301), lookup (100). On a top level, a handle of a node
  * taken over (fed/takeover.h) that is not held here is looked up in the backup copy of the
- * node (rsv_worker_takeover), in a read transaction that rsv_read_end ends.
- * @param rec  filled on HDL_RC_SUCCESS; borrows the transaction.
+ * node (rsv_worker_takeover), in a read transaction that rsv_read_end ends. The prefix
+ * record 0.NA/P of a prefix P hosted here that names no site (no HS_SITE* or HS_SERV* value)
+ * is served with this node's published HS_SITE appended (index 1, or one past the highest;
+ * public; timestamp: the request's time), as stock clients need it after a prefix
+ * referral: every reader (Handle, REST API, national API, pages) gets the same values.
+ * @param rec  filled on HDL_RC_SUCCESS; borrows the transaction, or (a prefix record with the
+ *             site added) the worker, until its next rsv_lookup.
  * @return a Handle response code: HDL_RC_SUCCESS, HDL_RC_INVALID_HANDLE,
  *         HDL_RC_SERVER_NOT_RESP, HDL_RC_HANDLE_NOT_FOUND or HDL_RC_ERROR (store failure).
  */

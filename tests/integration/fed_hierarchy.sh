@@ -5,7 +5,7 @@
 # (commissioning events); enterprise 88.200.3 on node 2 registers a product assembled from them
 # (a TransformationEvent whose inputs are node 1's parts). Checked: (a) node 2 resolves node 1's
 # parts with REC over UDP and TCP; (b) a client whose only root is the top level resolves
-# identifiers of both nodes end to end (`idr resolve --follow`: 303 / 302 referrals followed to
+# identifiers of both nodes end to end (`idr resolve`: 303 / 302 referrals followed by default to
 # the node's site; the referral's bytes are what stock clients decode); (c) a back trace of the
 # product asked of node 2 reaches node 1's parts and their events through the federation,
 # without --peer.
@@ -78,23 +78,23 @@ expect_err "(301)"
 
 note "(b) a client whose only root is the top level: referrals followed to both nodes"
 for proto in --udp --tcp; do
-	ok "$IDR_BIN" resolve 88.118.8/PART-1 --server "127.0.0.1:$PT" $proto --follow --json
+	ok "$IDR_BIN" resolve 88.118.8/PART-1 --server "127.0.0.1:$PT" $proto -v --json
 	cmp "$T/p1.own" "$OUT" || fail "followed $proto answer differs from node 1's own"
 	expect_err "referral (303) from 127.0.0.1:$PT: asking 127.0.0.1:"
-	ok "$IDR_BIN" resolve 88.200.3/PRODUCT-1 --server "127.0.0.1:$PT" $proto --follow --type URL
+	ok "$IDR_BIN" resolve 88.200.3/PRODUCT-1 --server "127.0.0.1:$PT" $proto -v --type URL
 	expect_out https://e3.example/car
 	expect_err "referral (303) from 127.0.0.1:$PT: asking 127.0.0.1:"
 done
-ok "$IDR_BIN" resolve 88.200.3/PRODUCT-1 --server "127.0.0.1:$PT" --udp --follow
+ok "$IDR_BIN" resolve 88.200.3/PRODUCT-1 --server "127.0.0.1:$PT" --udp --follow -v
 grep -q "asking $U2" "$ERR" || { show_output; fail "the UDP referral does not lead to node 2's UDP port"; }
-ok "$IDR_BIN" resolve 88.200.3/PRODUCT-1 --server "127.0.0.1:$PT" --tcp --follow
+ok "$IDR_BIN" resolve 88.200.3/PRODUCT-1 --server "127.0.0.1:$PT" --tcp --follow -v
 grep -q "asking $T2" "$ERR" || { show_output; fail "the TCP referral does not lead to node 2's TCP port"; }
 # a handle under the node prefix itself: a service referral (302), then node 1 answers 100
-expect_exit 3 "$IDR_BIN" resolve 88.118/NONE --server "127.0.0.1:$PT" --tcp --follow
+expect_exit 3 "$IDR_BIN" resolve 88.118/NONE --server "127.0.0.1:$PT" --tcp -v
 expect_err "referral (302) from 127.0.0.1:$PT: asking $T1"
 expect_err "HANDLE_NOT_FOUND (100)"
-# without --follow the referral is shown, as before
-expect_exit 1 "$IDR_BIN" resolve 88.118.8/PART-1 --server "127.0.0.1:$PT" --tcp
+# with --no-follow the referral is shown
+expect_exit 1 "$IDR_BIN" resolve 88.118.8/PART-1 --server "127.0.0.1:$PT" --tcp --no-follow
 expect_err "PREFIX_REFERRAL (303)"
 expect_exit 64 "$IDR_BIN" resolve 88.118.8/PART-1 --http "$HT" --follow
 
@@ -102,7 +102,8 @@ note "(b) the stock client's sequence (Handle.Net 9 HandleResolver, root = the t
 # 1. the prefix record 0.NA/88.118.8 asked of the root with the stock type list: 303 naming
 #    node 1's site (HS_SITE.PREFIX of 0.NA/88.118)
 STOCK_TYPES=(--type HS_SITE --type HS_SITE.6 --type HS_SERV --type HS_NAMESPACE)
-expect_exit 1 "$IDR_BIN" resolve 0.NA/88.118.8 "${STOCK_TYPES[@]}" --server "127.0.0.1:$PT" --udp
+expect_exit 1 "$IDR_BIN" resolve 0.NA/88.118.8 "${STOCK_TYPES[@]}" --server "127.0.0.1:$PT" --udp \
+	--no-follow
 expect_err "PREFIX_REFERRAL (303)"
 ok "$IDR_BIN" resolve 0.NA/88.118 --type HS_SITE.PREFIX --server "127.0.0.1:$PT" --tcp --json
 json_get "$OUT" 'json.dumps([v["data"] for v in d["values"]], sort_keys=True)' >"$T/site118.top"

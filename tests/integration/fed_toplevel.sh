@@ -6,7 +6,9 @@
 # and DNRF-less 0.NA/99.1 stays 301. The node key may change values of its own prefix record
 # (the upward registration's operation, driven here by `idr admin` with the node key) and
 # nothing else: not another node's record, not a record under its prefix, not HS_ADMIN.
-# (The secondary's own registration thread is not built yet; see the issue.)
+# Node 88.118 then runs and registers upward: `idr resolve` at the top level follows the
+# referral to it by default (--no-follow shows it), and its prefix record 0.NA/88.118.8 carries
+# its HS_SITE alike over the Handle protocol, the REST API and the national API.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/idrd_lib.bash"
 
@@ -42,14 +44,17 @@ expect_out '"prefix":"88.200"'
 expect_out '"address":"127.0.0.1"'
 
 note "referrals"
-expect_exit 1 "$IDR_BIN" resolve 0.NA/88.118.8 --server "$U" --udp
+# --no-follow: the referral itself (idr follows referrals by default, as stock clients do)
+expect_exit 1 "$IDR_BIN" resolve 0.NA/88.118.8 --server "$U" --udp --no-follow
 expect_err "PREFIX_REFERRAL (303)"
-expect_exit 1 "$IDR_BIN" resolve 0.NA/88.118.8.1 --server "$S" --tcp
+expect_exit 1 "$IDR_BIN" resolve 0.NA/88.118.8.1 --server "$S" --tcp --no-follow
 expect_err "(303)"
-expect_exit 1 "$IDR_BIN" resolve 88.118/X --server "$S" --tcp
+expect_exit 1 "$IDR_BIN" resolve 88.118/X --server "$S" --tcp --no-follow
 expect_err "(302)"
 expect_exit 1 "$IDR_BIN" resolve 0.NA/99.1 --server "$S" --tcp
 expect_err "(301)"
+expect_exit 64 "$IDR_BIN" resolve 0.NA/88.118.8 --server "$S" --follow --no-follow
+expect_exit 64 "$IDR_BIN" resolve 0.NA/88.118.8 --http "$H" --no-follow
 ok "$IDR_BIN" resolve 0.NA/88.118 --server "$S" --tcp
 expect_out "HS_SITE"
 
@@ -70,5 +75,47 @@ expect_err "401"
 ok "$IDR_BIN" node list --data "$D"
 expect_out "PREFIX           SERIAL  STATE      BACKUP     SITES"
 expect_out "88.118           "
+
+note "node 88.118 registers upward; idr follows the referrals by default"
+ok "$IDR_BIN" init --data "$T/n1" --node-prefix 88.118 --owner node1
+ok "$IDR_BIN" prefix add 88.118.8 --data "$T/n1" --owner ent8
+ok "$IDR_BIN" register 88.118.8/P-1 --data "$T/n1" --kind part --url https://e8.example/p1
+start_node n1 "udp_listen 127.0.0.1:0" "tcp_listen 127.0.0.1:0" "http_listen 127.0.0.1:0" \
+	"toplevel $S" "node_key $T/n118.pem"
+N1U=$(portof n1 udp)
+N1T=$(portof n1 tcp)
+N1H=$(portof n1 http)
+until_ok 15 "node 88.118 registered at the top level" \
+	"$IDR_BIN" resolve 88.118.8/P-1 --server "$S" --tcp --timeout 2
+expect_out "https://e8.example/p1"
+expect_out "via TCP $N1T"
+[ ! -s "$ERR" ] || { show_output; fail "hops on stderr without -v"; }
+ok "$IDR_BIN" resolve 88.118.8/P-1 --server "$U" -v --json
+expect_out '"handle":"88.118.8/P-1"'
+expect_err "referral (303) from $U: asking $N1U"
+expect_exit 1 "$IDR_BIN" resolve 88.118.8/P-1 --server "$S" --tcp --no-follow
+expect_err "PREFIX_REFERRAL (303)"
+
+note "node 88.118's prefix record with its HS_SITE: the same values over Handle, REST, national API"
+ok "$IDR_BIN" resolve 0.NA/88.118.8 --server "$N1U" --udp --json
+cp "$OUT" "$T/pfx.hdl"
+ok curl -sS "http://$N1H/api/handles/0.NA/88.118.8"
+cp "$OUT" "$T/pfx.api"
+ok curl -sS "http://$N1H/identityv2/data/detail?handle=0.NA/88.118.8"
+cp "$OUT" "$T/pfx.idis"
+ok python3 - "$T/pfx.hdl" "$T/pfx.api" "$T/pfx.idis" "${N1T##*:}" <<'PY'
+import base64, json, struct, sys
+hdl, api, idis = (json.load(open(f)) for f in sys.argv[1:4])
+# the same values; the added HS_SITE is stamped with each request's time
+same = lambda vals: [{k: x for k, x in v.items() if k != "timestamp"} for v in vals]
+assert same(hdl["values"]) == same(api["values"]), (hdl["values"], api["values"])
+site = [v for v in api["values"] if v["type"] == "HS_SITE"]
+assert [v["index"] for v in site] == [1], api["values"]
+nat = [v for v in idis["data"]["value"] if v["type"] == "HS_SITE"]
+assert [v["index"] for v in nat] == [1], idis
+raw = base64.b64decode(nat[0]["data"]["value"])
+assert struct.pack(">I", int(sys.argv[4])) in raw, "the node's TCP port is not in its HS_SITE"
+PY
+stop_node n1
 
 stop_idrd "$T/idrd.log"

@@ -209,11 +209,17 @@ for id in $IDS; do
 				ok "$IDR_BIN" resolve "$id" --server "127.0.0.1:$p" $tr
 				expect_out "kind: part"
 			else
-				expect_exit 1 "$IDR_BIN" resolve "$id" --server "127.0.0.1:$p" $tr
+				expect_exit 1 "$IDR_BIN" resolve "$id" --server "127.0.0.1:$p" $tr --no-follow
 				expect_err "SERVER_NOT_RESP (301): $MSG"
 				# REC does not change it: clients that hash expect 301
-				expect_exit 1 "$IDR_BIN" resolve "$id" --server "127.0.0.1:$p" $tr --recursive
+				expect_exit 1 "$IDR_BIN" resolve "$id" --server "127.0.0.1:$p" $tr --recursive \
+					--no-follow
 				expect_err "SERVER_NOT_RESP (301): $MSG"
+				# by default idr follows it to the server the site's hash picks
+				ok "$IDR_BIN" resolve "$id" --server "127.0.0.1:$p" $tr -v
+				expect_out "kind: part"
+				eval "want=\$P${OWN[$id]}"
+				expect_err "wrong server (301) 127.0.0.1:$p: site of 2 servers: asking server ${OWN[$id]} (127.0.0.1:$want)"
 			fi
 		done
 	done

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "hdl/hdl.h"
 #include "model/ident.h"
 #include "model/vjson.h"
 
@@ -595,4 +596,118 @@ trc_write_dot(const struct trc_graph *g, struct wbuf *w)
 	}
 	wbuf_lit(w, "}\n");
 	return wbuf_error(w);
+}
+
+/* ---------------------------------------------------------------- site */
+
+/* The URL of server sv's first HTTP(S) query interface into url; false if it has none (or it
+ * does not fit). */
+static bool
+server_url(json_t *sv, char *url, size_t len)
+{
+	const char *addr = json_string_value(json_object_get(sv, "address"));
+	json_t *it;
+	size_t k;
+
+	json_array_foreach(json_object_get(sv, "interfaces"), k, it)
+	{
+		const char *proto = json_string_value(json_object_get(it, "protocol"));
+		json_t *pj = json_object_get(it, "port");
+		json_int_t port = json_integer_value(pj);
+		int n;
+
+		if (addr == NULL || addr[0] == '\0' || proto == NULL || !json_is_integer(pj) ||
+		    port <= 0 || port > 65535 || json_is_false(json_object_get(it, "query")) ||
+		    (strcmp(proto, "HTTP") != 0 && strcmp(proto, "HTTPS") != 0)) {
+			continue;
+		}
+		n = snprintf(url, len, strchr(addr, ':') != NULL ? "%s://[%s]:%d" : "%s://%s:%d",
+		             strcmp(proto, "HTTPS") == 0 ? "https" : "http", addr, (int)port);
+		return n > 0 && (size_t)n < len;
+	}
+	return false;
+}
+
+/* One HS_SITE value's data into out; true if a server has an HTTP interface. */
+static bool
+site_take(json_t *site, struct trc_site *out)
+{
+	json_t *servers = json_object_get(site, "servers"), *sv;
+	json_t *hj = json_object_get(site, "hashOption");
+	size_t j;
+
+	memset(out, 0, sizeof(*out));
+	out->hash_option = HDL_HASH_BY_HANDLE;
+	if (json_is_integer(hj) && json_integer_value(hj) >= 0 && json_integer_value(hj) <= 255) {
+		out->hash_option = (unsigned)json_integer_value(hj);
+	}
+	if (!json_is_array(servers) || json_array_size(servers) > UINT32_MAX) {
+		return false;
+	}
+	out->nservers = (uint32_t)json_array_size(servers);
+	json_array_foreach(servers, j, sv)
+	{
+		if (out->n < TRC_SITE_MAX && server_url(sv, out->url[out->n], TRC_URL_MAX)) {
+			out->server[out->n++] = (uint32_t)j;
+		}
+	}
+	return out->n > 0;
+}
+
+int
+trc_site_read(struct slice body, struct trc_site *out)
+{
+	json_t *root, *v;
+	int rc = IDR_ENOENT;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	if (body.len > TRC_JSON_MAX) {
+		return IDR_ELIMIT;
+	}
+	root = json_loadb((const char *)body.p, body.len, JSON_REJECT_DUPLICATES, NULL);
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return IDR_EPROTO;
+	}
+	json_array_foreach(json_object_get(root, "values"), i, v)
+	{
+		const char *type = json_string_value(json_object_get(v, "type"));
+
+		if (type != NULL &&
+		    (strcmp(type, "HS_SITE") == 0 || strcmp(type, "HS_SITE.PREFIX") == 0) &&
+		    site_take(json_object_get(json_object_get(v, "data"), "value"), out)) {
+			rc = IDR_OK;
+			break;
+		}
+	}
+	if (rc != IDR_OK) {
+		memset(out, 0, sizeof(*out));
+	}
+	json_decref(root);
+	return rc;
+}
+
+long
+trc_site_order(const struct trc_site *site, const char *id, size_t *order)
+{
+	long pick = -1;
+	size_t k = 0, i;
+	int h;
+
+	if (id != NULL && site->nservers > 0 && strlen(id) <= HDL_MAX_HANDLE_LEN) {
+		h = hdl_server_hash(slice_cstr(id), site->hash_option, site->nservers);
+		for (i = 0; h >= 0 && i < site->n; i++) {
+			if (site->server[i] == (uint32_t)h) {
+				pick = h;
+				order[k++] = i;
+			}
+		}
+	}
+	for (i = 0; i < site->n; i++) {
+		if (pick < 0 || site->server[i] != (uint32_t)pick) {
+			order[k++] = i;
+		}
+	}
+	return pick;
 }

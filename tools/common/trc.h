@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/err.h"
 #include "base/slice.h"
@@ -119,6 +120,42 @@ struct trc_walk {
  */
 int trc_walk_run(const struct trc_walk *w, const char *root, struct trc_graph *out, char *err,
                  size_t errlen) IDR_MUSTCHECK;
+
+/* ---- the site of a node found through prefix records */
+
+#define TRC_SITE_MAX 16u  /* servers with an HTTP interface kept of a site */
+#define TRC_URL_MAX  300u /* "https://[ADDR]:PORT" and its NUL */
+
+/** The HTTP(S) query interfaces of a site (an HS_SITE value of a prefix record). */
+struct trc_site {
+	unsigned hash_option; /* the site's hash option (HDL_HASH_BY_*; hashOption, default 2) */
+	uint32_t nservers;    /* servers the HS_SITE lists, with an HTTP interface or not */
+	size_t n;             /* servers with one (url[0..n-1]), in HS_SITE order */
+	uint32_t server[TRC_SITE_MAX];       /* url[i]'s server: its position in the HS_SITE */
+	char url[TRC_SITE_MAX][TRC_URL_MAX]; /* "http[s]://HOST:PORT" ([ADDR] for IPv6) */
+};
+
+/**
+ * Read the site of a REST API answer for a prefix record (GET /api/handles/0.NA/P, values in
+ * the vjson form): the first HS_SITE or HS_SITE.PREFIX value that names a server with an
+ * HTTP(S) query interface; of each server its first such interface (a port 1..65535; an
+ * interface with "query":false is skipped). Servers past TRC_SITE_MAX with an interface, and
+ * a server whose URL would not fit, are left out (still counted in nservers, so that the hash
+ * picks as stock clients do).
+ * @return IDR_OK, IDR_ENOENT (no such site; out zeroed), IDR_EPROTO (not a JSON object, or
+ *         out of memory) or IDR_ELIMIT (body over TRC_JSON_MAX).
+ */
+int trc_site_read(struct slice body, struct trc_site *out) IDR_MUSTCHECK;
+
+/**
+ * The order in which site's servers are asked for id (order: site->n indexes into url): the
+ * server the site's Handle hash picks for id, as stock clients do (hdl_server_hash over the
+ * HS_SITE's nservers servers with its hash option), then the others in HS_SITE order (the
+ * fallback when it does not answer). When the hash picks no server of url (id NULL, a hash
+ * error, or the chosen server has no HTTP interface): HS_SITE order.
+ * @return the position in the HS_SITE of the server the hash picked, or -1.
+ */
+long trc_site_order(const struct trc_site *site, const char *id, size_t *order);
 
 /**
  * The indented tree: the root, then each node's children under it, two spaces a level:

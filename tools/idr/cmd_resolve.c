@@ -15,6 +15,7 @@
 #include "client/httpc.h"
 #include "common/cli.h"
 #include "common/vtab.h"
+#include "core/shard.h"
 #include "hdl/addr.h"
 #include "hdl/hdl.h"
 #include "idr/cmd.h"
@@ -25,7 +26,7 @@
 #define DEFAULT_HDL_PORT    2641
 #define DEFAULT_HTTP_PORT   8000
 #define MSG_SHOW_MAX        512
-#define RESOLVE_MAX_HOPS    8 /* --follow: referrals followed at most */
+#define RESOLVE_MAX_HOPS    8 /* referrals followed at most */
 
 struct resolve_args {
 	const char *id;
@@ -46,7 +47,9 @@ struct resolve_args {
 	bool digest;
 	bool recursive; /* --recursive: set REC */
 	bool site;      /* --site: --server is any server of a site; pick one by the hash */
-	bool follow;    /* --follow: follow 302 / 303 referrals to the site they name */
+	bool follow;    /* follow referrals (the default; --no-follow clears it) */
+	int follow_opt; /* the last of --follow / --no-follow given (0: neither) */
+	bool verbose;   /* -v: each referral followed goes to stderr */
 	uint64_t timeout_s;
 	const char *dump;
 };
@@ -76,7 +79,8 @@ enum {
 	OPT_MAX_BODY,
 	OPT_RECURSIVE,
 	OPT_SITE,
-	OPT_FOLLOW
+	OPT_FOLLOW,
+	OPT_NO_FOLLOW
 };
 
 static int
@@ -145,7 +149,15 @@ parse_opt(const struct cli_cmd *self, int c, struct resolve_args *a)
 		a->site = true;
 		return CLI_EXIT_OK;
 	case OPT_FOLLOW:
-		a->follow = true;
+	case OPT_NO_FOLLOW:
+		if (a->follow_opt != 0 && a->follow_opt != c) {
+			return cli_usage_errorf(self, "give --follow or --no-follow, not both");
+		}
+		a->follow_opt = c;
+		a->follow = c == OPT_FOLLOW;
+		return CLI_EXIT_OK;
+	case 'v':
+		a->verbose = true;
 		return CLI_EXIT_OK;
 	case OPT_DUMP:
 		a->dump = optarg;
@@ -211,6 +223,8 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct resolve_args *a)
 	        {"digest", no_argument, NULL, OPT_DIGEST},
 	        {"recursive", no_argument, NULL, OPT_RECURSIVE},
 	        {"follow", no_argument, NULL, OPT_FOLLOW},
+	        {"no-follow", no_argument, NULL, OPT_NO_FOLLOW},
+	        {"verbose", no_argument, NULL, 'v'},
 	        {"site", no_argument, NULL, OPT_SITE},
 	        {"dump-request", required_argument, NULL, OPT_DUMP},
 	        {"help", no_argument, NULL, 'h'},
@@ -219,7 +233,7 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct resolve_args *a)
 	int c, rc;
 
 	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hv", longopts, NULL)) != -1) {
 		if (c == 'h') {
 			return -1;
 		}
@@ -489,6 +503,45 @@ referral_next(const struct resolve_args *a, const struct addr *srv, struct rbuf 
 	return rc;
 }
 
+static void
+addr_text(const struct addr *a, char *buf, size_t cap)
+{
+	if (addr_format((const struct sockaddr *)&a->ss, buf, cap) != IDR_OK) {
+		snprintf(buf, cap, "?");
+	}
+}
+
+/*
+ * A 301 from a server of a sharded site that another server of the site holds the handle
+ * (SHARD_MSG_WRONG_SERVER, the reference server's text): *next is the server the site's
+ * Handle hash picks (hdlc_site_pick asks srv for the site). False for any other answer, when
+ * the site cannot be read (the 301 is shown) or when the hash picks srv itself.
+ */
+static bool
+misrouted_next(const struct resolve_args *a, const struct hdlc_reply *reply, struct rbuf rest,
+               const struct addr *srv, struct addr *next, uint32_t *idx, uint32_t *n)
+{
+	char from[ADDR_STRLEN], to[ADDR_STRLEN];
+	struct slice msg;
+	int rc;
+
+	if (reply->msg.hdr.rc != HDL_RC_SERVER_NOT_RESP ||
+	    hdl_error_resp_parse(&rest, reply->msg.env.ver, &msg) != IDR_OK ||
+	    !slice_eq(msg, SLICE_LIT(SHARD_MSG_WRONG_SERVER))) {
+		return false;
+	}
+	rc = hdlc_site_pick(srv, slice_cstr(a->id), (unsigned)a->timeout_s * 1000u, next, idx, n);
+	addr_text(srv, from, sizeof(from));
+	if (rc != IDR_OK) {
+		if (a->verbose) {
+			fprintf(stderr, "site information of %s: %s\n", from, idr_strerror(rc));
+		}
+		return false;
+	}
+	addr_text(next, to, sizeof(to));
+	return strcmp(from, to) != 0;
+}
+
 static int
 resolve_hdl(const struct cli_cmd *self, const struct resolve_args *a, const struct addr *first)
 {
@@ -500,8 +553,10 @@ resolve_hdl(const struct cli_cmd *self, const struct resolve_args *a, const stru
 	enum hdlc_proto used = a->proto;
 	struct addr srv = *first, next;
 	const char *why = NULL;
+	uint32_t code, idx = 0, n = 0;
 	struct rbuf rest;
 	unsigned hops = 0;
+	bool referral;
 	int rc;
 
 	memset(&ans, 0, sizeof(ans));
@@ -510,14 +565,15 @@ resolve_hdl(const struct cli_cmd *self, const struct resolve_args *a, const stru
 	hdlc_reply_init(&reply);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
-		if (addr_format((const struct sockaddr *)&srv.ss, where, sizeof(where)) != IDR_OK) {
-			snprintf(where, sizeof(where), "?");
-		}
+		addr_text(&srv, where, sizeof(where));
 		rc = hdlc_resolve(&srv, a->proto, &q, (unsigned)a->timeout_s * 1000u, &reply, &used,
 		                  &rest);
-		if (rc != IDR_OK || !a->follow ||
-		    (reply.msg.hdr.rc != HDL_RC_SERVICE_REFERRAL &&
-		     reply.msg.hdr.rc != HDL_RC_PREFIX_REFERRAL)) {
+		if (rc != IDR_OK || !a->follow) {
+			break;
+		}
+		code = reply.msg.hdr.rc;
+		referral = code == HDL_RC_SERVICE_REFERRAL || code == HDL_RC_PREFIX_REFERRAL;
+		if (!referral && !misrouted_next(a, &reply, rest, &srv, &next, &idx, &n)) {
 			break;
 		}
 		if (++hops > RESOLVE_MAX_HOPS) {
@@ -526,19 +582,23 @@ resolve_hdl(const struct cli_cmd *self, const struct resolve_args *a, const stru
 			hdlc_reply_deinit(&reply);
 			return CLI_EXIT_FAIL;
 		}
-		rc = referral_next(a, &srv, &rest, &next, &why);
-		if (rc != IDR_OK) {
+		if (referral && (rc = referral_next(a, &srv, &rest, &next, &why)) != IDR_OK) {
 			cli_errorf(self->name, "%s: referral (%" PRIu32 ") from %s: %s: %s",
-			           cli_safe(a->id, idb, sizeof(idb)), reply.msg.hdr.rc, where, why,
+			           cli_safe(a->id, idb, sizeof(idb)), code, where, why,
 			           idr_strerror(rc));
 			hdlc_reply_deinit(&reply);
 			return CLI_EXIT_FAIL;
 		}
-		if (addr_format((const struct sockaddr *)&next.ss, to, sizeof(to)) != IDR_OK) {
-			snprintf(to, sizeof(to), "?");
+		addr_text(&next, to, sizeof(to));
+		if (a->verbose && referral) {
+			fprintf(stderr, "referral (%" PRIu32 ") from %s: asking %s\n", code, where,
+			        to);
+		} else if (a->verbose) {
+			fprintf(stderr,
+			        "wrong server (301) %s: site of %" PRIu32
+			        " servers: asking server %" PRIu32 " (%s)\n",
+			        where, n, idx, to);
 		}
-		fprintf(stderr, "referral (%" PRIu32 ") from %s: asking %s\n", reply.msg.hdr.rc,
-		        where, to);
 		hdlc_reply_deinit(&reply);
 		hdlc_reply_init(&reply);
 		srv = next;
@@ -778,6 +838,7 @@ run(const struct cli_cmd *self, int argc, char **argv)
 
 	memset(&a, 0, sizeof(a));
 	a.public_only = true;
+	a.follow = true;
 	a.timeout_s = 10;
 	rc = parse(self, argc, argv, &a);
 	if (rc != CLI_EXIT_OK) {
@@ -789,11 +850,12 @@ run(const struct cli_cmd *self, int argc, char **argv)
 	if (a.site && a.http) {
 		return cli_usage_errorf(self, "--site is for the Handle protocol, not --http");
 	}
-	if (a.follow && a.http) {
-		return cli_usage_errorf(self, "--follow is for the Handle protocol, not --http");
-	}
 	memset(&base, 0, sizeof(base));
 	rc = http_target(self, &a, &base);
+	if (rc == CLI_EXIT_OK && a.http && a.follow_opt != 0) {
+		return cli_usage_errorf(self, "--%s is for the Handle protocol, not --http",
+		                        a.follow_opt == OPT_FOLLOW ? "follow" : "no-follow");
+	}
 	if (rc != CLI_EXIT_OK || a.http) {
 		return rc != CLI_EXIT_OK ? rc : resolve_http(self, &a, &base);
 	}
@@ -813,7 +875,7 @@ const struct cli_cmd cmd_resolve = {
         "usage: idr resolve ID [--server HOST[:PORT]] [--udp|--tcp] [--type T]...\n"
         "                      [--index N]... [--json] [--timeout S] [--auth]\n"
         "                      [--public-only|--no-public-only] [--digest]\n"
-        "                      [--recursive] [--site] [--follow]\n"
+        "                      [--recursive] [--site] [--no-follow] [-v]\n"
         "       idr resolve ID --http [SERVER] [--cacert FILE|--insecure] [--max-body N] ...\n"
         "       idr resolve ID [--type T]... [--index N]... ... --dump-request FILE\n"
         "\n"
@@ -853,11 +915,16 @@ const struct cli_cmd cmd_resolve = {
         "  --site                --server is any server of a site: ask it for the site's\n"
         "                        HS_SITE and send the query to the server the Handle hash\n"
         "                        picks (as stock clients do; the choice goes to stderr)\n"
-        "  --follow              follow referrals as stock clients do: a 302 or 303 answer\n"
-        "                        (e.g. from a top level) names the site of the prefix\n"
-        "                        (HS_SITE, HS_SITE.PREFIX, or an HS_SERV handle resolved\n"
-        "                        there); ask its server chosen by the Handle hash (at most\n"
-        "                        8 referrals; each goes to stderr)\n"
+        "  --follow              follow referrals, as stock clients do (the default): a 302\n"
+        "                        or 303 answer (e.g. from a top level) names the site of the\n"
+        "                        prefix (HS_SITE, HS_SITE.PREFIX, or an HS_SERV handle\n"
+        "                        resolved there), asked at its server chosen by the Handle\n"
+        "                        hash; a 301 \"" SHARD_MSG_WRONG_SERVER "\" (a server of a\n"
+        "                        sharded site) is sent to the server the site's hash picks;\n"
+        "                        at most 8 referrals; the answer's \"via\" names the server\n"
+        "                        that answered\n"
+        "  --no-follow           show a referral (301 wrong server, 302, 303) as it comes\n"
+        "  -v, --verbose         name each referral followed on stderr\n"
         "  --digest              ask for a digest of the request in the answer (RD) and\n"
         "                        check it\n"
         "  --dump-request FILE   write the encoded request (envelope + message) to FILE and\n"

@@ -271,7 +271,11 @@ struct tsrc {
 	struct reg_rtxn *t;                /* local mode */
 	struct httpc *node;                /* --node */
 	struct httpc *peer[TRC_PEERS_MAX]; /* made when first asked */
-	struct trc_graph *g;               /* local fetch: where steps go */
+	/* peers found through the federation: their site (NULL: a --peer URL), the clients of
+	 * its servers made when first asked */
+	struct trc_site *site[TRC_PEERS_MAX];
+	struct httpc *sc[TRC_PEERS_MAX][TRC_SITE_MAX];
+	struct trc_graph *g; /* local fetch: where steps go */
 	int rc;
 };
 
@@ -333,12 +337,18 @@ on_step(void *arg, const struct reg_trace_step *st)
 	return s->rc != IDR_OK ? 1 : 0;
 }
 
-/* The client of source src, made on first use. */
+/* The client of source src (of its site's server k when the peer is a site), made on first
+ * use. */
 static int
-client(struct tsrc *s, int src, struct httpc **out, char *err, size_t errlen)
+client(struct tsrc *s, int src, size_t k, struct httpc **out, char *err, size_t errlen)
 {
-	struct httpc **c = src == TRC_SRC_HERE ? &s->node : &s->peer[src];
-	const char *url = src == TRC_SRC_HERE ? s->a->node : s->a->peers[src];
+	const struct trc_site *site = src == TRC_SRC_HERE ? NULL : s->site[src];
+	struct httpc **c = src == TRC_SRC_HERE ? &s->node
+	                   : site != NULL      ? &s->sc[src][k]
+	                                       : &s->peer[src];
+	const char *url = src == TRC_SRC_HERE ? s->a->node
+	                  : site != NULL      ? site->url[k]
+	                                      : s->a->peers[src];
 	struct httpc_base base;
 	struct httpc_opts ho;
 	const char *why;
@@ -377,14 +387,16 @@ path_escape(struct wbuf *w, const char *s)
 	}
 }
 
-/* GET path from src; on IDR_OK *resp holds a 200 answer (valid until the next request). */
+/* GET path from one server (k: of a site); *answered: it answered below 500. */
 static int
-get(struct tsrc *s, int src, const char *path, struct httpc_resp *resp, char *err, size_t errlen)
+get_one(struct tsrc *s, int src, size_t k, const char *path, struct httpc_resp *resp,
+        bool *answered, char *err, size_t errlen)
 {
 	struct httpc_req req = {.method = HTTPC_GET, .path = path};
 	struct httpc *c;
-	int rc = client(s, src, &c, err, errlen);
+	int rc = client(s, src, k, &c, err, errlen);
 
+	*answered = false;
 	if (rc != IDR_OK) {
 		return rc;
 	}
@@ -392,6 +404,7 @@ get(struct tsrc *s, int src, const char *path, struct httpc_resp *resp, char *er
 		(void)snprintf(err, errlen, "%s", httpc_errmsg(c));
 		return rc;
 	}
+	*answered = resp->status < 500;
 	if (resp->status != 200) {
 		(void)snprintf(err, errlen, "GET %s%s: HTTP status %d: %.*s", httpc_url(c), path,
 		               resp->status, (int)(resp->body.len > 200 ? 200 : resp->body.len),
@@ -399,6 +412,46 @@ get(struct tsrc *s, int src, const char *path, struct httpc_resp *resp, char *er
 		return resp->status == 404 ? IDR_ENOENT : IDR_EPROTO;
 	}
 	return IDR_OK;
+}
+
+/*
+ * GET path from src; on IDR_OK *resp holds a 200 answer (valid until the next request). A
+ * peer that is a site of several servers is asked at the server the site's Handle hash picks
+ * for id (trc_site_order), then at the others in HS_SITE order while a server does not answer
+ * (no connection, 5xx); id NULL (not an identifier's request): HS_SITE order, the next server
+ * on any failure. err then names each server tried.
+ */
+static int
+get(struct tsrc *s, int src, const char *id, const char *path, struct httpc_resp *resp, char *err,
+    size_t errlen)
+{
+	const struct trc_site *site = src == TRC_SRC_HERE ? NULL : s->site[src];
+	size_t order[TRC_SITE_MAX], used = 0;
+	char e[TRC_REASON_MAX];
+	bool answered;
+	int rc = IDR_ENOENT;
+
+	if (site == NULL) {
+		return get_one(s, src, 0, path, resp, &answered, err, errlen);
+	}
+	(void)trc_site_order(site, id, order);
+	err[0] = '\0';
+	for (size_t i = 0; i < site->n; i++) {
+		rc = get_one(s, src, order[i], path, resp, &answered, e, sizeof(e));
+		if (rc == IDR_OK || (answered && id != NULL)) {
+			if (rc != IDR_OK) {
+				(void)snprintf(err, errlen, "%s", e);
+			}
+			return rc;
+		}
+		if (used < errlen) {
+			int n = snprintf(err + used, errlen - used, "%s%s: %s",
+			                 used > 0 ? "; " : "", site->url[order[i]], e);
+
+			used += n > 0 ? (size_t)n : 0;
+		}
+	}
+	return rc;
 }
 
 /* A node's trace of id (format=json). */
@@ -424,7 +477,7 @@ fetch_remote(struct tsrc *s, int src, const char *id, unsigned depth, size_t max
 	wbuf_terminate(&w);
 	rc = wbuf_error(&w);
 	if (rc == IDR_OK) {
-		rc = get(s, src, (const char *)wbuf_data(&w), &resp, err, errlen);
+		rc = get(s, src, id, (const char *)wbuf_data(&w), &resp, err, errlen);
 	}
 	if (rc == IDR_OK) {
 		rc = trc_parse(resp.body, src, max, out, err, errlen);
@@ -466,61 +519,16 @@ struct tfed {
 	char why[TRACE_FED_PREFIXES][TRC_REASON_MAX]; /* "" when found */
 	bool failed[TRACE_FED_PREFIXES]; /* the lookup failed (upstream down), not "no node" */
 	size_t nprefixes;
-	char url[TRC_PEERS_MAX][HTTPC_URL_MAX];
 };
 
-/* The URL of the first HTTP(S) query interface of an API answer's HS_SITE* values, or "". */
-static void
-site_http_url(json_t *root, char *out, size_t len)
-{
-	json_t *v, *sv, *it;
-	size_t i, j, k;
-
-	out[0] = '\0';
-	json_array_foreach(json_object_get(root, "values"), i, v)
-	{
-		const char *type = json_string_value(json_object_get(v, "type"));
-		json_t *site = json_object_get(json_object_get(v, "data"), "value");
-
-		if (type == NULL ||
-		    (strcmp(type, "HS_SITE") != 0 && strcmp(type, "HS_SITE.PREFIX") != 0)) {
-			continue;
-		}
-		json_array_foreach(json_object_get(site, "servers"), j, sv)
-		{
-			const char *addr = json_string_value(json_object_get(sv, "address"));
-
-			json_array_foreach(json_object_get(sv, "interfaces"), k, it)
-			{
-				const char *proto =
-				        json_string_value(json_object_get(it, "protocol"));
-				json_int_t port = json_integer_value(json_object_get(it, "port"));
-				bool https;
-
-				if (addr == NULL || proto == NULL || port <= 0 || port > 65535 ||
-				    json_is_false(json_object_get(it, "query")) ||
-				    (strcmp(proto, "HTTP") != 0 && strcmp(proto, "HTTPS") != 0)) {
-					continue;
-				}
-				https = strcmp(proto, "HTTPS") == 0;
-				(void)snprintf(out, len,
-				               strchr(addr, ':') != NULL ? "%s://[%s]:%d"
-				                                         : "%s://%s:%d",
-				               https ? "https" : "http", addr, (int)port);
-				return;
-			}
-		}
-	}
-}
-
 /*
- * The HTTP interface of the node serving prefix, found through --node (whose HTTP API resolves
+ * The HTTP interfaces of the site serving prefix, found through --node (whose HTTP API resolves
  * recursively): the HS_SITE of 0.NA/<prefix>, else of its parent prefixes. *failed tells a
  * lookup that failed (the node unreachable, or answering 5xx: its upstream is down) from a node
  * that says the prefix is not served (4xx: a node without federation).
  */
 static int
-fed_find(struct tsrc *s, const char *prefix, char *url, size_t urllen, char *why, size_t whylen,
+fed_find(struct tsrc *s, const char *prefix, struct trc_site *site, char *why, size_t whylen,
          bool *failed)
 {
 	char p[IDENT_HARD_MAX + 1], e[TRC_REASON_MAX];
@@ -531,8 +539,8 @@ fed_find(struct tsrc *s, const char *prefix, char *url, size_t urllen, char *why
 
 	(void)snprintf(p, sizeof(p), "%s", prefix);
 	(void)snprintf(why, whylen, "no HS_SITE with an HTTP interface for 0.NA/%s", prefix);
-	url[0] = '\0';
-	while (p[0] != '\0' && url[0] == '\0') {
+	memset(site, 0, sizeof(*site));
+	while (p[0] != '\0' && site->n == 0) {
 		wbuf_init_heap(&w, sizeof(p) * 3 + 64);
 		wbuf_lit(&w, "/api/handles/0.NA/");
 		path_escape(&w, p);
@@ -541,16 +549,13 @@ fed_find(struct tsrc *s, const char *prefix, char *url, size_t urllen, char *why
 		rc = wbuf_error(&w);
 		memset(&resp, 0, sizeof(resp));
 		if (rc == IDR_OK) {
-			rc = get(s, TRC_SRC_HERE, (const char *)wbuf_data(&w), &resp, e, sizeof(e));
+			rc = get(s, TRC_SRC_HERE, NULL, (const char *)wbuf_data(&w), &resp, e,
+			         sizeof(e));
 		}
 		wbuf_deinit(&w);
-		if (rc == IDR_OK) {
-			json_t *root =
-			        json_loadb((const char *)resp.body.p, resp.body.len, 0, NULL);
-
-			site_http_url(root, url, urllen);
-			json_decref(root);
-		} else if (rc != IDR_ENOENT) {
+		if (rc == IDR_OK && trc_site_read(resp.body, site) != IDR_OK) {
+			memset(site, 0, sizeof(*site)); /* no site with HTTP: the parent prefix */
+		} else if (rc != IDR_OK && rc != IDR_ENOENT) {
 			(void)snprintf(why, whylen, "0.NA/%s: %s", p, e);
 			*failed = rc != IDR_EPROTO || resp.status >= 500;
 			return rc;
@@ -561,19 +566,30 @@ fed_find(struct tsrc *s, const char *prefix, char *url, size_t urllen, char *why
 		}
 		*dot = '\0';
 	}
-	return url[0] != '\0' ? IDR_OK : IDR_ENOENT;
+	return site->n > 0 ? IDR_OK : IDR_ENOENT;
 }
 
-/* Is url --node or a peer already? */
+/* Is a server of site --node, a peer, or a server of a peer's site already? */
 static bool
-fed_known(const struct trace_args *a, const char *url)
+fed_known(const struct tsrc *s, const struct trace_args *a, const struct trc_site *site)
 {
-	if (strcmp(url, a->node) == 0) {
-		return true;
-	}
-	for (size_t i = 0; i < a->npeers; i++) {
-		if (strcmp(url, a->peers[i]) == 0) {
+	for (size_t k = 0; k < site->n; k++) {
+		const char *url = site->url[k];
+
+		if (strcmp(url, a->node) == 0) {
 			return true;
+		}
+		for (size_t i = 0; i < a->npeers; i++) {
+			const struct trc_site *o = s->site[i];
+
+			if (strcmp(url, a->peers[i]) == 0) {
+				return true;
+			}
+			for (size_t j = 0; o != NULL && j < o->n; j++) {
+				if (strcmp(url, o->url[j]) == 0) {
+					return true;
+				}
+			}
 		}
 	}
 	return false;
@@ -591,7 +607,8 @@ fed_discover(struct tsrc *s, struct trace_args *a, struct tfed *fed, const struc
 
 	for (size_t i = 0; i < g->n; i++) {
 		const struct trc_node *n = &g->v[i];
-		char prefix[IDENT_HARD_MAX + 1], url[HTTPC_URL_MAX];
+		char prefix[IDENT_HARD_MAX + 1];
+		struct trc_site *site;
 		struct ident id;
 		size_t k;
 
@@ -609,17 +626,35 @@ fed_discover(struct tsrc *s, struct trace_args *a, struct tfed *fed, const struc
 		}
 		fed->nprefixes++;
 		memcpy(fed->prefix[k], prefix, sizeof(prefix));
-		if (fed_find(s, prefix, url, sizeof(url), fed->why[k], sizeof(fed->why[k]),
-		             &fed->failed[k]) != IDR_OK) {
+		if (a->npeers == TRC_PEERS_MAX) {
+			continue;
+		}
+		if (s->site[a->npeers] == NULL &&
+		    (s->site[a->npeers] = calloc(1, sizeof(struct trc_site))) == NULL) {
+			(void)snprintf(fed->why[k], sizeof(fed->why[k]), "out of memory");
+			continue;
+		}
+		site = s->site[a->npeers]; /* a peer only when added below */
+		if (fed_find(s, prefix, site, fed->why[k], sizeof(fed->why[k]), &fed->failed[k]) !=
+		    IDR_OK) {
 			continue;
 		}
 		fed->why[k][0] = '\0';
-		if (fed_known(a, url) || a->npeers == TRC_PEERS_MAX) {
+		if (fed_known(s, a, site)) {
 			continue;
 		}
-		fprintf(stderr, "prefix %s: node %s (found through %s)\n", prefix, url, a->node);
-		memcpy(fed->url[a->npeers], url, sizeof(url));
-		a->peers[a->npeers] = fed->url[a->npeers];
+		if (site->n > 1) {
+			fprintf(stderr,
+			        "prefix %s: node %s (found through %s; a site of %" PRIu32
+			        " servers, %zu with HTTP, each identifier asked at the server its "
+			        "Handle "
+			        "hash picks)\n",
+			        prefix, site->url[0], a->node, site->nservers, site->n);
+		} else {
+			fprintf(stderr, "prefix %s: node %s (found through %s)\n", prefix,
+			        site->url[0], a->node);
+		}
+		a->peers[a->npeers] = site->url[0];
 		a->npeers++;
 		added++;
 	}
@@ -750,7 +785,7 @@ event_load(struct tsrc *s, const struct evref *r, struct life_event *ev, char *e
 		return rc == IDR_OK ? life_event_parse(v.doc.p, v.doc.len, ev, err, errlen) : rc;
 	}
 	(void)snprintf(path, sizeof(path), "/events/%s", r->hex);
-	if ((rc = get(s, r->src, path, &resp, err, errlen)) != IDR_OK) {
+	if ((rc = get(s, r->src, NULL, path, &resp, err, errlen)) != IDR_OK) {
 		return rc;
 	}
 	doc = json_loadb((const char *)resp.body.p, resp.body.len, JSON_REJECT_DUPLICATES, NULL);
@@ -1012,6 +1047,10 @@ run_trace(const struct cli_cmd *self, int argc, char **argv)
 	httpc_free(s.node);
 	for (size_t i = 0; i < TRC_PEERS_MAX; i++) {
 		httpc_free(s.peer[i]);
+		for (size_t k = 0; k < TRC_SITE_MAX; k++) {
+			httpc_free(s.sc[i][k]);
+		}
+		free(s.site[i]);
 	}
 	return rc;
 }
@@ -1110,7 +1149,10 @@ const struct cli_cmd cmd_trace = {
         "source hosts, the node (whose HTTP API resolves recursively through the top level)\n"
         "is asked for 0.NA/<prefix>, then its parent prefixes, until an HS_SITE names an\n"
         "HTTP(S) interface; that node becomes a peer (stderr says so) and the walk is redone\n"
-        "(at most 4 walks). A prefix no node is found for is named on stderr.\n"
+        "(at most 4 walks). A prefix no node is found for is named on stderr. A site of\n"
+        "several servers is asked, for each item, at the server the site's Handle hash picks\n"
+        "(as stock clients do), then at its other servers in HS_SITE order while one does\n"
+        "not answer.\n"
         "\n"
         "options:\n"
         "  --depth N      levels at most (default 16, at most 64)\n"

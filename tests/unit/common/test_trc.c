@@ -420,6 +420,222 @@ test_trc_write(void **state)
 	trc_graph_deinit(&g);
 }
 
+/* ---------------------------------------------------------------- site */
+
+#define IF_HTTP(port)  "{\"query\":true,\"admin\":false,\"protocol\":\"HTTP\",\"port\":" #port "}"
+#define IF_HTTPS(port) "{\"query\":true,\"admin\":false,\"protocol\":\"HTTPS\",\"port\":" #port "}"
+#define IF_TCP(port)   "{\"query\":true,\"admin\":true,\"protocol\":\"TCP\",\"port\":" #port "}"
+#define SERVER(id, addr, ifs)                                                                      \
+	"{\"serverId\":" #id ",\"address\":\"" addr "\",\"interfaces\":[" ifs "]}"
+#define SITE_VALUE(index, type, hash, servers)                                                     \
+	"{\"index\":" #index ",\"type\":\"" type "\",\"data\":{\"format\":\"site\",\"value\":{"    \
+	"\"version\":1,\"serialNumber\":1" hash ",\"servers\":[" servers "]}}}"
+#define ANSWER(values) "{\"responseCode\":1,\"handle\":\"0.NA/88.118.8\",\"values\":[" values "]}"
+
+/* three servers, each with an HTTP(S) interface; the hash option absent: the whole handle */
+static const char site3[] = ANSWER(
+        SITE_VALUE(1, "HS_SITE", "",
+                   SERVER(1, "127.0.0.1", IF_TCP(2641) "," IF_HTTP(8001)) "," SERVER(
+                           2, "::1", IF_HTTPS(8443)) "," SERVER(3, "10.0.0.3", IF_HTTP(8003))));
+
+static void
+assert_order(const struct trc_site *site, const char *id, long pick, const char *want)
+{
+	size_t order[TRC_SITE_MAX];
+	char got[64] = "";
+
+	assert_int_equal(trc_site_order(site, id, order), pick);
+	for (size_t i = 0; i < site->n; i++) {
+		size_t len = strlen(got);
+
+		(void)snprintf(got + len, sizeof(got) - len, "%s%zu", i > 0 ? "," : "", order[i]);
+	}
+	assert_string_equal(got, want);
+}
+
+/* the server the Handle hash picks comes first (MD5 of the upper-cased handle, or its prefix
+ * or suffix, last 4 bytes as a big-endian int, abs, mod 3: computed independently with
+ * Python's hashlib), then the others in HS_SITE order */
+static void
+test_trc_site_order(void **state)
+{
+	struct trc_site site;
+	static const char by_prefix[] = ANSWER(SITE_VALUE(
+	        1, "HS_SITE", ",\"hashOption\":0",
+	        SERVER(1, "127.0.0.1", IF_HTTP(8001)) "," SERVER(
+	                2, "127.0.0.2", IF_HTTP(8002)) "," SERVER(3, "127.0.0.3", IF_HTTP(8003))));
+	static const char by_suffix[] = ANSWER(SITE_VALUE(
+	        1, "HS_SITE", ",\"hashOption\":1",
+	        SERVER(1, "127.0.0.1", IF_HTTP(8001)) "," SERVER(
+	                2, "127.0.0.2", IF_HTTP(8002)) "," SERVER(3, "127.0.0.3", IF_HTTP(8003))));
+
+	(void)state;
+	assert_int_equal(trc_site_read(slice_cstr(site3), &site), IDR_OK);
+	assert_int_equal(site.hash_option, 2);
+	assert_int_equal(site.nservers, 3);
+	assert_int_equal(site.n, 3);
+	assert_string_equal(site.url[0], "http://127.0.0.1:8001");
+	assert_string_equal(site.url[1], "https://[::1]:8443");
+	assert_string_equal(site.url[2], "http://10.0.0.3:8003");
+	assert_order(&site, "88.118.8/P-1", 0, "0,1,2");
+	assert_order(&site, "88.118.8/P-2", 2, "2,0,1");
+	assert_order(&site, "88.118.8/P-3", 1, "1,0,2");
+	assert_order(&site, "88.118.8/P-4", 0, "0,1,2");
+	assert_order(&site, "88.118.8/p-3", 1, "1,0,2"); /* case-insensitive, as the hash */
+	assert_order(&site, NULL, -1, "0,1,2");
+	/* by prefix: every item of 88.118.8 on server 1; by suffix as computed */
+	assert_int_equal(trc_site_read(slice_cstr(by_prefix), &site), IDR_OK);
+	assert_int_equal(site.hash_option, 0);
+	assert_order(&site, "88.118.8/P-1", 1, "1,0,2");
+	assert_order(&site, "88.118.8/P-2", 1, "1,0,2");
+	assert_int_equal(trc_site_read(slice_cstr(by_suffix), &site), IDR_OK);
+	assert_order(&site, "88.118.8/P-2", 1, "1,0,2");
+	assert_order(&site, "88.118.8/P-4", 2, "2,0,1");
+	assert_order(&site, "88.118.8/P-5", 0, "0,1,2");
+}
+
+/* a server without an HTTP interface still counts in the hash; when the hash picks it, the
+ * servers that have one are asked in HS_SITE order */
+static void
+test_trc_site_no_http(void **state)
+{
+	struct trc_site site;
+	static const char gap[] = ANSWER(SITE_VALUE(
+	        1, "HS_SITE", "",
+	        SERVER(1, "127.0.0.1", IF_HTTP(8001)) "," SERVER(
+	                2, "127.0.0.2", IF_TCP(2641)) "," SERVER(3, "127.0.0.3", IF_HTTP(8003))));
+	/* the first site value has no HTTP interface (nor a usable one): the next one is taken */
+	static const char later
+	        [] = ANSWER("{\"index\":100,\"type\":\"HS_ADMIN\",\"data\":{\"format\":\"admin\","
+	                    "\"value\":{}}}," SITE_VALUE(
+	                            1, "HS_SITE", "",
+	                            SERVER(
+	                                    1, "127.0.0.1",
+	                                    IF_TCP(
+	                                            2641) ",{\"query\":false,\"protocol\":\"HTTP\","
+	                                                  "\"port\":80},"
+	                                                  "{\"protocol\":\"HTTP\",\"port\":0},"
+	                                                  "{\"protocol\":\"HTTP\",\"port\":65536},"
+	                                                  "{\"protocol\":\"HTTP\",\"port\":"
+	                                                  "\"80\"}")) "," SITE_VALUE(2,
+	                                                                             "HS_SITE."
+	                                                                             "PREFIX",
+	                                                                             "",
+	                                                                             SERVER(1,
+	                                                                                    "192.0."
+	                                                                                    "2.1",
+	                                                                                    "{\"pro"
+	                                                                                    "tocol"
+	                                                                                    "\":"
+	                                                                                    "\"HTTP"
+	                                                                                    "S\","
+	                                                                                    "\"port"
+	                                                                                    "\":"
+	                                                                                    "65535"
+	                                                                                    "}")));
+
+	(void)state;
+	assert_int_equal(trc_site_read(slice_cstr(gap), &site), IDR_OK);
+	assert_int_equal(site.nservers, 3);
+	assert_int_equal(site.n, 2);
+	assert_int_equal(site.server[1], 2);
+	assert_order(&site, "88.118.8/P-3", -1, "0,1"); /* server 1: no HTTP */
+	assert_order(&site, "88.118.8/P-2", 2, "1,0");
+	assert_int_equal(trc_site_read(slice_cstr(later), &site), IDR_OK);
+	assert_int_equal(site.n, 1);
+	assert_int_equal(site.nservers, 1);
+	assert_string_equal(site.url[0], "https://192.0.2.1:65535");
+}
+
+static void
+test_trc_site_bad(void **state)
+{
+	static const char *const none[] = {
+	        ANSWER(""),
+	        "{\"responseCode\":100}",
+	        ANSWER(SITE_VALUE(1, "HS_SITE", "", SERVER(1, "127.0.0.1", IF_TCP(2641)))),
+	        ANSWER(SITE_VALUE(1, "HS_SERV", "", SERVER(1, "127.0.0.1", IF_HTTP(80)))),
+	        ANSWER(SITE_VALUE(1, "HS_SITE", "", SERVER(1, "", IF_HTTP(80)))),
+	        ANSWER("{\"type\":\"HS_SITE\",\"data\":{\"value\":{\"servers\":{}}}}"),
+	        ANSWER("{\"type\":\"HS_SITE\",\"data\":\"x\"}"),
+	};
+	struct trc_site site;
+	char cut[sizeof(site3)];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
+		memset(&site, 0xa5, sizeof(site));
+		assert_int_equal(trc_site_read(slice_cstr(none[i]), &site), IDR_ENOENT);
+		assert_int_equal(site.n, 0);
+	}
+	assert_int_equal(trc_site_read(slice_cstr("[]"), &site), IDR_EPROTO);
+	assert_int_equal(trc_site_read(slice_cstr("{\"a\":1,\"a\":2}"), &site), IDR_EPROTO);
+	/* every truncation of a valid answer */
+	for (size_t len = 0; len < strlen(site3); len++) {
+		memcpy(cut, site3, len);
+		assert_int_equal(trc_site_read(slice_make(cut, len), &site), IDR_EPROTO);
+		assert_int_equal(site.n, 0);
+	}
+}
+
+static void
+test_trc_site_limits(void **state)
+{
+	char body[8192], addr[TRC_URL_MAX];
+	struct trc_site site;
+	size_t len, i;
+
+	(void)state;
+	/* TRC_SITE_MAX + 1 servers with HTTP: the last left out, but counted by the hash */
+	len = (size_t)snprintf(body, sizeof(body),
+	                       "{\"values\":[{\"type\":\"HS_SITE\",\"data\":{\"value\":{"
+	                       "\"servers\":[");
+	for (i = 0; i <= TRC_SITE_MAX; i++) {
+		len += (size_t)snprintf(
+		        body + len, sizeof(body) - len,
+		        "%s{\"address\":\"10.0.0.%zu\",\"interfaces\":[" IF_HTTP(80) "]}",
+		        i > 0 ? "," : "", i);
+	}
+	(void)snprintf(body + len, sizeof(body) - len, "]}}}]}");
+	assert_int_equal(trc_site_read(slice_cstr(body), &site), IDR_OK);
+	assert_int_equal(site.nservers, TRC_SITE_MAX + 1);
+	assert_int_equal(site.n, TRC_SITE_MAX);
+	assert_string_equal(site.url[TRC_SITE_MAX - 1], "http://10.0.0.15:80");
+	/* an address whose URL fills TRC_URL_MAX exactly is left out; one byte shorter fits */
+	for (int extra = 0; extra <= 1; extra++) {
+		size_t alen = TRC_URL_MAX - strlen("http://:65535") - (size_t)extra;
+
+		memset(addr, 'a', alen);
+		addr[alen] = '\0';
+		(void)snprintf(
+		        body, sizeof(body),
+		        "{\"values\":[{\"type\":\"HS_SITE\",\"data\":{\"value\":{\"servers\":["
+		        "{\"address\":\"%s\",\"interfaces\":[" IF_HTTP(65535) "]}]}}}]}",
+		        addr);
+		assert_int_equal(trc_site_read(slice_cstr(body), &site),
+		                 extra == 0 ? IDR_ENOENT : IDR_OK);
+		if (extra == 1) {
+			assert_int_equal(strlen(site.url[0]), TRC_URL_MAX - 1);
+		}
+	}
+	/* a body over TRC_JSON_MAX is refused before it is read */
+	assert_int_equal(trc_site_read(slice_make(body, (size_t)TRC_JSON_MAX + 1), &site),
+	                 IDR_ELIMIT);
+	/* an identifier over the hash's limit: HS_SITE order */
+	assert_int_equal(trc_site_read(slice_cstr(site3), &site), IDR_OK);
+	{
+		char *big = malloc(2050);
+		size_t order[TRC_SITE_MAX];
+
+		assert_non_null(big);
+		memset(big, 'A', 2049);
+		big[2049] = '\0';
+		assert_int_equal(trc_site_order(&site, big, order), -1);
+		assert_int_equal(order[0], 0);
+		free(big);
+	}
+}
+
 int
 main(void)
 {
@@ -428,6 +644,8 @@ main(void)
 	        cmocka_unit_test(test_trc_parse_bad),   cmocka_unit_test(test_trc_parse_limits),
 	        cmocka_unit_test(test_trc_walk_graft),  cmocka_unit_test(test_trc_walk_unreachable),
 	        cmocka_unit_test(test_trc_walk_caps),   cmocka_unit_test(test_trc_write),
+	        cmocka_unit_test(test_trc_site_order),  cmocka_unit_test(test_trc_site_no_http),
+	        cmocka_unit_test(test_trc_site_bad),    cmocka_unit_test(test_trc_site_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/crypto.h"
 #include "core/conf.h"
@@ -856,6 +857,74 @@ test_rsv_lookup_for_http(void **state)
 	rsv_read_end(f->w);
 }
 
+/* rsv_lookup serves a hosted prefix record with the node's HS_SITE, so the REST and national
+ * APIs give the values a Handle client gets */
+static void
+test_rsv_lookup_prefix_site(void **state)
+{
+	struct fix *f = *state;
+	struct reg_rtxn *txn;
+	struct rec_view rec;
+	struct slice clump;
+	struct answer a;
+	struct value v;
+	struct rbuf r;
+	uint32_t t0 = (uint32_t)time(NULL);
+	uint8_t *copy;
+	size_t len;
+
+	assert_int_equal(rsv_read_begin(f->w, &txn), IDR_OK);
+	assert_int_equal(rsv_lookup(f->w, SLICE_LIT("0.NA/88.100.1"), &rec), HDL_RC_SUCCESS);
+	assert_int_equal(rec.nvalues, 2);
+	/* the body stays whole: the handle, the count, the clumps */
+	rbuf_init(&r, rec.body.p, rec.body.len);
+	(void)rbuf_str(&r, HDL_MAX_HANDLE_LEN);
+	assert_int_equal(rbuf_u32(&r), 2);
+	assert_true(slice_eq(rbuf_bytes(&r, rbuf_left(&r)), rec.values));
+	rbuf_init(&r, rec.values.p, rec.values.len);
+	assert_int_equal(hdl_clump_next(&r, &v, &clump), IDR_OK);
+	assert_int_equal(v.index, 100);
+	assert_int_equal(hdl_clump_next(&r, &v, &clump), IDR_OK);
+	assert_int_equal(v.index, 1);
+	assert_true(slice_eq(v.type, SLICE_LIT("HS_SITE")));
+	assert_true(slice_eq(v.data, rsv_site(f->r)));
+	assert_int_equal(v.ttl, 86400);
+	assert_true(v.timestamp >= t0 && v.timestamp <= (uint32_t)time(NULL)); /* the request's */
+	assert_int_equal(hdl_clump_next(&r, &v, &clump), IDR_ENOENT);
+	len = rec.values.len;
+	copy = malloc(len);
+	assert_non_null(copy);
+	memcpy(copy, rec.values.p, len);
+	/* an item is not touched, and a second lookup gives the same bytes */
+	assert_int_equal(rsv_lookup(f->w, SLICE_LIT("88.100.1/abc"), &rec), HDL_RC_SUCCESS);
+	assert_int_equal(rec.nvalues, 2);
+	assert_int_equal(rsv_lookup(f->w, SLICE_LIT("0.na/88.100.1"), &rec), HDL_RC_SUCCESS);
+	assert_true(slice_eq(rec.values, slice_make(copy, len)));
+	rsv_read_end(f->w);
+	/* the Handle protocol answers the same values, the site stamped with its request's time */
+	ask(f, "0.NA/88.100.1", &a);
+	{
+		struct value hv, lv;
+		struct slice hc;
+		struct rbuf hr;
+
+		rbuf_init(&hr, a.list.clumps.p, a.list.clumps.len);
+		rbuf_init(&r, copy, len);
+		for (int i = 0; i < 2; i++) {
+			assert_int_equal(hdl_clump_next(&hr, &hv, &hc), IDR_OK);
+			assert_int_equal(hdl_clump_next(&r, &lv, &clump), IDR_OK);
+			assert_int_equal(hv.index, lv.index);
+			assert_true(slice_eq(hv.type, lv.type));
+			assert_true(slice_eq(hv.data, lv.data));
+			assert_int_equal(hv.perms, lv.perms);
+			assert_int_equal(hv.ttl, lv.ttl);
+		}
+		assert_int_equal(hv.timestamp, NOW);
+		assert_int_equal(hdl_clump_next(&hr, &hv, &hc), IDR_ENOENT);
+	}
+	free(copy);
+}
+
 /* ---------------------------------------------------------------- reload and snapshots */
 
 static void
@@ -1018,6 +1087,7 @@ main(void)
 	        T(test_rsv_rx_time),
 	        T(test_rsv_filter_match),
 	        T(test_rsv_lookup_for_http),
+	        T(test_rsv_lookup_prefix_site),
 	        T(test_rsv_reload),
 	        T(test_rsv_reload_concurrent),
 	        T(test_rsv_new_errors),
