@@ -785,6 +785,15 @@ rsv_takeover_of(struct rsv_worker *w, struct slice handle, char *node, size_t ca
 	return found;
 }
 
+void
+rsv_takeover_message(const char *node, char *buf, size_t cap)
+{
+	snprintf(buf, cap,
+	         "node %.100s is taken over by the top level: its records are read-only until it "
+	         "is released",
+	         node);
+}
+
 uint32_t
 rsv_lookup(struct rsv_worker *w, struct slice handle, struct rec_view *rec)
 {
