@@ -978,21 +978,25 @@ names_site(const struct value *v)
  * or HS_SERV there and fails with "service not found" without one. This node's published site
  * is added as a public HS_SITE value (at an index the record does not use) when the record has
  * no HS_SITE* / HS_SERV* value of its own; encoded into out. Not on the top level: its prefix
- * records are the nodes' delegations, maintained by their upward registration.
+ * records are the nodes' delegations, maintained by their upward registration; except for a
+ * record it serves from the backup copy of a node taken over (fed/takeover.h), whose derived
+ * prefixes it now serves itself: the site is then the top level's, checked as hosted in the
+ * copy (the node's store).
  * @return true when out holds such a clump.
  */
 static bool
 own_site_clump(struct rsv_req *q, struct reg_rtxn *txn, const struct rec_view *rec,
                struct wbuf *out)
 {
+	bool taken = q->w->takeover && q->w->btxn != NULL;
 	uint32_t index = 1, max = 0;
 	struct slice clump;
 	struct value v;
 	struct rbuf r;
 	bool used1 = false;
 
-	if (conf_toplevel(&q->w->snap->conf) || wbuf_len(&q->w->snap->site) == 0 ||
-	    hosted_prefix_record(txn, rec->handle).len == 0) {
+	if ((conf_toplevel(&q->w->snap->conf) && !taken) || wbuf_len(&q->w->snap->site) == 0 ||
+	    hosted_prefix_record(taken ? q->w->btxn : txn, rec->handle).len == 0) {
 		return false;
 	}
 	rbuf_init(&r, rec->values.p, rec->values.len);

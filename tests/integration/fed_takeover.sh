@@ -40,10 +40,7 @@ seckey_identity 88/OTHER 'other pw' "$TOP"
 printf 'other pw\n' >"$T/other.secret"
 ok "$IDR_BIN" keygen --type rsa --out "$T/server.pem"
 ok "$IDR_BIN" keygen --type rsa --out "$T/n300.pem"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-	-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
-	-keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null ||
-	fail "openssl could not make a certificate"
+make_cert
 cat >"$T/top.conf" <<EOF2
 data_dir $TOP
 workers 2
@@ -95,22 +92,9 @@ stop_top() {
 }
 start_top 1
 
-# same DIR: wait (60 s: the follower backs off up to 30 s while the node is down) until the copy in DIR has the node's records and journal head
-same() {
-	n=600
-	while :; do
-		"$IDR_BIN" export --data "$D" -o "$T/a.jsonl" 2>/dev/null
-		"$IDR_BIN" export --data "$1" -o "$T/b.jsonl" 2>/dev/null || true
-		if cmp -s "$T/a.jsonl" "$T/b.jsonl"; then
-			ah=$("$IDR_BIN" audit verify --data "$D" | grep -i head)
-			bh=$("$IDR_BIN" audit verify --data "$1" | grep -i head)
-			[ "$ah" = "$bh" ] && break
-		fi
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || { tail -n 20 "$T/top.log.1" >&2; fail "the backup did not converge"; }
-		sleep 0.1
-	done
-}
+# same DIR: wait (60 s: the follower backs off up to 30 s while the node is down) until the
+# copy in DIR has the node's records and journal head
+same() { converge_copy "$D" "$1" "$T/top.log.1"; }
 log_wait "$T/top.log.1" "bootstrapped from a snapshot" 10
 {
 	echo "id,kind,url"
