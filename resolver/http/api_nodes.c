@@ -92,7 +92,6 @@ http_api_nodes(struct http_req *q)
 
 #define SUFFIX_TAKEOVER "/takeover"
 #define SUFFIX_RELEASE  "/release"
-#define ADD_BODY_MAX    (4 * NODEOP_KEY_MAX)
 
 /* A change on its way through the writer. */
 struct njob {
@@ -235,31 +234,46 @@ member(json_t *j, const char *key, bool *bad)
 	return json_string_value(v);
 }
 
-/*
- * The body of a change into j->op: add {"prefix","public_key":{"format":"base64"|"hex",
- * "value"},"site"?,"owner"?}; takeover {"site"?} or empty; release empty. msg on error.
- */
-static int
-body_parse(struct slice body, struct njob *j, char *msg, size_t cap)
+int
+http_nodes_body_parse(struct slice body, enum nodeop_kind kind, struct slice prefix,
+                      struct nodeop *op, char *msg, size_t cap)
 {
 	static const char *const add_keys[] = {"prefix", "public_key", "site", "owner", NULL};
 	static const char *const tk_keys[] = {"site", NULL};
-	const char *const *keys = j->op.kind == NODEOP_ADD ? add_keys : tk_keys;
+	const char *const *keys = kind == NODEOP_ADD ? add_keys : tk_keys;
 	uint8_t key[NODEOP_KEY_MAX];
 	const char *k, *site, *owner, *f, *v;
 	json_t *doc, *val, *pk;
+	json_error_t jerr;
 	bool bad = false;
 	size_t n = 0;
 	int rc = IDR_OK;
 
-	if (body.len == 0 && j->op.kind != NODEOP_ADD) {
-		return IDR_OK;
+	if (kind != NODEOP_ADD) {
+		if (nodeop_init(op, kind, prefix, (uint32_t)time(NULL)) != IDR_OK) {
+			snprintf(msg, cap, "%s", op->msg);
+			return IDR_EINVAL;
+		}
+		if (body.len == 0) {
+			return IDR_OK;
+		}
+		if (kind == NODEOP_RELEASE) {
+			snprintf(msg, cap, "a release takes no body");
+			return IDR_EPROTO;
+		}
+	} else {
+		memset(op, 0, sizeof(*op));
 	}
-	if (j->op.kind == NODEOP_RELEASE) {
-		snprintf(msg, cap, "a release takes no body");
+	if (body.len > NODES_BODY_MAX) {
+		snprintf(msg, cap, "the body is longer than %d bytes", NODES_BODY_MAX);
+		return IDR_ELIMIT;
+	}
+	doc = json_loadb((const char *)body.p, body.len, JSON_REJECT_DUPLICATES, &jerr);
+	if (doc == NULL) {
+		snprintf(msg, cap, "the body is not JSON: %.160s (at byte %d)", jerr.text,
+		         jerr.position);
 		return IDR_EPROTO;
 	}
-	doc = json_loadb((const char *)body.p, body.len, JSON_REJECT_DUPLICATES, NULL);
 	if (!json_is_object(doc)) {
 		json_decref(doc);
 		snprintf(msg, cap, "the body must be a JSON object");
@@ -278,19 +292,33 @@ body_parse(struct slice body, struct njob *j, char *msg, size_t cap)
 			return IDR_EPROTO;
 		}
 	}
+	if (kind == NODEOP_ADD) {
+		const char *p = member(doc, "prefix", &bad);
+
+		if (p == NULL || bad) {
+			snprintf(msg, cap, "member \"prefix\" (a string) is missing");
+			json_decref(doc);
+			return IDR_EPROTO;
+		}
+		if (nodeop_init(op, kind, slice_cstr(p), (uint32_t)time(NULL)) != IDR_OK) {
+			snprintf(msg, cap, "prefix: %s", op->msg);
+			json_decref(doc);
+			return IDR_EINVAL;
+		}
+	}
 	site = member(doc, "site", &bad);
 	owner = member(doc, "owner", &bad);
 	if (bad) {
-		snprintf(msg, cap, "site and owner are strings");
+		snprintf(msg, cap, "site and owner are strings without NUL characters");
 		rc = IDR_EPROTO;
-	} else if (site != NULL && nodeop_set_site(&j->op, site) != IDR_OK) {
-		snprintf(msg, cap, "%s", j->op.msg);
+	} else if (site != NULL && nodeop_set_site(op, site) != IDR_OK) {
+		snprintf(msg, cap, "%s", op->msg);
 		rc = IDR_EINVAL;
-	} else if (owner != NULL && nodeop_set_owner(&j->op, slice_cstr(owner)) != IDR_OK) {
-		snprintf(msg, cap, "%s", j->op.msg);
-		rc = IDR_EINVAL;
+	} else if (owner != NULL && nodeop_set_owner(op, slice_cstr(owner)) != IDR_OK) {
+		snprintf(msg, cap, "%s", op->msg);
+		rc = IDR_ELIMIT;
 	}
-	if (rc == IDR_OK && j->op.kind == NODEOP_ADD) {
+	if (rc == IDR_OK && kind == NODEOP_ADD) {
 		pk = json_object_get(doc, "public_key");
 		f = json_string_value(json_object_get(pk, "format"));
 		v = json_string_value(json_object_get(pk, "value"));
@@ -309,8 +337,8 @@ body_parse(struct slice body, struct njob *j, char *msg, size_t cap)
 			snprintf(msg, cap, "public_key: not %s, or longer than %zu bytes",
 			         strcmp(f, "hex") == 0 ? "hex" : "base64", sizeof(key));
 			rc = IDR_EPROTO;
-		} else if (nodeop_set_key(&j->op, slice_make(key, n)) != IDR_OK) {
-			snprintf(msg, cap, "public_key: %s", j->op.msg);
+		} else if (nodeop_set_key(op, slice_make(key, n)) != IDR_OK) {
+			snprintf(msg, cap, "public_key: %s", op->msg);
 			rc = IDR_EINVAL;
 		}
 	}
@@ -318,7 +346,7 @@ body_parse(struct slice body, struct njob *j, char *msg, size_t cap)
 	return rc;
 }
 
-/* A change of kind on node name by the administrator a, from q's body. */
+/* A change of kind on node name (empty for an add: the body names it), from q's body. */
 static void
 change(struct http_req *q, enum nodeop_kind kind, struct slice name)
 {
@@ -326,12 +354,9 @@ change(struct http_req *q, enum nodeop_kind kind, struct slice name)
 	const char *top;
 	struct njob *j;
 	struct hauth a;
+	int rc;
 
 	if (!change_begin(q, &a, name)) {
-		return;
-	}
-	if (q->body.len > ADD_BODY_MAX) {
-		fail(q, 413, HDL_RC_INVALID_VALUE, name, "the body is too large");
 		return;
 	}
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
@@ -339,41 +364,23 @@ change(struct http_req *q, enum nodeop_kind kind, struct slice name)
 		return;
 	}
 	snprintf(j->identity, sizeof(j->identity), "%s", a.text);
-	if (nodeop_init(&j->op, kind, name, (uint32_t)time(NULL)) != IDR_OK) {
-		fail(q, 400, HDL_RC_INVALID_VALUE, name, j->op.msg);
-		free(j);
-		return;
-	}
-	if (body_parse(q->body, j, msg, sizeof(msg)) != IDR_OK) {
-		fail(q, 400, HDL_RC_INVALID_VALUE, name, msg);
+	rc = http_nodes_body_parse(q->body, kind, name, &j->op, msg, sizeof(msg));
+	if (rc != IDR_OK) {
+		fail(q, q->body.len > NODES_BODY_MAX ? 413 : 400, HDL_RC_INVALID_VALUE,
+		     kind == NODEOP_ADD ? slice_cstr(j->op.prefix) : name, msg);
 		free(j);
 		return;
 	}
 	top = reg_node_prefix(rsv_reg(q->rw));
 	snprintf(j->op.top, sizeof(j->op.top), "%s", top != NULL ? top : "");
-	j->op.backup = fed_backup_reg(name) != NULL;
+	j->op.backup = fed_backup_reg(slice_cstr(j->op.prefix)) != NULL;
 	submit(q, j);
 }
 
 void
 http_api_nodes_add(struct http_req *q)
 {
-	char prefix[PFX_MAX_LEN + 1] = "";
-	json_t *doc = json_loadb((const char *)q->body.p, q->body.len, 0, NULL);
-	const char *p = json_string_value(json_object_get(doc, "prefix"));
-
-	if (p == NULL || strlen(p) > PFX_MAX_LEN) {
-		json_decref(doc);
-		if (change_begin(q, &(struct hauth){0}, SLICE_LIT(""))) {
-			fail(q, 400, HDL_RC_INVALID_VALUE, SLICE_LIT(""),
-			     "the body must be a JSON object with \"prefix\" (at most 255 bytes), "
-			     "\"public_key\" and optional \"site\" and \"owner\"");
-		}
-		return;
-	}
-	snprintf(prefix, sizeof(prefix), "%s", p);
-	json_decref(doc);
-	change(q, NODEOP_ADD, slice_cstr(prefix));
+	change(q, NODEOP_ADD, SLICE_LIT(""));
 }
 
 /* Does s end in tail? Then *head is the rest. */

@@ -39,10 +39,30 @@
 #ifndef IDR_RESOLVER_HTTP_API_NODES_H
 #define IDR_RESOLVER_HTTP_API_NODES_H
 
+#include <stddef.h>
+
+#include "base/err.h"
+#include "base/slice.h"
+#include "fed/nodeop.h"
 #include "http/req.h"
+
+#define NODES_BODY_MAX 16384 /* bytes of a change's body */
 
 /** GET /api/v1/nodes. */
 void http_api_nodes(struct http_req *q);
+
+/**
+ * Parse the body of a change into op (nodeop_init included): for NODEOP_ADD a JSON object
+ * with "prefix" and "public_key" ({"format":"base64"|"hex","value":...}, an HS_PUBKEY that
+ * crypto.h loads) and optional "site" (IP:PORT,...) and "owner"; for NODEOP_TAKEOVER empty or
+ * {"site":...}; for NODEOP_RELEASE empty. prefix: the node of the URL (takeover, release).
+ * Members are strings without NUL characters; unknown and duplicate members are refused.
+ * @param msg  on error, what is wrong (naming the member).
+ * @return IDR_OK, IDR_EPROTO (malformed), IDR_EINVAL (a bad prefix, site or key), IDR_ELIMIT
+ *         (body over NODES_BODY_MAX, owner too long).
+ */
+int http_nodes_body_parse(struct slice body, enum nodeop_kind kind, struct slice prefix,
+                          struct nodeop *op, char *msg, size_t cap) IDR_MUSTCHECK;
 
 /** POST /api/v1/nodes. */
 void http_api_nodes_add(struct http_req *q);

@@ -191,15 +191,15 @@ fed() {
 	json_get "$T/fed.status" "[$2 for n in d['nodes'] if n['prefix'] == '$1'][0]"
 }
 period() { fed "$1" '(n.get("report") or {}).get("last_period") or -1'; }
-# quiet PREFIX: wait until two more reports of node PREFIX arrived (all done before is in its
-# totals), then print the totals "creates updates deletes resolutions"
+# quiet PREFIX: wait until node PREFIX reported the period of now (periods are unix seconds
+# / report_interval: everything done before is in its totals), then print the totals
+# "creates updates deletes resolutions"
 quiet() {
-	local p0 n=150
-	p0=$(period "$1")
-	until [ "$(period "$1")" -ge $((p0 + 2)) ] && [ "$p0" -ge 0 ]; do
-		[ "$p0" -ge 0 ] || p0=$(period "$1")
+	local now n=150
+	now=$(date +%s)
+	until [ "$(period "$1")" -ge "$now" ]; do
 		n=$((n - 1))
-		[ "$n" -gt 0 ] || fail "no reports of node $1 arrive"
+		[ "$n" -gt 0 ] || fail "no report of node $1 for period $now"
 		sleep 0.1
 	done
 	fed "$1" '" ".join(str(n["report"]["totals"][k]) for k in ("creates", "updates", "deletes", "resolutions"))'
