@@ -996,10 +996,7 @@ execute(struct admin *a, struct rsv_req *q, const struct hdl_msg *orig, const ch
 	}
 	if (rsv_takeover_of(rsv_req_worker(q), op->handle, node, sizeof(node))) {
 		wop_free(op); /* served read-only from the top level's backup (fed/takeover.h) */
-		snprintf(msg, sizeof(msg),
-		         "node %.100s is taken over by the top level: its records are read-only "
-		         "until it is released",
-		         node);
+		rsv_takeover_message(node, msg, sizeof(msg));
 		return answer_error_to(q, orig, HDL_RC_SERVER_BACKUP, msg);
 	}
 	if (rsv_read_begin(rsv_req_worker(q), &t) != IDR_OK) {

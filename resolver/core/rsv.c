@@ -836,7 +836,10 @@ names_site(const struct value *v)
  * request's time, TTL one day), and rec is rewritten to point into w->served, so that
  * every transport (Handle, the REST API, the national API, the pages) serves the same values.
  * Not on the top level: its prefix records are the nodes' delegations, maintained by their
- * upward registration. A record the buffer cannot take is left as stored.
+ * upward registration; except for a record it serves from the backup copy of a node taken
+ * over (fed/takeover.h), whose derived prefixes it then serves itself: the site is the top
+ * level's, checked as hosted in the copy (the node's store). A record the buffer cannot take
+ * is left as stored.
  */
 static void
 add_site(struct rsv_worker *w, struct rec_view *rec)
@@ -849,9 +852,11 @@ add_site(struct rsv_worker *w, struct rec_view *rec)
 	size_t head;
 	bool used1 = false;
 
-	if (conf_toplevel(&w->snap->conf) || wbuf_len(&w->snap->site) == 0 ||
+	bool taken = w->takeover && w->btxn != NULL;
+
+	if ((conf_toplevel(&w->snap->conf) && !taken) || wbuf_len(&w->snap->site) == 0 ||
 	    rec->nvalues >= HDL_MAX_VALUES || rec->body.len < rec->values.len + 4 ||
-	    hosted_prefix_record(w->txn, rec->handle).len == 0) {
+	    hosted_prefix_record(taken ? w->btxn : w->txn, rec->handle).len == 0) {
 		return;
 	}
 	rbuf_init(&r, rec->values.p, rec->values.len);
@@ -886,6 +891,15 @@ add_site(struct rsv_worker *w, struct rec_view *rec)
 	rec->body = wbuf_slice(out);
 	rec->values = slice_make(rec->body.p + head + 4, rec->body.len - head - 4);
 	rec->nvalues++;
+}
+
+void
+rsv_takeover_message(const char *node, char *buf, size_t cap)
+{
+	snprintf(buf, cap,
+	         "node %.100s is taken over by the top level: its records are read-only until it "
+	         "is released",
+	         node);
 }
 
 uint32_t
@@ -924,7 +938,11 @@ rsv_lookup(struct rsv_worker *w, struct slice handle, struct rec_view *rec)
 	key = lookup_key(w, &id);
 	rc = reg_get_folded(w->txn, key, rec);
 	if (rc == IDR_ENOENT && takeover_walk(w, served)) {
-		return backup_lookup(w, &id, served, rec);
+		code = backup_lookup(w, &id, served, rec);
+		if (code == HDL_RC_SUCCESS) {
+			add_site(w, rec); /* a derived prefix record of the node: the top's site */
+		}
+		return code;
 	}
 	if (rc == IDR_OK || rc == IDR_ENOENT) {
 		fstat_count(w->fstat, served); /* a resolution answered here (reports) */

@@ -417,6 +417,17 @@ bool rsv_worker_takeover(const struct rsv_worker *w);
  */
 bool rsv_takeover_of(struct rsv_worker *w, struct slice handle, char *node, size_t cap);
 
+/* Retry-After (seconds) of an HTTP 503 refusing a write for a node taken over: a takeover
+ * lasts until an operator releases it, so clients come back in minutes, not at once. */
+#define RSV_TAKEOVER_RETRY_AFTER "300"
+
+/**
+ * The refusal of a write for node (taken over, rsv_takeover_of) into buf: "node N is taken
+ * over by the top level: its records are read-only until it is released". The same words on
+ * every path (Handle RC 7, HTTP 503 on the REST, national and EPCIS APIs).
+ */
+void rsv_takeover_message(const char *node, char *buf, size_t cap);
+
 /** This server's site (site_servers, core/shard.h) as of the current configuration; valid
  *  during the request. Writes check shard_mine before they are submitted. */
 const struct shard *rsv_worker_shard(struct rsv_worker *w);

@@ -273,6 +273,23 @@ out:
 }
 
 int
+takeover_peek(struct reg_wtxn *w, struct slice prefix, struct takeover_info *out)
+{
+	char handle[PFX_MAX_LEN + sizeof("0.NA/")];
+	struct state s;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = load(w, prefix, handle, sizeof(handle), &s)) != IDR_OK) {
+		return rc;
+	}
+	out->active = s.active;
+	out->since = s.since;
+	state_free(&s);
+	return IDR_OK;
+}
+
+int
 takeover_get(struct reg_rtxn *t, struct slice prefix, struct takeover_info *out)
 {
 	char handle[PFX_MAX_LEN + sizeof("0.NA/")];

@@ -68,6 +68,12 @@ int takeover_release(struct reg_wtxn *w, struct slice prefix, uint32_t now) IDR_
 int takeover_get(struct reg_rtxn *t, struct slice prefix, struct takeover_info *out) IDR_MUSTCHECK;
 
 /**
+ * The takeover state of node `prefix` inside a write transaction (to check before a change).
+ * @return IDR_OK, IDR_ENOENT (prefix is no onboarded node), IDR_EPROTO or a registry error.
+ */
+int takeover_peek(struct reg_wtxn *w, struct slice prefix, struct takeover_info *out) IDR_MUSTCHECK;
+
+/**
  * The serial number of HS_SITE data (ref/handle.md: version 2 bytes, protocol 2 bytes,
  * serial 2 bytes). @return IDR_OK or IDR_EINVAL (data too short).
  */

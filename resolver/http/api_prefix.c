@@ -404,9 +404,8 @@ who(struct http_req *q, struct hauth *a, bool required, struct slice name)
 	return WHO_ANSWERED;
 }
 
-/* A node administrator over HTTPS, or the refusal is sent. */
-static bool
-node_admin(struct http_req *q, struct hauth *a, struct slice name)
+bool
+http_node_admin_at(struct http_req *q, struct hauth *a, const char *what, struct slice name)
 {
 	enum who w = who(q, a, true, name);
 
@@ -415,18 +414,25 @@ node_admin(struct http_req *q, struct hauth *a, struct slice name)
 	}
 	if (w == WHO_ANONYMOUS) {
 		http_header(q, "WWW-Authenticate", "Basic realm=\"handle\"");
-		fail(q, 401, HDL_RC_AUTHENTICATION_NEEDED, name,
-		     "authentication needed (a node administrator)");
+		http_api_error_at(q, 401, HDL_RC_AUTHENTICATION_NEEDED, what, name,
+		                  "authentication needed (a node administrator)");
 		return false;
 	}
 	if (!a->node_admin) {
-		log_notice("http: onboarding request for %.*s refused: %s is no node administrator",
+		log_notice("http: %s request for %.*s refused: %s is no node administrator", what,
 		           (int)name.len, (const char *)name.p, a->text);
-		fail(q, 403, HDL_RC_INSUFFICIENT_PERMS, name,
-		     "only node administrators (server_admins) may do this");
+		http_api_error_at(q, 403, HDL_RC_INSUFFICIENT_PERMS, what, name,
+		                  "only node administrators (server_admins) may do this");
 		return false;
 	}
 	return true;
+}
+
+/* A node administrator over HTTPS, or the refusal is sent. */
+static bool
+node_admin(struct http_req *q, struct hauth *a, struct slice name)
+{
+	return http_node_admin_at(q, a, "prefix", name);
 }
 
 /* The checks every write makes first: HTTPS, a writer, the address's write rate. */

@@ -39,8 +39,17 @@
 #include <stddef.h>
 
 #include "base/slice.h"
+#include "http/hauth.h"
 #include "http/req.h"
 #include "write/pop.h"
+
+/**
+ * Is q from a node administrator (conf server_admins) over HTTPS, authenticated as hauth.h
+ * does (Basic or a session)? Otherwise the refusal is sent (401 without credentials or over
+ * HTTP, 400/403 for bad credentials, 403 for another identity) with what (the answer's key,
+ * e.g. "node") and name, and false returned. a is filled on success.
+ */
+bool http_node_admin_at(struct http_req *q, struct hauth *a, const char *what, struct slice name);
 
 void http_prefix_apply(struct http_req *q);
 void http_prefix_list(struct http_req *q);

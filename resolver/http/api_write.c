@@ -438,10 +438,8 @@ begin(struct http_req *q, struct wreq *w)
 	}
 	if (rsv_takeover_of(q->rw, h, node, sizeof(node))) {
 		/* served read-only from the top level's backup copy (fed/takeover.h) */
-		snprintf(msg, sizeof(msg),
-		         "node %.100s is taken over by the top level: its records are read-only "
-		         "until it is released",
-		         node);
+		rsv_takeover_message(node, msg, sizeof(msg));
+		http_header(q, "Retry-After", RSV_TAKEOVER_RETRY_AFTER);
 		fail(q, 503, HDL_RC_SERVER_BACKUP, h, msg);
 		return false;
 	}

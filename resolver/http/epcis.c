@@ -900,6 +900,48 @@ parse_body(struct http_req *q, struct cap *c)
 	return true;
 }
 
+/* Does uri (an item's https://<node>/<handle>) name an identifier of a node taken over? */
+static bool
+uri_taken(struct http_req *q, const char *uri, char *node, size_t cap)
+{
+	char h[IDENT_HARD_MAX + 1];
+	int n = uri != NULL ? life_uri_handle(uri, h, sizeof(h)) : IDR_ENOENT;
+
+	return n > 0 && rsv_takeover_of(q->rw, slice_make(h, (size_t)n), node, cap);
+}
+
+/*
+ * On a top level: does c name an identifier of a node taken over (fed/takeover.h)? Its events
+ * belong to the node, whose records the top level only serves read-only: the answer (503,
+ * Retry-After) is sent.
+ */
+static bool
+takeover_refused(struct http_req *q, const struct cap *c)
+{
+	char node[PFX_MAX_LEN + 1], msg[HTTP_MSG_MAX];
+	bool taken = c->kind == CAP_ITEM &&
+	             rsv_takeover_of(q->rw, slice_cstr(c->handle), node, sizeof(node));
+
+	for (size_t i = 0; !taken && c->kind != CAP_ITEM && i < c->n; i++) {
+		const struct life_event *ev = &c->ev[i];
+		const struct life_uris *lists[] = {&ev->epcs, &ev->child_epcs, &ev->input_epcs,
+		                                   &ev->output_epcs};
+
+		taken = uri_taken(q, ev->parent_id, node, sizeof(node));
+		for (size_t k = 0; !taken && k < sizeof(lists) / sizeof(lists[0]); k++) {
+			for (size_t m = 0; !taken && m < lists[k]->n; m++) {
+				taken = uri_taken(q, lists[k]->v[m], node, sizeof(node));
+			}
+		}
+	}
+	if (taken) {
+		rsv_takeover_message(node, msg, sizeof(msg));
+		http_header(q, "Retry-After", RSV_TAKEOVER_RETRY_AFTER);
+		problem(q, 503, "ImplementationException", msg);
+	}
+	return taken;
+}
+
 /* Common start of the writes: transport, writer, rate. */
 static bool
 write_begin(struct http_req *q, struct slice what)
@@ -951,6 +993,10 @@ capture(struct http_req *q, enum cap_kind kind, struct slice handle)
 			cap_free(c);
 			return;
 		}
+	}
+	if (takeover_refused(q, c)) {
+		cap_free(c);
+		return;
 	}
 	if (!admit(q, c)) {
 		cap_free(c);

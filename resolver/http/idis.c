@@ -816,6 +816,12 @@ data_request(struct http_req *q, enum idis_op op, bool batch)
 		}
 		return;
 	}
+	for (size_t i = 0; i < b->items.n; i++) {
+		if (b->items.v[i].err == NULL && idis_takeover_refused(q, b->items.v[i].handle)) {
+			batch_free(b);
+			return;
+		}
+	}
 	if (!admit(q, b)) {
 		batch_free(b);
 		return;
@@ -860,6 +866,21 @@ http_idis_batch_delete(struct http_req *q)
 }
 
 /* ---------------------------------------------------------------- shared (idis_int.h) */
+
+bool
+idis_takeover_refused(struct http_req *q, struct slice handle)
+{
+	char node[PFX_MAX_LEN + 1], why[HTTP_MSG_MAX], msg[HTTP_MSG_MAX + 64];
+
+	if (!rsv_takeover_of(q->rw, handle, node, sizeof(node))) {
+		return false;
+	}
+	rsv_takeover_message(node, why, sizeof(why));
+	snprintf(msg, sizeof(msg), "节点已由顶级节点接管，只读 (%s)", why);
+	http_header(q, "Retry-After", RSV_TAKEOVER_RETRY_AFTER);
+	reply(q, 503, IDIS_INTERNAL, msg, slice_make(NULL, 0));
+	return true;
+}
 
 void
 idis_reply(struct http_req *q, int http, int status, const char *msg, struct slice data)

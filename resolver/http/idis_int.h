@@ -28,4 +28,11 @@ int idis_http_status(int status);
  */
 bool idis_authenticate(struct http_req *q, struct reg_rtxn *t, struct hauth *a);
 
+/**
+ * On a top level: if handle (or a bare prefix) belongs to a node taken over (fed/takeover.h),
+ * answer 503 with Retry-After and a message naming the takeover, and return true. Opens its
+ * own read transaction: call outside rsv_read_begin/end.
+ */
+bool idis_takeover_refused(struct http_req *q, struct slice handle);
+
 #endif /* IDR_RESOLVER_HTTP_IDIS_INT_H */

@@ -357,6 +357,9 @@ http_idis_template_list(struct http_req *q)
 	struct list_ctx c = {&w, 0};
 	int rc;
 
+	if (prefix.len > 0 && idis_takeover_refused(q, prefix)) {
+		return; /* the node's templates are in its backup copy, not listed here */
+	}
 	if (!begin(q, &t, &a)) {
 		return;
 	}
@@ -517,6 +520,7 @@ admit(struct http_req *q, struct tjob *j)
 	char msg[IDIS_MSG_MAX];
 	struct reg_rtxn *t;
 	struct hauth a;
+	bool parsed;
 	int rc;
 
 	if (!begin(q, &t, &a)) {
@@ -525,6 +529,7 @@ admit(struct http_req *q, struct tjob *j)
 	snprintf(j->identity, sizeof(j->identity), "%s", a.text);
 	rc = idis_tmpl_parse(q->body, j->r.op, param(q, "prefix"), param(q, "version"), &j->r, msg,
 	                     sizeof(msg));
+	parsed = rc == IDR_OK;
 	if (rc == IDR_OK) {
 		rc = may_write(t, &a, j->r.prefix);
 		if (rc == IDR_EDENIED) {
@@ -533,6 +538,10 @@ admit(struct http_req *q, struct tjob *j)
 		}
 	}
 	rsv_read_end(q->rw);
+	/* the templates of a node taken over are read-only at the top level (fed/takeover.h) */
+	if (parsed && idis_takeover_refused(q, slice_cstr(j->r.prefix))) {
+		return false;
+	}
 	switch (rc) {
 	case IDR_OK:
 		return true;

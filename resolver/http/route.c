@@ -38,6 +38,8 @@ static const struct http_route routes[] = {
         {HTTP_M_POST, "/api/v1/prefixes/apply", http_prefix_apply, "prefix", HTTP_R_API},
         {HTTP_M_READ, "/api/v1/prefixes", http_prefix_list, "prefix", HTTP_R_API},
         {HTTP_M_READ, "/api/v1/nodes", http_api_nodes, "nodes", HTTP_R_API},
+        {HTTP_M_POST, "/api/v1/nodes", http_api_nodes_add, "nodes", HTTP_R_API},
+        {HTTP_M_POST, "/api/v1/nodes/" CAPTURE, http_api_nodes_item, "nodes", HTTP_R_API},
         {HTTP_M_POST, "/api/v1/reports", http_api_reports, "reports", HTTP_R_API},
         {HTTP_M_READ, "/api/v1/journal", http_api_journal, "journal", HTTP_R_API},
         {HTTP_M_READ, "/api/v1/journal/snapshot", http_api_journal_snapshot, "journal", HTTP_R_API},

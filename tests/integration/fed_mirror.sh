@@ -97,33 +97,9 @@ EOF2
 mport() { awk -v k="$2" '$1 == k { print $2; exit }' "$T/$1.ports"; }
 
 # converge NAME: wait (60 s) until the mirror's export and journal head equal the primary's
-converge() {
-	n=600
-	while :; do
-		"$IDR_BIN" export --data "$D" -o "$T/p.jsonl" 2>/dev/null
-		"$IDR_BIN" export --data "$T/$1" -o "$T/m.jsonl" 2>/dev/null
-		if cmp -s "$T/p.jsonl" "$T/m.jsonl"; then
-			ph=$("$IDR_BIN" audit verify --data "$D" | grep -i head)
-			mh=$("$IDR_BIN" audit verify --data "$T/$1" | grep -i head)
-			[ -n "$ph" ] && [ "$ph" = "$mh" ] && break
-		fi
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || { tail -n 20 "$T/$1.log" >&2; fail "mirror $1 did not converge"; }
-		sleep 0.1
-	done
-	ok "$IDR_BIN" audit verify --data "$T/$1"
-}
-
+converge() { converge_copy "$D" "$T/$1" "$T/$1.log"; }
 # burst FIRST COUNT: COUNT records registered on the primary (local import beside idrd)
-burst() {
-	{
-		echo "id,kind,url"
-		for i in $(seq "$1" $(($1 + $2 - 1))); do
-			echo "88.118.8/M-$i,part,https://example.com/m/$i"
-		done
-	} >"$T/burst-$1.csv"
-	"$IDR_BIN" import "$T/burst-$1.csv" --data "$D" --batch 500 >/dev/null
-}
+burst() { burst_import "$D" "$1" "$2"; }
 
 note "a new mirror of an existing primary starts from a snapshot"
 start_mirror m "https://$S"

@@ -186,3 +186,34 @@ until_ok() {
 		sleep 0.3
 	done
 }
+# converge_copy DATA COPY LOG [SECONDS]: wait (default 60 s) until the copy in COPY (a mirror,
+# a backup) has DATA's records (`idr export`) and journal head (`idr audit verify`); LOG is
+# shown on failure. The exports stay in $T/a.jsonl (DATA) and $T/b.jsonl (COPY).
+converge_copy() {
+	local n=$(( ${4:-60} * 10 )) ah bh
+	while :; do
+		"$IDR_BIN" export --data "$1" -o "$T/a.jsonl" 2>/dev/null
+		"$IDR_BIN" export --data "$2" -o "$T/b.jsonl" 2>/dev/null || true
+		if cmp -s "$T/a.jsonl" "$T/b.jsonl"; then
+			ah=$("$IDR_BIN" audit verify --data "$1" | grep -i head)
+			bh=$("$IDR_BIN" audit verify --data "$2" | grep -i head)
+			[ -n "$ah" ] && [ "$ah" = "$bh" ] && break
+		fi
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || { tail -n 20 "$3" >&2; fail "$2 did not converge to $1"; }
+		sleep 0.1
+	done
+	ok "$IDR_BIN" audit verify --data "$2"
+}
+# burst_import DATA FIRST COUNT [PREFIX]: COUNT records PREFIX/M-FIRST... (default prefix
+# 88.118.8) imported into DATA (a local import beside a running idrd)
+burst_import() {
+	local i p=${4:-88.118.8}
+	{
+		echo "id,kind,url"
+		for i in $(seq "$2" $(($2 + $3 - 1))); do
+			echo "$p/M-$i,part,https://example.com/m/$i"
+		done
+	} >"$T/burst-$2.csv"
+	"$IDR_BIN" import "$T/burst-$2.csv" --data "$1" --batch 500 >/dev/null
+}

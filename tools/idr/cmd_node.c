@@ -1,6 +1,8 @@
 /*
- * cmd_node.c - `idr node add|list` on a top level (role toplevel): onboard secondary nodes
- * (fed/node.h) in the local store.
+ * cmd_node.c - `idr node add|list|takeover|release` on a top level (role toplevel): onboard
+ * secondary nodes (fed/node.h), take one over (fed/takeover.h), in the local store or, with
+ * --node, on a running top level over HTTPS (http/api_nodes.h). Both forms build and word
+ * the same operation (fed/nodeop.h).
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -11,16 +13,16 @@
 
 #include <jansson.h>
 
+#include "base/b64.h"
 #include "base/crypto.h"
 #include "base/wbuf.h"
 #include "common/cli.h"
+#include "common/rcmd.h"
+#include "common/rmt.h"
 #include "fed/backup.h"
 #include "fed/node.h"
-#include "fed/takeover.h"
-#include "hdl/hdl.h"
+#include "fed/nodeop.h"
 #include "idr/cmd.h"
-#include "model/ident.h"
-#include "model/value.h"
 #include "reg.h"
 #include "repl.h"
 
@@ -29,9 +31,11 @@
 struct node_args {
 	const char *data;
 	const char *key;
+	const char *node_key;
 	const char *site;
 	const char *owner;
 	bool json;
+	struct rmt_opts remote;
 	int nargs;
 	char **args;
 };
@@ -41,13 +45,15 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct node_args *a)
 {
 	static const struct option longopts[] = {
 	        {"data", required_argument, NULL, 'd'},
-	        {"key", required_argument, NULL, 'k'},
+	        {"node-key", required_argument, NULL, 'n'},
 	        {"site", required_argument, NULL, 's'},
 	        {"owner", required_argument, NULL, 'o'},
 	        {"json", no_argument, NULL, 'j'},
 	        {"help", no_argument, NULL, 'h'},
+	        RMT_LONGOPTS,
 	        {NULL, 0, NULL, 0},
 	};
+	const char *why;
 	int c;
 
 	cli_getopt_reset();
@@ -56,8 +62,8 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct node_args *a)
 		case 'd':
 			a->data = optarg;
 			break;
-		case 'k':
-			a->key = optarg;
+		case 'n':
+			a->node_key = optarg;
 			break;
 		case 's':
 			a->site = optarg;
@@ -70,170 +76,268 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct node_args *a)
 			break;
 		case 'h':
 			return -1;
+		case RMT_OPT_KEY:
+			a->key =
+			        optarg; /* the node's key locally; the identity's key with --node */
+			break;
 		default:
+			if (rmt_opt_take(&a->remote, c, optarg)) {
+				break;
+			}
 			return cli_bad_option(self, c, argv);
 		}
 	}
 	a->nargs = argc - optind;
 	a->args = argv + optind;
+	if (a->remote.node != NULL) {
+		a->remote.key_file = a->key;
+	} else if (a->node_key == NULL) {
+		a->node_key = a->key;
+	}
+	if (a->remote.node == NULL && a->key != NULL && a->node_key != a->key) {
+		return cli_usage_errorf(self, "--key and --node-key both name the node's key: "
+		                              "give one");
+	}
+	if (a->remote.node == NULL && a->remote.id == NULL && a->remote.secret_file == NULL &&
+	    a->remote.cacert == NULL && !a->remote.insecure) {
+		return CLI_EXIT_OK;
+	}
+	if (rmt_opts_check(&a->remote, a->data != NULL, &why) != IDR_OK) {
+		return cli_usage_errorf(self, "%s", why);
+	}
 	return CLI_EXIT_OK;
 }
 
+/* The outcome of op (rc) as the command prints it. */
 static int
-do_add(const struct cli_cmd *self, struct node_args *a)
+report(const struct cli_cmd *self, struct nodeop *op, int rc)
 {
-	enum reg_outcome oc = REG_UNCHANGED;
-	struct wbuf key, site;
-	struct reg_wtxn *w = NULL;
-	struct reg *r = NULL;
-	struct node_spec s;
-	char owner[300];
-	int rc;
+	const char *msg = nodeop_message(op, rc);
 
-	if (a->nargs != 1 || a->key == NULL) {
-		return cli_usage_errorf(self, "usage: idr node add PREFIX --key FILE [--site "
-		                              "HOST:PORT,...] [--owner NAME]");
-	}
-	wbuf_init_heap(&key, 65536);
-	wbuf_init_heap(&site, 65536);
-	rc = crypto_hs_pubkey_file(a->key, &key);
 	if (rc != IDR_OK) {
-		cli_errorf(self->name, "--key %s: %s", a->key, idr_strerror(rc));
-		rc = CLI_EXIT_FAIL;
-		goto out;
+		cli_errorf(self->name, "%s", msg);
+		return CLI_EXIT_FAIL;
 	}
-	if (a->site != NULL && node_site_build(&site, a->site, 1) != IDR_OK) {
-		rc = cli_usage_errorf(
-		        self,
-		        "--site %s: give IP:PORT[,IP:PORT...] (IPv6 as [addr]:port), at "
-		        "most %d servers",
-		        a->site, NODE_MAX_SITES);
-		goto out;
-	}
-	snprintf(owner, sizeof(owner), "node %.250s", a->args[0]);
-	s.prefix = slice_cstr(a->args[0]);
-	s.owner = slice_cstr(a->owner != NULL ? a->owner : owner);
-	s.pubkey = wbuf_slice(&key);
-	s.site = wbuf_slice(&site);
-	if ((rc = cli_open(self->name, cli_data_dir(a->data), false, NULL, &r)) != CLI_EXIT_OK) {
-		goto out;
-	}
-	rc = reg_write_begin(r, REG_IDENTITY_LOCAL, &w);
-	if (rc == IDR_OK) {
-		rc = node_add(w, &s, &oc);
-		rc = cli_write_end(w, rc);
-	}
-	if (rc != IDR_OK) {
-		cli_errorf(self->name, "%s: %s", a->args[0], reg_write_strerror(rc));
-		rc = CLI_EXIT_FAIL;
-		goto out;
-	}
-	printf("%s node %s: identity 300:0.NA/%s may maintain its prefix record 0.NA/%s\n",
-	       oc == REG_CREATED ? "added" : (oc == REG_UPDATED ? "updated" : "unchanged"),
-	       a->args[0], a->args[0], a->args[0]);
-	rc = CLI_EXIT_OK;
-out:
-	reg_close(r);
-	wbuf_deinit(&key);
-	wbuf_deinit(&site);
-	return rc;
+	printf("%s\n", msg);
+	return CLI_EXIT_OK;
 }
 
-/* The top level's own HS_SITE: the first in its prefix record 0.NA/<node prefix>. */
-static int
-own_site(struct reg *r, struct wbuf *out)
+/* Does the top level in data hold a backup copy of prefix (data/backup/PREFIX)? */
+static bool
+copy_seq(const char *data, struct slice prefix, uint64_t *seq)
 {
-	char handle[PFX_MAX_LEN + sizeof("0.NA/")];
-	struct reg_rtxn *t = NULL;
-	struct rec_view rec;
-	struct slice clump;
-	struct value v;
-	struct rbuf b;
+	char dir[4096];
+	struct reg_opts o = {.read_only = true};
+	struct jrn_head h;
+	struct reg *r = NULL;
+	bool ok;
+
+	if (snprintf(dir, sizeof(dir), "%s/" FED_BACKUP_DIR "/%.*s", data, (int)prefix.len,
+	             (const char *)prefix.p) >= (int)sizeof(dir)) {
+		return false;
+	}
+	o.data_dir = dir;
+	ok = reg_open(&r, &o) == IDR_OK && repl_head(r, &h) == IDR_OK;
+	if (ok) {
+		*seq = h.seq;
+	}
+	reg_close(r);
+	return ok;
+}
+
+/* The operation a->args[0] of kind, from the options (shared by the local and remote forms). */
+static int
+build(const struct cli_cmd *self, struct node_args *a, enum nodeop_kind kind, struct nodeop *op)
+{
+	struct wbuf key;
 	int rc;
 
-	if (reg_node_prefix(r) == NULL ||
-	    ident_zero_na(slice_cstr(reg_node_prefix(r)), handle, sizeof(handle)) != IDR_OK) {
-		return IDR_ENOENT;
+	if (nodeop_init(op, kind, slice_cstr(a->args[0]), (uint32_t)time(NULL)) != IDR_OK) {
+		return cli_usage_errorf(self, "%s", op->msg);
 	}
-	if ((rc = reg_read_begin(r, &t)) != IDR_OK) {
+	if (a->site != NULL && kind != NODEOP_RELEASE && nodeop_set_site(op, a->site) != IDR_OK) {
+		return cli_usage_errorf(self, "--site: %s", op->msg);
+	}
+	if (a->owner != NULL && nodeop_set_owner(op, slice_cstr(a->owner)) != IDR_OK) {
+		return cli_usage_errorf(self, "--owner: %s", op->msg);
+	}
+	if (kind != NODEOP_ADD) {
+		return CLI_EXIT_OK;
+	}
+	wbuf_init_heap(&key, NODEOP_KEY_MAX);
+	rc = crypto_hs_pubkey_file(a->node_key, &key);
+	if (rc != IDR_OK) {
+		cli_errorf(self->name, "%s %s: %s", a->remote.node != NULL ? "--node-key" : "--key",
+		           a->node_key, idr_strerror(rc));
+		wbuf_deinit(&key);
+		return CLI_EXIT_FAIL;
+	}
+	rc = nodeop_set_key(op, wbuf_slice(&key));
+	wbuf_deinit(&key);
+	if (rc != IDR_OK) {
+		cli_errorf(self->name, "%s", op->msg);
+		return CLI_EXIT_FAIL;
+	}
+	return CLI_EXIT_OK;
+}
+
+/* add, takeover or release in the local store. */
+static int
+local_op(const struct cli_cmd *self, struct node_args *a, struct nodeop *op)
+{
+	struct reg_wtxn *w = NULL;
+	struct reg *r = NULL;
+	uint64_t seq;
+	int rc;
+
+	if ((rc = cli_open(self->name, cli_data_dir(a->data), false, NULL, &r)) != CLI_EXIT_OK) {
 		return rc;
 	}
-	rc = reg_get(t, slice_cstr(handle), &rec);
-	if (rc == IDR_OK) {
-		rc = IDR_ENOENT;
-		rbuf_init(&b, rec.values.p, rec.values.len);
-		while (rc == IDR_ENOENT && hdl_clump_next(&b, &v, &clump) == IDR_OK) {
-			if (slice_caseeq_cstr(v.type, "HS_SITE")) {
-				wbuf_bytes(out, v.data.p, v.data.len);
-				rc = wbuf_error(out);
-			}
-		}
+	if (reg_node_prefix(r) != NULL) {
+		snprintf(op->top, sizeof(op->top), "%s", reg_node_prefix(r));
 	}
-	reg_read_end(t);
+	op->backup = copy_seq(cli_data_dir(a->data), slice_cstr(op->prefix), &seq);
+	rc = reg_write_begin(r, REG_IDENTITY_LOCAL, &w);
+	if (rc == IDR_OK) {
+		rc = nodeop_apply(op, w);
+		rc = cli_write_end(w, rc);
+	}
+	rc = report(self, op, rc);
+	reg_close(r);
 	return rc;
 }
 
-/* takeover (begin true) or release of node a->args[0] in the local store. */
+/* The request path of op on the top level: /api/v1/nodes[/PREFIX/takeover|release]. */
 static int
-do_takeover(const struct cli_cmd *self, struct node_args *a, bool begin)
+op_path(const struct nodeop *op, struct wbuf *w)
 {
-	struct reg_wtxn *w = NULL;
-	struct reg *r = NULL;
-	struct wbuf site;
+	wbuf_cstr(w, "/api/v1/nodes");
+	if (op->kind == NODEOP_ADD) {
+		return wbuf_error(w);
+	}
+	wbuf_cstr(w, "/");
+	for (const char *c = op->prefix; *c != '\0'; c++) {
+		if ((*c >= '0' && *c <= '9') || (*c >= 'A' && *c <= 'Z') ||
+		    (*c >= 'a' && *c <= 'z') || *c == '.' || *c == '-' || *c == '_') {
+			wbuf_bytes(w, c, 1);
+		} else {
+			wbuf_printf(w, "%%%02X", (unsigned char)*c);
+		}
+	}
+	wbuf_cstr(w, op->kind == NODEOP_TAKEOVER ? "/takeover" : "/release");
+	return wbuf_error(w);
+}
+
+/* The request body of op (JSON; empty for a release). */
+static int
+op_body(const struct node_args *a, const struct nodeop *op, struct wbuf *w)
+{
+	json_t *j = json_object();
+	struct wbuf k;
+	char *text;
+	int rc = IDR_OK;
+
+	if (j == NULL) {
+		return IDR_ENOMEM;
+	}
+	if (op->kind == NODEOP_ADD) {
+		wbuf_init_heap(&k, 2 * NODEOP_KEY_MAX);
+		b64_encode(&k, slice_make(op->key, op->key_len));
+		wbuf_bytes(&k, "", 1);
+		rc = wbuf_error(&k);
+		if (rc == IDR_OK) {
+			json_object_set_new(j, "prefix", json_string(op->prefix));
+			json_object_set_new(j, "public_key",
+			                    json_pack("{s:s,s:s}", "format", "base64", "value",
+			                              (const char *)wbuf_data(&k)));
+		}
+		wbuf_deinit(&k);
+		if (a->owner != NULL) {
+			json_object_set_new(j, "owner", json_string(a->owner));
+		}
+	}
+	if (a->site != NULL && op->kind != NODEOP_RELEASE) {
+		json_object_set_new(j, "site", json_string(a->site));
+	}
+	text = rc == IDR_OK && json_object_size(j) > 0 ? json_dumps(j, JSON_COMPACT) : NULL;
+	if (text != NULL) {
+		wbuf_cstr(w, text);
+		free(text);
+	}
+	json_decref(j);
+	return rc == IDR_OK ? wbuf_error(w) : rc;
+}
+
+/* add, takeover or release on a running top level over HTTPS, as the identity --id. */
+static int
+remote_op(const struct cli_cmd *self, struct node_args *a, struct nodeop *op)
+{
+	struct rmt_cred *cred = NULL;
+	struct rmt_resp resp;
+	struct rmt *r = NULL;
+	struct wbuf path, body;
 	int rc;
 
-	if (a->nargs != 1) {
-		return cli_usage_errorf(self,
-		                        begin ? "usage: idr node takeover PREFIX [--site "
-		                                "IP:PORT,...] [--data DIR]"
-		                              : "usage: idr node release PREFIX [--data DIR]");
-	}
-	wbuf_init_heap(&site, 65536);
-	if (begin && a->site != NULL && node_site_build(&site, a->site, 1) != IDR_OK) {
-		rc = cli_usage_errorf(self,
-		                      "--site %s: give IP:PORT[,IP:PORT...] (IPv6 as [addr]:port), "
-		                      "at most %d servers",
-		                      a->site, NODE_MAX_SITES);
+	wbuf_init_heap(&path, 1024);
+	wbuf_init_heap(&body, 4 * NODEOP_KEY_MAX);
+	if (op_path(op, &path) != IDR_OK || op_body(a, op, &body) != IDR_OK) {
+		cli_errorf(self->name, "out of memory");
+		rc = CLI_EXIT_FAIL;
 		goto out;
 	}
-	if ((rc = cli_open(self->name, cli_data_dir(a->data), false, NULL, &r)) != CLI_EXIT_OK) {
+	wbuf_bytes(&path, "", 1);
+	if ((rc = rcmd_open(self->name, &a->remote, &cred, &r)) != CLI_EXIT_OK) {
 		goto out;
 	}
-	if (begin && a->site == NULL && own_site(r, &site) != IDR_OK) {
-		rc = cli_usage_errorf(self,
-		                      "this top level has no HS_SITE in its prefix record "
-		                      "0.NA/%s: give its servers with --site IP:PORT,...",
-		                      reg_node_prefix(r) != NULL ? reg_node_prefix(r) : "?");
-		goto out;
-	}
-	rc = reg_write_begin(r, REG_IDENTITY_LOCAL, &w);
-	if (rc == IDR_OK) {
-		rc = begin ? takeover_begin(w, slice_cstr(a->args[0]), wbuf_slice(&site),
-		                            (uint32_t)time(NULL))
-		           : takeover_release(w, slice_cstr(a->args[0]), (uint32_t)time(NULL));
-		rc = cli_write_end(w, rc);
-	}
-	if (rc == IDR_ENOENT) {
-		cli_errorf(self->name, "%s is no node of this top level (see idr node list)",
-		           a->args[0]);
-	} else if (rc == IDR_ESTATE) {
-		cli_errorf(self->name, "%s is %s", a->args[0],
-		           begin ? "already taken over (idr node release hands it back)"
-		                 : "not taken over: nothing to release");
-	} else if (rc != IDR_OK) {
-		cli_errorf(self->name, "%s: %s", a->args[0], reg_write_strerror(rc));
-	} else if (begin) {
-		printf("took over node %s: its prefix record points at this top level, which "
-		       "serves the node's records from its backup copy, read-only\n",
-		       a->args[0]);
+	rc = rmt_request(r, HTTPC_POST, (const char *)wbuf_data(&path), wbuf_slice(&body), true,
+	                 &resp);
+	if (rc != IDR_OK) {
+		cli_errorf(self->name, "%s: %s", rmt_url(r), rmt_errmsg(r));
+		rc = CLI_EXIT_FAIL;
+	} else if (resp.status >= 200 && resp.status < 300) {
+		printf("%s\n", resp.an.message[0] != '\0' ? resp.an.message : "done");
+		rc = CLI_EXIT_OK;
 	} else {
-		printf("released node %s: its prefix record points at the node again\n",
-		       a->args[0]);
+		cli_errorf(self->name, "%s (HTTP %d from %s)",
+		           resp.an.message[0] != '\0' ? resp.an.message : "refused", resp.status,
+		           rmt_url(r));
+		rc = CLI_EXIT_FAIL;
 	}
-	rc = rc == IDR_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 out:
-	reg_close(r);
-	wbuf_deinit(&site);
+	rmt_free(r);
+	rmt_cred_free(cred);
+	wbuf_deinit(&path);
+	wbuf_deinit(&body);
+	return rc;
+}
+
+static int
+do_op(const struct cli_cmd *self, struct node_args *a, enum nodeop_kind kind)
+{
+	static const char *const usage[] = {
+	        [NODEOP_ADD] = "usage: idr node add PREFIX --key FILE [--site IP:PORT,...] "
+	                       "[--owner NAME] [--data DIR]\n"
+	                       "       idr node add PREFIX --node-key FILE [...] --node URL --id "
+	                       "INDEX:HANDLE (--key FILE | --secret-file FILE)",
+	        [NODEOP_TAKEOVER] = "usage: idr node takeover PREFIX [--site IP:PORT,...] "
+	                            "[--data DIR | --node URL ...]",
+	        [NODEOP_RELEASE] = "usage: idr node release PREFIX [--data DIR | --node URL ...]",
+	};
+	struct nodeop *op;
+	int rc;
+
+	if (a->nargs != 1 || (kind == NODEOP_ADD && a->node_key == NULL)) {
+		return cli_usage_errorf(self, "%s", usage[kind]);
+	}
+	if ((op = malloc(sizeof(*op))) == NULL) {
+		cli_errorf(self->name, "out of memory");
+		return CLI_EXIT_FAIL;
+	}
+	rc = build(self, a, kind, op);
+	if (rc == CLI_EXIT_OK) {
+		rc = a->remote.node != NULL ? remote_op(self, a, op) : local_op(self, a, op);
+	}
+	free(op);
 	return rc;
 }
 
@@ -246,24 +350,14 @@ struct list_ctx {
 static void
 backup_seq(struct wbuf *w, const char *data, struct slice prefix)
 {
-	char dir[4096];
-	struct reg_opts o = {.read_only = true};
-	struct jrn_head h;
-	struct reg *r = NULL;
+	uint64_t seq;
 
 	wbuf_cstr(w, ",\"backup\":");
-	if (snprintf(dir, sizeof(dir), "%s/" FED_BACKUP_DIR "/%.*s", data, (int)prefix.len,
-	             (const char *)prefix.p) >= (int)sizeof(dir)) {
-		wbuf_cstr(w, "null");
-		return;
-	}
-	o.data_dir = dir;
-	if (reg_open(&r, &o) != IDR_OK || repl_head(r, &h) != IDR_OK) {
-		wbuf_cstr(w, "null");
+	if (copy_seq(data, prefix, &seq)) {
+		wbuf_printf(w, "{\"seq\":%" PRIu64 "}", seq);
 	} else {
-		wbuf_printf(w, "{\"seq\":%" PRIu64 "}", h.seq);
+		wbuf_cstr(w, "null");
 	}
-	reg_close(r);
 }
 
 static int
@@ -350,6 +444,47 @@ print_table(struct slice text)
 	return IDR_OK;
 }
 
+/* The nodes of a running top level (GET /api/v1/nodes) as the local list's JSON array. */
+static int
+remote_list(const struct cli_cmd *self, struct node_args *a, struct wbuf *w)
+{
+	struct rmt_cred *cred = NULL;
+	struct rmt_resp resp;
+	struct rmt *r = NULL;
+	json_t *j = NULL, *nodes;
+	char *text = NULL;
+	int rc;
+
+	if (rcmd_open(self->name, &a->remote, &cred, &r) != CLI_EXIT_OK) {
+		return IDR_EAUTH;
+	}
+	rc = rmt_request(r, HTTPC_GET, "/api/v1/nodes", slice_make(NULL, 0), false, &resp);
+	if (rc != IDR_OK) {
+		cli_errorf(self->name, "%s: %s", rmt_url(r), rmt_errmsg(r));
+		goto out;
+	}
+	j = resp.status == 200 ? json_loadb((const char *)resp.body.p, resp.body.len, 0, NULL)
+	                       : NULL;
+	nodes = json_object_get(j, "nodes");
+	if (!json_is_array(nodes) || (text = json_dumps(nodes, JSON_COMPACT)) == NULL) {
+		cli_errorf(self->name, "%s (HTTP %d from %s)",
+		           resp.an.message[0] != '\0' ? resp.an.message
+		                                      : "no list of nodes in the answer",
+		           resp.status, rmt_url(r));
+		rc = IDR_EPROTO;
+		goto out;
+	}
+	wbuf_reset(w);
+	wbuf_cstr(w, text);
+	rc = wbuf_error(w);
+out:
+	free(text);
+	json_decref(j);
+	rmt_free(r);
+	rmt_cred_free(cred);
+	return rc;
+}
+
 static int
 do_list(const struct cli_cmd *self, struct node_args *a)
 {
@@ -361,19 +496,28 @@ do_list(const struct cli_cmd *self, struct node_args *a)
 	if (a->nargs != 0) {
 		return cli_usage_errorf(self, "usage: idr node list [--json] [--data DIR]");
 	}
-	if ((rc = cli_open(self->name, cli_data_dir(a->data), true, NULL, &r)) != CLI_EXIT_OK) {
-		return rc;
-	}
 	wbuf_init_heap(&w, 64u << 20);
-	wbuf_cstr(&w, "[");
-	rc = reg_read_begin(r, &t);
-	if (rc == IDR_OK) {
-		struct list_ctx lc = {&w, cli_data_dir(a->data)};
+	if (a->remote.node != NULL) {
+		if ((rc = remote_list(self, a, &w)) != IDR_OK) {
+			wbuf_deinit(&w);
+			return CLI_EXIT_FAIL;
+		}
+	} else {
+		if ((rc = cli_open(self->name, cli_data_dir(a->data), true, NULL, &r)) !=
+		    CLI_EXIT_OK) {
+			wbuf_deinit(&w);
+			return rc;
+		}
+		wbuf_cstr(&w, "[");
+		rc = reg_read_begin(r, &t);
+		if (rc == IDR_OK) {
+			struct list_ctx lc = {&w, cli_data_dir(a->data)};
 
-		rc = node_list(t, print_one, &lc);
-		reg_read_end(t);
+			rc = node_list(t, print_one, &lc);
+			reg_read_end(t);
+		}
+		wbuf_cstr(&w, "]");
 	}
-	wbuf_cstr(&w, "]");
 	if (rc == IDR_OK) {
 		rc = wbuf_error(&w);
 	}
@@ -410,13 +554,14 @@ run(const struct cli_cmd *self, int argc, char **argv)
 		return rc < 0 ? cli_help(self) : rc;
 	}
 	if (strcmp(argv[1], "add") == 0) {
-		return do_add(self, &a);
+		return do_op(self, &a, NODEOP_ADD);
 	}
 	if (strcmp(argv[1], "list") == 0) {
 		return do_list(self, &a);
 	}
 	if (strcmp(argv[1], "takeover") == 0 || strcmp(argv[1], "release") == 0) {
-		return do_takeover(self, &a, strcmp(argv[1], "takeover") == 0);
+		return do_op(self, &a,
+		             strcmp(argv[1], "takeover") == 0 ? NODEOP_TAKEOVER : NODEOP_RELEASE);
 	}
 	return cli_usage_errorf(self, "unknown subcommand '%s' (%s)", argv[1], SUBCOMMANDS);
 }
@@ -429,6 +574,9 @@ const struct cli_cmd cmd_node = {
         "       idr node list [--json] [--data DIR]\n"
         "       idr node takeover PREFIX [--site IP:PORT,...] [--data DIR]\n"
         "       idr node release PREFIX [--data DIR]\n"
+        "       idr node add PREFIX --node-key FILE [...] --node URL --id INDEX:HANDLE\n"
+        "                (--key FILE | --secret-file FILE) [--cacert FILE]\n"
+        "       idr node list|takeover|release ... --node URL --id ... (the same)\n"
         "\n"
         "add   onboard a secondary node on this top level (role toplevel): hosts PREFIX\n"
         "      (beneath this node's prefix) and makes its prefix record 0.NA/PREFIX with the\n"
@@ -443,11 +591,19 @@ const struct cli_cmd cmd_node = {
         "release   hand the prefix back: the node's HS_SITE again (serial bumped)\n"
         "\n"
         "options:\n"
-        "  --key FILE   PEM public (or private) key of the node (idr keygen)\n"
+        "  --key FILE   locally: PEM public (or private) key of the node (idr keygen);\n"
+        "               with --node: the private key of the identity --id\n"
+        "  --node-key FILE  the node's key (the same as --key locally; needed with --node)\n"
         "  --site LIST  add: the node's servers until it registers itself; takeover: this top\n"
         "               level's servers. IP:PORT (TCP and UDP)\n"
         "  --owner NAME the operator's name for the node (default \"node PREFIX\")\n"
         "  --json       list as one JSON array (the default prints the same array)\n"
-        "  --data DIR   data directory (default: $IDR_DATA, then ./idr-data)\n",
+        "  --data DIR   data directory (default: $IDR_DATA, then ./idr-data)\n"
+        "\n"
+        "remote mode (--node https://TOP:PORT): the change is made by the running top level\n"
+        "(POST /api/v1/nodes, /api/v1/nodes/PREFIX/takeover, .../release) for an identity\n"
+        "of its server_admins; list reads GET /api/v1/nodes.\n"
+        "  --node URL  --id INDEX:HANDLE  --key FILE | --secret-file FILE  --cacert FILE\n"
+        "  --insecure\n",
         run,
 };
