@@ -902,6 +902,19 @@ rsv_takeover_message(const char *node, char *buf, size_t cap)
 	         node);
 }
 
+/* backup_lookup, and a derived prefix record of the node gets the top level's site */
+static uint32_t
+taken_lookup(struct rsv_worker *w, const struct ident *id, struct slice served,
+             struct rec_view *rec)
+{
+	uint32_t code = backup_lookup(w, id, served, rec);
+
+	if (code == HDL_RC_SUCCESS) {
+		add_site(w, rec);
+	}
+	return code;
+}
+
 uint32_t
 rsv_lookup(struct rsv_worker *w, struct slice handle, struct rec_view *rec)
 {
@@ -930,7 +943,7 @@ rsv_lookup(struct rsv_worker *w, struct slice handle, struct rec_view *rec)
 	served = id.zero_na ? id.suffix : id.prefix;
 	code = served_code(w, served);
 	if (code == HDL_RC_SERVER_NOT_RESP && takeover_walk(w, served)) {
-		return backup_lookup(w, &id, served, rec); /* a node taken over (fed/takeover.h) */
+		return taken_lookup(w, &id, served, rec); /* a node taken over (fed/takeover.h) */
 	}
 	if (code != HDL_RC_SUCCESS) {
 		return code;
@@ -938,11 +951,7 @@ rsv_lookup(struct rsv_worker *w, struct slice handle, struct rec_view *rec)
 	key = lookup_key(w, &id);
 	rc = reg_get_folded(w->txn, key, rec);
 	if (rc == IDR_ENOENT && takeover_walk(w, served)) {
-		code = backup_lookup(w, &id, served, rec);
-		if (code == HDL_RC_SUCCESS) {
-			add_site(w, rec); /* a derived prefix record of the node: the top's site */
-		}
-		return code;
+		return taken_lookup(w, &id, served, rec);
 	}
 	if (rc == IDR_OK || rc == IDR_ENOENT) {
 		fstat_count(w->fstat, served); /* a resolution answered here (reports) */

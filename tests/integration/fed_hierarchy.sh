@@ -285,7 +285,7 @@ ok "$IDR_BIN" resolve 88.118.8/M-7 --server "127.0.0.1:$PT" --tcp --type URL
 expect_out https://example.com/m/7
 # a client rooted at the top level: answered there, no referral to the node that is down
 for proto in --udp --tcp; do
-	ok "$IDR_BIN" resolve 88.118.8/PART-1 --server "127.0.0.1:$PT" $proto --follow --json
+	ok "$IDR_BIN" resolve 88.118.8/PART-1 --server "127.0.0.1:$PT" $proto --follow -v --json
 	cmp "$T/p1.own" "$OUT" || fail "the top level's $proto answer differs from node 1's own"
 	! grep -q "referral" "$ERR" || { show_output; fail "a referral during the takeover"; }
 done
@@ -322,7 +322,7 @@ assert_eq "$(grep -c '"88.118.8/M-' "$T/a.jsonl")" 4000 "records M-* on node 1"
 assert_eq "$(grep -c '"88.118.8/M-' "$T/b.jsonl")" 4000 "records M-* in the top level's copy"
 ! grep -q '"88.118.8/W-1"' "$T/a.jsonl" "$T/b.jsonl" || fail "a refused write was stored"
 until_ok 15 "a client rooted at the top is referred to node 1 again" \
-	"$IDR_BIN" resolve 88.118.8/PART-1 --server "127.0.0.1:$PT" --tcp --follow --json
+	"$IDR_BIN" resolve 88.118.8/PART-1 --server "127.0.0.1:$PT" --tcp --follow -v --json
 grep -q "asking 127.0.0.1:$P1" "$ERR" || { show_output; fail "no referral to node 1 after the release"; }
 cmp "$T/p1.own" "$OUT" || fail "node 1's answer after the release differs"
 until_ok 10 "node 2 resolves node 1's records again" \
