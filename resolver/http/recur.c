@@ -8,7 +8,6 @@
 
 #include "fed/rec.h"
 #include "hdl/hdl.h"
-#include "http/api.h"
 #include "http/html.h"
 
 /* A deferred read: the render function, its context and the handle (copied). */
