@@ -1089,6 +1089,7 @@ jfold_start(struct srv *s)
 	o.interval_ms = s->boot.journal_fold_interval * 1000;
 	o.keep.age_ms = s->boot.journal_retention_age * 1000;
 	o.keep.keep_bytes = s->boot.journal_retention_bytes;
+	o.follower_expire_s = s->boot.journal_follower_expire;
 	return jfold_new(&s->jfold, s->base, s->reg, s->writer, &o);
 }
 

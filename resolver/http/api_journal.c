@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -28,11 +29,13 @@
 #define JAPI_BYTES_MAX (16u << 20) /* an answer stops growing past this */
 #define JAPI_POLL_US   5000        /* a caught-up request looks for new entries this often */
 #define JAPI_FOLLOWERS 64          /* followers whose acknowledgements are coalesced */
+#define JAPI_TOUCH_S   60          /* a caught-up follower's ack time is refreshed this often */
 
 /* ---------------------------------------------------------------- acknowledgements */
 
 struct ack {
 	uint64_t seq;
+	uint64_t at_s; /* when last marked for writing (reg_follow.h keeps the time) */
 	bool dirty;
 	char name[REG_FOLLOW_NAME_MAX + 1];
 };
@@ -60,6 +63,7 @@ ack_apply(void *arg, struct reg_wtxn *t)
 {
 	struct ack todo[JAPI_FOLLOWERS];
 	size_t n = 0;
+	uint64_t now_s = (uint64_t)time(NULL);
 	int rc = IDR_OK;
 
 	(void)arg;
@@ -72,7 +76,7 @@ ack_apply(void *arg, struct reg_wtxn *t)
 	}
 	pthread_mutex_unlock(&A.mu);
 	for (size_t i = 0; i < n && rc == IDR_OK; i++) {
-		rc = reg_follow_ack(t, slice_cstr(todo[i].name), todo[i].seq);
+		rc = reg_follow_ack(t, slice_cstr(todo[i].name), todo[i].seq, now_s);
 	}
 	return rc;
 }
@@ -114,10 +118,15 @@ ack_submit_locked(struct mbox *mb)
 	}
 }
 
-/* Record that follower holds everything up to seq (written later, coalesced). */
+/*
+ * Record that follower holds everything up to seq (written later, coalesced). A follower
+ * that is caught up asks with the same seq again and again: its time is written at most every
+ * JAPI_TOUCH_S, enough for journal_follower_expire (reg_follow.h) to see it alive.
+ */
 static void
 ack(struct http_req *q, const char *follower, uint64_t seq)
 {
+	uint64_t now_s = (uint64_t)time(NULL);
 	size_t i;
 
 	pthread_mutex_lock(&A.mu);
@@ -126,10 +135,12 @@ ack(struct http_req *q, const char *follower, uint64_t seq)
 	if (i == A.n && A.n < JAPI_FOLLOWERS && strlen(follower) <= REG_FOLLOW_NAME_MAX) {
 		snprintf(A.acks[i].name, sizeof(A.acks[i].name), "%s", follower);
 		A.acks[i].seq = 0;
+		A.acks[i].at_s = 0;
 		A.n++;
 	}
-	if (i < A.n && seq > A.acks[i].seq) {
-		A.acks[i].seq = seq;
+	if (i < A.n && (seq > A.acks[i].seq || now_s >= A.acks[i].at_s + JAPI_TOUCH_S)) {
+		A.acks[i].seq = seq > A.acks[i].seq ? seq : A.acks[i].seq;
+		A.acks[i].at_s = now_s;
 		A.acks[i].dirty = true;
 		ack_submit_locked(rsv_worker_mbox(q->rw));
 	}

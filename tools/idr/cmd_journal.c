@@ -1,4 +1,7 @@
-/* cmd_journal.c - `idr journal fold`: fold the oldest journal entries into the checkpoint. */
+/*
+ * cmd_journal.c - `idr journal fold`: fold the oldest journal entries into the checkpoint;
+ * `idr journal followers` and `forget` are in cmd_jfollow.c.
+ */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -99,9 +102,9 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct fold_args *a)
 		}
 	}
 	if (argc - optind != 1 || strcmp(argv[optind], "fold") != 0) {
-		return cli_usage_errorf(self, argc - optind == 0
-		                                      ? "missing subcommand (fold)"
-		                                      : "unknown subcommand (only: fold)");
+		return cli_usage_errorf(
+		        self, argc - optind == 0 ? "missing subcommand (fold, followers, forget)"
+		                                 : "unknown subcommand (fold, followers, forget)");
 	}
 	if (!a->rule) {
 		return cli_usage_errorf(self, "say what to fold: --before SEQ, --age DUR and/or "
@@ -171,6 +174,12 @@ run(const struct cli_cmd *self, int argc, char **argv)
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		return cli_help(self);
 	}
+	if (argc >= 2 && strcmp(argv[1], "followers") == 0) {
+		return journal_followers_run(self, argc - 1, argv + 1);
+	}
+	if (argc >= 2 && strcmp(argv[1], "forget") == 0) {
+		return journal_forget_run(self, argc - 1, argv + 1);
+	}
 	rc = parse(self, argc, argv, &a);
 	if (rc != CLI_EXIT_OK) {
 		return rc < 0 ? cli_help(self) : rc;
@@ -206,9 +215,11 @@ run(const struct cli_cmd *self, int argc, char **argv)
 
 const struct cli_cmd cmd_journal = {
         "journal",
-        "fold the oldest journal entries into the checkpoint (retention)",
+        "fold the oldest journal entries (retention); list or forget journal followers",
         "usage: idr journal fold [--before SEQ] [--age DUR] [--keep-bytes SIZE]\n"
         "                        [--batch N] [--dry-run] [--data DIR]\n"
+        "       idr journal followers [--expire DUR] [--json] [--data DIR]\n"
+        "       idr journal forget IDENTITY [--data DIR]\n"
         "\n"
         "Remove the oldest journal entries and record the last one removed (its seq and entry\n"
         "hash) as the checkpoint, so `idr audit verify` still proves the chain from there on.\n"
@@ -225,6 +236,17 @@ const struct cli_cmd cmd_journal = {
         "  --keep-bytes SIZE  keep the newest SIZE bytes of entries (e.g. 512M)\n"
         "  --batch N          entries per transaction (default 10000)\n"
         "  --dry-run          say what would be folded, change nothing\n"
-        "  --data DIR         data directory (default: $IDR_DATA, then ./idr-data)\n",
+        "  --data DIR         data directory (default: $IDR_DATA, then ./idr-data)\n"
+        "\n"
+        "followers lists the journal's followers (mirrors, the top level's backup): identity,\n"
+        "the seq acknowledged, the last acknowledgement (UTC), the lag in entries behind the\n"
+        "head and whether it is expired (silent for longer than --expire DUR, default 7d, as\n"
+        "idrd's journal_follower_expire; 0 = never): idrd's fold no longer waits for an\n"
+        "expired follower, which starts again from a snapshot. --json prints\n"
+        "{\"head\":N,\"expireSeconds\":S,\"followers\":[{\"identity\",\"acknowledged\",\n"
+        "\"lastAck\",\"lag\",\"expired\"}]}.\n"
+        "forget IDENTITY drops one follower at once (it holds nothing back any more; if it\n"
+        "asks again it is recorded again). Acknowledgements are this node's bookkeeping, not\n"
+        "journaled, so forget writes no journal entry either.\n",
         run,
 };
