@@ -1316,6 +1316,7 @@ srv_free(struct srv *s)
 		worker_deinit(&s->workers[i]);
 	}
 	free(s->workers);
+	http_journal_snapshots_wait(); /* their pipes are closed: each copy ends */
 	fup_free(s->fed.up);
 	frdb_free(s->fed.reports);
 	fstat_free(s->fed.stats);

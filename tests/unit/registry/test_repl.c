@@ -605,6 +605,51 @@ test_repl_follow_acks(void **state)
 	reg_read_end(t);
 }
 
+/*
+ * A follower behind the primary's checkpoint is replaced by the primary's content: same head,
+ * same records, its own keys gone, the chain verifies from the checkpoint.
+ */
+static void
+test_repl_replace(void **state)
+{
+	struct fx *f = *state;
+	struct jrn_fold_result fr;
+	struct audit_report ar;
+	struct repl_result res;
+	struct reg_wtxn *w;
+	struct ship s;
+	uint64_t copied = 0, min = 0;
+	struct reg_rtxn *t;
+
+	write_all(f->primary);
+	ship(f->primary, 1, 5, &s);
+	assert_int_equal(repl_apply_frames(f->follower, wbuf_slice(&s.out), &res), IDR_OK);
+	wbuf_deinit(&s.out);
+	assert_int_equal(reg_write_begin(f->follower, "local", &w), IDR_OK);
+	assert_int_equal(reg_follow_ack(w, SLICE_LIT("300:88.118/DOWNSTREAM"), 3, 100), IDR_OK);
+	assert_int_equal(reg_write_commit(w), IDR_OK);
+	assert_int_equal(reg_write_begin(f->primary, "local", &w), IDR_OK);
+	assert_int_equal(reg_journal_fold(w, 10, 1000, &fr), IDR_OK);
+	assert_int_equal(reg_write_commit(w), IDR_OK);
+	assert_int_equal(fr.ckpt.seq, 9);
+
+	assert_int_equal(repl_replace(f->follower, f->primary, &copied), IDR_OK);
+	assert_true(copied > 20);
+	assert_same_head(f->primary, f->follower);
+	assert_same_record(f->primary, f->follower, ENT "/P-19", true);
+	assert_same_record(f->primary, f->follower, ENT "/P-2", false);
+	assert_int_equal(audit_verify(f->follower, &ar), IDR_OK);
+	assert_int_equal(ar.ckpt_seq, 9);
+	assert_int_equal(reg_read_begin(f->follower, &t), IDR_OK);
+	assert_int_equal(reg_follow_min(t, 100, 0, &min), IDR_ENOENT); /* its own keys went */
+	reg_read_end(t);
+
+	/* again (same content): idempotent */
+	assert_int_equal(repl_replace(f->follower, f->primary, &copied), IDR_OK);
+	assert_same_head(f->primary, f->follower);
+	assert_int_equal(audit_verify(f->follower, &ar), IDR_OK);
+}
+
 int
 main(void)
 {
@@ -619,6 +664,7 @@ main(void)
 	        cmocka_unit_test_setup_teardown(test_repl_follow_acks, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_repl_follow_expire, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_repl_follow_forget, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_repl_replace, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
