@@ -1113,6 +1113,7 @@ mirror_setup(struct srv *s)
 	o->cacert = s->boot.primary_cacert;
 	o->max = s->boot.journal_batch_max;
 	o->name = "mirror";
+	o->dir = s->boot.data_dir; /* re-bootstraps download beside the copy */
 	return fed_mirror_bootstrap(s->boot.data_dir, o);
 }
 

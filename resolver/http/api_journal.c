@@ -30,7 +30,7 @@
 #define JAPI_BYTES_MAX (16u << 20) /* an answer stops growing past this */
 #define JAPI_POLL_US   5000        /* a caught-up request looks for new entries this often */
 #define JAPI_FOLLOWERS 64          /* followers whose acknowledgements are coalesced */
-#define JAPI_TOUCH_S   60          /* a caught-up follower's ack time is refreshed this often */
+#define JAPI_TOUCH_S   60 /* a caught-up follower's ack time is refreshed this often at most */
 
 /* ---------------------------------------------------------------- acknowledgements */
 
@@ -121,13 +121,15 @@ ack_submit_locked(struct mbox *mb)
 
 /*
  * Record that follower holds everything up to seq (written later, coalesced). A follower
- * that is caught up asks with the same seq again and again: its time is written at most every
- * JAPI_TOUCH_S, enough for journal_follower_expire (reg_follow.h) to see it alive.
+ * that is caught up asks with the same seq again and again: its time is written every
+ * quarter of journal_follower_expire (reg_follow.h), 1 to JAPI_TOUCH_S seconds, so that it is
+ * never taken for a silent one.
  */
 static void
 ack(struct http_req *q, const char *follower, uint64_t seq)
 {
-	uint64_t now_s = (uint64_t)time(NULL);
+	uint64_t now_s = (uint64_t)time(NULL), expire = q->conf->journal_follower_expire;
+	uint64_t touch = expire == 0 || expire / 4 > JAPI_TOUCH_S ? JAPI_TOUCH_S : expire / 4;
 	size_t i;
 
 	pthread_mutex_lock(&A.mu);
@@ -139,7 +141,7 @@ ack(struct http_req *q, const char *follower, uint64_t seq)
 		A.acks[i].at_s = 0;
 		A.n++;
 	}
-	if (i < A.n && (seq > A.acks[i].seq || now_s >= A.acks[i].at_s + JAPI_TOUCH_S)) {
+	if (i < A.n && (seq > A.acks[i].seq || now_s >= A.acks[i].at_s + (touch > 0 ? touch : 1))) {
 		A.acks[i].seq = seq > A.acks[i].seq ? seq : A.acks[i].seq;
 		A.acks[i].at_s = now_s;
 		A.acks[i].dirty = true;
