@@ -286,7 +286,9 @@ static void
 set_error(struct fed_mirror *m, const char *why, bool refused)
 {
 	pthread_mutex_lock(&m->mu);
-	snprintf(m->st.last_error, sizeof(m->st.last_error), "%s", why);
+	/* a long reason keeps its start */
+	snprintf(m->st.last_error, sizeof(m->st.last_error), "%.*s",
+	         (int)sizeof(m->st.last_error) - 1, why);
 	m->st.ok = false;
 	if (refused) {
 		m->st.refused++;

@@ -500,7 +500,7 @@ snap_start(struct http_req *q, const char *who, int *rfd)
 	j->wfd = p[1];
 	atomic_init(&j->refs, 2);
 	atomic_init(&j->rc, IDR_EAGAIN);
-	snprintf(j->who, sizeof(j->who), "%s", who);
+	snprintf(j->who, sizeof(j->who), "%.*s", (int)sizeof(j->who) - 1, who);
 	e = pthread_create(&j->thread, NULL, snap_run, j);
 	if (e == 0) {
 		pthread_detach(j->thread); /* S.running tells http_journal_snapshots_wait */

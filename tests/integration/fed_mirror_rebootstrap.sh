@@ -147,6 +147,11 @@ IDRD_PID=$M_PID
 stop_idrd "$T/m.log"
 M_HEAD=$(head_of "$T/m")
 burst 1001 500 || fail "import failed"
+# `idr journal fold` keeps what a live follower lacks, as idrd's fold does
+ok "$IDR_BIN" journal fold --before 999999 --expire 1h --dry-run --data "$D"
+expect_out "held back by a journal follower at seq $M_HEAD"
+ok "$IDR_BIN" journal fold --before 999999 --ignore-followers --dry-run --data "$D"
+grep -qF "held back" "$OUT" && fail "--ignore-followers was held back"
 until_ok 20 "the mirror expired at the primary" expired 300:88.118/MIRROR
 until_ok 20 "the fold passed the stopped mirror" gone $((M_HEAD + 1))
 start_mirror
