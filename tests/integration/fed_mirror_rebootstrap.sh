@@ -13,7 +13,8 @@
 #      (HTTP, each bounded at 30 s) runs throughout and never fails;
 #  (c) the top level paused the same way: its backup copy re-bootstraps live and converges;
 #      GET /api/v1/nodes shows the re-bootstrap;
-#  then `idr journal forget` drops a follower.
+#  a snapshot client that goes away mid-way ends the copy thread (EPIPE) with nothing left
+#  behind; then `idr journal forget` drops a follower.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/idrd_lib.bash"
 
@@ -230,6 +231,28 @@ json_valid "$OUT"
 assert_eq "$(json_get "$OUT" '[n for n in d["nodes"] if n["prefix"]=="88.118"][0]["backup"]["rebootstraps"]')" \
 	1 "backup re-bootstraps in /api/v1/nodes"
 [ ! -e "$TOP/backup/88.118/.rebootstrap" ] || fail "the backup's snapshot directory was left"
+
+note "a snapshot client gone mid-way: the copy thread ends, nothing left behind"
+burst 10001 20000 || fail "import failed"
+threads() { awk '$1 == "Threads:" { print $2 }' "/proc/$P_PID/status"; }
+T0=$(threads)
+curl -sS --cacert "$T/cert.pem" -u '300%3A88.118/MIRROR:mirror pw' --limit-rate 20k \
+	-o "$T/partial.mdb" "$URL/api/v1/journal/snapshot" 2>/dev/null &
+CURL=$!
+log_wait "$T/idrd.log" "journal: snapshot for 300:88.118/MIRROR started" 5
+sleep 1
+[ "$(threads)" -gt "$T0" ] || fail "no copy thread while the snapshot is sent"
+kill "$CURL"
+wait "$CURL" 2>/dev/null || true
+log_wait "$T/idrd.log" "snapshot copy for 300:88.118/MIRROR stopped" 10
+n=50
+until [ "$(threads)" -eq "$T0" ]; do
+	n=$((n - 1))
+	[ "$n" -gt 0 ] || fail "the copy thread did not end ($(threads) threads, $T0 before)"
+	sleep 0.1
+done
+ls -a "$D" | grep -q snapshot && fail "a snapshot file was left in the data directory"
+same "$T/m" "$T/m.log"
 
 note "idr journal forget drops a follower"
 stop_node top
