@@ -711,9 +711,9 @@ fed_mirror_health(struct fed_mirror *m, struct wbuf *w)
 
 	fed_mirror_status(m, &st);
 	n = snprintf(line, sizeof(line),
-	             "mirror of %s: %s, head %" PRIu64 ", primary %" PRIu64 ", lag %" PRIu64
+	             "%s of %s: %s, head %" PRIu64 ", primary %" PRIu64 ", lag %" PRIu64
 	             " entries %" PRIu64 ".%03" PRIu64 " s%s%s\n",
-	             m->o.primary,
+	             m->o.name, m->o.primary,
 	             st.rebootstrapping ? "re-bootstrapping from a snapshot"
 	             : st.ok            ? "following"
 	                                : "failing",

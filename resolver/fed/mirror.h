@@ -130,8 +130,8 @@ void fed_mirror_status(struct fed_mirror *m, struct fed_mirror_status *out);
 struct fed_mirror *fed_mirror_global(void);
 
 /**
- * Append the follower's lines for /healthz ("mirror of URL: lag N entries, S s ...") and
- * /metrics (idr_mirror_* in Prometheus text format) to w.
+ * Append the follower's lines for /healthz ("NAME of URL: following, head N, ..." where NAME is
+ * o->name) and /metrics (idr_mirror_* in Prometheus text format) to w.
  */
 void fed_mirror_health(struct fed_mirror *m, struct wbuf *w);
 void fed_mirror_metrics(struct fed_mirror *m, struct wbuf *w);

@@ -12,7 +12,7 @@
 #      (SIGCONT): it re-bootstraps while it serves, and a loop of resolutions against it
 #      (HTTP, each bounded at 30 s) runs throughout and never fails;
 #  (c) the top level paused the same way: its backup copy re-bootstraps live and converges;
-#      GET /api/v1/nodes shows the re-bootstrap;
+#      GET /api/v1/nodes, /healthz and /metrics show it;
 #  a snapshot client that goes away mid-way ends the copy thread (EPIPE) with nothing left
 #  behind; then `idr journal forget` drops a follower.
 . "$(dirname "$0")/lib.sh"
@@ -231,6 +231,11 @@ json_valid "$OUT"
 assert_eq "$(json_get "$OUT" '[n for n in d["nodes"] if n["prefix"]=="88.118"][0]["backup"]["rebootstraps"]')" \
 	1 "backup re-bootstraps in /api/v1/nodes"
 [ ! -e "$TOP/backup/88.118/.rebootstrap" ] || fail "the backup's snapshot directory was left"
+ok curl -sS "http://$(portof top http)/healthz"
+expect_out "backup 88.118 of $URL: following"
+ok curl -sS "http://$(portof top http)/metrics"
+grep -qF 'idr_backup_rebootstraps_total{prefix="88.118"} 1' "$OUT" ||
+	fail "the backup's re-bootstrap is not in /metrics"
 
 note "a snapshot client gone mid-way: the copy thread ends, nothing left behind"
 burst 10001 20000 || fail "import failed"
