@@ -70,10 +70,10 @@
 #define MAX_IOV         16
 #define HDR_MAX         (16u * 1024) /* response header bytes */
 #define CT_HDL          "application/x-hdl-message"
-#define STREAM_CHUNK    (64u * 1024) /* a streamed body is read this much at a time */
-#define CHUNK_HEAD      10           /* "%08zx\r\n": a chunk's size line, fixed width */
-#define STREAM_ROUNDS   16           /* OUT_HIGH rounds of a stream per event at most */
-#define LEN_CHUNKED     SIZE_MAX     /* make_head: Transfer-Encoding: chunked */
+#define STREAM_CHUNK    ((size_t)64 * 1024) /* a streamed body is read this much at a time */
+#define CHUNK_HEAD      10                  /* "%08zx\r\n": a chunk's size line, fixed width */
+#define STREAM_ROUNDS   16                  /* OUT_HIGH rounds of a stream per event at most */
+#define LEN_CHUNKED     SIZE_MAX            /* make_head: Transfer-Encoding: chunked */
 
 enum cstate {
 	C_TLS,  /* TLS handshake */
