@@ -28,19 +28,22 @@ fkey(struct slice follower, uint8_t *buf, struct slice *out)
 	return IDR_OK;
 }
 
-static uint64_t
-seq_of(struct slice v)
+/* The stored value: seq (8 bytes) and, since times are kept, the ack time (8 more). */
+static void
+info_of(struct slice v, struct reg_follow_info *fi)
 {
 	struct rbuf r;
 
 	rbuf_init(&r, v.p, v.len);
-	return v.len == 8 ? rbuf_u64(&r) : 0;
+	fi->seq = v.len == 8 || v.len == 16 ? rbuf_u64(&r) : 0;
+	fi->ack_s = v.len == 16 ? rbuf_u64(&r) : 0;
 }
 
 int
-reg_follow_ack(struct reg_wtxn *w, struct slice follower, uint64_t seq)
+reg_follow_ack(struct reg_wtxn *w, struct slice follower, uint64_t seq, uint64_t now_s)
 {
-	uint8_t kb[FKEY_MAX], vb[8];
+	uint8_t kb[FKEY_MAX], vb[16];
+	struct reg_follow_info fi = {0, 0};
 	struct slice key, cur;
 	struct wbuf b;
 	int rc = reg_write_status(w);
@@ -52,14 +55,17 @@ reg_follow_ack(struct reg_wtxn *w, struct slice follower, uint64_t seq)
 		return rc;
 	}
 	rc = store_get(w->txn, STORE_DB_META, key, &cur);
-	if (rc == IDR_OK && seq_of(cur) >= seq) {
-		return IDR_OK;
-	}
-	if (rc != IDR_OK && rc != IDR_ENOENT) {
+	if (rc == IDR_OK) {
+		info_of(cur, &fi);
+	} else if (rc != IDR_ENOENT) {
 		return reg_wtxn_fail(w, rc);
 	}
+	if (fi.seq >= seq && fi.ack_s == now_s) {
+		return IDR_OK;
+	}
 	wbuf_init(&b, vb, sizeof(vb));
-	wbuf_u64(&b, seq);
+	wbuf_u64(&b, fi.seq > seq ? fi.seq : seq);
+	wbuf_u64(&b, now_s);
 	return reg_wtxn_fail(w, store_put(w->txn, STORE_DB_META, key, wbuf_slice(&b), 0, NULL));
 }
 
@@ -80,7 +86,10 @@ walk(struct store_txn *txn, reg_follow_fn cb, void *arg)
 			rc = IDR_ENOENT;
 			break;
 		}
-		rc = cb(arg, slice_make(k.p + PLEN, k.len - PLEN), seq_of(v));
+		struct reg_follow_info fi;
+
+		info_of(v, &fi);
+		rc = cb(arg, slice_make(k.p + PLEN, k.len - PLEN), &fi);
 		if (rc != 0) {
 			break;
 		}
@@ -95,28 +104,37 @@ reg_follow_list(struct reg_rtxn *t, reg_follow_fn cb, void *arg)
 	return walk(t->txn, cb, arg);
 }
 
+bool
+reg_follow_expired(const struct reg_follow_info *fi, uint64_t now_s, uint64_t expire_s)
+{
+	return expire_s != 0 && fi->ack_s < now_s && now_s - fi->ack_s > expire_s;
+}
+
 struct min_ctx {
-	uint64_t min;
+	uint64_t min, now_s, expire_s;
 	bool any;
 };
 
 static int
-min_cb(void *arg, struct slice follower, uint64_t seq)
+min_cb(void *arg, struct slice follower, const struct reg_follow_info *fi)
 {
 	struct min_ctx *m = arg;
 
 	(void)follower;
-	if (!m->any || seq < m->min) {
-		m->min = seq;
+	if (reg_follow_expired(fi, m->now_s, m->expire_s)) {
+		return 0;
+	}
+	if (!m->any || fi->seq < m->min) {
+		m->min = fi->seq;
 	}
 	m->any = true;
 	return 0;
 }
 
 int
-reg_follow_min(struct reg_rtxn *t, uint64_t *out)
+reg_follow_min(struct reg_rtxn *t, uint64_t now_s, uint64_t expire_s, uint64_t *out)
 {
-	struct min_ctx m = {0, false};
+	struct min_ctx m = {0, now_s, expire_s, false};
 	int rc = walk(t->txn, min_cb, &m);
 
 	*out = m.min;
@@ -124,6 +142,29 @@ reg_follow_min(struct reg_rtxn *t, uint64_t *out)
 		return rc;
 	}
 	return m.any ? IDR_OK : IDR_ENOENT;
+}
+
+int
+reg_follow_forget(struct reg_wtxn *w, struct slice follower)
+{
+	uint8_t kb[FKEY_MAX];
+	struct slice key, cur;
+	int rc = reg_write_status(w);
+
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	if ((rc = fkey(follower, kb, &key)) != IDR_OK) {
+		return rc;
+	}
+	rc = store_get(w->txn, STORE_DB_META, key, &cur);
+	if (rc == IDR_ENOENT) {
+		return rc; /* nothing written: w stays usable */
+	}
+	if (rc == IDR_OK) {
+		rc = store_del(w->txn, STORE_DB_META, key);
+	}
+	return reg_wtxn_fail(w, rc);
 }
 
 int

@@ -381,3 +381,79 @@ repl_head(struct reg *r, struct jrn_head *out)
 	reg_read_end(t);
 	return rc;
 }
+
+/* Empty db in t (a cursor keeps its place across deletes: the next key follows). */
+static int
+db_empty(struct store_txn *t, enum store_db db)
+{
+	struct store_cursor *c;
+	struct slice k;
+	int rc = store_cursor_open(t, db, &c);
+
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	for (rc = store_cursor_first(c, &k, NULL); rc == IDR_OK;
+	     rc = store_cursor_next(c, &k, NULL)) {
+		rc = store_del(t, db, k);
+		if (rc != IDR_OK) {
+			break;
+		}
+	}
+	store_cursor_close(c);
+	return rc == IDR_ENOENT ? IDR_OK : rc;
+}
+
+/* Copy db from src to dst (emptied: every key appends). */
+static int
+db_copy(struct store_txn *src, struct store_txn *dst, enum store_db db, uint64_t *n)
+{
+	struct store_cursor *c;
+	struct slice k, v;
+	int rc = store_cursor_open(src, db, &c);
+
+	if (rc != IDR_OK) {
+		return rc;
+	}
+	for (rc = store_cursor_first(c, &k, &v); rc == IDR_OK; rc = store_cursor_next(c, &k, &v)) {
+		rc = store_put(dst, db, k, v, STORE_APPEND, NULL);
+		if (rc != IDR_OK) {
+			break;
+		}
+		(*n)++;
+	}
+	store_cursor_close(c);
+	return rc == IDR_ENOENT ? IDR_OK : rc;
+}
+
+int
+repl_replace(struct reg *dst, struct reg *src, uint64_t *copied)
+{
+	struct reg_wtxn *w = NULL;
+	struct reg_rtxn *t = NULL;
+	uint64_t n = 0;
+	int rc = reg_read_begin(src, &t);
+
+	if (rc == IDR_OK) {
+		rc = reg_write_begin(dst, REPL_IDENTITY, &w);
+	}
+	for (int db = 0; rc == IDR_OK && db < STORE_DB_COUNT; db++) {
+		rc = db_empty(w->txn, (enum store_db)db);
+		if (rc == IDR_OK) {
+			rc = db_copy(t->txn, w->txn, (enum store_db)db, &n);
+		}
+		if (rc != IDR_OK) {
+			(void)reg_wtxn_fail(w, rc);
+		}
+	}
+	reg_read_end(t);
+	if (w != NULL && rc == IDR_OK) {
+		rc = reg_write_commit(w); /* no journal entry of its own: src's journal, head too */
+	} else {
+		reg_write_abort(w);
+	}
+	if (copied != NULL) {
+		*copied = rc == IDR_OK ? n : 0;
+	}
+	return rc;
+}

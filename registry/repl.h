@@ -90,6 +90,21 @@ int repl_apply(struct reg_wtxn *w, uint64_t seq, struct slice value, char *why) 
  */
 int repl_apply_frames(struct reg *r, struct slice body, struct repl_result *res) IDR_MUSTCHECK;
 
+/**
+ * Replace everything in dst by the content of src (a snapshot of the primary, opened and
+ * checked by the caller), in one write transaction of dst: every database emptied and filled
+ * from src in key order. Readers of dst see the old content until the commit and the new one
+ * after it, never a mix, and dst stays open (its handle, environment and the read
+ * transactions of other threads are untouched): this is how a follower that fell behind the
+ * primary's checkpoint is re-bootstrapped while it serves (fed/mirror.h). dst's file grows by
+ * src's size at most during the transaction (the old pages are free afterwards, reused by
+ * later writes). src is only read.
+ * @param copied  receives the number of keys written (may be NULL).
+ * @return IDR_OK (durable), IDR_ENOSPC (dst's map too small: nothing changed), or a store
+ *         error (nothing changed).
+ */
+int repl_replace(struct reg *dst, struct reg *src, uint64_t *copied) IDR_MUSTCHECK;
+
 /** The journal head of r (its seq 0: an empty journal). @return IDR_OK or a store error. */
 int repl_head(struct reg *r, struct jrn_head *out) IDR_MUSTCHECK;
 

@@ -29,6 +29,7 @@ enum idr_err {
 	IDR_EACCES = -EACCES,
 	IDR_EBUSY = -EBUSY,
 	IDR_EINTR = -EINTR,
+	IDR_EPIPE = -EPIPE, /* the reader of a pipe or socket went away */
 
 	/* generic project errors */
 	IDR_EPROTO = -1000,  /* malformed input */

@@ -1330,5 +1330,8 @@ store_copy_fd(struct store *s, int fd)
 	ls = s->be;
 	/* LMDB copies inside one read transaction of its own: a consistent snapshot */
 	rc = mdb_env_copyfd2(ls->env, fd, MDB_CP_COMPACT);
+	if (rc == EPIPE) {
+		return IDR_EPIPE; /* the reader left (a snapshot's client): not a store failure */
+	}
 	return rc == MDB_SUCCESS ? IDR_OK : lmdb_err(rc, "copy");
 }

@@ -198,7 +198,8 @@ int store_map_adopt(struct store *s, bool *grown) IDR_MUSTCHECK;
  * Write a consistent, compacted copy of the whole store (a data.mdb, as of one read
  * transaction LMDB begins itself) to fd, from the calling thread; blocks until done. For
  * journal snapshots (a new follower opens it as its data directory's data.mdb).
- * @return IDR_OK, IDR_ESTATE (the memory backend), IDR_EINVAL, IDR_EIO or IDR_ESTORE.
+ * @return IDR_OK, IDR_ESTATE (the memory backend), IDR_EINVAL, IDR_EPIPE (fd is a pipe or
+ *         socket whose reader went away; not logged), IDR_EIO or IDR_ESTORE.
  */
 int store_copy_fd(struct store *s, int fd) IDR_MUSTCHECK;
 

@@ -139,6 +139,10 @@ static const struct cfg_opt table[] = {
         OPT(journal_retention_bytes, CFG_SIZE, 0, 1ULL << 42, "0", NULL, false,
             "journal bytes kept at least: older entries beyond them may be folded even if "
             "younger than journal_retention_age (0 = no size rule)"),
+        OPT(journal_follower_expire, CFG_UINT, 0, 3153600000ULL, "604800", NULL, false,
+            "seconds after its last acknowledgement that a journal follower stops holding back "
+            "the fold: then it starts again from a snapshot (7 days; 0 = never, a stopped "
+            "follower keeps every entry; `idr journal followers`, `idr journal forget`)"),
         OPT(quota_requests_per_day, CFG_UINT, 0, 1ULL << 40, "0", NULL, true,
             "write requests per enterprise prefix per day (local midnight to midnight); over "
             "it writes are refused (HTTP 429, Handle 603 to IDIS clients) (0 = no limit)"),

@@ -82,6 +82,7 @@ struct conf {
 	uint64_t journal_fold_interval; /* seconds between folds (write/jfold.h); 0 = never */
 	uint64_t journal_retention_age; /* seconds an entry is kept at least; 0 = no rule */
 	uint64_t journal_retention_bytes; /* newest journal bytes always kept; 0 = no rule */
+	uint64_t journal_follower_expire; /* seconds a silent follower holds the fold; 0 = ever */
 	/* quotas and rate limits (core/quota.h) */
 	uint64_t quota_requests_per_day;
 	uint64_t quota_registrations_per_day;

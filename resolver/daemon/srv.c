@@ -1089,6 +1089,7 @@ jfold_start(struct srv *s)
 	o.interval_ms = s->boot.journal_fold_interval * 1000;
 	o.keep.age_ms = s->boot.journal_retention_age * 1000;
 	o.keep.keep_bytes = s->boot.journal_retention_bytes;
+	o.follower_expire_s = s->boot.journal_follower_expire;
 	return jfold_new(&s->jfold, s->base, s->reg, s->writer, &o);
 }
 
@@ -1112,6 +1113,7 @@ mirror_setup(struct srv *s)
 	o->cacert = s->boot.primary_cacert;
 	o->max = s->boot.journal_batch_max;
 	o->name = "mirror";
+	o->dir = s->boot.data_dir; /* re-bootstraps download beside the copy */
 	return fed_mirror_bootstrap(s->boot.data_dir, o);
 }
 
@@ -1315,6 +1317,7 @@ srv_free(struct srv *s)
 		worker_deinit(&s->workers[i]);
 	}
 	free(s->workers);
+	http_journal_snapshots_wait(); /* their pipes are closed: each copy ends */
 	fup_free(s->fed.up);
 	frdb_free(s->fed.reports);
 	fstat_free(s->fed.stats);

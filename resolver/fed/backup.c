@@ -4,6 +4,7 @@
 #include "fed/backup.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,4 +141,41 @@ fed_backup_json(struct slice prefix, struct wbuf *w)
 		}
 	}
 	wbuf_lit(w, "null");
+}
+
+void
+fed_backup_health(struct wbuf *w)
+{
+	for (size_t i = 0; i < ncopies; i++) {
+		if (copies[i].m != NULL) {
+			fed_mirror_health(copies[i].m, w);
+		}
+	}
+}
+
+void
+fed_backup_metrics(struct wbuf *w)
+{
+	static const char *const names[] = {"head", "lag_entries", "rebootstraps_total",
+	                                    "rebootstrapping"};
+	static const char *const types[] = {"gauge", "gauge", "counter", "gauge"};
+
+	for (size_t k = 0; k < 4 && ncopies > 0; k++) {
+		wbuf_printf(w, "# TYPE idr_backup_%s %s\n", names[k], types[k]);
+		for (size_t i = 0; i < ncopies; i++) {
+			struct fed_mirror_status st;
+			uint64_t v[4];
+
+			if (copies[i].m == NULL) {
+				continue;
+			}
+			fed_mirror_status(copies[i].m, &st);
+			v[0] = st.local_head;
+			v[1] = st.lag_entries;
+			v[2] = st.rebootstraps;
+			v[3] = st.rebootstrapping ? 1 : 0;
+			wbuf_printf(w, "idr_backup_%s{prefix=\"%s\"} %" PRIu64 "\n", names[k],
+			            copies[i].prefix, v[k]);
+		}
+	}
 }

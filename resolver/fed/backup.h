@@ -42,4 +42,14 @@ struct reg *fed_backup_reg(struct slice prefix);
 /** The state of PREFIX's copy as JSON (fed_mirror_json), or null without one. */
 void fed_backup_json(struct slice prefix, struct wbuf *w);
 
+/** Append a /healthz line per copy ("backup PREFIX of URL: following, ...") to w. */
+void fed_backup_health(struct wbuf *w);
+
+/**
+ * Append the copies' /metrics (Prometheus text) to w: idr_backup_head, idr_backup_lag_entries,
+ * idr_backup_rebootstraps_total, idr_backup_rebootstrapping, each labelled {prefix="..."}.
+ * Nothing without copies.
+ */
+void fed_backup_metrics(struct wbuf *w);
+
 #endif /* IDR_RESOLVER_FED_BACKUP_H */

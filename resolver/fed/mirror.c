@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "base/log.h"
 #include "client/httpc.h"
 #include "model/vjson.h"
@@ -31,6 +32,7 @@
 #define JPATH_MAX    128                /* a journal request's path */
 #define AUTH_MAX     2048               /* the Authorization line */
 #define SNAPSHOT     "/api/v1/journal/snapshot"
+#define REBOOT_DIR   ".rebootstrap" /* beside the copy: where a fresh snapshot is checked */
 
 struct fed_mirror {
 	struct reg *reg;
@@ -285,7 +287,9 @@ static void
 set_error(struct fed_mirror *m, const char *why, bool refused)
 {
 	pthread_mutex_lock(&m->mu);
-	snprintf(m->st.last_error, sizeof(m->st.last_error), "%s", why);
+	/* a long reason keeps its start */
+	snprintf(m->st.last_error, sizeof(m->st.last_error), "%.*s",
+	         (int)sizeof(m->st.last_error) - 1, why);
 	m->st.ok = false;
 	if (refused) {
 		m->st.refused++;
@@ -401,6 +405,120 @@ open_copy(struct fed_mirror *m, char *why, size_t cap)
 	return IDR_OK;
 }
 
+/* Remove a re-bootstrap directory and the files it can hold (a snapshot, its lock file). */
+static void
+reboot_clean(const char *tmp)
+{
+	static const char *const files[] = {"data.mdb", "data.mdb.part", "lock.mdb"};
+	char path[4096 + 32];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (snprintf(path, sizeof(path), "%s/%s", tmp, files[i]) < (int)sizeof(path)) {
+			(void)unlink(path);
+		}
+	}
+	(void)rmdir(tmp);
+}
+
+/* Check the snapshot in src against the copy (mirror.h step 2). */
+static int
+reboot_check(struct fed_mirror *m, struct reg *src, char *why, size_t cap)
+{
+	struct audit_report ar;
+	struct jrn_head sh, lh;
+	int rc = repl_head(src, &sh);
+
+	if (rc == IDR_OK) {
+		rc = repl_head(m->reg, &lh);
+	}
+	if (rc != IDR_OK) {
+		snprintf(why, cap, "journal head of the snapshot or the copy: %s",
+		         idr_strerror(rc));
+		return rc;
+	}
+	if (sh.seq < lh.seq) {
+		snprintf(why, cap,
+		         "the snapshot stands at entry %" PRIu64 ", behind this copy's %" PRIu64
+		         ": a different history, refused",
+		         sh.seq, lh.seq);
+		return IDR_EJOURNAL;
+	}
+	rc = audit_verify(src, &ar);
+	if (rc != IDR_OK) {
+		snprintf(why, cap, "the snapshot does not verify: entry %" PRIu64 ": %.120s",
+		         ar.bad_seq, rc == IDR_EJOURNAL ? ar.reason : idr_strerror(rc));
+	}
+	return rc;
+}
+
+/* Download, check and swap in a fresh snapshot while the copy serves (mirror.h). */
+static int
+rebootstrap(struct fed_mirror *m, char *why, size_t cap)
+{
+	char tmp[4096];
+	struct reg *src = NULL;
+	struct reg_opts ro = {.read_only = true, .random = true};
+	uint64_t t0 = now_ms(), copied = 0;
+	int rc;
+
+	if (m->o.dir == NULL ||
+	    snprintf(tmp, sizeof(tmp), "%s/" REBOOT_DIR, m->o.dir) >= (int)sizeof(tmp)) {
+		snprintf(why, cap,
+		         "entries gone at the primary (410) and no data directory to "
+		         "re-bootstrap in");
+		return IDR_EINVAL;
+	}
+	reboot_clean(tmp);
+	pthread_mutex_lock(&m->mu);
+	m->st.rebootstrapping = true;
+	pthread_mutex_unlock(&m->mu);
+	log_notice("%s: entries gone at the primary (410): re-bootstrapping from a snapshot in %s "
+	           "while serving the current copy",
+	           m->o.name, tmp);
+	rc = bootstrap(tmp, &m->o, &m->stop);
+	if (rc != IDR_OK) {
+		snprintf(why, cap, "re-bootstrap: the snapshot could not be fetched: %s",
+		         idr_strerror(rc));
+	} else {
+		ro.data_dir = tmp;
+		rc = reg_open(&src, &ro);
+		if (rc != IDR_OK) {
+			snprintf(why, cap, "re-bootstrap: the snapshot does not open: %s",
+			         idr_strerror(rc));
+		}
+	}
+	if (rc == IDR_OK) {
+		rc = reboot_check(m, src, why, cap);
+	}
+	if (rc == IDR_OK) {
+		rc = repl_replace(m->reg, src, &copied);
+		if (rc != IDR_OK) {
+			snprintf(why, cap, "re-bootstrap: the snapshot cannot replace the copy: %s",
+			         idr_strerror(rc));
+		}
+	}
+	reg_close(src);
+	reboot_clean(tmp);
+	if (rc == IDR_OK) {
+		rc = adopt(m);
+	}
+	pthread_mutex_lock(&m->mu);
+	m->st.rebootstrapping = false;
+	if (rc == IDR_OK) {
+		m->st.rebootstraps++;
+	}
+	pthread_mutex_unlock(&m->mu);
+	if (rc == IDR_OK) {
+		log_notice("%s: re-bootstrapped from a snapshot of %s in %" PRIu64 " ms (%" PRIu64
+		           " keys): following from entry %" PRIu64,
+		           m->o.name, m->o.primary, now_ms() - t0, copied, m->st.local_head + 1);
+	} else if (!atomic_load(&m->stop)) {
+		log_err("%s: %s (the current copy is kept and served; retrying later)", m->o.name,
+		        why);
+	}
+	return rc;
+}
+
 static void *
 follow(void *arg)
 {
@@ -434,20 +552,22 @@ follow(void *arg)
 			         m->o.max);
 			rc = get(c, auth, &q, &r, why, sizeof(why));
 		}
-		if (rc == IDR_OK && r.status != 200) {
-			snprintf(why, sizeof(why), "GET %.100s%.60s: HTTP %d%.130s", httpc_url(c),
-			         path, r.status,
-			         r.status == 410 ? " (entries gone at the primary: remove data_dir "
-			                           "and restart to bootstrap from a snapshot)"
-			                         : "");
+		if (rc == IDR_OK && r.status == 410) {
+			rc = rebootstrap(m, why, sizeof(why));
+			if (rc != IDR_OK && !atomic_load(&m->stop)) {
+				set_error(m, why, false);
+			}
+		} else if (rc == IDR_OK && r.status != 200) {
+			snprintf(why, sizeof(why), "GET %.100s%.60s: HTTP %d", httpc_url(c), path,
+			         r.status);
 			rc = IDR_EPROTO;
 		}
 		if (rc != IDR_OK) {
-			if (!atomic_load(&m->stop)) {
+			if (!atomic_load(&m->stop) && r.status != 410) {
 				log_warn("%s: %s", m->o.name, why);
 				set_error(m, why, false);
 			}
-		} else {
+		} else if (r.status == 200) {
 			rc = apply(m, r.body);
 		}
 		if (rc != IDR_OK) {
@@ -591,11 +711,15 @@ fed_mirror_health(struct fed_mirror *m, struct wbuf *w)
 
 	fed_mirror_status(m, &st);
 	n = snprintf(line, sizeof(line),
-	             "mirror of %s: %s, head %" PRIu64 ", primary %" PRIu64 ", lag %" PRIu64
+	             "%s of %s: %s, head %" PRIu64 ", primary %" PRIu64 ", lag %" PRIu64
 	             " entries %" PRIu64 ".%03" PRIu64 " s%s%s\n",
-	             m->o.primary, st.ok ? "following" : "failing", st.local_head, st.primary_head,
-	             st.lag_entries, st.lag_ms / 1000, st.lag_ms % 1000,
-	             st.last_error[0] != '\0' ? ", last error: " : "", st.last_error);
+	             m->o.name, m->o.primary,
+	             st.rebootstrapping ? "re-bootstrapping from a snapshot"
+	             : st.ok            ? "following"
+	                                : "failing",
+	             st.local_head, st.primary_head, st.lag_entries, st.lag_ms / 1000,
+	             st.lag_ms % 1000, st.last_error[0] != '\0' ? ", last error: " : "",
+	             st.last_error);
 	if (n > 0) {
 		wbuf_bytes(w, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 	}
@@ -617,9 +741,12 @@ fed_mirror_metrics(struct fed_mirror *m, struct wbuf *w)
 	        "\n"
 	        "# TYPE idr_mirror_applied_total counter\nidr_mirror_applied_total %" PRIu64 "\n"
 	        "# TYPE idr_mirror_refused_total counter\nidr_mirror_refused_total %" PRIu64 "\n"
-	        "# TYPE idr_mirror_errors_total counter\nidr_mirror_errors_total %" PRIu64 "\n",
+	        "# TYPE idr_mirror_errors_total counter\nidr_mirror_errors_total %" PRIu64 "\n"
+	        "# TYPE idr_mirror_rebootstraps_total counter\nidr_mirror_rebootstraps_total "
+	        "%" PRIu64 "\n"
+	        "# TYPE idr_mirror_rebootstrapping gauge\nidr_mirror_rebootstrapping %d\n",
 	        st.local_head, st.lag_entries, st.lag_ms / 1000, st.lag_ms % 1000, st.applied,
-	        st.refused, st.errors);
+	        st.refused, st.errors, st.rebootstraps, st.rebootstrapping ? 1 : 0);
 	if (n > 0 && (size_t)n < sizeof(text)) {
 		wbuf_bytes(w, text, (size_t)n);
 	}
@@ -629,15 +756,17 @@ void
 fed_mirror_json(struct fed_mirror *m, struct wbuf *w)
 {
 	struct fed_mirror_status st;
-	char text[256];
+	char text[512];
 	int n;
 
 	fed_mirror_status(m, &st);
 	n = snprintf(text, sizeof(text),
 	             "{\"seq\":%" PRIu64 ",\"primaryHead\":%" PRIu64 ",\"lag\":%" PRIu64
-	             ",\"lagSeconds\":%" PRIu64 ".%03" PRIu64 ",\"ok\":%s,\"error\":",
+	             ",\"lagSeconds\":%" PRIu64 ".%03" PRIu64 ",\"rebootstraps\":%" PRIu64
+	             ",\"rebootstrapping\":%s,\"ok\":%s,\"error\":",
 	             st.local_head, st.primary_head, st.lag_entries, st.lag_ms / 1000,
-	             st.lag_ms % 1000, st.ok ? "true" : "false");
+	             st.lag_ms % 1000, st.rebootstraps, st.rebootstrapping ? "true" : "false",
+	             st.ok ? "true" : "false");
 	if (n > 0 && (size_t)n < sizeof(text)) {
 		wbuf_bytes(w, text, (size_t)n);
 	}

@@ -7,6 +7,29 @@
  * does not fit is refused whole (nothing applied), logged and counted, and asked again after a
  * back-off (1 s doubling to 30 s); so are network errors.
  *
+ * Falling behind: a follower that gets 410 (the entries it needs were folded away at the
+ * primary, e.g. after it was stopped for longer than the primary's journal_follower_expire)
+ * re-bootstraps by itself, while it goes on serving its copy:
+ *   1. it downloads a fresh snapshot (GET /api/v1/journal/snapshot) into DIR/.rebootstrap/
+ *      beside its copy (left-overs of an interrupted attempt are removed first);
+ *   2. checks it: it opens as a registry of this schema, its journal head is not behind the
+ *      copy's (else: a different history, refused), and `audit_verify` passes (hash chain
+ *      from the snapshot's checkpoint, every record against its entry);
+ *   3. swaps it in with repl_replace (registry/repl.h): one write transaction of the copy's
+ *      own environment empties it and fills it from the snapshot. The swap is LMDB's commit:
+ *      readers that began before it (a worker's request, a takeover read) keep seeing the
+ *      old content, later ones the new, never a mix; the environment itself is never
+ *      closed or reopened, so no worker, writer or other thread holding the registry can
+ *      meet a closed env, and no per-request reference counting is needed. The price: the
+ *      copy's file grows by the snapshot's size during the transaction (its old pages are
+ *      free afterwards and reused by later writes; the map must hold both: else IDR_ENOSPC,
+ *      logged, the old copy untouched and the attempt repeated after the back-off);
+ *   4. removes DIR/.rebootstrap (the snapshot's files), clears the acknowledgements the
+ *      snapshot brought and follows from the snapshot's head.
+ * It is logged, counted (idr_mirror_rebootstraps_total) and shown in /healthz while it runs.
+ * The same path serves a copy found behind the primary's checkpoint at start-up (its first
+ * request gets 410): no manual step.
+ *
  * Used by `role mirror` (fed_mirror_bootstrap before the registry opens, then a follower on it).
  * HTTP goes through client/httpc.h: journal answers kept in memory (capped at 64 MiB), the
  * snapshot streamed to its file; stopping the follower aborts a request under way.
@@ -38,6 +61,8 @@ struct fed_mirror_status {
 	uint64_t applied;      /* entries applied since start */
 	uint64_t refused;      /* answers refused (chain, hash, malformed) since start */
 	uint64_t errors;       /* failed requests (network, HTTP status) since start */
+	uint64_t rebootstraps; /* re-bootstraps from a snapshot completed since start */
+	bool rebootstrapping;  /* one is under way */
 	bool ok;               /* the last request and its apply succeeded */
 	char last_error[FED_MIRROR_ERR_MAX]; /* "" if none yet */
 };
@@ -50,7 +75,8 @@ struct fed_mirror_opts {
 	const char *cacert;   /* CA file or NULL */
 	uint64_t max;         /* entries per request (journal max parameter) */
 	const char *name;     /* for logs and /healthz, e.g. "mirror" or "backup 88.118" */
-	const char *dir;      /* fed_mirror_new_dir: the data directory of the copy */
+	const char *dir;      /* the data directory of the copy (fed_mirror_new_dir: required;
+	                         fed_mirror_new: where re-bootstraps download, NULL: cannot) */
 };
 
 /**
@@ -104,15 +130,16 @@ void fed_mirror_status(struct fed_mirror *m, struct fed_mirror_status *out);
 struct fed_mirror *fed_mirror_global(void);
 
 /**
- * Append the follower's lines for /healthz ("mirror of URL: lag N entries, S s ...") and
- * /metrics (idr_mirror_* in Prometheus text format) to w.
+ * Append the follower's lines for /healthz ("NAME of URL: following, head N, ..." where NAME is
+ * o->name) and /metrics (idr_mirror_* in Prometheus text format) to w.
  */
 void fed_mirror_health(struct fed_mirror *m, struct wbuf *w);
 void fed_mirror_metrics(struct fed_mirror *m, struct wbuf *w);
 
 /**
  * The follower's state as a JSON object: {"seq":N,"primaryHead":N,"lag":N,"lagSeconds":S,
- * "ok":true|false,"error":"..."|null} (GET /api/v1/nodes "backup").
+ * "rebootstraps":N,"rebootstrapping":true|false,"ok":true|false,"error":"..."|null}
+ * (GET /api/v1/nodes "backup").
  */
 void fed_mirror_json(struct fed_mirror *m, struct wbuf *w);
 

@@ -4,13 +4,15 @@
 #include "http/api_journal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -28,11 +30,13 @@
 #define JAPI_BYTES_MAX (16u << 20) /* an answer stops growing past this */
 #define JAPI_POLL_US   5000        /* a caught-up request looks for new entries this often */
 #define JAPI_FOLLOWERS 64          /* followers whose acknowledgements are coalesced */
+#define JAPI_TOUCH_S   60 /* a caught-up follower's ack time is refreshed this often at most */
 
 /* ---------------------------------------------------------------- acknowledgements */
 
 struct ack {
 	uint64_t seq;
+	uint64_t at_s; /* when last marked for writing (reg_follow.h keeps the time) */
 	bool dirty;
 	char name[REG_FOLLOW_NAME_MAX + 1];
 };
@@ -60,6 +64,7 @@ ack_apply(void *arg, struct reg_wtxn *t)
 {
 	struct ack todo[JAPI_FOLLOWERS];
 	size_t n = 0;
+	uint64_t now_s = (uint64_t)time(NULL);
 	int rc = IDR_OK;
 
 	(void)arg;
@@ -72,7 +77,7 @@ ack_apply(void *arg, struct reg_wtxn *t)
 	}
 	pthread_mutex_unlock(&A.mu);
 	for (size_t i = 0; i < n && rc == IDR_OK; i++) {
-		rc = reg_follow_ack(t, slice_cstr(todo[i].name), todo[i].seq);
+		rc = reg_follow_ack(t, slice_cstr(todo[i].name), todo[i].seq, now_s);
 	}
 	return rc;
 }
@@ -114,10 +119,17 @@ ack_submit_locked(struct mbox *mb)
 	}
 }
 
-/* Record that follower holds everything up to seq (written later, coalesced). */
+/*
+ * Record that follower holds everything up to seq (written later, coalesced). A follower
+ * that is caught up asks with the same seq again and again: its time is written every
+ * quarter of journal_follower_expire (reg_follow.h), 1 to JAPI_TOUCH_S seconds, so that it is
+ * never taken for a silent one.
+ */
 static void
 ack(struct http_req *q, const char *follower, uint64_t seq)
 {
+	uint64_t now_s = (uint64_t)time(NULL), expire = q->conf->journal_follower_expire;
+	uint64_t touch = expire == 0 || expire / 4 > JAPI_TOUCH_S ? JAPI_TOUCH_S : expire / 4;
 	size_t i;
 
 	pthread_mutex_lock(&A.mu);
@@ -126,10 +138,12 @@ ack(struct http_req *q, const char *follower, uint64_t seq)
 	if (i == A.n && A.n < JAPI_FOLLOWERS && strlen(follower) <= REG_FOLLOW_NAME_MAX) {
 		snprintf(A.acks[i].name, sizeof(A.acks[i].name), "%s", follower);
 		A.acks[i].seq = 0;
+		A.acks[i].at_s = 0;
 		A.n++;
 	}
-	if (i < A.n && seq > A.acks[i].seq) {
-		A.acks[i].seq = seq;
+	if (i < A.n && (seq > A.acks[i].seq || now_s >= A.acks[i].at_s + (touch > 0 ? touch : 1))) {
+		A.acks[i].seq = seq > A.acks[i].seq ? seq : A.acks[i].seq;
+		A.acks[i].at_s = now_s;
 		A.acks[i].dirty = true;
 		ack_submit_locked(rsv_worker_mbox(q->rw));
 	}
@@ -395,48 +409,144 @@ http_api_journal(struct http_req *q)
 
 /* ---------------------------------------------------------------- snapshot */
 
+#define JAPI_SNAPSHOTS 4 /* snapshots being made at once (each a thread and a read txn) */
+
+/* One snapshot: shared by its copy thread and the HTTP transport, freed by the last. */
+struct snap {
+	pthread_t thread;
+	struct store *store;
+	int wfd;         /* the pipe's write end (the thread's) */
+	atomic_int refs; /* 2: the thread, the transport */
+	atomic_int rc;   /* the copy's result, IDR_EAGAIN until it ends */
+	uint64_t t0_ms;
+	char who[REG_FOLLOW_NAME_MAX + 1];
+};
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned running; /* struct snap alive */
+} S = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+
+static void
+snap_release(void *arg)
+{
+	struct snap *j = arg;
+
+	if (atomic_fetch_sub(&j->refs, 1) != 1) {
+		return;
+	}
+	free(j);
+	pthread_mutex_lock(&S.mu);
+	S.running--;
+	pthread_cond_broadcast(&S.cv);
+	pthread_mutex_unlock(&S.mu);
+}
+
+static bool
+snap_complete(void *arg)
+{
+	struct snap *j = arg;
+	int rc = atomic_load(&j->rc); /* the thread stored it before closing the pipe */
+
+	if (rc != IDR_OK) {
+		log_err("journal: snapshot for %s failed: %s", j->who, idr_strerror(rc));
+	} else {
+		log_info("journal: snapshot for %s sent", j->who);
+	}
+	return rc == IDR_OK;
+}
+
+static void *
+snap_run(void *arg)
+{
+	struct snap *j = arg;
+	int rc = store_copy_fd(j->store, j->wfd);
+
+	atomic_store(&j->rc, rc);
+	close(j->wfd); /* the reader sees the end after rc is set */
+	if (rc != IDR_OK) {
+		/* a client gone mid-way is EPIPE: the copy stops at its next write */
+		log_notice("journal: snapshot copy for %s stopped: %s", j->who, idr_strerror(rc));
+	}
+	snap_release(j);
+	return NULL;
+}
+
+void
+http_journal_snapshots_wait(void)
+{
+	pthread_mutex_lock(&S.mu);
+	while (S.running > 0) {
+		pthread_cond_wait(&S.cv, &S.mu);
+	}
+	pthread_mutex_unlock(&S.mu);
+}
+
+/* A snapshot thread writing into a new pipe; *rfd its read end. @return the snap or NULL */
+static struct snap *
+snap_start(struct http_req *q, const char *who, int *rfd)
+{
+	struct snap *j = calloc(1, sizeof(*j));
+	int p[2] = {-1, -1}, e;
+
+	pthread_mutex_lock(&S.mu);
+	if (j == NULL || S.running >= JAPI_SNAPSHOTS || pipe(p) != 0) {
+		pthread_mutex_unlock(&S.mu);
+		free(j);
+		return NULL;
+	}
+	(void)fcntl(p[0], F_SETFD, FD_CLOEXEC);
+	(void)fcntl(p[1], F_SETFD, FD_CLOEXEC);
+	S.running++;
+	pthread_mutex_unlock(&S.mu);
+	j->store = reg_store(rsv_reg(q->rw));
+	j->wfd = p[1];
+	atomic_init(&j->refs, 2);
+	atomic_init(&j->rc, IDR_EAGAIN);
+	snprintf(j->who, sizeof(j->who), "%.*s", (int)sizeof(j->who) - 1, who);
+	e = pthread_create(&j->thread, NULL, snap_run, j);
+	if (e == 0) {
+		pthread_detach(j->thread); /* S.running tells http_journal_snapshots_wait */
+		*rfd = p[0];
+		return j;
+	}
+	close(p[0]);
+	close(p[1]);
+	atomic_store(&j->refs, 1);
+	snap_release(j);
+	return NULL;
+}
+
 void
 http_api_journal_snapshot(struct http_req *q)
 {
-	char path[4096];
+	struct http_stream st;
+	struct snap *j;
 	struct hauth a;
-	struct stat st;
-	void *map = NULL;
-	int fd, rc;
+	int rfd = -1;
 
 	if (!follower_ok(q, &a)) {
 		return;
 	}
-	if (snprintf(path, sizeof(path), "%s/.snapshot.XXXXXX", q->conf->data_dir) >=
-	    (int)sizeof(path)) {
-		fail(q, 500, "data_dir too long");
+	if (q->head) {
+		http_reply_body(q, 200, "application/octet-stream", slice_make(NULL, 0));
 		return;
 	}
-	fd = mkstemp(path);
-	if (fd < 0) {
-		log_err_errno("journal: snapshot: cannot make a file in %s", q->conf->data_dir);
-		fail(q, 500, "cannot make the snapshot");
+	j = snap_start(q, a.text, &rfd);
+	if (j == NULL) {
+		log_warn("journal: snapshot for %s refused: %u being made or no pipe/thread",
+		         a.text, (unsigned)JAPI_SNAPSHOTS);
+		http_api_error_at(q, 503, HDL_RC_SERVER_BUSY, NULL, slice_make(NULL, 0),
+		                  "too many snapshots being made: try again later");
 		return;
 	}
-	(void)unlink(path); /* gone with fd */
-	rc = store_copy_fd(reg_store(rsv_reg(q->rw)), fd);
-	if (rc == IDR_OK && (fstat(fd, &st) != 0 || st.st_size <= 0)) {
-		rc = IDR_EIO;
-	}
-	if (rc == IDR_OK) {
-		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		rc = map == MAP_FAILED ? IDR_EIO : IDR_OK;
-	}
-	if (rc != IDR_OK) {
-		log_err("journal: snapshot for %s failed: %s", a.text, idr_strerror(rc));
-		fail(q, 500, "cannot make the snapshot");
-	} else {
-		log_info("journal: snapshot of %lld bytes for %s", (long long)st.st_size, a.text);
-		http_reply_body(q, 200, "application/octet-stream",
-		                slice_make(map, (size_t)st.st_size));
-		munmap(map, (size_t)st.st_size);
-	}
-	close(fd);
+	log_info("journal: snapshot for %s started", a.text);
+	st.fd = rfd;
+	st.complete = snap_complete;
+	st.release = snap_release;
+	st.arg = j;
+	http_reply_stream(q, 200, "application/octet-stream", &st);
 }
 
 /* ---------------------------------------------------------------- mirror referrals */

@@ -10,10 +10,18 @@
  *       410: SEQ is no longer in the journal (folded by retention): bootstrap from a snapshot.
  *       The request acknowledges every entry before SEQ: per follower, SEQ - 1 is recorded
  *       (registry/reg_follow.h) through the writer, coalesced (one acknowledgement job in
- *       flight at a time, carrying the latest seq of every follower).
+ *       flight at a time, carrying the latest seq of every follower), with its time: a
+ *       caught-up follower's is refreshed every quarter of journal_follower_expire (at most
+ *       every 60 s), so that only a silent follower expires and stops holding the fold.
  *   GET /api/v1/journal/snapshot   a consistent compacted copy of the store (LMDB data.mdb of
  *       one read transaction; its own meta "jrn_head" is the seq it stands at), as
- *       application/octet-stream. Made in the worker thread (it waits for the copy).
+ *       application/octet-stream, streamed: a thread copies (mdb_env_copyfd2, compacting)
+ *       into a pipe that the worker sends on chunked as the client takes it, so memory stays
+ *       at the pipe, LMDB's copy buffers and ~256 KiB of output whatever the store's size,
+ *       and no disk is used. A failed copy cuts the answer without its last chunk (the
+ *       client sees it truncated); a client that goes away closes the pipe, the copy fails
+ *       with EPIPE and its thread ends. At most 4 at once (503 beyond). HEAD
+ *       answers 200 without a body.
  *
  * Who may: identities listed in journal_followers, and server_admins, authenticated with
  * HTTP Basic (index:handle and the secret of its HS_SECKEY, http/hauth.h) or a Handle session.
@@ -51,5 +59,11 @@ void http_api_journal(struct http_req *q);
 
 /** GET /api/v1/journal/snapshot. */
 void http_api_journal_snapshot(struct http_req *q);
+
+/**
+ * Wait until every snapshot thread has ended. Call after the HTTP workers are freed (their
+ * connections closed, so every copy ends at its closed pipe) and before the store is closed.
+ */
+void http_journal_snapshots_wait(void);
 
 #endif /* IDR_RESOLVER_HTTP_API_JOURNAL_H */

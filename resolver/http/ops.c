@@ -1,6 +1,7 @@
 /* ops.c - /healthz and /metrics (ops.h). */
 #include "http/ops.h"
 
+#include "fed/backup.h"
 #include "fed/fup.h"
 #include "fed/mirror.h"
 
@@ -20,8 +21,11 @@ http_ops_healthz(struct http_req *q)
 		http_reply_body(q, 200, HTTP_CT_TEXT, wbuf_slice(&q->s->out));
 		return;
 	}
-	if (up == NULL) {
-		http_reply_text(q, 200, "ok\n");
+	if (up == NULL) { /* a top level's backups, if any, a line each */
+		wbuf_reset(&q->s->out);
+		wbuf_lit(&q->s->out, "ok\n");
+		fed_backup_health(&q->s->out);
+		http_reply_body(q, 200, HTTP_CT_TEXT, wbuf_slice(&q->s->out));
 		return;
 	}
 	/* with an upward link: still 200 (this node serves), the link's state beside it */
@@ -51,5 +55,6 @@ http_ops_metrics(struct http_req *q)
 	if (fed_mirror_global() != NULL) {
 		fed_mirror_metrics(fed_mirror_global(), &q->s->out);
 	}
+	fed_backup_metrics(&q->s->out);
 	http_reply_body(q, 200, HTTP_CT_METRICS, wbuf_slice(&q->s->out));
 }

@@ -23,6 +23,13 @@ http_reply(struct http_req *q, int status, const char *ctype, const struct slice
 }
 
 void
+http_reply_stream(struct http_req *q, int status, const char *ctype, const struct http_stream *st)
+{
+	q->status = status;
+	q->tx->stream(q, status, ctype, st);
+}
+
+void
 http_reply_body(struct http_req *q, int status, const char *ctype, struct slice body)
 {
 	http_reply(q, status, ctype, &body, 1);

@@ -72,6 +72,22 @@ struct http_match {
 	struct slice capture; /* the {name} part of the path, if the pattern has one */
 };
 
+/**
+ * A body made elsewhere (http_reply_stream), e.g. by a thread writing into a pipe: the
+ * transport reads fd (which it makes non-blocking) only as fast as the client takes the
+ * answer, so at most a few hundred KiB of it are in memory whatever its size.
+ */
+struct http_stream {
+	int fd; /* the read end; the transport closes it */
+	/** At the end of fd: whether the body is complete (false: the connection is cut
+	 *  without the last chunk, so the client sees a truncated answer). Called once. */
+	bool (*complete)(void *arg);
+	/** The transport is done with arg (stream sent, failed or the client gone); called
+	 *  once, after fd is closed. */
+	void (*release)(void *arg);
+	void *arg;
+};
+
 /** What the transport does for a handler. */
 struct http_tx {
 	/** Add a response header (copied). */
@@ -83,6 +99,9 @@ struct http_tx {
 	/** The tag under which a Handle message's deferred answer comes back to the transport
 	 *  (rsv_ctx.tag with rconn): the transport answers it as application/x-hdl-message. */
 	uint64_t (*ticket)(struct http_req *q);
+	/** Send the answer's head now and its body from st (see http_reply_stream). */
+	void (*stream)(struct http_req *q, int status, const char *ctype,
+	               const struct http_stream *st);
 };
 
 /** Per-worker memory the handlers use (the transport owns it). */
@@ -132,6 +151,16 @@ void http_header(struct http_req *q, const char *key, const char *value);
 /** Answer (once): status, Content-Type, body parts. */
 void http_reply(struct http_req *q, int status, const char *ctype, const struct slice *parts,
                 size_t n);
+
+/**
+ * Answer (once) with a body read from st->fd until its end, sent chunked (the length is not
+ * known in advance) as the client takes it; the connection closes after it. The transport
+ * owns st->fd from the call on and calls st->release exactly once, also when it cannot
+ * stream (answers in line before this one, no event loop: then it answers 503, or 500).
+ * For HEAD, handlers answer without a stream.
+ */
+void http_reply_stream(struct http_req *q, int status, const char *ctype,
+                       const struct http_stream *st);
 
 /** One-part and text answers. */
 void http_reply_body(struct http_req *q, int status, const char *ctype, struct slice body);

@@ -35,6 +35,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <event2/listener.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -68,6 +69,10 @@
 #define MAX_IOV         16
 #define HDR_MAX         (16u * 1024) /* response header bytes */
 #define CT_HDL          "application/x-hdl-message"
+#define STREAM_CHUNK    ((size_t)64 * 1024) /* a streamed body is read this much at a time */
+#define CHUNK_HEAD      10                  /* "%08zx\r\n": a chunk's size line, fixed width */
+#define STREAM_ROUNDS   16                  /* OUT_HIGH rounds of a stream per event at most */
+#define LEN_CHUNKED     SIZE_MAX            /* make_head: Transfer-Encoding: chunked */
 
 enum cstate {
 	C_TLS,  /* TLS handshake */
@@ -125,6 +130,15 @@ struct hconn {
 	struct slot *slots, **slots_tail;
 	size_t nslots;
 	uint64_t next_slot;
+	struct hstream *stream; /* a body being streamed (http_reply_stream), NULL: none */
+};
+
+/* A streamed body: its source and the read event on it (armed while output is low). */
+struct hstream {
+	struct http_stream src;
+	struct event *ev;
+	bool armed;
+	bool done; /* its end was read and the last chunk queued */
 };
 
 struct http_worker {
@@ -166,6 +180,7 @@ static void expire(struct hconn *c);
 static void flush_slots(struct hconn *c);
 static struct slot *slot_add(struct hconn *c, const struct txreq *x, bool head);
 static void resume(struct hconn *c);
+static void stream_pump(struct hconn *c);
 
 /* An iovec over const bytes (writev and our copies never write through it). */
 static struct iovec
@@ -537,7 +552,9 @@ make_head(struct http_worker *h, int status, const char *ctype, size_t length, b
 		wbuf_cstr(w, ctype);
 		wbuf_lit(w, "\r\n");
 	}
-	if (status != 204 && status >= 200) {
+	if (length == LEN_CHUNKED) {
+		wbuf_lit(w, "Transfer-Encoding: chunked\r\n");
+	} else if (status != 204 && status >= 200) {
 		wbuf_lit(w, "Content-Length: ");
 		wbuf_dec(w, length);
 		wbuf_lit(w, "\r\n");
@@ -664,7 +681,178 @@ tx_ticket(struct http_req *q)
 	return x->slot != NULL ? x->slot->id : 0;
 }
 
-static const struct http_tx our_tx = {tx_header, tx_reply, tx_ticket};
+/* ---------------------------------------------------------------- streamed bodies */
+
+/* Give the source back (fd closed first, as http_stream.release says). */
+static void
+stream_free(struct hconn *c)
+{
+	struct hstream *s = c->stream;
+
+	if (s == NULL) {
+		return;
+	}
+	c->stream = NULL;
+	if (s->ev != NULL) {
+		event_free(s->ev);
+	}
+	close(s->src.fd);
+	s->src.release(s->src.arg);
+	free(s);
+}
+
+static void
+on_stream_event(evutil_socket_t fd, short what, void *arg)
+{
+	struct hconn *c = arg;
+
+	(void)fd;
+	(void)what;
+	stream_pump(c);
+	reap(c);
+}
+
+/* Read one chunk of the source into c->out. @return 1 read, 0 would block, -1 end, -2 error */
+static int
+stream_read(struct hconn *c, struct hstream *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t *line;
+	ssize_t n;
+
+	if (!out_reserve(c, CHUNK_HEAD + STREAM_CHUNK + 2)) {
+		return -2;
+	}
+	do {
+		n = read(s->src.fd, c->out + c->out_len + CHUNK_HEAD, STREAM_CHUNK);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -2;
+	}
+	if (n == 0) {
+		return -1;
+	}
+	line = c->out + c->out_len; /* n <= STREAM_CHUNK: 8 hex digits are plenty */
+	for (int i = 0; i < 8; i++) {
+		line[i] = (uint8_t)hex[((size_t)n >> (4 * (7 - i))) & 0xfu];
+	}
+	line[8] = '\r';
+	line[9] = '\n';
+	memcpy(c->out + c->out_len + CHUNK_HEAD + (size_t)n, "\r\n", 2);
+	c->out_len += CHUNK_HEAD + (size_t)n + 2;
+	c->since_ms = now_ms(c->h); /* progress: the deadline restarts */
+	return 1;
+}
+
+/* Arm or disarm the source's read event. */
+static void
+stream_want(struct hstream *s, bool on)
+{
+	if (on != s->armed) {
+		if (on) {
+			event_add(s->ev, NULL);
+		} else {
+			event_del(s->ev);
+		}
+		s->armed = on;
+	}
+}
+
+/*
+ * Move the source to the socket, reading only while less than OUT_HIGH waits: when the socket
+ * blocks, the source's event is off until the write event drains the output, so a slow client
+ * holds the producer back (its pipe fills, its writer blocks). At most STREAM_ROUNDS rounds
+ * per call, so that one fast stream does not starve the worker's other connections.
+ */
+static void
+stream_pump(struct hconn *c)
+{
+	struct hstream *s = c->stream;
+	int r = 1;
+
+	for (int round = 0; s != NULL && round < STREAM_ROUNDS; round++) {
+		r = 1;
+		while (!s->done && r == 1 && c->out_len - c->out_off < OUT_HIGH) {
+			r = stream_read(c, s);
+		}
+		if (r == -2 || (!s->done && r == -1 && !s->src.complete(s->src.arg)) ||
+		    (!s->done && r == -1 && !out_reserve(c, 5))) {
+			conn_close(c); /* no last chunk: the client sees the body cut */
+			return;
+		}
+		if (!s->done && r == -1) {
+			memcpy(c->out + c->out_len, "0\r\n\r\n", 5);
+			c->out_len += 5;
+			s->done = true;
+		}
+		if (!drain(c)) {
+			return;
+		}
+		if (s->done) {
+			stream_want(s, false);
+			if (c->out_len == c->out_off) {
+				conn_close(c); /* a streamed answer always ends its connection */
+			}
+			return;
+		}
+		if (r == 0 || c->out_len != c->out_off) {
+			/* the source is dry (wait for it) or the socket is full (the write event
+			 * calls again once it drained) */
+			stream_want(s, r == 0);
+			return;
+		}
+	}
+	if (s != NULL) {
+		stream_want(s, true); /* more at the next turn of the loop */
+	}
+}
+
+/* http_tx.stream */
+static void
+tx_stream(struct http_req *q, int status, const char *ctype, const struct http_stream *st)
+{
+	struct txreq *x = q->tx_arg;
+	struct hconn *c = x->c;
+	struct http_worker *h = c->h;
+	struct hstream *s = NULL;
+	struct slice busy = SLICE_LIT("cannot stream the answer now\n");
+	struct iovec head;
+	int fl = fcntl(st->fd, F_GETFL);
+
+	/* only first in line (an answer before it would have to wait in memory), over a socket */
+	if (x->slot == NULL && c->stream == NULL && c->mem_out == NULL && h->base != NULL &&
+	    fl >= 0 && fcntl(st->fd, F_SETFL, fl | O_NONBLOCK) == 0) {
+		s = calloc(1, sizeof(*s));
+	}
+	if (s != NULL) {
+		s->ev = event_new(h->base, st->fd, EV_READ | EV_PERSIST, on_stream_event, c);
+	}
+	if (s == NULL || s->ev == NULL) {
+		free(s);
+		close(st->fd);
+		st->release(st->arg);
+		wbuf_reset(&h->hdrs);
+		tx_reply(q, x->slot != NULL ? 503 : 500, HTTP_CT_TEXT, &busy, 1);
+		return;
+	}
+	s->src = *st;
+	c->stream = s;
+	c->closing = true;
+	make_head(h, status, ctype, LEN_CHUNKED, true, x->minor);
+	wbuf_reset(&h->hdrs);
+	account(h, x->label, status, x->t0);
+	head = iov_make(wbuf_data(&h->head), wbuf_len(&h->head));
+	if (wbuf_error(&h->head) != IDR_OK || !out_append(c, &head, 1, 0)) {
+		conn_close(c);
+		return;
+	}
+	/* the first chunk goes when the source has one (never from here: the caller may still
+	 * use the worker's read buffer) */
+	event_add(s->ev, NULL);
+	s->armed = true;
+}
+
+static const struct http_tx our_tx = {tx_header, tx_reply, tx_ticket, tx_stream};
 
 /* A slot at the end of the line. */
 static struct slot *
@@ -1114,7 +1302,7 @@ settle(struct hconn *c)
 	if (c->answered && c->in_len > 0) {
 		c->state = C_BUSY; /* a new request started after an answer: its clock starts now */
 	}
-	if (c->closing && c->out_len == c->out_off && c->slots == NULL) {
+	if (c->closing && c->out_len == c->out_off && c->slots == NULL && c->stream == NULL) {
 		conn_close(c);
 		return;
 	}
@@ -1342,6 +1530,8 @@ on_write_event(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (c->state == C_TLS) {
 		handshake(c);
+	} else if (c->stream != NULL) {
+		stream_pump(c); /* output went out: more of the body */
 	} else if (drain(c) && c->out_len == c->out_off) {
 		if (c->closing && c->slots == NULL) {
 			conn_close(c);
@@ -1404,6 +1594,7 @@ conn_close(struct hconn *c)
 	}
 	rsv_conn_free(c->rc); /* cancels the Handle messages still pending */
 	c->rc = NULL;
+	stream_free(c); /* the producer sees its pipe closed */
 	if (c->rev != NULL) {
 		event_free(c->rev);
 	}

@@ -40,8 +40,9 @@ now_ms(void)
 /*
  * The fold bound: entries with seq < it may go. The retention rule, and nothing a follower (a
  * mirror, the top level's backup) has not acknowledged: min(rule, reg_follow_min + 1), in one
- * read transaction. A follower that never acknowledged anything does not hold retention back:
- * it starts from a snapshot (fed/mirror.h).
+ * read transaction. A follower that never acknowledged anything, or whose last acknowledgement
+ * is older than follower_expire_s, does not hold retention back: it starts again from a
+ * snapshot (fed/mirror.h).
  * @return the bound, 0 when nothing may be folded or on error (logged).
  */
 static uint64_t
@@ -57,7 +58,7 @@ fold_bound(struct jfold *jf)
 	if (rc == IDR_OK) {
 		uint64_t acked;
 
-		rc = reg_follow_min(t, &acked);
+		rc = reg_follow_min(t, now_ms() / 1000, jf->o.follower_expire_s, &acked);
 		if (rc == IDR_OK && acked + 1 < bound) {
 			bound = acked + 1;
 		}

@@ -21,8 +21,9 @@
 struct jfold;
 
 struct jfold_opts {
-	uint64_t interval_ms;      /* between fold runs; 0 = never fold */
-	struct jrn_retention keep; /* the rule; before = UINT64_MAX */
+	uint64_t interval_ms;       /* between fold runs; 0 = never fold */
+	struct jrn_retention keep;  /* the rule; before = UINT64_MAX */
+	uint64_t follower_expire_s; /* a follower silent longer holds nothing back; 0 = never */
 };
 
 /** What the folder did so far (tests, logs). */

@@ -41,4 +41,8 @@ extern const struct cli_cmd cmd_journal;
 int event_add_run(const struct cli_cmd *self, int argc, char **argv);
 int event_import_run(const struct cli_cmd *self, int argc, char **argv);
 
+/* idr journal followers / forget (cmd_jfollow.c), dispatched by cmd_journal */
+int journal_followers_run(const struct cli_cmd *self, int argc, char **argv);
+int journal_forget_run(const struct cli_cmd *self, int argc, char **argv);
+
 #endif /* IDR_TOOLS_IDR_CMD_H */

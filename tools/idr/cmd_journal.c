@@ -1,4 +1,7 @@
-/* cmd_journal.c - `idr journal fold`: fold the oldest journal entries into the checkpoint. */
+/*
+ * cmd_journal.c - `idr journal fold`: fold the oldest journal entries into the checkpoint;
+ * `idr journal followers` and `forget` are in cmd_jfollow.c.
+ */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -10,6 +13,7 @@
 #include "idr/cmd.h"
 #include "jrn.h"
 #include "reg.h"
+#include "reg_follow.h"
 
 #define FOLD_BATCH_MAX 1000000
 
@@ -17,8 +21,10 @@ struct fold_args {
 	const char *data;
 	struct jrn_retention keep;
 	uint64_t batch;
+	uint64_t expire_s; /* followers silent longer do not hold the fold (0: never expire) */
 	bool dry_run;
-	bool rule; /* --before, --age or --keep-bytes given */
+	bool rule;      /* --before, --age or --keep-bytes given */
+	bool followers; /* live followers bound the fold (not --ignore-followers) */
 };
 
 static int
@@ -63,6 +69,17 @@ parse_opt(const struct cli_cmd *self, int c, struct fold_args *a)
 	case 'r':
 		a->dry_run = true;
 		return CLI_EXIT_OK;
+	case 'e':
+		if (num_parse_duration(optarg, 0, UINT64_MAX / 1000, &a->expire_s) != IDR_OK) {
+			return cli_usage_errorf(self,
+			                        "--expire: '%s' is not a duration (e.g. 0, 12h, "
+			                        "7d; 0 = never)",
+			                        optarg);
+		}
+		return CLI_EXIT_OK;
+	case 'i':
+		a->followers = false;
+		return CLI_EXIT_OK;
 	default:
 		return -2;
 	}
@@ -80,6 +97,8 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct fold_args *a)
 	        {"keep-bytes", required_argument, NULL, 'k'},
 	        {"batch", required_argument, NULL, 'n'},
 	        {"dry-run", no_argument, NULL, 'r'},
+	        {"expire", required_argument, NULL, 'e'},
+	        {"ignore-followers", no_argument, NULL, 'i'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -99,9 +118,9 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct fold_args *a)
 		}
 	}
 	if (argc - optind != 1 || strcmp(argv[optind], "fold") != 0) {
-		return cli_usage_errorf(self, argc - optind == 0
-		                                      ? "missing subcommand (fold)"
-		                                      : "unknown subcommand (only: fold)");
+		return cli_usage_errorf(
+		        self, argc - optind == 0 ? "missing subcommand (fold, followers, forget)"
+		                                 : "unknown subcommand (fold, followers, forget)");
 	}
 	if (!a->rule) {
 		return cli_usage_errorf(self, "say what to fold: --before SEQ, --age DUR and/or "
@@ -110,15 +129,29 @@ parse(const struct cli_cmd *self, int argc, char **argv, struct fold_args *a)
 	return CLI_EXIT_OK;
 }
 
-/* The bound of the rules and the checkpoint now. */
+/*
+ * The bound of the rules and the checkpoint now; as idrd's fold, nothing a live follower has
+ * not acknowledged (reg_follow.h) unless --ignore-followers. *held: the followers lowered it.
+ */
 static int
-plan(struct reg *r, const struct fold_args *a, uint64_t *bound, struct reg_journal_info *ji)
+plan(struct reg *r, const struct fold_args *a, uint64_t *bound, struct reg_journal_info *ji,
+     bool *held)
 {
 	struct reg_rtxn *t = NULL;
+	uint64_t now_s = (uint64_t)time(NULL), acked = 0;
 	int rc = reg_read_begin(r, &t);
 
+	*held = false;
 	if (rc == IDR_OK) {
-		rc = reg_journal_bound(t, &a->keep, (uint64_t)time(NULL) * 1000, bound);
+		rc = reg_journal_bound(t, &a->keep, now_s * 1000, bound);
+	}
+	if (rc == IDR_OK && a->followers) {
+		rc = reg_follow_min(t, now_s, a->expire_s, &acked);
+		if (rc == IDR_OK && acked + 1 < *bound) {
+			*bound = acked + 1;
+			*held = true;
+		}
+		rc = rc == IDR_ENOENT ? IDR_OK : rc;
 	}
 	if (rc == IDR_OK) {
 		rc = reg_journal_info(t, ji);
@@ -159,17 +192,24 @@ fold(struct reg *r, const struct fold_args *a, uint64_t bound, struct jrn_fold_r
 static int
 run(const struct cli_cmd *self, int argc, char **argv)
 {
-	struct fold_args a = {NULL, {UINT64_MAX, 0, 0}, JRN_FOLD_BATCH, false, false};
+	struct fold_args a = {NULL, {UINT64_MAX, 0, 0}, JRN_FOLD_BATCH, 604800, false, false, true};
 	struct jrn_fold_result sum;
 	struct reg_journal_info ji;
 	struct reg *r = NULL;
 	char size[32], msg[256];
 	uint64_t bound = 0;
 	unsigned steps = 0;
+	bool held = false;
 	int rc;
 
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		return cli_help(self);
+	}
+	if (argc >= 2 && strcmp(argv[1], "followers") == 0) {
+		return journal_followers_run(self, argc - 1, argv + 1);
+	}
+	if (argc >= 2 && strcmp(argv[1], "forget") == 0) {
+		return journal_forget_run(self, argc - 1, argv + 1);
 	}
 	rc = parse(self, argc, argv, &a);
 	if (rc != CLI_EXIT_OK) {
@@ -180,7 +220,12 @@ run(const struct cli_cmd *self, int argc, char **argv)
 		return rc;
 	}
 	memset(&sum, 0, sizeof(sum));
-	rc = plan(r, &a, &bound, &ji);
+	rc = plan(r, &a, &bound, &ji, &held);
+	if (rc == IDR_OK && held) {
+		printf("held back by a journal follower at seq %" PRIu64
+		       " (idr journal followers; --ignore-followers folds anyway)\n",
+		       bound > 0 ? bound - 1 : 0);
+	}
 	if (rc == IDR_OK && a.dry_run) {
 		printf("would fold %" PRIu64 " entries (seq %" PRIu64 " to %" PRIu64
 		       "), keeping %" PRIu64 "\n",
@@ -206,9 +251,12 @@ run(const struct cli_cmd *self, int argc, char **argv)
 
 const struct cli_cmd cmd_journal = {
         "journal",
-        "fold the oldest journal entries into the checkpoint (retention)",
+        "fold the oldest journal entries (retention); list or forget journal followers",
         "usage: idr journal fold [--before SEQ] [--age DUR] [--keep-bytes SIZE]\n"
-        "                        [--batch N] [--dry-run] [--data DIR]\n"
+        "                        [--batch N] [--expire DUR] [--ignore-followers]\n"
+        "                        [--dry-run] [--data DIR]\n"
+        "       idr journal followers [--expire DUR] [--json] [--data DIR]\n"
+        "       idr journal forget IDENTITY [--data DIR]\n"
         "\n"
         "Remove the oldest journal entries and record the last one removed (its seq and entry\n"
         "hash) as the checkpoint, so `idr audit verify` still proves the chain from there on.\n"
@@ -217,14 +265,30 @@ const struct cli_cmd cmd_journal = {
         "writers wait at most one of them; an interrupted fold leaves a valid checkpoint.\n"
         "An entry is folded when it is below --before and, if --age or --keep-bytes is given,\n"
         "older than DUR or beyond the newest SIZE bytes of journal. Records and exports do\n"
-        "not change; mirrors behind the checkpoint must start again from a snapshot.\n"
+        "not change; followers behind the checkpoint re-bootstrap from a snapshot.\n"
         "\n"
         "options:\n"
         "  --before SEQ       fold entries with seq < SEQ\n"
         "  --age DUR          fold entries older than DUR (seconds, or 90m, 12h, 30d, 2w)\n"
         "  --keep-bytes SIZE  keep the newest SIZE bytes of entries (e.g. 512M)\n"
         "  --batch N          entries per transaction (default 10000)\n"
+        "  --expire DUR       as idrd's fold, entries a journal follower (mirror, backup) has\n"
+        "                     not acknowledged are kept, unless it has been silent for\n"
+        "                     longer than DUR (default 7d; 0 = never expire)\n"
+        "  --ignore-followers fold what the rules say even if followers lack it (they\n"
+        "                     re-bootstrap from a snapshot)\n"
         "  --dry-run          say what would be folded, change nothing\n"
-        "  --data DIR         data directory (default: $IDR_DATA, then ./idr-data)\n",
+        "  --data DIR         data directory (default: $IDR_DATA, then ./idr-data)\n"
+        "\n"
+        "followers lists the journal's followers (mirrors, the top level's backup): identity,\n"
+        "the seq acknowledged, the last acknowledgement (UTC), the lag in entries behind the\n"
+        "head and whether it is expired (silent for longer than --expire DUR, default 7d, as\n"
+        "idrd's journal_follower_expire; 0 = never): idrd's fold no longer waits for an\n"
+        "expired follower, which starts again from a snapshot. --json prints\n"
+        "{\"head\":N,\"expireSeconds\":S,\"followers\":[{\"identity\",\"acknowledged\",\n"
+        "\"lastAck\",\"lag\",\"expired\"}]}.\n"
+        "forget IDENTITY drops one follower at once (it holds nothing back any more; if it\n"
+        "asks again it is recorded again). Acknowledgements are this node's bookkeeping, not\n"
+        "journaled, so forget writes no journal entry either.\n",
         run,
 };

@@ -446,12 +446,123 @@ test_repl_resume(void **state)
 }
 
 static int
-count_cb(void *arg, struct slice follower, uint64_t seq)
+count_cb(void *arg, struct slice follower, const struct reg_follow_info *fi)
 {
 	(void)follower;
-	(void)seq;
+	(void)fi;
 	(*(int *)arg)++;
 	return 0;
+}
+
+/* The acknowledgement of one follower (seq and time), found by name. */
+struct find {
+	const char *name;
+	struct reg_follow_info fi;
+	bool found;
+};
+
+static int
+find_cb(void *arg, struct slice follower, const struct reg_follow_info *fi)
+{
+	struct find *f = arg;
+
+	if (slice_eq(follower, slice_cstr(f->name))) {
+		f->fi = *fi;
+		f->found = true;
+	}
+	return 0;
+}
+
+static struct find
+follower_find(struct reg *r, const char *name)
+{
+	struct find f = {name, {0, 0}, false};
+	struct reg_rtxn *t;
+
+	assert_int_equal(reg_read_begin(r, &t), IDR_OK);
+	assert_int_equal(reg_follow_list(t, find_cb, &f), IDR_OK);
+	reg_read_end(t);
+	return f;
+}
+
+static uint64_t
+follower_min(struct reg *r, uint64_t now_s, uint64_t expire_s, int want)
+{
+	struct reg_rtxn *t;
+	uint64_t min = 12345;
+
+	assert_int_equal(reg_read_begin(r, &t), IDR_OK);
+	assert_int_equal(reg_follow_min(t, now_s, expire_s, &min), want);
+	reg_read_end(t);
+	return min;
+}
+
+/* A follower silent for longer than the expiry no longer bounds the minimum. */
+static void
+test_repl_follow_expire(void **state)
+{
+	struct fx *f = *state;
+	struct reg_follow_info fi = {10, 1000};
+	struct reg_wtxn *w;
+	struct find fd;
+
+	assert_false(reg_follow_expired(&fi, 1000, 60));
+	assert_false(reg_follow_expired(&fi, 1060, 60)); /* exactly the expiry: still live */
+	assert_true(reg_follow_expired(&fi, 1061, 60));
+	assert_false(reg_follow_expired(&fi, 999999, 0)); /* 0: never */
+	assert_false(reg_follow_expired(&fi, 10, 60));    /* clock stepped back */
+
+	assert_int_equal(reg_write_begin(f->primary, "local", &w), IDR_OK);
+	assert_int_equal(reg_follow_ack(w, SLICE_LIT("300:88.118/OLD"), 5, 1000), IDR_OK);
+	assert_int_equal(reg_follow_ack(w, SLICE_LIT("300:88.118/NEW"), 40, 2000), IDR_OK);
+	assert_int_equal(reg_write_commit(w), IDR_OK);
+	assert_int_equal(follower_min(f->primary, 2000, 0, IDR_OK), 5);     /* never expire */
+	assert_int_equal(follower_min(f->primary, 2000, 1000, IDR_OK), 5);  /* OLD at the edge */
+	assert_int_equal(follower_min(f->primary, 2001, 1000, IDR_OK), 40); /* OLD expired */
+	follower_min(f->primary, 3001, 1000, IDR_ENOENT);                   /* both expired */
+
+	/* a lower seq keeps the seq but refreshes the time: the follower is alive */
+	assert_int_equal(reg_write_begin(f->primary, "local", &w), IDR_OK);
+	assert_int_equal(reg_follow_ack(w, SLICE_LIT("300:88.118/OLD"), 3, 2500), IDR_OK);
+	assert_int_equal(reg_write_commit(w), IDR_OK);
+	fd = follower_find(f->primary, "300:88.118/OLD");
+	assert_true(fd.found);
+	assert_int_equal(fd.fi.seq, 5);
+	assert_int_equal(fd.fi.ack_s, 2500);
+	assert_int_equal(follower_min(f->primary, 3001, 1000, IDR_OK), 5);
+}
+
+/* Forgetting one follower leaves the others; an unknown one is IDR_ENOENT, nothing changed. */
+static void
+test_repl_follow_forget(void **state)
+{
+	struct fx *f = *state;
+	struct reg_wtxn *w;
+	char longname[REG_FOLLOW_NAME_MAX + 2];
+
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	assert_int_equal(reg_write_begin(f->primary, "local", &w), IDR_OK);
+	assert_int_equal(reg_follow_ack(w, SLICE_LIT("300:88.118/M1"), 5, 100), IDR_OK);
+	assert_int_equal(reg_follow_ack(w, SLICE_LIT("300:88.118/M2"), 9, 100), IDR_OK);
+	assert_int_equal(reg_write_commit(w), IDR_OK);
+	assert_int_equal(follower_min(f->primary, 100, 0, IDR_OK), 5);
+
+	assert_int_equal(reg_write_begin(f->primary, "local", &w), IDR_OK);
+	assert_int_equal(reg_follow_forget(w, SLICE_LIT("300:88.118/NOPE")), IDR_ENOENT);
+	assert_int_equal(reg_follow_forget(w, SLICE_LIT("")), IDR_EINVAL);
+	assert_int_equal(reg_follow_forget(w, slice_cstr(longname)), IDR_ELIMIT);
+	assert_int_equal(reg_follow_forget(w, SLICE_LIT("300:88.118/M1")), IDR_OK);
+	assert_int_equal(reg_write_commit(w), IDR_OK); /* the misses did not poison it */
+	assert_false(follower_find(f->primary, "300:88.118/M1").found);
+	assert_true(follower_find(f->primary, "300:88.118/M2").found);
+	assert_int_equal(follower_min(f->primary, 100, 0, IDR_OK), 9);
+
+	/* an aborted forget changes nothing */
+	assert_int_equal(reg_write_begin(f->primary, "local", &w), IDR_OK);
+	assert_int_equal(reg_follow_forget(w, SLICE_LIT("300:88.118/M2")), IDR_OK);
+	reg_write_abort(w);
+	assert_true(follower_find(f->primary, "300:88.118/M2").found);
 }
 
 static void
@@ -464,33 +575,79 @@ test_repl_follow_acks(void **state)
 	int n = 0;
 
 	assert_int_equal(reg_read_begin(f->primary, &t), IDR_OK);
-	assert_int_equal(reg_follow_min(t, &min), IDR_ENOENT);
+	assert_int_equal(reg_follow_min(t, 100, 0, &min), IDR_ENOENT);
 	reg_read_end(t);
 	assert_int_equal(reg_write_begin(f->primary, "local", &w), IDR_OK);
-	assert_int_equal(reg_follow_ack(w, SLICE_LIT("300:88.118/M1"), 50), IDR_OK);
-	assert_int_equal(reg_follow_ack(w, SLICE_LIT("300:88.118/M2"), 20), IDR_OK);
-	assert_int_equal(reg_follow_ack(w, SLICE_LIT("300:88.118/M2"), 10), IDR_OK); /* kept 20 */
-	assert_int_equal(reg_follow_ack(w, SLICE_LIT(""), 10), IDR_EINVAL);
+	assert_int_equal(reg_follow_ack(w, SLICE_LIT("300:88.118/M1"), 50, 100), IDR_OK);
+	assert_int_equal(reg_follow_ack(w, SLICE_LIT("300:88.118/M2"), 20, 100), IDR_OK);
+	assert_int_equal(reg_follow_ack(w, SLICE_LIT("300:88.118/M2"), 10, 100),
+	                 IDR_OK); /* kept 20 */
+	assert_int_equal(reg_follow_ack(w, SLICE_LIT(""), 10, 100), IDR_EINVAL);
 	assert_int_equal(reg_write_commit(w), IDR_OK);
 	assert_int_equal(reg_read_begin(f->primary, &t), IDR_OK);
-	assert_int_equal(reg_follow_min(t, &min), IDR_OK);
+	assert_int_equal(reg_follow_min(t, 100, 0, &min), IDR_OK);
 	assert_int_equal(min, 20);
 	assert_int_equal(reg_follow_list(t, count_cb, &n), IDR_OK);
 	assert_int_equal(n, 2);
 	reg_read_end(t);
 	assert_int_equal(reg_write_begin(f->primary, "local", &w), IDR_OK);
-	assert_int_equal(reg_follow_ack(w, SLICE_LIT("300:88.118/M2"), 60), IDR_OK);
+	assert_int_equal(reg_follow_ack(w, SLICE_LIT("300:88.118/M2"), 60, 100), IDR_OK);
 	assert_int_equal(reg_write_commit(w), IDR_OK);
 	assert_int_equal(reg_read_begin(f->primary, &t), IDR_OK);
-	assert_int_equal(reg_follow_min(t, &min), IDR_OK);
+	assert_int_equal(reg_follow_min(t, 100, 0, &min), IDR_OK);
 	assert_int_equal(min, 50);
 	reg_read_end(t);
 	assert_int_equal(reg_write_begin(f->primary, "local", &w), IDR_OK);
 	assert_int_equal(reg_follow_clear(w), IDR_OK);
 	assert_int_equal(reg_write_commit(w), IDR_OK);
 	assert_int_equal(reg_read_begin(f->primary, &t), IDR_OK);
-	assert_int_equal(reg_follow_min(t, &min), IDR_ENOENT);
+	assert_int_equal(reg_follow_min(t, 100, 0, &min), IDR_ENOENT);
 	reg_read_end(t);
+}
+
+/*
+ * A follower behind the primary's checkpoint is replaced by the primary's content: same head,
+ * same records, its own keys gone, the chain verifies from the checkpoint.
+ */
+static void
+test_repl_replace(void **state)
+{
+	struct fx *f = *state;
+	struct jrn_fold_result fr;
+	struct audit_report ar;
+	struct repl_result res;
+	struct reg_wtxn *w;
+	struct ship s;
+	uint64_t copied = 0, min = 0;
+	struct reg_rtxn *t;
+
+	write_all(f->primary);
+	ship(f->primary, 1, 5, &s);
+	assert_int_equal(repl_apply_frames(f->follower, wbuf_slice(&s.out), &res), IDR_OK);
+	wbuf_deinit(&s.out);
+	assert_int_equal(reg_write_begin(f->follower, "local", &w), IDR_OK);
+	assert_int_equal(reg_follow_ack(w, SLICE_LIT("300:88.118/DOWNSTREAM"), 3, 100), IDR_OK);
+	assert_int_equal(reg_write_commit(w), IDR_OK);
+	assert_int_equal(reg_write_begin(f->primary, "local", &w), IDR_OK);
+	assert_int_equal(reg_journal_fold(w, 10, 1000, &fr), IDR_OK);
+	assert_int_equal(reg_write_commit(w), IDR_OK);
+	assert_int_equal(fr.ckpt.seq, 9);
+
+	assert_int_equal(repl_replace(f->follower, f->primary, &copied), IDR_OK);
+	assert_true(copied > 20);
+	assert_same_head(f->primary, f->follower);
+	assert_same_record(f->primary, f->follower, ENT "/P-19", true);
+	assert_same_record(f->primary, f->follower, ENT "/P-2", false);
+	assert_int_equal(audit_verify(f->follower, &ar), IDR_OK);
+	assert_int_equal(ar.ckpt_seq, 9);
+	assert_int_equal(reg_read_begin(f->follower, &t), IDR_OK);
+	assert_int_equal(reg_follow_min(t, 100, 0, &min), IDR_ENOENT); /* its own keys went */
+	reg_read_end(t);
+
+	/* again (same content): idempotent */
+	assert_int_equal(repl_replace(f->follower, f->primary, &copied), IDR_OK);
+	assert_same_head(f->primary, f->follower);
+	assert_int_equal(audit_verify(f->follower, &ar), IDR_OK);
 }
 
 int
@@ -505,6 +662,9 @@ main(void)
 	        cmocka_unit_test_setup_teardown(test_repl_refused, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_repl_resume, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_repl_follow_acks, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_repl_follow_expire, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_repl_follow_forget, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_repl_replace, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
