@@ -1030,6 +1030,29 @@ execute(struct admin *a, struct rsv_req *q, const struct hdl_msg *orig, const ch
 	return submit(a, q, orig, op);
 }
 
+/*
+ * True if m is a write (100-104) on a handle another server of the site holds: it is answered
+ * 301 before any challenge, as the reference server checks the hash first (HandleServer
+ * errorIfNotHaveHandle), so a client that hashes to the wrong server is redirected without
+ * authenticating. Every such body starts with the handle; a body too short for one is left to
+ * the later checks, as is a minting create (the server draws a suffix it holds).
+ */
+static bool
+hashed_elsewhere(struct rsv_req *q, const struct hdl_msg *m)
+{
+	uint32_t op = m->hdr.opcode;
+	struct slice h;
+	struct rbuf r;
+
+	if (op < HDL_OC_CREATE_HANDLE || op > HDL_OC_MODIFY_VALUE ||
+	    (op == HDL_OC_CREATE_HANDLE && (m->hdr.flags & HDL_FLAG_MINT) != 0)) {
+		return false;
+	}
+	rbuf_init(&r, m->body.p, m->body.len);
+	h = rbuf_str(&r, HDL_MAX_HANDLE_LEN);
+	return rbuf_error(&r) == IDR_OK && !shard_mine(rsv_worker_shard(rsv_req_worker(q)), h);
+}
+
 /* Admin requests: 100-105 (and 2001, the IDIS login). */
 static int
 op_admin(void *arg, struct rsv_req *q)
@@ -1041,6 +1064,9 @@ op_admin(void *arg, struct rsv_req *q)
 	uint32_t sid = m->env.session_id;
 	struct sess s;
 
+	if (hashed_elsewhere(q, m)) {
+		return rsv_req_error(q, HDL_RC_SERVER_NOT_RESP, SHARD_MSG_WRONG_SERVER);
+	}
 	if (sid != 0 && m->hdr.opcode != HDL_OC_LOGIN_ID_SYSTEM &&
 	    m->hdr.opcode != HDL_OC_LIST_HANDLES) {
 		int rc = sess_get(a->sessions, sid, now_ms(), &s);

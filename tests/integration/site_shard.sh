@@ -128,6 +128,7 @@ server() { # server K: start idrd K on $T/sK
 		echo "tls_cert $T/cert.pem"
 		echo "tls_key $T/key.pem"
 		echo "server_admins 300:88.118/NODEADMIN"
+		echo "server_key $T/server.pem"
 	} >"$T/n$1.conf"
 	ok "$IDRD_BIN" -n -c "$T/n$1.conf"
 	rm -f "$T/n$1.ports"
@@ -143,6 +144,7 @@ stop_server() {
 	[ "$STOP_STATUS" -eq 0 ] || { tail -n 30 "$T/n$1.log" >&2; fail "idrd $1 exited $STOP_STATUS"; }
 	check_sanitizer "$T/n$1.log"
 }
+ok "$IDR_BIN" keygen --type rsa --out "$T/server.pem"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
 	-keyout "$T/key.pem" -out "$T/cert.pem" -subj /CN=localhost \
 	-addext "subjectAltName=IP:127.0.0.1,DNS:localhost" >/dev/null 2>&1 ||
@@ -218,6 +220,38 @@ for id in $IDS; do
 		done
 	done
 done
+note "admin requests for the other server's handles: 301 before any challenge (as HandleServer)"
+command -v node >/dev/null 2>&1 || fail "node is needed"
+# a DELETE_HANDLE (101) with no session and no credential: a challenge (402) from the server
+# holding the handle, 301 '$MSG' at once from the other
+admin_raw() { # admin_raw PORT HANDLE: "rc message" of the first answer
+	node -e '
+const hdl = require(process.argv[1]);
+const [addr, handle] = process.argv.slice(2);
+hdl.tcpExchange(addr, [hdl.request({ reqId: 7, opcode: 101, flags: 0, body: hdl.str(handle) })])
+  .then((a) => { const r = hdl.parseResponse(a[0]); console.log(r.rc + " " + (r.message || "")); })
+  .catch((e) => { console.error(e.message); process.exit(1); });' \
+		"$(cd "$(dirname "$0")" && pwd)/hdl_lib.js" "127.0.0.1:$1" "$2"
+}
+for id in 88.118.8/P-1 88.118.8/P-2 88.118.8/P-3 88.118.8/P-4; do
+	for k in 0 1; do
+		eval "p=\$P$k"
+		got=$(admin_raw "$p" "$id") || fail "admin request to server $k"
+		if [ "${OWN[$id]}" = "$k" ]; then
+			assert_eq "${got%% *}" 402 "DELETE $id on its server: a challenge"
+		else
+			assert_eq "$got" "301 $MSG" "DELETE $id on the other server"
+		fi
+	done
+	# a stock admin client with a wrong secret: the other server redirects before authenticating
+	printf 'not the password\n' >"$T/wrong.secret"
+	other=$((1 - ${OWN[$id]}))
+	eval "p=\$P$other"
+	expect_exit 1 "$IDR_BIN" admin delete "$id" --id 300:88.118/NODEADMIN \
+		--secret-file "$T/wrong.secret" --hashed --server "127.0.0.1:$p"
+	expect_err "SERVER_NOT_RESP (301): $MSG"
+done
+
 note "prefix handles are answered by both servers"
 for k in 0 1; do
 	eval "p=\$P$k"
