@@ -47,6 +47,8 @@ struct shard {
 	uint32_t self;
 	unsigned option;                        /* HDL_HASH_BY_PREFIX, _SUFFIX or _HANDLE */
 	struct addr servers[SHARD_MAX_SERVERS]; /* Handle address (UDP and TCP) of each server */
+	uint32_t nhttp;                         /* 0 (not given) or n */
+	struct addr http[SHARD_MAX_SERVERS];    /* HTTP listener of each server (http/sfwd.h) */
 };
 
 /**
@@ -71,6 +73,18 @@ const char *shard_option_name(unsigned option);
  */
 int shard_init(struct shard *s, const struct cfg_list *servers, uint64_t index, const char *option,
                char *whybuf, size_t whycap, const char **why, unsigned *line) IDR_MUSTCHECK;
+
+/**
+ * The HTTP listener of every server of the site (site_http_servers: `ADDR:PORT` entries as in
+ * shard_init, same order), where the others forward HTTP requests for the identifiers it holds
+ * (http/sfwd.h). No entries: nothing is forwarded. Call after shard_init.
+ * @return IDR_OK, or IDR_ECONFIG (a bad entry, or not as many entries as site_servers).
+ */
+int shard_http_init(struct shard *s, const struct cfg_list *http, char *whybuf, size_t whycap,
+                    const char **why, unsigned *line) IDR_MUSTCHECK;
+
+/** True if addr (any port) is the address of one of the site's HTTP listeners. */
+bool shard_http_peer(const struct shard *s, const struct addr *a);
 
 /**
  * The server of a site of n servers that holds handle: SHARD_EVERY for `0.NA/...` and

@@ -25,6 +25,7 @@
 #include "base/log.h"
 #include "fed/rec.h"
 #include "hdl/hdl.h"
+#include "http/sfwd.h"
 
 #define HTTP_PFX_SHOW 200 /* characters of a prefix quoted in a message */
 
@@ -295,6 +296,9 @@ http_api_handle(struct http_req *q)
 	if (bad != NULL) {
 		http_api_error(q, HDL_RC_PROTOCOL_ERROR, "handle", handle, bad);
 		return;
+	}
+	if (sfwd_route(q, handle)) {
+		return; /* another server of the site holds it (http/sfwd.h) */
 	}
 	if (rsv_read_begin(q->rw, &txn) != IDR_OK) {
 		http_api_error(q, HDL_RC_ERROR, "handle", handle, "internal error");

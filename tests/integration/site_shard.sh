@@ -44,12 +44,20 @@ PY
 ok "$IDR_BIN" template create 88.118.8 1.0 --file "$T/tmpl.json" --data "$S"
 ok "$IDR_BIN" template publish 88.118.8 1.0 --data "$S"
 {
-	echo "id,kind,url,model"
+	echo "id,kind,url,model,gs1"
 	for i in $(seq 1 $N); do
-		echo "88.118.8/P-$i,part,https://example.com/p/$i,M$i"
+		echo "88.118.8/P-$i,part,https://example.com/p/$i,M$i,(01)06901234567892(21)S$i"
 	done
 } >"$T/items.csv"
-ok "$IDR_BIN" import "$T/items.csv" --data "$S"
+ok "$IDR_BIN" import "$T/items.csv" --data "$S" --alias gs1
+expect_out "$N aliases added"
+# lifecycle: each item observed once; P-1 made from P-2 and P-3 (a trace crossing servers)
+for i in $(seq 1 $N); do
+	ok "$IDR_BIN" event add "88.118.8/P-$i" --biz-step inspecting --data "$S" \
+		--time "2024-05-01T10:00:00+08:00"
+done
+ok "$IDR_BIN" event add 88.118.8/P-1 --biz-step assembling --input 88.118.8/P-2,88.118.8/P-3 \
+	--data "$S" --time "2024-05-02T10:00:00+08:00"
 # an administrator's key: an identity record goes to every server (each authenticates locally)
 NODEPW_HASH=$(printf '%s' 'node pw' | openssl sha1 -r | cut -d' ' -f1)
 printf '{"handle":"88.118/NODEADMIN","values":[{"index":300,"type":"HS_SECKEY","data":"%s","permissions":"1100"}]}\n' \
@@ -76,6 +84,8 @@ ok "$IDR_BIN" split --servers 2 --data "$S" --out "$T/s"
 expect_out "$T/s0: server 0 of 2: $((C0 + 1)) records ($((N - C0)) held by other servers)"
 expect_out "$T/s1: server 1 of 2: $((N - C0 + 1)) records ($C0 held by other servers)"
 expect_out "1 template versions"
+expect_out "$T/s0: $C0 aliases"
+expect_out "$T/s1: $((N - C0)) aliases"
 expect_exit 1 "$IDR_BIN" split --servers 2 --data "$S" --out "$T/s"
 expect_err "exists already"
 for id in $IDS; do
@@ -110,8 +120,8 @@ print(sorted(json.loads(l)["handle"] for l in open(sys.argv[1]) if "handle" in j
 assert_eq "$(handles "$T/imp1.jsonl")" "$(handles "$T/s1.jsonl")" "import --shard 1 vs split"
 
 note "two idrd forming one site (ports picked free: HS_SITE and HAProxy name them)"
-read -r P0 P1 Q0 Q1 PL < <(python3 -c 'import socket
-ss = [socket.socket() for _ in range(5)]
+read -r P0 P1 Q0 Q1 PL PS < <(python3 -c 'import socket
+ss = [socket.socket() for _ in range(6)]
 for s in ss: s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in ss))')
 server() { # server K: start idrd K on $T/sK
@@ -129,6 +139,7 @@ server() { # server K: start idrd K on $T/sK
 		echo "tls_key $T/key.pem"
 		echo "server_admins 300:88.118/NODEADMIN"
 		echo "server_key $T/server.pem"
+		echo "site_http_servers 127.0.0.1:$Q0, 127.0.0.1:$Q1"
 	} >"$T/n$1.conf"
 	ok "$IDRD_BIN" -n -c "$T/n$1.conf"
 	rm -f "$T/n$1.ports"
@@ -280,7 +291,7 @@ for id in $IDS; do
 	done
 done
 
-note "HTTP writes: the server the hash picks takes them, the other answers 421 (301)"
+note "HTTP writes: the server the hash picks takes them, the other forwards them there"
 put() { # put K PATH BODY: PUT over HTTPS to server K as the node administrator
 	eval "s=\$S$1"
 	code=$(curl -sS -o "$OUT" -w '%{http_code}' --cacert "$T/cert.pem" -X PUT \
@@ -292,17 +303,23 @@ for i in 1 2 3 4 5 6; do
 	id=88.118.8/NEW-$i
 	own=$(owner "$id")
 	put $((1 - own)) "/api/handles/$id" "$BODY"
-	assert_eq "$code" 421 "PUT $id to the other server"
-	assert_eq "$(json_get "$OUT" 'd["responseCode"]')" 301 "PUT $id to the other server"
-	grep -qF "$MSG: write it to server $own of the site" "$OUT" || fail "PUT $id: $(cat "$OUT")"
-	put "$own" "/api/handles/$id" "$BODY"
-	assert_eq "$code" 201 "PUT $id to its server"
+	assert_eq "$code" 201 "PUT $id to the other server (forwarded)"
 	eval "p=\$P$own"
 	ok "$IDR_BIN" resolve "$id" --server "127.0.0.1:$p" --tcp
 	expect_out "https://example.com/new"
+	put $((1 - own)) "/api/handles/$id" "${BODY/new/newer}"
+	assert_eq "$code" 200 "PUT $id again to the other server"
+	ok "$IDR_BIN" resolve "$id" --server "127.0.0.1:$p" --tcp
+	expect_out "https://example.com/newer"
+	put $((1 - own)) "/api/handles/$id" "$BODY"
+	assert_eq "$code" 200 "PUT $id back to the other server"
 	IDS="$IDS $id"
 	OWN[$id]=$own
 done
+note "a forwarded write keeps its checks: plain HTTP is refused where it lands"
+code=$(curl -s -o "$OUT" -w '%{http_code}' -X PUT -u '300%3A88.118/NODEADMIN:node pw' \
+	-H 'Content-Type: application/json' --data-binary "$BODY" "http://$H0/api/handles/88.118.8/NEW-1")
+assert_eq "$code" 403 "PUT over plain HTTP"
 for k in 0 1; do
 	for i in 1 2 3; do
 		put $k "/api/handles/88.118.8/M-?mintNewSuffix=true" "$BODY"
@@ -335,6 +352,15 @@ backend idrd
     default-server inter 200ms fall 2 rise 1
     server s0 $H0 check
     server s1 $H1 check
+frontend idrs
+    mode tcp
+    bind 127.0.0.1:$PS
+    default_backend idrds
+backend idrds
+    mode tcp
+    balance roundrobin
+    server t0 $S0
+    server t1 $S1
 EOF
 ok haproxy -c -f "$T/haproxy.cfg"
 start_bg "$T/haproxy.log" haproxy -db -f "$T/haproxy.cfg"
@@ -369,15 +395,66 @@ wait_state() { # wait_state NAME STATE: within 10 s
 }
 wait_state s0 UP
 wait_state s1 UP
+lb_get() { # lb_get PATH: GET through HAProxy, the body in $OUT, the status in $code
+	code=$(curl -s -o "$OUT" -w '%{http_code}' "http://127.0.0.1:$PL$1")
+}
 lb_all() { # lb_all: every identifier through HAProxy, twice (both back ends in turn)
 	for pass in 1 2; do
 		for id in $IDS; do
-			code=$(curl -s -o "$OUT" -w '%{http_code}' "http://127.0.0.1:$PL/api/handles/$id")
+			lb_get "/api/handles/$id"
 			assert_eq "$code" 200 "GET $id through HAProxy (pass $pass)"
 		done
 	done
 }
 lb_all
+
+note "through HAProxy: the IDIS API, product pages, scans, events and traces of every item"
+for pass in 1 2; do
+	for id in $IDS; do
+		lb_get "/identityv2/data/detail?handle=$id"
+		assert_eq "$code" 200 "IDIS detail of $id (pass $pass)"
+		assert_eq "$(json_get "$OUT" 'd["status"]')" 1 "IDIS detail of $id: $(cat "$OUT")"
+		lb_get "/$id?noredirect=true"
+		assert_eq "$code" 200 "page of $id (pass $pass)"
+		grep -qF "$id" "$OUT" || fail "page of $id does not name it"
+		lb_get "/api/v1/scan?code=$id"
+		assert_eq "$code" 200 "scan of $id (pass $pass)"
+	done
+	for i in $(seq 1 $N); do
+		id=88.118.8/P-$i
+		lb_get "/api/v1/scan?code=%2801%2906901234567892%2821%29S$i"
+		assert_eq "$code" 200 "scan of the GS1 code of $id (pass $pass): $(cat "$OUT")"
+		assert_eq "$(json_get "$OUT" 'd["handle"]')" "$id" "scan of the GS1 code of $id"
+		lb_get "/api/v1/items/$id/events"
+		assert_eq "$code" 200 "events of $id (pass $pass)"
+		grep -qF 'inspecting' "$OUT" || fail "events of $id: $(head -c 500 "$OUT")"
+	done
+	lb_get "/api/v1/trace/88.118.8/P-1?direction=back&format=json"
+	assert_eq "$code" 200 "trace of 88.118.8/P-1 (pass $pass)"
+	for part in P-2 P-3; do
+		grep -qF "88.118.8/$part" "$OUT" || fail "trace of P-1 lacks $part: $(cat "$OUT")"
+	done
+	lb_get "/api/v1/trace/88.118.8/P-3?direction=forward&format=json"
+	assert_eq "$code" 200 "forward trace of 88.118.8/P-3 (pass $pass)"
+	grep -qF "88.118.8/P-1" "$OUT" || fail "forward trace of P-3 lacks P-1: $(cat "$OUT")"
+done
+lb_get "/api/v1/scan?code=%2801%2906901234567892%2821%29NOSUCH"
+assert_eq "$code" 404 "scan of an unknown GS1 code, asked of every server"
+
+note "writes through HAProxy (HTTPS passed through): every one reaches the server holding it"
+for i in $(seq 1 8); do
+	id=88.118.8/LB-$i
+	code=$(curl -sS -o "$OUT" -w '%{http_code}' --cacert "$T/cert.pem" -X PUT \
+		-u '300%3A88.118/NODEADMIN:node pw' -H 'Content-Type: application/json' \
+		--data-binary "$BODY" "https://127.0.0.1:$PS/api/handles/$id")
+	assert_eq "$code" 201 "PUT $id through HAProxy: $(cat "$OUT")"
+	own=$(owner "$id")
+	eval "p=\$P$own"
+	ok "$IDR_BIN" resolve "$id" --server "127.0.0.1:$p" --tcp
+	expect_out "https://example.com/new"
+	IDS="$IDS $id"
+	OWN[$id]=$own
+done
 
 note "server 1 stopped: HAProxy marks it DOWN; server 0's share still resolves through it"
 stop_server 1

@@ -1,0 +1,54 @@
+/*
+ * sfwd.h - HTTP requests forwarded between the servers of a sharded site (core/shard.h), so that
+ * a load balancer may send any request to any server.
+ *
+ * A request about one identifier (a record, its IDIS form, its product page, a scan once
+ * decoded, its events and trace, and writes) that another server of the site holds is sent
+ * on, as it came (method, target, body, Host, Authorization, Accept-Language, Content-Type),
+ * to that server's plain HTTP listener (site_http_servers) with the header SFWD_HOP_HEADER;
+ * its answer (status, Content-Type, Location, body) goes back to the client. The
+ * worker does not wait: the request is deferred (rsv_defer) and the exchange runs on the
+ * worker's event loop, bounded by SFWD_TIMEOUT_MS and SFWD_BODY_MAX.
+ *
+ * Trust: a server takes SFWD_HOP_HEADER only from an address of site_http_servers (else the
+ * header is ignored). A request that carries it is answered where it lands, never forwarded
+ * again (no loops), and `tls` in it says the client's request came over TLS, so a write
+ * forwarded from an HTTPS listener is taken as one. The servers of a site are one trust
+ * domain, as their shared administrators (identity records on every server) and token.key
+ * already make them.
+ *
+ * Without site_http_servers nothing is forwarded: record reads go through the Handle
+ * protocol (fed/rec.h) and writes are answered 421 (http/api_write.c).
+ */
+#ifndef IDR_RESOLVER_HTTP_SFWD_H
+#define IDR_RESOLVER_HTTP_SFWD_H
+
+#include <stdbool.h>
+
+#include "base/slice.h"
+#include "http/req.h"
+
+#define SFWD_HOP_HEADER "X-Idr-Site-Hop"
+#define SFWD_TIMEOUT_MS 5000
+#define SFWD_BODY_MAX   (16u << 20) /* cap on a forwarded answer */
+
+/**
+ * Forward q to the server of the site that holds handle, if that is another server, the site
+ * names its HTTP listeners and q was not forwarded to this one already.
+ * @return true if q is taken (forwarded: the answer follows; or answered 503 when it cannot
+ *         be forwarded now), false if this server answers it.
+ */
+bool sfwd_route(struct http_req *q, struct slice handle);
+
+/**
+ * Ask the other servers of the site in turn (the first answer other than 404 is relayed; all
+ * 404: the last one) when this server does not know which holds what q names, e.g. a scanned
+ * GS1 code whose alias lives with its handle on another server. Not for a forwarded request.
+ * @return as sfwd_route.
+ */
+bool sfwd_fanout(struct http_req *q);
+
+/** True if this server would forward a request about handle (sfwd_route's test alone). */
+bool sfwd_elsewhere(const struct http_req *q, struct slice handle);
+
+#endif /* IDR_RESOLVER_HTTP_SFWD_H */
