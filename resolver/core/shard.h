@@ -15,10 +15,13 @@
  * them to check that it hosts a prefix and to expand its templates, so any server answers them.
  *
  * Writes follow the same rule: a Handle admin operation on another server's handle is answered
- * 301 with the same message, an HTTP write 421 Misdirected Request (responseCode 301, naming
- * the server to send it to); mintNewSuffix draws suffixes until this server holds the handle.
- * Reads through the HTTP API are forwarded to the right server (fed/rec.h), so a load
- * balancer may send them anywhere.
+ * 301 with the same message before any challenge (as HandleServer checks the hash first), a
+ * Handle admin write of a record every server holds (0.NA/...) is refused on a site of several
+ * servers (SHARD_MSG_SITE_WIDE); mintNewSuffix draws suffixes until this server holds the
+ * handle. Over HTTP, with site_http_servers, a request about another server's identifier is
+ * forwarded to it and a site-wide change is sent to every server (http/sfwd.h); without, record
+ * reads go through the Handle protocol (fed/rec.h) and writes get 421 Misdirected Request
+ * (responseCode 301, naming the server to send it to).
  *
  * Pure functions over a caller-owned struct shard; no state, thread-safe.
  */
@@ -40,6 +43,12 @@
 /* The reference server's text for a handle hashed to another server (HandleServer.java,
  * MSG_WRONG_SERVER_HASH). */
 #define SHARD_MSG_WRONG_SERVER "Request was hashed incorrectly"
+
+/* A Handle admin write on a record every server of a site of several holds (0.NA/...). */
+#define SHARD_MSG_SITE_WIDE                                                                        \
+	"0.NA/ records are held by every server of this site: change them through the HTTP "       \
+	"API (PUT /api/handles/0.NA/..., the prefix API), which sends the change to every "        \
+	"server (site_http_servers)"
 
 /** The site this server belongs to. n == 1: a site of one server, nothing is sharded. */
 struct shard {

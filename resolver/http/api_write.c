@@ -389,6 +389,9 @@ mine(struct http_req *q, struct slice h)
 	uint32_t i = shard_pick(s, h);
 	char where[ADDR_STRLEN], msg[160];
 
+	if (i == SHARD_EVERY && s->n > 1 && sfwd_all(q)) {
+		return false; /* a 0.NA/ record: to every server of the site (http/sfwd.h) */
+	}
 	if (i == SHARD_EVERY || i == s->self) {
 		return true;
 	}

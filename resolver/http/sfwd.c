@@ -27,7 +27,9 @@ struct sfwd_job {
 	struct event_base *base;
 	const struct shard *site;
 	struct evbuffer *req; /* the request as sent, kept to send it to the next server */
-	uint64_t rest;        /* sfwd_fanout: servers still to ask after a 404 */
+	uint64_t rest;        /* servers still to ask (sfwd_fanout, sfwd_all) */
+	uint64_t took;        /* sfwd_all: servers that took the change */
+	bool all;             /* sfwd_all: every server, in order, while they answer 2xx */
 	uint32_t server;
 };
 
@@ -104,10 +106,19 @@ job_fail(struct sfwd_job *j, const char *why)
 {
 	char msg[256];
 
-	(void)snprintf(msg, sizeof(msg),
-	               "{\"responseCode\":2,\"message\":\"server %u of the site, which holds this "
-	               "identifier, did not answer: %s\"}",
-	               (unsigned)j->server, why);
+	if (j->all) {
+		(void)snprintf(msg, sizeof(msg),
+		               "{\"responseCode\":2,\"message\":\"server %u of the site did not "
+		               "answer (%s): the servers before it (mask 0x%llx) took the change; "
+		               "send it again when server %u is back\"}",
+		               (unsigned)j->server, why, (unsigned long long)j->took,
+		               (unsigned)j->server);
+	} else {
+		(void)snprintf(msg, sizeof(msg),
+		               "{\"responseCode\":2,\"message\":\"server %u of the site, which "
+		               "holds this identifier, did not answer: %s\"}",
+		               (unsigned)j->server, why);
+	}
 	log_notice("site forward to server %u: %s", (unsigned)j->server, why);
 	rsv_pending_finish(j->p, 502, slice_cstr(msg));
 	job_free(j);
@@ -180,7 +191,14 @@ job_answer(struct sfwd_job *j)
 	}
 	memcpy(location, loc.p != NULL ? loc.p : (const uint8_t *)"", loc.len);
 	location[loc.len] = '\0';
-	if (status == 404 && j->rest != 0) { /* sfwd_fanout: not there, ask the next one */
+	if (j->all && status / 100 == 2) {
+		j->took |= (uint64_t)1 << j->server;
+	} else if (j->all && j->took != 0) {
+		log_warn("site-wide change: server %u answered %d after servers 0x%llx took it",
+		         (unsigned)j->server, status, (unsigned long long)j->took);
+	}
+	if (j->rest != 0 && ((j->all && status / 100 == 2) || (!j->all && status == 404))) {
+		/* sfwd_all: on to the next server; sfwd_fanout: not there, ask the next one */
 		bufferevent_free(j->bev);
 		j->bev = NULL;
 		if (job_connect(j) != IDR_OK) {
@@ -295,7 +313,7 @@ job_connect(struct sfwd_job *j)
 
 /* Forward q to the servers of mask in order (the first answer that is not a 404 wins). */
 static bool
-forward(struct http_req *q, uint64_t mask, struct slice handle)
+forward(struct http_req *q, uint64_t mask, struct slice handle, bool all)
 {
 	struct rsv_ctx ctx = {RSV_PROTO_HTTP, q->peer, q->rconn, 0};
 	struct sfwd_job *j;
@@ -319,6 +337,7 @@ forward(struct http_req *q, uint64_t mask, struct slice handle)
 	j->base = rsv_worker_base(q->rw);
 	j->site = rsv_worker_shard(q->rw);
 	j->rest = mask;
+	j->all = all;
 	evbuffer_add_printf(j->req, "%s %s HTTP/1.1\r\n", m, q->raw_target);
 	put_field(j->req, "Host", q->host);
 	put_field(j->req, "Authorization", q->authorization);
@@ -352,7 +371,8 @@ sfwd_route(struct http_req *q, struct slice handle)
 	if (!sfwd_elsewhere(q, handle)) {
 		return false;
 	}
-	return forward(q, (uint64_t)1 << shard_pick(rsv_worker_shard(q->rw), handle), handle);
+	return forward(q, (uint64_t)1 << shard_pick(rsv_worker_shard(q->rw), handle), handle,
+	               false);
 }
 
 bool
@@ -368,5 +388,28 @@ sfwd_fanout(struct http_req *q)
 	for (uint32_t i = 0; i < s->nhttp; i++) {
 		mask |= i != s->self ? (uint64_t)1 << i : 0;
 	}
-	return mask != 0 && forward(q, mask, slice_make(NULL, 0));
+	return mask != 0 && forward(q, mask, slice_make(NULL, 0), false);
+}
+
+bool
+sfwd_all(struct http_req *q)
+{
+	const struct shard *s;
+	uint64_t mask;
+
+	if (q->rw == NULL || q->site_hop) {
+		return false;
+	}
+	s = rsv_worker_shard(q->rw);
+	if (s->n <= 1) {
+		return false;
+	}
+	if (s->nhttp == 0) {
+		http_api_error_at(q, 421, HDL_RC_SERVER_NOT_RESP, NULL, slice_make(NULL, 0),
+		                  "a site-wide change on a site of several servers needs "
+		                  "site_http_servers, so that it reaches every server");
+		return true;
+	}
+	mask = s->nhttp == 64 ? UINT64_MAX : ((uint64_t)1 << s->nhttp) - 1;
+	return forward(q, mask, slice_make(NULL, 0), true);
 }

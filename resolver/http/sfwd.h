@@ -48,6 +48,18 @@ bool sfwd_route(struct http_req *q, struct slice handle);
  */
 bool sfwd_fanout(struct http_req *q);
 
+/**
+ * A change of site-wide data (prefix records and applications, templates: what `idr split`
+ * gives every server) on a site of several servers: sent to every server of the site in
+ * site_servers order, this one included (through its own listener), going on while each
+ * answers 2xx; the last answer, or the first other one, is relayed. A server that refuses
+ * the change first (a bad request) leaves it nowhere; one that fails after others took it is
+ * named in the answer and logged (the change is sent again when it is back). Without
+ * site_http_servers the change is refused (421) on a site of several servers.
+ * @return as sfwd_route (false: a site of one server, or a request forwarded already).
+ */
+bool sfwd_all(struct http_req *q);
+
 /** True if this server would forward a request about handle (sfwd_route's test alone). */
 bool sfwd_elsewhere(const struct http_req *q, struct slice handle);
 

@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # site_shard.sh - a site of two real idrd sharding identifiers by the Handle hash
-# (resolver/core/shard.h), with HAProxy in front of their HTTP listeners.
+# (resolver/core/shard.h), with HAProxy in front of their HTTP (and, passed through, HTTPS)
+# listeners.
 #
-# A store with a template and 40 items is split with `idr split` (and one share imported again
-# with `idr import --shard` gives the same identifiers). Both servers list the site in HS_SITE
-# (site_servers with ports picked free by the test: HS_SITE names each server's port, which
-# port 0 cannot know before start, and HAProxy must find a restarted server again); each answers its share over UDP and TCP and 301
-# "Request was hashed incorrectly" for the other's, prefix handles on both; `idr resolve
-# --site` (the hash computed as stock clients do) reaches the right server from either. The
-# HTTP API of either server answers every identifier (forwarding to the other over the Handle
-# protocol), so HAProxy may send any request anywhere: every identifier resolves through it;
-# server 1 stopped: HAProxy marks it DOWN (stats socket), server 0's share keeps resolving
-# through HAProxy, server 1's gets a clear error; server 1 back: UP again, everything resolves.
+# A store with a template, 24 items with GS1 aliases and events (one linking items of both
+# servers) is split with `idr split` (and one share imported again with `idr import --shard`
+# gives the same identifiers). Both servers list the site in HS_SITE (site_servers with ports
+# picked free by the test) and their HTTP listeners in site_http_servers; each answers its
+# share over UDP and TCP and 301 "Request was hashed incorrectly" for the other's, prefix
+# handles on both; a Handle admin request for the other's handle gets that 301 before any
+# challenge (a raw request, and `idr admin` with a wrong secret), one for a 0.NA/ record a
+# clear refusal; `idr resolve --site` reaches the right server from either. Over HTTP either
+# server answers every identifier (http/sfwd.h forwards to the other): records, IDIS detail,
+# product pages, scans by handle and by GS1 code, events and traces, all through HAProxy, and
+# writes (PUT to either server, and through HAProxy's HTTPS) reach the server holding them.
+# Site-wide changes (a 0.NA/ record, a prefix application and approval) reach both servers,
+# a bad one neither; with server 1 down one is answered naming server 1, and sent again later.
+# Server 1 stopped: HAProxy marks it DOWN, server 0's share keeps resolving through HAProxy,
+# server 1's gets a clear error; server 1 back: UP again, everything resolves.
 . "$(dirname "$0")/lib.sh"
 : "${IDRD_BIN:?IDRD_BIN must point to the idrd binary}"
 
@@ -456,6 +462,61 @@ for i in $(seq 1 8); do
 	OWN[$id]=$own
 done
 
+note "site-wide changes through HAProxy reach every server: a 0.NA/ record, a prefix application"
+lbs() { # lbs METHOD PATH BODY: over HTTPS through HAProxy as the node administrator
+	code=$(curl -sS -o "$OUT" -w '%{http_code}' --cacert "$T/cert.pem" -X "$1" \
+		-u '300%3A88.118/NODEADMIN:node pw' -H 'Content-Type: application/json' \
+		--data-binary "$3" "https://127.0.0.1:$PS$2")
+}
+USCC=91350100M000100Y43
+lbs POST /api/v1/prefixes/apply '{"prefix":"88.118.30","owner":"甲","credit_code":"'$USCC'","industry":"C","contact":"x"}'
+assert_eq "$code" 201 "prefix application through HAProxy: $(cat "$OUT")"
+lbs POST /api/v1/prefixes/88.118.30/approve '{"reason":"ok"}'
+assert_eq "$code" 400 "approval without a public key on a site of two servers"
+grep -qF "names the administrator's public_key" "$OUT" || fail "approval: $(cat "$OUT")"
+lbs POST /api/v1/prefixes/88.118.30/approve '{"reason":"ok","public_key":{"format":"hex","value":"000000065253415f505542"}}'
+assert_eq "$code" 200 "approval through HAProxy: $(cat "$OUT")"
+for k in 0 1; do
+	eval "h=\$S$k"
+	code=$(curl -sS -o "$OUT" -w '%{http_code}' --cacert "$T/cert.pem" \
+		-u '300%3A88.118/NODEADMIN:node pw' "https://$h/api/v1/prefixes/88.118.30")
+	assert_eq "$code" 200 "prefix 88.118.30 on server $k"
+	assert_eq "$(json_get "$OUT" 'd["prefix"]["state"]')" 1 "prefix 88.118.30 enabled on server $k"
+done
+# the prefix record with a URL added (GET, then PUT through HAProxy): on both servers
+code=$(curl -s -o "$T/zna.json" -w '%{http_code}' "http://$H0/api/handles/0.NA/88.118.30")
+assert_eq "$code" 200 "GET 0.NA/88.118.30"
+zbody() { # zbody URL: the record's values with index 1 URL set
+	python3 - "$T/zna.json" "$1" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+v = [x for x in d["values"] if x["index"] != 1]
+v.append({"index": 1, "type": "URL", "data": {"format": "string", "value": sys.argv[2]}})
+print(json.dumps({"values": v}))
+PY
+}
+lbs PUT /api/handles/0.NA/88.118.30 "$(zbody https://example.com/zna)"
+assert_eq "$code" 200 "PUT 0.NA/88.118.30 through HAProxy: $(cat "$OUT")"
+for k in 0 1; do
+	eval "p=\$P$k"
+	ok "$IDR_BIN" resolve 0.NA/88.118.30 --server "127.0.0.1:$p" --tcp
+	expect_out "https://example.com/zna"
+	expect_out "HS_ADMIN"
+done
+# a bad application is refused by the first server: nowhere written
+lbs POST /api/v1/prefixes/apply '{"prefix":"88.118.31","owner":"乙"}'
+assert_eq "$code" 400 "a bad application"
+for k in 0 1; do
+	eval "h=\$S$k"
+	code=$(curl -sS -o "$OUT" -w '%{http_code}' --cacert "$T/cert.pem" \
+		-u '300%3A88.118/NODEADMIN:node pw' "https://$h/api/v1/prefixes/88.118.31")
+	assert_eq "$code" 404 "the bad application on server $k"
+done
+note "a Handle admin write of a 0.NA/ record is refused with a clear error on a site of several"
+expect_exit 1 "$IDR_BIN" admin create 0.NA/88.118.79 1:URL:https://example.com/x \
+	--id 300:88.118/NODEADMIN --secret-file "$T/wrong.secret" --hashed --server "127.0.0.1:$P0"
+expect_err "0.NA/ records are held by every server of this site"
+
 note "server 1 stopped: HAProxy marks it DOWN; server 0's share still resolves through it"
 stop_server 1
 wait_state s1 DOWN
@@ -469,10 +530,25 @@ for id in $IDS; do
 	fi
 done
 
+note "a site-wide change while server 1 is down: server 0 takes it, the answer names server 1"
+code=$(curl -sS -o "$OUT" -w '%{http_code}' --cacert "$T/cert.pem" -X PUT \
+	-u '300%3A88.118/NODEADMIN:node pw' -H 'Content-Type: application/json' \
+	--data-binary "$(zbody https://example.com/zna2)" "https://$S0/api/handles/0.NA/88.118.30")
+assert_eq "$code" 502 "a 0.NA/ record with server 1 down"
+grep -qF "server 1 of the site did not answer" "$OUT" || fail "no server named: $(cat "$OUT")"
+grep -qF "send it again when server 1 is back" "$OUT" || fail "no advice: $(cat "$OUT")"
+
 note "server 1 back: UP again, every identifier resolves through HAProxy"
 server 1
 wait_state s1 UP
 lb_all
+lbs PUT /api/handles/0.NA/88.118.30 "$(zbody https://example.com/zna2)"
+assert_eq "$code" 200 "the 0.NA/ record sent again: $(cat "$OUT")"
+for k in 0 1; do
+	eval "p=\$P$k"
+	ok "$IDR_BIN" resolve 0.NA/88.118.30 --server "127.0.0.1:$p" --tcp
+	expect_out "https://example.com/zna2"
+done
 
 stop_pid "$PIDLB" TERM
 stop_server 0
