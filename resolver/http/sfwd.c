@@ -4,6 +4,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,9 +32,13 @@ struct sfwd_job {
 	uint64_t took;        /* sfwd_all: servers that took the change */
 	bool all;             /* sfwd_all: every server, in order, while they answer 2xx */
 	uint32_t server;
+	sfwd_merge_fn merge; /* sfwd_collect: every server's answer, then merged */
+	struct sfwd_answer got[SHARD_MAX_SERVERS];
+	size_t ngot;
 };
 
 static int job_connect(struct sfwd_job *j);
+static void job_fail(struct sfwd_job *j, const char *why);
 
 bool
 sfwd_elsewhere(const struct http_req *q, struct slice handle)
@@ -98,6 +103,9 @@ job_free(struct sfwd_job *j)
 	if (j->req != NULL) {
 		evbuffer_free(j->req);
 	}
+	for (size_t i = 0; i < j->ngot; i++) {
+		free((void *)(uintptr_t)j->got[i].body.p);
+	}
 	free(j);
 }
 
@@ -151,6 +159,47 @@ head_field(struct slice h, const char *name)
 	return slice_make(NULL, 0);
 }
 
+/* sfwd_collect: keep this server's answer; ask the next one, or merge them all. */
+static void
+collected(struct sfwd_job *j, int status, struct slice body)
+{
+	struct sfwd_answer *a = &j->got[j->ngot];
+	uint8_t *copy = malloc(body.len + 1);
+	struct wbuf out;
+	int st;
+
+	if (copy == NULL) {
+		job_fail(j, "out of memory");
+		return;
+	}
+	if (body.len > 0) {
+		memcpy(copy, body.p, body.len);
+	}
+	copy[body.len] = '\0';
+	a->server = j->server;
+	a->status = status;
+	a->body = slice_make(copy, body.len);
+	j->ngot++;
+	bufferevent_free(j->bev);
+	j->bev = NULL;
+	if (j->rest != 0) {
+		if (job_connect(j) != IDR_OK) {
+			job_fail(j, "connection failed");
+		}
+		return;
+	}
+	wbuf_init_heap(&out, 4096);
+	st = j->merge(j->got, j->ngot, &out);
+	if (wbuf_error(&out) != IDR_OK) {
+		wbuf_reset(&out);
+		wbuf_lit(&out, "{\"responseCode\":2,\"message\":\"out of memory\"}");
+		st = 500;
+	}
+	rsv_pending_finish(j->p, st, wbuf_slice(&out));
+	wbuf_deinit(&out);
+	job_free(j);
+}
+
 /* The whole answer is in: status, head, body (Connection: close, so EOF ends it). */
 static void
 job_answer(struct sfwd_job *j)
@@ -191,6 +240,10 @@ job_answer(struct sfwd_job *j)
 	}
 	memcpy(location, loc.p != NULL ? loc.p : (const uint8_t *)"", loc.len);
 	location[loc.len] = '\0';
+	if (j->merge != NULL) {
+		collected(j, status, body);
+		return;
+	}
 	if (j->all && status / 100 == 2) {
 		j->took |= (uint64_t)1 << j->server;
 	} else if (j->all && j->took != 0) {
@@ -313,7 +366,7 @@ job_connect(struct sfwd_job *j)
 
 /* Forward q to the servers of mask in order (the first answer that is not a 404 wins). */
 static bool
-forward(struct http_req *q, uint64_t mask, struct slice handle, bool all)
+forward(struct http_req *q, uint64_t mask, struct slice handle, bool all, sfwd_merge_fn merge)
 {
 	struct rsv_ctx ctx = {RSV_PROTO_HTTP, q->peer, q->rconn, 0};
 	struct sfwd_job *j;
@@ -338,6 +391,7 @@ forward(struct http_req *q, uint64_t mask, struct slice handle, bool all)
 	j->site = rsv_worker_shard(q->rw);
 	j->rest = mask;
 	j->all = all;
+	j->merge = merge;
 	evbuffer_add_printf(j->req, "%s %s HTTP/1.1\r\n", m, q->raw_target);
 	put_field(j->req, "Host", q->host);
 	put_field(j->req, "Authorization", q->authorization);
@@ -371,8 +425,8 @@ sfwd_route(struct http_req *q, struct slice handle)
 	if (!sfwd_elsewhere(q, handle)) {
 		return false;
 	}
-	return forward(q, (uint64_t)1 << shard_pick(rsv_worker_shard(q->rw), handle), handle,
-	               false);
+	return forward(q, (uint64_t)1 << shard_pick(rsv_worker_shard(q->rw), handle), handle, false,
+	               NULL);
 }
 
 bool
@@ -388,7 +442,24 @@ sfwd_fanout(struct http_req *q)
 	for (uint32_t i = 0; i < s->nhttp; i++) {
 		mask |= i != s->self ? (uint64_t)1 << i : 0;
 	}
-	return mask != 0 && forward(q, mask, slice_make(NULL, 0), false);
+	return mask != 0 && forward(q, mask, slice_make(NULL, 0), false, NULL);
+}
+
+bool
+sfwd_collect(struct http_req *q, sfwd_merge_fn merge)
+{
+	const struct shard *s;
+	uint64_t mask;
+
+	if (q->rw == NULL || q->site_hop) {
+		return false;
+	}
+	s = rsv_worker_shard(q->rw);
+	if (s->nhttp <= 1) {
+		return false;
+	}
+	mask = s->nhttp == 64 ? UINT64_MAX : ((uint64_t)1 << s->nhttp) - 1;
+	return forward(q, mask, slice_make(NULL, 0), false, merge);
 }
 
 bool
@@ -411,5 +482,5 @@ sfwd_all(struct http_req *q)
 		return true;
 	}
 	mask = s->nhttp == 64 ? UINT64_MAX : ((uint64_t)1 << s->nhttp) - 1;
-	return forward(q, mask, slice_make(NULL, 0), true);
+	return forward(q, mask, slice_make(NULL, 0), true, NULL);
 }

@@ -17,6 +17,9 @@
  * domain, as their shared administrators (identity records on every server) and token.key
  * already make them.
  *
+ * Listings that span the site go to every server and are merged (sfwd_collect); changes of
+ * site-wide data go to every server in order (sfwd_all).
+ *
  * Without site_http_servers nothing is forwarded: record reads go through the Handle
  * protocol (fed/rec.h) and writes are answered 421 (http/api_write.c).
  */
@@ -26,6 +29,7 @@
 #include <stdbool.h>
 
 #include "base/slice.h"
+#include "base/wbuf.h"
 #include "http/req.h"
 
 #define SFWD_HOP_HEADER "X-Idr-Site-Hop"
@@ -39,6 +43,25 @@
  *         be forwarded now), false if this server answers it.
  */
 bool sfwd_route(struct http_req *q, struct slice handle);
+
+/** One server's answer to a collected request (sfwd_collect). */
+struct sfwd_answer {
+	uint32_t server;
+	int status;
+	struct slice body; /* NUL-terminated */
+};
+
+/**
+ * Merge every server's answer into out (JSON). @return the HTTP status of the merged answer.
+ */
+typedef int (*sfwd_merge_fn)(const struct sfwd_answer *v, size_t n, struct wbuf *out);
+
+/**
+ * A request whose answer spans the site (a listing): sent to every server, this one included
+ * (through its own listener), one after the other; their answers are merged by merge.
+ * @return as sfwd_route (false: a site of one server, no site_http_servers, or forwarded).
+ */
+bool sfwd_collect(struct http_req *q, sfwd_merge_fn merge);
 
 /**
  * Ask the other servers of the site in turn (the first answer other than 404 is relayed; all

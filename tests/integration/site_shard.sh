@@ -462,6 +462,33 @@ for i in $(seq 1 8); do
 	OWN[$id]=$own
 done
 
+note "a listing of 88.118.8 through HAProxy spans the site: every item once, in key order"
+lb_get "/api/handles?prefix=88.118.8&pageSize=1000"
+assert_eq "$code" 200 "listing through HAProxy: $(head -c 300 "$OUT")"
+python3 - "$OUT" $IDS <<'PY' || fail "the listing is not the site's"
+import json, sys
+d = json.load(open(sys.argv[1]))
+want = sorted(set(sys.argv[2:]), key=lambda h: h.upper())
+assert d["handles"] == want, (len(d["handles"]), len(want))
+assert d["totalCount"] == str(len(want)), d["totalCount"]
+assert "next" not in d
+PY
+: >"$T/paged"
+after=""
+for round in $(seq 1 40); do
+	lb_get "/api/handles?prefix=88.118.8&pageSize=7${after:+&after=$after}"
+	assert_eq "$code" 200 "page $round of the listing"
+	json_get "$OUT" '"\n".join(d["handles"])' >>"$T/paged"
+	after=$(json_get "$OUT" 'd.get("next", "")')
+	[ -n "$after" ] || break
+done
+[ -z "$after" ] || fail "the listing did not end within 40 pages"
+assert_eq "$(sort -f "$T/paged" | tr '\n' ' ')" "$(printf '%s\n' $IDS | sort -f | tr '\n' ' ')" \
+	"the listing paged with after"
+lb_get "/api/handles?prefix=88.118.8&pageSize=7&page=1"
+assert_eq "$code" 400 "page=1 on a site of two servers"
+grep -qF "pages with after" "$OUT" || fail "page=1: $(cat "$OUT")"
+
 note "site-wide changes through HAProxy reach every server: a 0.NA/ record, a prefix application"
 lbs() { # lbs METHOD PATH BODY: over HTTPS through HAProxy as the node administrator
 	code=$(curl -sS -o "$OUT" -w '%{http_code}' --cacert "$T/cert.pem" -X "$1" \
