@@ -18,8 +18,7 @@
 #include "hdl/hdl.h"
 
 #define SFWD_HEAD_MAX  16384 /* status line and header fields of an answer */
-#define SFWD_LOC_MAX   2048
-#define SFWD_FIELD_MAX 8192 /* a header value passed on */
+#define SFWD_FIELD_MAX 8192  /* a header value passed on */
 
 /* One forwarded request, from rsv_defer to rsv_pending_finish_full. */
 struct sfwd_job {
@@ -82,18 +81,6 @@ ctype_of(struct slice v)
 	return "application/octet-stream";
 }
 
-/* The end of the head: the first CRLF CRLF in p (len bytes), or NULL. */
-static const uint8_t *
-head_end(const uint8_t *p, size_t len)
-{
-	for (size_t i = 0; i + 4 <= len; i++) {
-		if (p[i] == '\r' && memcmp(p + i, "\r\n\r\n", 4) == 0) {
-			return p + i;
-		}
-	}
-	return NULL;
-}
-
 static void
 job_free(struct sfwd_job *j)
 {
@@ -132,6 +119,20 @@ job_fail(struct sfwd_job *j, const char *why)
 	job_free(j);
 }
 
+/* ---------------------------------------------------------------- the answer */
+
+/* The end of the head: the first CRLF CRLF in p (len bytes), or NULL. */
+static const uint8_t *
+head_end(const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i + 4 <= len; i++) {
+		if (p[i] == '\r' && memcmp(p + i, "\r\n\r\n", 4) == 0) {
+			return p + i;
+		}
+	}
+	return NULL;
+}
+
 /* The value of header field name in the head (h bytes, lines end CRLF), empty if none. */
 static struct slice
 head_field(struct slice h, const char *name)
@@ -157,6 +158,45 @@ head_field(struct slice h, const char *name)
 		i = end + 1;
 	}
 	return slice_make(NULL, 0);
+}
+
+int
+sfwd_resp_parse(struct slice all, struct sfwd_resp *out, const char **why)
+{
+	const uint8_t *end = all.len > 0 ? head_end(all.p, all.len) : NULL;
+	struct slice head, cl;
+	uint64_t n;
+
+	memset(out, 0, sizeof(*out));
+	if (end == NULL) {
+		*why = "an answer without a complete head";
+		return IDR_EPROTO;
+	}
+	if (all.len < 12 || memcmp(all.p, "HTTP/1.", 7) != 0 ||
+	    (all.p[7] != '0' && all.p[7] != '1') || all.p[8] != ' ' || all.p[9] < '1' ||
+	    all.p[9] > '5' || all.p[10] < '0' || all.p[10] > '9' || all.p[11] < '0' ||
+	    all.p[11] > '9' || (all.len > 12 && all.p[12] != ' ' && all.p[12] != '\r')) {
+		*why = "a malformed status line";
+		return IDR_EPROTO;
+	}
+	out->status = (all.p[9] - '0') * 100 + (all.p[10] - '0') * 10 + (all.p[11] - '0');
+	head = slice_make(all.p, (size_t)(end - all.p) + 2);
+	out->body = slice_make(end + 4, all.len - (size_t)(end + 4 - all.p));
+	cl = head_field(head, "Content-Length");
+	if (cl.len > 0) {
+		if (num_parse_u64_n((const char *)cl.p, cl.len, 0, UINT64_MAX, &n) != IDR_OK ||
+		    n > out->body.len) {
+			*why = "a truncated answer";
+			return IDR_EPROTO;
+		}
+		out->body.len = (size_t)n;
+	}
+	out->ctype = head_field(head, "Content-Type");
+	out->location = head_field(head, "Location");
+	if (out->location.len > SFWD_LOC_MAX) {
+		out->location = slice_make(NULL, 0);
+	}
+	return IDR_OK;
 }
 
 /* sfwd_collect: keep this server's answer; ask the next one, or merge them all. */
@@ -207,41 +247,22 @@ job_answer(struct sfwd_job *j)
 	struct evbuffer *in = bufferevent_get_input(j->bev);
 	size_t len = evbuffer_get_length(in);
 	const uint8_t *all = evbuffer_pullup(in, -1);
-	const uint8_t *end = all != NULL ? head_end(all, len) : NULL;
-	struct slice head, body, cl, loc;
 	char location[SFWD_LOC_MAX + 1];
-	uint64_t n;
+	struct sfwd_resp r;
+	const char *why;
 	int status;
 
-	if (all == NULL || end == NULL || len < 12 || memcmp(all, "HTTP/1.", 7) != 0 ||
-	    all[8] != ' ') {
-		job_fail(j, "a malformed answer");
+	if (all == NULL || sfwd_resp_parse(slice_make(all, len), &r, &why) != IDR_OK) {
+		job_fail(j, all == NULL ? "an empty answer" : why);
 		return;
 	}
-	status = (all[9] - '0') * 100 + (all[10] - '0') * 10 + (all[11] - '0');
-	if (status < 100 || status > 599) {
-		job_fail(j, "a malformed status line");
-		return;
+	status = r.status;
+	if (r.location.len > 0) {
+		memcpy(location, r.location.p, r.location.len);
 	}
-	head = slice_make(all, (size_t)(end - all) + 2);
-	body = slice_make(end + 4, len - (size_t)(end + 4 - all));
-	cl = head_field(head, "Content-Length");
-	if (cl.len > 0) {
-		if (num_parse_u64_n((const char *)cl.p, cl.len, 0, UINT64_MAX, &n) != IDR_OK ||
-		    n > body.len) {
-			job_fail(j, "a truncated answer");
-			return;
-		}
-		body.len = (size_t)n;
-	}
-	loc = head_field(head, "Location");
-	if (loc.len > SFWD_LOC_MAX) {
-		loc.len = 0;
-	}
-	memcpy(location, loc.p != NULL ? loc.p : (const uint8_t *)"", loc.len);
-	location[loc.len] = '\0';
+	location[r.location.len] = '\0';
 	if (j->merge != NULL) {
-		collected(j, status, body);
+		collected(j, status, r.body);
 		return;
 	}
 	if (j->all && status / 100 == 2) {
@@ -259,8 +280,8 @@ job_answer(struct sfwd_job *j)
 		}
 		return;
 	}
-	rsv_pending_finish_full(j->p, status, body, loc.len > 0 ? location : NULL,
-	                        ctype_of(head_field(head, "Content-Type")));
+	rsv_pending_finish_full(j->p, status, r.body, r.location.len > 0 ? location : NULL,
+	                        ctype_of(r.ctype));
 	job_free(j);
 }
 

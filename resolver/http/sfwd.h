@@ -28,6 +28,7 @@
 
 #include <stdbool.h>
 
+#include "base/err.h"
 #include "base/slice.h"
 #include "base/wbuf.h"
 #include "http/req.h"
@@ -35,6 +36,24 @@
 #define SFWD_HOP_HEADER "X-Idr-Site-Hop"
 #define SFWD_TIMEOUT_MS 5000
 #define SFWD_BODY_MAX   (16u << 20) /* cap on a forwarded answer */
+#define SFWD_LOC_MAX    2048        /* a longer Location is dropped */
+
+/** A forwarded request's answer (sfwd_resp_parse); the slices borrow the input. */
+struct sfwd_resp {
+	int status;            /* 100..599 */
+	struct slice body;     /* what follows the head, cut to Content-Length when given */
+	struct slice ctype;    /* Content-Type value, empty if none */
+	struct slice location; /* Location value, empty if none or over SFWD_LOC_MAX */
+};
+
+/**
+ * Parse a whole HTTP/1.0 or 1.1 answer as read until the server closed: status line, header
+ * fields up to the empty line, body. The Content-Length, when given, must be a number no
+ * larger than the bytes that follow (more are ignored); without one the body is the rest.
+ * @param why  receives what is wrong (static text) on IDR_EPROTO.
+ * @return IDR_OK or IDR_EPROTO.
+ */
+int sfwd_resp_parse(struct slice all, struct sfwd_resp *out, const char **why) IDR_MUSTCHECK;
 
 /**
  * Forward q to the server of the site that holds handle, if that is another server, the site
