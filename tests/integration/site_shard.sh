@@ -85,7 +85,12 @@ note "idr split --servers 2: $C0 items for server 0, $((N - C0)) for server 1"
 expect_exit 64 "$IDR_BIN" split --servers 2 --data "$S"
 expect_err "--servers N and --out DIR_PREFIX are required"
 expect_exit 64 "$IDR_BIN" split --servers 2 --hash-option all --data "$S" --out "$T/s"
+python3 -c 'print("ab" * 32)' >"$S/token.key" # the servers share the source's token.key
+chmod 600 "$S/token.key"
 ok "$IDR_BIN" split --servers 2 --data "$S" --out "$T/s"
+for k in 0 1; do
+	cmp -s "$S/token.key" "$T/s$k/token.key" || fail "token.key of server $k is not the source's"
+done
 # each: its items and the administrator's identity record
 expect_out "$T/s0: server 0 of 2: $((C0 + 1)) records ($((N - C0)) held by other servers)"
 expect_out "$T/s1: server 1 of 2: $((N - C0 + 1)) records ($C0 held by other servers)"

@@ -5,7 +5,7 @@
 # and identity records on every one), and for every story item its record, timeline, aliases
 # and trace back and forward on its server equal those of the whole store, as do the scans
 # and timelines of its aliases; a trace reaches nodes held by other servers (shown without
-# their kind, the record being there).
+# their kind, the record being there). Every output gets the same token.key.
 . "$(dirname "$0")/lib.sh"
 : "${IDR_SRC:?IDR_SRC must point to the source tree}"
 
@@ -23,6 +23,13 @@ for n in 2 3; do
 		expect_out "$T/s$n-$k: server $k of $n"
 	done
 	expect_out " aliases, "
+	# one token.key for all (made in the first output: the demo store has none)
+	for k in $(seq 0 $((n - 1))); do
+		[ -f "$T/s$n-$k/token.key" ] || fail "server $k of $n has no token.key"
+		assert_eq "$(stat -c %a "$T/s$n-$k/token.key")" 600 "mode of token.key of server $k"
+		cmp -s "$T/s$n-0/token.key" "$T/s$n-$k/token.key" || fail "token.key of server $k differs"
+	done
+	[ ! -e "$S/token.key" ] || fail "split wrote into the source"
 	for k in $(seq 0 $((n - 1))); do
 		ok "$IDR_BIN" export --data "$T/s$n-$k" -o "$T/s$n-$k.jsonl"
 	done

@@ -26,6 +26,7 @@
 #include "common/cli.h"
 #include "common/imp.h"
 #include "core/shard.h"
+#include "core/token.h"
 #include "hdl/hdl.h"
 #include "idr/cmd.h"
 #include "model/tmpl.h"
@@ -531,6 +532,88 @@ split_one(const struct cli_cmd *self, const struct split_args *a, uint64_t i, co
 	return rc;
 }
 
+/* ---------------------------------------------------------------- token.key */
+
+/* Zero memory in a way the compiler does not drop as a dead store. */
+static void
+wipe(void *p, size_t n)
+{
+	volatile unsigned char *v = p;
+
+	while (n-- > 0) {
+		*v++ = 0;
+	}
+}
+
+/* Read a small file (at most cap - 1 bytes) into buf. @return its length or a negated errno. */
+static ssize_t
+read_small(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0) {
+		return -errno;
+	}
+	n = read(fd, buf, cap - 1);
+	n = n < 0 ? -errno : n;
+	close(fd);
+	return n;
+}
+
+/*
+ * One token.key for every output (core/token.h: the servers of a site share it, so that an
+ * IDIS token one issued is taken by the others): the source's if it has one, else one made in
+ * the first output. @return IDR_OK or an error (reported).
+ */
+static int
+share_token_key(const struct cli_cmd *self, const char *data, const struct split_args *a)
+{
+	char path[SPLIT_PATH_MAX], dir[SPLIT_PATH_MAX], key[256];
+	struct token_key tk;
+	uint64_t first = 0;
+	ssize_t n;
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s/%s", data, TOKEN_FILE) >= (int)sizeof(path)) {
+		return IDR_ETOOBIG;
+	}
+	n = read_small(path, key, sizeof(key));
+	if (n == -ENOENT) {
+		if (out_dir(a, 0, dir, sizeof(dir)) != IDR_OK ||
+		    token_key_load(dir, &tk) != IDR_OK ||
+		    snprintf(path, sizeof(path), "%s/%s", dir, TOKEN_FILE) >= (int)sizeof(path)) {
+			cli_errorf(self->name, "%s: cannot make %s", dir, TOKEN_FILE);
+			return IDR_EIO;
+		}
+		wipe(&tk, sizeof(tk));
+		first = 1;
+		n = read_small(path, key, sizeof(key));
+	}
+	if (n <= 0) {
+		cli_errorf(self->name, "%s: %s", path, n < 0 ? strerror((int)-n) : "empty");
+		return IDR_EIO;
+	}
+	for (uint64_t i = first; i < a->servers; i++) {
+		if (out_dir(a, i, dir, sizeof(dir)) != IDR_OK ||
+		    snprintf(path, sizeof(path), "%s/%s", dir, TOKEN_FILE) >= (int)sizeof(path)) {
+			return IDR_ETOOBIG;
+		}
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0 || write(fd, key, (size_t)n) != n) {
+			cli_errorf(self->name, "%s: %s", path, strerror(errno));
+			if (fd >= 0) {
+				close(fd);
+			}
+			wipe(key, sizeof(key));
+			return IDR_EIO;
+		}
+		close(fd);
+	}
+	wipe(key, sizeof(key));
+	return IDR_OK;
+}
+
 /* ---------------------------------------------------------------- the command */
 
 /* Export the source into a new temporary file beside the outputs; fd open on it, unlinked. */
@@ -618,6 +701,9 @@ run(const struct cli_cmd *self, int argc, char **argv)
 			rc = CLI_EXIT_FAIL;
 		}
 	}
+	if (rc == CLI_EXIT_OK && share_token_key(self, data, &a) != IDR_OK) {
+		rc = CLI_EXIT_FAIL;
+	}
 	if (fd >= 0) {
 		close(fd);
 	}
@@ -644,8 +730,9 @@ const struct cli_cmd cmd_split = {
         "identifiers of several servers goes to each), and the links of every identifier\n"
         "linked, directly or through others, to one of its own, so that a trace from its\n"
         "items walks the whole graph (nodes held by another server show without their\n"
-        "kind). Identifiers without a slash (GS1 keys, EPC URNs) go to every server. The\n"
-        "source is read only; the outputs must not exist.\n"
+        "kind). Identifiers without a slash (GS1 keys, EPC URNs) go to every server. Every\n"
+        "output gets the same token.key (the source's, else a new one), so that the servers\n"
+        "take each other's IDIS tokens. The source is read only; the outputs must not exist.\n"
         "\n"
         "options:\n"
         "  --servers N        servers in the site (2 to 64)\n"
