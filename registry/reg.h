@@ -682,6 +682,51 @@ int reg_alias_write_join(struct reg_wtxn *w, struct slice key, struct slice *han
 typedef int (*reg_alias_fn)(void *arg, struct slice alias);
 int reg_alias_list(struct reg_rtxn *t, struct slice handle, reg_alias_fn cb, void *arg);
 
+/* ---------------------------------------------------------------- split */
+
+/*
+ * A store split into the per-server stores of a site (idr split, resolver/core/shard.h): the
+ * records go by import; the lifecycle data goes as stored, keys already joined to handles, by
+ * what each entry is filed under. The copy writes no journal entries (a split writes new
+ * stores; their journals hold what the import wrote).
+ */
+
+/** What an entry offered to a reg_split_fn is filed under. */
+enum reg_split_kind {
+	REG_SPLIT_TIMELINE = 1, /* key: the subject of a timeline entry (event key) */
+	REG_SPLIT_LINK = 2,     /* key: the node one direction of a link is stored under */
+	REG_SPLIT_ALIAS = 3     /* key: the handle an alias, its reverse entry or a join leads to */
+};
+
+/** True if the output takes the entry filed under key. */
+typedef bool (*reg_split_fn)(void *arg, enum reg_split_kind kind, struct slice key);
+
+/** What reg_split_copy copied. */
+struct reg_split_stats {
+	uint64_t timeline; /* timeline entries */
+	uint64_t links;    /* link entries (each direction counts) */
+	uint64_t events;   /* event documents (each once, however many entries name it) */
+	uint64_t aliases;  /* alias keys */
+};
+
+/**
+ * Copy into dst the aliases (with their reverse entries and event joins), timeline entries and
+ * link entries of src that take accepts, and every event document a copied entry names.
+ * @return IDR_OK, IDR_EPROTO (a malformed entry in src: abort dst) or a store error (dst
+ *         is then abort-only).
+ */
+int reg_split_copy(struct reg_rtxn *src, struct reg_wtxn *dst, reg_split_fn take, void *arg,
+                   struct reg_split_stats *st) IDR_MUSTCHECK;
+
+/** One link (from contains / is made of to), as stored; cb returns non-zero to stop. */
+typedef int (*reg_link_fn)(void *arg, struct slice from, struct slice to);
+
+/**
+ * Visit every link of the store once, whatever its kind, action or time.
+ * @return IDR_OK, cb's value, IDR_EPROTO (a malformed entry) or a store error.
+ */
+int reg_link_walk(struct reg_rtxn *t, reg_link_fn cb, void *arg);
+
 /* ---------------------------------------------------------------- journal */
 
 /** Visit journal entries with seq >= from in order; cb returns non-zero to stop. */

@@ -1027,6 +1027,37 @@ execute(struct admin *a, struct rsv_req *q, const struct hdl_msg *orig, const ch
 	return submit(a, q, orig, op);
 }
 
+/*
+ * True if m is a write (100-104) on a handle another server of the site holds: it is answered
+ * 301 before any challenge, as the reference server checks the hash first (HandleServer
+ * errorIfNotHaveHandle), so a client that hashes to the wrong server is redirected without
+ * authenticating. Every such body starts with the handle; a body too short for one is left to
+ * the later checks, as is a minting create (the server draws a suffix it holds). site_wide:
+ * a write on a 0.NA/ or slash-less handle of a site of several servers, which every server
+ * holds (refused: it goes through the HTTP API, which sends it to every server).
+ */
+static bool
+hashed_elsewhere(struct rsv_req *q, const struct hdl_msg *m, bool *site_wide)
+{
+	const struct shard *s = rsv_worker_shard(rsv_req_worker(q));
+	uint32_t op = m->hdr.opcode, owner;
+	struct slice h;
+	struct rbuf r;
+
+	*site_wide = false;
+	if (s->n <= 1 || op < HDL_OC_CREATE_HANDLE || op > HDL_OC_MODIFY_VALUE ||
+	    (op == HDL_OC_CREATE_HANDLE && (m->hdr.flags & HDL_FLAG_MINT) != 0)) {
+		return false;
+	}
+	rbuf_init(&r, m->body.p, m->body.len);
+	h = rbuf_str(&r, HDL_MAX_HANDLE_LEN);
+	if (rbuf_error(&r) != IDR_OK || shard_owner(h, s->option, s->n, &owner) != IDR_OK) {
+		return false;
+	}
+	*site_wide = owner == SHARD_EVERY;
+	return owner != SHARD_EVERY && owner != s->self;
+}
+
 /* Admin requests: 100-105 (and 2001, the IDIS login). */
 static int
 op_admin(void *arg, struct rsv_req *q)
@@ -1036,8 +1067,15 @@ op_admin(void *arg, struct rsv_req *q)
 	const struct rsv_ctx *ctx = rsv_req_ctx(q);
 	const char *conn_id = rsv_conn_identity(ctx->conn);
 	uint32_t sid = m->env.session_id;
+	bool site_wide;
 	struct sess s;
 
+	if (hashed_elsewhere(q, m, &site_wide)) {
+		return rsv_req_error(q, HDL_RC_SERVER_NOT_RESP, SHARD_MSG_WRONG_SERVER);
+	}
+	if (site_wide) { /* one server's copy would differ from the others' (core/shard.h) */
+		return rsv_req_error(q, HDL_RC_OPERATION_NOT_SUPPORTED, SHARD_MSG_SITE_WIDE);
+	}
 	if (sid != 0 && m->hdr.opcode != HDL_OC_LOGIN_ID_SYSTEM &&
 	    m->hdr.opcode != HDL_OC_LIST_HANDLES) {
 		int rc = sess_get(a->sessions, sid, now_ms(), &s);

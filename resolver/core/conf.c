@@ -118,6 +118,12 @@ static const struct cfg_opt table[] = {
             "this server's position in site_servers, counted from 0"),
         OPT(site_hash_option, CFG_ENUM, 0, 0, "handle", "prefix|suffix|handle", false,
             "HS_SITE hash option: the part of an identifier that picks its server"),
+        OPT(site_http_servers, CFG_LIST, 0, 0, NULL, NULL, false,
+            "the plain HTTP listener of every server of site_servers, ADDR:PORT in the same "
+            "order: HTTP requests for another server's identifiers are forwarded there, so a "
+            "load balancer may send any request to any server; the servers trust writes "
+            "forwarded from these addresses (none: reads of records only, through the Handle "
+            "protocol, and 421 for writes)"),
         OPT(http_cors, CFG_BOOL, 0, 0, "yes", NULL, true,
             "send Access-Control-Allow-Origin: * on API answers"),
         OPT(list_page_max, CFG_UINT, 1, 100000, "1000", NULL, true,
@@ -407,6 +413,10 @@ cross_check(struct conf *c, const char *path, cfg_err_fn err, void *arg, int *rc
 		                      c->site_hash_option, buf, sizeof(buf), &why,
 		                      &line) != IDR_OK) {
 			err(arg, file, line != 0 ? line : conf_line(c, &c->site_server_index), why);
+			*rc = IDR_ECONFIG;
+		} else if (shard_http_init(sh, &c->site_http_servers, buf, sizeof(buf), &why,
+		                           &line) != IDR_OK) {
+			err(arg, file, line != 0 ? line : conf_line(c, &c->site_servers), why);
 			*rc = IDR_ECONFIG;
 		}
 		free(sh);

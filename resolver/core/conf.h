@@ -71,6 +71,7 @@ struct conf {
 	struct cfg_list site_servers; /* every server of the site, HS_SITE order (core/shard.h) */
 	uint64_t site_server_index;   /* this server's position in site_servers */
 	char *site_hash_option;       /* prefix | suffix | handle */
+	struct cfg_list site_http_servers; /* their HTTP listeners, same order (http/sfwd.h) */
 	/* HTTP */
 	bool http_cors;
 	uint64_t list_page_max;

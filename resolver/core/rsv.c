@@ -287,8 +287,10 @@ snap_new(struct rsv_snap **out, const struct conf *c, const struct site_ports *p
 		return rc;
 	}
 	rc = site_encode(&s->site, c, ports);
-	if (rc == IDR_OK && shard_init(&s->shard, &c->site_servers, c->site_server_index,
-	                               c->site_hash_option, NULL, 0, NULL, NULL) != IDR_OK) {
+	if (rc == IDR_OK &&
+	    (shard_init(&s->shard, &c->site_servers, c->site_server_index, c->site_hash_option,
+	                NULL, 0, NULL, NULL) != IDR_OK ||
+	     shard_http_init(&s->shard, &c->site_http_servers, NULL, 0, NULL, NULL) != IDR_OK)) {
 		rc = IDR_ECONFIG; /* conf_load reported it */
 	}
 	if (rc != IDR_OK) {
@@ -1752,6 +1754,13 @@ void
 rsv_pending_finish_ct(struct rsv_pending *p, int status, struct slice body, const char *ctype)
 {
 	pending_finish(p, status, body, NULL, ctype);
+}
+
+void
+rsv_pending_finish_full(struct rsv_pending *p, int status, struct slice body, const char *location,
+                        const char *ctype)
+{
+	pending_finish(p, status, body, location, ctype);
 }
 
 const struct hdl_msg *

@@ -256,6 +256,13 @@ void rsv_pending_finish_at(struct rsv_pending *p, int status, struct slice body,
 void rsv_pending_finish_ct(struct rsv_pending *p, int status, struct slice body, const char *ctype);
 
 /**
+ * rsv_pending_finish with both: a Location (NULL: none; copied) and a Content-Type (NULL:
+ * JSON; static storage), e.g. an answer relayed from another server (http/sfwd.h).
+ */
+void rsv_pending_finish_full(struct rsv_pending *p, int status, struct slice body,
+                             const char *location, const char *ctype);
+
+/**
  * Finishes an answer to a request with CT (certify) or ENC (encrypt) set: the unit at
  * out[mark..] (one finished message, CredentialLength 0) gets an HS_SIGNED credential and/or is
  * encrypted with the request's session key. Set before the workers start.

@@ -39,10 +39,10 @@ shard_option_name(unsigned option)
 	}
 }
 
-/* One `ADDR:PORT` of an entry (len bytes at p) into s->servers[s->n]. */
+/* One `ADDR:PORT` of an entry (len bytes at p) into v[*n] (opt names the option). */
 static int
-add_server(struct shard *s, const char *p, size_t len, char *whybuf, size_t whycap,
-           const char **why)
+add_addr(struct addr *v, uint32_t *n, const char *opt, const char *p, size_t len, char *whybuf,
+         size_t whycap, const char **why)
 {
 	char text[ADDR_TEXT_MAX + 1];
 	const char *aw = NULL;
@@ -56,53 +56,50 @@ add_server(struct shard *s, const char *p, size_t len, char *whybuf, size_t whyc
 		len--;
 	}
 	if (len == 0 || len >= sizeof(text)) {
-		*why = len == 0 ? "site_servers: empty server entry"
-		                : "site_servers: entry too long";
-		return IDR_ECONFIG;
-	}
-	if (s->n >= SHARD_MAX_SERVERS) {
-		*why = "site_servers: more than 64 servers";
-		return IDR_ECONFIG;
-	}
-	memcpy(text, p, len);
-	text[len] = '\0';
-	a = &s->servers[s->n];
-	if (addr_parse(text, a, &aw) != IDR_OK || addr_is_wildcard(a) || addr_port(a) == 0) {
-		if (snprintf(whybuf, whycap,
-		             "site_servers: %s: expected ADDR:PORT with the address "
-		             "clients use and a port other than 0 (%s)",
-		             text, aw != NULL ? aw : "wildcard or port 0") < 0) {
+		if (snprintf(whybuf, whycap, "%s: %s", opt,
+		             len == 0 ? "empty server entry" : "entry too long") < 0) {
 			whybuf[0] = '\0';
 		}
 		*why = whybuf;
 		return IDR_ECONFIG;
 	}
-	s->n++;
+	if (*n >= SHARD_MAX_SERVERS) {
+		if (snprintf(whybuf, whycap, "%s: more than 64 servers", opt) < 0) {
+			whybuf[0] = '\0';
+		}
+		*why = whybuf;
+		return IDR_ECONFIG;
+	}
+	memcpy(text, p, len);
+	text[len] = '\0';
+	a = &v[*n];
+	if (addr_parse(text, a, &aw) != IDR_OK || addr_is_wildcard(a) || addr_port(a) == 0) {
+		if (snprintf(whybuf, whycap,
+		             "%s: %s: expected ADDR:PORT with the address "
+		             "clients use and a port other than 0 (%s)",
+		             opt, text, aw != NULL ? aw : "wildcard or port 0") < 0) {
+			whybuf[0] = '\0';
+		}
+		*why = whybuf;
+		return IDR_ECONFIG;
+	}
+	(*n)++;
 	return IDR_OK;
 }
 
-int
-shard_init(struct shard *s, const struct cfg_list *servers, uint64_t index, const char *option,
-           char *whybuf, size_t whycap, const char **why, unsigned *line)
+/* Every entry of list into v / *n. */
+static int
+add_list(struct addr *v, uint32_t *n, const char *opt, const struct cfg_list *list, char *whybuf,
+         size_t whycap, const char **why, unsigned *line)
 {
-	const char *dummy, *p, *comma;
-	unsigned dline;
+	const char *p, *comma;
 
-	why = why != NULL ? why : &dummy;
-	line = line != NULL ? line : &dline;
-	*why = NULL;
-	*line = 0;
-	memset(s, 0, sizeof(*s));
-	if (shard_option_parse(option != NULL ? option : "handle", &s->option) != IDR_OK) {
-		*why = "site_hash_option: expected prefix, suffix or handle";
-		return IDR_ECONFIG;
-	}
-	for (size_t i = 0; i < servers->n; i++) {
-		*line = servers->line[i];
-		for (p = servers->v[i];; p = comma + 1) {
+	for (size_t i = 0; i < list->n; i++) {
+		*line = list->line[i];
+		for (p = list->v[i];; p = comma + 1) {
 			comma = strchr(p, ',');
-			if (add_server(s, p, comma != NULL ? (size_t)(comma - p) : strlen(p),
-			               whybuf, whycap, why) != IDR_OK) {
+			if (add_addr(v, n, opt, p, comma != NULL ? (size_t)(comma - p) : strlen(p),
+			             whybuf, whycap, why) != IDR_OK) {
 				return IDR_ECONFIG;
 			}
 			if (comma == NULL) {
@@ -111,6 +108,34 @@ shard_init(struct shard *s, const struct cfg_list *servers, uint64_t index, cons
 		}
 	}
 	*line = 0;
+	return IDR_OK;
+}
+
+int
+shard_init(struct shard *s, const struct cfg_list *servers, uint64_t index, const char *option,
+           char *whybuf, size_t whycap, const char **why, unsigned *line)
+{
+	const char *dummy;
+	unsigned dline;
+	char dbuf[200];
+
+	why = why != NULL ? why : &dummy;
+	line = line != NULL ? line : &dline;
+	if (whybuf == NULL || whycap == 0) {
+		whybuf = dbuf;
+		whycap = sizeof(dbuf);
+	}
+	*why = NULL;
+	*line = 0;
+	memset(s, 0, sizeof(*s));
+	if (shard_option_parse(option != NULL ? option : "handle", &s->option) != IDR_OK) {
+		*why = "site_hash_option: expected prefix, suffix or handle";
+		return IDR_ECONFIG;
+	}
+	if (add_list(s->servers, &s->n, "site_servers", servers, whybuf, whycap, why, line) !=
+	    IDR_OK) {
+		return IDR_ECONFIG;
+	}
 	if (s->n == 0) {
 		s->n = 1; /* a site of this server alone: the address comes from the listeners */
 	}
@@ -122,6 +147,48 @@ shard_init(struct shard *s, const struct cfg_list *servers, uint64_t index, cons
 	}
 	s->self = (uint32_t)index;
 	return IDR_OK;
+}
+
+int
+shard_http_init(struct shard *s, const struct cfg_list *http, char *whybuf, size_t whycap,
+                const char **why, unsigned *line)
+{
+	const char *dummy;
+	unsigned dline;
+	char dbuf[200];
+
+	why = why != NULL ? why : &dummy;
+	line = line != NULL ? line : &dline;
+	if (whybuf == NULL || whycap == 0) {
+		whybuf = dbuf;
+		whycap = sizeof(dbuf);
+	}
+	*why = NULL;
+	*line = 0;
+	s->nhttp = 0;
+	if (add_list(s->http, &s->nhttp, "site_http_servers", http, whybuf, whycap, why, line) !=
+	    IDR_OK) {
+		return IDR_ECONFIG;
+	}
+	if (s->nhttp != 0 && s->nhttp != s->n) {
+		*why = "site_http_servers: not one entry per server of site_servers";
+		return IDR_ECONFIG;
+	}
+	return IDR_OK;
+}
+
+bool
+shard_http_peer(const struct shard *s, const struct addr *a)
+{
+	for (uint32_t i = 0; a != NULL && i < s->nhttp; i++) {
+		struct addr h = s->http[i];
+
+		addr_set_port(&h, addr_port(a));
+		if (addr_equal(&h, a)) {
+			return true;
+		}
+	}
+	return false;
 }
 
 int

@@ -15,10 +15,13 @@
  * them to check that it hosts a prefix and to expand its templates, so any server answers them.
  *
  * Writes follow the same rule: a Handle admin operation on another server's handle is answered
- * 301 with the same message, an HTTP write 421 Misdirected Request (responseCode 301, naming
- * the server to send it to); mintNewSuffix draws suffixes until this server holds the handle.
- * Reads through the HTTP API are forwarded to the right server (fed/rec.h), so a load
- * balancer may send them anywhere.
+ * 301 with the same message before any challenge (as HandleServer checks the hash first), a
+ * Handle admin write of a record every server holds (0.NA/...) is refused on a site of several
+ * servers (SHARD_MSG_SITE_WIDE); mintNewSuffix draws suffixes until this server holds the
+ * handle. Over HTTP, with site_http_servers, a request about another server's identifier is
+ * forwarded to it and a site-wide change is sent to every server (http/sfwd.h); without, record
+ * reads go through the Handle protocol (fed/rec.h) and writes get 421 Misdirected Request
+ * (responseCode 301, naming the server to send it to).
  *
  * Pure functions over a caller-owned struct shard; no state, thread-safe.
  */
@@ -41,12 +44,20 @@
  * MSG_WRONG_SERVER_HASH). */
 #define SHARD_MSG_WRONG_SERVER "Request was hashed incorrectly"
 
+/* A Handle admin write on a record every server of a site of several holds (0.NA/...). */
+#define SHARD_MSG_SITE_WIDE                                                                        \
+	"0.NA/ records are held by every server of this site: change them through the HTTP "       \
+	"API (PUT /api/handles/0.NA/..., the prefix API), which sends the change to every "        \
+	"server (site_http_servers)"
+
 /** The site this server belongs to. n == 1: a site of one server, nothing is sharded. */
 struct shard {
 	uint32_t n;
 	uint32_t self;
 	unsigned option;                        /* HDL_HASH_BY_PREFIX, _SUFFIX or _HANDLE */
 	struct addr servers[SHARD_MAX_SERVERS]; /* Handle address (UDP and TCP) of each server */
+	uint32_t nhttp;                         /* 0 (not given) or n */
+	struct addr http[SHARD_MAX_SERVERS];    /* HTTP listener of each server (http/sfwd.h) */
 };
 
 /**
@@ -71,6 +82,18 @@ const char *shard_option_name(unsigned option);
  */
 int shard_init(struct shard *s, const struct cfg_list *servers, uint64_t index, const char *option,
                char *whybuf, size_t whycap, const char **why, unsigned *line) IDR_MUSTCHECK;
+
+/**
+ * The HTTP listener of every server of the site (site_http_servers: `ADDR:PORT` entries as in
+ * shard_init, same order), where the others forward HTTP requests for the identifiers it holds
+ * (http/sfwd.h). No entries: nothing is forwarded. Call after shard_init.
+ * @return IDR_OK, or IDR_ECONFIG (a bad entry, or not as many entries as site_servers).
+ */
+int shard_http_init(struct shard *s, const struct cfg_list *http, char *whybuf, size_t whycap,
+                    const char **why, unsigned *line) IDR_MUSTCHECK;
+
+/** True if addr (any port) is the address of one of the site's HTTP listeners. */
+bool shard_http_peer(const struct shard *s, const struct addr *a);
 
 /**
  * The server of a site of n servers that holds handle: SHARD_EVERY for `0.NA/...` and

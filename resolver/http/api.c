@@ -21,9 +21,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "base/log.h"
+#include "core/shard.h"
 #include "hdl/hdl.h"
 #include "http/recur.h"
+#include "http/sfwd.h"
 
 #define HTTP_PFX_SHOW 200 /* characters of a prefix quoted in a message */
 
@@ -220,6 +224,9 @@ http_api_handle(struct http_req *q)
 		http_api_error(q, HDL_RC_PROTOCOL_ERROR, "handle", handle, bad);
 		return;
 	}
+	if (sfwd_route(q, handle)) {
+		return; /* another server of the site holds it (http/sfwd.h) */
+	}
 	if (rsv_read_begin(q->rw, &txn) != IDR_OK) {
 		http_api_error(q, HDL_RC_ERROR, "handle", handle, "internal error");
 		return;
@@ -291,6 +298,111 @@ list_one(void *arg, struct slice handle)
 	return wbuf_error(w) != IDR_OK ? wbuf_error(w) : 0;
 }
 
+/* ---- a listing across the servers of a site (http/sfwd.h sfwd_collect) */
+
+/* Key order of handles: bytes with ASCII letters folded to upper case (ident_fold). */
+static int
+fold_cmp(const void *a, const void *b)
+{
+	const unsigned char *x = *(const unsigned char *const *)a;
+	const unsigned char *y = *(const unsigned char *const *)b;
+
+	for (;; x++, y++) {
+		int cx = *x >= 'a' && *x <= 'z' ? *x - 32 : *x;
+		int cy = *y >= 'a' && *y <= 'z' ? *y - 32 : *y;
+
+		if (cx != cy || cx == 0) {
+			return cx - cy;
+		}
+	}
+}
+
+/*
+ * Every server's page after the same cursor, merged: the first pageSize handles of their union
+ * in key order, the totals added, next set when more follow (on any server).
+ */
+static int
+list_merge(const struct sfwd_answer *v, size_t n, struct wbuf *w)
+{
+	json_t *docs[SHARD_MAX_SERVERS] = {NULL};
+	const char **all = NULL, *prefix = "";
+	size_t nall = 0, cap = 0, take, i;
+	uint64_t total = 0, size = 0, page = 0;
+	bool more = false;
+	int status = 200;
+
+	for (i = 0; status == 200 && i < n; i++) {
+		json_t *hs, *tc;
+		size_t k;
+
+		if (v[i].status != 200) {
+			wbuf_bytes(w, v[i].body.p, v[i].body.len);
+			status = v[i].status;
+			break;
+		}
+		docs[i] = json_loadb((const char *)v[i].body.p, v[i].body.len, 0, NULL);
+		hs = json_object_get(docs[i], "handles");
+		tc = json_object_get(docs[i], "totalCount");
+		if (!json_is_array(hs) || !json_is_string(tc)) {
+			status = 502;
+			break;
+		}
+		total += strtoull(json_string_value(tc), NULL, 10);
+		size = (uint64_t)json_integer_value(json_object_get(docs[i], "pageSize"));
+		page = (uint64_t)json_integer_value(json_object_get(docs[i], "page"));
+		if (json_is_string(json_object_get(docs[i], "prefix"))) {
+			prefix = json_string_value(json_object_get(docs[i], "prefix"));
+		}
+		more = more || json_object_get(docs[i], "next") != NULL;
+		if (nall + json_array_size(hs) > cap) {
+			const char **na;
+
+			cap = (nall + json_array_size(hs)) * 2 + 16;
+			na = realloc(all, cap * sizeof(*all));
+			if (na == NULL) {
+				status = 500;
+				break;
+			}
+			all = na;
+		}
+		for (k = 0; k < json_array_size(hs); k++) {
+			if (json_is_string(json_array_get(hs, k))) {
+				all[nall++] = json_string_value(json_array_get(hs, k));
+			}
+		}
+	}
+	if (status == 200) {
+		qsort(all, nall, sizeof(*all), fold_cmp);
+		take = nall < size ? nall : (size_t)size;
+		more = more || nall > take;
+		wbuf_lit(w, "{\"responseCode\":1,\"prefix\":");
+		vjson_write_str(w, slice_cstr(prefix));
+		wbuf_printf(w, ",\"totalCount\":\"%llu\",\"page\":%llu,\"pageSize\":%llu",
+		            (unsigned long long)total, (unsigned long long)page,
+		            (unsigned long long)size);
+		if (more && take > 0) {
+			wbuf_lit(w, ",\"next\":");
+			vjson_write_str(w, slice_cstr(all[take - 1]));
+		}
+		wbuf_lit(w, ",\"handles\":[");
+		for (i = 0; i < take; i++) {
+			if (i > 0) {
+				wbuf_u8(w, ',');
+			}
+			vjson_write_str(w, slice_cstr(all[i]));
+		}
+		wbuf_lit(w, "]}");
+	} else if (status != 200 && wbuf_len(w) == 0) {
+		wbuf_printf(w, "{\"responseCode\":2,\"message\":\"the servers of the site did "
+		               "not give a listing that can be merged\"}");
+	}
+	free(all);
+	for (i = 0; i < n; i++) {
+		json_decref(docs[i]);
+	}
+	return status;
+}
+
 void
 http_api_list(struct http_req *q)
 {
@@ -310,6 +422,19 @@ http_api_list(struct http_req *q)
 	if (bad != NULL) {
 		http_api_error(q, HDL_RC_PROTOCOL_ERROR, pp != NULL ? "prefix" : NULL, prefix, bad);
 		return;
+	}
+	if (!q->site_hop && rsv_worker_shard(q->rw)->nhttp > 1) {
+		/* a sharded site: every server's share of the listing (http/sfwd.h) */
+		if (lr.page > 0) {
+			http_api_error(
+			        q, HDL_RC_PROTOCOL_ERROR, "prefix", prefix,
+			        "on a site of several servers a listing pages with after (the "
+			        "next of the previous page), not page");
+			return;
+		}
+		if (sfwd_collect(q, list_merge)) {
+			return;
+		}
 	}
 	lr.prefix = prefix;
 	/* the handles go to aux first: the head needs the total the listing finds */

@@ -10,9 +10,11 @@
 #include "base/crypto.h"
 #include "base/log.h"
 #include "core/auth.h"
+#include "core/shard.h"
 #include "hdl/hdl.h"
 #include "http/api_write.h"
 #include "http/hauth.h"
+#include "http/sfwd.h"
 #include "model/ent.h"
 #include "model/vjson.h"
 #include "write/writer.h"
@@ -462,6 +464,9 @@ http_prefix_apply(struct http_req *q)
 	enum who w;
 	int rc;
 
+	if (sfwd_all(q)) {
+		return; /* a site of several servers: to every one (http/sfwd.h) */
+	}
 	if (!write_begin(q, none)) {
 		return;
 	}
@@ -611,6 +616,13 @@ item_decide(struct http_req *q, struct slice name, bool approve)
 	} else {
 		rc = http_prefix_decision_parse(q->body, op, msg, sizeof(msg));
 	}
+	if (rc == IDR_OK && op->secret[0] != '\0' && rsv_worker_shard(q->rw)->n > 1) {
+		/* each server of a site would draw its own secret (http/sfwd.h sfwd_all) */
+		snprintf(msg, sizeof(msg),
+		         "on a site of several servers an approval names the administrator's "
+		         "public_key: a secret drawn here would differ from the other servers'");
+		rc = IDR_EINVAL;
+	}
 	if (rc != IDR_OK) {
 		fail(q, rc == IDR_ECRYPTO ? 500 : 400,
 		     rc == IDR_ECRYPTO ? HDL_RC_ERROR : HDL_RC_INVALID_VALUE, name, msg);
@@ -643,6 +655,9 @@ http_prefix_item(struct http_req *q)
 			http_header(q, "Allow", "POST, OPTIONS");
 			fail(q, 405, HDL_RC_PROTOCOL_ERROR, name, "approve and reject are POST");
 			return;
+		}
+		if (sfwd_all(q)) {
+			return; /* a site of several servers: to every one (http/sfwd.h) */
 		}
 		item_decide(q, name, ends_with(cap, SUFFIX_OK, &name));
 		return;

@@ -9,6 +9,7 @@
 
 #include "hdl/hdl.h"
 #include "http/recur.h"
+#include "http/sfwd.h"
 #include "life/scanfind.h"
 
 /* events=, pretty=; a message on error */
@@ -138,6 +139,20 @@ http_api_scan(struct http_req *q)
 		return;
 	}
 	rc = scanfind_run(txn, code.p, code.len, NULL, &f);
+	/* a sharded site (http/sfwd.h): the handle's server answers, with its aliases, record
+	 * and events; a code whose alias is not here may be another server's */
+	if ((rc == IDR_OK && sfwd_elsewhere(q, slice_cstr(f.handle))) || rc == IDR_ENOENT) {
+		rsv_read_end(q->rw);
+		if (rc == IDR_OK ? sfwd_route(q, slice_cstr(f.handle)) : sfwd_fanout(q)) {
+			return;
+		}
+		if (rsv_read_begin(q->rw, &txn) != IDR_OK) {
+			http_api_error(q, HDL_RC_ERROR, NULL, slice_make(NULL, 0),
+			               "internal error");
+			return;
+		}
+		rc = scanfind_run(txn, code.p, code.len, NULL, &f);
+	}
 	msg = f.err;
 	status = rc == IDR_OK                           ? 200
 	         : rc == IDR_ENOENT                     ? 404

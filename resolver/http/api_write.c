@@ -15,6 +15,7 @@
 #include "hdl/addr.h"
 #include "hdl/hdl.h"
 #include "http/hauth.h"
+#include "http/sfwd.h"
 #include "model/ident.h"
 #include "model/vjson.h"
 #include "write/wop.h"
@@ -376,8 +377,10 @@ run_write(struct http_req *q, struct wreq *w)
 /* Common start of PUT and DELETE: transport, parameters, target. */
 /*
  * A sharded site (core/shard.h): an identifier of another server is not written here (it
- * would be out of reach: resolution asks the server the hash picks). 421 Misdirected Request
- * with the reference server's 301 and the server to send it to.
+ * would be out of reach: resolution asks the server the hash picks). With site_http_servers
+ * the request is forwarded to that server (http/sfwd.h: an integration behind a load
+ * balancer cannot choose the server); without, 421 Misdirected Request with the reference
+ * server's 301 and the server to send it to.
  */
 static bool
 mine(struct http_req *q, struct slice h)
@@ -386,8 +389,14 @@ mine(struct http_req *q, struct slice h)
 	uint32_t i = shard_pick(s, h);
 	char where[ADDR_STRLEN], msg[160];
 
+	if (i == SHARD_EVERY && s->n > 1 && sfwd_all(q)) {
+		return false; /* a 0.NA/ record: to every server of the site (http/sfwd.h) */
+	}
 	if (i == SHARD_EVERY || i == s->self) {
 		return true;
+	}
+	if (sfwd_route(q, h)) {
+		return false; /* forwarded: the holding server answers */
 	}
 	if (addr_format((const struct sockaddr *)&s->servers[i].ss, where, sizeof(where)) !=
 	    IDR_OK) {

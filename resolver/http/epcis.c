@@ -15,6 +15,7 @@
 #include "core/auth.h"
 #include "http/api_write.h"
 #include "http/hauth.h"
+#include "http/sfwd.h"
 #include "life/capture.h"
 #include "life/event.h"
 #include "model/ident.h"
@@ -1034,6 +1035,9 @@ http_epcis_item(struct http_req *q)
 		         (int)(h.len > 200 ? 200 : h.len), (const char *)h.p);
 		return;
 	}
+	if (sfwd_route(q, h)) {
+		return; /* another server of the site holds it (http/sfwd.h) */
+	}
 	if (q->method == HTTP_M_POST) {
 		capture(q, CAP_ITEM, h);
 		return;
@@ -1392,6 +1396,9 @@ http_epcis_trace(struct http_req *q)
 	if (n <= 0) {
 		problem(q, 400, "QueryParameterException", "not an identifier this node keys");
 		return;
+	}
+	if (sfwd_route(q, slice_make(key, (size_t)n))) {
+		return; /* another server of the site holds the root (http/sfwd.h) */
 	}
 	if (rsv_read_begin(q->rw, &o.t) != IDR_OK) {
 		problem(q, 500, "ImplementationException", "internal error");

@@ -11,9 +11,11 @@
 #include "base/b64.h"
 #include "base/log.h"
 #include "base/text.h"
+#include "core/shard.h"
 #include "hdl/hdl.h"
 #include "http/idis_int.h"
 #include "http/recur.h"
+#include "http/sfwd.h"
 #include "model/ident.h"
 #include "model/rec.h"
 #include "model/vjson.h"
@@ -372,6 +374,9 @@ http_idis_detail(struct http_req *q)
 		fail(q, IDIS_FAIL, "参数过长: handle 最多255个字符");
 		return;
 	}
+	if (sfwd_route(q, p->value)) {
+		return; /* another server of the site holds it (http/sfwd.h) */
+	}
 	if (rsv_read_begin(q->rw, &t) != IDR_OK) {
 		fail(q, IDIS_INTERNAL, MSG_INTERNAL);
 		return;
@@ -412,6 +417,7 @@ struct batch {
 	struct slot *slots;
 	size_t nsub; /* items handed to the writer */
 	char identity[AUTH_ID_MAX + 12];
+	const struct shard *elsewhere; /* the site: items another server holds are refused */
 };
 
 static void
@@ -666,6 +672,13 @@ admit_item(struct batch *b, struct reg_rtxn *t, const struct hauth *a, struct se
 		s->res = R_DUP;
 		return IDR_OK;
 	}
+	if (b->elsewhere != NULL && !shard_mine(b->elsewhere, it->handle)) {
+		/* a batch is not split between the servers of a site (http/sfwd.h) */
+		s->msg = strdup("非法操作，" SHARD_MSG_WRONG_SERVER
+		                ": send this item to the server of the site that holds it");
+		s->res = s->msg != NULL ? R_BAD : R_INTERNAL;
+		return IDR_OK;
+	}
 	rc = wop_new(&s->op, kinds[b->op], it->handle, it->values, it->nvalues, NULL, 0,
 	             b->identity);
 	if (rc == IDR_EINVAL) {
@@ -822,6 +835,12 @@ data_request(struct http_req *q, enum idis_op op, bool batch)
 			return;
 		}
 	}
+	if (b->single && b->items.n == 1 && b->items.v[0].err == NULL &&
+	    sfwd_route(q, b->items.v[0].handle)) {
+		batch_free(b); /* another server of the site holds it (http/sfwd.h) */
+		return;
+	}
+	b->elsewhere = rsv_worker_shard(q->rw);
 	if (!admit(q, b)) {
 		batch_free(b);
 		return;

@@ -12,6 +12,7 @@
 #include "core/rsv.h"
 #include "http/idis.h"
 #include "http/idis_int.h"
+#include "http/sfwd.h"
 #include "model/ident.h"
 #include "write/writer.h"
 
@@ -595,6 +596,9 @@ template_write(struct http_req *q, enum idis_tmpl_op op)
 {
 	struct tjob *j;
 
+	if (sfwd_all(q)) {
+		return; /* a site of several servers: to every one (http/sfwd.h) */
+	}
 	if (!q->tls) {
 		idis_fail(q, IDIS_DENIED, MSG_HTTPS);
 		return;

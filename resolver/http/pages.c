@@ -13,6 +13,7 @@
 #include "hdl/hdl.h"
 #include "http/html.h"
 #include "http/recur.h"
+#include "http/sfwd.h"
 #include "model/ident.h"
 #include "model/tmpl.h"
 #include "model/value.h"
@@ -311,6 +312,9 @@ http_page_proxy(struct http_req *q)
 		noredirect = true; /* ?noredirect=<anything but false> */
 	}
 	noredirect = noredirect || (act != NULL && slice_eq(act->value, SLICE_LIT("showvalues")));
+	if (sfwd_route(q, handle)) {
+		return; /* another server of the site holds it (http/sfwd.h) */
+	}
 	if (rsv_read_begin(q->rw, &txn) != IDR_OK) {
 		http_reply_error_page(q, 500, "Server Error", handle, SLICE_LIT("internal error"));
 		return;

@@ -143,6 +143,9 @@ struct http_req {
 	/* the Host field (uri-host[:port], checked by the parser), empty if none: the node's name
 	 * in identifiers the answer writes (https://<host>/<handle>) */
 	struct slice host;
+	/* forwarded by another server of the site (http/sfwd.h): answered here, whatever the
+	 * hash says */
+	bool site_hop;
 };
 
 /** Add a response header before http_reply. */

@@ -47,6 +47,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "core/shard.h"
 #include "hdl/addr.h"
 #include "hdl/hdl.h"
 #include "http/api_journal.h"
@@ -1073,6 +1074,19 @@ field_value(const struct http_head *hd, const char *name)
 	return slice_make(NULL, 0);
 }
 
+/* The header SFWD_HOP_HEADER, taken only from another server of the site (http/sfwd.h). */
+static void
+site_hop(struct http_req *q, struct slice v)
+{
+	if (v.len == 0 || q->rw == NULL || !shard_http_peer(rsv_worker_shard(q->rw), q->peer)) {
+		return;
+	}
+	q->site_hop = true;
+	if (slice_eq(v, SLICE_LIT("tls"))) {
+		q->tls = true; /* the client's request reached the site over TLS */
+	}
+}
+
 /* Run one complete request: its answer is sent, kept in its slot, or deferred. */
 static void
 dispatch(struct hconn *c, const struct http_head *hd, struct slice body)
@@ -1099,6 +1113,7 @@ dispatch(struct hconn *c, const struct http_head *hd, struct slice body)
 	q.tls = c->tls != NULL;
 	q.peer = &c->peer;
 	q.rconn = c->rc;
+	site_hop(&q, field_value(hd, "x-idr-site-hop"));
 	q.hdl = hd->method == HTTP_M_POST && is_hdl_message(hd->content_type);
 	memcpy(target, hd->target.p, hd->target.len < URI_MAX_TARGET ? hd->target.len : 0);
 	target[hd->target.len < URI_MAX_TARGET ? hd->target.len : 0] = '\0';

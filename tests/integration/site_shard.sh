@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # site_shard.sh - a site of two real idrd sharding identifiers by the Handle hash
-# (resolver/core/shard.h), with HAProxy in front of their HTTP listeners.
+# (resolver/core/shard.h), with HAProxy in front of their HTTP (and, passed through, HTTPS)
+# listeners.
 #
-# A store with a template and 40 items is split with `idr split` (and one share imported again
-# with `idr import --shard` gives the same identifiers). Both servers list the site in HS_SITE
-# (site_servers with ports picked free by the test: HS_SITE names each server's port, which
-# port 0 cannot know before start, and HAProxy must find a restarted server again); each answers its share over UDP and TCP and 301
-# "Request was hashed incorrectly" for the other's, prefix handles on both; `idr resolve
-# --site` (the hash computed as stock clients do) reaches the right server from either. The
-# HTTP API of either server answers every identifier (forwarding to the other over the Handle
-# protocol), so HAProxy may send any request anywhere: every identifier resolves through it;
-# server 1 stopped: HAProxy marks it DOWN (stats socket), server 0's share keeps resolving
-# through HAProxy, server 1's gets a clear error; server 1 back: UP again, everything resolves.
+# A store with a template, 24 items with GS1 aliases and events (one linking items of both
+# servers) is split with `idr split` (and one share imported again with `idr import --shard`
+# gives the same identifiers). Both servers list the site in HS_SITE (site_servers with ports
+# picked free by the test) and their HTTP listeners in site_http_servers; each answers its
+# share over UDP and TCP and 301 "Request was hashed incorrectly" for the other's, prefix
+# handles on both; a Handle admin request for the other's handle gets that 301 before any
+# challenge (a raw request, and `idr admin` with a wrong secret), one for a 0.NA/ record a
+# clear refusal; `idr resolve --site` reaches the right server from either. Over HTTP either
+# server answers every identifier (http/sfwd.h forwards to the other): records, IDIS detail,
+# product pages, scans by handle and by GS1 code, events and traces, all through HAProxy, and
+# writes (PUT to either server, and through HAProxy's HTTPS) reach the server holding them.
+# Site-wide changes (a 0.NA/ record, a prefix application and approval) reach both servers,
+# a bad one neither; with server 1 down one is answered naming server 1, and sent again later.
+# Server 1 stopped: HAProxy marks it DOWN, server 0's share keeps resolving through HAProxy,
+# server 1's gets a clear error; server 1 back: UP again, everything resolves.
 . "$(dirname "$0")/lib.sh"
 : "${IDRD_BIN:?IDRD_BIN must point to the idrd binary}"
 
@@ -44,12 +50,20 @@ PY
 ok "$IDR_BIN" template create 88.118.8 1.0 --file "$T/tmpl.json" --data "$S"
 ok "$IDR_BIN" template publish 88.118.8 1.0 --data "$S"
 {
-	echo "id,kind,url,model"
+	echo "id,kind,url,model,gs1"
 	for i in $(seq 1 $N); do
-		echo "88.118.8/P-$i,part,https://example.com/p/$i,M$i"
+		echo "88.118.8/P-$i,part,https://example.com/p/$i,M$i,(01)06901234567892(21)S$i"
 	done
 } >"$T/items.csv"
-ok "$IDR_BIN" import "$T/items.csv" --data "$S"
+ok "$IDR_BIN" import "$T/items.csv" --data "$S" --alias gs1
+expect_out "$N aliases added"
+# lifecycle: each item observed once; P-1 made from P-2 and P-3 (a trace crossing servers)
+for i in $(seq 1 $N); do
+	ok "$IDR_BIN" event add "88.118.8/P-$i" --biz-step inspecting --data "$S" \
+		--time "2024-05-01T10:00:00+08:00"
+done
+ok "$IDR_BIN" event add 88.118.8/P-1 --biz-step assembling --input 88.118.8/P-2,88.118.8/P-3 \
+	--data "$S" --time "2024-05-02T10:00:00+08:00"
 # an administrator's key: an identity record goes to every server (each authenticates locally)
 NODEPW_HASH=$(printf '%s' 'node pw' | openssl sha1 -r | cut -d' ' -f1)
 printf '{"handle":"88.118/NODEADMIN","values":[{"index":300,"type":"HS_SECKEY","data":"%s","permissions":"1100"}]}\n' \
@@ -71,11 +85,18 @@ note "idr split --servers 2: $C0 items for server 0, $((N - C0)) for server 1"
 expect_exit 64 "$IDR_BIN" split --servers 2 --data "$S"
 expect_err "--servers N and --out DIR_PREFIX are required"
 expect_exit 64 "$IDR_BIN" split --servers 2 --hash-option all --data "$S" --out "$T/s"
+python3 -c 'print("ab" * 32)' >"$S/token.key" # the servers share the source's token.key
+chmod 600 "$S/token.key"
 ok "$IDR_BIN" split --servers 2 --data "$S" --out "$T/s"
+for k in 0 1; do
+	cmp -s "$S/token.key" "$T/s$k/token.key" || fail "token.key of server $k is not the source's"
+done
 # each: its items and the administrator's identity record
 expect_out "$T/s0: server 0 of 2: $((C0 + 1)) records ($((N - C0)) held by other servers)"
 expect_out "$T/s1: server 1 of 2: $((N - C0 + 1)) records ($C0 held by other servers)"
 expect_out "1 template versions"
+expect_out "$T/s0: $C0 aliases"
+expect_out "$T/s1: $((N - C0)) aliases"
 expect_exit 1 "$IDR_BIN" split --servers 2 --data "$S" --out "$T/s"
 expect_err "exists already"
 for id in $IDS; do
@@ -110,8 +131,8 @@ print(sorted(json.loads(l)["handle"] for l in open(sys.argv[1]) if "handle" in j
 assert_eq "$(handles "$T/imp1.jsonl")" "$(handles "$T/s1.jsonl")" "import --shard 1 vs split"
 
 note "two idrd forming one site (ports picked free: HS_SITE and HAProxy name them)"
-read -r P0 P1 Q0 Q1 PL < <(python3 -c 'import socket
-ss = [socket.socket() for _ in range(5)]
+read -r P0 P1 Q0 Q1 PL PS < <(python3 -c 'import socket
+ss = [socket.socket() for _ in range(6)]
 for s in ss: s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in ss))')
 server() { # server K: start idrd K on $T/sK
@@ -128,6 +149,8 @@ server() { # server K: start idrd K on $T/sK
 		echo "tls_cert $T/cert.pem"
 		echo "tls_key $T/key.pem"
 		echo "server_admins 300:88.118/NODEADMIN"
+		echo "server_key $T/server.pem"
+		echo "site_http_servers 127.0.0.1:$Q0, 127.0.0.1:$Q1"
 	} >"$T/n$1.conf"
 	ok "$IDRD_BIN" -n -c "$T/n$1.conf"
 	rm -f "$T/n$1.ports"
@@ -143,6 +166,7 @@ stop_server() {
 	[ "$STOP_STATUS" -eq 0 ] || { tail -n 30 "$T/n$1.log" >&2; fail "idrd $1 exited $STOP_STATUS"; }
 	check_sanitizer "$T/n$1.log"
 }
+ok "$IDR_BIN" keygen --type rsa --out "$T/server.pem"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
 	-keyout "$T/key.pem" -out "$T/cert.pem" -subj /CN=localhost \
 	-addext "subjectAltName=IP:127.0.0.1,DNS:localhost" >/dev/null 2>&1 ||
@@ -224,6 +248,38 @@ for id in $IDS; do
 		done
 	done
 done
+note "admin requests for the other server's handles: 301 before any challenge (as HandleServer)"
+command -v node >/dev/null 2>&1 || fail "node is needed"
+# a DELETE_HANDLE (101) with no session and no credential: a challenge (402) from the server
+# holding the handle, 301 '$MSG' at once from the other
+admin_raw() { # admin_raw PORT HANDLE: "rc message" of the first answer
+	node -e '
+const hdl = require(process.argv[1]);
+const [addr, handle] = process.argv.slice(2);
+hdl.tcpExchange(addr, [hdl.request({ reqId: 7, opcode: 101, flags: 0, body: hdl.str(handle) })])
+  .then((a) => { const r = hdl.parseResponse(a[0]); console.log(r.rc + " " + (r.message || "")); })
+  .catch((e) => { console.error(e.message); process.exit(1); });' \
+		"$(cd "$(dirname "$0")" && pwd)/hdl_lib.js" "127.0.0.1:$1" "$2"
+}
+for id in 88.118.8/P-1 88.118.8/P-2 88.118.8/P-3 88.118.8/P-4; do
+	for k in 0 1; do
+		eval "p=\$P$k"
+		got=$(admin_raw "$p" "$id") || fail "admin request to server $k"
+		if [ "${OWN[$id]}" = "$k" ]; then
+			assert_eq "${got%% *}" 402 "DELETE $id on its server: a challenge"
+		else
+			assert_eq "$got" "301 $MSG" "DELETE $id on the other server"
+		fi
+	done
+	# a stock admin client with a wrong secret: the other server redirects before authenticating
+	printf 'not the password\n' >"$T/wrong.secret"
+	other=$((1 - ${OWN[$id]}))
+	eval "p=\$P$other"
+	expect_exit 1 "$IDR_BIN" admin delete "$id" --id 300:88.118/NODEADMIN \
+		--secret-file "$T/wrong.secret" --hashed --server "127.0.0.1:$p"
+	expect_err "SERVER_NOT_RESP (301): $MSG"
+done
+
 note "prefix handles are answered by both servers"
 for k in 0 1; do
 	eval "p=\$P$k"
@@ -252,7 +308,7 @@ for id in $IDS; do
 	done
 done
 
-note "HTTP writes: the server the hash picks takes them, the other answers 421 (301)"
+note "HTTP writes: the server the hash picks takes them, the other forwards them there"
 put() { # put K PATH BODY: PUT over HTTPS to server K as the node administrator
 	eval "s=\$S$1"
 	code=$(curl -sS -o "$OUT" -w '%{http_code}' --cacert "$T/cert.pem" -X PUT \
@@ -264,17 +320,23 @@ for i in 1 2 3 4 5 6; do
 	id=88.118.8/NEW-$i
 	own=$(owner "$id")
 	put $((1 - own)) "/api/handles/$id" "$BODY"
-	assert_eq "$code" 421 "PUT $id to the other server"
-	assert_eq "$(json_get "$OUT" 'd["responseCode"]')" 301 "PUT $id to the other server"
-	grep -qF "$MSG: write it to server $own of the site" "$OUT" || fail "PUT $id: $(cat "$OUT")"
-	put "$own" "/api/handles/$id" "$BODY"
-	assert_eq "$code" 201 "PUT $id to its server"
+	assert_eq "$code" 201 "PUT $id to the other server (forwarded)"
 	eval "p=\$P$own"
 	ok "$IDR_BIN" resolve "$id" --server "127.0.0.1:$p" --tcp
 	expect_out "https://example.com/new"
+	put $((1 - own)) "/api/handles/$id" "${BODY/new/newer}"
+	assert_eq "$code" 200 "PUT $id again to the other server"
+	ok "$IDR_BIN" resolve "$id" --server "127.0.0.1:$p" --tcp
+	expect_out "https://example.com/newer"
+	put $((1 - own)) "/api/handles/$id" "$BODY"
+	assert_eq "$code" 200 "PUT $id back to the other server"
 	IDS="$IDS $id"
 	OWN[$id]=$own
 done
+note "a forwarded write keeps its checks: plain HTTP is refused where it lands"
+code=$(curl -s -o "$OUT" -w '%{http_code}' -X PUT -u '300%3A88.118/NODEADMIN:node pw' \
+	-H 'Content-Type: application/json' --data-binary "$BODY" "http://$H0/api/handles/88.118.8/NEW-1")
+assert_eq "$code" 403 "PUT over plain HTTP"
 for k in 0 1; do
 	for i in 1 2 3; do
 		put $k "/api/handles/88.118.8/M-?mintNewSuffix=true" "$BODY"
@@ -307,6 +369,15 @@ backend idrd
     default-server inter 200ms fall 2 rise 1
     server s0 $H0 check
     server s1 $H1 check
+frontend idrs
+    mode tcp
+    bind 127.0.0.1:$PS
+    default_backend idrds
+backend idrds
+    mode tcp
+    balance roundrobin
+    server t0 $S0
+    server t1 $S1
 EOF
 ok haproxy -c -f "$T/haproxy.cfg"
 start_bg "$T/haproxy.log" haproxy -db -f "$T/haproxy.cfg"
@@ -341,15 +412,148 @@ wait_state() { # wait_state NAME STATE: within 10 s
 }
 wait_state s0 UP
 wait_state s1 UP
+lb_get() { # lb_get PATH: GET through HAProxy, the body in $OUT, the status in $code
+	code=$(curl -s -o "$OUT" -w '%{http_code}' "http://127.0.0.1:$PL$1")
+}
 lb_all() { # lb_all: every identifier through HAProxy, twice (both back ends in turn)
 	for pass in 1 2; do
 		for id in $IDS; do
-			code=$(curl -s -o "$OUT" -w '%{http_code}' "http://127.0.0.1:$PL/api/handles/$id")
+			lb_get "/api/handles/$id"
 			assert_eq "$code" 200 "GET $id through HAProxy (pass $pass)"
 		done
 	done
 }
 lb_all
+
+note "through HAProxy: the IDIS API, product pages, scans, events and traces of every item"
+for pass in 1 2; do
+	for id in $IDS; do
+		lb_get "/identityv2/data/detail?handle=$id"
+		assert_eq "$code" 200 "IDIS detail of $id (pass $pass)"
+		assert_eq "$(json_get "$OUT" 'd["status"]')" 1 "IDIS detail of $id: $(cat "$OUT")"
+		lb_get "/$id?noredirect=true"
+		assert_eq "$code" 200 "page of $id (pass $pass)"
+		grep -qF "$id" "$OUT" || fail "page of $id does not name it"
+		lb_get "/api/v1/scan?code=$id"
+		assert_eq "$code" 200 "scan of $id (pass $pass)"
+	done
+	for i in $(seq 1 $N); do
+		id=88.118.8/P-$i
+		lb_get "/api/v1/scan?code=%2801%2906901234567892%2821%29S$i"
+		assert_eq "$code" 200 "scan of the GS1 code of $id (pass $pass): $(cat "$OUT")"
+		assert_eq "$(json_get "$OUT" 'd["handle"]')" "$id" "scan of the GS1 code of $id"
+		lb_get "/api/v1/items/$id/events"
+		assert_eq "$code" 200 "events of $id (pass $pass)"
+		grep -qF 'inspecting' "$OUT" || fail "events of $id: $(head -c 500 "$OUT")"
+	done
+	lb_get "/api/v1/trace/88.118.8/P-1?direction=back&format=json"
+	assert_eq "$code" 200 "trace of 88.118.8/P-1 (pass $pass)"
+	for part in P-2 P-3; do
+		grep -qF "88.118.8/$part" "$OUT" || fail "trace of P-1 lacks $part: $(cat "$OUT")"
+	done
+	lb_get "/api/v1/trace/88.118.8/P-3?direction=forward&format=json"
+	assert_eq "$code" 200 "forward trace of 88.118.8/P-3 (pass $pass)"
+	grep -qF "88.118.8/P-1" "$OUT" || fail "forward trace of P-3 lacks P-1: $(cat "$OUT")"
+done
+lb_get "/api/v1/scan?code=%2801%2906901234567892%2821%29NOSUCH"
+assert_eq "$code" 404 "scan of an unknown GS1 code, asked of every server"
+
+note "writes through HAProxy (HTTPS passed through): every one reaches the server holding it"
+for i in $(seq 1 8); do
+	id=88.118.8/LB-$i
+	code=$(curl -sS -o "$OUT" -w '%{http_code}' --cacert "$T/cert.pem" -X PUT \
+		-u '300%3A88.118/NODEADMIN:node pw' -H 'Content-Type: application/json' \
+		--data-binary "$BODY" "https://127.0.0.1:$PS/api/handles/$id")
+	assert_eq "$code" 201 "PUT $id through HAProxy: $(cat "$OUT")"
+	own=$(owner "$id")
+	eval "p=\$P$own"
+	ok "$IDR_BIN" resolve "$id" --server "127.0.0.1:$p" --tcp
+	expect_out "https://example.com/new"
+	IDS="$IDS $id"
+	OWN[$id]=$own
+done
+
+note "a listing of 88.118.8 through HAProxy spans the site: every item once, in key order"
+lb_get "/api/handles?prefix=88.118.8&pageSize=1000"
+assert_eq "$code" 200 "listing through HAProxy: $(head -c 300 "$OUT")"
+python3 - "$OUT" $IDS <<'PY' || fail "the listing is not the site's"
+import json, sys
+d = json.load(open(sys.argv[1]))
+want = sorted(set(sys.argv[2:]), key=lambda h: h.upper())
+assert d["handles"] == want, (len(d["handles"]), len(want))
+assert d["totalCount"] == str(len(want)), d["totalCount"]
+assert "next" not in d
+PY
+: >"$T/paged"
+after=""
+for round in $(seq 1 40); do
+	lb_get "/api/handles?prefix=88.118.8&pageSize=7${after:+&after=$after}"
+	assert_eq "$code" 200 "page $round of the listing"
+	json_get "$OUT" '"\n".join(d["handles"])' >>"$T/paged"
+	after=$(json_get "$OUT" 'd.get("next", "")')
+	[ -n "$after" ] || break
+done
+[ -z "$after" ] || fail "the listing did not end within 40 pages"
+assert_eq "$(sort -f "$T/paged" | tr '\n' ' ')" "$(printf '%s\n' $IDS | sort -f | tr '\n' ' ')" \
+	"the listing paged with after"
+lb_get "/api/handles?prefix=88.118.8&pageSize=7&page=1"
+assert_eq "$code" 400 "page=1 on a site of two servers"
+grep -qF "pages with after" "$OUT" || fail "page=1: $(cat "$OUT")"
+
+note "site-wide changes through HAProxy reach every server: a 0.NA/ record, a prefix application"
+lbs() { # lbs METHOD PATH BODY: over HTTPS through HAProxy as the node administrator
+	code=$(curl -sS -o "$OUT" -w '%{http_code}' --cacert "$T/cert.pem" -X "$1" \
+		-u '300%3A88.118/NODEADMIN:node pw' -H 'Content-Type: application/json' \
+		--data-binary "$3" "https://127.0.0.1:$PS$2")
+}
+USCC=91350100M000100Y43
+lbs POST /api/v1/prefixes/apply '{"prefix":"88.118.30","owner":"甲","credit_code":"'$USCC'","industry":"C","contact":"x"}'
+assert_eq "$code" 201 "prefix application through HAProxy: $(cat "$OUT")"
+lbs POST /api/v1/prefixes/88.118.30/approve '{"reason":"ok"}'
+assert_eq "$code" 400 "approval without a public key on a site of two servers"
+grep -qF "names the administrator's public_key" "$OUT" || fail "approval: $(cat "$OUT")"
+lbs POST /api/v1/prefixes/88.118.30/approve '{"reason":"ok","public_key":{"format":"hex","value":"000000065253415f505542"}}'
+assert_eq "$code" 200 "approval through HAProxy: $(cat "$OUT")"
+for k in 0 1; do
+	eval "h=\$S$k"
+	code=$(curl -sS -o "$OUT" -w '%{http_code}' --cacert "$T/cert.pem" \
+		-u '300%3A88.118/NODEADMIN:node pw' "https://$h/api/v1/prefixes/88.118.30")
+	assert_eq "$code" 200 "prefix 88.118.30 on server $k"
+	assert_eq "$(json_get "$OUT" 'd["prefix"]["state"]')" 1 "prefix 88.118.30 enabled on server $k"
+done
+# the prefix record with a URL added (GET, then PUT through HAProxy): on both servers
+code=$(curl -s -o "$T/zna.json" -w '%{http_code}' "http://$H0/api/handles/0.NA/88.118.30")
+assert_eq "$code" 200 "GET 0.NA/88.118.30"
+zbody() { # zbody URL: the record's values with index 1 URL set
+	python3 - "$T/zna.json" "$1" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+v = [x for x in d["values"] if x["index"] != 1]
+v.append({"index": 1, "type": "URL", "data": {"format": "string", "value": sys.argv[2]}})
+print(json.dumps({"values": v}))
+PY
+}
+lbs PUT /api/handles/0.NA/88.118.30 "$(zbody https://example.com/zna)"
+assert_eq "$code" 200 "PUT 0.NA/88.118.30 through HAProxy: $(cat "$OUT")"
+for k in 0 1; do
+	eval "p=\$P$k"
+	ok "$IDR_BIN" resolve 0.NA/88.118.30 --server "127.0.0.1:$p" --tcp
+	expect_out "https://example.com/zna"
+	expect_out "HS_ADMIN"
+done
+# a bad application is refused by the first server: nowhere written
+lbs POST /api/v1/prefixes/apply '{"prefix":"88.118.31","owner":"乙"}'
+assert_eq "$code" 400 "a bad application"
+for k in 0 1; do
+	eval "h=\$S$k"
+	code=$(curl -sS -o "$OUT" -w '%{http_code}' --cacert "$T/cert.pem" \
+		-u '300%3A88.118/NODEADMIN:node pw' "https://$h/api/v1/prefixes/88.118.31")
+	assert_eq "$code" 404 "the bad application on server $k"
+done
+note "a Handle admin write of a 0.NA/ record is refused with a clear error on a site of several"
+expect_exit 1 "$IDR_BIN" admin create 0.NA/88.118.79 1:URL:https://example.com/x \
+	--id 300:88.118/NODEADMIN --secret-file "$T/wrong.secret" --hashed --server "127.0.0.1:$P0"
+expect_err "0.NA/ records are held by every server of this site"
 
 note "server 1 stopped: HAProxy marks it DOWN; server 0's share still resolves through it"
 stop_server 1
@@ -364,10 +568,25 @@ for id in $IDS; do
 	fi
 done
 
+note "a site-wide change while server 1 is down: server 0 takes it, the answer names server 1"
+code=$(curl -sS -o "$OUT" -w '%{http_code}' --cacert "$T/cert.pem" -X PUT \
+	-u '300%3A88.118/NODEADMIN:node pw' -H 'Content-Type: application/json' \
+	--data-binary "$(zbody https://example.com/zna2)" "https://$S0/api/handles/0.NA/88.118.30")
+assert_eq "$code" 502 "a 0.NA/ record with server 1 down"
+grep -qF "server 1 of the site did not answer" "$OUT" || fail "no server named: $(cat "$OUT")"
+grep -qF "send it again when server 1 is back" "$OUT" || fail "no advice: $(cat "$OUT")"
+
 note "server 1 back: UP again, every identifier resolves through HAProxy"
 server 1
 wait_state s1 UP
 lb_all
+lbs PUT /api/handles/0.NA/88.118.30 "$(zbody https://example.com/zna2)"
+assert_eq "$code" 200 "the 0.NA/ record sent again: $(cat "$OUT")"
+for k in 0 1; do
+	eval "p=\$P$k"
+	ok "$IDR_BIN" resolve 0.NA/88.118.30 --server "127.0.0.1:$p" --tcp
+	expect_out "https://example.com/zna2"
+done
 
 stop_pid "$PIDLB" TERM
 stop_server 0

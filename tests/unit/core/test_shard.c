@@ -233,6 +233,72 @@ test_shard_init_errors(void **state)
 	free(s);
 }
 
+/* site_http_servers: one HTTP listener per server of site_servers, or none. */
+static void
+test_shard_http_init(void **state)
+{
+	static const struct {
+		const char *entry; /* NULL: no entries */
+		int rc;
+		const char *why; /* a part of the reason on error */
+		bool has_line;
+	} t[] = {
+	        {NULL, IDR_OK, NULL, false},
+	        {"127.0.0.1:8000,127.0.0.1:8001", IDR_OK, NULL, false},
+	        {"127.0.0.1:8000", IDR_ECONFIG, "not one entry per server", false},
+	        {"127.0.0.1:8000,127.0.0.1:8001,127.0.0.1:8002", IDR_ECONFIG,
+	         "not one entry per server", false},
+	        {"127.0.0.1:8000,127.0.0.1", IDR_ECONFIG, "site_http_servers: 127.0.0.1", true},
+	        {"127.0.0.1:8000,0.0.0.0:8001", IDR_ECONFIG, "expected ADDR:PORT", true},
+	        {"127.0.0.1:8000,", IDR_ECONFIG, "site_http_servers: empty server entry", true},
+	};
+	const char *servers[1] = {"127.0.0.1:2641,127.0.0.1:2642"};
+	struct shard *s = malloc(sizeof(*s));
+	struct cfg_list sl, hl;
+	struct addr a;
+	const char *why, *aw;
+	unsigned line;
+	char buf[200];
+
+	(void)state;
+	assert_non_null(s);
+	list_set(&sl, servers, 1);
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		const char *v[1] = {t[i].entry};
+
+		assert_int_equal(shard_init(s, &sl, 0, "handle", buf, sizeof(buf), &why, &line),
+		                 IDR_OK);
+		list_set(&hl, v, t[i].entry != NULL ? 1 : 0);
+		why = NULL;
+		line = 99;
+		assert_int_equal(shard_http_init(s, &hl, buf, sizeof(buf), &why, &line), t[i].rc);
+		if (t[i].rc == IDR_OK) {
+			assert_int_equal(s->nhttp, t[i].entry != NULL ? 2u : 0u);
+			continue;
+		}
+		assert_non_null(why);
+		if (strstr(why, t[i].why) == NULL) {
+			fail_msg("%s: reason '%s' lacks '%s'", t[i].entry, why, t[i].why);
+		}
+		assert_int_equal(line, t[i].has_line ? 10u : 0u);
+	}
+	/* the site's HTTP peers: any port of a listed address, nothing else */
+	{
+		const char *v[1] = {"127.0.0.1:8000,127.0.0.2:8001"};
+
+		list_set(&hl, v, 1);
+		assert_int_equal(shard_http_init(s, &hl, NULL, 0, NULL, NULL), IDR_OK);
+		assert_int_equal(addr_parse("127.0.0.2:51000", &a, &aw), IDR_OK);
+		assert_true(shard_http_peer(s, &a));
+		assert_int_equal(addr_parse("127.0.0.3:8000", &a, &aw), IDR_OK);
+		assert_false(shard_http_peer(s, &a));
+		assert_false(shard_http_peer(s, NULL));
+		assert_int_equal(addr_parse("[::1]:8000", &a, &aw), IDR_OK);
+		assert_false(shard_http_peer(s, &a));
+	}
+	free(s);
+}
+
 /* Load the defaults plus text; conf_load's checks report to the counter. */
 static void
 count_err(void *arg, const char *file, unsigned line, const char *msg)
@@ -287,6 +353,20 @@ test_shard_conf_checked(void **state)
 	assert_int_equal(errors, 1);
 	conf_free(&c);
 	assert_int_equal(conf_text(&c, "site_hash_option all\n", &errors), IDR_ECONFIG);
+	conf_free(&c);
+	assert_int_equal(conf_text(&c,
+	                           "site_servers 127.0.0.1:2641,127.0.0.1:2642\n"
+	                           "site_http_servers 127.0.0.1:8000\n",
+	                           &errors),
+	                 IDR_ECONFIG);
+	assert_int_equal(errors, 1);
+	conf_free(&c);
+	assert_int_equal(conf_text(&c,
+	                           "site_servers 127.0.0.1:2641,127.0.0.1:2642\n"
+	                           "site_http_servers 127.0.0.1:8000, 127.0.0.1:8001\n",
+	                           &errors),
+	                 IDR_OK);
+	assert_int_equal(c.site_http_servers.n, 1);
 	conf_free(&c);
 }
 
@@ -355,6 +435,7 @@ main(void)
 	        cmocka_unit_test(test_shard_mine),
 	        cmocka_unit_test(test_shard_init_forms),
 	        cmocka_unit_test(test_shard_init_errors),
+	        cmocka_unit_test(test_shard_http_init),
 	        cmocka_unit_test(test_shard_conf_checked),
 	        cmocka_unit_test(test_shard_site_published),
 	};
