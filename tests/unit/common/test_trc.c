@@ -505,34 +505,32 @@ test_trc_site_no_http(void **state)
 	        SERVER(1, "127.0.0.1", IF_HTTP(8001)) "," SERVER(
 	                2, "127.0.0.2", IF_TCP(2641)) "," SERVER(3, "127.0.0.3", IF_HTTP(8003))));
 	/* the first site value has no HTTP interface (nor a usable one): the next one is taken */
-	static const char later
-	        [] = ANSWER("{\"index\":100,\"type\":\"HS_ADMIN\",\"data\":{\"format\":\"admin\","
-	                    "\"value\":{}}}," SITE_VALUE(
-	                            1, "HS_SITE", "",
-	                            SERVER(
-	                                    1, "127.0.0.1",
-	                                    IF_TCP(
-	                                            2641) ",{\"query\":false,\"protocol\":\"HTTP\","
-	                                                  "\"port\":80},"
-	                                                  "{\"protocol\":\"HTTP\",\"port\":0},"
-	                                                  "{\"protocol\":\"HTTP\",\"port\":65536},"
-	                                                  "{\"protocol\":\"HTTP\",\"port\":"
-	                                                  "\"80\"}")) "," SITE_VALUE(2,
-	                                                                             "HS_SITE."
-	                                                                             "PREFIX",
-	                                                                             "",
-	                                                                             SERVER(1,
-	                                                                                    "192.0."
-	                                                                                    "2.1",
-	                                                                                    "{\"pro"
-	                                                                                    "tocol"
-	                                                                                    "\":"
-	                                                                                    "\"HTTP"
-	                                                                                    "S\","
-	                                                                                    "\"port"
-	                                                                                    "\":"
-	                                                                                    "65535"
-	                                                                                    "}")));
+	static const char later[] =
+	        ANSWER("{\"index\":100,\"type\":\"HS_ADMIN\",\"data\":{\"format\":\"admin\","
+	               "\"value\":{}}}," SITE_VALUE(
+	                       1, "HS_SITE", "",
+	                       SERVER(1, "127.0.0.1",
+	                              IF_TCP(2641) ",{\"query\":false,\"protocol\":\"HTTP\","
+	                                           "\"port\":80},"
+	                                           "{\"protocol\":\"HTTP\",\"port\":0},"
+	                                           "{\"protocol\":\"HTTP\",\"port\":65536},"
+	                                           "{\"protocol\":\"HTTP\",\"port\":"
+	                                           "\"80\"}")) "," SITE_VALUE(2,
+	                                                                      "HS_SITE."
+	                                                                      "PREFIX",
+	                                                                      "",
+	                                                                      SERVER(1,
+	                                                                             "192.0."
+	                                                                             "2.1",
+	                                                                             "{\"pro"
+	                                                                             "tocol"
+	                                                                             "\":"
+	                                                                             "\"HTTP"
+	                                                                             "S\","
+	                                                                             "\"port"
+	                                                                             "\":"
+	                                                                             "65535"
+	                                                                             "}")));
 
 	(void)state;
 	assert_int_equal(trc_site_read(slice_cstr(gap), &site), IDR_OK);
