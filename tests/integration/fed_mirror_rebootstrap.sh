@@ -60,35 +60,6 @@ EOF2
 }
 mport() { awk -v k="$2" '$1 == k { print $2; exit }' "$T/$1.ports"; }
 
-# same DIR LOG: wait (60 s) until the copy in DIR has the primary's records and journal head
-same() {
-	local n=600 ph mh
-	while :; do
-		"$IDR_BIN" export --data "$D" -o "$T/p.jsonl" 2>/dev/null
-		"$IDR_BIN" export --data "$1" -o "$T/c.jsonl" 2>/dev/null || true
-		if cmp -s "$T/p.jsonl" "$T/c.jsonl"; then
-			ph=$("$IDR_BIN" audit verify --data "$D" | grep -i head)
-			mh=$("$IDR_BIN" audit verify --data "$1" | grep -i head)
-			[ -n "$ph" ] && [ "$ph" = "$mh" ] && break
-		fi
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || { tail -n 20 "$2" >&2; fail "the copy in $1 did not converge"; }
-		sleep 0.1
-	done
-	ok "$IDR_BIN" audit verify --data "$1"
-}
-
-# burst FIRST COUNT: COUNT records registered on the primary (local import beside idrd)
-burst() {
-	{
-		echo "id,kind,url"
-		for i in $(seq "$1" $(($1 + $2 - 1))); do
-			echo "88.118.8/R-$i,part,https://example.com/r/$i"
-		done
-	} >"$T/burst-$1.csv"
-	"$IDR_BIN" import "$T/burst-$1.csv" --data "$D" --batch 500 >/dev/null
-}
-
 # head_of DIR: the journal head seq of the store in DIR
 head_of() {
 	"$IDR_BIN" stats --json --data "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["journal"]["head_seq"])'
@@ -119,8 +90,8 @@ reboots() {
 note "the mirror starts from a snapshot over HTTPS and follows"
 start_mirror
 log_wait "$T/m.log" "bootstrapped from a snapshot"
-burst 1 500 || fail "import failed"
-same "$T/m" "$T/m.log"
+burst_import "$D" 1 500 || fail "import failed"
+converge_copy "$D" "$T/m" "$T/m.log"
 
 note "the top level backs the primary up"
 TOP=$T/top
@@ -131,7 +102,7 @@ start_node top "udp_listen 127.0.0.1:0" "tcp_listen 127.0.0.1:0" "http_listen 12
 	"role toplevel" "backup_cacert $T/cert.pem" \
 	"backup 88.118 $URL 300:88.118/TOPLEVEL $T/top.secret"
 log_wait "$T/top.log" "bootstrapped from a snapshot" 10
-same "$TOP/backup/88.118" "$T/top.log"
+converge_copy "$D" "$TOP/backup/88.118" "$T/top.log"
 
 note "both followers are listed, live"
 ok "$IDR_BIN" journal followers --data "$D"
@@ -143,7 +114,7 @@ note "(a) the mirror stopped: it expires, the fold passes it; restarted, it re-b
 IDRD_PID=$M_PID
 stop_idrd "$T/m.log"
 M_HEAD=$(head_of "$T/m")
-burst 1001 500 || fail "import failed"
+burst_import "$D" 1001 500 || fail "import failed"
 # `idr journal fold` keeps what a live follower lacks, as idrd's fold does
 ok "$IDR_BIN" journal fold --before 999999 --expire 1h --dry-run --data "$D"
 expect_out "held back by a journal follower at seq $M_HEAD"
@@ -153,7 +124,7 @@ until_ok 20 "the mirror expired at the primary" expired 300:88.118/MIRROR
 until_ok 20 "the fold passed the stopped mirror" gone $((M_HEAD + 1))
 start_mirror
 log_wait "$T/m.log" "re-bootstrapped from a snapshot" 30
-same "$T/m" "$T/m.log"
+converge_copy "$D" "$T/m" "$T/m.log"
 MH=$(mport m http)
 ok curl -sS "http://$MH/metrics"
 grep -qE '^idr_mirror_rebootstraps_total 1$' "$OUT" || fail "re-bootstrap not counted"
@@ -166,7 +137,7 @@ note "(b) live: the mirror paused until the fold passed it, resumed, resolving t
 (
 	i=0
 	while [ ! -e "$T/loop.stop" ] && kill -0 $$ 2>/dev/null; do
-		for id in 88.118.8/P-000001 88.118.8/R-7 88.118.8/R-1499; do
+		for id in 88.118.8/P-000001 88.118.8/M-7 88.118.8/M-1499; do
 			if ! curl -sSf --max-time 30 "http://$MH/api/handles/$id" \
 				-o "$T/loop.body" 2>>"$T/loop.fail" ||
 				! grep -qF '"responseCode":1' "$T/loop.body"; then
@@ -183,7 +154,7 @@ before=$(reboots m)
 M_HEAD=$(head_of "$T/m")
 kill -STOP "$M_PID"
 sleep 1.5 # its long poll in flight is answered empty (journal_wait_ms), before the writes
-burst 2001 500 || fail "import failed"
+burst_import "$D" 2001 500 || fail "import failed"
 until_ok 20 "the paused mirror expired" expired 300:88.118/MIRROR
 until_ok 20 "the fold passed the paused mirror" gone $((M_HEAD + 1))
 kill -CONT "$M_PID"
@@ -193,7 +164,7 @@ until [ "$(reboots m)" -gt "$before" ]; do
 	[ "$n" -gt 0 ] || { tail -n 20 "$T/m.log" >&2; fail "no live re-bootstrap"; }
 	sleep 0.1
 done
-same "$T/m" "$T/m.log"
+converge_copy "$D" "$T/m" "$T/m.log"
 sleep 0.5
 touch "$T/loop.stop"
 wait "$LOOP"
@@ -211,7 +182,7 @@ B_HEAD=$(head_of "$TOP/backup/88.118")
 eval "TOP_PID=\$PID_top"
 kill -STOP "$TOP_PID"
 sleep 1.5
-burst 3001 500 || fail "import failed"
+burst_import "$D" 3001 500 || fail "import failed"
 until_ok 20 "the paused top level expired" expired 300:88.118/TOPLEVEL
 until_ok 20 "the fold passed the paused top level" gone $((B_HEAD + 1))
 kill -CONT "$TOP_PID"
@@ -221,7 +192,7 @@ until [ "$(reboots top)" -gt "$before" ]; do
 	[ "$n" -gt 0 ] || { tail -n 20 "$T/top.log" >&2; fail "no live re-bootstrap of the backup"; }
 	sleep 0.1
 done
-same "$TOP/backup/88.118" "$T/top.log"
+converge_copy "$D" "$TOP/backup/88.118" "$T/top.log"
 ok curl -sS "http://$(portof top http)/api/v1/nodes"
 json_valid "$OUT"
 assert_eq "$(json_get "$OUT" '[n for n in d["nodes"] if n["prefix"]=="88.118"][0]["backup"]["rebootstraps"]')" \
@@ -234,7 +205,7 @@ grep -qF 'idr_backup_rebootstraps_total{prefix="88.118"} 1' "$OUT" ||
 	fail "the backup's re-bootstrap is not in /metrics"
 
 note "a snapshot client gone mid-way: the copy thread ends, nothing left behind"
-burst 10001 20000 || fail "import failed"
+burst_import "$D" 10001 20000 || fail "import failed"
 threads() { awk '$1 == "Threads:" { print $2 }' "/proc/$P_PID/status"; }
 T0=$(threads)
 curl -sS --cacert "$T/cert.pem" -u '300%3A88.118/MIRROR:mirror pw' --limit-rate 20k \
@@ -253,7 +224,7 @@ until [ "$(threads)" -eq "$T0" ]; do
 	sleep 0.1
 done
 ls -a "$D" | grep -q snapshot && fail "a snapshot file was left in the data directory"
-same "$T/m" "$T/m.log"
+converge_copy "$D" "$T/m" "$T/m.log"
 
 note "idr journal forget drops a follower"
 stop_node top

@@ -120,28 +120,43 @@ on_accept(evutil_socket_t fd, short what, void *arg)
 	assert_int_equal(event_add(f->cev, NULL), 0);
 }
 
+/*
+ * UDP and TCP on one port number. The TCP socket is bound even without tcp (not listening:
+ * a connection is refused), so no other process can take that port while the case runs; a
+ * port whose TCP side is taken already is given up for another.
+ */
 static void
 fake_start(struct fake *f, struct event_base *base, enum mode mode, bool tcp)
 {
 	struct sockaddr_in sin = {0};
 	socklen_t sl = sizeof(sin);
+	int tries = 0;
 
 	memset(f, 0, sizeof(*f));
 	f->base = base;
 	f->mode = mode;
 	f->conn = -1;
-	f->lis = -1;
-	f->udp = socket(AF_INET, SOCK_DGRAM, 0);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(f->udp, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(getsockname(f->udp, (struct sockaddr *)&sin, &sl), 0);
+	for (;;) {
+		f->udp = socket(AF_INET, SOCK_DGRAM, 0);
+		f->lis = socket(AF_INET, SOCK_STREAM, 0);
+		assert_true(f->udp >= 0 && f->lis >= 0);
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sl = sizeof(sin);
+		assert_int_equal(bind(f->udp, (struct sockaddr *)&sin, sizeof(sin)), 0);
+		assert_int_equal(getsockname(f->udp, (struct sockaddr *)&sin, &sl), 0);
+		if (bind(f->lis, (struct sockaddr *)&sin, sizeof(sin)) == 0) {
+			break;
+		}
+		close(f->udp);
+		close(f->lis);
+		assert_true(++tries < 50);
+	}
 	assert_int_equal(addr_from(&f->addr, (struct sockaddr *)&sin, sl), IDR_OK);
 	f->uev = event_new(base, f->udp, EV_READ | EV_PERSIST, on_udp, f);
 	assert_int_equal(event_add(f->uev, NULL), 0);
 	if (tcp) {
-		f->lis = socket(AF_INET, SOCK_STREAM, 0);
-		assert_int_equal(bind(f->lis, (struct sockaddr *)&sin, sizeof(sin)), 0);
 		assert_int_equal(listen(f->lis, 4), 0);
 		f->lev = event_new(base, f->lis, EV_READ | EV_PERSIST, on_accept, f);
 		assert_int_equal(event_add(f->lev, NULL), 0);
@@ -157,8 +172,8 @@ fake_stop(struct fake *f)
 	}
 	if (f->lev != NULL) {
 		event_free(f->lev);
-		close(f->lis);
 	}
+	close(f->lis);
 	event_free(f->uev);
 	close(f->udp);
 }
