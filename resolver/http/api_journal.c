@@ -343,13 +343,11 @@ jwait_cancel(void *arg, struct rsv_pending *p)
 static void
 wait_for(struct http_req *q, uint64_t from, uint64_t max)
 {
-	struct rsv_ctx ctx = {RSV_PROTO_HTTP, q->peer, q->rconn, 0};
 	struct timeval tv = {0, JAPI_POLL_US};
 	struct event_base *base = rsv_worker_base(q->rw);
 	struct jwait *j = calloc(1, sizeof(*j));
 
-	ctx.tag = q->rconn != NULL && q->tx->ticket != NULL ? q->tx->ticket(q) : 0;
-	if (j != NULL && base != NULL && ctx.tag != 0) {
+	if (j != NULL && base != NULL && http_deferrable(q)) {
 		j->tick = evtimer_new(base, jwait_tick, j);
 	}
 	if (j == NULL || j->tick == NULL) {
@@ -359,7 +357,7 @@ wait_for(struct http_req *q, uint64_t from, uint64_t max)
 	j->from = from;
 	j->max = max;
 	j->deadline_ns = rsv_mono_ns() + q->conf->journal_wait_ms * 1000000u;
-	j->p = rsv_defer(q->rw, &ctx, jwait_cancel, j);
+	j->p = http_defer(q, jwait_cancel, j);
 	if (j->p == NULL) {
 		goto busy;
 	}

@@ -171,12 +171,10 @@ job_cancel(void *arg, struct rsv_pending *p)
 static void
 submit(struct http_req *q, struct njob *j)
 {
-	struct rsv_ctx ctx = {RSV_PROTO_HTTP, q->peer, q->rconn, 0};
 	struct slice name = slice_cstr(j->op.prefix);
 	struct wbuf out;
 
-	ctx.tag = q->rconn != NULL && q->tx->ticket != NULL ? q->tx->ticket(q) : 0;
-	j->p = ctx.tag != 0 && ctx.conn != NULL ? rsv_defer(q->rw, &ctx, job_cancel, j) : NULL;
+	j->p = http_defer(q, job_cancel, j);
 	if (j->p == NULL) {
 		free(j);
 		fail(q, 503, HDL_RC_SERVER_BUSY, name, "too many requests in progress");

@@ -332,13 +332,10 @@ on_cancel(void *arg, struct rsv_pending *p)
 static void
 submit(struct http_req *q, struct pop *op)
 {
-	struct rsv_ctx ctx = {RSV_PROTO_HTTP, q->peer, q->rconn, 0};
 	struct slice name = slice_cstr(op->prefix);
 	struct wbuf out;
 
-	ctx.tag = q->rconn != NULL && q->tx->ticket != NULL ? q->tx->ticket(q) : 0;
-	op->owner_ctx =
-	        ctx.tag != 0 && ctx.conn != NULL ? rsv_defer(q->rw, &ctx, on_cancel, op) : NULL;
+	op->owner_ctx = http_defer(q, on_cancel, op);
 	if (op->owner_ctx == NULL) {
 		pop_free(op);
 		fail(q, 503, HDL_RC_SERVER_BUSY, name, "too many requests in progress");

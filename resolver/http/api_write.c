@@ -271,17 +271,15 @@ put_body(struct http_req *q, struct wreq *w, char *msg, size_t cap)
 static void
 submit(struct http_req *q, struct wop *op)
 {
-	struct rsv_ctx ctx = {RSV_PROTO_HTTP, q->peer, q->rconn, 0};
 	struct slice h = op->handle;
 	int rc;
 
-	ctx.tag = q->rconn != NULL && q->tx->ticket != NULL ? q->tx->ticket(q) : 0;
-	if (ctx.tag == 0 || ctx.conn == NULL) {
+	if (!http_deferrable(q)) {
 		fail(q, 503, HDL_RC_SERVER_BUSY, h, "cannot take writes on this connection now");
 		unsubmitted(op);
 		return;
 	}
-	op->owner = rsv_defer(q->rw, &ctx, on_cancel, op);
+	op->owner = http_defer(q, on_cancel, op);
 	if (op->owner == NULL) {
 		fail(q, 503, HDL_RC_SERVER_BUSY, h, "too many requests in progress");
 		unsubmitted(op);

@@ -808,10 +808,8 @@ admit(struct http_req *q, struct cap *c)
 static void
 submit(struct http_req *q, struct cap *c)
 {
-	struct rsv_ctx ctx = {RSV_PROTO_HTTP, q->peer, q->rconn, 0};
 
-	ctx.tag = q->rconn != NULL && q->tx->ticket != NULL ? q->tx->ticket(q) : 0;
-	c->p = ctx.tag != 0 && ctx.conn != NULL ? rsv_defer(q->rw, &ctx, on_cancel, c) : NULL;
+	c->p = http_defer(q, on_cancel, c);
 	if (c->p == NULL) {
 		cap_free(c);
 		problem(q, 503, "ImplementationException", "too many requests in progress");

@@ -756,7 +756,6 @@ admit(struct http_req *q, struct batch *b)
 static void
 submit(struct http_req *q, struct batch *b)
 {
-	struct rsv_ctx ctx = {RSV_PROTO_HTTP, q->peer, q->rconn, 0};
 	int http;
 
 	if (b->nsub == 0) {
@@ -766,8 +765,7 @@ submit(struct http_req *q, struct batch *b)
 		batch_free(b);
 		return;
 	}
-	ctx.tag = q->rconn != NULL && q->tx->ticket != NULL ? q->tx->ticket(q) : 0;
-	b->p = ctx.tag != 0 && ctx.conn != NULL ? rsv_defer(q->rw, &ctx, on_cancel, b) : NULL;
+	b->p = http_defer(q, on_cancel, b);
 	if (b->p == NULL) {
 		batch_free(b);
 		reply(q, 503, IDIS_INTERNAL, MSG_BUSY, slice_make(NULL, 0));

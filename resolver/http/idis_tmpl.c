@@ -565,11 +565,9 @@ admit(struct http_req *q, struct tjob *j)
 static void
 submit(struct http_req *q, struct tjob *j)
 {
-	struct rsv_ctx ctx = {RSV_PROTO_HTTP, q->peer, q->rconn, 0};
 	struct wbuf w;
 
-	ctx.tag = q->rconn != NULL && q->tx->ticket != NULL ? q->tx->ticket(q) : 0;
-	j->p = ctx.tag != 0 && ctx.conn != NULL ? rsv_defer(q->rw, &ctx, on_cancel, j) : NULL;
+	j->p = http_defer(q, on_cancel, j);
 	if (j->p == NULL) {
 		tjob_free(j);
 		idis_reply(q, 503, IDIS_INTERNAL, MSG_BUSY, slice_make(NULL, 0));

@@ -10,7 +10,7 @@ http_native(struct http_req *q)
 	struct wbuf *out = &q->s->out;
 	enum rsv_action act;
 
-	if (q->rconn != NULL && q->tx->ticket != NULL) {
+	if (http_deferrable(q)) {
 		ctx.tag = q->tx->ticket(q);
 	} else {
 		ctx.conn = NULL; /* no way back for a deferred answer: the dispatcher answers now */

@@ -157,7 +157,6 @@ busy(struct http_req *q, struct slice handle, void *ctx)
 void
 http_recur(struct http_req *q, struct slice handle, http_recur_fn fn, void *ctx)
 {
-	struct rsv_ctx rc = {RSV_PROTO_HTTP, q->peer, q->rconn, 0};
 	struct frec *fr = rsv_worker_frec(q->rw);
 	struct frec_answer a;
 	struct recur_wait *rw = NULL;
@@ -167,8 +166,7 @@ http_recur(struct http_req *q, struct slice handle, http_recur_fn fn, void *ctx)
 		free(ctx);
 		return;
 	}
-	rc.tag = q->rconn != NULL && q->tx->ticket != NULL ? q->tx->ticket(q) : 0;
-	if (rc.tag != 0 && rc.conn != NULL) {
+	if (http_deferrable(q)) {
 		rw = calloc(1, sizeof(*rw) + handle.len);
 	}
 	if (rw != NULL) {
@@ -184,7 +182,7 @@ http_recur(struct http_req *q, struct slice handle, http_recur_fn fn, void *ctx)
 		busy(q, handle, ctx);
 		return;
 	}
-	rw->p = rsv_defer(q->rw, &rc, wait_cancel, rw);
+	rw->p = http_defer(q, wait_cancel, rw);
 	if (rw->p == NULL) {
 		frec_wait_cancel(rw->w);
 		free(rw);

@@ -9,6 +9,24 @@
 #include "http/html.h"
 #include "model/vjson.h"
 
+bool
+http_deferrable(const struct http_req *q)
+{
+	return q->rconn != NULL && q->tx->ticket != NULL;
+}
+
+struct rsv_pending *
+http_defer(struct http_req *q, rsv_cancel_fn cancel, void *arg)
+{
+	struct rsv_ctx ctx = {RSV_PROTO_HTTP, q->peer, q->rconn, 0};
+
+	if (!http_deferrable(q)) {
+		return NULL;
+	}
+	ctx.tag = q->tx->ticket(q);
+	return ctx.tag != 0 ? rsv_defer(q->rw, &ctx, cancel, arg) : NULL;
+}
+
 void
 http_header(struct http_req *q, const char *key, const char *value)
 {

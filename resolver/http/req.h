@@ -182,6 +182,17 @@ void http_reply_html(struct http_req *q, int status);
 void http_reply_error_page(struct http_req *q, int status, const char *title, struct slice handle,
                            struct slice message);
 
+/** True when q may wait for its answer: its transport hands out tickets (http_defer). */
+bool http_deferrable(const struct http_req *q);
+
+/**
+ * Defer q's answer (rsv_defer with the transport's ticket, q->peer and q->rconn); complete it
+ * with rsv_pending_finish*, and set q->pending once the handler returns without answering.
+ * @return the pending request, or NULL when q cannot wait (not deferrable, no place in line,
+ *         a bound reached): answer busy.
+ */
+struct rsv_pending *http_defer(struct http_req *q, rsv_cancel_fn cancel, void *arg);
+
 /**
  * A REST error body {"responseCode":rc,"<key>":"<value>","message":"..."}: with the status of
  * rc (http_status_of), or an explicit status (_at).

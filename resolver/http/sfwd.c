@@ -389,7 +389,6 @@ job_connect(struct sfwd_job *j)
 static bool
 forward(struct http_req *q, uint64_t mask, struct slice handle, bool all, sfwd_merge_fn merge)
 {
-	struct rsv_ctx ctx = {RSV_PROTO_HTTP, q->peer, q->rconn, 0};
 	struct sfwd_job *j;
 	const char *m = method_name(q->method);
 
@@ -397,8 +396,7 @@ forward(struct http_req *q, uint64_t mask, struct slice handle, bool all, sfwd_m
 	    strchr(q->raw_target, '\n') != NULL) {
 		return false;
 	}
-	ctx.tag = q->rconn != NULL && q->tx->ticket != NULL ? q->tx->ticket(q) : 0;
-	if (rsv_worker_base(q->rw) == NULL || ctx.tag == 0 || ctx.conn == NULL) {
+	if (rsv_worker_base(q->rw) == NULL || !http_deferrable(q)) {
 		return false; /* no event loop (tests): answered here as before */
 	}
 	j = calloc(1, sizeof(*j));
@@ -429,7 +427,7 @@ forward(struct http_req *q, uint64_t mask, struct slice handle, bool all, sfwd_m
 		                  "the server of the site that holds it cannot be reached");
 		return true;
 	}
-	j->p = rsv_defer(q->rw, &ctx, on_cancel, j);
+	j->p = http_defer(q, on_cancel, j);
 	if (j->p == NULL) {
 		job_free(j);
 		http_api_error_at(q, 503, HDL_RC_SERVER_BUSY, "handle", handle,
