@@ -431,12 +431,14 @@ run(const struct cli_cmd *self, int argc, char **argv)
 		rc = CLI_EXIT_FAIL;
 	}
 	if (rc == CLI_EXIT_OK) {
+		bool to_file = f != stdout;
+
 		rc = generate(self, &a, p, f);
-		if (f != stdout && fclose(f) != 0 && rc == CLI_EXIT_OK) {
+		if (to_file && fclose(f) != 0 && rc == CLI_EXIT_OK) {
 			e = errno;
 			cli_errorf(self->name, "cannot write %s: %s", a.out, strerror(e));
 			rc = CLI_EXIT_FAIL;
-		} else if (f == stdout && fflush(stdout) != 0 && rc == CLI_EXIT_OK) {
+		} else if (!to_file && fflush(stdout) != 0 && rc == CLI_EXIT_OK) {
 			cli_errorf(self->name, "cannot write the output");
 			rc = CLI_EXIT_FAIL;
 		}
