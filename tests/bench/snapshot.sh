@@ -46,12 +46,17 @@ awk -v n="$N" 'BEGIN {
 "$IDR" import "$WORK/items.csv" --data "$P" --batch 10000 >/dev/null
 STORE=$(stat -c %s "$P/data.mdb")
 
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+	-keyout "$WORK/key.pem" -out "$WORK/cert.pem" -subj /CN=localhost \
+	-addext "subjectAltName=IP:127.0.0.1" >/dev/null 2>&1 || die "openssl could not make a certificate"
 cat >"$WORK/p.conf" <<EOC
 data_dir $P
 workers 2
 udp_listen 127.0.0.1:0
 tcp_listen 127.0.0.1:0
-http_listen 127.0.0.1:0
+https_listen 127.0.0.1:0
+tls_cert $WORK/cert.pem
+tls_key $WORK/key.pem
 journal_followers 300:88.118/FOLLOWER
 log_level notice
 EOC
@@ -59,7 +64,7 @@ EOC
 PID=$!
 PIDS="$PIDS $PID"
 for _ in $(seq 100); do [ -s "$WORK/p.ports" ] && break; sleep 0.1; done
-H=$(awk '$1 == "http" { print $2; exit }' "$WORK/p.ports")
+H=$(awk '$1 == "https" { print $2; exit }' "$WORK/p.ports")
 [ -n "$H" ] || die "idrd did not start: $(tail -n 5 "$WORK/p.log")"
 
 kb() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$PID/status"; }
@@ -72,8 +77,8 @@ fetch() {
 	ANON0=$(kb RssAnon)
 	ANONMAX=$ANON0
 	t0=$(date +%s%N)
-	curl -sS -f -u '300%3A88.118/FOLLOWER:snap pw' "$@" -o "$WORK/$name.mdb" \
-		"http://$H/api/v1/journal/snapshot" &
+	curl -sS -f -u '300%3A88.118/FOLLOWER:snap pw' --cacert "$WORK/cert.pem" "$@" \
+		-o "$WORK/$name.mdb" "https://$H/api/v1/journal/snapshot" &
 	cpid=$!
 	while kill -0 "$cpid" 2>/dev/null; do
 		a=$(kb RssAnon)
