@@ -725,10 +725,12 @@ takeover_walk(struct rsv_worker *w, struct slice prefix)
 	}
 }
 
-/* A resolution of id (prefix served) from the backup copy of the node taken over. */
+/*
+ * The read transaction on the backup copy of the node taken over (w->tnode) in w->btxn, and
+ * whether it serves prefix served. @return HDL_RC_SUCCESS, or the code to answer (w->msg).
+ */
 static uint32_t
-backup_lookup(struct rsv_worker *w, const struct ident *id, struct slice served,
-              struct rec_view *rec)
+backup_open(struct rsv_worker *w, struct slice served)
 {
 	struct reg *b = fed_backup_reg(slice_cstr(w->tnode));
 	int rc;
@@ -759,9 +761,25 @@ backup_lookup(struct rsv_worker *w, const struct ident *id, struct slice served,
 		        (const char *)served.p, w->tnode);
 		return HDL_RC_SERVER_NOT_RESP;
 	}
-	if (rc == IDR_OK) {
-		rc = reg_get_folded(w->btxn, lookup_key(w, id), rec);
+	if (rc != IDR_OK) {
+		store_failure(w, "backup prefix check", rc);
+		return HDL_RC_ERROR;
 	}
+	return HDL_RC_SUCCESS;
+}
+
+/* A resolution of id (prefix served) from the backup copy of the node taken over. */
+static uint32_t
+backup_lookup(struct rsv_worker *w, const struct ident *id, struct slice served,
+              struct rec_view *rec)
+{
+	uint32_t code = backup_open(w, served);
+	int rc;
+
+	if (code != HDL_RC_SUCCESS) {
+		return code;
+	}
+	rc = reg_get_folded(w->btxn, lookup_key(w, id), rec);
 	if (rc == IDR_ENOENT) {
 		w->msg[0] = '\0';
 		return HDL_RC_HANDLE_NOT_FOUND;
@@ -1927,8 +1945,8 @@ list_one(void *arg, struct slice key, const struct rec_view *rec)
 
 /* Where the page starts: w->lkey (length *klen) after which to list; false if past the end. */
 static int
-list_start(struct rsv_worker *w, const struct rsv_list_req *lr, struct slice name, uint64_t changes,
-           size_t *klen, bool *past_end)
+list_start(struct rsv_worker *w, struct reg_rtxn *t, const struct rsv_list_req *lr,
+           struct slice name, uint64_t changes, size_t *klen, bool *past_end)
 {
 	uint8_t folded[PFX_MAX_LEN];
 	uint64_t from, need, skipped;
@@ -1954,7 +1972,7 @@ list_start(struct rsv_worker *w, const struct rsv_list_req *lr, struct slice nam
 	if (need == 0) {
 		return IDR_OK; /* the page before ended at w->lkey */
 	}
-	rc = reg_list_skip(w->txn, name, slice_make(w->lkey, *klen), need, w->lkey, klen, &skipped);
+	rc = reg_list_skip(t, name, slice_make(w->lkey, *klen), need, w->lkey, klen, &skipped);
 	if (rc == IDR_OK && skipped < need) {
 		*past_end = true;
 	} else if (rc == IDR_OK && *klen > 0) {
@@ -1965,7 +1983,11 @@ list_start(struct rsv_worker *w, const struct rsv_list_req *lr, struct slice nam
 	return rc;
 }
 
-/* The listing inside the read transaction. */
+/*
+ * The listing inside the read transaction; on the top level, a prefix of a node taken over
+ * is listed from its backup copy (fed/takeover.h), as its records are resolved from it. The
+ * page anchors of a copy are told apart by its change counter like those of the own store.
+ */
 static uint32_t
 list_run(struct rsv_worker *w, const struct rsv_list_req *lr, struct slice name,
          struct list_walk *l, struct rsv_list_info *info)
@@ -1975,21 +1997,26 @@ list_run(struct rsv_worker *w, const struct rsv_list_req *lr, struct slice name,
 	bool past_end;
 	size_t klen;
 	uint32_t code = served_code(w, name);
+	struct reg_rtxn *t = w->txn;
 	int rc;
 
+	w->takeover = false;
+	if (code == HDL_RC_SERVER_NOT_RESP && takeover_walk(w, name)) {
+		code = backup_open(w, name);
+		t = w->btxn;
+	}
 	if (code != HDL_RC_SUCCESS) {
 		return code;
 	}
-	rc = reg_count(w->txn, name, &info->total);
+	rc = reg_count(t, name, &info->total);
 	if (rc == IDR_OK && lr->size > 0 && lr->after.len == 0 && lr->page > 0) {
-		rc = reg_changes(w->txn, &changes);
+		rc = reg_changes(t, &changes);
 	}
 	if (rc == IDR_OK && lr->size > 0) {
-		rc = list_start(w, lr, name, changes, &klen, &past_end);
+		rc = list_start(w, t, lr, name, changes, &klen, &past_end);
 	}
 	if (rc == IDR_OK && lr->size > 0 && !past_end) {
-		rc = reg_list(w->txn, name, slice_make(w->lkey, klen), REC_KIND_NONE, 0, list_one,
-		              l);
+		rc = reg_list(t, name, slice_make(w->lkey, klen), REC_KIND_NONE, 0, list_one, l);
 		rc = rc == 1 ? IDR_OK : rc;
 	}
 	if (rc != IDR_OK) {
@@ -2000,7 +2027,7 @@ list_run(struct rsv_worker *w, const struct rsv_list_req *lr, struct slice name,
 		memcpy(w->lnext, l->last_handle.p, l->last_handle.len);
 		info->next = slice_make(w->lnext, l->last_handle.len);
 		if (lr->after.len == 0 && changes == 0) {
-			rc = reg_changes(w->txn, &changes);
+			rc = reg_changes(t, &changes);
 		}
 		ident_fold(name.p, name.len, folded);
 		anchor_store(w, rc == IDR_OK ? changes : 0, slice_make(folded, name.len), lr->size,

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# fed_takeover.sh - emergency takeover of a node by its top level (fed/takeover.h): node
-# 88.118 and a top level backing it up (as fed_backup.sh). With the copy converged, the node
-# stops; `idr node takeover 88.118` points the prefix record 0.NA/88.118 at the top level, which
-# answers 88.118.8/... from its backup copy over UDP, TCP, HTTP and the national API, refuses
-# writes for it (Handle RC 7; HTTP 503 with Retry-After on the REST, national and EPCIS APIs)
-# and keeps the state across a restart. The node comes back, `idr node release` gives it its
-# HS_SITE again (serial bumped), and the node's records equal the copy's: nothing lost or
-# duplicated. The node commands run both on the store (--data) and against the running top
-# level over HTTPS (--node, as its administrator 300:88/ADMIN of server_admins), with the same
-# refusals (unknown prefix, no backup copy, already taken over, not taken over, not an
-# administrator, plain HTTP).
+# fed_takeover.sh - emergency takeover of a node by its top level (fed/takeover.h): node 88.118
+# and a top level backing it up (as fed_backup.sh). With the copy converged, the node stops;
+# `idr node takeover 88.118` points the prefix record 0.NA/88.118 at the top level, which
+# answers 88.118.8/... from its backup copy over UDP, TCP, HTTP and the national API (and lists
+# the prefix from it, paged), refuses writes for it (Handle RC 7; HTTP 503 with Retry-After on
+# the REST, national and EPCIS APIs) and keeps the state across a restart. The node comes back,
+# `idr node release` gives it its HS_SITE again (serial bumped), and the node's records equal
+# the copy's: nothing lost or duplicated. The node commands run both on the store (--data) and
+# against the running top level over HTTPS (--node, as its administrator 300:88/ADMIN of
+# server_admins), with the same refusals (unknown prefix, no backup copy, already taken over,
+# not taken over, not an administrator, plain HTTP).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/idrd_lib.bash"
 
@@ -182,6 +182,28 @@ served() {
 	json_valid "$OUT"
 	assert_eq "$(json_get "$OUT" 'd["status"]')" 1 "national API status ($1)"
 	grep -qF "https://example.com/p/1" "$OUT" || fail "national API answer lacks the URL ($1)"
+	# the REST listing of the node's prefix comes from the copy: every handle, paged
+	ok curl -sS "http://$TH/api/handles?prefix=88.118.8&pageSize=40"
+	json_get "$OUT" 'd["handles"]' >/dev/null || fail "no handles in the listing ($1)"
+	python3 - "$TH" "$D" "$IDR_BIN" <<'PY' || fail "the listing from the copy differs ($1)"
+import json, subprocess, sys, urllib.request
+host, data, idr = sys.argv[1:4]
+got, after = [], None
+while True:
+    url = "http://%s/api/handles?prefix=88.118.8&pageSize=40" % host
+    if after:
+        url += "&after=" + after
+    d = json.load(urllib.request.urlopen(url))
+    assert d["responseCode"] == 1, d
+    got += d["handles"]
+    after = d.get("next")
+    if not after:
+        break
+out = subprocess.run([idr, "export", "--data", data], capture_output=True, check=True).stdout
+lines = [json.loads(l) for l in out.decode().splitlines()]
+want = sorted(r["handle"] for r in lines if r.get("handle", "").upper().startswith("88.118.8/"))
+assert sorted(got) == want and int(d["totalCount"]) == len(want), (len(got), len(want), d.get("totalCount"))
+PY
 }
 served "taken over"
 
