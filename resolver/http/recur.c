@@ -91,12 +91,10 @@ wait_done(void *arg, const struct frec_answer *a)
 			wbuf_reset(&w);
 			wbuf_lit(&w, "{\"responseCode\":2,\"message\":\"out of memory\"}");
 			rsv_pending_finish(rw->p, 500, wbuf_slice(&w));
-		} else if (out->location[0] != '\0') {
-			rsv_pending_finish_at(rw->p, out->status, wbuf_slice(&w), out->location);
-		} else if (out->ctype != NULL) {
-			rsv_pending_finish_ct(rw->p, out->status, wbuf_slice(&w), out->ctype);
 		} else {
-			rsv_pending_finish(rw->p, out->status, wbuf_slice(&w));
+			rsv_pending_finish_full(rw->p, out->status, wbuf_slice(&w),
+			                        out->location[0] != '\0' ? out->location : NULL,
+			                        out->ctype);
 		}
 	}
 	wbuf_deinit(&w);
