@@ -118,29 +118,48 @@ fed_backup_stop(void)
 	ncopies = 0;
 }
 
-struct reg *
-fed_backup_reg(struct slice prefix)
+/* The running copy of prefix (case-insensitive), or NULL. */
+static struct copy *
+copy_of(struct slice prefix)
 {
 	for (size_t i = 0; i < ncopies; i++) {
 		if (copies[i].m != NULL && strlen(copies[i].prefix) == prefix.len &&
 		    strncasecmp(copies[i].prefix, (const char *)prefix.p, prefix.len) == 0) {
-			return fed_mirror_copy(copies[i].m);
+			return &copies[i];
 		}
 	}
 	return NULL;
 }
 
+struct reg *
+fed_backup_reg(struct slice prefix)
+{
+	struct copy *k = copy_of(prefix);
+
+	return k != NULL ? fed_mirror_copy(k->m) : NULL;
+}
+
+void
+fed_backup_kick(struct slice prefix)
+{
+	struct copy *k = copy_of(prefix);
+
+	if (k != NULL) {
+		log_notice("%s: the node is back: following again now", k->name);
+		fed_mirror_kick(k->m);
+	}
+}
+
 void
 fed_backup_json(struct slice prefix, struct wbuf *w)
 {
-	for (size_t i = 0; i < ncopies; i++) {
-		if (copies[i].m != NULL && strlen(copies[i].prefix) == prefix.len &&
-		    strncasecmp(copies[i].prefix, (const char *)prefix.p, prefix.len) == 0) {
-			fed_mirror_json(copies[i].m, w);
-			return;
-		}
+	struct copy *k = copy_of(prefix);
+
+	if (k != NULL) {
+		fed_mirror_json(k->m, w);
+	} else {
+		wbuf_lit(w, "null");
 	}
-	wbuf_lit(w, "null");
 }
 
 void

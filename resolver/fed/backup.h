@@ -39,6 +39,12 @@ void fed_backup_stop(void);
  */
 struct reg *fed_backup_reg(struct slice prefix);
 
+/**
+ * PREFIX's node is back (its takeover was released): its copy's follower retries now instead
+ * of waiting out the back-off it grew while the node was down (fed_mirror_kick). Any thread.
+ */
+void fed_backup_kick(struct slice prefix);
+
 /** The state of PREFIX's copy as JSON (fed_mirror_json), or null without one. */
 void fed_backup_json(struct slice prefix, struct wbuf *w);
 

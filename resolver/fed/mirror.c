@@ -44,6 +44,7 @@ struct fed_mirror {
 	pthread_t thread;
 	bool started;
 	atomic_bool stop;
+	atomic_bool kick; /* fed_mirror_kick: end the back-off wait now */
 	pthread_mutex_t mu;
 	struct fed_mirror_status st;
 	uint64_t caught_ms; /* when last caught up (CLOCK_REALTIME ms) */
@@ -341,14 +342,15 @@ apply(struct fed_mirror *m, struct slice body)
 	return IDR_OK;
 }
 
-static void
+static bool
 nap(struct fed_mirror *m, unsigned ms)
 {
-	for (unsigned t = 0; t < ms && !atomic_load(&m->stop); t += 50) {
+	for (unsigned t = 0; t < ms && !atomic_load(&m->stop) && !atomic_load(&m->kick); t += 50) {
 		struct timespec ts = {0, 50 * 1000000L};
 
 		nanosleep(&ts, NULL);
 	}
+	return atomic_exchange(&m->kick, false);
 }
 
 /* Forget the acknowledgements a snapshot brought along; note the head. */
@@ -539,8 +541,9 @@ follow(void *arg)
 			if (!atomic_load(&m->stop)) {
 				set_error(m, why, false);
 			}
-			nap(m, backoff);
-			backoff = backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : backoff * 2;
+			backoff = nap(m, backoff)             ? BACKOFF_MIN
+			          : backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX
+			                                      : backoff * 2;
 			continue;
 		}
 		rc = repl_head(m->reg, &h);
@@ -571,8 +574,9 @@ follow(void *arg)
 			rc = apply(m, r.body);
 		}
 		if (rc != IDR_OK) {
-			nap(m, backoff);
-			backoff = backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : backoff * 2;
+			backoff = nap(m, backoff)             ? BACKOFF_MIN
+			          : backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX
+			                                      : backoff * 2;
 			continue;
 		}
 		backoff = BACKOFF_MIN;
@@ -652,6 +656,14 @@ fed_mirror_start(struct fed_mirror *m)
 		           m->o.primary, m->st.local_head + 1);
 	}
 	return IDR_OK;
+}
+
+void
+fed_mirror_kick(struct fed_mirror *m)
+{
+	if (m != NULL) {
+		atomic_store(&m->kick, true);
+	}
 }
 
 void

@@ -113,6 +113,12 @@ int fed_mirror_new_dir(struct fed_mirror **out, const struct fed_mirror_opts *o)
 /** Start its thread. @return IDR_OK or a pthread error (negated). */
 int fed_mirror_start(struct fed_mirror *m) IDR_MUSTCHECK;
 
+/**
+ * Retry now: a back-off wait after a failure ends within 50 ms and the back-off starts over
+ * (e.g. the node followed is back). Any thread; accepts NULL.
+ */
+void fed_mirror_kick(struct fed_mirror *m);
+
 /** Stop the thread (a request in flight is abandoned within ~100 ms) and free. Accepts NULL. */
 void fed_mirror_free(struct fed_mirror *m);
 

@@ -155,6 +155,9 @@ job_done(void *arg, int rc, bool ran)
 	           : j->op.kind == NODEOP_TAKEOVER ? "takeover"
 	                                           : "release",
 	           j->identity, msg);
+	if (rc == IDR_OK && j->op.kind == NODEOP_RELEASE) {
+		fed_backup_kick(slice_cstr(j->op.prefix)); /* the node is back: catch up now */
+	}
 	rsv_pending_finish(j->p, status, wbuf_slice(&w));
 	wbuf_deinit(&w);
 	free(j);

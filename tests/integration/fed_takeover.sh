@@ -253,6 +253,8 @@ start_idrd "$T/node2.conf" "$T/node.log.2"
 N_PID=$IDRD_PID
 ok remote release 88.118
 expect_out "released node 88.118"
+# the backup follower, backed off while the node was down, retries at once
+log_wait "$T/top.log.2" "backup 88.118: the node is back: following again now" 5
 assert_eq "$(node_field '["takeover"]')" False "takeover after release"
 assert_eq "$(node_field '["sites"][0]["interfaces"][0]["port"]')" "${NT##*:}" "node site port"
 SERIAL2=$(node_field '["serial"]')
