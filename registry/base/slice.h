@@ -48,6 +48,21 @@ slice_caseeq_cstr(struct slice a, const char *b)
 }
 
 /**
+ * Does s end in the literal tail, with something before it? Then *head is the rest of s.
+ */
+static inline bool
+slice_cut_suffix(struct slice s, const char *tail, struct slice *head)
+{
+	size_t n = strlen(tail);
+
+	if (s.len <= n || memcmp(s.p + s.len - n, tail, n) != 0) {
+		return false;
+	}
+	*head = slice_make(s.p, s.len - n);
+	return true;
+}
+
+/**
  * Copy a slice into a NUL-terminated buffer.
  * @return IDR_OK, or IDR_ETOOBIG if len + 1 > cap (dst then holds "").
  */

@@ -384,27 +384,14 @@ http_api_nodes_add(struct http_req *q)
 	change(q, NODEOP_ADD, SLICE_LIT(""));
 }
 
-/* Does s end in tail? Then *head is the rest. */
-static bool
-ends_with(struct slice s, const char *tail, struct slice *head)
-{
-	size_t n = strlen(tail);
-
-	if (s.len <= n || memcmp(s.p + s.len - n, tail, n) != 0) {
-		return false;
-	}
-	*head = slice_make(s.p, s.len - n);
-	return true;
-}
-
 void
 http_api_nodes_item(struct http_req *q)
 {
 	struct slice cap = q->match.capture, name;
 
-	if (ends_with(cap, SUFFIX_TAKEOVER, &name)) {
+	if (slice_cut_suffix(cap, SUFFIX_TAKEOVER, &name)) {
 		change(q, NODEOP_TAKEOVER, name);
-	} else if (ends_with(cap, SUFFIX_RELEASE, &name)) {
+	} else if (slice_cut_suffix(cap, SUFFIX_RELEASE, &name)) {
 		change(q, NODEOP_RELEASE, name);
 	} else {
 		fail(q, 404, HDL_RC_HANDLE_NOT_FOUND, cap,

@@ -629,25 +629,12 @@ item_decide(struct http_req *q, struct slice name, bool approve)
 	submit(q, op);
 }
 
-/* Does s end in the literal tail? Then *head is the rest. */
-static bool
-ends_with(struct slice s, const char *tail, struct slice *head)
-{
-	size_t n = strlen(tail);
-
-	if (s.len <= n || memcmp(s.p + s.len - n, tail, n) != 0) {
-		return false;
-	}
-	*head = slice_make(s.p, s.len - n);
-	return true;
-}
-
 void
 http_prefix_item(struct http_req *q)
 {
 	struct slice cap = q->match.capture, name;
 
-	if (ends_with(cap, SUFFIX_OK, &name) || ends_with(cap, SUFFIX_NO, &name)) {
+	if (slice_cut_suffix(cap, SUFFIX_OK, &name) || slice_cut_suffix(cap, SUFFIX_NO, &name)) {
 		if (q->method != HTTP_M_POST) {
 			http_header(q, "Allow", "POST, OPTIONS");
 			fail(q, 405, HDL_RC_PROTOCOL_ERROR, name, "approve and reject are POST");
@@ -656,7 +643,7 @@ http_prefix_item(struct http_req *q)
 		if (sfwd_all(q)) {
 			return; /* a site of several servers: to every one (http/sfwd.h) */
 		}
-		item_decide(q, name, ends_with(cap, SUFFIX_OK, &name));
+		item_decide(q, name, slice_cut_suffix(cap, SUFFIX_OK, &name));
 		return;
 	}
 	if (q->method == HTTP_M_POST) {

@@ -1,4 +1,4 @@
-/* test_slice.c - borrowed byte ranges: equality, ASCII case-insensitive equality, copies. */
+/* test_slice.c - borrowed byte ranges: equality, ASCII case-insensitive equality, copies, suffixes. */
 #include "base/slice.h"
 
 #include <setjmp.h>
@@ -67,6 +67,21 @@ test_slice_to_cstr(void **state)
 	free(d);
 }
 
+/* slice_cut_suffix: the head before a tail; not when the tail is all or missing */
+static void
+test_slice_cut_suffix(void **state)
+{
+	struct slice head = SLICE_LIT("unchanged");
+
+	(void)state;
+	assert_true(slice_cut_suffix(SLICE_LIT("88.118/takeover"), "/takeover", &head));
+	assert_true(slice_eq(head, SLICE_LIT("88.118")));
+	assert_false(slice_cut_suffix(SLICE_LIT("/takeover"), "/takeover", &head));
+	assert_false(slice_cut_suffix(SLICE_LIT("88.118/takeovex"), "/takeover", &head));
+	assert_false(slice_cut_suffix(SLICE_LIT("over"), "/takeover", &head));
+	assert_true(slice_eq(head, SLICE_LIT("88.118")));
+}
+
 int
 main(void)
 {
@@ -74,6 +89,7 @@ main(void)
 	        cmocka_unit_test(test_slice_make_eq),
 	        cmocka_unit_test(test_slice_caseeq),
 	        cmocka_unit_test(test_slice_to_cstr),
+	        cmocka_unit_test(test_slice_cut_suffix),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
