@@ -2,9 +2,8 @@
  * test_reg_fold.c - journal retention (jrn.h "checkpoint and fold", reg.h reg_journal_*):
  * fold steps over a range, the retention bound rules, the chain and the audit after a fold,
  * tampering with the checkpoint or the first kept entry, and an interrupted fold. Every test
- * runs on the in-memory store and on LMDB in a mkdtemp directory (removed in teardown).
+ * runs on the in-memory store and on LMDB in a mkdtemp directory (lib/reg_fix.h).
  */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,88 +11,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "audit.h"
 #include "base/wbuf.h"
 #include "jrn.h"
+#include "lib/reg_fix.h"
 #include "model/value.h"
 #include "reg.h"
 #include "store/store.h"
 
-#define NODE "88.118"
-#define ENT  "88.118.8"
-
-struct fx {
-	bool memory;
-	char dir[64];
-	char data[96];
-	struct reg *r;
-};
-
-static void
-rm_dir(const char *path)
-{
-	struct dirent *de;
-	char sub[512];
-	DIR *d = opendir(path);
-
-	while (d != NULL && (de = readdir(d)) != NULL) {
-		if (snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name) < (int)sizeof(sub)) {
-			(void)unlink(sub);
-		}
-	}
-	if (d != NULL) {
-		closedir(d);
-	}
-	(void)rmdir(path);
-}
-
-static int
-fx_setup(void **state, bool memory)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-	struct reg_opts o;
-
-	assert_non_null(f);
-	f->memory = memory;
-	assert_true(snprintf(f->dir, sizeof(f->dir), "/tmp/test_fold.XXXXXX") <
-	            (int)sizeof(f->dir));
-	assert_non_null(mkdtemp(f->dir));
-	assert_true(snprintf(f->data, sizeof(f->data), "%s/data", f->dir) < (int)sizeof(f->data));
-	memset(&o, 0, sizeof(o));
-	o.memory = memory;
-	o.data_dir = f->data;
-	o.map_size = 64ULL << 20;
-	assert_int_equal(reg_init(&f->r, &o, NODE, "Node operator"), IDR_OK);
-	*state = f;
-	return 0;
-}
+#define ENT "88.118.8"
 
 static int
 setup_mem(void **state)
 {
-	return fx_setup(state, true);
+	return reg_fix_setup(state, false, "test_fold", NULL);
 }
 
 static int
 setup_lmdb(void **state)
 {
-	return fx_setup(state, false);
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-
-	reg_close(f->r);
-	rm_dir(f->data);
-	rm_dir(f->dir);
-	free(f);
-	return 0;
+	return reg_fix_setup(state, true, "test_fold", NULL);
 }
 
 /* ---------------------------------------------------------------- helpers */
@@ -115,21 +55,21 @@ val(uint32_t index, const char *type, const char *data)
 
 /* Prefix ENT, items 1..n created, items 1..3 modified, item n deleted: one entry each. */
 static void
-history(struct fx *f, int n)
+history(struct reg_fix *f, int n)
 {
 	struct reg_wtxn *w = NULL;
 	enum reg_outcome oc;
 	char id[64], url[96];
 	struct value v;
 
-	assert_int_equal(reg_write_begin(f->r, "tester", &w), IDR_OK);
+	assert_int_equal(reg_write_begin(f->reg, "tester", &w), IDR_OK);
 	assert_int_equal(reg_prefix_add(w, SLICE_LIT(ENT), SLICE_LIT("Acme"), 1, &oc), IDR_OK);
 	assert_int_equal(reg_write_commit(w), IDR_OK);
 	for (int i = 1; i <= n; i++) {
 		snprintf(id, sizeof(id), ENT "/I-%03d", i);
 		snprintf(url, sizeof(url), "https://example.com/%d", i);
 		v = val(1, "URL", url);
-		assert_int_equal(reg_write_begin(f->r, "tester", &w), IDR_OK);
+		assert_int_equal(reg_write_begin(f->reg, "tester", &w), IDR_OK);
 		assert_int_equal(reg_create(w, slice_cstr(id), REC_KIND_PART, &v, 1, 0, &oc),
 		                 IDR_OK);
 		assert_int_equal(reg_write_commit(w), IDR_OK);
@@ -137,35 +77,35 @@ history(struct fx *f, int n)
 	for (int i = 1; i <= 3; i++) {
 		snprintf(id, sizeof(id), ENT "/I-%03d", i);
 		v = val(1, "URL", "https://example.com/changed");
-		assert_int_equal(reg_write_begin(f->r, "tester", &w), IDR_OK);
+		assert_int_equal(reg_write_begin(f->reg, "tester", &w), IDR_OK);
 		assert_int_equal(reg_modify_values(w, slice_cstr(id), &v, 1), IDR_OK);
 		assert_int_equal(reg_write_commit(w), IDR_OK);
 	}
 	snprintf(id, sizeof(id), ENT "/I-%03d", n);
-	assert_int_equal(reg_write_begin(f->r, "tester", &w), IDR_OK);
+	assert_int_equal(reg_write_begin(f->reg, "tester", &w), IDR_OK);
 	assert_int_equal(reg_delete(w, slice_cstr(id)), IDR_OK);
 	assert_int_equal(reg_write_commit(w), IDR_OK);
 }
 
 static void
-create_one(struct fx *f, const char *id)
+create_one(struct reg_fix *f, const char *id)
 {
 	struct value v = val(1, "URL", "https://example.com/new");
 	struct reg_wtxn *w = NULL;
 	enum reg_outcome oc;
 
-	assert_int_equal(reg_write_begin(f->r, "tester", &w), IDR_OK);
+	assert_int_equal(reg_write_begin(f->reg, "tester", &w), IDR_OK);
 	assert_int_equal(reg_create(w, slice_cstr(id), REC_KIND_PART, &v, 1, 0, &oc), IDR_OK);
 	assert_int_equal(reg_write_commit(w), IDR_OK);
 }
 
 static struct reg_journal_info
-jinfo(struct fx *f)
+jinfo(struct reg_fix *f)
 {
 	struct reg_journal_info ji;
 	struct reg_rtxn *t = NULL;
 
-	assert_int_equal(reg_read_begin(f->r, &t), IDR_OK);
+	assert_int_equal(reg_read_begin(f->reg, &t), IDR_OK);
 	assert_int_equal(reg_journal_info(t, &ji), IDR_OK);
 	reg_read_end(t);
 	return ji;
@@ -173,21 +113,21 @@ jinfo(struct fx *f)
 
 /* One committed fold step. */
 static struct jrn_fold_result
-fold_step(struct fx *f, uint64_t before, size_t max)
+fold_step(struct reg_fix *f, uint64_t before, size_t max)
 {
 	struct jrn_fold_result res;
 	struct reg_wtxn *w = NULL;
 
-	assert_int_equal(reg_write_begin(f->r, "tester", &w), IDR_OK);
+	assert_int_equal(reg_write_begin(f->reg, "tester", &w), IDR_OK);
 	assert_int_equal(reg_journal_fold(w, before, max, &res), IDR_OK);
 	assert_int_equal(reg_write_commit(w), IDR_OK);
 	return res;
 }
 
 static void
-audit_ok(struct fx *f, struct audit_report *a)
+audit_ok(struct reg_fix *f, struct audit_report *a)
 {
-	int rc = audit_verify(f->r, a);
+	int rc = audit_verify(f->reg, a);
 
 	if (rc != IDR_OK) {
 		print_error("audit: %s (bad_seq %llu)\n", a->reason,
@@ -197,11 +137,11 @@ audit_ok(struct fx *f, struct audit_report *a)
 }
 
 static void
-expect_audit(struct fx *f, uint64_t bad_seq, const char *reason_part)
+expect_audit(struct reg_fix *f, uint64_t bad_seq, const char *reason_part)
 {
 	struct audit_report a;
 
-	assert_int_equal(audit_verify(f->r, &a), IDR_EJOURNAL);
+	assert_int_equal(audit_verify(f->reg, &a), IDR_EJOURNAL);
 	if (strstr(a.reason, reason_part) == NULL || a.bad_seq != bad_seq) {
 		print_error("reason \"%s\", bad_seq %llu\n", a.reason,
 		            (unsigned long long)a.bad_seq);
@@ -219,13 +159,13 @@ jkey(uint64_t seq, uint8_t buf[JRN_KEY_LEN])
 
 /* Flip one byte of a stored value behind the registry's back. */
 static void
-raw_flip(struct fx *f, enum store_db db, struct slice key, size_t at)
+raw_flip(struct reg_fix *f, enum store_db db, struct slice key, size_t at)
 {
 	struct store_txn *t;
 	struct slice v;
 	uint8_t *copy;
 
-	assert_int_equal(store_txn_begin(reg_store(f->r), STORE_TXN_WRITE, &t), IDR_OK);
+	assert_int_equal(store_txn_begin(reg_store(f->reg), STORE_TXN_WRITE, &t), IDR_OK);
 	assert_int_equal(store_get(t, db, key, &v), IDR_OK);
 	assert_true(at < v.len);
 	copy = malloc(v.len);
@@ -238,11 +178,11 @@ raw_flip(struct fx *f, enum store_db db, struct slice key, size_t at)
 }
 
 static void
-raw_del(struct fx *f, enum store_db db, struct slice key)
+raw_del(struct reg_fix *f, enum store_db db, struct slice key)
 {
 	struct store_txn *t;
 
-	assert_int_equal(store_txn_begin(reg_store(f->r), STORE_TXN_WRITE, &t), IDR_OK);
+	assert_int_equal(store_txn_begin(reg_store(f->reg), STORE_TXN_WRITE, &t), IDR_OK);
 	assert_int_equal(store_del(t, db, key), IDR_OK);
 	assert_int_equal(store_txn_commit(t), IDR_OK);
 }
@@ -252,7 +192,7 @@ raw_del(struct fx *f, enum store_db db, struct slice key)
 static void
 test_fold_range(void **state)
 {
-	struct fx *f = *state;
+	struct reg_fix *f = *state;
 	struct jrn_fold_result res;
 	struct reg_journal_info before, after;
 	struct audit_report a0, a;
@@ -309,7 +249,7 @@ test_fold_range(void **state)
 
 /* A bare journal in a fresh store: entries 1..n at time_ms = 1000 * seq, 100-byte payloads. */
 static struct store *
-bare_journal(struct fx *f, int n)
+bare_journal(struct reg_fix *f, int n)
 {
 	struct store_opts o = {STORE_BACKEND_MEMORY, NULL, 0, 0, false, false, true, false, false};
 	struct jrn_head h = {0, {0}};
@@ -420,7 +360,7 @@ test_fold_links_checkpoint(void **state)
 static void
 test_fold_tamper_first_kept(void **state)
 {
-	struct fx *f = *state;
+	struct reg_fix *f = *state;
 	uint8_t k[JRN_KEY_LEN];
 	struct store_txn *t;
 	struct slice v;
@@ -429,7 +369,7 @@ test_fold_tamper_first_kept(void **state)
 	history(f, 10);
 	(void)fold_step(f, 9, 0);
 	/* the prev_hash of entry 9 (the last 32 bytes) no longer names the checkpoint */
-	assert_int_equal(store_txn_begin(reg_store(f->r), STORE_TXN_READ, &t), IDR_OK);
+	assert_int_equal(store_txn_begin(reg_store(f->reg), STORE_TXN_READ, &t), IDR_OK);
 	assert_int_equal(store_get(t, STORE_DB_JOURNAL, jkey(9, k), &v), IDR_OK);
 	len = v.len;
 	store_txn_abort(t);
@@ -440,7 +380,7 @@ test_fold_tamper_first_kept(void **state)
 static void
 test_fold_tamper_first_kept_body(void **state)
 {
-	struct fx *f = *state;
+	struct reg_fix *f = *state;
 	uint8_t k[JRN_KEY_LEN];
 
 	history(f, 10);
@@ -452,7 +392,7 @@ test_fold_tamper_first_kept_body(void **state)
 static void
 test_fold_tamper_checkpoint(void **state)
 {
-	struct fx *f = *state;
+	struct reg_fix *f = *state;
 
 	history(f, 10);
 	(void)fold_step(f, 9, 0);
@@ -463,7 +403,7 @@ test_fold_tamper_checkpoint(void **state)
 static void
 test_fold_tamper_checkpoint_seq(void **state)
 {
-	struct fx *f = *state;
+	struct reg_fix *f = *state;
 
 	history(f, 10);
 	(void)fold_step(f, 9, 0);
@@ -474,7 +414,7 @@ test_fold_tamper_checkpoint_seq(void **state)
 static void
 test_fold_tamper_checkpoint_removed(void **state)
 {
-	struct fx *f = *state;
+	struct reg_fix *f = *state;
 
 	history(f, 10);
 	(void)fold_step(f, 9, 0);
@@ -485,7 +425,7 @@ test_fold_tamper_checkpoint_removed(void **state)
 static void
 test_fold_tamper_checkpoint_counts(void **state)
 {
-	struct fx *f = *state;
+	struct reg_fix *f = *state;
 
 	history(f, 10);
 	(void)fold_step(f, 9, 0);
@@ -496,7 +436,7 @@ test_fold_tamper_checkpoint_counts(void **state)
 static void
 test_fold_tamper_folded_record_removed(void **state)
 {
-	struct fx *f = *state;
+	struct reg_fix *f = *state;
 
 	history(f, 10);
 	(void)fold_step(f, UINT64_MAX, 0);
@@ -508,14 +448,14 @@ test_fold_tamper_folded_record_removed(void **state)
 static void
 test_fold_refuses_broken_chain(void **state)
 {
-	struct fx *f = *state;
+	struct reg_fix *f = *state;
 	struct jrn_fold_result res;
 	struct reg_wtxn *w = NULL;
 	uint8_t k[JRN_KEY_LEN];
 
 	history(f, 10);
 	raw_flip(f, STORE_DB_JOURNAL, jkey(6, k), 4);
-	assert_int_equal(reg_write_begin(f->r, "tester", &w), IDR_OK);
+	assert_int_equal(reg_write_begin(f->reg, "tester", &w), IDR_OK);
 	assert_int_equal(reg_journal_fold(w, 10, 0, &res), IDR_EJOURNAL);
 	assert_int_equal(res.folded, 0);
 	assert_int_equal(reg_write_status(w), IDR_OK); /* still usable */
@@ -531,7 +471,7 @@ test_fold_refuses_broken_chain(void **state)
 static void
 test_fold_interrupted(void **state)
 {
-	struct fx *f = *state;
+	struct reg_fix *f = *state;
 	struct jrn_fold_result res;
 	struct reg_wtxn *w = NULL;
 	struct audit_report a;
@@ -540,7 +480,7 @@ test_fold_interrupted(void **state)
 	res = fold_step(f, 20, 5); /* step 1 committed ... */
 	assert_true(res.more);
 	/* ... step 2 dies before its commit (a crash between batches loses just that step) */
-	assert_int_equal(reg_write_begin(f->r, "tester", &w), IDR_OK);
+	assert_int_equal(reg_write_begin(f->reg, "tester", &w), IDR_OK);
 	assert_int_equal(reg_journal_fold(w, 20, 5, &res), IDR_OK);
 	assert_int_equal(res.ckpt.seq, 10);
 	reg_write_abort(w);
@@ -557,9 +497,9 @@ test_fold_interrupted(void **state)
 }
 
 #define BOTH(t)                                                                                    \
-	{#t "/memory", t, setup_mem, teardown, NULL},                                              \
+	{#t "/memory", t, setup_mem, reg_fix_teardown, NULL},                                      \
 	{                                                                                          \
-#t "/lmdb", t, setup_lmdb, teardown, NULL                                          \
+#t "/lmdb", t, setup_lmdb, reg_fix_teardown, NULL                                  \
 	}
 
 int
@@ -567,8 +507,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        BOTH(test_fold_range),
-	        cmocka_unit_test_setup_teardown(test_fold_bound_rules, setup_mem, teardown),
-	        cmocka_unit_test_setup_teardown(test_fold_links_checkpoint, setup_mem, teardown),
+	        cmocka_unit_test_setup_teardown(test_fold_bound_rules, setup_mem, reg_fix_teardown),
+	        cmocka_unit_test_setup_teardown(test_fold_links_checkpoint, setup_mem,
+	                                        reg_fix_teardown),
 	        BOTH(test_fold_tamper_first_kept),
 	        BOTH(test_fold_tamper_first_kept_body),
 	        BOTH(test_fold_tamper_checkpoint),
