@@ -21,6 +21,7 @@
 #include "core/metrics.h"
 #include "core/rsv.h"
 #include "hdl/hdl.h"
+#include "lib/conf_text.h"
 #include "reg.h"
 
 #define NOW        1700000000u
@@ -175,19 +176,14 @@ static int
 setup(void **state)
 {
 	static const char text[] = "max_pending 3\nmax_pending_per_conn 2\n";
-	const struct cfg_opt *t;
 	struct reg_opts o;
 	struct fix *f = calloc(1, sizeof(*f));
-	size_t n;
 
 	assert_non_null(f);
 	memset(&o, 0, sizeof(o));
 	o.memory = true;
 	assert_int_equal(reg_init(&f->reg, &o, "88.100", "test"), IDR_OK);
-	assert_int_equal(conf_load(&f->c, NULL, NULL, NULL), IDR_OK);
-	t = conf_table(&n);
-	assert_int_equal(cfg_parse_buf(t, n, "test", text, strlen(text), &f->c, NULL, NULL),
-	                 IDR_OK);
+	conf_text_load(&f->c, text);
 	assert_int_equal(f->c.max_pending, MAX_WORKER);
 	assert_int_equal(metrics_new(&f->m, 1, NULL, 0), IDR_OK);
 	assert_int_equal(rsv_new(&f->r, f->reg, &f->c, NULL, f->m), IDR_OK);

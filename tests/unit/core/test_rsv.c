@@ -17,6 +17,7 @@
 #include "core/metrics.h"
 #include "core/rsv.h"
 #include "hdl/hdl.h"
+#include "lib/conf_text.h"
 #include "reg.h"
 
 #define EXPIRY 0x5f5e1000u /* the §8 vectors' expiration */
@@ -145,17 +146,6 @@ populate(struct fix *f)
 	assert_int_equal(reg_write_commit(wt), IDR_OK);
 }
 
-static void
-load_conf(struct conf *c, const char *text)
-{
-	const struct cfg_opt *t;
-	size_t n;
-
-	assert_int_equal(conf_load(c, NULL, NULL, NULL), IDR_OK);
-	t = conf_table(&n);
-	assert_int_equal(cfg_parse_buf(t, n, "test", text, strlen(text), c, NULL, NULL), IDR_OK);
-}
-
 /* §8 vectors carry serial 0xffff and no AT: Handle.Net's bare encoder, not its server */
 static const char vector_conf[] = "site_serial 65535\nsite_primary no\nsite_description test\n";
 
@@ -172,7 +162,7 @@ setup(void **state)
 	o.memory = true;
 	assert_int_equal(reg_init(&f->reg, &o, "88.100", "test"), IDR_OK);
 	populate(f);
-	load_conf(&f->c, vector_conf);
+	conf_text_load(&f->c, vector_conf);
 	assert_int_equal(metrics_new(&f->m, 2, NULL, 0), IDR_OK);
 	assert_int_equal(rsv_new(&f->r, f->reg, &f->c, &ports, f->m), IDR_OK);
 	assert_int_equal(rsv_worker_new(f->r, 0, NULL, &f->w), IDR_OK);
@@ -408,7 +398,7 @@ test_rsv_max_id_chars(void **state)
 	struct conf c;
 	struct answer a;
 
-	load_conf(&c, "max_id_chars 12\n");
+	conf_text_load(&c, "max_id_chars 12\n");
 	assert_int_equal(rsv_reload(f->r, &c), IDR_OK);
 	conf_free(&c);
 	ask(f, "88.100.1/abc", &a); /* 12 characters */
@@ -671,7 +661,7 @@ test_rsv_error_ratelimit(void **state)
 	struct wbuf text;
 	int i;
 
-	load_conf(&c, "error_rate 3\n");
+	conf_text_load(&c, "error_rate 3\n");
 	assert_int_equal(rsv_reload(f->r, &c), IDR_OK);
 	conf_free(&c);
 	u = res_unit(f, "88.100.1/abc", NULL, 0, NULL, 0, HDL_FLAG_CLIENT_DEFAULT);
@@ -942,7 +932,7 @@ test_rsv_reload(void **state)
 	/* several reloads while one worker idles: its snapshot must stay usable */
 	for (i = 1; i <= 5; i++) {
 		snprintf(text, sizeof(text), "site_serial %d\nsite_description r%d\n", i, i);
-		load_conf(&c, text);
+		conf_text_load(&c, text);
 		assert_int_equal(rsv_reload(f->r, &c), IDR_OK);
 		conf_free(&c);
 		ask_unit(f, hex_unit(f, s8_siteinfo_req), RSV_PROTO_UDP, NOW, &a);
@@ -956,7 +946,7 @@ test_rsv_reload(void **state)
 	assert_string_equal(rsv_worker_conf(idle)->site_description, "r5");
 	rsv_worker_free(idle);
 	/* a bad configuration is refused and the old snapshot stays */
-	load_conf(&c, "site_address not-an-address\n");
+	conf_text_load(&c, "site_address not-an-address\n");
 	assert_int_equal(rsv_reload(f->r, &c), IDR_ECONFIG);
 	conf_free(&c);
 	assert_int_equal(rsv_worker_conf(f->w)->site_serial, 5);
@@ -1015,7 +1005,7 @@ test_rsv_reload_concurrent(void **state)
 	}
 	for (i = 0; i < 200; i++) {
 		snprintf(text, sizeof(text), "site_serial %d\n", i);
-		load_conf(&c, text);
+		conf_text_load(&c, text);
 		assert_int_equal(rsv_reload(f->r, &c), IDR_OK);
 		conf_free(&c);
 	}
@@ -1039,12 +1029,12 @@ test_rsv_new_errors(void **state)
 
 	assert_int_equal(rsv_worker_new(f->r, 2, NULL, &w), IDR_EINVAL); /* 2 metrics shards */
 	assert_null(w);
-	load_conf(&c, "site_address 10.0.0.1:99\n");
+	conf_text_load(&c, "site_address 10.0.0.1:99\n");
 	assert_int_equal(rsv_new(&r, f->reg, &c, NULL, f->m), IDR_ECONFIG);
 	assert_null(r);
 	conf_free(&c);
 	/* without metrics and ports: ports from the configuration, nothing counted */
-	load_conf(&c, vector_conf);
+	conf_text_load(&c, vector_conf);
 	assert_int_equal(rsv_new(&r, f->reg, &c, NULL, NULL), IDR_OK);
 	conf_free(&c); /* the dispatcher keeps its own copy */
 	assert_int_equal(rsv_worker_new(r, 9, NULL, &w), IDR_OK);

@@ -13,6 +13,7 @@
 #include "base/crypto.h"
 #include "core/conf.h"
 #include "core/site.h"
+#include "lib/conf_text.h"
 #include "model/value.h"
 
 /* ref/handle.md §8: ver 1, proto 2.11, serial 1, primary, hash 2, desc=test, server 1 at
@@ -75,14 +76,8 @@ assert_bytes(struct slice got, const char *hex)
 static void
 load(struct fix *f, const char *text)
 {
-	const struct cfg_opt *t;
-	size_t n;
-
 	conf_free(&f->c);
-	assert_int_equal(conf_load(&f->c, NULL, NULL, NULL), IDR_OK);
-	t = conf_table(&n);
-	assert_int_equal(cfg_parse_buf(t, n, "test", text, strlen(text), &f->c, NULL, NULL),
-	                 IDR_OK);
+	conf_text_load(&f->c, text);
 	wbuf_reset(&f->out);
 }
 

@@ -18,6 +18,7 @@
 #include "core/rsv.h"
 #include "fed/refer.h"
 #include "hdl/hdl.h"
+#include "lib/conf_text.h"
 #include "model/value.h"
 #include "reg.h"
 
@@ -172,17 +173,6 @@ test_refer_table(void **state)
 
 /* ---- the answer on the wire ---- */
 
-static void
-load_conf(struct conf *c, const char *text)
-{
-	const struct cfg_opt *t;
-	size_t n;
-
-	assert_int_equal(conf_load(c, NULL, NULL, NULL), IDR_OK);
-	t = conf_table(&n);
-	assert_int_equal(cfg_parse_buf(t, n, "test", text, strlen(text), c, NULL, NULL), IDR_OK);
-}
-
 /* Resolve handle through rsv_handle; the answer's rc, and its values in *list. */
 static uint32_t
 ask(struct rsv_worker *w, const char *handle, uint32_t flags, struct wbuf *out,
@@ -226,7 +216,7 @@ run_role(const char *conf_text, bool top)
 	struct wbuf out;
 	struct conf c;
 
-	load_conf(&c, conf_text);
+	conf_text_load(&c, conf_text);
 	assert_true(conf_toplevel(&c) == top);
 	assert_int_equal(metrics_new(&m, 1, NULL, 0), IDR_OK);
 	assert_int_equal(rsv_new(&rv, r, &c, &ports, m), IDR_OK);

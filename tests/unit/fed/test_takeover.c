@@ -19,6 +19,7 @@
 #include "fed/refer.h"
 #include "fed/takeover.h"
 #include "hdl/hdl.h"
+#include "lib/conf_text.h"
 #include "model/value.h"
 #include "reg.h"
 
@@ -251,17 +252,6 @@ test_takeover_referral(void **st)
 
 /* ---- the answers of a top level's resolver while a node is taken over ---- */
 
-static void
-load_conf(struct conf *c, const char *text)
-{
-	const struct cfg_opt *t;
-	size_t n;
-
-	assert_int_equal(conf_load(c, NULL, NULL, NULL), IDR_OK);
-	t = conf_table(&n);
-	assert_int_equal(cfg_parse_buf(t, n, "test", text, strlen(text), c, NULL, NULL), IDR_OK);
-}
-
 /* Resolve handle through rsv_handle over UDP: the answer's response code. */
 static uint32_t
 ask(struct rsv_worker *w, const char *handle, struct wbuf *out)
@@ -303,7 +293,7 @@ test_takeover_rsv(void **st)
 	uint8_t tb[8];
 
 	(void)st;
-	load_conf(&c, "role toplevel\n");
+	conf_text_load(&c, "role toplevel\n");
 	assert_int_equal(metrics_new(&m, 1, NULL, 0), IDR_OK);
 	assert_int_equal(rsv_new(&rv, r, &c, &ports, m), IDR_OK);
 	assert_int_equal(rsv_worker_new(rv, 0, NULL, &w), IDR_OK);
