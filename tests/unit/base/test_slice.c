@@ -1,4 +1,5 @@
-/* test_slice.c - borrowed byte ranges: equality, ASCII case-insensitive equality, copies, suffixes. */
+/* test_slice.c - borrowed byte ranges: equality, ASCII case-insensitive equality, copies,
+ * suffixes. */
 #include "base/slice.h"
 
 #include <setjmp.h>
